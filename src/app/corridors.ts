@@ -1,0 +1,296 @@
+import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
+import { sql } from 'kysely';
+import { authorize, type Actor } from '../domain/authorization.js';
+import { applyTransition, type CorridorAction } from '../domain/corridor-lifecycle.js';
+import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
+import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
+import { DomainError } from '../domain/errors.js';
+import { assertGuarantee, isFullyGuaranteed } from '../domain/guarantee-rules.js';
+import { parseRfc3339 } from '../domain/windows.js';
+import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
+import type { DB } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import { nowIso, type Unit } from './deps.js';
+import { appendLog } from './log.js';
+
+type CorridorRow = DB['corridors'];
+type GuaranteeRow = DB['guarantees'];
+type SuspensionRow = DB['suspensions'];
+
+export interface LoadedCorridor {
+  readonly row: CorridorRow;
+  readonly terms: Terms;
+  readonly termsText: string;
+  readonly guarantees: GuaranteeRow[];
+  readonly suspensions: SuspensionRow[];
+}
+
+/** On PostgreSQL, locks the corridor row so concurrent signatures and amendments serialise. */
+async function lockCorridor(u: Unit, id: string): Promise<void> {
+  if (u.deps.store.engine === 'postgres') await sql`SELECT id FROM corridors WHERE id = ${id} FOR UPDATE`.execute(u.tx);
+}
+
+export async function loadCorridor(tx: Tx, id: string): Promise<LoadedCorridor> {
+  const row = await tx.selectFrom('corridors').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new DomainError('not_found', `no corridor with id ${id}`);
+  const version = await tx.selectFrom('corridor_versions').select('terms').where('corridor_id', '=', id).where('version', '=', row.current_version).executeTakeFirstOrThrow();
+  const guarantees = await tx.selectFrom('guarantees').selectAll().where('corridor_id', '=', id).orderBy('created_at').execute();
+  const suspensions = await tx.selectFrom('suspensions').selectAll().where('corridor_id', '=', id).orderBy('since').execute();
+  return { row, terms: JSON.parse(version.terms) as Terms, termsText: version.terms, guarantees, suspensions };
+}
+
+export function toCorridorView(c: LoadedCorridor): CorridorView {
+  return {
+    id: c.row.id,
+    title: c.row.title,
+    state: c.row.state as CorridorState,
+    version: c.row.current_version,
+    proposerPartyId: c.row.proposer_party_id,
+    createdAt: c.row.created_at,
+    updatedAt: c.row.updated_at,
+    terms: c.terms,
+    guarantees: c.guarantees.map((g) => ({
+      id: g.id,
+      corridorId: g.corridor_id,
+      partyId: g.party_id,
+      memberId: g.member_id,
+      kid: g.kid,
+      version: g.version,
+      jws: g.jws,
+      valid: g.version === c.row.current_version,
+      createdAt: g.created_at,
+    })),
+    suspensions: c.suspensions.map((s) => ({
+      id: s.id,
+      since: s.since,
+      until: s.until,
+      reason: s.reason,
+      suspendedBy: s.suspended_by,
+      resumedBy: s.resumed_by,
+      resumeReason: s.resume_reason,
+    })),
+  };
+}
+
+async function termsContext(tx: Tx): Promise<{ partyExists: (id: string) => boolean; agreementExists: (id: string) => boolean }> {
+  const parties = new Set((await tx.selectFrom('parties').select('id').execute()).map((r) => r.id));
+  const agreements = new Set((await tx.selectFrom('agreements').select('id').execute()).map((r) => r.id));
+  return { partyExists: (id) => parties.has(id), agreementExists: (id) => agreements.has(id) };
+}
+
+async function setState(u: Unit, c: LoadedCorridor, state: CorridorState, extra: Partial<CorridorRow> = {}): Promise<void> {
+  await u.tx
+    .updateTable('corridors')
+    .set({ state, updated_at: nowIso(u.deps), ...extra })
+    .where('id', '=', c.row.id)
+    .execute();
+}
+
+export async function proposeCorridor(u: Unit, actor: Actor, input: TermsInput & { draft?: boolean }): Promise<CorridorView> {
+  authorize(actor, 'corridor.propose');
+  const { draft, ...termsInput } = input;
+  assertTermsInput(termsInput, await termsContext(u.tx));
+  const id = u.deps.newId('cor');
+  const terms = buildTerms(id, 1, termsInput);
+  const text = canonicalJson(terms);
+  const now = nowIso(u.deps);
+  const state: CorridorState = draft ? 'draft' : applyTransition('draft', 'propose');
+  await u.tx.insertInto('corridors').values({ id, state, current_version: 1, proposer_party_id: actor.partyId, title: terms.title, created_at: now, updated_at: now }).execute();
+  await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version: 1, terms: text, created_at: now, created_by: actor.memberId }).execute();
+  await appendLog(u, { actor: actor.memberId, action: draft ? 'corridor.drafted' : 'corridor.proposed', subject: `corridor/${id}`, payload: { terms } });
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+function assertBaseVersion(c: LoadedCorridor, baseVersion: number | undefined): void {
+  if (baseVersion === undefined) {
+    throw new DomainError('precondition_required', `say which version you change: send If-Match: "${c.row.current_version}" or baseVersion`, {
+      extra: { currentVersion: c.row.current_version },
+    });
+  }
+  if (baseVersion !== c.row.current_version) {
+    throw new DomainError('version_conflict', `the corridor is at version ${c.row.current_version}, not ${baseVersion}; reload and apply your change again`, {
+      extra: { currentVersion: c.row.current_version },
+    });
+  }
+}
+
+/** Amends the terms: a new version, back to proposed; guarantees of earlier versions no longer count. */
+export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { baseVersion?: number | undefined; terms: TermsInput; reason: string }): Promise<CorridorView> {
+  await lockCorridor(u, id);
+  const c = await loadCorridor(u.tx, id);
+  authorize(actor, 'corridor.amend', { proposerPartyId: c.row.proposer_party_id });
+  const next = applyTransition(c.row.state as CorridorState, 'amend');
+  assertBaseVersion(c, body.baseVersion);
+  assertTermsInput(body.terms, await termsContext(u.tx));
+  const version = c.row.current_version + 1;
+  const terms = buildTerms(id, version, body.terms);
+  const now = nowIso(u.deps);
+  await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version, terms: canonicalJson(terms), created_at: now, created_by: actor.memberId }).execute();
+  const updated = await u.tx
+    .updateTable('corridors')
+    .set({ state: next, current_version: version, title: terms.title, updated_at: now })
+    .where('id', '=', id)
+    .where('current_version', '=', c.row.current_version)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('version_conflict', 'the corridor changed while amending; reload and retry');
+  // A suspension in force ends with the amendment: the new version must be guaranteed afresh.
+  await u.tx.updateTable('suspensions').set({ until: now, resumed_by: actor.memberId, resume_reason: 'terms amended' }).where('corridor_id', '=', id).where('until', 'is', null).execute();
+  const voided = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.id);
+  await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+/** Withdraw, reject, propose a draft: transitions that only need a reason. */
+export async function transitionCorridor(u: Unit, actor: Actor, id: string, action: Extract<CorridorAction, 'withdraw' | 'reject' | 'propose'>, body: { reason?: string; baseVersion?: number | undefined }): Promise<CorridorView> {
+  await lockCorridor(u, id);
+  const c = await loadCorridor(u.tx, id);
+  const target = { proposerPartyId: c.row.proposer_party_id, requiredGuarantors: c.terms.requiredGuarantors };
+  authorize(actor, action === 'propose' ? 'corridor.amend' : action === 'withdraw' ? 'corridor.withdraw' : 'corridor.reject', target);
+  const next = applyTransition(c.row.state as CorridorState, action);
+  if (body.baseVersion !== undefined) assertBaseVersion(c, body.baseVersion);
+  await setState(u, c, next);
+  const verb = { withdraw: 'withdrawn', reject: 'rejected', propose: 'proposed' }[action];
+  await appendLog(u, { actor: actor.memberId, action: `corridor.${verb}`, subject: `corridor/${id}`, payload: { version: c.row.current_version, reason: body.reason ?? '' } });
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: { reason: string; since?: string | undefined }): Promise<CorridorView> {
+  authorize(actor, 'corridor.suspend');
+  await lockCorridor(u, id);
+  const c = await loadCorridor(u.tx, id);
+  const next = applyTransition(c.row.state as CorridorState, 'suspend');
+  const now = u.deps.now();
+  let since = now;
+  if (body.since !== undefined) {
+    const t = parseRfc3339(body.since);
+    if (t === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
+    if (t > now + 60_000) throw new DomainError('invalid_time', 'a suspension cannot start in the future', { details: [{ path: '/since', message: 'in the future' }] });
+    since = t;
+  }
+  const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null };
+  await u.tx.insertInto('suspensions').values(row).execute();
+  await setState(u, c, next);
+  await appendLog(u, { actor: actor.memberId, action: 'corridor.suspended', subject: `corridor/${id}`, payload: { suspensionId: row.id, since: row.since, reason: body.reason, version: c.row.current_version } });
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+export async function resumeCorridor(u: Unit, actor: Actor, id: string, body: { reason: string }): Promise<CorridorView> {
+  authorize(actor, 'corridor.resume');
+  await lockCorridor(u, id);
+  const c = await loadCorridor(u.tx, id);
+  const next = applyTransition(c.row.state as CorridorState, 'resume');
+  const now = nowIso(u.deps);
+  await u.tx.updateTable('suspensions').set({ until: now, resumed_by: actor.memberId, resume_reason: body.reason }).where('corridor_id', '=', id).where('until', 'is', null).execute();
+  await setState(u, c, next);
+  await appendLog(u, { actor: actor.memberId, action: 'corridor.resumed', subject: `corridor/${id}`, payload: { reason: body.reason, version: c.row.current_version } });
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+/** The exact RFC 8785 bytes of a version's terms. */
+export async function getTermsText(tx: Tx, id: string, version?: number): Promise<{ text: string; version: number }> {
+  const row = await tx.selectFrom('corridors').select('current_version').where('id', '=', id).executeTakeFirst();
+  if (!row) throw new DomainError('not_found', `no corridor with id ${id}`);
+  const v = version ?? row.current_version;
+  const ver = await tx.selectFrom('corridor_versions').select('terms').where('corridor_id', '=', id).where('version', '=', v).executeTakeFirst();
+  if (!ver) throw new DomainError('not_found', `corridor ${id} has no version ${v} (current: ${row.current_version})`);
+  return { text: ver.terms, version: v };
+}
+
+/** Verifies and records one party's guarantee over the current terms. */
+export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: string): Promise<CorridorView> {
+  authorize(actor, 'corridor.sign');
+  await lockCorridor(u, id);
+  const c = await loadCorridor(u.tx, id);
+  const state = c.row.state as CorridorState;
+  const parts = jws.trim().split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
+    throw new DomainError('jws_malformed', 'a guarantee is a JWS in compact serialization with the payload embedded: header.payload.signature');
+  }
+  const [h = '', p = '', s = ''] = parts;
+  let header: Record<string, unknown>;
+  let payload: Uint8Array;
+  try {
+    header = decodeProtectedHeader(jws.trim()) as Record<string, unknown>;
+    payload = base64url.decode(p);
+  } catch (e) {
+    throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
+  }
+  const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
+  const keyRow = typeof header.kid === 'string' ? await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
+  let signatureValid = false;
+  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
+    try {
+      const key = await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA');
+      await flattenedVerify({ protected: h, payload: p, signature: s }, key, { algorithms: ['EdDSA'] });
+      signatureValid = true;
+    } catch {
+      signatureValid = false;
+    }
+  }
+  const current = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id);
+  assertGuarantee(
+    { alg: header.alg, kid: header.kid, unsupportedHeader: unsupported, key: keyRow ? { partyId: keyRow.party_id, revoked: keyRow.revoked_at !== null } : undefined, signatureValid, payload },
+    { signerPartyId: actor.partyId, currentTerms: canonicalTermsBytes(c.terms), currentVersion: c.row.current_version, requiredGuarantors: c.terms.requiredGuarantors, signedParties: current },
+  );
+  const fullyGuaranteed = isFullyGuaranteed(c.terms.requiredGuarantors, [...current, actor.partyId]);
+  const next = applyTransition(state, 'sign', { fullyGuaranteed });
+  const row = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(header.kid), jws: jws.trim(), created_at: nowIso(u.deps) };
+  await u.tx.insertInto('guarantees').values(row).execute();
+  await setState(u, c, next);
+  await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: row.id, partyId: actor.partyId, version: row.version, kid: row.kid, jws: row.jws } });
+  if (next === 'guaranteed') {
+    await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
+  }
+  return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+export interface CorridorFilter {
+  readonly state?: CorridorState | undefined;
+  readonly party?: string | undefined;
+  readonly agreement?: string | undefined;
+  readonly purpose?: string | undefined;
+  readonly openAt?: number | undefined;
+}
+
+export async function listCorridors(tx: Tx, filter: CorridorFilter = {}): Promise<CorridorView[]> {
+  let q = tx.selectFrom('corridors').select('id').orderBy('created_at').orderBy('id');
+  if (filter.state) q = q.where('state', '=', filter.state);
+  const ids = await q.execute();
+  const out: CorridorView[] = [];
+  const names = await partyNames(tx);
+  for (const { id } of ids) {
+    const c = await loadCorridor(tx, id);
+    const t = c.terms;
+    if (filter.party && c.row.proposer_party_id !== filter.party && !t.requiredGuarantors.includes(filter.party)) continue;
+    if (filter.agreement && t.agreementId !== filter.agreement) continue;
+    if (filter.purpose && !t.purposes.includes(filter.purpose as never)) continue;
+    if (filter.openAt !== undefined && !statusOf(c, filter.openAt, names).open) continue;
+    out.push(toCorridorView(c));
+  }
+  return out;
+}
+
+async function partyNames(tx: Tx): Promise<Map<string, string>> {
+  return new Map((await tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+}
+
+function suspensionRecords(rows: readonly SuspensionRow[]): SuspensionRecord[] {
+  return rows.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
+}
+
+export function statusOf(c: LoadedCorridor, at: number, names: Map<string, string>): CorridorStatus {
+  return computeStatus({
+    corridorId: c.row.id,
+    version: c.row.current_version,
+    state: c.row.state as CorridorState,
+    windows: c.terms.windows,
+    requiredGuarantors: c.terms.requiredGuarantors.map((id) => ({ id, name: names.get(id) ?? id })),
+    signedParties: c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id),
+    suspensions: suspensionRecords(c.suspensions),
+    at,
+  });
+}
+
+export async function corridorStatus(tx: Tx, id: string, at: number): Promise<CorridorStatus> {
+  return statusOf(await loadCorridor(tx, id), at, await partyNames(tx));
+}

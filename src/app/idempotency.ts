@@ -1,0 +1,50 @@
+import { DomainError } from '../domain/errors.js';
+import { isUniqueViolation } from '../store/store.js';
+import { inTransaction, nowIso, type Deps, type Unit } from './deps.js';
+
+export interface Outcome<T> {
+  readonly status: number;
+  readonly body: T;
+  /** True when this is the stored answer to an earlier request with the same key. */
+  readonly replayed: boolean;
+}
+
+/**
+ * Runs a write once per (member, Idempotency-Key). The record is written in the same
+ * transaction as the write itself, so a retry after a lost response returns the first
+ * answer and writes nothing twice; the same key with a different request is refused.
+ */
+export async function runIdempotent<T>(
+  deps: Deps,
+  memberId: string,
+  key: string | undefined,
+  requestHash: string,
+  status: number,
+  fn: (u: Unit) => Promise<T>,
+): Promise<Outcome<T>> {
+  if (key === undefined) return { status, body: await inTransaction(deps, fn), replayed: false };
+  if (key.length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters');
+  const attempt = (): Promise<Outcome<T>> =>
+    inTransaction(deps, async (u) => {
+      const prior = await u.tx.selectFrom('idempotency').selectAll().where('member_id', '=', memberId).where('key', '=', key).executeTakeFirst();
+      if (prior) {
+        if (prior.request_hash !== requestHash) {
+          throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+        }
+        return { status: prior.status, body: JSON.parse(prior.response) as T, replayed: true };
+      }
+      const body = await fn(u);
+      await u.tx
+        .insertInto('idempotency')
+        .values({ member_id: memberId, key, request_hash: requestHash, status, response: JSON.stringify(body), created_at: nowIso(deps) })
+        .execute();
+      return { status, body, replayed: false };
+    });
+  try {
+    return await attempt();
+  } catch (e) {
+    // Two identical requests raced: the loser's transaction rolled back; answer from the winner's record.
+    if (isUniqueViolation(e)) return attempt();
+    throw e;
+  }
+}

@@ -1,0 +1,168 @@
+import { calculateJwkThumbprint, importJWK } from 'jose';
+import type { z } from 'zod';
+import { authorize, type Actor } from '../domain/authorization.js';
+import { DomainError } from '../domain/errors.js';
+import type { PartyKind, Role } from '../schemas/common.js';
+import type { CreateMemberBody, CreatePartyBody, Ed25519PublicJwk, KeyView, MemberView, PartyView } from '../schemas/party.js';
+import type { DB } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import { nowIso, sha256Hex, type Unit } from './deps.js';
+import { appendLog } from './log.js';
+
+type KeyRow = DB['party_keys'];
+type MemberRow = DB['members'];
+
+export function toKeyView(row: KeyRow): z.infer<typeof KeyView> {
+  const jwk = JSON.parse(row.jwk) as { x: string };
+  return {
+    kid: row.kid,
+    partyId: row.party_id,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: row.kid, alg: 'EdDSA', use: 'sig' },
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toMemberView(row: MemberRow): z.infer<typeof MemberView> {
+  return { id: row.id, partyId: row.party_id, name: row.name, role: row.role as Role, createdAt: row.created_at, disabledAt: row.disabled_at };
+}
+
+export async function loadParties(tx: Tx): Promise<PartyView[]> {
+  const parties = await tx.selectFrom('parties').selectAll().orderBy('created_at').orderBy('id').execute();
+  const keys = await tx.selectFrom('party_keys').selectAll().orderBy('created_at').execute();
+  return parties.map((p) => ({
+    id: p.id,
+    kind: p.kind as PartyKind,
+    name: p.name,
+    shortName: p.short_name,
+    createdAt: p.created_at,
+    keys: keys.filter((k) => k.party_id === p.id).map(toKeyView),
+  }));
+}
+
+export async function getParty(tx: Tx, id: string): Promise<PartyView> {
+  const p = await tx.selectFrom('parties').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!p) throw new DomainError('not_found', `no party with id ${id}`);
+  const keys = await tx.selectFrom('party_keys').selectAll().where('party_id', '=', id).orderBy('created_at').execute();
+  return { id: p.id, kind: p.kind as PartyKind, name: p.name, shortName: p.short_name, createdAt: p.created_at, keys: keys.map(toKeyView) };
+}
+
+/**
+ * Creates a party. `actor` is null only for `passage init`, which creates the mediator that
+ * runs the server before anyone can authenticate.
+ */
+export async function createParty(u: Unit, actor: Actor | null, body: z.infer<typeof CreatePartyBody>): Promise<PartyView> {
+  if (actor) authorize(actor, 'party.manage');
+  const id = body.id ?? u.deps.newId('pty');
+  const dup = await u.tx.selectFrom('parties').select('id').where((eb) => eb.or([eb('id', '=', id), eb('name', '=', body.name)])).executeTakeFirst();
+  if (dup) throw new DomainError('duplicate', `a party with this ${dup.id === id ? 'id' : 'name'} already exists`);
+  const row = { id, kind: body.kind, name: body.name, short_name: body.shortName ?? body.name, created_at: nowIso(u.deps) };
+  await u.tx.insertInto('parties').values(row).execute();
+  await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'party.created', subject: `party/${id}`, payload: { id, kind: row.kind, name: row.name, shortName: row.short_name } });
+  return { id, kind: body.kind, name: row.name, shortName: row.short_name, createdAt: row.created_at, keys: [] };
+}
+
+export async function listMembers(tx: Tx, partyId: string): Promise<z.infer<typeof MemberView>[]> {
+  await getParty(tx, partyId);
+  const rows = await tx.selectFrom('members').selectAll().where('party_id', '=', partyId).orderBy('created_at').execute();
+  return rows.map(toMemberView);
+}
+
+export async function createMember(u: Unit, actor: Actor | null, partyId: string, body: z.infer<typeof CreateMemberBody>): Promise<z.infer<typeof MemberView>> {
+  if (actor) authorize(actor, 'member.manage', { partyId });
+  await getParty(u.tx, partyId);
+  const row = { id: u.deps.newId('mem'), party_id: partyId, name: body.name, role: body.role, created_at: nowIso(u.deps), disabled_at: null };
+  await u.tx.insertInto('members').values(row).execute();
+  await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'member.created', subject: `member/${row.id}`, payload: { id: row.id, partyId, name: row.name, role: row.role } });
+  return toMemberView(row);
+}
+
+async function getMember(tx: Tx, memberId: string): Promise<MemberRow> {
+  const m = await tx.selectFrom('members').selectAll().where('id', '=', memberId).executeTakeFirst();
+  if (!m) throw new DomainError('not_found', `no member with id ${memberId}`);
+  return m;
+}
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Issues an API token for a member. The secret is returned once and stored only as its SHA-256. */
+export async function issueToken(u: Unit, actor: Actor | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; token: string }> {
+  const member = await getMember(u.tx, memberId);
+  if (actor) authorize(actor, 'member.manage', { partyId: member.party_id });
+  if (member.disabled_at) throw new DomainError('transition_not_allowed', 'the member is disabled');
+  let secret = 'psg_';
+  for (const b of u.deps.randomBytes(32)) secret += TOKEN_ALPHABET[b % 64];
+  const row = { id: u.deps.newId('tok'), member_id: memberId, hash: sha256Hex(secret), label, created_at: nowIso(u.deps), revoked_at: null };
+  await u.tx.insertInto('tokens').values(row).execute();
+  await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'token.issued', subject: `member/${memberId}`, payload: { tokenId: row.id, label } });
+  return { id: row.id, memberId, label, createdAt: row.created_at, revokedAt: null, token: secret };
+}
+
+export async function revokeToken(u: Unit, actor: Actor, tokenId: string): Promise<{ id: string; revokedAt: string }> {
+  const tok = await u.tx.selectFrom('tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+  if (!tok) throw new DomainError('not_found', `no token with id ${tokenId}`);
+  const member = await getMember(u.tx, tok.member_id);
+  // A member may always revoke its own token.
+  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id });
+  if (tok.revoked_at) return { id: tok.id, revokedAt: tok.revoked_at };
+  const revokedAt = nowIso(u.deps);
+  await u.tx.updateTable('tokens').set({ revoked_at: revokedAt }).where('id', '=', tokenId).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'token.revoked', subject: `member/${member.id}`, payload: { tokenId } });
+  return { id: tok.id, revokedAt };
+}
+
+export async function listTokens(tx: Tx, actor: Actor, memberId: string): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: string | null }[]> {
+  const member = await getMember(tx, memberId);
+  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id });
+  const rows = await tx.selectFrom('tokens').select(['id', 'member_id', 'label', 'created_at', 'revoked_at']).where('member_id', '=', memberId).orderBy('created_at').execute();
+  return rows.map((r) => ({ id: r.id, memberId: r.member_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+}
+
+/** Resolves a bearer token to the acting member, or null. */
+export async function authenticate(tx: Tx, token: string): Promise<(Actor & { memberName: string; partyName: string }) | null> {
+  if (!token.startsWith('psg_') || token.length > 200) return null;
+  const row = await tx
+    .selectFrom('tokens')
+    .innerJoin('members', 'members.id', 'tokens.member_id')
+    .innerJoin('parties', 'parties.id', 'members.party_id')
+    .select(['members.id as memberId', 'members.name as memberName', 'members.role as role', 'members.disabled_at as disabledAt', 'parties.id as partyId', 'parties.kind as partyKind', 'parties.name as partyName', 'tokens.revoked_at as revokedAt'])
+    .where('tokens.hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+  if (!row || row.revokedAt || row.disabledAt) return null;
+  return { memberId: row.memberId, memberName: row.memberName, role: row.role as Role, partyId: row.partyId, partyKind: row.partyKind as PartyKind, partyName: row.partyName };
+}
+
+/** Registers a party's Ed25519 public key. Its kid is the RFC 7638 thumbprint. */
+export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z.infer<typeof Ed25519PublicJwk>): Promise<z.infer<typeof KeyView>> {
+  authorize(actor, 'key.manage', { partyId });
+  await getParty(u.tx, partyId);
+  if (jwk.d !== undefined) throw new DomainError('key_invalid', 'this JWK contains a private key ("d"): send only the public key, and treat this one as compromised');
+  const pub = { kty: 'OKP' as const, crv: 'Ed25519' as const, x: jwk.x };
+  try {
+    await importJWK(pub, 'EdDSA');
+  } catch (e) {
+    throw new DomainError('key_invalid', `not a usable Ed25519 public key: ${(e as Error).message}`);
+  }
+  const kid = await calculateJwkThumbprint(pub, 'sha256');
+  if (jwk.kid !== undefined && jwk.kid !== kid) throw new DomainError('key_invalid', `kid must be the RFC 7638 thumbprint of the key (${kid})`);
+  const existing = await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+  if (existing) {
+    if (existing.party_id !== partyId) throw new DomainError('duplicate', 'this key is registered to another party');
+    return toKeyView(existing);
+  }
+  const row = { kid, party_id: partyId, jwk: JSON.stringify(pub), created_at: nowIso(u.deps), created_by: actor.memberId, revoked_at: null };
+  await u.tx.insertInto('party_keys').values(row).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'key.registered', subject: `party/${partyId}`, payload: { kid, jwk: pub } });
+  return toKeyView(row);
+}
+
+export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: string): Promise<z.infer<typeof KeyView>> {
+  authorize(actor, 'key.manage', { partyId });
+  const row = await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).where('party_id', '=', partyId).executeTakeFirst();
+  if (!row) throw new DomainError('not_found', `party ${partyId} has no key ${kid}`);
+  if (row.revoked_at) return toKeyView(row);
+  const revokedAt = nowIso(u.deps);
+  await u.tx.updateTable('party_keys').set({ revoked_at: revokedAt }).where('kid', '=', kid).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'key.revoked', subject: `party/${partyId}`, payload: { kid } });
+  return toKeyView({ ...row, revoked_at: revokedAt });
+}

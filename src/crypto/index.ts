@@ -1,0 +1,16 @@
+export { sha256, createNodeTreeHasher, hashLeaves } from './sha256.js';
+
+export {
+  generateKeyPair,
+  publicKeyFromPrivate,
+  sign,
+  createSigner,
+  verify,
+  publicKeyToJwk,
+  privateKeyToJwk,
+  publicKeyFromJwk,
+  privateKeyFromJwk,
+  type Ed25519KeyPair,
+  type Ed25519PublicJwk,
+  type Ed25519PrivateJwk,
+} from './ed25519.js';

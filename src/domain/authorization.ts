@@ -1,0 +1,88 @@
+import type { PartyKind, Role } from '../schemas/common.js';
+import { DomainError } from './errors.js';
+
+/** Who is acting: a member of a party, with one role. */
+export interface Actor {
+  readonly memberId: string;
+  readonly partyId: string;
+  readonly partyKind: PartyKind;
+  readonly role: Role;
+}
+
+export const PERMISSIONS = [
+  'party.manage',
+  'member.manage',
+  'key.manage',
+  'agreement.create',
+  'corridor.read',
+  'corridor.propose',
+  'corridor.amend',
+  'corridor.withdraw',
+  'corridor.reject',
+  'corridor.sign',
+  'corridor.suspend',
+  'corridor.resume',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** What the permission is exercised on; only the fields the rule needs. */
+export interface Target {
+  /** The party whose members or keys are managed. */
+  readonly partyId?: string;
+  /** The party that proposed the corridor. */
+  readonly proposerPartyId?: string;
+  /** The corridor's required guarantors. */
+  readonly requiredGuarantors?: readonly string[];
+}
+
+const NEGOTIATORS: readonly Role[] = ['admin', 'liaison'];
+
+/**
+ * Deny by default. Each rule says who may, and nobody else may:
+ * - the mediator's admins manage parties and any party's members and tokens;
+ * - a party's admins manage its own members and tokens; its admins and liaisons its own keys
+ *   (never the mediator: a guarantee must be the party's own);
+ * - belligerent and mediator negotiators propose; the proposer or the mediator amends and withdraws;
+ * - a required guarantor other than the proposer rejects; a required guarantor signs;
+ * - only the mediator suspends and resumes; any member reads.
+ */
+export function isAllowed(actor: Actor, permission: Permission, target: Target = {}): boolean {
+  const negotiator = NEGOTIATORS.includes(actor.role);
+  const mediator = actor.partyKind === 'mediator';
+  switch (permission) {
+    case 'corridor.read':
+      return true;
+    case 'party.manage':
+      return mediator && actor.role === 'admin';
+    case 'member.manage':
+      return actor.role === 'admin' && (mediator || (target.partyId !== undefined && target.partyId === actor.partyId));
+    case 'key.manage':
+      return negotiator && target.partyId !== undefined && target.partyId === actor.partyId;
+    case 'agreement.create':
+      return mediator && negotiator;
+    case 'corridor.propose':
+      return negotiator && (mediator || actor.partyKind === 'belligerent');
+    case 'corridor.amend':
+    case 'corridor.withdraw':
+      return negotiator && (mediator || (target.proposerPartyId !== undefined && target.proposerPartyId === actor.partyId));
+    case 'corridor.reject':
+      return (
+        negotiator &&
+        (target.requiredGuarantors ?? []).includes(actor.partyId) &&
+        target.proposerPartyId !== actor.partyId
+      );
+    case 'corridor.sign':
+      return negotiator && actor.partyKind !== 'observer';
+    case 'corridor.suspend':
+    case 'corridor.resume':
+      return mediator && negotiator;
+  }
+}
+
+export function authorize(actor: Actor, permission: Permission, target: Target = {}): void {
+  if (!isAllowed(actor, permission, target)) {
+    throw new DomainError('forbidden', `a ${actor.partyKind} ${actor.role} may not ${permission.replace('.', ': ')}`, {
+      extra: { permission },
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import type { CorridorState } from '../schemas/corridor.js';
+import { DomainError } from './errors.js';
+
+export const CORRIDOR_STATES = ['draft', 'proposed', 'guaranteed', 'suspended', 'closed', 'withdrawn', 'rejected'] as const satisfies readonly CorridorState[];
+
+/**
+ * Everything that can happen to a corridor. `sign` is one party's guarantee; whether it
+ * completes the set decides the target state. `expire` closes a corridor whose last window ended.
+ */
+export const CORRIDOR_ACTIONS = ['propose', 'amend', 'sign', 'withdraw', 'reject', 'suspend', 'resume', 'expire'] as const;
+export type CorridorAction = (typeof CORRIDOR_ACTIONS)[number];
+
+export interface TransitionContext {
+  /** After this signature, has every required guarantor signed the current version? */
+  readonly fullyGuaranteed?: boolean;
+}
+
+type Target = CorridorState | ((ctx: TransitionContext) => CorridorState);
+
+/**
+ * The one transition table (DESIGN.md, "Lifecycle of a corridor"):
+ * draft → proposed → guaranteed → closed by expiry; withdrawn and rejected are ends;
+ * suspended ⇄ guaranteed; amending returns to proposed and voids earlier guarantees.
+ * Anything not listed is refused.
+ */
+export const TRANSITIONS: Readonly<Record<CorridorState, Partial<Record<CorridorAction, Target>>>> = {
+  draft: { propose: 'proposed', amend: 'draft', withdraw: 'withdrawn' },
+  proposed: {
+    amend: 'proposed',
+    sign: (ctx) => (ctx.fullyGuaranteed ? 'guaranteed' : 'proposed'),
+    reject: 'rejected',
+    withdraw: 'withdrawn',
+    expire: 'closed',
+  },
+  guaranteed: { amend: 'proposed', suspend: 'suspended', withdraw: 'withdrawn', expire: 'closed' },
+  suspended: { amend: 'proposed', resume: 'guaranteed', withdraw: 'withdrawn', expire: 'closed' },
+  closed: {},
+  withdrawn: {},
+  rejected: {},
+};
+
+export function isTerminal(state: CorridorState): boolean {
+  return Object.keys(TRANSITIONS[state]).length === 0;
+}
+
+/** Whether `action` is allowed in `state` at all. */
+export function canApply(state: CorridorState, action: CorridorAction): boolean {
+  return TRANSITIONS[state][action] !== undefined;
+}
+
+/** The state after `action`, or a `transition_not_allowed` error naming both. */
+export function applyTransition(state: CorridorState, action: CorridorAction, ctx: TransitionContext = {}): CorridorState {
+  const target = TRANSITIONS[state][action];
+  if (target === undefined) {
+    throw new DomainError('transition_not_allowed', `a ${state} corridor cannot be ${pastTense(action)}`, {
+      extra: { state, action, allowed: Object.keys(TRANSITIONS[state]) },
+    });
+  }
+  return typeof target === 'function' ? target(ctx) : target;
+}
+
+function pastTense(action: CorridorAction): string {
+  const words: Record<CorridorAction, string> = {
+    propose: 'proposed',
+    amend: 'amended',
+    sign: 'signed',
+    withdraw: 'withdrawn',
+    reject: 'rejected',
+    suspend: 'suspended',
+    resume: 'resumed',
+    expire: 'expired',
+  };
+  return words[action];
+}

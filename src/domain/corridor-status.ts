@@ -1,0 +1,140 @@
+import type { CorridorState } from '../schemas/corridor.js';
+import type { WindowSpec } from './windows.js';
+import { expandWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, type Interval } from './windows.js';
+
+export interface SuspensionRecord {
+  readonly since: number;
+  /** When it was resumed, or null while it holds. */
+  readonly until: number | null;
+  readonly reason: string;
+}
+
+export interface StatusInput {
+  readonly corridorId: string;
+  readonly version: number;
+  readonly state: CorridorState;
+  readonly windows: readonly WindowSpec[];
+  readonly requiredGuarantors: readonly { id: string; name: string }[];
+  /** Parties whose guarantee over the current version holds. */
+  readonly signedParties: readonly string[];
+  readonly suspensions: readonly SuspensionRecord[];
+  readonly at: number;
+}
+
+export interface WindowInstance {
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+  readonly startLocal: string;
+  readonly endLocal: string;
+}
+
+export type StatusReasonCode = 'draft' | 'not_guaranteed' | 'suspended' | 'outside_window' | 'expired' | 'withdrawn' | 'rejected';
+
+export interface StatusReason {
+  readonly code: StatusReasonCode;
+  readonly message: string;
+  readonly missingGuarantors?: { id: string; name: string }[];
+  readonly since?: string;
+  readonly reason?: string;
+}
+
+export interface CorridorStatus {
+  readonly corridorId: string;
+  readonly version: number;
+  readonly at: string;
+  /** The lifecycle state, with `closed` once the last window has ended. */
+  readonly state: CorridorState;
+  readonly open: boolean;
+  readonly currentWindow: WindowInstance | null;
+  readonly nextWindow: WindowInstance | null;
+  readonly reasons: StatusReason[];
+}
+
+function instance(iv: Interval, windows: readonly WindowSpec[]): WindowInstance {
+  const tz = windows[iv.windowIndex]?.timeZone ?? 'UTC';
+  return { start: formatUtc(iv.start), end: formatUtc(iv.end), timeZone: tz, startLocal: formatLocal(iv.start, tz), endLocal: formatLocal(iv.end, tz) };
+}
+
+/** Whether a suspension covers instant `at`. */
+function suspensionAt(suspensions: readonly SuspensionRecord[], at: number): SuspensionRecord | undefined {
+  return suspensions.find((s) => s.since <= at && (s.until === null || at < s.until));
+}
+
+/**
+ * Whether a corridor is open at `at`, and why not. Open means: its lifecycle allows it
+ * (guaranteed, or suspended at another time), every required guarantor signed the current
+ * version, `at` falls in a window, and no suspension covers `at`. Never stored: computed.
+ */
+export function computeStatus(input: StatusInput): CorridorStatus {
+  const intervals = expandWindows(input.windows);
+  const current = intervals.find((iv) => iv.start <= input.at && input.at < iv.end);
+  const next = intervals.find((iv) => iv.start > input.at);
+  const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);
+  const reasons: StatusReason[] = [];
+  const signed = new Set(input.signedParties);
+  const missing = input.requiredGuarantors.filter((p) => !signed.has(p.id));
+  let state = input.state;
+
+  switch (input.state) {
+    case 'draft':
+      reasons.push({ code: 'draft', message: 'the corridor is a draft and has not been proposed' });
+      break;
+    case 'withdrawn':
+      reasons.push({ code: 'withdrawn', message: 'the corridor was withdrawn' });
+      break;
+    case 'rejected':
+      reasons.push({ code: 'rejected', message: 'the corridor was rejected' });
+      break;
+    default:
+      break;
+  }
+  if ((input.state === 'proposed' || input.state === 'guaranteed' || input.state === 'suspended') && input.at >= lastEnd) {
+    state = 'closed';
+  }
+  if (state === 'closed') reasons.push({ code: 'expired', message: `its last window ended at ${formatUtc(lastEnd)}` });
+  if (missing.length > 0 && input.state !== 'withdrawn' && input.state !== 'rejected') {
+    reasons.push({
+      code: 'not_guaranteed',
+      message: `not yet guaranteed by ${missing.map((m) => m.name).join(' and ')}`,
+      missingGuarantors: missing,
+    });
+  }
+  const susp = suspensionAt(input.suspensions, input.at);
+  if (susp && (input.state === 'guaranteed' || input.state === 'suspended')) {
+    reasons.push({ code: 'suspended', message: `suspended since ${formatUtc(susp.since)}: ${susp.reason}`, since: formatUtc(susp.since), reason: susp.reason });
+  }
+  if (!current && state !== 'closed') {
+    reasons.push({
+      code: 'outside_window',
+      message: next ? `outside its windows; the next opens at ${formatUtc(next.start)}` : 'outside its windows',
+    });
+  }
+  const lifecycleAllows = input.state === 'guaranteed' || input.state === 'suspended';
+  const open = lifecycleAllows && missing.length === 0 && current !== undefined && susp === undefined && state !== 'closed';
+  return {
+    corridorId: input.corridorId,
+    version: input.version,
+    at: formatUtc(input.at),
+    state,
+    open,
+    currentWindow: current ? instance(current, input.windows) : null,
+    nextWindow: next ? instance(next, input.windows) : null,
+    reasons: open ? [] : reasons,
+  };
+}
+
+/**
+ * The instants at which the corridor's ceasefire zone holds: its windows, while guaranteed,
+ * minus suspensions. Sorted, disjoint [start, end) in epoch ms. What the geo index consumes.
+ */
+export function activeIntervals(input: Omit<StatusInput, 'at'>): [number, number][] {
+  if (input.state !== 'guaranteed' && input.state !== 'suspended') return [];
+  const signed = new Set(input.signedParties);
+  if (!input.requiredGuarantors.every((p) => signed.has(p.id))) return [];
+  const merged = mergeIntervals(expandWindows(input.windows));
+  return subtractIntervals(
+    merged,
+    input.suspensions.map((s) => [s.since, s.until ?? Number.POSITIVE_INFINITY]),
+  );
+}

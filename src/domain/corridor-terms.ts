@@ -1,0 +1,118 @@
+import canonicalize from 'canonicalize';
+import { TERMS_TYPE, type Terms, type TermsInput } from '../schemas/corridor.js';
+import { DomainError, type ErrorCode, type ErrorDetail } from './errors.js';
+import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
+
+export const MAX_WIDTH_M = 50_000;
+
+type Problem = { code: ErrorCode; detail: ErrorDetail };
+
+function checkPosition(p: readonly number[], path: string): Problem[] {
+  const [lon, lat] = p;
+  if (p.length !== 2 || typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat)) {
+    return [{ code: 'coordinate_out_of_range', detail: { path, message: 'a position is [longitude, latitude] as two finite numbers' } }];
+  }
+  if (lon < -180 || lon > 180) return [{ code: 'coordinate_out_of_range', detail: { path, message: `longitude ${lon} is outside [-180, 180]` } }];
+  if (lat < -90 || lat > 90) return [{ code: 'coordinate_out_of_range', detail: { path, message: `latitude ${lat} is outside [-90, 90]` } }];
+  return [];
+}
+
+/** Route rules: at least two positions, each in range, not all the same point. */
+export function checkRoute(coordinates: readonly (readonly number[])[], path = '/route/coordinates'): Problem[] {
+  if (coordinates.length < 2) {
+    return [{ code: 'route_too_short', detail: { path, message: `a route needs at least 2 positions, got ${coordinates.length}` } }];
+  }
+  const problems = coordinates.flatMap((p, i) => checkPosition(p, `${path}/${i}`));
+  if (problems.length > 0) return problems;
+  const [first] = coordinates;
+  const distinct = coordinates.some((p) => p[0] !== first?.[0] || p[1] !== first?.[1]);
+  if (!distinct) return [{ code: 'route_degenerate', detail: { path, message: 'every position of the route is the same point' } }];
+  return [];
+}
+
+export function checkWidth(widthM: number): Problem[] {
+  if (typeof widthM !== 'number' || !Number.isFinite(widthM) || widthM <= 0 || widthM > MAX_WIDTH_M) {
+    return [{ code: 'width_out_of_range', detail: { path: '/widthM', message: `width must be > 0 and ≤ ${MAX_WIDTH_M} metres, got ${widthM}` } }];
+  }
+  return [];
+}
+
+export interface TermsContext {
+  /** Whether a party with this id exists. */
+  readonly partyExists: (id: string) => boolean;
+  /** Whether an agreement with this id exists. */
+  readonly agreementExists: (id: string) => boolean;
+}
+
+/** Every rule on proposed terms. Throws a DomainError naming the first broken rule and listing all. */
+export function assertTermsInput(input: TermsInput, ctx: TermsContext): void {
+  const problems: Problem[] = [
+    ...checkRoute(input.route.coordinates),
+    ...checkWidth(input.widthM),
+    ...checkPosition(input.origin.coordinates, '/origin/coordinates'),
+    ...checkPosition(input.destination.coordinates, '/destination/coordinates'),
+    ...input.checkpoints.flatMap((c, i) => checkPosition(c.coordinates, `/checkpoints/${i}/coordinates`)),
+    ...input.hazards.flatMap((h, i) => (h.coordinates ? checkPosition(h.coordinates, `/hazards/${i}/coordinates`) : [])),
+  ];
+  const seen = new Set<string>();
+  input.requiredGuarantors.forEach((id, i) => {
+    if (!ctx.partyExists(id)) problems.push({ code: 'unknown_guarantor', detail: { path: `/requiredGuarantors/${i}`, message: `no party with id ${id}` } });
+    if (seen.has(id)) problems.push({ code: 'validation_failed', detail: { path: `/requiredGuarantors/${i}`, message: `party ${id} is listed twice` } });
+    seen.add(id);
+  });
+  input.contacts.forEach((c, i) => {
+    if (!ctx.partyExists(c.partyId)) problems.push({ code: 'unknown_party', detail: { path: `/contacts/${i}/partyId`, message: `no party with id ${c.partyId}` } });
+  });
+  if (input.agreementId !== null && !ctx.agreementExists(input.agreementId)) {
+    problems.push({ code: 'unknown_agreement', detail: { path: '/agreementId', message: `no agreement with id ${input.agreementId}` } });
+  }
+  const cpIds = new Set<string>();
+  input.checkpoints.forEach((c, i) => {
+    if (c.id === undefined) return;
+    if (cpIds.has(c.id)) problems.push({ code: 'validation_failed', detail: { path: `/checkpoints/${i}/id`, message: `checkpoint id ${c.id} is used twice` } });
+    cpIds.add(c.id);
+  });
+  const first = problems[0];
+  if (first) throw new DomainError(first.code, first.detail.message, { details: problems.map((p) => p.detail) });
+  assertWindows(input.windows);
+}
+
+/** Normalises input into the signed terms of one version: UTC times, checkpoint ids, a type tag. */
+export function buildTerms(corridorId: string, version: number, input: TermsInput): Terms {
+  const used = new Set(input.checkpoints.map((c) => c.id).filter((x): x is string => x !== undefined));
+  let n = 0;
+  const nextId = (): string => {
+    let id: string;
+    do id = `cp-${++n}`;
+    while (used.has(id));
+    used.add(id);
+    return id;
+  };
+  return {
+    type: TERMS_TYPE,
+    corridorId,
+    version,
+    ...input,
+    checkpoints: input.checkpoints.map((c) => ({ ...c, id: c.id ?? nextId() })),
+    windows: input.windows.map((w) => ({
+      start: formatUtc(parseRfc3339(w.start) ?? Number.NaN),
+      end: formatUtc(parseRfc3339(w.end) ?? Number.NaN),
+      timeZone: w.timeZone,
+      ...(w.rrule !== undefined ? { rrule: w.rrule.trim().replace(/^RRULE:/i, '').toUpperCase() } : {}),
+    })),
+  };
+}
+
+/** The RFC 8785 (JCS) text of any JSON value. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new DomainError('validation_failed', 'value cannot be canonicalised');
+  return text;
+}
+
+const encoder = new TextEncoder();
+
+/** The exact bytes a guarantor signs: RFC 8785 canonical JSON of the terms, UTF-8. */
+export function canonicalTermsBytes(terms: Terms): Uint8Array {
+  return encoder.encode(canonicalJson(terms));
+}

@@ -1,0 +1,58 @@
+/**
+ * Inputs and outputs of the deconfliction engine. Positions are [lon, lat] in degrees
+ * (GeoJSON order, WGS 84); times are epoch milliseconds.
+ */
+
+export interface ZoneCorridor {
+  id: string;
+  version: number;
+  /** centre line, [lon, lat] positions; edges are geodesics */
+  route: [number, number][];
+  /** full width in metres: the zone is the route buffered by widthM/2 on each side */
+  widthM: number;
+  /**
+   * sorted, non-overlapping [startMs, endMs) intervals in which the zone holds, already
+   * computed by the caller from windows, guarantees and suspensions
+   */
+  active: [number, number][];
+}
+
+export interface ZoneSite {
+  id: string;
+  version: number;
+  center?: [number, number];
+  radiusM?: number;
+  /** GeoJSON polygon rings (exterior first, then holes), [lon, lat]; edges are geodesics */
+  polygon?: [number, number][][];
+  /** party ids the site was shared with */
+  visibleTo: string[];
+}
+
+export interface CheckPoint {
+  lon: number;
+  lat: number;
+  /** epoch ms */
+  at: number;
+}
+
+export interface CheckResult {
+  corridors: string[];
+  sites: string[];
+  /** corridor id -> geodesic metres to its centre line; only when asked for */
+  distances?: Record<string, number>;
+}
+
+export interface CheckOptions {
+  /** sites are filtered to those visible to this party; undefined = the mediator, who sees all */
+  viewerPartyId?: string;
+  distances?: boolean;
+}
+
+/** True when t lies in one of the sorted half-open intervals. */
+export function isActiveAt(active: readonly (readonly [number, number])[], t: number): boolean {
+  for (const iv of active) {
+    if (t < iv[0]) return false;
+    if (t < iv[1]) return true;
+  }
+  return false;
+}

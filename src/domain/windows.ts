@@ -1,0 +1,210 @@
+import { DateTime, IANAZone } from 'luxon';
+import { RRule, type Options as RRuleOptions } from 'rrule';
+import { DomainError, type ErrorDetail } from './errors.js';
+
+/** A window as agreed: first interval in UTC, the zone it was agreed in, and an optional RRULE. */
+export interface WindowSpec {
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+  readonly rrule?: string | undefined;
+}
+
+/** One concrete interval [start, end) in epoch milliseconds. */
+export interface Interval {
+  readonly start: number;
+  readonly end: number;
+  readonly windowIndex: number;
+}
+
+/** Recurrences are bounded so that a corridor can never be open "forever" by accident. */
+export const MAX_OCCURRENCES = 1000;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** Parses an RFC 3339 date-time with offset into epoch ms, or undefined. */
+export function parseRfc3339(s: string): number | undefined {
+  if (!RFC3339.test(s)) return undefined;
+  const dt = DateTime.fromISO(s, { setZone: true });
+  return dt.isValid ? dt.toMillis() : undefined;
+}
+
+/** RFC 3339 in UTC, with milliseconds only when they are not zero. */
+export function formatUtc(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+/** Local wall-clock time with its offset, e.g. 2022-03-08T09:00:00+02:00. */
+export function formatLocal(ms: number, timeZone: string): string {
+  return DateTime.fromMillis(ms, { zone: timeZone }).toISO({ suppressMilliseconds: true }) ?? formatUtc(ms);
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  return IANAZone.isValidZone(tz);
+}
+
+/** Validates one window; returns problems (empty when fine). `path` prefixes each problem's path. */
+export function checkWindow(w: WindowSpec, path: string): { code: 'window_end_before_start' | 'unknown_time_zone' | 'invalid_rrule' | 'invalid_time'; detail: ErrorDetail }[] {
+  const out: { code: 'window_end_before_start' | 'unknown_time_zone' | 'invalid_rrule' | 'invalid_time'; detail: ErrorDetail }[] = [];
+  const s = parseRfc3339(w.start);
+  const e = parseRfc3339(w.end);
+  if (s === undefined) out.push({ code: 'invalid_time', detail: { path: `${path}/start`, message: `not an RFC 3339 date-time: ${w.start}` } });
+  if (e === undefined) out.push({ code: 'invalid_time', detail: { path: `${path}/end`, message: `not an RFC 3339 date-time: ${w.end}` } });
+  if (s !== undefined && e !== undefined && e <= s) {
+    out.push({ code: 'window_end_before_start', detail: { path: `${path}/end`, message: 'window end must be after its start' } });
+  }
+  if (!isValidTimeZone(w.timeZone)) {
+    out.push({ code: 'unknown_time_zone', detail: { path: `${path}/timeZone`, message: `unknown IANA time zone: ${w.timeZone}` } });
+  }
+  if (w.rrule !== undefined && isValidTimeZone(w.timeZone) && s !== undefined) {
+    try {
+      parseRecurrence(w.rrule, s, w.timeZone);
+    } catch (err) {
+      out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: (err as Error).message } });
+    }
+  }
+  return out;
+}
+
+/** Throws the first problem's code with every problem listed. */
+export function assertWindows(windows: readonly WindowSpec[], basePath = '/windows'): void {
+  const problems = windows.flatMap((w, i) => checkWindow(w, `${basePath}/${i}`));
+  const first = problems[0];
+  if (first) {
+    throw new DomainError(first.code, first.detail.message, { details: problems.map((p) => p.detail) });
+  }
+}
+
+const ALLOWED_RRULE_PARTS = new Set(['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'WKST', 'BYYEARDAY', 'BYWEEKNO']);
+
+/**
+ * Parses an RRULE into rrule.js options whose dates are *floating local wall-clock times*
+ * encoded as UTC (rrule.js's convention without TZID). Expanding in wall-clock time and
+ * converting each occurrence to UTC in the agreed zone is what keeps "daily 09:00 Kyiv"
+ * at 09:00 across the DST change.
+ */
+function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string): RRule {
+  const text = rrule.trim().replace(/^RRULE:/i, '');
+  if (text.length === 0) throw new Error('empty RRULE');
+  const parts = text.split(';');
+  const keys = new Set<string>();
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new Error(`malformed RRULE part "${part}"`);
+    const key = part.slice(0, eq).toUpperCase();
+    if (!ALLOWED_RRULE_PARTS.has(key)) {
+      throw new Error(key === 'DTSTART' ? 'DTSTART is taken from the window start; remove it from the RRULE' : `unsupported RRULE part ${key} (sub-daily recurrence and ${key} are not allowed)`);
+    }
+    if (keys.has(key)) throw new Error(`RRULE part ${key} repeated`);
+    keys.add(key);
+  }
+  if (!keys.has('FREQ')) throw new Error('RRULE needs FREQ');
+  if (!keys.has('COUNT') && !keys.has('UNTIL')) throw new Error('RRULE needs COUNT or UNTIL: a corridor window may not recur forever');
+  let opts: Partial<RRuleOptions>;
+  try {
+    opts = RRule.parseString(text);
+  } catch (err) {
+    throw new Error(`malformed RRULE: ${(err as Error).message}`);
+  }
+  if (opts.freq === undefined || opts.freq === null || ![RRule.YEARLY, RRule.MONTHLY, RRule.WEEKLY, RRule.DAILY].includes(opts.freq)) {
+    throw new Error('RRULE FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY');
+  }
+  if (opts.count !== undefined && opts.count !== null && (opts.count < 1 || opts.count > MAX_OCCURRENCES)) {
+    throw new Error(`RRULE COUNT must be between 1 and ${MAX_OCCURRENCES}`);
+  }
+  if (opts.interval !== undefined && opts.interval !== null && opts.interval < 1) throw new Error('RRULE INTERVAL must be at least 1');
+  for (const [k, v] of Object.entries(opts)) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`RRULE ${k} is not a number`);
+  }
+  const dtstart = toFloating(firstStartMs, timeZone);
+  if (opts.until instanceof Date) {
+    if (Number.isNaN(opts.until.getTime())) throw new Error('RRULE UNTIL is not a valid date');
+    // UNTIL with a trailing Z is an instant: convert it to floating wall-clock time in the zone.
+    if (/UNTIL=\d{8}T\d{6}Z/i.test(text)) opts.until = toFloating(opts.until.getTime(), timeZone);
+  }
+  const rule = new RRule({ ...opts, dtstart, tzid: null });
+  const probe = rule.all((_d, i) => i <= MAX_OCCURRENCES);
+  if (probe.length > MAX_OCCURRENCES) throw new Error(`RRULE yields more than ${MAX_OCCURRENCES} occurrences`);
+  if (probe.length === 0) throw new Error('RRULE yields no occurrence');
+  return rule;
+}
+
+function toFloating(ms: number, timeZone: string): Date {
+  const local = DateTime.fromMillis(ms, { zone: timeZone });
+  return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
+}
+
+function fromFloating(d: Date, timeZone: string): number {
+  const dt = DateTime.fromObject(
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      millisecond: d.getUTCMilliseconds(),
+    },
+    { zone: timeZone },
+  );
+  return dt.toMillis();
+}
+
+/**
+ * Every interval of every window, sorted by start. Overlapping intervals are kept as they are
+ * (each carries its window index); use `mergeIntervals` for "is it open" questions.
+ */
+export function expandWindows(windows: readonly WindowSpec[]): Interval[] {
+  const out: Interval[] = [];
+  windows.forEach((w, windowIndex) => {
+    const start = parseRfc3339(w.start);
+    const end = parseRfc3339(w.end);
+    if (start === undefined || end === undefined || end <= start) {
+      throw new DomainError('window_invalid', `window ${windowIndex} is invalid`);
+    }
+    if (w.rrule === undefined) {
+      out.push({ start, end, windowIndex });
+      return;
+    }
+    const rule = parseRecurrence(w.rrule, start, w.timeZone);
+    const startWall = toFloating(start, w.timeZone).getTime();
+    const wallLength = toFloating(end, w.timeZone).getTime() - startWall;
+    for (const occ of rule.all()) {
+      const s = fromFloating(occ, w.timeZone);
+      const e = fromFloating(new Date(occ.getTime() + wallLength), w.timeZone);
+      if (e > s) out.push({ start: s, end: e, windowIndex });
+    }
+  });
+  out.sort((a, b) => a.start - b.start || a.end - b.end);
+  return out;
+}
+
+/** Merges overlapping or touching intervals into a sorted, disjoint list of [start, end). */
+export function mergeIntervals(intervals: readonly { start: number; end: number }[]): [number, number][] {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  const out: [number, number][] = [];
+  for (const iv of sorted) {
+    const last = out[out.length - 1];
+    if (last && iv.start <= last[1]) last[1] = Math.max(last[1], iv.end);
+    else out.push([iv.start, iv.end]);
+  }
+  return out;
+}
+
+/** Removes the given [start, end) holes (end may be Infinity) from sorted disjoint intervals. */
+export function subtractIntervals(base: readonly [number, number][], holes: readonly [number, number][]): [number, number][] {
+  let current = base.map(([s, e]) => [s, e] as [number, number]);
+  for (const [hs, he] of holes) {
+    const next: [number, number][] = [];
+    for (const [s, e] of current) {
+      if (he <= s || hs >= e) next.push([s, e]);
+      else {
+        if (hs > s) next.push([s, hs]);
+        if (he < e) next.push([he, e]);
+      }
+    }
+    current = next;
+  }
+  return current;
+}

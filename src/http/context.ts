@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deps, Unit } from '../app/deps.js';
+import { sha256Hex } from '../app/deps.js';
+import { runIdempotent } from '../app/idempotency.js';
+import type { Actor } from '../domain/authorization.js';
+import { DomainError } from '../domain/errors.js';
+import { Problem } from '../schemas/common.js';
+
+export type App = FastifyInstance;
+export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
+
+export type AuthedActor = Actor & { memberName: string; partyName: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: AuthedActor | null;
+  }
+}
+
+export function actorOf(req: FastifyRequest): AuthedActor {
+  if (!req.actor) throw new DomainError('unauthenticated', 'send Authorization: Bearer <API token>');
+  return req.actor;
+}
+
+/** Problem responses every authenticated route may give, for the OpenAPI document. */
+export const commonErrors = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  422: Problem,
+} as const;
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) });
+
+/** Runs a write as the authenticated member, once per Idempotency-Key, and replies with its result. */
+export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyReply, status: number, fn: (u: Unit, actor: AuthedActor) => Promise<T>): Promise<T> {
+  const actor = actorOf(req);
+  const keyHeader = req.headers['idempotency-key'];
+  const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+  const requestHash = sha256Hex(`${req.method} ${req.url}\n${typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? null)}`);
+  const out = await runIdempotent(deps, actor.memberId, key, requestHash, status, (u) => fn(u, actor));
+  reply.code(out.status);
+  if (out.replayed) reply.header('idempotent-replayed', 'true');
+  return out.body;
+}
+
+/** Parses If-Match: "3" (or W/"3") into a version number. */
+export function ifMatchVersion(req: FastifyRequest): number | undefined {
+  const h = req.headers['if-match'];
+  if (h === undefined) return undefined;
+  const m = /^(?:W\/)?"(\d+)"$/.exec(String(h).trim());
+  if (!m) throw new DomainError('validation_failed', 'If-Match must be an ETag such as "3"');
+  return Number(m[1]);
+}
+
+export type { ZodTypeProvider };

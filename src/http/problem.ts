@@ -1,0 +1,129 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors.js';
+
+/** Every error code's HTTP status. The compiler insists that each code has one. */
+export const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  route_too_short: 400,
+  route_degenerate: 400,
+  coordinate_out_of_range: 400,
+  width_out_of_range: 400,
+  window_end_before_start: 400,
+  window_invalid: 400,
+  unknown_time_zone: 400,
+  invalid_rrule: 400,
+  invalid_time: 400,
+  unknown_guarantor: 422,
+  unknown_party: 422,
+  unknown_agreement: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  not_found: 404,
+  unauthenticated: 401,
+  forbidden: 403,
+  transition_not_allowed: 409,
+  version_conflict: 409,
+  precondition_failed: 412,
+  precondition_required: 428,
+  idempotency_key_reused: 422,
+  duplicate: 409,
+  jws_malformed: 400,
+  alg_not_allowed: 400,
+  key_unknown: 422,
+  key_not_of_party: 403,
+  key_invalid: 400,
+  key_revoked: 422,
+  signature_invalid: 422,
+  terms_mismatch: 409,
+  not_a_required_guarantor: 403,
+  already_signed: 409,
+  rate_limited: 429,
+};
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: ErrorDetail[];
+  [k: string]: unknown;
+}
+
+export function problem(code: ErrorCode | 'internal_error', detail: string, opts: { status?: number; errors?: readonly ErrorDetail[]; extra?: Record<string, unknown>; instance?: string } = {}): ProblemBody {
+  const status = opts.status ?? (code === 'internal_error' ? 500 : STATUS[code]);
+  return {
+    ...(opts.extra ?? {}),
+    type: `urn:passage:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(opts.instance ? { instance: opts.instance } : {}),
+    ...(opts.errors && opts.errors.length > 0 ? { errors: [...opts.errors] } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  return reply.code(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+}
+
+/** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */
+function fromFastifyError(err: FastifyError): { code: ErrorCode; detail: string; errors?: ErrorDetail[] } | undefined {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({ path: `${v.instancePath || '/'}`.replace(/^\/?/, '/'), message: v.message ?? 'invalid' }));
+    const where = err.validationContext ?? 'request';
+    return { code: 'validation_failed', detail: `the ${where} does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`, errors };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', detail: 'the request body is larger than this endpoint accepts' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'unsupported_media_type', detail: 'send the body as application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'validation_failed', detail: 'the JSON body is empty' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'validation_failed', detail: `the body is not valid JSON: ${err.message}` };
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return { code: 'validation_failed', detail: `the body is not valid JSON: ${err.message}` };
+  }
+  if (err.statusCode === 429) return { code: 'rate_limited', detail: err.message };
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return { code: 'validation_failed', detail: err.message };
+  }
+  return undefined;
+}
+
+/** The one error handler: domain errors and client errors become problem details; the rest is a 500 without internals. */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err instanceof DomainError) {
+    return sendProblem(reply, problem(err.code, err.message, { errors: err.details, extra: err.extra, instance: req.url }));
+  }
+  const mapped = fromFastifyError(err);
+  if (mapped) {
+    return sendProblem(reply, problem(mapped.code, mapped.detail, { errors: mapped.errors ?? [], instance: req.url, ...(err.statusCode === 400 && mapped.code === 'validation_failed' ? {} : {}) }));
+  }
+  req.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, problem('internal_error', 'an internal error occurred; it has been logged', { instance: req.url }));
+}

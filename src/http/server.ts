@@ -1,0 +1,80 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { authenticate } from '../app/parties.js';
+import { DomainError } from '../domain/errors.js';
+import type { Deps } from '../app/deps.js';
+import { errorHandler, problem, sendProblem } from './problem.js';
+import { agreementRoutes } from './routes/agreements.js';
+import { corridorRoutes } from './routes/corridors.js';
+import { partyRoutes } from './routes/parties.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface ServerOptions {
+  /** Log requests (pino). Off in tests. */
+  readonly logger?: boolean;
+  /** Largest accepted request body, bytes. */
+  readonly bodyLimit?: number;
+  readonly version?: string;
+}
+
+export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ? { level: 'info' } : false,
+    bodyLimit: opts.bodyLimit ?? 2 * 1024 * 1024,
+    // Requests that stall are cut rather than hang a connection forever.
+    requestTimeout: 60_000,
+    ajv: undefined,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { instance: req.url })));
+  // A guarantee may be posted as the bare compact JWS.
+  app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).trim()));
+
+  app.decorateRequest('actor', null);
+  app.addHook('onRequest', async (req) => {
+    const auth = req.headers.authorization;
+    if (auth === undefined) return;
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    req.actor = m?.[1] ? await authenticate(deps.store.db, m[1]) : null;
+    if (!req.actor) {
+      // A wrong or revoked token is refused outright, even on routes that would not need one.
+      throw new DomainError('unauthenticated', 'the API token is unknown, revoked, or its member disabled');
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Passage API',
+        version: opts.version ?? '0.1.0',
+        description:
+          'Humanitarian corridors and the local ceasefires that protect them. Errors are RFC 9457 problem details with a stable `code`. ' +
+          'Writes accept an `Idempotency-Key` header. Guarantees are JWS (RFC 7515, EdDSA/Ed25519) over the RFC 8785 bytes of the terms.',
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token issued to a party member' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      partyRoutes(api, deps);
+      agreementRoutes(api, deps);
+      corridorRoutes(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { Id, Position, Rfc3339 } from './common.js';
+
+/**
+ * Default categories follow the law Passage serves: Geneva Convention IV arts. 17 and 23,
+ * Additional Protocol I art. 70. An agreement may add its own via `legalBasis`.
+ */
+export const Purpose = z.enum([
+  'evacuation',
+  'medical',
+  'food',
+  'water',
+  'shelter',
+  'relief',
+  'medical_personnel',
+  'religious_personnel',
+]);
+export const Eligibility = z.enum([
+  'civilians',
+  'wounded',
+  'sick',
+  'infirm',
+  'aged',
+  'children',
+  'maternity_cases',
+  'persons_with_disabilities',
+  'foreign_nationals',
+  'medical_personnel',
+  'ministers_of_religion',
+  'humanitarian_personnel',
+]);
+export const Direction = z.enum(['outbound', 'inbound', 'both']);
+
+export const NamedPlace = z.object({
+  name: z.string().min(1).max(200),
+  coordinates: Position,
+});
+
+export const Checkpoint = z.object({
+  id: z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional(),
+  name: z.string().min(1).max(200),
+  coordinates: Position,
+});
+
+export const Window = z
+  .object({
+    start: Rfc3339.describe('start of the (first) interval'),
+    end: Rfc3339.describe('end of the (first) interval; after start'),
+    timeZone: z.string().min(1).max(64).describe('IANA time zone the window was agreed in, e.g. Europe/Kyiv'),
+    rrule: z
+      .string()
+      .max(500)
+      .optional()
+      .describe('RFC 5545 RRULE (without DTSTART), e.g. FREQ=DAILY;COUNT=5; repeats the interval at the same local wall-clock time'),
+  })
+  .describe('A time window; recurring windows keep their local wall-clock time across DST changes');
+
+export const Hazard = z.object({
+  kind: z.enum(['mines', 'uxo', 'damaged_road', 'damaged_bridge', 'active_hostilities', 'checkpoint_closure', 'other']),
+  description: z.string().min(1).max(2000),
+  coordinates: Position.optional(),
+});
+
+export const Contact = z.object({
+  partyId: Id,
+  channel: z.enum(['phone', 'radio', 'email', 'messenger', 'other']),
+  value: z.string().min(1).max(300),
+  name: z.string().max(200).optional(),
+});
+
+export const Capacity = z.object({
+  people: z.number().int().positive().optional(),
+  vehicles: z.number().int().positive().optional(),
+  cargoTonnes: z.number().positive().optional(),
+});
+
+export const LineString = z.object({
+  type: z.literal('LineString'),
+  coordinates: z.array(Position).max(10_000),
+});
+
+/** What a party proposes or amends. The signed terms add corridorId, version and a type tag. */
+export const TermsInput = z.object({
+  title: z.string().min(1).max(300),
+  route: LineString,
+  widthM: z.number().describe('full width of the ceasefire zone around the route, metres (0 < w ≤ 50,000)'),
+  origin: NamedPlace,
+  destination: NamedPlace,
+  checkpoints: z.array(Checkpoint).max(200).default([]),
+  direction: Direction,
+  purposes: z.array(Purpose).min(1),
+  eligibility: z.array(Eligibility).min(1),
+  windows: z.array(Window).min(1).max(100),
+  capacity: Capacity.default({}),
+  hazards: z.array(Hazard).max(200).default([]),
+  contacts: z.array(Contact).max(100).default([]),
+  requiredGuarantors: z.array(Id).min(1).max(20).describe('party ids whose guarantee this corridor needs'),
+  agreementId: Id.nullable().default(null),
+  legalBasis: z.array(z.string().min(1).max(200)).max(20).default([]),
+  notes: z.string().max(5000).default(''),
+});
+export type TermsInput = z.infer<typeof TermsInput>;
+z.globalRegistry.add(TermsInput, { id: 'CorridorTermsInput' });
+
+export const TERMS_TYPE = 'passage.corridor-terms/v1' as const;
+
+/** The exact object every guarantor signs, serialised with RFC 8785. */
+export const Terms = TermsInput.extend({
+  type: z.literal(TERMS_TYPE),
+  corridorId: Id,
+  version: z.number().int().positive(),
+  checkpoints: z.array(Checkpoint.required()),
+});
+export type Terms = z.infer<typeof Terms>;
+z.globalRegistry.add(Terms, { id: 'CorridorTerms' });
+
+export const CorridorState = z.enum(['draft', 'proposed', 'guaranteed', 'suspended', 'closed', 'withdrawn', 'rejected']);
+export type CorridorState = z.infer<typeof CorridorState>;
+
+export const ProposeBody = TermsInput.extend({
+  draft: z.boolean().default(false).describe('keep it as a draft instead of proposing it now'),
+});
+
+export const AmendBody = z.object({
+  baseVersion: z.number().int().positive().optional().describe('the version this amendment applies to (or send If-Match)'),
+  terms: TermsInput,
+  reason: z.string().max(2000).default(''),
+});
+
+export const ReasonBody = z.object({
+  reason: z.string().min(1).max(2000),
+  baseVersion: z.number().int().positive().optional(),
+});
+
+export const SuspendBody = z.object({
+  reason: z.string().min(1).max(2000),
+  since: Rfc3339.optional().describe('when the suspension took effect (default: now); may not be in the future'),
+});
+
+export const GuaranteeBody = z.object({
+  jws: z.string().min(1).max(200_000).describe('JWS compact serialization, payload embedded: the RFC 8785 bytes of the current terms'),
+});
+
+export const WindowInstance = z.object({
+  start: z.string(),
+  end: z.string(),
+  timeZone: z.string(),
+  startLocal: z.string(),
+  endLocal: z.string(),
+});
+
+export const StatusReason = z.object({
+  code: z.enum(['draft', 'not_guaranteed', 'suspended', 'outside_window', 'expired', 'withdrawn', 'rejected']),
+  message: z.string(),
+  missingGuarantors: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+  since: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const CorridorStatus = z.object({
+  corridorId: z.string(),
+  version: z.number().int(),
+  at: z.string(),
+  state: CorridorState,
+  open: z.boolean(),
+  currentWindow: WindowInstance.nullable(),
+  nextWindow: WindowInstance.nullable(),
+  reasons: z.array(StatusReason),
+});
+z.globalRegistry.add(CorridorStatus, { id: 'CorridorStatus' });
+
+export const GuaranteeView = z.object({
+  id: z.string(),
+  corridorId: z.string(),
+  partyId: z.string(),
+  memberId: z.string(),
+  kid: z.string(),
+  version: z.number().int(),
+  jws: z.string(),
+  valid: z.boolean().describe('false once the terms were amended after it was given'),
+  createdAt: z.string(),
+});
+z.globalRegistry.add(GuaranteeView, { id: 'Guarantee' });
+
+export const SuspensionView = z.object({
+  id: z.string(),
+  since: z.string(),
+  until: z.string().nullable(),
+  reason: z.string(),
+  suspendedBy: z.string(),
+  resumedBy: z.string().nullable(),
+  resumeReason: z.string().nullable(),
+});
+
+export const CorridorView = z.object({
+  id: z.string(),
+  title: z.string(),
+  state: CorridorState,
+  version: z.number().int(),
+  proposerPartyId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  terms: Terms,
+  guarantees: z.array(GuaranteeView),
+  suspensions: z.array(SuspensionView),
+});
+export type CorridorView = z.infer<typeof CorridorView>;
+z.globalRegistry.add(CorridorView, { id: 'Corridor' });

@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations.js';
+import type { DB } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+/** Anything queries run on: the store's handle or an open transaction. */
+export type Tx = Kysely<DB>;
+export type Db = Kysely<DB>;
+
+/** One interface over both engines: a Kysely handle, the engine's name, and transactions. */
+export interface Store {
+  readonly db: Db;
+  readonly engine: Engine;
+  /** Where it lives, for messages (a file path or a URL without password). */
+  readonly location: string;
+  /** Runs `fn` in one transaction: all of its writes land together or none do. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DB = './data/passage.db';
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (created if missing); tests use one fresh schema per run. */
+  readonly schema?: string;
+  /** Run migrations (default true). */
+  readonly migrate?: boolean;
+}
+
+/** Opens (and migrates) the store at a file path or a postgres:// URL. */
+export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions = {}): Promise<Store> {
+  let store: Store;
+  if (isPostgresUrl(location)) {
+    const url = new URL(location);
+    const schema = opts.schema ?? url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+    const pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    if (schema) {
+      const client = await pool.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        client.release();
+      }
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    store = {
+      db,
+      engine: 'postgres',
+      location: redact(location),
+      transaction: (fn) => db.transaction().execute(fn),
+      close: () => db.destroy(),
+    };
+  } else {
+    const path = location === ':memory:' ? location : resolve(location);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new Database(path);
+    // WAL with synchronous=FULL: a transaction acknowledged to a client is on disk, and
+    // survives kill -9 and power loss; readers never block the writer.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = {
+      db,
+      engine: 'sqlite',
+      location: path,
+      transaction: (fn) => db.transaction().execute(fn),
+      close: () => db.destroy(),
+    };
+  }
+  if (opts.migrate !== false) await migrate(store);
+  return store;
+}
+
+export async function migrate(store: Store): Promise<void> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** Whether an error is a unique-constraint violation on either engine. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
