@@ -1,5 +1,9 @@
 import { DateTime, IANAZone } from 'luxon';
-import { RRule, type Options as RRuleOptions } from 'rrule';
+import rrulePkg, { type Options as RRuleOptions } from 'rrule';
+
+// rrule ships CommonJS for Node: take the class from the default export.
+const { RRule } = rrulePkg;
+type RRule = InstanceType<typeof RRule>;
 import { DomainError, type ErrorDetail } from './errors.js';
 
 /** A window as agreed: first interval in UTC, the zone it was agreed in, and an optional RRULE. */
@@ -76,6 +80,22 @@ export function assertWindows(windows: readonly WindowSpec[], basePath = '/windo
   }
 }
 
+const INT_LIST = /^[+-]?\d{1,3}(,[+-]?\d{1,3})*$/;
+/** RFC 5545 §3.3.10 value syntax of each part we accept; rrule.js is lenient, we are not. */
+const RRULE_VALUE_SYNTAX: Record<string, RegExp> = {
+  FREQ: /^[A-Z]+$/,
+  INTERVAL: /^\d{1,4}$/,
+  COUNT: /^\d{1,5}$/,
+  UNTIL: /^\d{8}(T\d{6}Z?)?$/,
+  BYDAY: /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)(,([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU))*$/,
+  BYMONTHDAY: INT_LIST,
+  BYMONTH: INT_LIST,
+  BYSETPOS: INT_LIST,
+  BYYEARDAY: INT_LIST,
+  BYWEEKNO: INT_LIST,
+  WKST: /^(MO|TU|WE|TH|FR|SA|SU)$/,
+};
+
 const ALLOWED_RRULE_PARTS = new Set(['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'WKST', 'BYYEARDAY', 'BYWEEKNO']);
 
 /**
@@ -97,6 +117,9 @@ function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string):
       throw new Error(key === 'DTSTART' ? 'DTSTART is taken from the window start; remove it from the RRULE' : `unsupported RRULE part ${key} (sub-daily recurrence and ${key} are not allowed)`);
     }
     if (keys.has(key)) throw new Error(`RRULE part ${key} repeated`);
+    const value = part.slice(eq + 1).toUpperCase();
+    const syntax = RRULE_VALUE_SYNTAX[key];
+    if (syntax && !syntax.test(value)) throw new Error(`RRULE ${key}=${value} is not valid`);
     keys.add(key);
   }
   if (!keys.has('FREQ')) throw new Error('RRULE needs FREQ');

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ApiClient } from './cli/client.js';
+import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
+import { CliError, toCliError } from './cli/errors.js';
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function remote(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'Passage server URL').env('PASSAGE_URL').default('http://127.0.0.1:8080'))
+    .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'));
+}
+
+function client(opts: { url: string; token?: string }): ApiClient {
+  try {
+    new URL(opts.url);
+  } catch {
+    throw new CliError(`--url is not a URL: ${opts.url}`, 2);
+  }
+  return new ApiClient(opts);
+}
+
+function dbOption(): Option {
+  return new Option('--db <path|url>', 'SQLite file path or postgres:// URL (default ./data/passage.db)').env('DATABASE_URL');
+}
+
+async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; demo?: boolean }): Promise<void> {
+  const server = await cmdServe(db, { host: opts.host, port: parsePort(opts.port, 8080), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' }, print);
+  const stop = async (): Promise<void> => {
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+export function buildProgram(): Command {
+  const program = new Command('passage')
+    .description('Passage: humanitarian corridors and the local ceasefires that protect them')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `passage: ${str}` : str) });
+
+  program
+    .command('init')
+    .description('create a database, the server key, the mediator party and its first admin token')
+    .addOption(dbOption())
+    .option('--mediator-name <name>', 'the mediator organisation’s name')
+    .action(async (o: { db?: string; mediatorName?: string }) => cmdInit(dbLocation(o.db), o.mediatorName ? { mediatorName: o.mediatorName } : {}, print));
+
+  program
+    .command('serve')
+    .description('serve the API (runs migrations first)')
+    .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
+    .addOption(dbOption())
+    .action(async (o: { host: string; port: string; db?: string }) => serveUntilSignal(dbLocation(o.db), o));
+
+  program
+    .command('start')
+    .description('what `npm start` runs: serve, loading the demo (shifted to now) into a new database first')
+    .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
+    .addOption(dbOption())
+    .action(async (o: { host: string; port: string; db?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
+
+  program
+    .command('demo')
+    .description('load the demo scenario (public reports of March 2022, illustrative)')
+    .addOption(dbOption())
+    .option('--now', 'shift every time so that the Sumy → Poltava window is open now')
+    .option('--json', 'print tokens, party ids, tracker devices and key files as JSON')
+    .option('--keys-dir <dir>', 'where to write the demo parties’ private keys')
+    .action(async (o: { db?: string; now?: boolean; json?: boolean; keysDir?: string }) => {
+      await cmdDemo(dbLocation(o.db), o, print);
+    });
+
+  const keys = program.command('keys').description('Ed25519 signing keys of a party');
+  keys
+    .command('generate')
+    .description('write a new Ed25519 key pair as JWK files; the private one never leaves this machine')
+    .option('--out <dir>', 'directory for the key files', '.')
+    .option('--name <name>', 'file name stem', 'party')
+    .option('--force', 'overwrite existing files')
+    .action(async (o: { out: string; name: string; force?: boolean }) => cmdKeysGenerate(o, print));
+  remote(
+    keys
+      .command('register')
+      .description('upload a public JWK for your party')
+      .requiredOption('--party <id>', 'your party’s id')
+      .requiredOption('--key <file>', 'the .public.jwk file'),
+  ).action(async (o: { url: string; token?: string; party: string; key: string }) => cmdKeysRegister(client(o), o, print));
+
+  remote(
+    program
+      .command('sign')
+      .description('fetch a corridor’s current terms, sign them with your private key, and submit the guarantee')
+      .argument('<corridor>', 'corridor id')
+      .requiredOption('--key <file>', 'your party’s .private.jwk file'),
+  ).action(async (corridor: string, o: { url: string; token?: string; key: string }) => cmdSign(client(o), corridor, o, print));
+
+  remote(
+    program
+      .command('status')
+      .description('is a corridor open (now or --at), and if not, why')
+      .argument('<corridor>', 'corridor id')
+      .option('--at <time>', 'RFC 3339 instant, e.g. 2022-03-08T10:00:00+02:00')
+      .option('--json', 'print JSON'),
+  ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => cmdStatus(client(o), corridor, o, print));
+
+  const corridors = program.command('corridors').description('corridors');
+  remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(
+    async (o: { url: string; token?: string; state?: string; json?: boolean }) => cmdCorridorsList(client(o), o, print),
+  );
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    const err = toCliError(e);
+    process.stderr.write(`passage: ${err.message}\n`);
+    process.exit(err.exitCode);
+  });

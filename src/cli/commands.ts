@@ -1,0 +1,219 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { initialise, getSetting } from '../app/bootstrap.js';
+import { defaultDeps, type Deps } from '../app/deps.js';
+import { loadDemo, type DemoResult } from '../demo/scenario.js';
+import { parseRfc3339 } from '../domain/windows.js';
+import { buildServer } from '../http/server.js';
+import { DEFAULT_DB, isPostgresUrl, openStore, type Store } from '../store/store.js';
+import { ApiClient } from './client.js';
+import { CliError } from './errors.js';
+
+export type Print = (line: string) => void;
+
+export function dbLocation(opt: string | undefined): string {
+  return opt ?? process.env.DATABASE_URL ?? DEFAULT_DB;
+}
+
+/** Where demo key files and the demo summary live: beside the SQLite file, or ./data for PostgreSQL. */
+export function dataDir(db: string): string {
+  return isPostgresUrl(db) ? resolve('data') : dirname(resolve(db));
+}
+
+export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>): Promise<T> {
+  let store: Store;
+  try {
+    store = await openStore(db);
+  } catch (e) {
+    throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
+  }
+  try {
+    return await fn(store, defaultDeps(store));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function cmdInit(db: string, opts: { mediatorName?: string }, print: Print): Promise<void> {
+  await withStore(db, async (store, deps) => {
+    const r = await initialise(deps, opts.mediatorName ? { mediatorName: opts.mediatorName } : {});
+    if (!r.created) {
+      print(`Already initialised: ${store.location} (mediator party "${r.mediatorPartyId}"). Nothing changed.`);
+      return;
+    }
+    print(`Initialised ${store.location}`);
+    print(`Mediator party: ${r.mediatorPartyId}`);
+    print(`Admin token (shown once, keep it secret): ${r.adminToken}`);
+    print(`Server log key (Ed25519, base64url): ${r.serverPublicKey}`);
+    print(`Log origin: ${r.logOrigin}`);
+  });
+}
+
+export function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port "${value}": use a whole number from 0 to 65535`, 2);
+  return n;
+}
+
+function demoSummaryPath(db: string): string {
+  return join(dataDir(db), 'demo.json');
+}
+
+export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean; keysDir?: string }, print: Print): Promise<DemoResult> {
+  return withStore(db, async (_store, deps) => {
+    await initialise(deps);
+    if ((await getSetting(deps, 'demo_loaded')) !== undefined) {
+      throw new CliError(`the demo is already loaded in ${db}; use a new database (e.g. --db ./data/demo2.db) or remove it`, 5);
+    }
+    const keysDir = opts.keysDir ?? join(dataDir(db), 'keys');
+    const result = await loadDemo(deps, { keysDir, ...(opts.now ? { now: deps.now() } : {}) });
+    // The demo's tokens are saved beside the database, for `npm start` to show again; demo only.
+    writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
+    if (opts.json) print(JSON.stringify(result, null, 2));
+    else printDemo(result, print);
+    return result;
+  });
+}
+
+export function printDemo(result: DemoResult, print: Print): void {
+  print(result.notice);
+  print('Demo API tokens (Authorization: Bearer <token>):');
+  for (const m of result.members) print(`  ${m.key.padEnd(18)} ${m.role.padEnd(8)} ${m.token}`);
+  print('Demo parties’ private keys (they would never leave each party’s own machine):');
+  for (const [party, f] of Object.entries(result.keyFiles)) print(`  ${party.padEnd(18)} ${f.private}`);
+  print('Demo corridors:');
+  for (const [k, id] of Object.entries(result.corridors)) print(`  ${k.padEnd(24)} ${id}`);
+}
+
+export async function cmdServe(db: string, opts: { host: string; port: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+  let store: Store;
+  try {
+    store = await openStore(db);
+  } catch (e) {
+    throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
+  }
+  const deps = defaultDeps(store);
+  const init = await initialise(deps);
+  if (init.created) {
+    print(`Initialised a new database at ${store.location}`);
+    print(`Admin token (shown once, keep it secret): ${init.adminToken}`);
+    print(`Server log key (Ed25519, base64url): ${init.serverPublicKey}`);
+  }
+  if (opts.demo) {
+    if ((await getSetting(deps, 'demo_loaded')) === undefined) {
+      const result = await loadDemo(deps, { keysDir: join(dataDir(db), 'keys'), now: deps.now() });
+      writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
+      printDemo(result, print);
+    } else if (existsSync(demoSummaryPath(db))) {
+      print(`The demo was loaded earlier (its window times are from then; delete ${dataDir(db)} for a fresh one).`);
+      printDemo(JSON.parse(readFileSync(demoSummaryPath(db), 'utf8')) as DemoResult, print);
+    }
+  }
+  const app = await buildServer(deps, { logger: opts.logger ?? false });
+  let address: string;
+  try {
+    address = await app.listen({ host: opts.host, port: opts.port });
+  } catch (e) {
+    await app.close();
+    await store.close();
+    throw new CliError(`cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}`, 1);
+  }
+  const url = address.replace('://[::1]', '://localhost');
+  print(`Passage is running at ${url}  (API ${url}/api/v1, docs ${url}/api/docs)`);
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+export async function cmdKeysGenerate(opts: { out: string; name: string; force?: boolean }, print: Print): Promise<void> {
+  if (!/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new CliError('--name may only use letters, digits, dot, dash and underscore', 2);
+  const privPath = resolve(join(opts.out, `${opts.name}.private.jwk`));
+  const pubPath = resolve(join(opts.out, `${opts.name}.public.jwk`));
+  if (!opts.force && (existsSync(privPath) || existsSync(pubPath))) throw new CliError(`${privPath} exists; refusing to overwrite a key (use --force)`, 5);
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const pub = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(pub, 'sha256');
+  mkdirSync(opts.out, { recursive: true, mode: 0o700 });
+  writeFileSync(privPath, `${JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(pubPath, `${JSON.stringify({ ...pub, kid, alg: 'EdDSA', use: 'sig' }, null, 2)}\n`);
+  print(`Private key: ${privPath} (mode 0600; it never leaves this machine)`);
+  print(`Public key:  ${pubPath}`);
+  print(`Key id (RFC 7638 thumbprint): ${kid}`);
+}
+
+function readJwk(path: string): JWK {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read key file ${path}: ${(e as Error).message}`, 2);
+  }
+  try {
+    return JSON.parse(text) as JWK;
+  } catch {
+    throw new CliError(`${path} is not a JSON Web Key`, 2);
+  }
+}
+
+export async function cmdKeysRegister(client: ApiClient, opts: { party: string; key: string }, print: Print): Promise<void> {
+  const jwk = readJwk(opts.key);
+  if (jwk.d !== undefined) throw new CliError(`${opts.key} is a PRIVATE key: register the .public.jwk file; the private key must stay with you`, 2);
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new CliError(`${opts.key} is not an Ed25519 public JWK`, 2);
+  const view = await client.post<{ kid: string; partyId: string }>(`/parties/${encodeURIComponent(opts.party)}/keys`, { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } });
+  print(`Registered key ${view.kid} for party ${view.partyId}`);
+}
+
+export async function cmdSign(client: ApiClient, corridorId: string, opts: { key: string }, print: Print): Promise<void> {
+  const jwk = readJwk(opts.key);
+  if (jwk.d === undefined) throw new CliError(`${opts.key} has no private key ("d"): sign with your .private.jwk`, 2);
+  const { d: _d, ...pub } = jwk;
+  const kid = await calculateJwkThumbprint({ kty: pub.kty, crv: pub.crv, x: pub.x } as JWK, 'sha256');
+  let key;
+  try {
+    key = await importJWK(jwk, 'EdDSA');
+  } catch (e) {
+    throw new CliError(`${opts.key} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
+  }
+  const id = encodeURIComponent(corridorId);
+  const bytes = await client.getBytes(`/corridors/${id}/terms`);
+  const terms = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
+  const jws = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key);
+  const view = await client.post<{ state: string; version: number }>(`/corridors/${id}/guarantees`, { jws });
+  print(`Signed version ${terms.version} of "${terms.title}" with key ${kid}; the corridor is now ${view.state}.`);
+}
+
+export function parseAtOption(at: string | undefined): string | undefined {
+  if (at === undefined) return undefined;
+  if (parseRfc3339(at) === undefined) throw new CliError(`--at must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T10:00:00+02:00 (got "${at}")`, 2);
+  return at;
+}
+
+export async function cmdStatus(client: ApiClient, corridorId: string, opts: { at?: string; json?: boolean }, print: Print): Promise<void> {
+  const at = parseAtOption(opts.at);
+  const s = await client.get<{ open: boolean; state: string; at: string; currentWindow: { startLocal: string; endLocal: string; timeZone: string; end: string } | null; nextWindow: { startLocal: string; timeZone: string; start: string } | null; reasons: { message: string }[] }>(
+    `/corridors/${encodeURIComponent(corridorId)}/status${at ? `?at=${encodeURIComponent(at)}` : ''}`,
+  );
+  if (opts.json) {
+    print(JSON.stringify(s, null, 2));
+    return;
+  }
+  if (s.open && s.currentWindow) print(`OPEN at ${s.at} until ${s.currentWindow.endLocal} (${s.currentWindow.timeZone}; ${s.currentWindow.end})`);
+  else print(`NOT OPEN at ${s.at} (${s.state}): ${s.reasons.map((r) => r.message).join('; ')}`);
+  if (s.nextWindow) print(`Next window: ${s.nextWindow.startLocal} (${s.nextWindow.timeZone}; ${s.nextWindow.start})`);
+}
+
+export async function cmdCorridorsList(client: ApiClient, opts: { state?: string; json?: boolean }, print: Print): Promise<void> {
+  const list = await client.get<{ id: string; title: string; state: string; version: number }[]>(`/corridors${opts.state ? `?state=${encodeURIComponent(opts.state)}` : ''}`);
+  if (opts.json) {
+    print(JSON.stringify(list, null, 2));
+    return;
+  }
+  if (list.length === 0) print('No corridors.');
+  for (const c of list) print(`${c.id}  v${c.version}  ${c.state.padEnd(10)}  ${c.title}`);
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { PartyKind, Role } from '../schemas/common.js';
+import { authorize, isAllowed, PERMISSIONS, type Actor, type Permission, type Target } from './authorization.js';
+import { DomainError } from './errors.js';
+
+const KINDS: PartyKind[] = ['belligerent', 'mediator', 'humanitarian', 'observer'];
+const ROLES: Role[] = ['admin', 'liaison', 'operator', 'viewer'];
+
+/** The acting member belongs to party "own"; targets name "own" or "other". */
+const actor = (partyKind: PartyKind, role: Role): Actor => ({ memberId: 'm', partyId: 'own', partyKind, role });
+
+type Case = { target: Target; label: string };
+const CASES: Record<Permission, Case[]> = {
+  'party.manage': [{ target: {}, label: '' }],
+  'member.manage': [
+    { target: { partyId: 'own' }, label: 'own party' },
+    { target: { partyId: 'other' }, label: 'another party' },
+  ],
+  'key.manage': [
+    { target: { partyId: 'own' }, label: 'own party' },
+    { target: { partyId: 'other' }, label: 'another party' },
+  ],
+  'agreement.create': [{ target: {}, label: '' }],
+  'corridor.read': [{ target: {}, label: '' }],
+  'corridor.propose': [{ target: {}, label: '' }],
+  'corridor.amend': [
+    { target: { proposerPartyId: 'own' }, label: 'own proposal' },
+    { target: { proposerPartyId: 'other' }, label: 'another party’s proposal' },
+  ],
+  'corridor.withdraw': [
+    { target: { proposerPartyId: 'own' }, label: 'own proposal' },
+    { target: { proposerPartyId: 'other' }, label: 'another party’s proposal' },
+  ],
+  'corridor.reject': [
+    { target: { proposerPartyId: 'other', requiredGuarantors: ['own', 'other'] }, label: 'as a required guarantor' },
+    { target: { proposerPartyId: 'other', requiredGuarantors: ['other'] }, label: 'not a guarantor' },
+    { target: { proposerPartyId: 'own', requiredGuarantors: ['own', 'other'] }, label: 'own proposal' },
+  ],
+  'corridor.sign': [{ target: {}, label: '' }],
+  'corridor.suspend': [{ target: {}, label: '' }],
+  'corridor.resume': [{ target: {}, label: '' }],
+};
+
+/** The expected answer, stated as a table of who may, independent of the implementation's switch. */
+function expected(kind: PartyKind, role: Role, p: Permission, c: Case): boolean {
+  const negotiator = role === 'admin' || role === 'liaison';
+  const t = c.target;
+  switch (p) {
+    case 'corridor.read':
+      return true;
+    case 'party.manage':
+      return kind === 'mediator' && role === 'admin';
+    case 'member.manage':
+      return role === 'admin' && (kind === 'mediator' || t.partyId === 'own');
+    case 'key.manage':
+      return negotiator && t.partyId === 'own';
+    case 'agreement.create':
+    case 'corridor.suspend':
+    case 'corridor.resume':
+      return kind === 'mediator' && negotiator;
+    case 'corridor.propose':
+      return negotiator && (kind === 'mediator' || kind === 'belligerent');
+    case 'corridor.amend':
+    case 'corridor.withdraw':
+      return negotiator && (kind === 'mediator' || t.proposerPartyId === 'own');
+    case 'corridor.reject':
+      return negotiator && c.label === 'as a required guarantor';
+    case 'corridor.sign':
+      return negotiator && kind !== 'observer';
+  }
+}
+
+describe('authorisation matrix: every party kind × role × permission', () => {
+  it('covers every permission', () => {
+    expect(Object.keys(CASES).sort()).toEqual([...PERMISSIONS].sort());
+  });
+  for (const kind of KINDS) {
+    for (const role of ROLES) {
+      for (const p of PERMISSIONS) {
+        for (const c of CASES[p]) {
+          const want = expected(kind, role, p, c);
+          it(`${want ? 'allows' : 'denies'} a ${kind} ${role} ${p}${c.label ? ` (${c.label})` : ''}`, () => {
+            expect(isAllowed(actor(kind, role), p, c.target)).toBe(want);
+            if (want) expect(() => authorize(actor(kind, role), p, c.target)).not.toThrow();
+            else expect(() => authorize(actor(kind, role), p, c.target)).toThrow(expect.objectContaining({ code: 'forbidden' }) as unknown as DomainError);
+          });
+        }
+      }
+    }
+  }
+  it('never lets the mediator register or revoke another party’s signing keys', () => {
+    expect(isAllowed(actor('mediator', 'admin'), 'key.manage', { partyId: 'other' })).toBe(false);
+  });
+});

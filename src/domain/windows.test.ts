@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from './errors.js';
+import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals } from './windows.js';
+
+const iso = (ms: number): string => formatUtc(ms);
+
+describe('windows', () => {
+  it('keeps a daily 09:00–16:00 Kyiv window at 09:00 local across the March DST change (last Sunday, 27 March 2022)', () => {
+    const ivs = expandWindows([{ start: '2022-03-25T09:00:00+02:00', end: '2022-03-25T16:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=5' }]);
+    expect(ivs.map((i) => [iso(i.start), iso(i.end)])).toEqual([
+      ['2022-03-25T07:00:00Z', '2022-03-25T14:00:00Z'],
+      ['2022-03-26T07:00:00Z', '2022-03-26T14:00:00Z'],
+      ['2022-03-27T06:00:00Z', '2022-03-27T13:00:00Z'],
+      ['2022-03-28T06:00:00Z', '2022-03-28T13:00:00Z'],
+      ['2022-03-29T06:00:00Z', '2022-03-29T13:00:00Z'],
+    ]);
+    expect(ivs.map((i) => formatLocal(i.start, 'Europe/Kyiv'))).toEqual([
+      '2022-03-25T09:00:00+02:00',
+      '2022-03-26T09:00:00+02:00',
+      '2022-03-27T09:00:00+03:00',
+      '2022-03-28T09:00:00+03:00',
+      '2022-03-29T09:00:00+03:00',
+    ]);
+  });
+
+  it('keeps local time across the October DST change (last Sunday, 30 October 2022)', () => {
+    const ivs = expandWindows([{ start: '2022-10-29T09:00:00+03:00', end: '2022-10-29T16:00:00+03:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }]);
+    expect(ivs.map((i) => [iso(i.start), iso(i.end)])).toEqual([
+      ['2022-10-29T06:00:00Z', '2022-10-29T13:00:00Z'],
+      ['2022-10-30T07:00:00Z', '2022-10-30T14:00:00Z'],
+      ['2022-10-31T07:00:00Z', '2022-10-31T14:00:00Z'],
+    ]);
+  });
+
+  it('a window over the night of the change lasts one hour less (March) in absolute time', () => {
+    const [iv] = expandWindows([{ start: '2022-03-27T00:00:00+02:00', end: '2022-03-27T06:00:00+03:00', timeZone: 'Europe/Kyiv' }]);
+    expect(iv && (iv.end - iv.start) / 3600_000).toBe(5);
+  });
+
+  it('honours UNTIL as an instant, and weekly BYDAY rules', () => {
+    const ivs = expandWindows([{ start: '2022-03-07T10:00:00+02:00', end: '2022-03-07T12:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20220316T235959Z' }]);
+    expect(ivs.map((i) => formatLocal(i.start, 'Europe/Kyiv').slice(0, 10))).toEqual(['2022-03-07', '2022-03-09', '2022-03-14', '2022-03-16']);
+  });
+
+  it.each([
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T10:00:00Z', timeZone: 'Europe/Kyiv' }, 'window_end_before_start'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T09:00:00Z', timeZone: 'Europe/Kyiv' }, 'window_end_before_start'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'Europe/Kiev_Nowhere' }, 'unknown_time_zone'],
+    [{ start: '2022-03-08 10:00', end: '2022-03-08T11:00:00Z', timeZone: 'UTC' }, 'invalid_time'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=SOMETIMES;COUNT=2' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=HOURLY;COUNT=2' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'COUNT=2' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=99999' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'DTSTART=20220101;FREQ=DAILY;COUNT=2' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;;COUNT=2' }, 'invalid_rrule'],
+    [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=x' }, 'invalid_rrule'],
+  ])('refuses %j with %s', (w, code) => {
+    expect(() => assertWindows([w])).toThrow(DomainError);
+    try {
+      assertWindows([w]);
+    } catch (e) {
+      expect((e as DomainError).code).toBe(code);
+      expect((e as DomainError).details[0]?.path).toMatch(/^\/windows\/0\//);
+    }
+  });
+
+  it('merges touching intervals and subtracts suspensions', () => {
+    expect(mergeIntervals([{ start: 5, end: 8 }, { start: 0, end: 5 }, { start: 10, end: 12 }])).toEqual([[0, 8], [10, 12]]);
+    expect(subtractIntervals([[0, 10], [20, 30]], [[5, 25]])).toEqual([[0, 5], [25, 30]]);
+    expect(subtractIntervals([[0, 10]], [[3, Number.POSITIVE_INFINITY]])).toEqual([[0, 3]]);
+  });
+});
