@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import { defaultDeps, inTransaction, type Deps } from '../src/app/deps.js';
 import { initialise } from '../src/app/bootstrap.js';
 import { createMember, createParty, issueToken, registerKey } from '../src/app/parties.js';
@@ -29,7 +30,15 @@ export async function freshStore(engine: Engine): Promise<Store> {
   }
   if (!PG_URL) throw new Error('PASSAGE_TEST_DATABASE_URL is not set');
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  return openStore(PG_URL, { schema });
+  const store = await openStore(PG_URL, { schema });
+  // Each run gets a fresh schema and leaves nothing behind.
+  return {
+    ...store,
+    close: async () => {
+      await sql`DROP SCHEMA IF EXISTS ${sql.raw(schema)} CASCADE`.execute(store.db);
+      await store.close();
+    },
+  };
 }
 
 /** A clock the test moves by hand. */

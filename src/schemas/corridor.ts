@@ -100,7 +100,6 @@ export const TermsInput = z.object({
   notes: z.string().max(5000).default(''),
 });
 export type TermsInput = z.infer<typeof TermsInput>;
-z.globalRegistry.add(TermsInput, { id: 'CorridorTermsInput' });
 
 export const TERMS_TYPE = 'passage.corridor-terms/v1' as const;
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { Engine } from './store.js';
+import type { Engine } from './schema.js';
 
 /**
  * Migrations in code, one engine-neutral definition each; engine quirks are handled inline.

@@ -1,3 +1,6 @@
+/** The two database engines Passage runs on. */
+export type Engine = 'sqlite' | 'postgres';
+
 import type { Generated } from 'kysely';
 
 /**

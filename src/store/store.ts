@@ -6,7 +6,8 @@ import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './schema.js';
+import type { Engine } from './schema.js';
 /** Anything queries run on: the store's handle or an open transaction. */
 export type Tx = Kysely<DB>;
 export type Db = Kysely<DB>;
@@ -17,6 +18,8 @@ export interface Store {
   readonly engine: Engine;
   /** Where it lives, for messages (a file path or a URL without password). */
   readonly location: string;
+  /** The PostgreSQL schema in use, when not the default search path. */
+  readonly schema?: string | undefined;
   /** Runs `fn` in one transaction: all of its writes land together or none do. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -71,6 +74,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
       db,
       engine: 'postgres',
       location: redact(location),
+      schema,
       transaction: (fn) => db.transaction().execute(fn),
       close: () => db.destroy(),
     };
@@ -98,7 +102,8 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
 }
 
 export async function migrate(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine) });
+  // Name the schema explicitly: Kysely looks for its bookkeeping tables in every schema otherwise.
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

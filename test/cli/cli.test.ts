@@ -1,0 +1,215 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers.js';
+
+const CLI = resolve('dist/cli.js');
+
+function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Starts `passage serve` on a free port and resolves with its URL once it listens. */
+function serve(db: string, cwd: string): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
+  let out = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /running at (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolvePromise({ url: m[1], proc, output: () => out });
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
+  });
+}
+
+describe('passage CLI', () => {
+  it.each([[[]], [['init']], [['serve']], [['demo']], [['keys', 'generate']], [['keys', 'register']], [['sign']], [['status']], [['corridors', 'list']]])('has --help for %j', (args) => {
+    const r = run([...args, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Usage: passage/);
+  });
+
+  it('rejects an unknown command and a bad port with one clear line and a non-zero exit', () => {
+    const unknown = run(['frobnicate']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/unknown command/);
+    const dir = mkdtempSync(join(tmpdir(), 'passage-cli-'));
+    const port = run(['serve', '--port', 'eighty', '--db', join(dir, 'x.db')]);
+    expect(port.code).toBe(2);
+    expect(port.err.trim().split('\n')).toHaveLength(1);
+    expect(port.err).toMatch(/^passage: invalid port "eighty"/);
+  });
+
+  it('init creates the database, prints the admin token once, and is idempotent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-cli-'));
+    const db = join(dir, 'p.db');
+    const first = run(['init', '--db', db]);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/Admin token \(shown once, keep it secret\): psg_\S{32}/);
+    expect(first.out).toMatch(/Server log key/);
+    expect(existsSync(db)).toBe(true);
+    const second = run(['init', '--db', db]);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/Already initialised/);
+    expect(second.out).not.toMatch(/psg_/);
+  });
+
+  it('keys generate writes a private JWK only its owner can read, and refuses to overwrite it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-keys-'));
+    const r = run(['keys', 'generate', '--out', dir, '--name', 'ua']);
+    expect(r.code).toBe(0);
+    const priv = JSON.parse(readFileSync(join(dir, 'ua.private.jwk'), 'utf8'));
+    const pub = JSON.parse(readFileSync(join(dir, 'ua.public.jwk'), 'utf8'));
+    expect(priv).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(typeof priv.d).toBe('string');
+    expect(pub.d).toBeUndefined();
+    expect(pub.kid).toBe(priv.kid);
+    expect(statSync(join(dir, 'ua.private.jwk')).mode & 0o077).toBe(0);
+    const again = run(['keys', 'generate', '--out', dir, '--name', 'ua']);
+    expect(again.code).toBe(5);
+    expect(again.err).toMatch(/refusing to overwrite/);
+  });
+});
+
+for (const { engine, available, why } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: the five-minute tour through the built CLI and a real server`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-tour-'));
+    const db = engine === 'sqlite' ? join(dir, 'passage.db') : `${process.env.PASSAGE_TEST_DATABASE_URL}?schema=cli_${process.pid}_${Date.now().toString(36)}`;
+    let server: Awaited<ReturnType<typeof serve>>;
+    let demo: any;
+
+    beforeAll(async () => {
+      const d = run(['demo', '--db', db, '--json'], {}, dir);
+      expect(d.code, d.err).toBe(0);
+      demo = JSON.parse(d.out);
+      server = await serve(db, dir);
+    }, 60_000);
+    afterAll(() => {
+      server?.proc.kill('SIGTERM');
+    });
+
+    const token = (key: string): string => demo.members.find((m: any) => m.key === key).token;
+
+    it('demo --json lists tokens, parties, tracker devices and key files, and refuses to load twice', () => {
+      expect(demo.notice).toMatch(/illustrative/);
+      expect(demo.members.map((m: any) => m.key)).toEqual(expect.arrayContaining(['ua-liaison', 'ru-liaison', 'mediator-liaison', 'convoy-operator']));
+      expect(Object.keys(demo.corridors)).toEqual(['sumy-poltava', 'mariupol-zaporizhzhia', 'kharkiv-belgorod', 'irpin-kyiv']);
+      expect(demo.trackerDevices.length).toBeGreaterThan(0);
+      expect(existsSync(demo.keyFiles.ua.private)).toBe(true);
+      const again = run(['demo', '--db', db], {}, dir);
+      expect(again.code).toBe(5);
+      expect(again.err).toMatch(/already loaded/);
+    });
+
+    it('the demo keeps its real 2022 dates: Sumy → Poltava was open at 10:00 Kyiv time on 8 March 2022', () => {
+      const r = run(['status', demo.corridors['sumy-poltava'], '--at', '2022-03-08T10:00:00+02:00', '--url', server.url, '--token', token('observer')]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^OPEN at 2022-03-08T08:00:00Z until 2022-03-08T21:00:00\+02:00/);
+      const m = run(['status', demo.corridors['mariupol-zaporizhzhia'], '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
+      expect(m.out).toMatch(/NOT OPEN .*suspended since 2022-03-05T09:30:00Z: Shelling/);
+    });
+
+    it('proposes over HTTP, is signed by both parties with `passage sign`, and is open at a window time', async () => {
+      const res = await fetch(`${server.url}/api/v1/corridors`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token('ua-liaison')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          title: 'Tour corridor',
+          route: { type: 'LineString', coordinates: [[30.251, 50.522], [30.523, 50.45]] },
+          widthM: 1000,
+          origin: { name: 'Irpin', coordinates: [30.251, 50.522] },
+          destination: { name: 'Kyiv', coordinates: [30.523, 50.45] },
+          direction: 'outbound',
+          purposes: ['evacuation'],
+          eligibility: ['civilians'],
+          windows: [{ start: '2022-03-10T09:00:00+02:00', end: '2022-03-10T16:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }],
+          requiredGuarantors: ['ua', 'ru'],
+        }),
+      });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      const ua = run(['sign', id, '--key', demo.keyFiles.ua.private, '--url', server.url, '--token', token('ua-liaison')]);
+      expect(ua.code, ua.err).toBe(0);
+      expect(ua.out).toMatch(/Signed version 1 of "Tour corridor".*now proposed/);
+      const ru = run(['sign', id, '--key', demo.keyFiles.ru.private], { PASSAGE_URL: server.url, PASSAGE_TOKEN: token('ru-liaison') });
+      expect(ru.code, ru.err).toBe(0);
+      expect(ru.out).toMatch(/now guaranteed/);
+      const st = run(['status', id, '--at', '2022-03-11T12:00:00+02:00', '--json', '--url', server.url, '--token', token('observer')]);
+      expect(JSON.parse(st.out)).toMatchObject({ open: true, currentWindow: { startLocal: '2022-03-11T09:00:00+02:00' } });
+      // Signing twice is refused with a conflict exit code and one line.
+      const twice = run(['sign', id, '--key', demo.keyFiles.ua.private, '--url', server.url, '--token', token('ua-liaison')]);
+      expect(twice.code).toBe(5);
+      expect(twice.err.trim().split('\n')).toHaveLength(1);
+      // Signing with another party's key is refused.
+      const list = run(['corridors', 'list', '--url', server.url, '--token', token('observer')]);
+      expect(list.out).toContain(id);
+    });
+
+    it('registers a new public key with `keys register` and refuses a private one', () => {
+      const kdir = mkdtempSync(join(tmpdir(), 'passage-keys-'));
+      expect(run(['keys', 'generate', '--out', kdir, '--name', 'ru2']).code).toBe(0);
+      const priv = run(['keys', 'register', '--party', 'ru', '--key', join(kdir, 'ru2.private.jwk'), '--url', server.url, '--token', token('ru-admin')]);
+      expect(priv.code).toBe(2);
+      expect(priv.err).toMatch(/PRIVATE key/);
+      const ok = run(['keys', 'register', '--party', 'ru', '--key', join(kdir, 'ru2.public.jwk'), '--url', server.url, '--token', token('ru-admin')]);
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.out).toMatch(/Registered key \S+ for party ru/);
+      const denied = run(['keys', 'register', '--party', 'ua', '--key', join(kdir, 'ru2.public.jwk'), '--url', server.url, '--token', token('ru-admin')]);
+      expect(denied.code).toBe(3);
+    });
+
+    it('exits non-zero with one line for an unknown corridor, a bad --at, a bad token and an unreachable server', () => {
+      const nf = run(['status', 'cor_nope', '--url', server.url, '--token', token('observer')]);
+      expect(nf.code).toBe(4);
+      expect(nf.err).toMatch(/^passage: no corridor with id cor_nope \(not_found\)\n$/);
+      const at = run(['status', 'x', '--at', 'tomorrow', '--url', server.url, '--token', token('observer')]);
+      expect(at.code).toBe(2);
+      const bad = run(['corridors', 'list', '--url', server.url, '--token', 'psg_bad']);
+      expect(bad.code).toBe(3);
+      const down = run(['corridors', 'list', '--url', 'http://127.0.0.1:9', '--token', 'x']);
+      expect(down.code).toBe(1);
+      expect(down.err).toMatch(/cannot reach/);
+    });
+  });
+  if (!available) describe(`${engine}: CLI tour`, () => it.skip(`skipped: ${why}`, () => {}));
+}
+
+describe('sqlite durability', () => {
+  it('keeps an acknowledged write after kill -9', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-kill-'));
+    const db = join(dir, 'passage.db');
+    const d = run(['demo', '--db', db, '--json'], {}, dir);
+    expect(d.code, d.err).toBe(0);
+    const demo = JSON.parse(d.out);
+    const server = await serve(db, dir);
+    const token = demo.members.find((m: any) => m.key === 'mediator-liaison').token;
+    const res = await fetch(`${server.url}/api/v1/corridors/${demo.corridors['sumy-poltava']}/suspend`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'acknowledged before the crash' }),
+    });
+    expect(res.status).toBe(200);
+    server.proc.kill('SIGKILL');
+    await new Promise((r) => server.proc.once('exit', r));
+    const { openStore } = await import('../../src/store/store.js');
+    const store = await openStore(db);
+    try {
+      const row = await store.db.selectFrom('corridors').select('state').where('id', '=', demo.corridors['sumy-poltava']).executeTakeFirstOrThrow();
+      expect(row.state).toBe('suspended');
+      const s = await store.db.selectFrom('suspensions').select('reason').where('corridor_id', '=', demo.corridors['sumy-poltava']).execute();
+      expect(s.map((x) => x.reason)).toEqual(['acknowledged before the crash']);
+    } finally {
+      await store.close();
+    }
+  });
+});
