@@ -22,14 +22,26 @@ const EMPTY = sha256(new Uint8Array(0));
  */
 export function createNodeTreeHasher(): TreeHasher {
   let scratch = new Uint8Array(4096);
+  // Views of the scratch buffer by length: creating a view per call costs as much as hashing.
+  const viewsFor = (size: number): (Uint8Array | undefined)[] => new Array<Uint8Array | undefined>(Math.min(size, 65536) + 1).fill(undefined);
+  let views = viewsFor(scratch.length);
   const nodeBuf = new Uint8Array(96);
   return {
     emptyRoot: () => EMPTY.slice(),
     hashLeaf(entry) {
-      if (entry.length + 1 > scratch.length) scratch = new Uint8Array(Math.max(entry.length + 1, scratch.length * 2));
+      const n = entry.length + 1;
+      if (n > scratch.length) {
+        scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+        views = viewsFor(scratch.length);
+      }
       scratch[0] = 0x00;
       scratch.set(entry, 1);
-      return sha256(new Uint8Array(scratch.buffer, 0, entry.length + 1));
+      let view = views[n];
+      if (view === undefined) {
+        view = new Uint8Array(scratch.buffer, 0, n);
+        if (n < views.length) views[n] = view;
+      }
+      return sha256(view);
     },
     hashChildren(left, right) {
       nodeBuf.set(left, 0);

@@ -390,6 +390,11 @@ export function createVerifierFromKey(vkey: string, verify: Ed25519Verify, sha: 
     : createCosignatureVerifier(k.name, k.publicKey, verify, sha);
 }
 
+/** Verifiers from verifier key strings (e.g. the pinned log key and each party's cosigner key). */
+export function createVerifiersFromKeys(vkeys: readonly string[], verify: Ed25519Verify, sha: Sha256): NoteVerifier[] {
+  return vkeys.map((k) => createVerifierFromKey(k, verify, sha));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification.
 

@@ -1,14 +1,9 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { Engine } from './schema.js';
+import { sql, type Kysely } from 'kysely';
+import type { Engine } from '../schema.js';
 
-/**
- * Migrations in code, one engine-neutral definition each; engine quirks are handled inline.
- * Never edit a shipped migration: add a new one.
- */
-export function migrationProvider(engine: Engine): MigrationProvider {
-  const migrations: Record<string, Migration> = {
-    '0001_core': {
-      async up(db: Kysely<any>) {
+/** Parties, members, tokens, keys, agreements, corridors and their versions, guarantees, suspensions, the log. */
+export const core = (engine: Engine) => ({
+  async up(db: Kysely<any>) {
         await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
         await db.schema
           .createTable('parties')
@@ -129,8 +124,5 @@ export function migrationProvider(engine: Engine): MigrationProvider {
           await sql`CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries
             BEGIN SELECT RAISE(ABORT, 'log_entries is append-only'); END`.execute(db);
         }
-      },
-    },
-  };
-  return { getMigrations: async () => migrations };
-}
+  },
+});

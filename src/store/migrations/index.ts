@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Engine } from '../schema.js';
+import { core } from './0001-core.js';
+
+/**
+ * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
+ * Each is engine-neutral, with engine quirks handled inline where they occur.
+ */
+export function migrationProvider(engine: Engine): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001_core': core(engine),
+  };
+  return { getMigrations: async () => migrations };
+}
