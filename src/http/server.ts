@@ -9,6 +9,7 @@ import { errorHandler, problem, sendProblem } from './problem.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
 import { partyRoutes } from './routes/parties.js';
+import { webRoutes } from './routes/web.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -75,6 +76,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     },
     { prefix: API_PREFIX },
   );
+  await webRoutes(app, deps);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   return app;
 }
