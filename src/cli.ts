@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
+import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -114,6 +115,42 @@ export function buildProgram(): Command {
   remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(
     async (o: { url: string; token?: string; state?: string; json?: boolean }) => cmdCorridorsList(client(o), o, print),
   );
+  program
+    .command('verify')
+    .description('audit the log: recompute the Merkle tree, check the signed head, every guarantee and cosignature, and consistency with a saved checkpoint')
+    .addOption(new Option('--url <url>', 'Passage server URL').env('PASSAGE_URL'))
+    .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'))
+    .option('--db <path|url>', 'read a database directly instead of a server')
+    .option('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`)')
+    .option('--since <file>', 'a checkpoint saved earlier: check the log still extends it')
+    .option('--save <file>', 'save the verified checkpoint, for --since next time')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { url?: string; token?: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }) => {
+      const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', ...(o.token ? { token: o.token } : {}) }) : undefined;
+      await cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
+    });
+
+  const log = program.command('log').description('the verifiable log');
+  log
+    .command('key')
+    .description('print the server’s log verifier key from a database, to publish out of band')
+    .addOption(dbOption())
+    .action(async (o: { db?: string }) => cmdLogKey(dbLocation(o.db), print));
+  remote(
+    log
+      .command('watch')
+      .description('act as your party’s witness: follow the log, check each new head, cosign consistent ones, alert on a fork')
+      .requiredOption('--log-key <key|file>', 'the server’s verifier key, pinned out of band')
+      .requiredOption('--party-key <file>', 'your party’s .private.jwk (its public half must be registered)')
+      .requiredOption('--party <id>', 'your party’s id')
+      .option('--state <file>', 'where the witness keeps the latest head it saw', './witness-head.txt')
+      .option('--interval <seconds>', 'seconds between polls', '10')
+      .option('--once', 'check and cosign once, then exit'),
+  ).action(async (o: { url: string; token?: string; logKey: string; partyKey: string; party: string; state: string; interval: string; once?: boolean }) => {
+    const interval = Number(o.interval);
+    if (!Number.isFinite(interval) || interval < 1) throw new CliError('--interval must be at least 1 second', 2);
+    await cmdLogWatch(client(o), { ...o, interval }, print);
+  });
   return program;
 }
 

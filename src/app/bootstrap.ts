@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { publicKeyFromJwk, sha256 } from '../crypto/index.js';
 import { DomainError } from '../domain/errors.js';
+import { formatVerifierKey } from '../domain/log/index.js';
 import { inTransaction, type Deps } from './deps.js';
 import { createMember, createParty, issueToken } from './parties.js';
 
@@ -9,8 +11,8 @@ export interface InitResult {
   readonly adminMemberId?: string;
   /** The first admin token, shown once. */
   readonly adminToken?: string;
-  /** The server's Ed25519 public key, base64url (raw 32 bytes). */
-  readonly serverPublicKey: string;
+  /** The server's log verifier key (C2SP note key: name+keyid+base64), for parties to pin out of band. */
+  readonly logKey: string;
   readonly logOrigin: string;
 }
 
@@ -28,8 +30,8 @@ export async function initialise(deps: Deps, opts: { mediatorName?: string; admi
     const existing = await u.tx.selectFrom('settings').select(['key', 'value']).execute();
     const get = (k: string): string | undefined => existing.find((r) => r.key === k)?.value;
     if (get('server_key') !== undefined) {
-      const pub = JSON.parse(get('server_key') ?? '{}') as { x: string };
-      return { created: false, mediatorPartyId: get('mediator_party') ?? '', serverPublicKey: pub.x, logOrigin: get('log_origin') ?? '' };
+      const origin = get('log_origin') ?? '';
+      return { created: false, mediatorPartyId: get('mediator_party') ?? '', logKey: formatVerifierKey(origin, publicKeyFromJwk(JSON.parse(get('server_key') ?? '{}')), sha256), logOrigin: origin };
     }
     const { privateKey } = generateKeyPairSync('ed25519');
     const jwk = privateKey.export({ format: 'jwk' });
@@ -47,6 +49,6 @@ export async function initialise(deps: Deps, opts: { mediatorName?: string; admi
         { key: 'created_at', value: new Date(u.deps.now()).toISOString() },
       ])
       .execute();
-    return { created: true, mediatorPartyId: mediator.id, adminMemberId: admin.id, adminToken: token.token, serverPublicKey: jwk.x, logOrigin: origin };
+    return { created: true, mediatorPartyId: mediator.id, adminMemberId: admin.id, adminToken: token.token, logKey: formatVerifierKey(origin, publicKeyFromJwk(jwk), sha256), logOrigin: origin };
   });
 }

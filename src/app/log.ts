@@ -1,6 +1,34 @@
 import { sql } from 'kysely';
+import { createNodeTreeHasher, createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
+import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
-import type { Unit } from './deps.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  appendLeaf,
+  createCosignatureVerifier,
+  createEd25519NoteSigner,
+  decodeBase64,
+  encodeBase64,
+  formatCheckpoint,
+  formatSignatureLine,
+  formatVerifierKey,
+  frontierFromJson,
+  frontierRoot,
+  frontierToJson,
+  isLogError,
+  parseSignatureLine,
+  proofNodeIds,
+  assembleProof,
+  consistencyProofNodes,
+  inclusionProofNodes,
+  nodeKey,
+  signNote,
+  verifySignature,
+  type NodeId,
+  type TreeHasher,
+} from '../domain/log/index.js';
+import type { Tx } from '../store/store.js';
+import { nowIso, type Deps, type Unit } from './deps.js';
 
 export interface LogInput {
   /** Member id, or `system` for the server's own actions (e.g. expiry). */
@@ -17,20 +45,216 @@ export interface LogEntry extends LogInput {
   readonly time: string;
 }
 
+/** One hasher per process: leaves through node:crypto, interior nodes in place (see src/crypto/sha256.ts). */
+export const treeHasher: TreeHasher = createNodeTreeHasher();
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+/** The exact bytes of an entry: RFC 8785 JSON of its fields. What the Merkle leaf hashes. */
+export function entryText(e: LogEntry): string {
+  return canonicalJson({ index: e.index, time: e.time, actor: e.actor, action: e.action, subject: e.subject, payload: e.payload ?? null });
+}
+
 /**
  * Appends one entry to the log, inside the caller's transaction, so the state change and its
- * record land together or not at all. Entries are never updated or deleted (the database
- * refuses it). On PostgreSQL an advisory transaction lock serialises appenders so indexes
- * stay dense; SQLite has one writer anyway.
+ * record land together or not at all: the entry, the tree nodes it completes (two rows on
+ * average) and the new frontier. O(log n); nothing is recomputed. Entries and nodes are never
+ * updated or deleted (the database refuses it). On PostgreSQL the one log_state row is locked,
+ * which serialises appenders so indexes stay dense.
  */
 export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
-  if (u.deps.store.engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(72657261)`.execute(u.tx);
-  const last = await u.tx.selectFrom('log_entries').select('idx').orderBy('idx', 'desc').limit(1).executeTakeFirst();
-  const index = last ? Number(last.idx) + 1 : 0;
-  const time = new Date(u.deps.now()).toISOString();
+  const lock = u.deps.store.engine === 'postgres' ? sql` FOR UPDATE` : sql``;
+  const state = (await sql<{ size: string | number; frontier: string }>`SELECT size, frontier FROM log_state WHERE id = 1${lock}`.execute(u.tx)).rows[0];
+  if (!state) throw new Error('log_state is missing: the database was not migrated');
+  const index = Number(state.size);
+  const entry: LogEntry = { ...input, payload: input.payload ?? null, index, time: new Date(u.deps.now()).toISOString() };
+  const text = entryText(entry);
+  const leaf = treeHasher.hashLeaf(new TextEncoder().encode(text));
+  const { frontier, completed } = appendLeaf(frontierFromJson(JSON.parse(state.frontier)), leaf, treeHasher);
   await u.tx
     .insertInto('log_entries')
-    .values({ idx: index, time, actor: input.actor, action: input.action, subject: input.subject, payload: canonicalJson(input.payload ?? null) })
+    .values({ idx: index, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, payload: canonicalJson(entry.payload), entry: text })
     .execute();
-  return { ...input, index, time };
+  await u.tx
+    .insertInto('log_nodes')
+    .values(completed.map((n) => ({ level: n.level, idx: n.index, hash: hex(n.hash) })))
+    .execute();
+  await u.tx.updateTable('log_state').set({ size: frontier.size, frontier: JSON.stringify(frontierToJson(frontier)) }).where('id', '=', 1).execute();
+  return entry;
+}
+
+/** Reads tree nodes in one query; throws if one is missing (a damaged store). */
+export async function readNodes(db: Tx, ids: readonly NodeId[]): Promise<Uint8Array[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('log_nodes')
+    .select(['level', 'idx', 'hash'])
+    .where((eb) => eb.or(ids.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))))
+    .execute();
+  const byKey = new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, unhex(r.hash)]));
+  return ids.map((id) => {
+    const h = byKey.get(nodeKey(id));
+    if (!h) throw new DomainError('not_found', `log node ${nodeKey(id)} is missing from the store`);
+    return h;
+  });
+}
+
+export async function logSize(db: Tx): Promise<number> {
+  const row = await db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(row.size);
+}
+
+function checkRange(name: string, value: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new DomainError('validation_failed', `${name} must be a whole number from 0 to ${max} (the log has ${max} entries)`, { details: [{ path: `/${name}`, message: 'out of range' }] });
+  }
+}
+
+export async function inclusionProof(db: Tx, index: number, size: number): Promise<Uint8Array[]> {
+  const current = await logSize(db);
+  checkRange('size', size, current);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new DomainError('validation_failed', `index must be below size (${size})`, { details: [{ path: '/index', message: 'out of range' }] });
+  const steps = inclusionProofNodes(index, size);
+  const ids = proofNodeIds(steps);
+  const hashes = await readNodes(db, ids);
+  const map = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
+  return assembleProof(steps, map, treeHasher);
+}
+
+export async function consistencyProof(db: Tx, from: number, to: number): Promise<Uint8Array[]> {
+  const current = await logSize(db);
+  checkRange('to', to, current);
+  checkRange('from', from, to);
+  const steps = consistencyProofNodes(from, to);
+  const ids = proofNodeIds(steps);
+  const hashes = await readNodes(db, ids);
+  const map = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
+  return assembleProof(steps, map, treeHasher);
+}
+
+export interface StoredEntry {
+  readonly index: number;
+  /** The exact entry bytes as stored. */
+  readonly entry: string;
+  /** The leaf hash the tree recorded when the entry was appended (hex). */
+  readonly leafHash: string | null;
+}
+
+export const MAX_ENTRIES_PAGE = 1000;
+
+export async function readEntries(db: Tx, start: number, end: number): Promise<StoredEntry[]> {
+  const rows = await db
+    .selectFrom('log_entries')
+    .leftJoin('log_nodes', (j) => j.onRef('log_nodes.idx', '=', 'log_entries.idx').on('log_nodes.level', '=', 0))
+    .select(['log_entries.idx as idx', 'log_entries.entry as entry', 'log_nodes.hash as leafHash'])
+    .where('log_entries.idx', '>=', start)
+    .where('log_entries.idx', '<', end)
+    .orderBy('log_entries.idx')
+    .execute();
+  return rows.map((r) => ({ index: Number(r.idx), entry: r.entry, leafHash: r.leafHash }));
+}
+
+interface ServerKey {
+  readonly origin: string;
+  readonly publicKey: Uint8Array;
+  readonly sign: (msg: Uint8Array) => Uint8Array;
+}
+
+async function serverKey(db: Tx): Promise<ServerKey> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).where('key', 'in', ['server_key', 'log_origin']).execute();
+  const jwk = rows.find((r) => r.key === 'server_key')?.value;
+  const origin = rows.find((r) => r.key === 'log_origin')?.value;
+  if (!jwk || !origin) throw new DomainError('not_found', 'the server has no log key: run `passage init`');
+  const parsed: unknown = JSON.parse(jwk);
+  return { origin, publicKey: publicKeyFromJwk(parsed), sign: createSigner(privateKeyFromJwk(parsed)) };
+}
+
+/** The server's verifier key: name+hex(keyID)+base64(0x01‖pubkey), per C2SP signed-note. */
+export async function serverVerifierKey(db: Tx): Promise<string> {
+  const k = await serverKey(db);
+  return formatVerifierKey(k.origin, k.publicKey, sha256);
+}
+
+/**
+ * The latest tree head as a C2SP signed note, signed by the server and carrying every
+ * cosignature received for it. A head is signed once per size and stored; the server refuses to
+ * sign a second, different root for a size it already signed — the one thing that would let it
+ * show two parties two histories.
+ */
+export async function latestCheckpoint(deps: Deps): Promise<{ text: string; size: number }> {
+  const db = deps.store.db;
+  const state = await db.selectFrom('log_state').select(['size', 'frontier']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const size = Number(state.size);
+  const root = encodeBase64(frontierRoot(frontierFromJson(JSON.parse(state.frontier)), treeHasher));
+  let head = await db.selectFrom('log_heads').selectAll().where('size', '=', size).executeTakeFirst();
+  if (!head) {
+    const key = await serverKey(db);
+    const body = formatCheckpoint({ origin: key.origin, size, rootHash: decodeBase64(root) });
+    const note = signNote(body, [createEd25519NoteSigner(key.origin, key.publicKey, key.sign, sha256)]);
+    try {
+      await db.insertInto('log_heads').values({ size, root, note, signed_at: nowIso(deps) }).execute();
+    } catch {
+      /* another request signed this size first: use its head */
+    }
+    head = await db.selectFrom('log_heads').selectAll().where('size', '=', size).executeTakeFirstOrThrow();
+  }
+  if (head.root !== root) {
+    throw new Error(`refusing to serve the log: size ${size} was signed with root ${head.root}, but the store now gives ${root}`);
+  }
+  const cosigs = await db.selectFrom('log_cosignatures').select('line').where('size', '=', size).orderBy('created_at').execute();
+  return { text: head.note + cosigs.map((c) => `${c.line}\n`).join(''), size };
+}
+
+/** The cosigner key name of a party: what its witness puts in its signature lines. */
+export function cosignerName(origin: string, partyId: string): string {
+  return `${origin}/witness/${partyId}`;
+}
+
+/**
+ * Stores a party's cosignature (C2SP tlog-cosignature, Ed25519) over a tree head the server
+ * signed, after verifying it against one of the party's registered keys.
+ */
+export async function submitCosignature(u: Unit, actor: Actor, body: { size: number; signature: string }): Promise<{ size: number; partyId: string; kid: string }> {
+  authorize(actor, 'key.manage', { partyId: actor.partyId });
+  const head = await u.tx.selectFrom('log_heads').selectAll().where('size', '=', body.size).executeTakeFirst();
+  if (!head) throw new DomainError('not_found', `the server has not signed a tree head of size ${body.size}`);
+  const origin = (await serverKey(u.tx)).origin;
+  const noteBody = head.note.slice(0, head.note.indexOf('\n\n') + 1);
+  let sig;
+  try {
+    sig = parseSignatureLine(body.signature.trim());
+  } catch (e) {
+    throw new DomainError('validation_failed', `not a signed-note signature line: ${(e as Error).message}`);
+  }
+  const expectedName = cosignerName(origin, actor.partyId);
+  if (sig.name !== expectedName) throw new DomainError('key_not_of_party', `a cosignature of party ${actor.partyId} must use the key name ${expectedName}`);
+  const keys = await u.tx.selectFrom('party_keys').selectAll().where('party_id', '=', actor.partyId).where('revoked_at', 'is', null).execute();
+  const match = keys
+    .map((k) => ({ k, verifier: createCosignatureVerifier(expectedName, publicKeyFromJwk(JSON.parse(k.jwk)), verify, sha256) }))
+    .find(({ verifier }) => Buffer.from(verifier.keyId).equals(Buffer.from(sig.keyId)));
+  if (match) {
+    try {
+      verifySignature(noteBody, sig, match.verifier);
+    } catch (e) {
+      if (isLogError(e)) throw new DomainError('signature_invalid', `the cosignature does not verify with the party’s key: ${e.message}`);
+      throw e;
+    }
+    const line = formatSignatureLine(sig).trimEnd();
+    await u.tx.deleteFrom('log_cosignatures').where('size', '=', body.size).where('party_id', '=', actor.partyId).execute();
+    await u.tx.insertInto('log_cosignatures').values({ size: body.size, party_id: actor.partyId, kid: match.k.kid, line, member_id: actor.memberId, created_at: nowIso(u.deps) }).execute();
+    return { size: body.size, partyId: actor.partyId, kid: match.k.kid };
+  }
+  throw new DomainError('key_unknown', `no registered key of party ${actor.partyId} matches the cosignature's key id`);
+}
+
+/** Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or a copy). */
+export function databaseLogSource(deps: Deps): { checkpoint(): Promise<string>; entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; leafHash: Uint8Array | null }[]>; consistency(from: number, to: number): Promise<Uint8Array[]> } {
+  const db = deps.store.db;
+  return {
+    checkpoint: async () => (await latestCheckpoint(deps)).text,
+    entries: async (start, end) =>
+      (await readEntries(db, start, end)).map((e) => ({ index: e.index, entry: new TextEncoder().encode(e.entry), leafHash: e.leafHash === null ? null : unhex(e.leafHash) })),
+    consistency: (from, to) => consistencyProof(db, from, to),
+  };
 }

@@ -45,7 +45,7 @@ export async function cmdInit(db: string, opts: { mediatorName?: string }, print
     print(`Initialised ${store.location}`);
     print(`Mediator party: ${r.mediatorPartyId}`);
     print(`Admin token (shown once, keep it secret): ${r.adminToken}`);
-    print(`Server log key (Ed25519, base64url): ${r.serverPublicKey}`);
+    print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${r.logKey}`);
     print(`Log origin: ${r.logOrigin}`);
   });
 }
@@ -83,6 +83,7 @@ export function printDemo(result: DemoResult, print: Print): void {
   for (const m of result.members) print(`  ${m.key.padEnd(18)} ${m.role.padEnd(8)} ${m.token}`);
   print('Demo parties’ private keys (they would never leave each party’s own machine):');
   for (const [party, f] of Object.entries(result.keyFiles)) print(`  ${party.padEnd(18)} ${f.private}`);
+  print(`Log verifier key (pin it: passage verify --log-key …): ${result.logKey}`);
   print('Demo corridors:');
   for (const [k, id] of Object.entries(result.corridors)) print(`  ${k.padEnd(24)} ${id}`);
 }
@@ -99,7 +100,7 @@ export async function cmdServe(db: string, opts: { host: string; port: number; d
   if (init.created) {
     print(`Initialised a new database at ${store.location}`);
     print(`Admin token (shown once, keep it secret): ${init.adminToken}`);
-    print(`Server log key (Ed25519, base64url): ${init.serverPublicKey}`);
+    print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${init.logKey}`);
   }
   if (opts.demo) {
     if ((await getSetting(deps, 'demo_loaded')) === undefined) {

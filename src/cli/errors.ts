@@ -13,7 +13,8 @@ export class CliError extends Error {
 
 /**
  * Exit codes by error code, so scripts can tell kinds of failure apart:
- * 2 bad input, 3 not allowed, 4 not found, 5 conflict, 1 anything else.
+ * 2 bad input, 3 not allowed, 4 not found, 5 conflict, 6 log verification failed,
+ * 7 a witness saw inconsistent tree heads, 1 anything else.
  */
 export const EXIT: Record<ErrorCode, number> = {
   validation_failed: 2,

@@ -5,6 +5,7 @@ import { createAgreement } from '../app/agreements.js';
 import { getSetting } from '../app/bootstrap.js';
 import { getTermsText, proposeCorridor, submitGuarantee, suspendCorridor, transitionCorridor } from '../app/corridors.js';
 import { inTransaction, type Deps } from '../app/deps.js';
+import { serverVerifierKey } from '../app/log.js';
 import { createMember, createParty, issueToken, registerKey } from '../app/parties.js';
 import type { Actor } from '../domain/authorization.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
@@ -70,6 +71,8 @@ export interface DemoResult {
   agreementId: string;
   corridors: Record<string, string>;
   trackerDevices: string[];
+  /** The server's log verifier key, to pin for `passage verify --log-key`. */
+  logKey: string;
 }
 
 /** Round 2 of the talks, 3 March 2022: the political basis of the demo corridors. */
@@ -222,7 +225,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
   const system: Actor = { memberId: 'system', partyId: mediatorId, partyKind: 'mediator', role: 'admin' };
   for (const p of PARTIES) await inTransaction(deps, (u) => createParty(u, system, p));
   const actors = new Map<string, Actor>();
-  const result: DemoResult = { notice: DEMO_NOTICE, shiftedByMs: shift, parties: [], members: [], keyFiles: {}, agreementId: '', corridors: {}, trackerDevices: ['demo-bus-01', 'demo-bus-02', 'demo-bus-03'] };
+  const result: DemoResult = { notice: DEMO_NOTICE, shiftedByMs: shift, parties: [], members: [], keyFiles: {}, agreementId: '', corridors: {}, trackerDevices: ['demo-bus-01', 'demo-bus-02', 'demo-bus-03'], logKey: await serverVerifierKey(deps.store.db) };
   for (const m of MEMBERS) {
     const kind = m.partyId === mediatorId || m.partyId === 'mediator' ? 'mediator' : (PARTIES.find((p) => p.id === m.partyId)?.kind ?? 'observer');
     const partyId = m.partyId === 'mediator' ? mediatorId : m.partyId;

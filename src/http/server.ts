@@ -8,6 +8,7 @@ import type { Deps } from '../app/deps.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
+import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
 import { webRoutes } from './routes/web.js';
 
@@ -73,6 +74,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       partyRoutes(api, deps);
       agreementRoutes(api, deps);
       corridorRoutes(api, deps);
+      logRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

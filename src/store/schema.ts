@@ -94,7 +94,13 @@ export interface DB {
     action: string;
     subject: string;
     payload: string;
+    /** The exact entry bytes (canonical JSON), hashed as the Merkle leaf. */
+    entry: string;
   };
+  log_nodes: { level: number; idx: number; hash: string };
+  log_state: { id: number; size: number; frontier: string };
+  log_heads: { size: number; root: string; note: string; signed_at: string };
+  log_cosignatures: { size: number; party_id: string; kid: string; line: string; member_id: string; created_at: string };
   /** Idempotency-Key records: a retried POST returns the first response. */
   idempotency: {
     member_id: string;

@@ -56,7 +56,7 @@ describe('passage CLI', () => {
     const first = run(['init', '--db', db]);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/Admin token \(shown once, keep it secret\): psg_\S{32}/);
-    expect(first.out).toMatch(/Server log key/);
+    expect(first.out).toMatch(/Log verifier key .*: passage\.local\/\S+\+[0-9a-f]{8}\+\S+/);
     expect(existsSync(db)).toBe(true);
     const second = run(['init', '--db', db]);
     expect(second.code).toBe(0);

@@ -98,6 +98,8 @@ export const core = (engine: Engine) => ({
           .addColumn('action', 'text', (c) => c.notNull())
           .addColumn('subject', 'text', (c) => c.notNull())
           .addColumn('payload', 'text', (c) => c.notNull())
+          // The exact bytes of the entry (RFC 8785 JSON of index, time, actor, action, subject, payload): the Merkle leaf.
+          .addColumn('entry', 'text', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('log_entries_subject').on('log_entries').column('subject').execute();
         await db.schema

@@ -1,0 +1,98 @@
+/**
+ * Read-only use cases for the public page: what a civilian may know, and nothing else.
+ * Only corridors every required party guaranteed (open, scheduled, suspended, recently
+ * closed) are shown, with origin, destination, route, purposes, eligibility, windows and the
+ * suspension reason. Never proposals under negotiation, contacts, hazards, sites, movements,
+ * positions or who signed with which key.
+ */
+import { expandWindows } from '../domain/windows.js';
+import type { CorridorView } from '../schemas/corridor.js';
+import { getSetting } from './bootstrap.js';
+import { listCorridors, loadCorridor, statusOf } from './corridors.js';
+import type { Deps } from './deps.js';
+
+export type PublicGroup = 'open' | 'next' | 'suspended' | 'closed';
+
+export interface PublicCorridor {
+  readonly id: string;
+  readonly title: string;
+  readonly group: PublicGroup;
+  readonly origin: { name: string; coordinates: [number, number] };
+  readonly destination: { name: string; coordinates: [number, number] };
+  readonly route: [number, number][];
+  readonly widthM: number;
+  readonly direction: string;
+  readonly purposes: string[];
+  readonly eligibility: string[];
+  /** The zone the corridor was agreed in (its first window's). */
+  readonly timeZone: string;
+  /** The window in force (open) or the next one (next, suspended), epoch ms. */
+  readonly window: { start: number; end: number; timeZone: string } | null;
+  /** When its last window ended (closed). */
+  readonly closedAt: number | null;
+  readonly suspension: { since: number; reason: string } | null;
+}
+
+export interface PublicPicture {
+  readonly at: number;
+  readonly demo: boolean;
+  readonly corridors: PublicCorridor[];
+}
+
+/** How long a closed corridor stays listed. */
+export const RECENTLY_CLOSED_MS = 7 * 86_400_000;
+
+const PUBLIC_STATES = new Set(['guaranteed', 'suspended']);
+
+function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorridor, 'window' | 'closedAt' | 'suspension'>): PublicCorridor {
+  const t = view.terms;
+  return {
+    id: view.id,
+    title: view.title,
+    group,
+    origin: { name: t.origin.name, coordinates: [t.origin.coordinates[0], t.origin.coordinates[1]] },
+    destination: { name: t.destination.name, coordinates: [t.destination.coordinates[0], t.destination.coordinates[1]] },
+    route: t.route.coordinates.map((p) => [p[0], p[1]] as [number, number]),
+    widthM: t.widthM,
+    direction: t.direction,
+    purposes: [...t.purposes],
+    eligibility: [...t.eligibility],
+    timeZone: t.windows[0]?.timeZone ?? 'UTC',
+    ...extra,
+  };
+}
+
+/** The public picture at `at` (default now): grouped, each group in the order a reader needs. */
+export async function publicPicture(deps: Deps, at: number = deps.now()): Promise<PublicPicture> {
+  const db = deps.store.db;
+  const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  const views = (await listCorridors(db)).filter((v) => PUBLIC_STATES.has(v.state));
+  const out: PublicCorridor[] = [];
+  for (const view of views) {
+    const loaded = await loadCorridor(db, view.id);
+    const s = statusOf(loaded, at, names);
+    const intervals = expandWindows(view.terms.windows);
+    const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);
+    const susp = s.reasons.find((r) => r.code === 'suspended');
+    const win = s.currentWindow ?? s.nextWindow;
+    const window = win ? { start: Date.parse(win.start), end: Date.parse(win.end), timeZone: win.timeZone } : null;
+    // Only a corridor every required party guaranteed is public; a suspended one whose
+    // guarantees were voided by an amendment is back under negotiation.
+    if (s.reasons.some((r) => r.code === 'not_guaranteed')) continue;
+    if (susp) {
+      if (s.state === 'closed' && at - lastEnd > RECENTLY_CLOSED_MS) continue;
+      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: { since: Date.parse(susp.since ?? ''), reason: susp.reason ?? '' } }));
+    } else if (s.open) {
+      out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }));
+    } else if (s.state === 'closed') {
+      if (at - lastEnd > RECENTLY_CLOSED_MS) continue;
+      out.push(toPublic(view, 'closed', { window: null, closedAt: lastEnd, suspension: null }));
+    } else if (s.nextWindow) {
+      out.push(toPublic(view, 'next', { window, closedAt: null, suspension: null }));
+    }
+  }
+  const key = (c: PublicCorridor): number =>
+    c.group === 'open' ? (c.window?.end ?? 0) : c.group === 'next' ? (c.window?.start ?? 0) : c.group === 'suspended' ? -(c.suspension?.since ?? 0) : -(c.closedAt ?? 0);
+  out.sort((a, b) => key(a) - key(b) || a.title.localeCompare(b.title));
+  return { at, demo: (await getSetting(deps, 'demo_loaded')) !== undefined, corridors: out };
+}

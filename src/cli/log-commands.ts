@@ -1,0 +1,147 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { auditLog, AuditError, type AuditReport, type LogSource } from '../app/audit.js';
+import { cosignerName, databaseLogSource, serverVerifierKey } from '../app/log.js';
+import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint } from '../domain/log/index.js';
+import { verify } from '../crypto/index.js';
+import { treeHasher } from '../app/log.js';
+import type { ApiClient } from './client.js';
+import { withStore, type Print } from './commands.js';
+import { CliError } from './errors.js';
+
+export function httpLogSource(client: ApiClient): LogSource {
+  return {
+    checkpoint: async () => new TextDecoder().decode(await client.getBytes('/log/checkpoint')),
+    entries: async (start, end) => {
+      const { entries } = await client.get<{ entries: { index: number; entry: string; leafHash: string | null }[] }>(`/log/entries?start=${start}&end=${end}`);
+      return entries.map((e) => ({ index: e.index, entry: new Uint8Array(Buffer.from(e.entry, 'base64')), leafHash: e.leafHash === null ? null : new Uint8Array(Buffer.from(e.leafHash, 'base64')) }));
+    },
+    consistency: async (from, to) => (await client.get<{ proof: string[] }>(`/log/proof/consistency?from=${from}&to=${to}`)).proof.map((p) => new Uint8Array(Buffer.from(p, 'base64'))),
+  };
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`, 2);
+  }
+}
+
+/** `--log-key` takes the key string itself or a file holding it. */
+export function resolveLogKey(value: string): string {
+  return existsSync(value) ? readText(value, 'log key file').trim() : value.trim();
+}
+
+async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
+  const since = opts.since ? readText(opts.since, 'saved checkpoint') : undefined;
+  let bar: SingleBar | undefined;
+  try {
+    const report = await auditLog(source, {
+      logKey: resolveLogKey(opts.logKey),
+      ...(since !== undefined ? { since } : {}),
+      onProgress: (done, total) => {
+        if (total < 20_000 || !process.stderr.isTTY) return;
+        bar ??= new SingleBar({ format: 'verifying [{bar}] {value}/{total} entries', stream: process.stderr });
+        if (done === Math.min(1000, total)) bar.start(total, done);
+        else bar.update(done);
+      },
+    });
+    bar?.stop();
+    if (opts.save) writeFileSync(opts.save, report.checkpoint);
+    if (opts.json) print(JSON.stringify({ ok: true, ...report, checkpoint: undefined }, null, 2));
+    else {
+      print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
+      print(`    ${report.guarantees} guarantees verified against the keys their parties had registered (${report.keys} keys in the log).`);
+      if (report.since) print(`    The log extends the checkpoint you saved (size ${report.since.size}): nothing before it was changed.`);
+      print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
+      if (opts.save) print(`    Saved this checkpoint to ${opts.save}; verify against it next time with --since.`);
+    }
+    return report;
+  } catch (e) {
+    bar?.stop();
+    if (e instanceof AuditError) throw new CliError(`VERIFICATION FAILED: ${e.message}`, 6);
+    throw e;
+  }
+}
+
+export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<void> {
+  if (opts.db !== undefined) {
+    await withStore(opts.db, async (_store, deps) => {
+      const logKey = opts.logKey ?? (await serverVerifierKey(deps.store.db));
+      if (!opts.logKey) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
+      await runAudit(databaseLogSource(deps), { ...opts, logKey }, print);
+    });
+    return;
+  }
+  if (!opts.client) throw new CliError('give --url (and --token) or --db', 2);
+  let logKey = opts.logKey;
+  if (!logKey) {
+    logKey = new TextDecoder().decode(await opts.client.getBytes('/log/key')).trim();
+    print(`warning: no --log-key given; trusting the key the server itself serves (${logKey}). Pin it with --log-key.`);
+  }
+  await runAudit(httpLogSource(opts.client), { ...opts, logKey }, print);
+}
+
+export async function cmdLogKey(db: string, print: Print): Promise<void> {
+  await withStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)));
+}
+
+/**
+ * A party's witness: follows the log, keeps its own copy of the latest head, checks each new head
+ * is consistent with it, cosigns consistent heads, and raises the alarm (exit 7) the moment the
+ * server shows a head that contradicts one it already saw.
+ */
+export async function cmdLogWatch(
+  client: ApiClient,
+  opts: { logKey: string; partyKey: string; party: string; state: string; interval: number; once?: boolean },
+  print: Print,
+): Promise<void> {
+  const verifier = createVerifierFromKey(resolveLogKey(opts.logKey), verify, sha256);
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(readText(opts.partyKey, 'party key'));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${opts.partyKey} is not a JSON Web Key`, 2);
+  }
+  const priv = privateKeyFromJwk(jwk);
+  const pub = publicKeyFromJwk(jwk);
+  const sign = createSigner(priv);
+  for (;;) {
+    const text = new TextDecoder().decode(await client.getBytes('/log/checkpoint'));
+    let head;
+    try {
+      head = openCheckpoint(text, { log: verifier }).checkpoint;
+    } catch (e) {
+      throw new CliError(`ALERT: the server's tree head does not verify with the pinned log key: ${(e as Error).message}`, 7);
+    }
+    const savedText = existsSync(opts.state) ? readFileSync(opts.state, 'utf8') : undefined;
+    if (savedText !== undefined) {
+      const saved = parseCheckpoint(savedText);
+      const [from, to] = saved.size <= head.size ? [saved.size, head.size] : [head.size, saved.size];
+      const proof = from === to || from === 0 ? [] : (await client.get<{ proof: string[] }>(`/log/proof/consistency?from=${from}&to=${to}`).catch(() => ({ proof: [] as string[] }))).proof.map((p) => decodeBase64(p));
+      try {
+        if (saved.size > head.size) throw Object.assign(new Error(`the server shows ${head.size} entries after showing ${saved.size}`), { code: 'inconsistent_heads' });
+        if (from === 0 && saved.size === 0 && head.size > 0) {
+          /* anything extends the empty tree */
+        } else checkHeadsConsistent(saved, head, proof, treeHasher);
+      } catch (e) {
+        const why = isLogError(e) || (e as { code?: string }).code === 'inconsistent_heads' ? (e as Error).message : String(e);
+        print(`ALERT: the log server presented a tree head inconsistent with one this witness saw: ${why}`);
+        writeFileSync(`${opts.state}.conflict`, text);
+        throw new CliError(`ALERT: inconsistent tree heads (kept the offending head in ${opts.state}.conflict)`, 7);
+      }
+    }
+    const body = text.slice(0, text.indexOf('\n\n') + 1);
+    writeFileSync(opts.state, body);
+    if (savedText === undefined || parseCheckpoint(savedText).size !== head.size) {
+      const sig = cosignCheckpoint(body, { name: cosignerName(head.origin, opts.party), publicKey: pub, sign }, Math.floor(Date.now() / 1000), sha256);
+      await client.post('/log/cosignatures', { size: head.size, signature: formatSignatureLine(sig) });
+      print(`cosigned tree head of size ${head.size} (${Buffer.from(head.rootHash).toString('base64')}) as ${opts.party}`);
+    }
+    if (opts.once) return;
+    await new Promise((r) => setTimeout(r, opts.interval * 1000));
+  }
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deps } from '../../app/deps.js';
+import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, readEntries, serverVerifierKey, submitCosignature } from '../../app/log.js';
+import { DomainError } from '../../domain/errors.js';
+import { actorOf, commonErrors, write } from '../context.js';
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+const WholeNumber = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export function logRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = deps.store.db;
+
+  r.get('/log/checkpoint', { schema: { tags: ['log'], summary: 'The latest signed tree head (C2SP tlog-checkpoint in a signed note), with cosignatures' } }, async (req, reply) => {
+    actorOf(req);
+    const { text, size } = await latestCheckpoint(deps);
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').header('x-log-size', String(size)).send(text);
+  });
+
+  r.get('/log/key', { schema: { tags: ['log'], summary: 'The server’s note verifier key (pin it out of band: do not trust this answer alone)' } }, async (req, reply) => {
+    actorOf(req);
+    return reply.type('text/plain; charset=utf-8').send(`${await serverVerifierKey(db)}\n`);
+  });
+
+  r.get(
+    '/log/entries',
+    {
+      schema: {
+        tags: ['log'],
+        summary: `Entries [start, end) with their exact bytes (base64), at most ${MAX_ENTRIES_PAGE} per page`,
+        querystring: z.object({ start: WholeNumber, end: WholeNumber }),
+        response: { 200: z.object({ entries: z.array(z.object({ index: z.number().int(), entry: z.string(), leafHash: z.string().nullable() })) }), ...commonErrors },
+      },
+    },
+    async (req) => {
+      actorOf(req);
+      const { start, end } = req.query;
+      if (end < start || end - start > MAX_ENTRIES_PAGE) {
+        throw new DomainError('validation_failed', `end must be ≥ start and at most start + ${MAX_ENTRIES_PAGE}`, { details: [{ path: '/end', message: 'out of range' }] });
+      }
+      const rows = await readEntries(db, start, end);
+      return { entries: rows.map((e) => ({ index: e.index, entry: Buffer.from(e.entry, 'utf8').toString('base64'), leafHash: e.leafHash === null ? null : Buffer.from(e.leafHash, 'hex').toString('base64') })) };
+    },
+  );
+
+  r.get(
+    '/log/proof/inclusion',
+    { schema: { tags: ['log'], summary: 'RFC 9162 inclusion proof (audit path) of entry `index` in the tree of `size`', querystring: z.object({ index: WholeNumber, size: WholeNumber }), response: { 200: z.object({ index: z.number(), size: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
+    async (req) => {
+      actorOf(req);
+      const proof = await inclusionProof(db, req.query.index, req.query.size);
+      return { index: req.query.index, size: req.query.size, proof: proof.map(b64) };
+    },
+  );
+
+  r.get(
+    '/log/proof/consistency',
+    { schema: { tags: ['log'], summary: 'RFC 9162 consistency proof from tree size `from` to `to`', querystring: z.object({ from: WholeNumber, to: WholeNumber }), response: { 200: z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
+    async (req) => {
+      actorOf(req);
+      const proof = await consistencyProof(db, req.query.from, req.query.to);
+      return { from: req.query.from, to: req.query.to, proof: proof.map(b64) };
+    },
+  );
+
+  r.post(
+    '/log/cosignatures',
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'Submit your party’s cosignature (C2SP tlog-cosignature, Ed25519) over a tree head the server signed',
+        body: z.object({ size: z.number().int().min(0), signature: z.string().min(1).max(1000).describe('the signature line: "— <name> <base64(keyID ‖ timestamp ‖ signature)>"') }),
+        response: { 201: z.object({ size: z.number(), partyId: z.string(), kid: z.string() }), ...commonErrors },
+      },
+    },
+    async (req, reply) => write(deps, req, reply, 201, (u, actor) => submitCosignature(u, actor, req.body)),
+  );
+}

@@ -1,0 +1,56 @@
+import { sql, type Kysely } from 'kysely';
+import type { Engine } from '../schema.js';
+
+/**
+ * The verifiable log's tree (RFC 9162): every completed perfect-subtree node, the frontier,
+ * the signed tree heads the server issued, and the parties' cosignatures over them.
+ */
+export const logTree = (engine: Engine) => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('log_nodes')
+      // Node (level, idx) is the root of the perfect subtree over leaves [idx·2^level, (idx+1)·2^level);
+      // level 0 holds leaf hashes. Written once when completed, never changed: proofs read O(log n) rows.
+      .addColumn('level', 'integer', (c) => c.notNull())
+      .addColumn('idx', 'bigint', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull()) // hex SHA-256
+      .addPrimaryKeyConstraint('log_nodes_pk', ['level', 'idx'])
+      .execute();
+    await db.schema
+      .createTable('log_state')
+      .addColumn('id', 'integer', (c) => c.primaryKey()) // always 1: one row, locked by appenders on PostgreSQL
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('frontier', 'text', (c) => c.notNull()) // JSON: the perfect-subtree roots, left to right
+      .execute();
+    await db.insertInto('log_state').values({ id: 1, size: 0, frontier: JSON.stringify({ size: 0, hashes: [] }) }).execute();
+    await db.schema
+      .createTable('log_heads')
+      // Each tree head the server signed; one per size, so it can never sign two roots for one size.
+      .addColumn('size', 'bigint', (c) => c.primaryKey())
+      .addColumn('root', 'text', (c) => c.notNull()) // base64
+      .addColumn('note', 'text', (c) => c.notNull()) // the signed note as served (server signature only)
+      .addColumn('signed_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('log_cosignatures')
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('party_id', 'text', (c) => c.notNull())
+      .addColumn('kid', 'text', (c) => c.notNull())
+      .addColumn('line', 'text', (c) => c.notNull()) // the signature line, appended to the note
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('log_cosignatures_pk', ['size', 'party_id'])
+      .execute();
+    for (const table of ['log_nodes', 'log_heads']) {
+      if (engine === 'postgres') {
+        await sql`CREATE TRIGGER ${sql.raw(`${table}_append_only`)} BEFORE UPDATE OR DELETE ON ${sql.raw(table)}
+          FOR EACH ROW EXECUTE FUNCTION passage_log_is_append_only()`.execute(db);
+      } else {
+        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_update`)} BEFORE UPDATE ON ${sql.raw(table)}
+          BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`.execute(db);
+        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_delete`)} BEFORE DELETE ON ${sql.raw(table)}
+          BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`.execute(db);
+      }
+    }
+  },
+});

@@ -1,0 +1,120 @@
+import { exportJWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../../src/app/audit.js';
+import { cosignerName, databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
+import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../../src/crypto/index.js';
+import {
+  cosignCheckpoint,
+  createVerifierFromKey,
+  decodeBase64,
+  formatSignatureLine,
+  hashLeaf,
+  openCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+  computeRoot,
+} from '../../src/domain/log/index.js';
+import { disableLogProtection, reforgeTree } from '../tamper.js';
+import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: the verifiable log`, () => {
+    let w: World;
+    let logKey: string;
+    let corridorId: string;
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      logKey = await serverVerifierKey(w.store.db);
+      const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
+      corridorId = c.id;
+      const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+      for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+    });
+    afterAll(async () => w?.close());
+
+    const get = (url: string) => api(w.app, w.observer.viewer.token).get(url);
+
+    it('serves a tree head signed with the server key, over exactly the stored entries', async () => {
+      const res = await get('/log/checkpoint');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      const { checkpoint } = openCheckpoint(res.body, { log: createVerifierFromKey(logKey, verify, sha256) });
+      const keyRes = await get('/log/key');
+      expect(keyRes.body.trim()).toBe(logKey);
+      const { entries } = json(await get(`/log/entries?start=0&end=${checkpoint.size}`));
+      expect(entries).toHaveLength(checkpoint.size);
+      const leaves = entries.map((e: any) => hashLeaf(new Uint8Array(Buffer.from(e.entry, 'base64')), sha256));
+      expect(Buffer.from(computeRoot(leaves, sha256)).equals(Buffer.from(checkpoint.rootHash))).toBe(true);
+      // Entry bytes are canonical JSON of index, time, actor, action, subject, payload.
+      const last = JSON.parse(Buffer.from(entries.at(-1).entry, 'base64').toString('utf8'));
+      expect(Object.keys(last)).toEqual(['action', 'actor', 'index', 'payload', 'subject', 'time']);
+      expect(last).toMatchObject({ action: 'corridor.guaranteed', subject: `corridor/${corridorId}`, index: checkpoint.size - 1 });
+      // The same head is served again (signed once per size).
+      expect((await get('/log/checkpoint')).body).toBe(res.body);
+    });
+
+    it('gives inclusion and consistency proofs that verify, for every index and size pair', async () => {
+      const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
+      const { entries } = json(await get(`/log/entries?start=0&end=${size}`));
+      const leaves = entries.map((e: any) => hashLeaf(new Uint8Array(Buffer.from(e.entry, 'base64')), sha256));
+      for (let n = 1; n <= size; n++) {
+        const root = computeRoot(leaves.slice(0, n), sha256);
+        for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 5))) {
+          const { proof } = json(await get(`/log/proof/inclusion?index=${i}&size=${n}`));
+          expect(() => verifyInclusion(leaves[i], i, n, proof.map(decodeBase64), root, sha256)).not.toThrow();
+        }
+        for (let m = 1; m <= n; m += Math.max(1, Math.floor(n / 4))) {
+          const { proof } = json(await get(`/log/proof/consistency?from=${m}&to=${n}`));
+          expect(() => verifyConsistency(m, n, proof.map(decodeBase64), computeRoot(leaves.slice(0, m), sha256), root, sha256)).not.toThrow();
+        }
+      }
+    });
+
+    it('refuses bad ranges with 400', async () => {
+      expect((await get('/log/entries?start=0&end=5000')).statusCode).toBe(400);
+      expect((await get('/log/entries?start=5&end=2')).statusCode).toBe(400);
+      expect((await get('/log/proof/inclusion?index=5&size=5')).statusCode).toBe(400);
+      expect((await get('/log/proof/inclusion?index=0&size=999999')).statusCode).toBe(400);
+      expect((await get('/log/proof/consistency?from=3&to=2')).statusCode).toBe(400);
+      expect((await get('/log/proof/consistency?from=-1&to=2')).statusCode).toBe(400);
+      expect((await get('/log/entries?start=abc&end=2')).statusCode).toBe(400);
+    });
+
+    it('stores a party’s cosignature after verifying it, serves it with the head, and the audit checks it', async () => {
+      const text = (await get('/log/checkpoint')).body;
+      const { checkpoint, body } = openCheckpoint(text, { log: createVerifierFromKey(logKey, verify, sha256) });
+      const jwk = await exportJWK(w.ua.privateKey);
+      const cosign = (name: string, t = 1_700_000_000) =>
+        formatSignatureLine(cosignCheckpoint(body, { name, publicKey: publicKeyFromJwk(jwk), sign: createSigner(privateKeyFromJwk(jwk)) }, t, sha256));
+      const wrongName = await api(w.app, w.ua.liaison.token).post('/log/cosignatures', { size: checkpoint.size, signature: cosign(cosignerName(checkpoint.origin, 'ru')) });
+      expect(wrongName.statusCode).toBe(403);
+      const good = cosign(cosignerName(checkpoint.origin, 'ua'));
+      const flipped = good.slice(0, -3) + (good.at(-3) === 'A' ? 'B' : 'A') + good.slice(-2);
+      const bad = await api(w.app, w.ua.liaison.token).post('/log/cosignatures', { size: checkpoint.size, signature: flipped });
+      expect(bad.statusCode).toBe(422);
+      const ok = await api(w.app, w.ua.liaison.token).post('/log/cosignatures', { size: checkpoint.size, signature: good });
+      expect(ok.statusCode, ok.body).toBe(201);
+      const served = (await get('/log/checkpoint')).body;
+      expect(served).toContain(good);
+      const report = await auditLog(databaseLogSource(w.deps), { logKey });
+      expect(report.cosignedBy).toEqual(['ua']);
+      expect(report.guarantees).toBe(2);
+    });
+
+    it('never signs a second root for a size it already signed', async () => {
+      const before = (await get('/log/checkpoint')).body;
+      const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
+      await disableLogProtection(w.store);
+      const row = await w.store.db.selectFrom('log_entries').select('entry').where('idx', '=', 0).executeTakeFirstOrThrow();
+      const changed = row.entry.replace('"actor":"system"', '"actor":"syst3m"');
+      const leaf = Buffer.from(hashLeaf(new TextEncoder().encode(changed), sha256)).toString('hex');
+      // Rewrite the entry, its leaf, every node and the frontier consistently: a "clean" forgery.
+      await w.store.db.updateTable('log_entries').set({ entry: changed }).where('idx', '=', 0).execute();
+      await reforgeTree(w.store);
+      expect((await w.store.db.selectFrom('log_nodes').select('hash').where('level', '=', 0).where('idx', '=', 0).executeTakeFirstOrThrow()).hash).toBe(leaf);
+      const res = await get('/log/checkpoint');
+      expect(res.statusCode).toBe(500);
+      expect(before).toContain(`\n${size}\n`);
+    });
+  });
+}
