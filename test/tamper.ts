@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { treeHasher } from '../src/app/log.js';
+import { nodeRowId, treeHasher } from '../src/app/log.js';
 import { appendLeaf, EMPTY_FRONTIER, frontierToJson, type Frontier } from '../src/domain/log/index.js';
 import type { Store } from '../src/store/store.js';
 
@@ -21,11 +21,11 @@ export async function disableLogProtection(store: Store): Promise<void> {
 export async function reforgeTree(store: Store, opts: { forgetHeads?: boolean } = {}): Promise<void> {
   const rows = await store.db.selectFrom('log_entries').select(['idx', 'entry']).orderBy('idx').execute();
   let frontier: Frontier = EMPTY_FRONTIER;
-  const nodes: { level: number; idx: number; hash: string }[] = [];
+  const nodes: { id: number; hash: string }[] = [];
   for (const r of rows) {
     const res = appendLeaf(frontier, treeHasher.hashLeaf(new TextEncoder().encode(r.entry)), treeHasher);
     frontier = res.frontier;
-    for (const n of res.completed) nodes.push({ level: n.level, idx: n.index, hash: Buffer.from(n.hash).toString('hex') });
+    for (const n of res.completed) nodes.push({ id: nodeRowId(n.level, n.index), hash: Buffer.from(n.hash).toString('hex') });
   }
   await store.db.deleteFrom('log_nodes').execute();
   for (let i = 0; i < nodes.length; i += 500) await store.db.insertInto('log_nodes').values(nodes.slice(i, i + 500)).execute();

@@ -19,8 +19,33 @@ import { cosignerName, MAX_ENTRIES_PAGE, treeHasher } from './log.js';
 /** Where the auditor reads the log from: the server's HTTP API or the database itself. */
 export interface LogSource {
   checkpoint(): Promise<string>;
-  entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; leafHash: Uint8Array | null }[]>;
+  /** Entries [start, end); `text` may be given when the source already holds the bytes as a string. */
+  entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
+  /** How many entries to ask for at once (the HTTP API serves at most 1,000). */
+  readonly pageSize?: number;
+  /**
+   * The leaf hashes recorded when entries [start, end) were appended. Sources that do not return
+   * `leafHash` with each entry (to keep the happy path fast) offer this to locate an altered entry
+   * once the root has been found not to match.
+   */
+  recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
+}
+
+/** Finds the first entry whose bytes no longer hash to the leaf recorded at append time. */
+async function locateAlteredEntry(source: LogSource, size: number): Promise<void> {
+  if (!source.recordedLeaves) return;
+  const pageSize = source.pageSize ?? MAX_ENTRIES_PAGE;
+  for (let start = 0; start < size; start += pageSize) {
+    const end = Math.min(start + pageSize, size);
+    const [page, leaves] = await Promise.all([source.entries(start, end), source.recordedLeaves(start, end)]);
+    for (const row of page) {
+      const recorded = leaves.get(row.index);
+      if (recorded && !equalBytes(treeHasher.hashLeaf(row.entry), recorded)) {
+        throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', row.index);
+      }
+    }
+  }
 }
 
 /** A finding that makes the log untrustworthy; `index` names the first bad entry when there is one. */
@@ -107,22 +132,23 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
   if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
 
   // Pages are fetched one ahead, so the network and the hashing overlap.
-  let next = head.size > 0 ? source.entries(0, Math.min(MAX_ENTRIES_PAGE, head.size)) : undefined;
-  for (let start = 0; start < head.size; start += MAX_ENTRIES_PAGE) {
-    const end = Math.min(start + MAX_ENTRIES_PAGE, head.size);
+  const pageSize = source.pageSize ?? MAX_ENTRIES_PAGE;
+  let next = head.size > 0 ? source.entries(0, Math.min(pageSize, head.size)) : undefined;
+  for (let start = 0; start < head.size; start += pageSize) {
+    const end = Math.min(start + pageSize, head.size);
     const page = await (next as Promise<Awaited<ReturnType<LogSource['entries']>>>);
-    next = end < head.size ? source.entries(end, Math.min(end + MAX_ENTRIES_PAGE, head.size)) : undefined;
+    next = end < head.size ? source.entries(end, Math.min(end + pageSize, head.size)) : undefined;
     for (let i = start; i < end; i++) {
       const row = page[i - start];
       if (!row) throw new AuditError(`missing: the signed head says ${head.size} entries but the log ends at ${i} (truncated or entries deleted)`, i);
       if (row.index !== i) throw new AuditError(`found entry ${row.index} where entry ${i} should be (an entry was dropped or reordered)`, i);
-      const entryText = decoder.decode(row.entry);
+      const entryText = row.text ?? decoder.decode(row.entry);
       if (!entryText.includes(`"index":${i},`)) {
         const m = /"index":(\d+),/.exec(entryText);
         throw new AuditError(m ? `its bytes say index ${m[1]} (entries were swapped or reordered)` : 'its bytes carry no index (altered)', i);
       }
       const leaf = tree.pushEntry(row.entry);
-      if (row.leafHash !== null && !equalBytes(leaf, row.leafHash)) {
+      if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {
         throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', i);
       }
       const action = actionOf(entryText);
@@ -138,6 +164,7 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
       }
       if (!savedRootChecked && saved && tree.size === saved.size) {
         if (!equalBytes(tree.root(), saved.rootHash)) {
+          await locateAlteredEntry(source, saved.size);
           throw new AuditError(`the first ${saved.size} entries no longer hash to the head you saved (root ${encodeBase64(saved.rootHash)}): history before it was rewritten`);
         }
         savedRootChecked = true;
@@ -146,6 +173,7 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
     opts.onProgress?.(end, head.size);
   }
   if (!equalBytes(tree.root(), head.rootHash)) {
+    await locateAlteredEntry(source, head.size);
     throw new AuditError(`the ${head.size} entries hash to ${encodeBase64(tree.root())}, not to the signed root ${encodeBase64(head.rootHash)}`);
   }
   if (saved && saved.size > 0) {

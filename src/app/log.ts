@@ -49,6 +49,11 @@ export interface LogEntry extends LogInput {
 export const treeHasher: TreeHasher = createNodeTreeHasher();
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** The row key of tree node (level, index): level·2^47 + index. Levels ≤ 63 and indexes < 2^47 stay exact. */
+export function nodeRowId(level: number, index: number): number {
+  return level * 2 ** 47 + index;
+}
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
 /** The exact bytes of an entry: RFC 8785 JSON of its fields. What the Merkle leaf hashes. */
@@ -78,7 +83,7 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
     .execute();
   await u.tx
     .insertInto('log_nodes')
-    .values(completed.map((n) => ({ level: n.level, idx: n.index, hash: hex(n.hash) })))
+    .values(completed.map((n) => ({ id: nodeRowId(n.level, n.index), hash: hex(n.hash) })))
     .execute();
   await u.tx.updateTable('log_state').set({ size: frontier.size, frontier: JSON.stringify(frontierToJson(frontier)) }).where('id', '=', 1).execute();
   return entry;
@@ -87,16 +92,13 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
 /** Reads tree nodes in one query; throws if one is missing (a damaged store). */
 export async function readNodes(db: Tx, ids: readonly NodeId[]): Promise<Uint8Array[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('log_nodes')
-    .select(['level', 'idx', 'hash'])
-    .where((eb) => eb.or(ids.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))))
-    .execute();
-  const byKey = new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, unhex(r.hash)]));
-  return ids.map((id) => {
-    const h = byKey.get(nodeKey(id));
-    if (!h) throw new DomainError('not_found', `log node ${nodeKey(id)} is missing from the store`);
-    return h;
+  const keys = ids.map((id) => nodeRowId(id.level, id.index));
+  const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', 'in', keys).execute();
+  const byKey = new Map(rows.map((r) => [Number(r.id), r.hash]));
+  return ids.map((id, i) => {
+    const h = byKey.get(keys[i] as number);
+    if (h === undefined) throw new DomainError('not_found', `log node ${nodeKey(id)} is missing from the store`);
+    return unhex(h);
   });
 }
 
@@ -146,7 +148,7 @@ export const MAX_ENTRIES_PAGE = 1000;
 export async function readEntries(db: Tx, start: number, end: number): Promise<StoredEntry[]> {
   const rows = await db
     .selectFrom('log_entries')
-    .leftJoin('log_nodes', (j) => j.onRef('log_nodes.idx', '=', 'log_entries.idx').on('log_nodes.level', '=', 0))
+    .leftJoin('log_nodes', 'log_nodes.id', 'log_entries.idx') // level 0: the node id is the index
     .select(['log_entries.idx as idx', 'log_entries.entry as entry', 'log_nodes.hash as leafHash'])
     .where('log_entries.idx', '>=', start)
     .where('log_entries.idx', '<', end)
@@ -249,12 +251,29 @@ export async function submitCosignature(u: Unit, actor: Actor, body: { size: num
 }
 
 /** Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or a copy). */
-export function databaseLogSource(deps: Deps): { checkpoint(): Promise<string>; entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; leafHash: Uint8Array | null }[]>; consistency(from: number, to: number): Promise<Uint8Array[]> } {
+export function databaseLogSource(deps: Deps): LogSourceLike {
   const db = deps.store.db;
   return {
+    pageSize: 10_000,
     checkpoint: async () => (await latestCheckpoint(deps)).text,
-    entries: async (start, end) =>
-      (await readEntries(db, start, end)).map((e) => ({ index: e.index, entry: new TextEncoder().encode(e.entry), leafHash: e.leafHash === null ? null : unhex(e.leafHash) })),
+    // The fast path reads the entries alone; recorded leaves are read only to locate a mismatch.
+    entries: async (start, end) => {
+      const rows = await db.selectFrom('log_entries').select(['idx', 'entry']).where('idx', '>=', start).where('idx', '<', end).orderBy('idx').execute();
+      return rows.map((r) => ({ index: Number(r.idx), text: r.entry, entry: Buffer.from(r.entry, 'utf8') }));
+    },
+    recordedLeaves: async (start, end) => {
+      const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', '>=', nodeRowId(0, start)).where('id', '<', nodeRowId(0, end)).execute();
+      return new Map(rows.map((r) => [Number(r.id), unhex(r.hash)]));
+    },
     consistency: (from, to) => consistencyProof(db, from, to),
   };
+}
+
+/** The shape src/app/audit.ts reads (declared here too, so the log module does not import the auditor). */
+export interface LogSourceLike {
+  readonly pageSize?: number;
+  checkpoint(): Promise<string>;
+  entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
+  recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
+  consistency(from: number, to: number): Promise<Uint8Array[]>;
 }

@@ -97,7 +97,8 @@ export interface DB {
     /** The exact entry bytes (canonical JSON), hashed as the Merkle leaf. */
     entry: string;
   };
-  log_nodes: { level: number; idx: number; hash: string };
+  /** Tree nodes keyed by `nodeRowId(level, index)` = level·2^47 + index. */
+  log_nodes: { id: number; hash: string };
   log_state: { id: number; size: number; frontier: string };
   log_heads: { size: number; root: string; note: string; signed_at: string };
   log_cosignatures: { size: number; party_id: string; kid: string; line: string; member_id: string; created_at: string };

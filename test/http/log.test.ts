@@ -111,7 +111,7 @@ for (const { engine, available } of ENGINES) {
       // Rewrite the entry, its leaf, every node and the frontier consistently: a "clean" forgery.
       await w.store.db.updateTable('log_entries').set({ entry: changed }).where('idx', '=', 0).execute();
       await reforgeTree(w.store);
-      expect((await w.store.db.selectFrom('log_nodes').select('hash').where('level', '=', 0).where('idx', '=', 0).executeTakeFirstOrThrow()).hash).toBe(leaf);
+      expect((await w.store.db.selectFrom('log_nodes').select('hash').where('id', '=', 0).executeTakeFirstOrThrow()).hash).toBe(leaf);
       const res = await get('/log/checkpoint');
       expect(res.statusCode).toBe(500);
       expect(before).toContain(`\n${size}\n`);

@@ -9,12 +9,12 @@ export const logTree = (engine: Engine) => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('log_nodes')
-      // Node (level, idx) is the root of the perfect subtree over leaves [idx·2^level, (idx+1)·2^level);
-      // level 0 holds leaf hashes. Written once when completed, never changed: proofs read O(log n) rows.
-      .addColumn('level', 'integer', (c) => c.notNull())
-      .addColumn('idx', 'bigint', (c) => c.notNull())
+      // Node (level, i) is the root of the perfect subtree over leaves [i·2^level, (i+1)·2^level);
+      // level 0 holds leaf hashes. Written once when completed, never changed: proofs read O(log n)
+      // rows. The key packs both numbers, id = level·2^47 + i (exact in a double and in bigint), so
+      // a proof is one `id IN (…)` lookup on the primary key (SQLite's rowid) instead of an OR of pairs.
+      .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', (c) => c.primaryKey())
       .addColumn('hash', 'text', (c) => c.notNull()) // hex SHA-256
-      .addPrimaryKeyConstraint('log_nodes_pk', ['level', 'idx'])
       .execute();
     await db.schema
       .createTable('log_state')

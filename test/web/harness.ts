@@ -1,0 +1,140 @@
+/**
+ * Browser-test harness: a real Passage server (in-process, listening on a free port) with the
+ * demo loaded and shifted to now, the web app built if it is not, and Debian's chromium driven
+ * by playwright-core. Tests skip with a clear message when /usr/bin/chromium is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { initialise } from '../../src/app/bootstrap.js';
+import { defaultDeps, type Deps } from '../../src/app/deps.js';
+import { loadDemo, type DemoResult } from '../../src/demo/scenario.js';
+import { buildServer } from '../../src/http/server.js';
+import { openStore, type Store } from '../../src/store/store.js';
+
+export const CHROMIUM = process.env.PASSAGE_CHROMIUM ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const SKIP_REASON = `browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set PASSAGE_CHROMIUM)`;
+export const RESULTS = resolve('test-results');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // WebGL for maplibre through SwiftShader (software), as in CI.
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/** Builds dist/web once if it is missing (npm run build:web does the same). */
+export function ensureWebBuild(): void {
+  if (existsSync(resolve('dist/web/index.html')) && existsSync(resolve('dist/web/geo/basemap.json'))) return;
+  const r = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface Harness {
+  url: string;
+  demo: DemoResult;
+  deps: Deps;
+  store: Store;
+  app: FastifyInstance;
+  browser: Browser;
+  token(key: string): string;
+  member(key: string): DemoResult['members'][number];
+  newPage(opts?: { width?: number; height?: number; locale?: string }): Promise<{ page: Page; context: BrowserContext }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  ensureWebBuild();
+  const dir = mkdtempSync(join(tmpdir(), 'passage-web-'));
+  const store = await openStore(join(dir, 'passage.db'));
+  const deps = defaultDeps(store);
+  await initialise(deps);
+  const demo = await loadDemo(deps, { keysDir: join(dir, 'keys'), now: Date.now() });
+  const app = await buildServer(deps);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  mkdirSync(RESULTS, { recursive: true });
+  const contexts: BrowserContext[] = [];
+  return {
+    url: address,
+    demo,
+    deps,
+    store,
+    app,
+    browser,
+    member: (key) => {
+      const m = demo.members.find((x) => x.key === key);
+      if (!m) throw new Error(`no demo member ${key}`);
+      return m;
+    },
+    token(key) {
+      return this.member(key).token;
+    },
+    async newPage(opts = {}) {
+      // bypassCSP only so that axe-core can be injected; the app itself runs under its CSP otherwise.
+      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 }, locale: opts.locale ?? 'en-GB', bypassCSP: true, timezoneId: 'Europe/Kyiv' });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error('[browser]', e.message));
+      return { page, context };
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** Signs in through the form with a demo member's token and waits for the header to show who. */
+export async function signIn(h: Harness, page: Page, key: string, path = '/app/'): Promise<void> {
+  await page.goto(`${h.url}${path}`);
+  await page.locator('#token').fill(h.token(key));
+  await page.locator('form.signin button[type=submit]').click();
+  await page.locator('#who').waitFor();
+}
+
+/** Waits until the maplibre map in `selector` has settled (its `idle` event) after the last change. */
+export async function mapIdle(page: Page, selector = '#map'): Promise<void> {
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-idle') !== null, selector, { timeout: 30_000 });
+  // Wait for a quiet period: no new idle stamp for 300 ms.
+  let last = await page.getAttribute(selector, 'data-idle');
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(300);
+    const now = await page.getAttribute(selector, 'data-idle');
+    if (now === last) return;
+    last = now;
+  }
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** Runs axe-core (WCAG 2.1 A/AA and best practices) in the page; returns the violations. */
+export async function axe(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8') });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+}
+
+export function describeViolations(vs: AxeViolation[]): string {
+  return vs.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `   ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`).join('\n');
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDeps, type Deps } from '../../src/app/deps.js';
+import { initialise } from '../../src/app/bootstrap.js';
+import { publicPicture } from '../../src/app/public.js';
+import { loadDemo, type DemoResult } from '../../src/demo/scenario.js';
+import { buildServer } from '../../src/http/server.js';
+import { openStore, type Store } from '../../src/store/store.js';
+
+let store: Store;
+let deps: Deps;
+let app: FastifyInstance;
+let demo: DemoResult;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-public-'));
+  store = await openStore(join(dir, 'p.db'));
+  deps = defaultDeps(store);
+  await initialise(deps);
+  demo = await loadDemo(deps, { keysDir: join(dir, 'keys'), now: Date.now() });
+  app = await buildServer(deps);
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+});
+
+const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+
+describe('public picture', () => {
+  it('shows only guaranteed corridors, grouped: Sumy → Poltava open, Mariupol suspended; never proposals or rejections', async () => {
+    const p = await publicPicture(deps);
+    expect(p.demo).toBe(true);
+    const byTitle = Object.fromEntries(p.corridors.map((c) => [c.title, c.group]));
+    expect(byTitle).toEqual({ 'Sumy → Poltava': 'open', 'Mariupol → Zaporizhzhia': 'suspended' });
+    const mariupol = p.corridors.find((c) => c.title.startsWith('Mariupol'));
+    expect(mariupol?.suspension?.reason).toMatch(/Shelling/);
+    // Nothing private in what the page is built from.
+    expect(Object.keys(mariupol ?? {})).not.toContain('contacts');
+    expect(JSON.stringify(p)).not.toMatch(/hazard|contact|jws|kid|memberId|phone/i);
+  });
+});
+
+describe('GET /public', () => {
+  it('is HTML without login, in Ukrainian by default, with the demo notice, open and suspended corridors and why', async () => {
+    const res = await get('/public');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.headers['content-language']).toBe('uk');
+    const html = res.body;
+    expect(html).toMatch(/<html lang="uk">/);
+    expect(html).toContain('Гуманітарні коридори');
+    expect(html).toContain('Демонстраційний сценарій — ілюстративний');
+    expect(html).toContain('Відкриті зараз');
+    expect(html).toContain('Sumy → Poltava');
+    expect(html).toContain('Призупинені');
+    expect(html).toContain('Shelling reported on the route near Mariupol');
+    expect(html).toMatch(/Europe\/Kyiv/);
+    expect(html).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(html).not.toContain('Irpin');
+    expect(html).not.toContain('Kharkiv');
+    expect(html).not.toMatch(/psg_|\+380|\+7 000|mines/);
+    expect(html).not.toMatch(/<script/i);
+    expect(Buffer.byteLength(html)).toBeLessThan(100_000);
+  });
+
+  it('follows Accept-Language, and ?lang= switches and is remembered in a cookie', async () => {
+    const ru = await get('/public', { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' });
+    expect(ru.body).toContain('Гуманитарные коридоры');
+    expect(ru.body).toContain('Приостановлены');
+    const en = await get('/public?lang=en', { 'accept-language': 'ru' });
+    expect(en.body).toContain('Humanitarian corridors');
+    expect(en.body).toContain('Demo scenario — illustrative');
+    const cookie = String(en.headers['set-cookie']);
+    expect(cookie).toMatch(/passage_lang=en/);
+    const again = await get('/public', { 'accept-language': 'ru', cookie: 'passage_lang=en' });
+    expect(again.body).toContain('Humanitarian corridors');
+    const bogus = await get('/public?lang=xx', { 'accept-language': 'en' });
+    expect(bogus.body).toContain('Humanitarian corridors');
+    expect(bogus.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('links language versions, and marks the place for feeds until their routes exist', async () => {
+    const res = await get('/public?lang=uk');
+    expect(res.body).toContain('href="?lang=ru"');
+    expect(res.body).toContain('href="?lang=en"');
+    for (const feed of ['/public/cap.atom', '/public/corridors.ics', '/public/corridors.geojson']) {
+      const exists = app.hasRoute({ method: 'GET', url: feed });
+      expect(res.body.includes(`href="${feed}`)).toBe(exists);
+    }
+  });
+
+  it('draws each corridor as an inline SVG over Ukraine’s outline', async () => {
+    const res = await get('/public?lang=en');
+    const outline = /<path id="ua" d="([^"]+)"/.exec(res.body)?.[1] ?? '';
+    // Mainland (with Crimea) and an island: closed rings with a hundred-odd vertices, not collapsed.
+    expect((outline.match(/L/g) ?? []).length).toBeGreaterThan(100);
+    expect((outline.match(/Z/g) ?? []).length).toBe(2);
+    expect((res.body.match(/<svg class="map"/g) ?? []).length).toBe(2);
+    expect(res.body).toContain('aria-label="Map: route from Sumy to Poltava"');
+  });
+
+  it('an unknown path is still a problem+json 404, and the app shell is served at / and /app/*', async () => {
+    const nf = await get('/nope');
+    expect(nf.statusCode).toBe(404);
+    expect(nf.headers['content-type']).toMatch(/problem\+json/);
+    const shell = await get('/app/corridors/x');
+    expect(shell.statusCode).toBe(200);
+    expect(shell.headers['content-type']).toMatch(/text\/html/);
+    expect((await get('/')).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,221 @@
+/** The operations app's own logic, without a browser: state colouring, permissions, gazetteer, signing. */
+import { compactVerify, importJWK, exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isAllowed, type Actor } from '../../src/domain/authorization.js';
+import { computeStatus } from '../../src/domain/corridor-status.js';
+import { Eligibility, Purpose, type CorridorView } from '../../src/schemas/corridor.js';
+import { fold, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
+import { allowedActions, canPropose } from '../../web/src/permissions.js';
+import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
+import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
+import { ELIGIBILITY, PURPOSES } from '../../web/src/vocab.js';
+
+const H = 3_600_000;
+const T0 = Date.parse('2022-03-08T07:00:00Z');
+
+function corridor(over: Partial<CorridorView> & { windows?: CorridorView['terms']['windows']; guarantors?: string[]; signed?: string[] } = {}): CorridorView {
+  const guarantors = over.guarantors ?? ['ua', 'ru'];
+  const version = over.version ?? 1;
+  const view = {
+    id: 'cor_x',
+    title: 'Sumy → Poltava',
+    state: over.state ?? 'guaranteed',
+    version,
+    proposerPartyId: over.proposerPartyId ?? 'ua',
+    createdAt: '2022-03-07T00:00:00Z',
+    updatedAt: '2022-03-07T00:00:00Z',
+    terms: {
+      type: 'passage.corridor-terms/v1',
+      corridorId: 'cor_x',
+      version,
+      title: 'Sumy → Poltava',
+      route: { type: 'LineString', coordinates: [[34.798, 50.908], [34.551, 49.588]] },
+      widthM: 2000,
+      origin: { name: 'Sumy', coordinates: [34.798, 50.908] },
+      destination: { name: 'Poltava', coordinates: [34.551, 49.588] },
+      checkpoints: [],
+      direction: 'outbound',
+      purposes: ['evacuation'],
+      eligibility: ['civilians'],
+      windows: over.windows ?? [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }],
+      capacity: {},
+      hazards: [],
+      contacts: [],
+      requiredGuarantors: guarantors,
+      agreementId: null,
+      legalBasis: [],
+      notes: '',
+    },
+    guarantees: (over.signed ?? guarantors).map((p, i) => ({ id: `g${i}`, corridorId: 'cor_x', partyId: p, memberId: 'm', kid: 'k', version, jws: 'a.b.c', valid: true, createdAt: '2022-03-07T00:00:00Z' })),
+    suspensions: over.suspensions ?? [],
+  };
+  return view as CorridorView;
+}
+
+describe('state at an instant (the map’s colouring)', () => {
+  it('open in a window, scheduled between windows, closed after the last, across a daily RRULE', () => {
+    const p = prepare(corridor());
+    expect(pictureAt(p, T0 + H).state).toBe('open');
+    expect(pictureAt(p, T0 + 13 * H).state).toBe('scheduled');
+    expect(pictureAt(p, T0 + 24 * H + H).state).toBe('open');
+    expect(pictureAt(p, T0 - H).state).toBe('scheduled');
+    expect(pictureAt(p, T0 + 3 * 24 * H).state).toBe('closed');
+  });
+
+  it('waiting while a guarantor has not signed the current version; rejected and withdrawn alike; drafts apart', () => {
+    expect(pictureAt(prepare(corridor({ state: 'proposed', signed: ['ua'] })), T0 + H).state).toBe('waiting');
+    const amended = corridor({ state: 'proposed', version: 2 });
+    amended.guarantees = amended.guarantees.map((g) => ({ ...g, version: 1, valid: false }));
+    expect(pictureAt(prepare(amended), T0 + H).state).toBe('waiting');
+    expect(pictureAt(prepare(corridor({ state: 'rejected' })), T0 + H).state).toBe('rejected');
+    expect(pictureAt(prepare(corridor({ state: 'withdrawn' })), T0 + H).state).toBe('rejected');
+    expect(pictureAt(prepare(corridor({ state: 'draft', signed: [] })), T0 + H).state).toBe('draft');
+  });
+
+  it('suspended only while the suspension holds', () => {
+    const c = corridor({ state: 'guaranteed', suspensions: [{ id: 's', since: new Date(T0 + 2 * H).toISOString(), until: new Date(T0 + 4 * H).toISOString(), reason: 'shelling', suspendedBy: 'm', resumedBy: 'm', resumeReason: 'ok' }] });
+    const p = prepare(c);
+    expect(pictureAt(p, T0 + H).state).toBe('open');
+    expect(pictureAt(p, T0 + 3 * H)).toMatchObject({ state: 'suspended', suspension: { reason: 'shelling' } });
+    expect(pictureAt(p, T0 + 5 * H).state).toBe('open');
+  });
+
+  it('agrees with the API’s computeStatus on "open" at any instant, for any lifecycle state and suspension', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('proposed', 'guaranteed', 'suspended', 'rejected', 'withdrawn', 'draft' as const),
+        fc.subarray(['ua', 'ru']),
+        fc.option(fc.tuple(fc.integer({ min: -10, max: 80 }), fc.option(fc.integer({ min: 1, max: 30 }), { nil: null })), { nil: null }),
+        fc.integer({ min: -24, max: 96 }),
+        (state, signed, susp, atH) => {
+          const suspensions = susp ? [{ id: 's', since: new Date(T0 + susp[0] * H).toISOString(), until: susp[1] === null ? null : new Date(T0 + (susp[0] + susp[1]) * H).toISOString(), reason: 'r', suspendedBy: 'm', resumedBy: null, resumeReason: null }] : [];
+          const c = corridor({ state: state as CorridorView['state'], signed, suspensions });
+          const at = T0 + atH * H + 1;
+          const api = computeStatus({
+            corridorId: c.id,
+            version: c.version,
+            state: c.state,
+            windows: c.terms.windows,
+            requiredGuarantors: c.terms.requiredGuarantors.map((id) => ({ id, name: id })),
+            signedParties: signed,
+            suspensions: suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
+            at,
+          });
+          const pic = pictureAt(prepare(c), at);
+          expect(pic.state === 'open').toBe(api.open);
+          if (api.reasons.some((r) => r.code === 'suspended') && api.state !== 'closed' && signed.length === 2) expect(pic.state).toBe('suspended');
+          if (api.state === 'closed' && !['rejected', 'withdrawn', 'draft'].includes(state)) expect(pic.state).toBe('closed');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every state has a colour with at least 4.5:1 contrast against white text', () => {
+    const lum = (hex: string): number => {
+      const c = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * (c[0] ?? 0) + 0.7152 * (c[1] ?? 0) + 0.0722 * (c[2] ?? 0);
+    };
+    for (const s of DISPLAY_STATES) expect(1.05 / (lum(STATE_COLOURS[s]) + 0.05), s).toBeGreaterThanOrEqual(4.5);
+    expect(new Set(Object.values(STATE_COLOURS)).size).toBe(DISPLAY_STATES.length);
+  });
+
+  it('the timeline spans every window and now, with a day either side', () => {
+    const [lo, hi] = timelineRange([prepare(corridor())], T0 + 10 * 24 * H);
+    expect(lo).toBeLessThanOrEqual(T0 - 24 * H);
+    expect(hi).toBeGreaterThanOrEqual(T0 + 11 * 24 * H);
+  });
+});
+
+describe('actions offered by role (mirrors src/domain/authorization.ts)', () => {
+  const actor = (partyId: string, partyKind: Actor['partyKind'], role: Actor['role']): Actor => ({ memberId: 'm', partyId, partyKind, role });
+  const ua = actor('ua', 'belligerent', 'liaison');
+  const ru = actor('ru', 'belligerent', 'liaison');
+  const mediator = actor('mediator', 'mediator', 'liaison');
+  const observer = actor('observers', 'observer', 'viewer');
+  const operator = actor('convoy-ops', 'humanitarian', 'operator');
+
+  it('a proposed corridor: each guarantor may sign once; the other side may reject; proposer and mediator amend and withdraw', () => {
+    const c = corridor({ state: 'proposed', signed: ['ua'], proposerPartyId: 'ua' });
+    expect(allowedActions(ua, c)).toEqual(['amend', 'withdraw']);
+    expect(allowedActions(ru, c)).toEqual(['sign', 'reject']);
+    expect(allowedActions(mediator, c)).toEqual(['amend', 'withdraw']);
+    expect(allowedActions(observer, c)).toEqual([]);
+    expect(allowedActions(operator, c)).toEqual([]);
+  });
+
+  it('a guaranteed corridor: only the mediator suspends; a suspended one only the mediator resumes', () => {
+    expect(allowedActions(mediator, corridor({ state: 'guaranteed' }))).toEqual(['amend', 'suspend', 'withdraw']);
+    expect(allowedActions(ru, corridor({ state: 'guaranteed' }))).toEqual([]);
+    expect(allowedActions(mediator, corridor({ state: 'suspended' }))).toEqual(['amend', 'resume', 'withdraw']);
+    expect(allowedActions(ua, corridor({ state: 'rejected' }))).toEqual([]);
+  });
+
+  it('never offers what the server’s rules refuse', () => {
+    const roles: Actor['role'][] = ['admin', 'liaison', 'operator', 'viewer'];
+    const kinds: [string, Actor['partyKind']][] = [['ua', 'belligerent'], ['ru', 'belligerent'], ['mediator', 'mediator'], ['aid', 'humanitarian'], ['obs', 'observer']];
+    const perm = { sign: 'corridor.sign', amend: 'corridor.amend', propose: 'corridor.amend', withdraw: 'corridor.withdraw', reject: 'corridor.reject', suspend: 'corridor.suspend', resume: 'corridor.resume' } as const;
+    for (const state of ['draft', 'proposed', 'guaranteed', 'suspended', 'closed', 'withdrawn', 'rejected'] as const) {
+      for (const [partyId, kind] of kinds) {
+        for (const role of roles) {
+          const a = actor(partyId, kind, role);
+          const c = corridor({ state, signed: [] });
+          for (const act of allowedActions(a, c)) expect(isAllowed(a, perm[act], { proposerPartyId: c.proposerPartyId, requiredGuarantors: c.terms.requiredGuarantors }), `${kind} ${role} ${act} ${state}`).toBe(true);
+        }
+      }
+    }
+    expect(canPropose(ua)).toBe(true);
+    expect(canPropose(operator)).toBe(false);
+    expect(canPropose(actor('ua', 'belligerent', 'viewer'))).toBe(false);
+  });
+});
+
+describe('vocabularies copied into the app', () => {
+  it('equal the schema’s', () => {
+    expect([...PURPOSES]).toEqual(Purpose.options);
+    expect([...ELIGIBILITY]).toEqual(Eligibility.options);
+  });
+});
+
+describe('gazetteer search', () => {
+  const places: Place[] = [
+    ['Kyiv', 30.5238, 50.4547, 2797553],
+    ['Kamianets-Podilskyi', 26.5851, 48.6845, 101590],
+    ["Bila Tserkva", 30.1045, 49.7956, 211205],
+    ['Irpin', 30.2506, 50.5218, 40789],
+    ['Bucha', 30.212, 50.5435, 42279],
+  ];
+  it('folds case, diacritics and apostrophes; prefix matches first, then containing', () => {
+    expect(fold("Kam'yanets'-Podil's'kyi")).toBe('kamyanetspodilskyi');
+    expect(searchPlaces(places, 'irp').map((p) => p[0])).toEqual(['Irpin']);
+    expect(searchPlaces(places, 'kamianets pod').map((p) => p[0])).toEqual([]);
+    expect(searchPlaces(places, 'kamianets-pod').map((p) => p[0])).toEqual(['Kamianets-Podilskyi']);
+    expect(searchPlaces(places, 'TSERK').map((p) => p[0])).toEqual(['Bila Tserkva']);
+    expect(searchPlaces(places, '  ')).toEqual([]);
+  });
+  it('names a clicked point by the nearest settlement within a few km', () => {
+    expect(nearestPlace(places, 30.25, 50.52)?.[0]).toBe('Irpin');
+    expect(nearestPlace(places, 35, 45)).toBeUndefined();
+  });
+});
+
+describe('signing in the browser (WebCrypto Ed25519)', () => {
+  it('makes a compact JWS that jose verifies, with kid = the RFC 7638 thumbprint', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const priv = await exportJWK(privateKey);
+    const jwk = parsePrivateJwk(JSON.stringify(priv));
+    expect(jwk).not.toBeNull();
+    const payload = new TextEncoder().encode('{"a":1,"b":"é"}');
+    const jws = await signCompact(payload, jwk as NonNullable<typeof jwk>);
+    const { payload: got, protectedHeader } = await compactVerify(jws, await importJWK(await exportJWK(publicKey), 'EdDSA'));
+    expect(new TextDecoder().decode(got)).toBe('{"a":1,"b":"é"}');
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') });
+    expect(await thumbprint({ x: priv.x ?? '' })).toBe(protectedHeader.kid);
+  });
+  it('refuses what is not an Ed25519 private JWK; base64url has no padding', () => {
+    expect(parsePrivateJwk('{"kty":"OKP","crv":"Ed25519","x":"abc"}')).toBeNull();
+    expect(parsePrivateJwk('not json')).toBeNull();
+    expect(b64url(new Uint8Array([251, 255]))).toBe('-_8');
+  });
+});
