@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
+import { registerLedgerCommands } from './cli/ledger-commands.js';
 import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
 
 const print = (line: string): void => {
@@ -151,6 +152,7 @@ export function buildProgram(): Command {
     if (!Number.isFinite(interval) || interval < 1) throw new CliError('--interval must be at least 1 second', 2);
     await cmdLogWatch(client(o), { ...o, interval }, print);
   });
+  registerLedgerCommands(program, { remote, client, print });
   return program;
 }
 

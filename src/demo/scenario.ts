@@ -6,6 +6,7 @@ import { getSetting } from '../app/bootstrap.js';
 import { getTermsText, proposeCorridor, submitGuarantee, suspendCorridor, transitionCorridor } from '../app/corridors.js';
 import { inTransaction, type Deps } from '../app/deps.js';
 import { serverVerifierKey } from '../app/log.js';
+import { loadLedgerDemo } from './ledger-scenario.js';
 import { createMember, createParty, issueToken, registerKey } from '../app/parties.js';
 import type { Actor } from '../domain/authorization.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
@@ -279,6 +280,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
       await inTransaction(deps, (u) => suspendCorridor(u, mediatorLiaison, c.id, { since, reason }));
     }
   }
+  await loadLedgerDemo(deps, { actors, agreementId: agr.id, keys: privateKeys, shiftDays });
   result.parties = [{ id: mediatorId, kind: 'mediator', name: 'Neutral mediator' }, ...PARTIES.map((p) => ({ id: p.id, kind: p.kind, name: p.name }))];
   await deps.store.db.insertInto('settings').values({ key: 'demo_loaded', value: new Date(deps.now()).toISOString() }).execute();
   return result;

@@ -8,6 +8,7 @@ import type { Deps } from '../app/deps.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
+import { ledgerRoutes } from './routes/ledger.js';
 import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
 import { webRoutes } from './routes/web.js';
@@ -75,6 +76,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       agreementRoutes(api, deps);
       corridorRoutes(api, deps);
       logRoutes(api, deps);
+      ledgerRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

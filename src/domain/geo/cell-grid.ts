@@ -101,7 +101,7 @@ export class CellGrid {
   }
 }
 
-function growInt32(a: Int32Array, n: number): Int32Array {
+function growInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;

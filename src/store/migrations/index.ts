@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Engine } from '../schema.js';
 import { core } from './0001-core.js';
 import { logTree } from './0002-log-tree.js';
+import { ledger } from './0003-ledger.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -11,6 +12,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_core': core(engine),
     '0002_log_tree': logTree(engine),
+    '0003_ledger': ledger(engine),
   };
   return { getMigrations: async () => migrations };
 }
