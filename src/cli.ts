@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
+import { cmdCheck } from './cli/check-command.js';
 import { registerLedgerCommands } from './cli/ledger-commands.js';
 import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
 
@@ -111,6 +112,16 @@ export function buildProgram(): Command {
       .option('--at <time>', 'RFC 3339 instant, e.g. 2022-03-08T10:00:00+02:00')
       .option('--json', 'print JSON'),
   ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => cmdStatus(client(o), corridor, o, print));
+
+  remote(
+    program
+      .command('check')
+      .description('what applies at a point: which corridors’ ceasefire zones cover it, whether each held, and protected sites')
+      .argument('<lon>', 'longitude, decimal degrees')
+      .argument('<lat>', 'latitude, decimal degrees')
+      .option('--at <time>', 'RFC 3339 instant (default: now)')
+      .option('--json', 'print JSON'),
+  ).action(async (lon: string, lat: string, o: { url: string; token?: string; at?: string; json?: boolean }) => cmdCheck(client(o), lon, lat, o, print));
 
   const corridors = program.command('corridors').description('corridors');
   remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(

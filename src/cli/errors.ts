@@ -52,6 +52,9 @@ export const EXIT: Record<ErrorCode, number> = {
   terms_mismatch: 5,
   already_signed: 5,
   rate_limited: 1,
+  dates_out_of_order: 2,
+  unknown_agenda_item: 2,
+  unknown_round: 2,
 };
 
 export function exitCodeFor(code: string | undefined): number {

@@ -160,7 +160,8 @@ function corridors(agreementId: string, t: (iso: string) => string): CorridorSpe
         direction: 'both',
         purposes: ['evacuation', 'medical', 'food'],
         eligibility: ['civilians', 'wounded', 'sick', 'children', 'maternity_cases', 'aged'],
-        windows: [{ start: t('2022-03-05T11:00:00+02:00'), end: t('2022-03-05T16:00:00+02:00'), timeZone: 'Europe/Kyiv' }],
+        // The ceasefire was announced from 09:00 Moscow time (08:00 Kyiv); evacuation was to start at 11:00.
+        windows: [{ start: t('2022-03-05T08:00:00+02:00'), end: t('2022-03-05T16:00:00+02:00'), timeZone: 'Europe/Kyiv' }],
         hazards: [{ kind: 'mines', description: 'Reported mines near a checkpoint on the route (illustrative)', coordinates: P.nikolske }],
         requiredGuarantors: ['ua', 'ru'],
       },

@@ -39,6 +39,17 @@ const CASES: Record<Permission, Case[]> = {
   'corridor.sign': [{ target: {}, label: '' }],
   'corridor.suspend': [{ target: {}, label: '' }],
   'corridor.resume': [{ target: {}, label: '' }],
+  'ledger.read': [
+    { target: { visibility: 'public' }, label: 'public entry' },
+    { target: { visibility: 'parties' }, label: 'entry shared with the parties' },
+    { target: { visibility: 'mediator' }, label: 'mediator-only entry' },
+  ],
+  'ledger.record': [{ target: {}, label: '' }],
+  'ledger.position': [
+    { target: { partyId: 'own' }, label: 'own party’s position' },
+    { target: { partyId: 'other' }, label: 'another party’s position' },
+  ],
+  'ledger.sign': [{ target: {}, label: '' }],
 };
 
 /** The expected answer, stated as a table of who may, independent of the implementation's switch. */
@@ -66,6 +77,14 @@ function expected(kind: PartyKind, role: Role, p: Permission, c: Case): boolean 
     case 'corridor.reject':
       return negotiator && c.label === 'as a required guarantor';
     case 'corridor.sign':
+      return negotiator && kind !== 'observer';
+    case 'ledger.read':
+      return c.label === 'public entry' || (c.label === 'entry shared with the parties' && (kind === 'mediator' || kind === 'belligerent')) || (c.label === 'mediator-only entry' && kind === 'mediator');
+    case 'ledger.record':
+      return kind === 'mediator' && negotiator;
+    case 'ledger.position':
+      return negotiator && (kind === 'mediator' || (kind === 'belligerent' && t.partyId === 'own'));
+    case 'ledger.sign':
       return negotiator && kind !== 'observer';
   }
 }

@@ -22,6 +22,10 @@ export const PERMISSIONS = [
   'corridor.sign',
   'corridor.suspend',
   'corridor.resume',
+  'ledger.read',
+  'ledger.record',
+  'ledger.position',
+  'ledger.sign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -33,6 +37,8 @@ export interface Target {
   readonly proposerPartyId?: string;
   /** The corridor's required guarantors. */
   readonly requiredGuarantors?: readonly string[];
+  /** A ledger entry's visibility: `public`, `parties` or `mediator`. */
+  readonly visibility?: string;
 }
 
 const NEGOTIATORS: readonly Role[] = ['admin', 'liaison'];
@@ -45,6 +51,10 @@ const NEGOTIATORS: readonly Role[] = ['admin', 'liaison'];
  * - belligerent and mediator negotiators propose; the proposer or the mediator amends and withdraws;
  * - a required guarantor other than the proposer rejects; a required guarantor signs;
  * - only the mediator suspends and resumes; any member reads.
+ * - ledger: anyone reads public entries, mediator and belligerent members those shared with the
+ *   parties, only the mediator mediator-only ones; the mediator's negotiators record rounds,
+ *   statements and protocols; a belligerent's negotiators record their own party's positions;
+ *   negotiators of any party but an observer sign protocols (a delegation check follows).
  */
 export function isAllowed(actor: Actor, permission: Permission, target: Target = {}): boolean {
   const negotiator = NEGOTIATORS.includes(actor.role);
@@ -76,6 +86,14 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
     case 'corridor.suspend':
     case 'corridor.resume':
       return mediator && negotiator;
+    case 'ledger.read':
+      return target.visibility === 'public' || (target.visibility === 'parties' && (mediator || actor.partyKind === 'belligerent')) || (target.visibility === 'mediator' && mediator);
+    case 'ledger.record':
+      return mediator && negotiator;
+    case 'ledger.position':
+      return negotiator && (mediator || (actor.partyKind === 'belligerent' && target.partyId !== undefined && target.partyId === actor.partyId));
+    case 'ledger.sign':
+      return negotiator && actor.partyKind !== 'observer';
   }
 }
 

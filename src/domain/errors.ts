@@ -43,6 +43,10 @@ export const ERROR_CODES = [
   'not_a_required_guarantor',
   'already_signed',
   'rate_limited',
+  // negotiation ledger
+  'dates_out_of_order',
+  'unknown_agenda_item',
+  'unknown_round',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

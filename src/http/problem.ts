@@ -39,6 +39,9 @@ export const STATUS: Record<ErrorCode, number> = {
   not_a_required_guarantor: 403,
   already_signed: 409,
   rate_limited: 429,
+  dates_out_of_order: 400,
+  unknown_agenda_item: 422,
+  unknown_round: 422,
 };
 
 const TITLES: Partial<Record<number, string>> = {

@@ -8,9 +8,11 @@ import type { Deps } from '../app/deps.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
+import { geoRoutes } from './routes/geo.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
+import { siteRoutes } from './routes/sites.js';
 import { webRoutes } from './routes/web.js';
 
 export const API_PREFIX = '/api/v1';
@@ -77,6 +79,8 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       corridorRoutes(api, deps);
       logRoutes(api, deps);
       ledgerRoutes(api, deps);
+      siteRoutes(api, deps);
+      geoRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

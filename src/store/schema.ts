@@ -111,5 +111,8 @@ export interface DB {
     response: string;
     created_at: string;
   };
+  sites: { id: string; operator_party_id: string; state: string; current_version: number; created_at: string; updated_at: string };
+  site_versions: { site_id: string; version: number; body: string; created_at: string; created_by: string };
+  site_acks: { site_id: string; version: number; party_id: string; member_id: string; at: string };
   kysely_meta?: { id: Generated<number> };
 }

@@ -92,6 +92,19 @@ for (const { engine, available, why } of ENGINES) {
       expect(m.out).toMatch(/NOT OPEN .*suspended since 2022-03-05T09:30:00Z: Shelling/);
     });
 
+    it('passage check says, in words, which corridor’s ceasefire held at a point, or since when it was suspended', () => {
+      const held = run(['check', '37.54', '47.10', '--at', '2022-03-05T09:30:00+02:00', '--url', server.url, '--token', token('observer')]);
+      expect(held.code, held.err).toBe(0);
+      expect(held.out).toMatch(/^At 47\.1000°N 37\.5400°E, 2022-03-05T07:30:00Z:\n  CEASEFIRE HOLDS: corridor "Mariupol → Zaporizhzhia"/);
+      const later = run(['check', '37.54', '47.10', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
+      expect(later.out).toMatch(/No ceasefire from corridor "Mariupol → Zaporizhzhia" .*SUSPENDED since 2022-03-05T09:30:00Z: Shelling/);
+      const nowhere = run(['check', '24.0', '49.8', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
+      expect(nowhere.out).toMatch(/No corridor’s ceasefire zone covers this point/);
+      const bad = run(['check', '200', '47', '--url', server.url, '--token', token('observer')]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/longitude must be a number between -180 and 180/);
+    });
+
     it('proposes over HTTP, is signed by both parties with `passage sign`, and is open at a window time', async () => {
       const res = await fetch(`${server.url}/api/v1/corridors`, {
         method: 'POST',

@@ -41,18 +41,21 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
 
   it('signs in as each demo party member, and offers "propose" only to those whose role allows it', async () => {
     for (const m of h.demo.members) {
-      const { page, context } = await h.newPage();
+      // Ukraine's and Russia's officers see the app in their browser's language.
+      const locale = m.partyId === 'ua' ? 'uk-UA' : m.partyId === 'ru' ? 'ru-RU' : 'en-GB';
+      const { page, context } = await h.newPage({ locale });
       await signIn(h, page, m.key);
+      expect(await page.locator('html').getAttribute('lang')).toBe(locale.slice(0, 2));
       await expect.poll(() => page.locator('#who').textContent()).toContain(m.name);
       const party = h.demo.parties.find((p) => p.id === m.partyId);
       const may = isAllowed({ memberId: m.memberId, partyId: m.partyId, partyKind: (party?.kind ?? 'observer') as never, role: m.role as never }, 'corridor.propose');
       expect(await page.locator('#nav-propose').count(), m.key).toBe(may ? 1 : 0);
       await page.locator('#map[data-states]').waitFor();
-      if (m.key === 'ua-liaison' || m.key === 'observer') {
+      if (m.key === 'ua-liaison' || m.key === 'ru-liaison' || m.key === 'observer') {
         await mapIdle(page);
         await shot(page, `signed-in-${m.key}`);
       }
-      if (m.key === 'observer') await expectAccessible(page);
+      if (m.key === 'observer' || m.key === 'ua-liaison') await expectAccessible(page);
       await context.close();
     }
     // A wrong token is refused with a message.
@@ -101,6 +104,10 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     expect(corridorId).not.toBe('');
     const ua = (await h.newPage()).page;
     await signIn(h, ua, 'ua-liaison', `/app/corridors/${corridorId}`);
+    await ua.locator('.sign-key').waitFor();
+    await mapIdle(ua, '#corridor-map');
+    await expectAccessible(ua);
+    await shot(ua, 'corridor-proposed-ua', true);
     await ua.locator('.sign-key input[type=file]').setInputFiles(h.demo.keyFiles.ua?.private ?? '');
     await ua.locator('.sign-key button[type=submit]').click();
     await expect.poll(() => ua.locator('tr[data-party=ua]').getAttribute('data-guarantee'), { timeout: 15_000 }).toBe('signed');

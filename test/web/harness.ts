@@ -65,6 +65,11 @@ export async function startHarness(): Promise<Harness> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   mkdirSync(RESULTS, { recursive: true });
   const contexts: BrowserContext[] = [];
+  const member = (key: string): DemoResult['members'][number] => {
+    const m = demo.members.find((x) => x.key === key);
+    if (!m) throw new Error(`no demo member ${key}`);
+    return m;
+  };
   return {
     url: address,
     demo,
@@ -72,14 +77,8 @@ export async function startHarness(): Promise<Harness> {
     store,
     app,
     browser,
-    member: (key) => {
-      const m = demo.members.find((x) => x.key === key);
-      if (!m) throw new Error(`no demo member ${key}`);
-      return m;
-    },
-    token(key) {
-      return this.member(key).token;
-    },
+    member,
+    token: (key) => member(key).token,
     async newPage(opts = {}) {
       // bypassCSP only so that axe-core can be injected; the app itself runs under its CSP otherwise.
       const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 }, locale: opts.locale ?? 'en-GB', bypassCSP: true, timezoneId: 'Europe/Kyiv' });

@@ -94,8 +94,13 @@ export async function webRoutes(app: FastifyInstance, deps: Deps): Promise<void>
       wildcard: false,
       index: false,
       serve: true,
+      // The build writes .br and .gz beside each file; served to clients that accept them.
+      preCompressed: true,
+      // Our own Cache-Control below: hashed assets are immutable, everything else revalidates.
+      cacheControl: false,
       setHeaders: (res, path) => {
         res.setHeader('x-content-type-options', 'nosniff');
+        res.setHeader('vary', 'accept-encoding');
         if (/[\\/]assets[\\/]/.test(path)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
         else res.setHeader('cache-control', 'no-cache');
       },

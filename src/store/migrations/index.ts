@@ -3,6 +3,7 @@ import type { Engine } from '../schema.js';
 import { core } from './0001-core.js';
 import { logTree } from './0002-log-tree.js';
 import { ledger } from './0003-ledger.js';
+import { sites } from './0004-sites.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -13,6 +14,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0001_core': core(engine),
     '0002_log_tree': logTree(engine),
     '0003_ledger': ledger(engine),
+    '0004_sites': sites(engine),
   };
   return { getMigrations: async () => migrations };
 }

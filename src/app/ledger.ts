@@ -1,0 +1,546 @@
+/**
+ * The negotiation ledger's use cases (issue 8). Each write is one transaction: the entry's new
+ * version, its current-state row and a log entry land together. Nothing is deleted; a correction
+ * is a new version with a reason. Every read takes the viewer (null: anonymous) and returns only
+ * what that viewer may read; an entry it may not read is "not found", never "forbidden".
+ *
+ * The log commits to every version. Public versions are logged in full; for entries shared with
+ * the parties or kept by the mediator the log holds the SHA-256 of the version's canonical JSON
+ * instead, so the log (readable by every member) never discloses them, yet still binds them.
+ */
+import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
+import { sql, type Kysely } from 'kysely';
+import { authorize, type Actor } from '../domain/authorization.js';
+import { canonicalJson } from '../domain/corridor-terms.js';
+import { DomainError } from '../domain/errors.js';
+import type { GuaranteeEvidence } from '../domain/guarantee-rules.js';
+import {
+  assertPositionInput,
+  assertProtocolInput,
+  assertRoundInput,
+  assertStatementInput,
+  buildProtocolText,
+  canRead,
+  ledgerTimeline,
+  normaliseRound,
+  openPoints,
+  positionMatrix,
+  readableVisibilities,
+  type LedgerContext,
+} from '../domain/ledger.js';
+import { assertProtocolSignature, isProtocolSigned } from '../domain/ledger-protocol.js';
+import type {
+  AgendaItemInput,
+  AgendaItemView,
+  LedgerExport,
+  PositionInput,
+  PositionView,
+  ProtocolInput,
+  ProtocolText,
+  ProtocolView,
+  RoundBody,
+  RoundInput,
+  RoundView,
+  StatementInput,
+  StatementView,
+  Visibility,
+} from '../schemas/ledger.js';
+import type { LedgerTables } from '../store/migrations/0003-ledger.js';
+import type { DB } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import { nowIso, sha256Hex, type Unit } from './deps.js';
+import { appendLog } from './log.js';
+
+type LedgerDb = Kysely<DB & LedgerTables>;
+type EntryRow = LedgerTables['ledger_entries'];
+type Kind = 'agenda_item' | 'round' | 'position' | 'statement' | 'protocol';
+
+/** The ledger's tables on a handle or transaction. */
+export function ledgerDb(tx: Tx): LedgerDb {
+  return tx.withTables<LedgerTables>() as unknown as LedgerDb;
+}
+
+const PREFIX: Record<Exclude<Kind, 'agenda_item'>, string> = { round: 'rnd', position: 'pos', statement: 'stm', protocol: 'prt' };
+const NOUN: Record<Kind, string> = { agenda_item: 'agenda item', round: 'round', position: 'position', statement: 'statement', protocol: 'protocol' };
+
+// ---- rows and views -------------------------------------------------------------------------
+
+interface Located {
+  readonly visibility: Visibility;
+  readonly roundId: string | null;
+  readonly itemId: string | null;
+  readonly partyId: string | null;
+  readonly occurredOn: string;
+}
+
+function meta(row: EntryRow, reason: string) {
+  return { version: row.current_version, createdAt: row.created_at, createdBy: row.created_by, updatedAt: row.updated_at, reason };
+}
+
+async function lastReasons(tx: Tx, rows: readonly EntryRow[]): Promise<Map<string, string>> {
+  if (rows.length === 0) return new Map();
+  const versions = await ledgerDb(tx)
+    .selectFrom('ledger_versions')
+    .select(['entry_id', 'version', 'reason'])
+    .where('entry_id', 'in', rows.map((r) => r.id))
+    .execute();
+  const current = new Map(rows.map((r) => [r.id, r.current_version]));
+  return new Map(versions.filter((v) => current.get(v.entry_id) === Number(v.version)).map((v) => [v.entry_id, v.reason]));
+}
+
+async function rowsOf(tx: Tx, kind: Kind, viewer: Actor | null): Promise<EntryRow[]> {
+  const rows = await ledgerDb(tx)
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('visibility', 'in', readableVisibilities(viewer))
+    .orderBy('occurred_on')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...r, current_version: Number(r.current_version) }));
+}
+
+async function rowOf(tx: Tx, kind: Kind, id: string, viewer: Actor | null): Promise<EntryRow> {
+  const row = await ledgerDb(tx).selectFrom('ledger_entries').selectAll().where('id', '=', id).where('kind', '=', kind).executeTakeFirst();
+  // An entry the viewer may not read does not exist for them.
+  if (!row || !canRead(viewer, row.visibility)) throw new DomainError('not_found', `no ${NOUN[kind]} with id ${id}`);
+  return { ...row, current_version: Number(row.current_version) };
+}
+
+function agendaItemView(row: EntryRow, reason: string): AgendaItemView {
+  const body = JSON.parse(row.body) as Omit<AgendaItemInput, 'id'>;
+  return { id: row.id, title: body.title, description: body.description, visibility: row.visibility as Visibility, ...meta(row, reason) };
+}
+
+function positionView(row: EntryRow, reason: string): PositionView {
+  return { id: row.id, ...(JSON.parse(row.body) as PositionInput), ...meta(row, reason) };
+}
+
+function statementView(row: EntryRow, reason: string): StatementView {
+  return { id: row.id, ...(JSON.parse(row.body) as StatementInput), ...meta(row, reason) };
+}
+
+interface ProtocolBody {
+  readonly input: ProtocolInput;
+  readonly text: ProtocolText;
+}
+
+// ---- writing --------------------------------------------------------------------------------
+
+async function logVersion(u: Unit, actor: Actor, action: string, id: string, kind: Kind, version: number, visibility: Visibility, reason: string, bodyText: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const payload = {
+    kind,
+    id,
+    version,
+    visibility,
+    reason,
+    sha256: sha256Hex(bodyText),
+    ...(visibility === 'public' ? { body: JSON.parse(bodyText) as unknown } : {}),
+    ...extra,
+  };
+  await appendLog(u, { actor: actor.memberId, action, subject: `ledger/${id}`, payload });
+}
+
+async function insertEntry(u: Unit, actor: Actor, id: string, kind: Kind, at: Located, body: unknown): Promise<void> {
+  const db = ledgerDb(u.tx);
+  const now = nowIso(u.deps);
+  const text = canonicalJson(body);
+  await db
+    .insertInto('ledger_entries')
+    .values({ id, kind, current_version: 1, visibility: at.visibility, round_id: at.roundId, item_id: at.itemId, party_id: at.partyId, occurred_on: at.occurredOn, body: text, created_at: now, created_by: actor.memberId, updated_at: now })
+    .execute();
+  await db.insertInto('ledger_versions').values({ entry_id: id, version: 1, body: text, visibility: at.visibility, reason: 'recorded', created_at: now, created_by: actor.memberId }).execute();
+  await logVersion(u, actor, `ledger.${kind}.recorded`, id, kind, 1, at.visibility, 'recorded', text);
+}
+
+function assertBase(row: EntryRow, baseVersion: number): void {
+  if (baseVersion !== row.current_version) {
+    throw new DomainError('version_conflict', `the ${NOUN[row.kind as Kind]} is at version ${row.current_version}, not ${baseVersion}; reload and apply your correction again`, {
+      extra: { currentVersion: row.current_version },
+    });
+  }
+}
+
+async function lockEntry(u: Unit, id: string): Promise<void> {
+  if (u.deps.store.engine === 'postgres') await sql`SELECT id FROM ledger_entries WHERE id = ${id} FOR UPDATE`.execute(u.tx);
+}
+
+async function reviseEntry(u: Unit, actor: Actor, row: EntryRow, baseVersion: number, reason: string, at: Located, body: unknown): Promise<number> {
+  assertBase(row, baseVersion);
+  const db = ledgerDb(u.tx);
+  const now = nowIso(u.deps);
+  const text = canonicalJson(body);
+  const version = row.current_version + 1;
+  await db.insertInto('ledger_versions').values({ entry_id: row.id, version, body: text, visibility: at.visibility, reason, created_at: now, created_by: actor.memberId }).execute();
+  const updated = await db
+    .updateTable('ledger_entries')
+    .set({ current_version: version, visibility: at.visibility, round_id: at.roundId, item_id: at.itemId, party_id: at.partyId, occurred_on: at.occurredOn, body: text, updated_at: now })
+    .where('id', '=', row.id)
+    .where('current_version', '=', row.current_version)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('version_conflict', `the ${NOUN[row.kind as Kind]} changed while correcting it; reload and retry`);
+  await logVersion(u, actor, `ledger.${row.kind}.corrected`, row.id, row.kind as Kind, version, at.visibility, reason, text, { fromVersion: row.current_version });
+  return version;
+}
+
+/** What validation needs, as the writer sees the ledger. */
+async function context(tx: Tx, viewer: Actor): Promise<LedgerContext> {
+  const parties = new Set((await tx.selectFrom('parties').select('id').execute()).map((p) => p.id));
+  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const rounds = (await rowsOf(tx, 'round', viewer)).map((r) => ({ id: r.id, body: JSON.parse(r.body) as RoundBody }));
+  const byId = new Map(rounds.map((r) => [r.id, r.body]));
+  return {
+    partyExists: (id) => parties.has(id),
+    itemExists: (id) => items.has(id),
+    round: (id) => byId.get(id),
+    otherRounds: rounds.map((r) => ({ id: r.id, number: r.body.number, startDate: r.body.startDate })),
+  };
+}
+
+// ---- agenda items ---------------------------------------------------------------------------
+
+export async function createAgendaItem(u: Unit, actor: Actor, input: AgendaItemInput): Promise<AgendaItemView> {
+  authorize(actor, 'ledger.record');
+  const exists = await ledgerDb(u.tx).selectFrom('ledger_entries').select('id').where('id', '=', input.id).executeTakeFirst();
+  if (exists) throw new DomainError('duplicate', `agenda item ${input.id} already exists; correct it instead`);
+  const { id, ...body } = input;
+  await insertEntry(u, actor, id, 'agenda_item', { visibility: input.visibility, roundId: null, itemId: id, partyId: null, occurredOn: '0000-00-00' }, body);
+  return getAgendaItem(u.tx, actor, id);
+}
+
+export async function reviseAgendaItem(u: Unit, actor: Actor, id: string, rev: { baseVersion: number; reason: string; item: Omit<AgendaItemInput, 'id'> }): Promise<AgendaItemView> {
+  authorize(actor, 'ledger.record');
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'agenda_item', id, actor);
+  await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: rev.item.visibility, roundId: null, itemId: id, partyId: null, occurredOn: '0000-00-00' }, rev.item);
+  return getAgendaItem(u.tx, actor, id);
+}
+
+export async function listAgendaItems(tx: Tx, viewer: Actor | null): Promise<AgendaItemView[]> {
+  const rows = await rowsOf(tx, 'agenda_item', viewer);
+  const reasons = await lastReasons(tx, rows);
+  return rows.map((r) => agendaItemView(r, reasons.get(r.id) ?? '')).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export async function getAgendaItem(tx: Tx, viewer: Actor | null, id: string): Promise<AgendaItemView> {
+  const row = await rowOf(tx, 'agenda_item', id, viewer);
+  return agendaItemView(row, (await lastReasons(tx, [row])).get(id) ?? '');
+}
+
+// ---- rounds ---------------------------------------------------------------------------------
+
+async function protocolIdsByRound(tx: Tx, viewer: Actor | null): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  for (const p of await rowsOf(tx, 'protocol', viewer)) {
+    if (p.round_id === null) continue;
+    map.set(p.round_id, [...(map.get(p.round_id) ?? []), p.id]);
+  }
+  return map;
+}
+
+/** A round as the viewer sees it: agenda entries on items hidden from them are left out. */
+function roundView(row: EntryRow, reason: string, visibleItems: Set<string>, protocolIds: string[]): RoundView {
+  const body = JSON.parse(row.body) as RoundBody;
+  return { id: row.id, ...body, agenda: body.agenda.filter((a) => visibleItems.has(a.itemId)), ...meta(row, reason), protocolIds };
+}
+
+export async function createRound(u: Unit, actor: Actor, input: RoundInput): Promise<RoundView> {
+  authorize(actor, 'ledger.record');
+  assertRoundInput(input, await context(u.tx, actor));
+  const body = normaliseRound(input);
+  const id = u.deps.newId(PREFIX.round);
+  await insertEntry(u, actor, id, 'round', { visibility: body.visibility, roundId: id, itemId: null, partyId: null, occurredOn: body.startDate }, body);
+  return getRound(u.tx, actor, id);
+}
+
+export async function reviseRound(u: Unit, actor: Actor, id: string, rev: { baseVersion: number; reason: string; round: RoundInput }): Promise<RoundView> {
+  authorize(actor, 'ledger.record');
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'round', id, actor);
+  assertRoundInput(rev.round, await context(u.tx, actor), id);
+  const body = normaliseRound(rev.round);
+  await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: body.visibility, roundId: id, itemId: null, partyId: null, occurredOn: body.startDate }, body);
+  return getRound(u.tx, actor, id);
+}
+
+export async function listRounds(tx: Tx, viewer: Actor | null): Promise<RoundView[]> {
+  const rows = await rowsOf(tx, 'round', viewer);
+  const reasons = await lastReasons(tx, rows);
+  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const protocols = await protocolIdsByRound(tx, viewer);
+  return rows.map((r) => roundView(r, reasons.get(r.id) ?? '', items, protocols.get(r.id) ?? [])).sort((a, b) => a.startDate.localeCompare(b.startDate) || a.number - b.number);
+}
+
+export async function getRound(tx: Tx, viewer: Actor | null, id: string): Promise<RoundView> {
+  const row = await rowOf(tx, 'round', id, viewer);
+  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  return roundView(row, (await lastReasons(tx, [row])).get(id) ?? '', items, (await protocolIdsByRound(tx, viewer)).get(id) ?? []);
+}
+
+// ---- positions ------------------------------------------------------------------------------
+
+const positionAt = (p: PositionInput): Located => ({ visibility: p.visibility, roundId: p.roundId, itemId: p.itemId, partyId: p.partyId, occurredOn: p.statedOn });
+
+export async function createPosition(u: Unit, actor: Actor, input: PositionInput): Promise<PositionView> {
+  authorize(actor, 'ledger.position', { partyId: input.partyId });
+  assertPositionInput(input, await context(u.tx, actor));
+  const id = u.deps.newId(PREFIX.position);
+  await insertEntry(u, actor, id, 'position', positionAt(input), input);
+  return getPosition(u.tx, actor, id);
+}
+
+export async function revisePosition(u: Unit, actor: Actor, id: string, rev: { baseVersion: number; reason: string; position: PositionInput }): Promise<PositionView> {
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'position', id, actor);
+  authorize(actor, 'ledger.position', { partyId: row.party_id ?? '' });
+  authorize(actor, 'ledger.position', { partyId: rev.position.partyId });
+  assertPositionInput(rev.position, await context(u.tx, actor));
+  await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, positionAt(rev.position), rev.position);
+  return getPosition(u.tx, actor, id);
+}
+
+export interface PositionFilter {
+  readonly item?: string | undefined;
+  readonly party?: string | undefined;
+  readonly round?: string | undefined;
+}
+
+export async function listPositions(tx: Tx, viewer: Actor | null, f: PositionFilter = {}): Promise<PositionView[]> {
+  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const rows = (await rowsOf(tx, 'position', viewer)).filter(
+    (r) => items.has(r.item_id ?? '') && (f.item === undefined || r.item_id === f.item) && (f.party === undefined || r.party_id === f.party) && (f.round === undefined || r.round_id === f.round),
+  );
+  const reasons = await lastReasons(tx, rows);
+  return rows.map((r) => positionView(r, reasons.get(r.id) ?? ''));
+}
+
+export async function getPosition(tx: Tx, viewer: Actor | null, id: string): Promise<PositionView> {
+  const row = await rowOf(tx, 'position', id, viewer);
+  return positionView(row, (await lastReasons(tx, [row])).get(id) ?? '');
+}
+
+// ---- statements -----------------------------------------------------------------------------
+
+const statementAt = (s: StatementInput): Located => ({ visibility: s.visibility, roundId: s.tags.roundIds[0] ?? null, itemId: null, partyId: s.speaker.partyId ?? null, occurredOn: s.saidOn });
+
+export async function createStatement(u: Unit, actor: Actor, input: StatementInput): Promise<StatementView> {
+  authorize(actor, 'ledger.record');
+  assertStatementInput(input, await context(u.tx, actor));
+  const id = u.deps.newId(PREFIX.statement);
+  await insertEntry(u, actor, id, 'statement', statementAt(input), input);
+  return getStatement(u.tx, actor, id);
+}
+
+export async function reviseStatement(u: Unit, actor: Actor, id: string, rev: { baseVersion: number; reason: string; statement: StatementInput }): Promise<StatementView> {
+  authorize(actor, 'ledger.record');
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'statement', id, actor);
+  assertStatementInput(rev.statement, await context(u.tx, actor));
+  await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, statementAt(rev.statement), rev.statement);
+  return getStatement(u.tx, actor, id);
+}
+
+export interface StatementFilter {
+  readonly round?: string | undefined;
+  readonly item?: string | undefined;
+  readonly party?: string | undefined;
+  readonly speaker?: string | undefined;
+}
+
+export async function listStatements(tx: Tx, viewer: Actor | null, f: StatementFilter = {}): Promise<StatementView[]> {
+  const rows = await rowsOf(tx, 'statement', viewer);
+  const reasons = await lastReasons(tx, rows);
+  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const rounds = new Set((await rowsOf(tx, 'round', viewer)).map((r) => r.id));
+  return rows
+    .map((r) => statementView(r, reasons.get(r.id) ?? ''))
+    .map((s) => ({ ...s, tags: { roundIds: s.tags.roundIds.filter((id) => rounds.has(id)), itemIds: s.tags.itemIds.filter((id) => items.has(id)) } }))
+    .filter(
+      (s) =>
+        (f.round === undefined || s.tags.roundIds.includes(f.round)) &&
+        (f.item === undefined || s.tags.itemIds.includes(f.item)) &&
+        (f.party === undefined || s.speaker.partyId === f.party) &&
+        (f.speaker === undefined || s.speaker.name.toLowerCase().includes(f.speaker.toLowerCase())),
+    );
+}
+
+export async function getStatement(tx: Tx, viewer: Actor | null, id: string): Promise<StatementView> {
+  const row = await rowOf(tx, 'statement', id, viewer);
+  return statementView(row, (await lastReasons(tx, [row])).get(id) ?? '');
+}
+
+// ---- protocols ------------------------------------------------------------------------------
+
+async function assertAgreement(tx: Tx, id: string | null): Promise<void> {
+  if (id === null) return;
+  const found = await tx.selectFrom('agreements').select('id').where('id', '=', id).executeTakeFirst();
+  if (!found) throw new DomainError('unknown_agreement', `no agreement with id ${id}`, { details: [{ path: '/agreementId', message: 'unknown agreement' }] });
+}
+
+async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
+  const body = JSON.parse(row.body) as ProtocolBody;
+  const sigs = await ledgerDb(tx).selectFrom('ledger_signatures').selectAll().where('protocol_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
+  const current = sigs.filter((s) => Number(s.version) === row.current_version).map((s) => s.party_id);
+  return {
+    id: row.id,
+    roundId: body.text.roundId,
+    state: isProtocolSigned(body.text.signatories, current) ? 'signed' : 'open',
+    agreementId: body.input.agreementId,
+    visibility: row.visibility as Visibility,
+    text: body.text,
+    signatures: sigs.map((s) => ({ id: s.id, protocolId: s.protocol_id, partyId: s.party_id, memberId: s.member_id, kid: s.kid, version: Number(s.version), jws: s.jws, valid: Number(s.version) === row.current_version, createdAt: s.created_at })),
+    ...meta(row, reason),
+  };
+}
+
+export async function createProtocol(u: Unit, actor: Actor, roundId: string, input: ProtocolInput): Promise<ProtocolView> {
+  authorize(actor, 'ledger.record');
+  const round = await getRound(u.tx, actor, roundId);
+  assertProtocolInput(input, await context(u.tx, actor));
+  await assertAgreement(u.tx, input.agreementId);
+  const id = u.deps.newId(PREFIX.protocol);
+  const body: ProtocolBody = { input, text: buildProtocolText(id, 1, round, input) };
+  await insertEntry(u, actor, id, 'protocol', { visibility: input.visibility, roundId, itemId: null, partyId: null, occurredOn: round.startDate }, body);
+  return getProtocol(u.tx, actor, id);
+}
+
+/** Corrects the protocol: a new version of its text; signatures over earlier versions no longer count. */
+export async function reviseProtocol(u: Unit, actor: Actor, id: string, rev: { baseVersion: number; reason: string; protocol: ProtocolInput }): Promise<ProtocolView> {
+  authorize(actor, 'ledger.record');
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'protocol', id, actor);
+  const old = JSON.parse(row.body) as ProtocolBody;
+  const round = await getRound(u.tx, actor, old.text.roundId);
+  assertProtocolInput(rev.protocol, await context(u.tx, actor));
+  await assertAgreement(u.tx, rev.protocol.agreementId);
+  const body: ProtocolBody = { input: rev.protocol, text: buildProtocolText(id, row.current_version + 1, round, rev.protocol) };
+  await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: rev.protocol.visibility, roundId: round.id, itemId: null, partyId: null, occurredOn: round.startDate }, body);
+  return getProtocol(u.tx, actor, id);
+}
+
+export async function getProtocol(tx: Tx, viewer: Actor | null, id: string): Promise<ProtocolView> {
+  const row = await rowOf(tx, 'protocol', id, viewer);
+  return protocolView(tx, row, (await lastReasons(tx, [row])).get(id) ?? '');
+}
+
+export async function listProtocols(tx: Tx, viewer: Actor | null, f: { round?: string | undefined } = {}): Promise<ProtocolView[]> {
+  const rows = (await rowsOf(tx, 'protocol', viewer)).filter((r) => f.round === undefined || r.round_id === f.round);
+  const reasons = await lastReasons(tx, rows);
+  const out: ProtocolView[] = [];
+  for (const r of rows) out.push(await protocolView(tx, r, reasons.get(r.id) ?? ''));
+  return out;
+}
+
+/** The exact RFC 8785 bytes of a version of the protocol's agreed text: what delegations sign. */
+export async function getProtocolText(tx: Tx, viewer: Actor | null, id: string, version?: number): Promise<{ text: string; version: number }> {
+  const row = await rowOf(tx, 'protocol', id, viewer);
+  const v = version ?? row.current_version;
+  const ver = await ledgerDb(tx).selectFrom('ledger_versions').select('body').where('entry_id', '=', id).where('version', '=', v).executeTakeFirst();
+  if (!ver) throw new DomainError('not_found', `protocol ${id} has no version ${v} (current: ${row.current_version})`);
+  return { text: canonicalJson((JSON.parse(ver.body) as ProtocolBody).text), version: v };
+}
+
+/** What the JWS and the key store say, before any rule is applied (as for corridor guarantees). */
+async function jwsEvidence(tx: Tx, jws: string): Promise<GuaranteeEvidence> {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
+    throw new DomainError('jws_malformed', 'a signature is a JWS in compact serialization with the payload embedded: header.payload.signature');
+  }
+  const [h = '', p = '', s = ''] = parts;
+  let header: Record<string, unknown>;
+  let payload: Uint8Array;
+  try {
+    header = decodeProtectedHeader(jws) as Record<string, unknown>;
+    payload = base64url.decode(p);
+  } catch (e) {
+    throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
+  }
+  const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
+  const keyRow = typeof header.kid === 'string' ? await tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
+  let signatureValid = false;
+  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
+    try {
+      await flattenedVerify({ protected: h, payload: p, signature: s }, await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA'), { algorithms: ['EdDSA'] });
+      signatureValid = true;
+    } catch {
+      signatureValid = false;
+    }
+  }
+  return { alg: header.alg, kid: header.kid, unsupportedHeader: unsupported, key: keyRow ? { partyId: keyRow.party_id, revoked: keyRow.revoked_at !== null } : undefined, signatureValid, payload };
+}
+
+/** Verifies and records one delegation's signature over the protocol's current text. */
+export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: string): Promise<ProtocolView> {
+  authorize(actor, 'ledger.sign');
+  await lockEntry(u, id);
+  const row = await rowOf(u.tx, 'protocol', id, actor);
+  const body = JSON.parse(row.body) as ProtocolBody;
+  const jws = jwsInput.trim();
+  const ev = await jwsEvidence(u.tx, jws);
+  const sigs = await ledgerDb(u.tx).selectFrom('ledger_signatures').select(['party_id', 'version']).where('protocol_id', '=', id).execute();
+  const signed = sigs.filter((s) => Number(s.version) === row.current_version).map((s) => s.party_id);
+  assertProtocolSignature(ev, {
+    signerPartyId: actor.partyId,
+    currentText: new TextEncoder().encode(canonicalJson(body.text)),
+    currentVersion: row.current_version,
+    roundNumber: body.text.roundNumber,
+    signatories: body.text.signatories,
+    signedParties: signed,
+  });
+  const sig = { id: u.deps.newId('sig'), protocol_id: id, version: row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(ev.kid), jws, created_at: nowIso(u.deps) };
+  await ledgerDb(u.tx).insertInto('ledger_signatures').values(sig).execute();
+  await ledgerDb(u.tx).updateTable('ledger_entries').set({ updated_at: sig.created_at }).where('id', '=', id).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'ledger.protocol.signed', subject: `ledger/${id}`, payload: { signatureId: sig.id, partyId: sig.party_id, version: sig.version, kid: sig.kid, jws: row.visibility === 'public' ? jws : undefined, jwsSha256: sha256Hex(jws) } });
+  if (isProtocolSigned(body.text.signatories, [...signed, actor.partyId])) {
+    await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories: body.text.signatories } });
+  }
+  return getProtocol(u.tx, actor, id);
+}
+
+// ---- history, views, export -----------------------------------------------------------------
+
+/** Every version of an entry, oldest first, with the reason for each correction. */
+export async function entryHistory(tx: Tx, viewer: Actor | null, id: string) {
+  const row = await ledgerDb(tx).selectFrom('ledger_entries').select(['kind', 'visibility']).where('id', '=', id).executeTakeFirst();
+  if (!row || !canRead(viewer, row.visibility)) throw new DomainError('not_found', `no ledger entry with id ${id}`);
+  const versions = await ledgerDb(tx).selectFrom('ledger_versions').selectAll().where('entry_id', '=', id).orderBy('version').execute();
+  // Earlier versions stay as private as they were: a version the viewer may not read is withheld.
+  return versions
+    .filter((v) => canRead(viewer, v.visibility))
+    .map((v) => ({ version: Number(v.version), body: JSON.parse(v.body) as unknown, visibility: v.visibility as Visibility, reason: v.reason, createdAt: v.created_at, createdBy: v.created_by }));
+}
+
+async function partyNames(tx: Tx): Promise<Map<string, string>> {
+  return new Map((await tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+}
+
+/** Agenda items × parties: the latest position and its history (parties: delegations and those with positions). */
+export async function ledgerMatrix(tx: Tx, viewer: Actor | null, f: { item?: string | undefined } = {}) {
+  const items = (await listAgendaItems(tx, viewer)).filter((i) => f.item === undefined || i.id === f.item);
+  const positions = await listPositions(tx, viewer);
+  const rounds = await listRounds(tx, viewer);
+  const names = await partyNames(tx);
+  const ids: string[] = [];
+  for (const id of [...rounds.flatMap((r) => r.delegations.map((d) => d.partyId)), ...positions.map((p) => p.partyId)]) if (!ids.includes(id)) ids.push(id);
+  return { parties: ids.map((id) => ({ id, name: names.get(id) ?? id })), rows: positionMatrix(items, ids, positions) };
+}
+
+export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
+  const items = await listAgendaItems(tx, viewer);
+  const rounds = await listRounds(tx, viewer);
+  const protocols = (await listProtocols(tx, viewer)).map((p) => ({ id: p.id, roundId: p.roundId, title: p.text.title, state: p.state, agreementId: p.agreementId }));
+  return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
+}
+
+export async function exportLedger(tx: Tx, viewer: Actor | null, at: string): Promise<LedgerExport> {
+  return {
+    exportedAt: at,
+    visibility: readableVisibilities(viewer),
+    agendaItems: await listAgendaItems(tx, viewer),
+    rounds: await listRounds(tx, viewer),
+    positions: await listPositions(tx, viewer),
+    statements: await listStatements(tx, viewer),
+    protocols: await listProtocols(tx, viewer),
+  };
+}

@@ -1,0 +1,44 @@
+import { DomainError } from './errors.js';
+import { assertGuarantee, isFullyGuaranteed, type GuaranteeEvidence } from './guarantee-rules.js';
+
+/** A protocol version and who signed it, as the signature rules need it. */
+export interface ProtocolSubject {
+  readonly signerPartyId: string;
+  /** RFC 8785 bytes of the protocol's current agreed text. */
+  readonly currentText: Uint8Array;
+  readonly currentVersion: number;
+  readonly roundNumber: number;
+  /** The delegations' party ids: each signs. */
+  readonly signatories: readonly string[];
+  /** Parties that already signed the current version. */
+  readonly signedParties: readonly string[];
+}
+
+/**
+ * Every rule a delegation's signature over a protocol must pass. The key, algorithm and
+ * signature rules are exactly a corridor guarantee's (`assertGuarantee`: EdDSA, a registered
+ * unrevoked key of the signer's own party, a signature that verifies, a payload byte-equal to the
+ * current text); then the signer's party must be a delegation of the round, and sign only once.
+ */
+export function assertProtocolSignature(ev: GuaranteeEvidence, s: ProtocolSubject): void {
+  try {
+    // The guarantor and once-only checks are the protocol's own, below, with the protocol's words.
+    assertGuarantee(ev, { signerPartyId: s.signerPartyId, currentTerms: s.currentText, currentVersion: s.currentVersion, requiredGuarantors: [s.signerPartyId], signedParties: [] });
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'terms_mismatch') {
+      throw new DomainError('terms_mismatch', `the signed payload is not the protocol's current text: fetch GET /protocols/{id}/text and sign those exact bytes (version ${s.currentVersion})`, { extra: e.extra });
+    }
+    throw e;
+  }
+  if (!s.signatories.includes(s.signerPartyId)) {
+    throw new DomainError('not_a_required_guarantor', `the signer’s party had no delegation at round ${s.roundNumber}: only ${s.signatories.join(', ')} sign its protocol`);
+  }
+  if (s.signedParties.includes(s.signerPartyId)) {
+    throw new DomainError('already_signed', `the party already signed version ${s.currentVersion} of this protocol`);
+  }
+}
+
+/** Whether every delegation has signed the current version. */
+export function isProtocolSigned(signatories: readonly string[], signed: readonly string[]): boolean {
+  return signatories.length > 0 && isFullyGuaranteed(signatories, signed);
+}

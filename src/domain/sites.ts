@@ -1,0 +1,98 @@
+import type { SiteInput } from '../schemas/site.js';
+import type { Actor } from './authorization.js';
+import { DomainError, type ErrorDetail } from './errors.js';
+
+export const MAX_SITE_RADIUS_M = 50_000;
+
+function positionProblem(p: readonly number[], path: string): ErrorDetail | undefined {
+  const [lon, lat] = p;
+  if (typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat)) return { path, message: 'a position is two finite numbers' };
+  if (lon < -180 || lon > 180 || lat < -90 || lat > 90) return { path, message: `position [${lon}, ${lat}] is out of range` };
+  return undefined;
+}
+
+/** Whether segments p1–p2 and p3–p4 cross or touch (planar, in lon/lat: enough to refuse bad rings). */
+function segmentsIntersect(p1: readonly number[], p2: readonly number[], p3: readonly number[], p4: readonly number[]): boolean {
+  const d = (a: readonly number[], b: readonly number[], c: readonly number[]): number => ((b[0] ?? 0) - (a[0] ?? 0)) * ((c[1] ?? 0) - (a[1] ?? 0)) - ((b[1] ?? 0) - (a[1] ?? 0)) * ((c[0] ?? 0) - (a[0] ?? 0));
+  const on = (a: readonly number[], b: readonly number[], c: readonly number[]): boolean =>
+    Math.min(a[0] ?? 0, b[0] ?? 0) <= (c[0] ?? 0) && (c[0] ?? 0) <= Math.max(a[0] ?? 0, b[0] ?? 0) && Math.min(a[1] ?? 0, b[1] ?? 0) <= (c[1] ?? 0) && (c[1] ?? 0) <= Math.max(a[1] ?? 0, b[1] ?? 0);
+  const d1 = d(p3, p4, p1);
+  const d2 = d(p3, p4, p2);
+  const d3 = d(p1, p2, p3);
+  const d4 = d(p1, p2, p4);
+  if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
+  return (d1 === 0 && on(p3, p4, p1)) || (d2 === 0 && on(p3, p4, p2)) || (d3 === 0 && on(p1, p2, p3)) || (d4 === 0 && on(p1, p2, p4));
+}
+
+/** Ring rules: ≥ 4 positions, closed, in range, no self-intersection. */
+export function checkRing(ring: readonly (readonly number[])[], path: string): ErrorDetail[] {
+  if (ring.length < 4) return [{ path, message: `a ring needs at least 4 positions (closed), got ${ring.length}` }];
+  const bad = ring.map((p, i) => positionProblem(p, `${path}/${i}`)).filter((x): x is ErrorDetail => x !== undefined);
+  if (bad.length > 0) return bad;
+  const first = ring[0] ?? [];
+  const last = ring[ring.length - 1] ?? [];
+  if (first[0] !== last[0] || first[1] !== last[1]) return [{ path, message: 'the ring is not closed: its last position must equal its first' }];
+  const n = ring.length - 1;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // the closing edge meets the first at the shared vertex
+      if (segmentsIntersect(ring[i] ?? [], ring[i + 1] ?? [], ring[j] ?? [], ring[j + 1] ?? [])) {
+        return [{ path: `${path}/${j}`, message: `the ring intersects itself (edge ${i} crosses edge ${j})` }];
+      }
+    }
+  }
+  return [];
+}
+
+export interface SiteContext {
+  readonly partyExists: (id: string) => boolean;
+}
+
+/** Every rule on a site notification; throws `validation_failed`/`unknown_party` listing each problem. */
+export function assertSiteInput(input: SiteInput, ctx: SiteContext): void {
+  const problems: ErrorDetail[] = [];
+  const g = input.geometry;
+  if (g.type === 'Point') {
+    const p = positionProblem(g.coordinates, '/geometry/coordinates');
+    if (p) problems.push(p);
+    if (!Number.isFinite(g.radiusM) || g.radiusM <= 0 || g.radiusM > MAX_SITE_RADIUS_M) {
+      problems.push({ path: '/geometry/radiusM', message: `radius must be > 0 and ≤ ${MAX_SITE_RADIUS_M} metres, got ${g.radiusM}` });
+    }
+  } else {
+    g.coordinates.forEach((ring, i) => problems.push(...checkRing(ring, `/geometry/coordinates/${i}`)));
+  }
+  const unknown: ErrorDetail[] = [];
+  input.distribution.forEach((id, i) => {
+    if (!ctx.partyExists(id)) unknown.push({ path: `/distribution/${i}`, message: `no party with id ${id}` });
+  });
+  if (problems.length > 0) throw new DomainError('validation_failed', problems[0]?.message ?? 'invalid site', { details: problems });
+  if (unknown.length > 0) throw new DomainError('unknown_party', unknown[0]?.message ?? 'unknown party', { details: unknown });
+}
+
+/**
+ * Who may see a protected site: its operator's party, the mediator, and the parties it was
+ * shared with. Nobody else — not even to learn that it exists: a no-strike list must never
+ * become a target list.
+ */
+export function canSeeSite(actor: Pick<Actor, 'partyId' | 'partyKind'>, site: { operatorPartyId: string; distribution: readonly string[] }): boolean {
+  return actor.partyKind === 'mediator' || actor.partyId === site.operatorPartyId || site.distribution.includes(actor.partyId);
+}
+
+/** Humanitarian operators (and the mediator) notify sites; admins and operators act for the party. */
+export function canNotifySite(actor: Actor): boolean {
+  return (actor.partyKind === 'humanitarian' || actor.partyKind === 'mediator') && (actor.role === 'admin' || actor.role === 'operator' || actor.role === 'liaison');
+}
+
+/** The notifying party's admins and operators amend and withdraw its sites. */
+export function canManageSite(actor: Actor, site: { operatorPartyId: string }): boolean {
+  return actor.partyId === site.operatorPartyId && (actor.role === 'admin' || actor.role === 'operator' || actor.role === 'liaison');
+}
+
+/** A belligerent on the distribution acknowledges, through its negotiators. */
+export function canAcknowledgeSite(actor: Actor, site: { distribution: readonly string[] }): boolean {
+  return actor.partyKind === 'belligerent' && site.distribution.includes(actor.partyId) && (actor.role === 'admin' || actor.role === 'liaison');
+}
+
+export function requireSite(ok: boolean, what: string): void {
+  if (!ok) throw new DomainError('forbidden', what);
+}

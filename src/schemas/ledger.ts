@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { Id, Position } from './common.js';
+import { Slug } from './party.js';
+
+/**
+ * The negotiation ledger (issue 8): agenda items, rounds, positions, statements and protocols.
+ * Inputs carry defaults and are not registered; views are (they name the OpenAPI components).
+ */
+
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar date YYYY-MM-DD');
+
+export const Visibility = z
+  .enum(['public', 'parties', 'mediator'])
+  .describe('public: anyone, without a token; parties: members of the mediator and the belligerent parties; mediator: the mediator only');
+export type Visibility = z.infer<typeof Visibility>;
+
+/** BCP 47 language tag, simplified: a 2–3 letter language and optional subtags (uk, ru, en, en-GB, zh-Hans). */
+export const LangTag = z
+  .string({ error: 'a language tag (BCP 47) is required, e.g. "uk", "ru", "en"' })
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as "uk", "ru", "en" or "zh-Hans"');
+
+export const Source = z
+  .object(
+    {
+      outlet: z.string().min(1, 'name the outlet or document').max(300),
+      url: z.url().max(2000).optional(),
+      date: IsoDate.describe('when the source published it'),
+      title: z.string().max(500).optional(),
+      excerpt: z.string().max(5000).optional().describe('the words exactly as the source printed them (garbled names included)'),
+    },
+    { error: 'a source is required: {outlet, date, url?}' },
+  )
+  .describe('where the ledger learnt it');
+export type Source = z.infer<typeof Source>;
+
+const reason = z.string().min(1, 'say why this correction is made').max(2000);
+const baseVersion = z.number().int().positive().optional().describe('the version this correction replaces (or send If-Match)');
+
+// ---- agenda items ---------------------------------------------------------------------------
+
+export const AgendaItemInput = z.object({
+  id: Slug.describe('a short stable id, e.g. "neutrality"'),
+  title: z.string().min(1).max(300),
+  description: z.string().max(5000).default(''),
+  visibility: Visibility.default('public'),
+});
+export type AgendaItemInput = z.infer<typeof AgendaItemInput>;
+export const AgendaItemRevision = z.object({ baseVersion, reason, item: AgendaItemInput.omit({ id: true }) });
+
+const EntryMeta = {
+  version: z.number().int(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  reason: z.string().describe('why the current version exists: "recorded", or the correction’s reason'),
+};
+
+export const AgendaItemView = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  visibility: Visibility,
+  ...EntryMeta,
+});
+export type AgendaItemView = z.infer<typeof AgendaItemView>;
+z.globalRegistry.add(AgendaItemView, { id: 'AgendaItem' });
+
+// ---- rounds ---------------------------------------------------------------------------------
+
+export const Person = z.object({ name: z.string().min(1).max(200), title: z.string().max(300).default('') });
+
+export const Delegation = z.object({
+  partyId: Id,
+  head: Person,
+  members: z.array(Person).max(50).default([]),
+});
+
+export const Outcome = z.enum(['agreed', 'not_agreed', 'deferred', 'pending']).describe('pending: not yet concluded');
+export type Outcome = z.infer<typeof Outcome>;
+
+export const RoundAgendaEntry = z.object({
+  itemId: Id,
+  outcome: Outcome,
+  note: z.string().max(5000).default(''),
+});
+
+export const NextRound = z
+  .object({ date: IsoDate.optional(), venue: z.string().max(300).optional(), note: z.string().max(2000).optional() })
+  .describe('absent date: "to be set"');
+
+export const RoundInput = z.object({
+  number: z.number().int().positive(),
+  title: z.string().max(300).default(''),
+  startDate: IsoDate,
+  endDate: IsoDate.optional().describe('last day (default: startDate)'),
+  venue: z.object({ name: z.string().min(1).max(300), coordinates: Position.optional() }),
+  host: z.string().max(300).default('').describe('the host or facilitator, e.g. a host state'),
+  mediatorPartyId: Id.optional().describe('the mediating party, when a Passage party'),
+  delegations: z.array(Delegation).min(1).max(20),
+  agenda: z.array(RoundAgendaEntry).max(100).default([]),
+  summary: z.string().max(20_000).default(''),
+  nextRound: NextRound.nullable().default(null),
+  visibility: Visibility.default('parties'),
+});
+export type RoundInput = z.infer<typeof RoundInput>;
+export const RoundRevision = z.object({ baseVersion, reason, round: RoundInput });
+
+const RoundBody = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  startDate: z.string(),
+  endDate: z.string(),
+  venue: z.object({ name: z.string(), coordinates: Position.optional() }),
+  host: z.string(),
+  mediatorPartyId: z.string().optional(),
+  delegations: z.array(z.object({ partyId: z.string(), head: z.object({ name: z.string(), title: z.string() }), members: z.array(z.object({ name: z.string(), title: z.string() })) })),
+  agenda: z.array(z.object({ itemId: z.string(), outcome: Outcome, note: z.string() })),
+  summary: z.string(),
+  nextRound: z.object({ date: z.string().optional(), venue: z.string().optional(), note: z.string().optional() }).nullable(),
+  visibility: Visibility,
+});
+export type RoundBody = z.infer<typeof RoundBody>;
+
+export const RoundView = RoundBody.extend({ id: z.string(), ...EntryMeta, protocolIds: z.array(z.string()) });
+export type RoundView = z.infer<typeof RoundView>;
+z.globalRegistry.add(RoundView, { id: 'Round' });
+
+// ---- positions ------------------------------------------------------------------------------
+
+export const PositionKind = z.enum(['demand', 'offer', 'red_line', 'conditional']);
+export type PositionKind = z.infer<typeof PositionKind>;
+
+export const PositionInput = z.object({
+  itemId: Id,
+  partyId: Id,
+  roundId: Id.nullable().default(null).describe('the round it was stated at or around'),
+  statedOn: IsoDate,
+  kind: PositionKind,
+  text: z.string().min(1).max(10_000),
+  condition: z.string().max(5000).optional().describe('for a conditional position: on what condition'),
+  source: Source,
+  visibility: Visibility.default('parties'),
+});
+export type PositionInput = z.infer<typeof PositionInput>;
+export const PositionRevision = z.object({ baseVersion, reason, position: PositionInput });
+
+export const PositionView = z.object({
+  id: z.string(),
+  itemId: z.string(),
+  partyId: z.string(),
+  roundId: z.string().nullable(),
+  statedOn: z.string(),
+  kind: PositionKind,
+  text: z.string(),
+  condition: z.string().optional(),
+  source: z.object({ outlet: z.string(), url: z.string().optional(), date: z.string(), title: z.string().optional(), excerpt: z.string().optional() }),
+  visibility: Visibility,
+  ...EntryMeta,
+});
+export type PositionView = z.infer<typeof PositionView>;
+z.globalRegistry.add(PositionView, { id: 'Position' });
+
+// ---- statements -----------------------------------------------------------------------------
+
+export const Translation = z.object({
+  lang: LangTag,
+  text: z.string().min(1).max(20_000),
+  method: z.enum(['human', 'machine']).describe('machine translations are never the words spoken'),
+  reviewed: z.boolean().describe('whether a person checked it against the original'),
+  note: z.string().max(2000).optional(),
+});
+
+export const StatementInput = z.object({
+  speaker: z.object({
+    name: z.string().min(1).max(200),
+    office: z.string().min(1).max(300).describe('their office when they said it'),
+    partyId: Id.optional().describe('the party they speak for, when a Passage party'),
+  }),
+  saidOn: IsoDate,
+  place: z.string().max(300).optional(),
+  source: Source,
+  original: z.object({
+    lang: LangTag.describe('the language the words were spoken in'),
+    text: z.string().max(20_000).nullable().describe('the words as spoken; null when the source does not give them'),
+  }),
+  translations: z.array(Translation).max(20).default([]),
+  tags: z.object({ roundIds: z.array(Id).max(20).default([]), itemIds: z.array(Id).max(50).default([]) }).default({ roundIds: [], itemIds: [] }),
+  visibility: Visibility.default('public'),
+});
+export type StatementInput = z.infer<typeof StatementInput>;
+export const StatementRevision = z.object({ baseVersion, reason, statement: StatementInput });
+
+export const StatementView = z.object({
+  id: z.string(),
+  speaker: z.object({ name: z.string(), office: z.string(), partyId: z.string().optional() }),
+  saidOn: z.string(),
+  place: z.string().optional(),
+  source: PositionView.shape.source,
+  original: z.object({ lang: z.string(), text: z.string().nullable() }),
+  translations: z.array(z.object({ lang: z.string(), text: z.string(), method: z.enum(['human', 'machine']), reviewed: z.boolean(), note: z.string().optional() })),
+  tags: z.object({ roundIds: z.array(z.string()), itemIds: z.array(z.string()) }),
+  visibility: Visibility,
+  ...EntryMeta,
+});
+export type StatementView = z.infer<typeof StatementView>;
+z.globalRegistry.add(StatementView, { id: 'Statement' });
+
+// ---- protocols ------------------------------------------------------------------------------
+
+export const PROTOCOL_TYPE = 'passage.round-protocol/v1' as const;
+
+export const ProtocolInput = z.object({
+  title: z.string().min(1).max(300),
+  points: z.array(z.object({ itemId: Id, text: z.string().min(1).max(10_000) })).min(1).max(100),
+  text: z.string().max(100_000).default(''),
+  agreementId: Id.nullable().default(null).describe('the agreement created from it, which corridors cite'),
+  visibility: Visibility.default('parties'),
+});
+export type ProtocolInput = z.infer<typeof ProtocolInput>;
+export const ProtocolRevision = z.object({ baseVersion, reason, protocol: ProtocolInput });
+
+/** The exact object each delegation signs, serialised with RFC 8785. */
+export const ProtocolText = z.object({
+  type: z.literal(PROTOCOL_TYPE),
+  protocolId: z.string(),
+  version: z.number().int().positive(),
+  roundId: z.string(),
+  roundNumber: z.number().int(),
+  date: z.string(),
+  venue: z.string(),
+  title: z.string(),
+  signatories: z.array(z.string()).describe('the delegations’ party ids: each must sign'),
+  points: z.array(z.object({ itemId: z.string(), text: z.string() })),
+  text: z.string(),
+});
+export type ProtocolText = z.infer<typeof ProtocolText>;
+z.globalRegistry.add(ProtocolText, { id: 'ProtocolText' });
+
+export const ProtocolSignatureView = z.object({
+  id: z.string(),
+  protocolId: z.string(),
+  partyId: z.string(),
+  memberId: z.string(),
+  kid: z.string(),
+  version: z.number().int(),
+  jws: z.string(),
+  valid: z.boolean().describe('false once the protocol was corrected after it was signed'),
+  createdAt: z.string(),
+});
+
+export const ProtocolView = z.object({
+  id: z.string(),
+  roundId: z.string(),
+  state: z.enum(['open', 'signed']).describe('signed: every delegation signed the current version'),
+  agreementId: z.string().nullable(),
+  visibility: Visibility,
+  text: ProtocolText,
+  signatures: z.array(ProtocolSignatureView),
+  ...EntryMeta,
+});
+export type ProtocolView = z.infer<typeof ProtocolView>;
+z.globalRegistry.add(ProtocolView, { id: 'Protocol' });
+
+export const SignatureBody = z.object({ jws: z.string().min(1).max(200_000).describe('compact JWS, EdDSA, payload = the exact protocol text bytes') });
+
+// ---- derived views --------------------------------------------------------------------------
+
+export const MatrixView = z.object({
+  parties: z.array(z.object({ id: z.string(), name: z.string() })),
+  rows: z.array(
+    z.object({
+      item: z.object({ id: z.string(), title: z.string() }),
+      cells: z.array(z.object({ partyId: z.string(), latest: PositionView.nullable(), history: z.array(PositionView) })),
+    }),
+  ),
+});
+z.globalRegistry.add(MatrixView, { id: 'PositionMatrix' });
+
+export const OpenPoint = z.object({
+  itemId: z.string(),
+  title: z.string(),
+  outcome: Outcome.describe('its latest outcome'),
+  openSince: z.string().describe('date of the first round since which it has stayed unagreed'),
+  sinceRound: z.number().int(),
+  rounds: z.array(z.number().int()).describe('rounds at which it was discussed without agreement'),
+});
+
+export const TimelineEntry = z.object({
+  roundId: z.string(),
+  number: z.number().int(),
+  title: z.string(),
+  startDate: z.string(),
+  endDate: z.string(),
+  venue: z.string(),
+  agreed: z.array(z.object({ itemId: z.string(), title: z.string() })),
+  open: z.array(z.object({ itemId: z.string(), title: z.string(), outcome: Outcome })),
+  protocols: z.array(z.object({ id: z.string(), title: z.string(), state: z.enum(['open', 'signed']), agreementId: z.string().nullable() })),
+  nextRound: z.string().describe('"YYYY-MM-DD, venue" or "to be set"'),
+});
+
+export const TimelineView = z.object({ rounds: z.array(TimelineEntry), openPoints: z.array(OpenPoint) });
+z.globalRegistry.add(TimelineView, { id: 'LedgerTimeline' });
+
+export const LedgerExport = z.object({
+  exportedAt: z.string(),
+  visibility: z.array(Visibility).describe('the visibilities this export contains'),
+  agendaItems: z.array(AgendaItemView),
+  rounds: z.array(RoundView),
+  positions: z.array(PositionView),
+  statements: z.array(StatementView),
+  protocols: z.array(ProtocolView),
+});
+export type LedgerExport = z.infer<typeof LedgerExport>;
+z.globalRegistry.add(LedgerExport, { id: 'LedgerExport' });
+
+export const EntryVersionView = z.object({
+  version: z.number().int(),
+  body: z.unknown(),
+  visibility: Visibility,
+  reason: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { Id, Position } from './common.js';
+
+export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);
+
+export const SitePoint = z.object({
+  type: z.literal('Point'),
+  coordinates: Position,
+  radiusM: z.number().describe('radius of the protected area, metres (0 < r ≤ 50,000)'),
+});
+export const SitePolygon = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(z.array(Position).max(10_000)).min(1).max(50).describe('GeoJSON polygon rings, closed, exterior first'),
+});
+
+export const SiteInput = z.object({
+  kind: SiteKind,
+  name: z.string().min(1).max(300),
+  geometry: z.discriminatedUnion('type', [SitePoint, SitePolygon]),
+  contact: z.string().min(1).max(500).describe('how to reach the operator about this site'),
+  distribution: z.array(Id).min(1).max(20).describe('parties that may see this site (need-to-know); it is never public'),
+  notes: z.string().max(5000).default(''),
+});
+export type SiteInput = z.infer<typeof SiteInput>;
+
+export const SiteAmendBody = z.object({
+  baseVersion: z.number().int().positive().optional(),
+  site: SiteInput,
+  reason: z.string().max(2000).default(''),
+});
+
+export const SiteView = z.object({
+  id: z.string(),
+  operatorPartyId: z.string(),
+  state: z.enum(['active', 'withdrawn']),
+  version: z.number().int(),
+  site: z.object({
+    kind: SiteKind,
+    name: z.string(),
+    geometry: z.union([SitePoint, SitePolygon]),
+    contact: z.string(),
+    distribution: z.array(z.string()),
+    notes: z.string(),
+  }),
+  acknowledgements: z.array(z.object({ partyId: z.string(), version: z.number().int(), memberId: z.string(), at: z.string() })),
+  awaitingAcknowledgement: z.array(z.string()).describe('belligerents on the distribution that have not acknowledged the current version'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SiteView = z.infer<typeof SiteView>;
+z.globalRegistry.add(SiteView, { id: 'ProtectedSite' });
+
+export const CheckBody = z.object({
+  points: z.array(z.unknown()).describe('up to 100,000 items {"lon": …, "lat": …, "at": "<RFC 3339>"}'),
+  distances: z.boolean().default(false).describe('also return geodesic metres to each matching corridor’s centre line'),
+});
+
+export const CheckResultView = z.object({
+  corridors: z.array(z.string()),
+  sites: z.array(z.string()),
+  distances: z.record(z.string(), z.number()).optional(),
+});
