@@ -4,7 +4,9 @@ import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
+import { registerIncidentCommands } from './cli/incident-commands.js';
 import { registerLedgerCommands } from './cli/ledger-commands.js';
+import { registerMovementCommands } from './cli/movement-commands.js';
 import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
 
 const print = (line: string): void => {
@@ -30,8 +32,12 @@ function dbOption(): Option {
   return new Option('--db <path|url>', 'SQLite file path or postgres:// URL (default ./data/passage.db)').env('DATABASE_URL');
 }
 
-async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; demo?: boolean }): Promise<void> {
-  const server = await cmdServe(db, { host: opts.host, port: parsePort(opts.port, 8080), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' }, print);
+async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean }): Promise<void> {
+  const server = await cmdServe(
+    db,
+    { host: opts.host, port: parsePort(opts.port, 8080), osmandPort: parsePort(opts.osmandPort, 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
+    print,
+  );
   const stop = async (): Promise<void> => {
     await server.close();
     process.exit(0);
@@ -58,16 +64,18 @@ export function buildProgram(): Command {
     .description('serve the API (runs migrations first)')
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
+    .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
-    .action(async (o: { host: string; port: string; db?: string }) => serveUntilSignal(dbLocation(o.db), o));
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string }) => serveUntilSignal(dbLocation(o.db), o));
 
   program
     .command('start')
     .description('what `npm start` runs: serve, loading the demo (shifted to now) into a new database first')
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
+    .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
-    .action(async (o: { host: string; port: string; db?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
 
   program
     .command('demo')
@@ -164,6 +172,8 @@ export function buildProgram(): Command {
     await cmdLogWatch(client(o), { ...o, interval }, print);
   });
   registerLedgerCommands(program, { remote, client, print });
+  registerMovementCommands(program, { remote, client, print });
+  registerIncidentCommands(program, { remote, client, print });
   return program;
 }
 

@@ -11,6 +11,7 @@ import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, type Unit } from './deps.js';
+import { emitEvent } from './events.js';
 import { appendLog } from './log.js';
 
 type CorridorRow = DB['corridors'];
@@ -78,6 +79,12 @@ async function termsContext(tx: Tx): Promise<{ partyExists: (id: string) => bool
   return { partyExists: (id) => parties.has(id), agreementExists: (id) => agreements.has(id) };
 }
 
+/** Tells subscribers (SSE, webhooks, feeds) what happened to a corridor; every member may see corridors. */
+async function corridorEvent(u: Unit, id: string, type: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const c = await loadCorridor(u.tx, id);
+  await emitEvent(u, { type, subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, state: c.row.state, ...extra } });
+}
+
 async function setState(u: Unit, c: LoadedCorridor, state: CorridorState, extra: Partial<CorridorRow> = {}): Promise<void> {
   await u.tx
     .updateTable('corridors')
@@ -98,6 +105,7 @@ export async function proposeCorridor(u: Unit, actor: Actor, input: TermsInput &
   await u.tx.insertInto('corridors').values({ id, state, current_version: 1, proposer_party_id: actor.partyId, title: terms.title, created_at: now, updated_at: now }).execute();
   await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version: 1, terms: text, created_at: now, created_by: actor.memberId }).execute();
   await appendLog(u, { actor: actor.memberId, action: draft ? 'corridor.drafted' : 'corridor.proposed', subject: `corridor/${id}`, payload: { terms } });
+  if (!draft) await corridorEvent(u, id, 'corridor.proposed');
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 
@@ -137,6 +145,7 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   await u.tx.updateTable('suspensions').set({ until: now, resumed_by: actor.memberId, resume_reason: 'terms amended' }).where('corridor_id', '=', id).where('until', 'is', null).execute();
   const voided = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.id);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
+  await corridorEvent(u, id, 'corridor.amended', { reason: body.reason, voidedGuarantees: voided.length });
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 
@@ -151,6 +160,7 @@ export async function transitionCorridor(u: Unit, actor: Actor, id: string, acti
   await setState(u, c, next);
   const verb = { withdraw: 'withdrawn', reject: 'rejected', propose: 'proposed' }[action];
   await appendLog(u, { actor: actor.memberId, action: `corridor.${verb}`, subject: `corridor/${id}`, payload: { version: c.row.current_version, reason: body.reason ?? '' } });
+  await corridorEvent(u, id, `corridor.${verb}`, { reason: body.reason ?? '' });
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 
@@ -171,6 +181,7 @@ export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: {
   await u.tx.insertInto('suspensions').values(row).execute();
   await setState(u, c, next);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.suspended', subject: `corridor/${id}`, payload: { suspensionId: row.id, since: row.since, reason: body.reason, version: c.row.current_version } });
+  await corridorEvent(u, id, 'corridor.suspended', { since: row.since, reason: body.reason, suspensionId: row.id });
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 
@@ -183,6 +194,7 @@ export async function resumeCorridor(u: Unit, actor: Actor, id: string, body: { 
   await u.tx.updateTable('suspensions').set({ until: now, resumed_by: actor.memberId, resume_reason: body.reason }).where('corridor_id', '=', id).where('until', 'is', null).execute();
   await setState(u, c, next);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.resumed', subject: `corridor/${id}`, payload: { reason: body.reason, version: c.row.current_version } });
+  await corridorEvent(u, id, 'corridor.resumed', { reason: body.reason, at: now });
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 
@@ -240,6 +252,9 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: row.id, partyId: actor.partyId, version: row.version, kid: row.kid, jws: row.jws } });
   if (next === 'guaranteed') {
     await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
+    await corridorEvent(u, id, 'corridor.guaranteed');
+  } else {
+    await corridorEvent(u, id, 'guarantee.given', { partyId: actor.partyId });
   }
   return toCorridorView(await loadCorridor(u.tx, id));
 }

@@ -5,6 +5,8 @@ import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
 import { parseRfc3339 } from '../domain/windows.js';
+import { startScheduler } from '../app/scheduler.js';
+import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { DEFAULT_DB, isPostgresUrl, openStore, type Store } from '../store/store.js';
 import { ApiClient } from './client.js';
@@ -88,7 +90,7 @@ export function printDemo(result: DemoResult, print: Print): void {
   for (const [k, id] of Object.entries(result.corridors)) print(`  ${k.padEnd(24)} ${id}`);
 }
 
-export async function cmdServe(db: string, opts: { host: string; port: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
   let store: Store;
   try {
     store = await openStore(db);
@@ -122,10 +124,22 @@ export async function cmdServe(db: string, opts: { host: string; port: number; d
     throw new CliError(`cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}`, 1);
   }
   const url = address.replace('://[::1]', '://localhost');
+  let osmand: Awaited<ReturnType<typeof startOsmandListener>>;
+  try {
+    osmand = await startOsmandListener(deps, { host: opts.host, port: opts.osmandPort ?? 5055 });
+  } catch (e) {
+    await app.close();
+    await store.close();
+    throw new CliError(`cannot listen for OsmAnd trackers on ${opts.host}:${opts.osmandPort ?? 5055}: ${(e as Error).message}`, 1);
+  }
+  const stopScheduler = startScheduler(deps);
   print(`Passage is running at ${url}  (API ${url}/api/v1, docs ${url}/api/docs)`);
+  if (osmand) print(`Tracker (OsmAnd / Traccar Client) listener at ${osmand.address}`);
   return {
     url,
     close: async () => {
+      await stopScheduler();
+      await osmand?.close();
       await app.close();
       await store.close();
     },

@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { calculateJwkThumbprint, CompactSign, importJWK, type JWK } from 'jose';
 import type { ApiClient } from './client.js';
+import { CliError } from './errors.js';
 
 export interface CliKit {
   /** Adds --url and --token to a command. */
@@ -8,5 +11,180 @@ export interface CliKit {
   print: (line: string) => void;
 }
 
+type Remote = { url: string; token?: string; json?: boolean };
+
+interface TimelineRound {
+  roundId: string;
+  number: number;
+  startDate: string;
+  endDate: string;
+  venue: string;
+  agreed: { title: string }[];
+  open: { title: string; outcome: string }[];
+  protocols: { id: string; title: string; state: string }[];
+  nextRound: string;
+}
+interface OpenPoint {
+  itemId: string;
+  title: string;
+  outcome: string;
+  openSince: string;
+  sinceRound: number;
+}
+interface Position {
+  statedOn: string;
+  kind: string;
+  text: string;
+  condition?: string;
+  source: { outlet: string };
+}
+interface Matrix {
+  parties: { id: string; name: string }[];
+  rows: { item: { id: string; title: string }; cells: { partyId: string; latest: Position | null; history: Position[] }[] }[];
+}
+interface Statement {
+  id: string;
+  saidOn: string;
+  speaker: { name: string; office: string };
+  original: { lang: string; text: string | null };
+  translations: { lang: string; text: string; method: string; reviewed: boolean }[];
+  source: { outlet: string; date: string; url?: string };
+  version: number;
+  reason: string;
+}
+
+const KIND: Record<string, string> = { demand: 'demand', offer: 'offer', red_line: 'RED LINE', conditional: 'conditional' };
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function readPrivateJwk(path: string): JWK {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
+  } catch (e) {
+    throw new CliError(`cannot read the key ${path}: ${(e as Error).message}`, 2);
+  }
+  if (jwk.d === undefined) throw new CliError(`${path} has no private key ("d"): sign with your .private.jwk`, 2);
+  return jwk;
+}
+
 /** `passage ledger …` (issue 8). */
-export function registerLedgerCommands(_program: Command, _kit: CliKit): void {}
+export function registerLedgerCommands(program: Command, kit: CliKit): void {
+  const { remote, client, print } = kit;
+  const ledger = program.command('ledger').description('the negotiation ledger: rounds, positions, statements, signed protocols');
+
+  remote(ledger.command('rounds').description('the timeline of rounds, with agreed and open points').option('--json', 'print JSON')).action(async (o: Remote) => {
+    const tl = await client(o).get<{ rounds: TimelineRound[]; openPoints: OpenPoint[] }>('/ledger/timeline');
+    if (o.json) return print(JSON.stringify(tl, null, 2));
+    if (tl.rounds.length === 0) return print('No rounds you may read.');
+    for (const r of tl.rounds) {
+      print(`Round ${r.number}  ${r.startDate === r.endDate ? r.startDate : `${r.startDate}–${r.endDate}`}  ${r.venue}  (${r.roundId})`);
+      if (r.agreed.length) print(`  agreed:  ${r.agreed.map((a) => a.title).join('; ')}`);
+      if (r.open.length) print(`  open:    ${r.open.map((a) => `${a.title} (${a.outcome.replace('_', ' ')})`).join('; ')}`);
+      for (const p of r.protocols) print(`  protocol ${p.id}: ${p.title} [${p.state}]`);
+      print(`  next round: ${r.nextRound}`);
+    }
+  });
+
+  remote(ledger.command('open').description('which points are still open, and since when').option('--json', 'print JSON')).action(async (o: Remote) => {
+    const { openPoints } = await client(o).get<{ openPoints: OpenPoint[] }>('/ledger/timeline');
+    if (o.json) return print(JSON.stringify(openPoints, null, 2));
+    if (openPoints.length === 0) return print('No open points.');
+    for (const p of openPoints) print(`${p.title}: ${p.outcome.replace('_', ' ')}, open since ${p.openSince} (round ${p.sinceRound})`);
+  });
+
+  remote(
+    ledger
+      .command('matrix')
+      .description('agenda items × parties: each party’s latest position and how it changed')
+      .option('--item <id>', 'one agenda item, e.g. neutrality')
+      .option('--json', 'print JSON'),
+  ).action(async (o: Remote & { item?: string }) => {
+    const m = await client(o).get<Matrix>(`/ledger/matrix${o.item ? `?item=${encodeURIComponent(o.item)}` : ''}`);
+    if (o.json) return print(JSON.stringify(m, null, 2));
+    const name = new Map(m.parties.map((p) => [p.id, p.name]));
+    for (const row of m.rows) {
+      print(`${row.item.title} (${row.item.id})`);
+      for (const c of row.cells) {
+        if (c.history.length === 0) continue;
+        print(`  ${name.get(c.partyId) ?? c.partyId}:`);
+        for (const p of c.history) print(`    ${p.statedOn}  ${KIND[p.kind] ?? p.kind}: ${p.text}${p.condition ? ` [if: ${p.condition}]` : ''}  — ${p.source.outlet}`);
+      }
+    }
+  });
+
+  remote(
+    ledger
+      .command('statements')
+      .description('who said what, with source; machine translations are marked')
+      .option('--round <id>', 'tagged with this round')
+      .option('--item <id>', 'tagged with this agenda item')
+      .option('--speaker <name>', 'speaker name contains')
+      .option('--json', 'print JSON'),
+  ).action(async (o: Remote & { round?: string; item?: string; speaker?: string }) => {
+    const q = new URLSearchParams();
+    for (const k of ['round', 'item', 'speaker'] as const) if (o[k]) q.set(k, o[k] as string);
+    const list = await client(o).get<Statement[]>(`/statements${q.size ? `?${q}` : ''}`);
+    if (o.json) return print(JSON.stringify(list, null, 2));
+    if (list.length === 0) return print('No statements you may read.');
+    for (const s of list) {
+      print(`${s.saidOn}  ${s.speaker.name}, ${s.speaker.office}${s.version > 1 ? `  [v${s.version}: ${s.reason}]` : ''}`);
+      if (s.original.text !== null) print(`  (${s.original.lang}, original) ${s.original.text}`);
+      else print(`  (${s.original.lang}, original) — not given by the source`);
+      for (const t of s.translations) print(`  (${t.lang}, ${t.method === 'machine' ? 'MACHINE translation' : 'human translation'}, ${t.reviewed ? 'reviewed' : 'not reviewed'}) ${t.text}`);
+      print(`  source: ${s.source.outlet}, ${s.source.date}${s.source.url ? `, ${s.source.url}` : ''}`);
+    }
+  });
+
+  remote(
+    ledger
+      .command('sign <protocol>')
+      .description('sign a round’s protocol for your delegation: fetches the exact text bytes, signs them locally, submits the JWS')
+      .requiredOption('--key <file>', 'your party’s .private.jwk'),
+  ).action(async (protocolId: string, o: Remote & { key: string }) => {
+    const jwk = readPrivateJwk(o.key);
+    const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK, 'sha256');
+    let key;
+    try {
+      key = await importJWK(jwk, 'EdDSA');
+    } catch (e) {
+      throw new CliError(`${o.key} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
+    }
+    const c = client(o);
+    const id = encodeURIComponent(protocolId);
+    const bytes = await c.getBytes(`/protocols/${id}/text`);
+    const text = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
+    const jws = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key);
+    const view = await c.post<{ state: string }>(`/protocols/${id}/signatures`, { jws });
+    print(`Signed version ${text.version} of "${text.title}" with key ${kid}; the protocol is now ${view.state === 'signed' ? 'signed by every delegation' : 'awaiting other delegations'}.`);
+  });
+
+  remote(
+    ledger
+      .command('export')
+      .description('export what you may read: JSON, or CSV with an HXL hashtag row')
+      .option('--format <format>', 'json or csv', 'json')
+      .option('--table <table>', 'for CSV: rounds, positions or statements', 'positions')
+      .option('--out <file>', 'write to a file instead of standard output'),
+  ).action(async (o: Remote & { format: string; table: string; out?: string }) => {
+    if (o.format !== 'json' && o.format !== 'csv') throw new CliError(`--format must be json or csv (got "${o.format}")`, 2);
+    if (!['rounds', 'positions', 'statements'].includes(o.table)) throw new CliError(`--table must be rounds, positions or statements (got "${o.table}")`, 2);
+    const c = client(o);
+    const text = o.format === 'csv' ? new TextDecoder().decode(await c.getBytes(`/ledger/export.csv?table=${o.table}`)) : `${JSON.stringify(await c.get('/ledger/export.json'), null, 2)}\n`;
+    if (o.out) {
+      writeFileSync(o.out, text);
+      print(`Wrote ${o.out}`);
+    } else process.stdout.write(text);
+  });
+
+  remote(
+    ledger
+      .command('print <round>')
+      .description('save a round’s printable summary (HTML with a print stylesheet); "all" for every round, one page each')
+      .requiredOption('--out <file>', 'the HTML file to write'),
+  ).action(async (round: string, o: Remote & { out: string }) => {
+    if (round !== 'all' && DATE.test(round)) throw new CliError('give the round’s id (see `passage ledger rounds`), not a date', 2);
+    const html = await client(o).getBytes(round === 'all' ? '/rounds/print' : `/rounds/${encodeURIComponent(round)}/print`);
+    writeFileSync(o.out, html);
+    print(`Wrote ${o.out}: open it in a browser and print.`);
+  });
+}

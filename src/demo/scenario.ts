@@ -6,7 +6,10 @@ import { getSetting } from '../app/bootstrap.js';
 import { getTermsText, proposeCorridor, submitGuarantee, suspendCorridor, transitionCorridor } from '../app/corridors.js';
 import { inTransaction, type Deps } from '../app/deps.js';
 import { serverVerifierKey } from '../app/log.js';
+import type { DemoContext } from './demo-context.js';
+import { loadIncidentDemo } from './incident-scenario.js';
 import { loadLedgerDemo } from './ledger-scenario.js';
+import { loadMovementDemo } from './movement-scenario.js';
 import { createMember, createParty, issueToken, registerKey } from '../app/parties.js';
 import type { Actor } from '../domain/authorization.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
@@ -74,6 +77,8 @@ export interface DemoResult {
   trackerDevices: string[];
   /** The server's log verifier key, to pin for `passage verify --log-key`. */
   logKey: string;
+  /** What the demo's movement and incident parts add (ids for scripts). */
+  extra: Record<string, unknown>;
 }
 
 /** Round 2 of the talks, 3 March 2022: the political basis of the demo corridors. */
@@ -227,7 +232,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
   const system: Actor = { memberId: 'system', partyId: mediatorId, partyKind: 'mediator', role: 'admin' };
   for (const p of PARTIES) await inTransaction(deps, (u) => createParty(u, system, p));
   const actors = new Map<string, Actor>();
-  const result: DemoResult = { notice: DEMO_NOTICE, shiftedByMs: shift, parties: [], members: [], keyFiles: {}, agreementId: '', corridors: {}, trackerDevices: ['demo-bus-01', 'demo-bus-02', 'demo-bus-03'], logKey: await serverVerifierKey(deps.store.db) };
+  const result: DemoResult = { notice: DEMO_NOTICE, shiftedByMs: shift, parties: [], members: [], keyFiles: {}, agreementId: '', corridors: {}, trackerDevices: ['demo-bus-01', 'demo-bus-02', 'demo-bus-03'], logKey: await serverVerifierKey(deps.store.db), extra: {} };
   for (const m of MEMBERS) {
     const kind = m.partyId === mediatorId || m.partyId === 'mediator' ? 'mediator' : (PARTIES.find((p) => p.id === m.partyId)?.kind ?? 'observer');
     const partyId = m.partyId === 'mediator' ? mediatorId : m.partyId;
@@ -282,6 +287,9 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
     }
   }
   await loadLedgerDemo(deps, { actors, agreementId: agr.id, keys: privateKeys, shiftDays });
+  const ctx: DemoContext = { actors, corridors: result.corridors, t, trackerDevices: result.trackerDevices, extra: result.extra };
+  await loadMovementDemo(deps, ctx);
+  await loadIncidentDemo(deps, ctx);
   result.parties = [{ id: mediatorId, kind: 'mediator', name: 'Neutral mediator' }, ...PARTIES.map((p) => ({ id: p.id, kind: p.kind, name: p.name }))];
   await deps.store.db.insertInto('settings').values({ key: 'demo_loaded', value: new Date(deps.now()).toISOString() }).execute();
   return result;

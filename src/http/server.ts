@@ -8,7 +8,11 @@ import type { Deps } from '../app/deps.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
+import { eventRoutes } from './routes/events.js';
+import { feedRoutes } from './routes/feeds.js';
 import { geoRoutes } from './routes/geo.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { movementRoutes } from './routes/movements.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
@@ -81,9 +85,13 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       ledgerRoutes(api, deps);
       siteRoutes(api, deps);
       geoRoutes(api, deps);
+      movementRoutes(api, deps);
+      incidentRoutes(api, deps);
+      eventRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );
+  feedRoutes(app, deps);
   await webRoutes(app, deps);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   return app;

@@ -114,5 +114,6 @@ export interface DB {
   sites: { id: string; operator_party_id: string; state: string; current_version: number; created_at: string; updated_at: string };
   site_versions: { site_id: string; version: number; body: string; created_at: string; created_by: string };
   site_acks: { site_id: string; version: number; party_id: string; member_id: string; at: string };
+  events: { id: Generated<number>; type: string; time: string; subject: string; corridor_id: string | null; audience: string | null; payload: string };
   kysely_meta?: { id: Generated<number> };
 }

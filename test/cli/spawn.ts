@@ -10,7 +10,7 @@ export function run(args: string[], env: Record<string, string> = {}, cwd?: stri
 
 /** Starts `passage serve` on a free port and resolves with its URL once it listens. */
 export function serve(db: string, cwd: string): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--osmand-port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);

@@ -154,9 +154,43 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     const status = (await h.app.inject({ url: `/api/v1/corridors/${corridorId}/status?at=${encodeURIComponent(at)}`, headers: { authorization: `Bearer ${h.token('observer')}` } })).json();
     expect(status.open).toBe(true);
     await shot(page, 'map-open-at-window-time');
+    // Zoomed in: the ceasefire zone (from the API's /ceasefire-zones, when it exists) is drawn.
+    const zonesAnswer = await h.app.inject({ url: `/api/v1/ceasefire-zones?at=${encodeURIComponent(at)}`, headers: { authorization: `Bearer ${h.token('observer')}` } });
+    await page.evaluate(() => {
+      const el = document.querySelector('#map') as HTMLElement & { maplibreMap: { fitBounds: (b: unknown, o: unknown) => void } };
+      el.maplibreMap.fitBounds([[30.15, 50.4], [30.6, 50.6]], { animate: false });
+    });
+    await mapIdle(page);
+    if (zonesAnswer.statusCode === 200) {
+      const zones = await page.evaluate(() => (document.querySelector('#map') as HTMLElement & { maplibreMap: { queryRenderedFeatures: (o: unknown) => unknown[] } }).maplibreMap.queryRenderedFeatures({ layers: ['zones-fill'] }).length);
+      expect(zones).toBeGreaterThan(0);
+    }
+    await shot(page, 'map-open-zoomed');
     // Moving the slider to now: scheduled (its window is tomorrow).
     await page.locator('#timeline-now').click();
     await expect.poll(async () => JSON.parse((await page.getAttribute('#map', 'data-states')) ?? '{}')[corridorId]).toBe('scheduled');
+  }, 60_000);
+
+  it('shows protected sites only to the parties they were shared with', async () => {
+    const site = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sites',
+      headers: { authorization: `Bearer ${h.token('convoy-operator')}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ kind: 'hospital', name: 'Irpin hospital (test)', geometry: { type: 'Point', coordinates: [30.25, 50.52], radiusM: 500 }, contact: 'radio ch. 4', distribution: ['ua'] }),
+    });
+    if (site.statusCode === 404) return; // the sites API has not landed in this tree
+    expect(site.statusCode, site.body).toBe(201);
+    const drawnSites = async (key: string): Promise<string[]> => {
+      const { page } = await h.newPage();
+      await signIn(h, page, key);
+      await page.locator('#map[data-states]').waitFor();
+      await page.evaluate(() => (document.querySelector('#map') as HTMLElement & { maplibreMap: { jumpTo: (o: unknown) => void } }).maplibreMap.jumpTo({ center: [30.3, 50.5], zoom: 10 }));
+      await mapIdle(page);
+      if (key === 'ua-liaison') await shot(page, 'map-site-ua');
+      return page.evaluate(() => (document.querySelector('#map') as HTMLElement & { maplibreMap: { queryRenderedFeatures: (o: unknown) => { properties: { name: string } }[] } }).maplibreMap.queryRenderedFeatures({ layers: ['sites-point'] }).map((f) => f.properties.name));
+    };
+    expect(await drawnSites('ua-liaison')).toContain('Irpin hospital (test)');
+    expect(await drawnSites('ru-liaison')).toEqual([]);
   }, 60_000);
 
   it('the mediator suspends it, and the public page in Ukrainian shows it suspended and why, at 360 px', async () => {

@@ -4,6 +4,9 @@ import { core } from './0001-core.js';
 import { logTree } from './0002-log-tree.js';
 import { ledger } from './0003-ledger.js';
 import { sites } from './0004-sites.js';
+import { events } from './0005-events.js';
+import { movements } from './0006-movements.js';
+import { incidents } from './0007-incidents.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -15,6 +18,9 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0002_log_tree': logTree(engine),
     '0003_ledger': ledger(engine),
     '0004_sites': sites(engine),
+    '0005_events': events(engine),
+    '0006_movements': movements(engine),
+    '0007_incidents': incidents(engine),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from './errors.js';
+import { assertRoundInput, describeNextRound, isRealDate, openPoints, positionMatrix, toHxlCsv, type LedgerContext } from './ledger.js';
+import { assertProtocolSignature } from './ledger-protocol.js';
+import type { PositionView, RoundInput } from '../schemas/ledger.js';
+
+const ctx: LedgerContext = { partyExists: (id) => ['ua', 'ru'].includes(id), itemExists: (id) => ['neutrality', 'corridors'].includes(id), round: () => undefined, otherRounds: [] };
+const round = (o: Partial<RoundInput> = {}): RoundInput => ({
+  number: 1,
+  title: '',
+  startDate: '2022-02-28',
+  venue: { name: 'Gomel region' },
+  host: '',
+  delegations: [{ partyId: 'ua', head: { name: 'A', title: '' }, members: [] }],
+  agenda: [],
+  summary: '',
+  nextRound: null,
+  visibility: 'public',
+  ...o,
+});
+const codeOf = (fn: () => void): string | undefined => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+  return undefined;
+};
+
+describe('ledger rules', () => {
+  it('rejects impossible dates and rounds out of order', () => {
+    expect(isRealDate('2022-02-29')).toBe(false);
+    expect(codeOf(() => assertRoundInput(round({ startDate: '2022-02-29' }), ctx))).toBe('validation_failed');
+    expect(codeOf(() => assertRoundInput(round({ endDate: '2022-02-27' }), ctx))).toBe('dates_out_of_order');
+    expect(codeOf(() => assertRoundInput(round({ nextRound: { date: '2022-02-28' } }), ctx))).toBe('dates_out_of_order');
+    expect(codeOf(() => assertRoundInput(round({ number: 3 }), { ...ctx, otherRounds: [{ id: 'r2', number: 2, startDate: '2022-03-03' }] }))).toBe('dates_out_of_order');
+    expect(codeOf(() => assertRoundInput(round({ delegations: [{ partyId: 'xx', head: { name: 'A', title: '' }, members: [] }] }), ctx))).toBe('unknown_party');
+    expect(codeOf(() => assertRoundInput(round({ agenda: [{ itemId: 'xx', outcome: 'agreed', note: '' }] }), ctx))).toBe('unknown_agenda_item');
+    expect(codeOf(() => assertRoundInput(round(), ctx))).toBeUndefined();
+  });
+
+  it('says which points are still open, and since when', () => {
+    const rounds = [
+      { number: 1, startDate: '2022-02-28', agenda: [{ itemId: 'neutrality', outcome: 'not_agreed' as const, note: '' }, { itemId: 'corridors', outcome: 'deferred' as const, note: '' }] },
+      { number: 2, startDate: '2022-03-03', agenda: [{ itemId: 'neutrality', outcome: 'deferred' as const, note: '' }, { itemId: 'corridors', outcome: 'agreed' as const, note: '' }] },
+      { number: 3, startDate: '2022-03-07', agenda: [{ itemId: 'neutrality', outcome: 'not_agreed' as const, note: '' }] },
+    ];
+    const items = [{ id: 'neutrality', title: 'Neutrality' }, { id: 'corridors', title: 'Corridors' }];
+    expect(openPoints(rounds, items)).toEqual([{ itemId: 'neutrality', title: 'Neutrality', outcome: 'not_agreed', openSince: '2022-02-28', sinceRound: 1, rounds: [1, 2, 3] }]);
+    // Agreed, then reopened: open since the reopening.
+    const reopened = [...rounds, { number: 4, startDate: '2022-03-10', agenda: [{ itemId: 'corridors', outcome: 'not_agreed' as const, note: '' }] }];
+    expect(openPoints(reopened, items).find((p) => p.itemId === 'corridors')).toMatchObject({ openSince: '2022-03-10', sinceRound: 4 });
+    expect(describeNextRound(null)).toBe('to be set');
+    expect(describeNextRound({ date: '2022-03-07', venue: 'Belarus' })).toBe('2022-03-07, Belarus');
+  });
+
+  it('orders each party’s positions oldest first and names the latest', () => {
+    const pos = (id: string, statedOn: string): PositionView =>
+      ({ id, itemId: 'neutrality', partyId: 'ru', roundId: null, statedOn, kind: 'demand', text: id, source: { outlet: 'x', date: statedOn }, visibility: 'public', version: 1, createdAt: '', createdBy: '', updatedAt: '', reason: '' }) as PositionView;
+    const [row] = positionMatrix([{ id: 'neutrality', title: 'Neutrality' }], ['ua', 'ru'], [pos('b', '2022-03-07'), pos('a', '2022-02-28')]);
+    expect(row?.cells.map((c) => [c.partyId, c.history.map((p) => p.id), c.latest?.id ?? null])).toEqual([
+      ['ua', [], null],
+      ['ru', ['a', 'b'], 'b'],
+    ]);
+  });
+
+  it('writes CSV with an HXL row under the header, quoting and defusing formulas', () => {
+    const csv = toHxlCsv([{ header: 'text', hxl: '#description', value: (r: { t: string }) => r.t }], [{ t: 'a, "b"' }, { t: '=HYPERLINK("x")' }]);
+    expect(csv).toBe('text\r\n#description\r\n"a, ""b"""\r\n"\'=HYPERLINK(""x"")"\r\n');
+  });
+});
+
+describe('protocol signatures', () => {
+  const text = new TextEncoder().encode('{"a":1}');
+  const ev = { alg: 'EdDSA', kid: 'k', key: { partyId: 'ua', revoked: false }, signatureValid: true, payload: text };
+  const subject = { signerPartyId: 'ua', currentText: text, currentVersion: 1, roundNumber: 2, signatories: ['ua', 'ru'], signedParties: [] };
+  it('accepts a delegation’s valid signature over the exact text', () => {
+    expect(codeOf(() => assertProtocolSignature(ev, subject))).toBeUndefined();
+  });
+  it('applies the guarantee rules, then the protocol’s own', () => {
+    expect(codeOf(() => assertProtocolSignature({ ...ev, alg: 'HS256' }, subject))).toBe('alg_not_allowed');
+    expect(codeOf(() => assertProtocolSignature({ ...ev, key: { partyId: 'ru', revoked: false } }, subject))).toBe('key_not_of_party');
+    expect(codeOf(() => assertProtocolSignature({ ...ev, signatureValid: false }, subject))).toBe('signature_invalid');
+    expect(codeOf(() => assertProtocolSignature({ ...ev, payload: new TextEncoder().encode('{"a":2}') }, subject))).toBe('terms_mismatch');
+    expect(codeOf(() => assertProtocolSignature({ ...ev, key: { partyId: 'aid', revoked: false } }, { ...subject, signerPartyId: 'aid' }))).toBe('not_a_required_guarantor');
+    expect(codeOf(() => assertProtocolSignature(ev, { ...subject, signedParties: ['ua'] }))).toBe('already_signed');
+  });
+});
