@@ -2,6 +2,7 @@
 // Results are copied by hand into docs/benchmarks.md (with the date and machine), never asserted
 // by a unit test. `npm run bench -- --quick` runs smaller sizes for a smoke check.
 import os from 'node:os';
+import { runDeconflictionHttpBench } from './deconfliction-http.bench.mjs';
 import { runLogBench } from './log.bench.mjs';
 import { runMerkleBench } from './merkle.bench.mjs';
 
@@ -19,6 +20,7 @@ const suites = {
     if (!mod?.runDeconflictionBench) return console.log('deconfliction: not available');
     return mod.runDeconflictionBench({ quick });
   },
+  'deconfliction-http': async () => runDeconflictionHttpBench({ quick }),
 };
 for (const [name, run] of Object.entries(suites)) {
   if (only && only !== name) continue;

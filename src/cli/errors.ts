@@ -55,6 +55,7 @@ export const EXIT: Record<ErrorCode, number> = {
   dates_out_of_order: 2,
   unknown_agenda_item: 2,
   unknown_round: 2,
+  device_in_use: 5,
 };
 
 export function exitCodeFor(code: string | undefined): number {

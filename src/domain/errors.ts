@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'dates_out_of_order',
   'unknown_agenda_item',
   'unknown_round',
+  // movements and tracking
+  'device_in_use',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

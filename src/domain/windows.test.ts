@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
-import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals } from './windows.js';
+import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, parseRfc3339, subtractIntervals } from './windows.js';
 
 const iso = (ms: number): string => formatUtc(ms);
 
@@ -69,5 +69,21 @@ describe('windows', () => {
     expect(mergeIntervals([{ start: 5, end: 8 }, { start: 0, end: 5 }, { start: 10, end: 12 }])).toEqual([[0, 8], [10, 12]]);
     expect(subtractIntervals([[0, 10], [20, 30]], [[5, 25]])).toEqual([[0, 5], [25, 30]]);
     expect(subtractIntervals([[0, 10]], [[3, Number.POSITIVE_INFINITY]])).toEqual([[0, 3]]);
+  });
+});
+
+describe('parseRfc3339', () => {
+  it.each([
+    ['2022-03-08T09:00:00+02:00', Date.UTC(2022, 2, 8, 7)],
+    ['2022-03-08T09:00:00Z', Date.UTC(2022, 2, 8, 9)],
+    ['2022-03-08t09:00:00z', Date.UTC(2022, 2, 8, 9)],
+    ['2022-03-08T09:00:00.5-01:30', Date.UTC(2022, 2, 8, 10, 30, 0, 500)],
+    ['2022-03-08T09:00:00.123456789+00:00', Date.UTC(2022, 2, 8, 9, 0, 0, 123)],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+  ])('reads %s', (s, ms) => {
+    expect(parseRfc3339(s)).toBe(ms);
+  });
+  it.each(['2022-02-29T00:00:00Z', '2022-02-30T00:00:00Z', '2022-03-08T24:00:00Z', '2022-03-08T09:60:00Z', '2022-13-01T00:00:00Z', '2022-03-08T09:00:00', '2022-03-08 09:00:00Z', '2022-03-08T09:00:00+24:00', 'yesterday', ''])('refuses %s', (s) => {
+    expect(parseRfc3339(s)).toBeUndefined();
   });
 });

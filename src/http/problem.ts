@@ -42,6 +42,7 @@ export const STATUS: Record<ErrorCode, number> = {
   dates_out_of_order: 400,
   unknown_agenda_item: 422,
   unknown_round: 422,
+  device_in_use: 409,
 };
 
 const TITLES: Partial<Record<number, string>> = {

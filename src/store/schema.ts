@@ -115,5 +115,68 @@ export interface DB {
   site_versions: { site_id: string; version: number; body: string; created_at: string; created_by: string };
   site_acks: { site_id: string; version: number; party_id: string; member_id: string; at: string };
   events: { id: Generated<number>; type: string; time: string; subject: string; corridor_id: string | null; audience: string | null; payload: string };
+  incidents: {
+    id: string;
+    kind: string;
+    severity: string;
+    geometry: string;
+    occurred_at: string;
+    reported_at: string;
+    reported_by: string;
+    reporter_party_id: string;
+    description: string;
+    evidence: string;
+    casualties: string | null;
+    distribution: string | null;
+    corridor_ids: string;
+    state: string;
+    version: number;
+    decided_by: string | null;
+    decided_at: string | null;
+    decision_reason: string | null;
+    suspension_ids: string;
+    updated_at: string;
+  };
+  incident_disputes: { id: string; incident_id: string; party_id: string; member_id: string; statement: string; created_at: string };
+  webhook_subscriptions: {
+    id: string;
+    party_id: string;
+    party_kind: string;
+    member_id: string;
+    url: string;
+    secret: string;
+    types: string;
+    corridor_id: string | null;
+    description: string;
+    cursor: number;
+    created_at: string;
+    updated_at: string;
+    disabled_at: string | null;
+  };
+  webhook_deliveries: {
+    id: string;
+    subscription_id: string;
+    event_id: number;
+    event_type: string;
+    state: string;
+    attempts: number;
+    next_attempt_at: string;
+    lease_until: string | null;
+    last_status: number | null;
+    last_error: string | null;
+    last_attempt_at: string | null;
+    created_at: string;
+    delivered_at: string | null;
+  };
+  /** Background work's watermarks (the window scheduler), key/value. */
+  scheduler_state: { key: string; value: string };
+  movements: { id: string; corridor_id: string; operator_party_id: string; state: string; title: string; body: string; warnings: string; created_at: string; created_by: string; updated_at: string; departed_at: string | null; arrived_at: string | null };
+  movement_acks: { movement_id: string; party_id: string; member_id: string; at: string };
+  tracker_devices: { device_id: string; movement_id: string | null; vehicle: string | null; registered_at: string; last_seen: string | null; last_at: string | null; last_lat: number | null; last_lon: number | null; last_speed: number | null; rule_state: string };
+  positions: { device_id: string; at: string; movement_id: string; lat: number; lon: number; speed: number | null; bearing: number | null; altitude: number | null; accuracy: number | null; battery: number | null; attributes: string | null; received_at: string };
+  position_rejections: { device_id: string; count: number; first_at: string; last_at: string; last_via: string };
+  movement_alerts: { id: string; movement_id: string; device_id: string | null; type: string; key: string; state: string; raised_at: string; cleared_at: string | null; details: string };
+  movement_counts: { id: string; movement_id: string; stage: string; checkpoint_id: string | null; at: string; counted_by: string; member_id: string; people: string; cargo: string; notes: string };
+  movement_receipts: { id: string; movement_id: string; party_id: string; member_id: string; received_by: string; at: string; lines: string; notes: string };
   kysely_meta?: { id: Generated<number> };
 }

@@ -1,0 +1,88 @@
+import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
+import type { Actor } from './authorization.js';
+import { checkRing } from './sites.js';
+import { DomainError, type ErrorDetail } from './errors.js';
+import { parseRfc3339 } from './windows.js';
+
+/** How far in the future a report's time may lie (clock skew of a reporter's phone). */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+function positionProblem(p: readonly number[], path: string): ErrorDetail | undefined {
+  const [lon, lat] = p;
+  if (p.length !== 2 || typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat)) return { path, message: 'a position is [longitude, latitude] as two finite numbers' };
+  if (lon < -180 || lon > 180) return { path, message: `longitude ${lon} is outside [-180, 180]` };
+  if (lat < -90 || lat > 90) return { path, message: `latitude ${lat} is outside [-90, 90]` };
+  return undefined;
+}
+
+export function geometryProblems(g: IncidentGeometry): ErrorDetail[] {
+  if (g.type === 'Point') {
+    const p = positionProblem(g.coordinates, '/geometry/coordinates');
+    return p ? [p] : [];
+  }
+  return g.coordinates.flatMap((ring, i) => checkRing(ring, `/geometry/coordinates/${i}`));
+}
+
+/** Every rule on a report: geometry, time (not in the future beyond a small tolerance), distribution. */
+export function assertIncidentInput(input: IncidentInput, now: number, partyExists: (id: string) => boolean): number {
+  const problems = geometryProblems(input.geometry);
+  if (problems.length > 0) throw new DomainError('validation_failed', `malformed incident geometry: ${problems[0]?.message ?? ''}`, { details: problems });
+  const t = parseRfc3339(input.occurredAt);
+  if (t === undefined) throw new DomainError('invalid_time', `occurredAt is not an RFC 3339 date-time: ${input.occurredAt}`, { details: [{ path: '/occurredAt', message: 'not RFC 3339' }] });
+  if (t > now + FUTURE_TOLERANCE_MS) {
+    throw new DomainError('invalid_time', `occurredAt ${input.occurredAt} is in the future (more than ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead of the server clock)`, { details: [{ path: '/occurredAt', message: 'in the future' }] });
+  }
+  const unknown = (input.distribution ?? []).map((id, i) => (partyExists(id) ? undefined : { path: `/distribution/${i}`, message: `no party with id ${id}` })).filter((x): x is ErrorDetail => x !== undefined);
+  if (unknown.length > 0) throw new DomainError('unknown_party', unknown[0]?.message ?? 'unknown party', { details: unknown });
+  return t;
+}
+
+/** Points the deconfliction engine checks for an incident: the point, or a polygon's vertices and centroid. */
+export function incidentProbePoints(g: IncidentGeometry): [number, number][] {
+  if (g.type === 'Point') return [[g.coordinates[0], g.coordinates[1]]];
+  const ring = g.coordinates[0] ?? [];
+  const pts = ring.slice(0, -1).map((p) => [p[0], p[1]] as [number, number]);
+  if (pts.length > 0) pts.push([pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length]);
+  return pts;
+}
+
+/** A representative [lon, lat] of an incident: its point, or its exterior ring's vertex mean. */
+export function incidentCentre(g: IncidentGeometry): [number, number] {
+  const pts = incidentProbePoints(g);
+  return pts[pts.length - 1] ?? [0, 0];
+}
+
+/**
+ * Who sees an incident: the mediator, the reporter's party, and either every member
+ * (distribution null) or the parties listed. Never the public until confirmed, and then only
+ * through the corridor it suspended.
+ */
+export function canSeeIncident(actor: Pick<Actor, 'partyId' | 'partyKind'>, i: { reporterPartyId: string; distribution: readonly string[] | null }): boolean {
+  return actor.partyKind === 'mediator' || actor.partyId === i.reporterPartyId || i.distribution === null || i.distribution.includes(actor.partyId);
+}
+
+/** The audience of an incident's events (null = every member), as `canSeeEvent` reads it. */
+export function incidentAudience(i: { reporterPartyId: string; distribution: readonly string[] | null }): string[] | null {
+  return i.distribution === null ? null : [...new Set([i.reporterPartyId, ...i.distribution])];
+}
+
+/** The mediator's negotiators confirm and dismiss. */
+export function canDecideIncident(actor: Actor): boolean {
+  return actor.partyKind === 'mediator' && (actor.role === 'admin' || actor.role === 'liaison');
+}
+
+/** A party's negotiators attach dispute statements (observers and operators do not speak for a party). */
+export function canDisputeIncident(actor: Actor): boolean {
+  return actor.partyKind !== 'observer' && (actor.role === 'admin' || actor.role === 'liaison');
+}
+
+/** The reporter's party or the mediator correct a report (a new version; nothing is removed). */
+export function canCorrectIncident(actor: Actor, i: { reporterPartyId: string }): boolean {
+  return actor.partyKind === 'mediator' || (actor.partyId === i.reporterPartyId && actor.role !== 'viewer');
+}
+
+export function assertDecision(state: IncidentState, to: 'confirmed' | 'dismissed'): void {
+  if (state !== 'reported') {
+    throw new DomainError('transition_not_allowed', `the incident is already ${state}; it cannot be ${to} (report a correction instead)`, { extra: { state } });
+  }
+}

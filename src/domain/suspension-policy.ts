@@ -1,0 +1,33 @@
+import { DEFAULT_AUTOMATIC_SUSPENSION, type IncidentKind, type SuspensionPolicy } from '../schemas/incident.js';
+
+/** The policy that applies when the signed terms name none (terms signed before policies existed, or omitted it). */
+export const DEFAULT_SUSPENSION_POLICY: SuspensionPolicy = { automatic: DEFAULT_AUTOMATIC_SUSPENSION, resumeBy: 'mediator' };
+
+export function effectivePolicy(policy: SuspensionPolicy | undefined): SuspensionPolicy {
+  return policy ?? DEFAULT_SUSPENSION_POLICY;
+}
+
+/** Whether a confirmed incident of `kind` suspends a corridor with this policy by itself. */
+export function suspendsAutomatically(policy: SuspensionPolicy | undefined, kind: IncidentKind): boolean {
+  return effectivePolicy(policy).automatic.includes(kind);
+}
+
+const KIND_WORDS: Record<IncidentKind, string> = {
+  shelling: 'Shelling',
+  small_arms_fire: 'Small-arms fire',
+  air_strike: 'Air strike',
+  mine_uxo: 'Mine or unexploded ordnance',
+  obstruction: 'Obstruction',
+  detention: 'Detention of personnel',
+  other: 'Incident',
+};
+
+export function incidentKindWords(kind: IncidentKind): string {
+  return KIND_WORDS[kind];
+}
+
+/** The reason an automatic suspension records: it names the incident. */
+export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind; description: string }): string {
+  const text = `${incidentKindWords(incident.kind)} (confirmed incident ${incident.id}): ${incident.description}`;
+  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+}

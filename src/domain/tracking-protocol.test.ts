@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { KNOT_MPS, parseOsmandParams, parseOsmandTimestamp, parseTraccarJson } from './tracking-protocol.js';
+
+const p = (q: string) => parseOsmandParams(new URLSearchParams(q));
+
+describe('OsmAnd protocol, as Traccar reads it', () => {
+  it('reads timestamps: seconds below 2^31, else milliseconds, ISO 8601 with T, and yyyy-MM-dd HH:mm:ss UTC', () => {
+    expect(parseOsmandTimestamp('1646730000')).toBe(1646730000_000);
+    expect(parseOsmandTimestamp('1646730000123')).toBe(1646730000123);
+    expect(parseOsmandTimestamp('2022-03-08T09:00:00Z')).toBe(Date.parse('2022-03-08T09:00:00Z'));
+    expect(parseOsmandTimestamp('2022-03-08T11:00:00+02:00')).toBe(Date.parse('2022-03-08T09:00:00Z'));
+    expect(parseOsmandTimestamp('2022-03-08T09:00:00.250Z')).toBe(Date.parse('2022-03-08T09:00:00.250Z'));
+    expect(parseOsmandTimestamp('2022-03-08 09:00:00')).toBe(Date.parse('2022-03-08T09:00:00Z'));
+    expect(parseOsmandTimestamp('yesterday')).toBeUndefined();
+  });
+
+  it('reads id or deviceid, lat/lon or location, speed in knots, bearing or heading, and keeps unknown parameters', () => {
+    const r = p('id=bus-1&timestamp=1646730000&lat=50.9&lon=34.8&speed=10&bearing=90&altitude=120&accuracy=5&batt=80&charge=true&valid=1&driverUniqueId=42&foo=bar');
+    expect(r).toMatchObject({ ok: true, report: { deviceId: 'bus-1', at: 1646730000_000, lat: 50.9, lon: 34.8, bearing: 90, altitude: 120, accuracy: 5, battery: 80, charging: true, valid: true, attributes: { driverUniqueId: 42, foo: 'bar' } } });
+    expect(r.ok && r.report.speed).toBeCloseTo(10 * KNOT_MPS);
+    expect(p('deviceid=bus-2&location=50.1,33.2&heading=45')).toMatchObject({ ok: true, report: { deviceId: 'bus-2', lat: 50.1, lon: 33.2, bearing: 45, at: undefined } });
+  });
+
+  it('treats a report without coordinates as a heartbeat, and refuses what cannot be read', () => {
+    expect(p('id=bus-1&batt=50')).toMatchObject({ ok: true, report: { deviceId: 'bus-1', lat: undefined, lon: undefined, battery: 50 } });
+    expect(p('lat=1&lon=2').ok).toBe(false);
+    expect(p('id=x&lat=91&lon=2').ok).toBe(false);
+    expect(p('id=x&lat=1').ok).toBe(false);
+    expect(p('id=x&timestamp=soon').ok).toBe(false);
+  });
+
+  it('reads the Traccar Client 9 JSON body (speed already in m/s, battery level 0–1)', () => {
+    const r = parseTraccarJson({
+      device_id: 'bus-3',
+      location: { timestamp: '2022-03-08T09:00:00.000Z', coords: { latitude: 50.36, longitude: 33.265, accuracy: 4, speed: 12.5, heading: 200, altitude: 150 }, is_moving: true, event: 'motionchange', battery: { level: 0.62, is_charging: false } },
+    });
+    expect(r).toMatchObject({ ok: true, report: { deviceId: 'bus-3', at: Date.parse('2022-03-08T09:00:00Z'), lat: 50.36, lon: 33.265, speed: 12.5, bearing: 200, altitude: 150, accuracy: 4, battery: 62, charging: false, attributes: { motion: true, event: 'motionchange' } } });
+    expect(parseTraccarJson({ device_id: 'bus-3', location: { timestamp: '2022-03-08T09:00:00Z' } })).toMatchObject({ ok: true, report: { lat: undefined } });
+    expect(parseTraccarJson({ location: {} }).ok).toBe(false);
+    expect(parseTraccarJson([]).ok).toBe(false);
+  });
+});

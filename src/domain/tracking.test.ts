@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, type FixContext, type Transition } from './tracking.js';
+
+const T0 = Date.parse('2022-03-08T09:00:00Z');
+const inZone: FixContext = { inZone: true, corridorActive: true, nearestStopM: 50_000, destinationM: 100_000 };
+let n = 0;
+const id = (): string => `alr_${++n}`;
+
+function run(fixes: { at: number; lon?: number; lat?: number; speed?: number; ctx?: Partial<FixContext> }[], cfg = DEFAULT_RULES) {
+  const s = initialRuleState();
+  const all: Transition[] = [];
+  for (const f of fixes) all.push(...evaluateFix(s, { at: f.at, lon: f.lon ?? 33, lat: f.lat ?? 50, speed: f.speed ?? 15 }, { ...inZone, ...(f.ctx ?? {}) }, cfg, id));
+  return { s, all };
+}
+
+describe('live rules', () => {
+  it('raises off-route once after more than N fixes outside the zone, and clears it on return', () => {
+    const out = { ctx: { inZone: false } };
+    const { all } = run([0, 1, 2, 3, 4, 5].map((i) => ({ at: T0 + i * 5000, ...(i < 5 ? out : {}) })));
+    expect(all.filter((t) => t.type === 'off_route').map((t) => t.action)).toEqual(['raise', 'clear']);
+    expect(all[0]).toMatchObject({ type: 'off_route', at: T0 + 3 * 5000, details: { fixesOutside: 4 } });
+  });
+
+  it('raises off-route after T seconds outside even with few fixes', () => {
+    const { all } = run([{ at: T0, ctx: { inZone: false } }, { at: T0 + 121_000, ctx: { inZone: false } }]);
+    expect(all.map((t) => `${t.type}:${t.action}`)).toEqual(['off_route:raise']);
+  });
+
+  it('leaves off-route alone when zone membership cannot be told', () => {
+    const { all, s } = run([{ at: T0, ctx: { inZone: false } }, { at: T0 + 1000, ctx: { inZone: undefined } }]);
+    expect(all).toEqual([]);
+    expect(s.outCount).toBe(1);
+  });
+
+  it('raises stopped after T minutes below the speed threshold away from a checkpoint, not near one', () => {
+    const away = run([0, 5, 11, 12].map((m) => ({ at: T0 + m * 60_000, speed: 0 })));
+    expect(away.all.map((t) => `${t.type}:${t.action}`)).toEqual(['stopped:raise']);
+    const near = run([0, 5, 11, 30].map((m) => ({ at: T0 + m * 60_000, speed: 0, ctx: { nearestStopM: 300 } })));
+    expect(near.all).toEqual([]);
+    const resumed = run([...[0, 11].map((m) => ({ at: T0 + m * 60_000, speed: 0 })), { at: T0 + 12 * 60_000, speed: 12 }]);
+    expect(resumed.all.map((t) => `${t.type}:${t.action}`)).toEqual(['stopped:raise', 'stopped:clear']);
+  });
+
+  it('derives speed from consecutive fixes when the tracker sends none', () => {
+    const s = initialRuleState();
+    const ctx = { ...inZone, corridorActive: false };
+    expect(evaluateFix(s, { at: T0, lon: 33, lat: 50 }, ctx, DEFAULT_RULES, id)).toEqual([]);
+    const t = evaluateFix(s, { at: T0 + 60_000, lon: 33, lat: 50.01 }, ctx, DEFAULT_RULES, id); // ≈ 1.1 km/min
+    expect(t.map((x) => x.type)).toEqual(['moving_while_closed']);
+  });
+
+  it('raises moving-while-closed once while the corridor is closed or suspended, and clears when it opens or the vehicle stops', () => {
+    const { all } = run([
+      { at: T0, ctx: { corridorActive: false } },
+      { at: T0 + 1000, ctx: { corridorActive: false } },
+      { at: T0 + 2000, ctx: { corridorActive: true } },
+      { at: T0 + 3000, ctx: { corridorActive: false } },
+      { at: T0 + 4000, speed: 0, ctx: { corridorActive: false } },
+    ]);
+    expect(all.filter((t) => t.type === 'moving_while_closed').map((t) => t.action)).toEqual(['raise', 'clear', 'raise', 'clear']);
+  });
+
+  it('raises arrived within the destination radius, once', () => {
+    const { all } = run([{ at: T0, ctx: { destinationM: 1500 } }, { at: T0 + 1000, ctx: { destinationM: 800 } }]);
+    expect(all.map((t) => `${t.type}:${t.action}`)).toEqual(['arrived:raise']);
+  });
+
+  it('raises no-signal once after T minutes of silence and clears it on the next fix', () => {
+    const s = initialRuleState();
+    expect(evaluateSilence(s, T0, T0 + 9 * 60_000, DEFAULT_RULES, id)).toEqual([]);
+    expect(evaluateSilence(s, T0, T0 + 11 * 60_000, DEFAULT_RULES, id)).toHaveLength(1);
+    expect(evaluateSilence(s, T0, T0 + 20 * 60_000, DEFAULT_RULES, id)).toEqual([]);
+    const t = evaluateFix(s, { at: T0 + 21 * 60_000, lon: 33, lat: 50, speed: 10 }, inZone, DEFAULT_RULES, id);
+    expect(t.map((x) => `${x.type}:${x.action}`)).toEqual(['no_signal:clear']);
+  });
+
+  it('measures great-circle metres', () => {
+    expect(haversineM(34.798, 50.908, 34.551, 49.588)).toBeGreaterThan(146_000);
+    expect(haversineM(34.798, 50.908, 34.551, 49.588)).toBeLessThan(149_000);
+  });
+});

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { Id, Position, Rfc3339 } from './common.js';
+
+/** What happened. The kinds a corridor's suspension policy can name. */
+export const IncidentKind = z.enum(['shelling', 'small_arms_fire', 'air_strike', 'mine_uxo', 'obstruction', 'detention', 'other']);
+export type IncidentKind = z.infer<typeof IncidentKind>;
+
+/** Severity, in CAP's words (OASIS CAP 1.2 `severity`). */
+export const IncidentSeverity = z.enum(['minor', 'moderate', 'severe', 'extreme']);
+export type IncidentSeverity = z.infer<typeof IncidentSeverity>;
+
+export const IncidentState = z.enum(['reported', 'confirmed', 'dismissed']);
+export type IncidentState = z.infer<typeof IncidentState>;
+
+/** The default kinds a confirmed incident of which suspends a corridor automatically. */
+export const DEFAULT_AUTOMATIC_SUSPENSION: IncidentKind[] = ['shelling', 'small_arms_fire', 'air_strike', 'mine_uxo'];
+
+/** Part of a corridor's signed terms: which confirmed incidents suspend it by themselves, and who resumes it. */
+export const SuspensionPolicy = z
+  .object({
+    automatic: z.array(IncidentKind).max(7).describe('confirmed incidents of these kinds in the ceasefire zone suspend the corridor in the same transaction; [] = only the mediator suspends'),
+    resumeBy: z.literal('mediator').describe('who may resume it: only the mediator, with a reason'),
+  })
+  .describe('Suspension policy (signed with the terms)');
+export type SuspensionPolicy = z.infer<typeof SuspensionPolicy>;
+
+export const IncidentPoint = z.object({ type: z.literal('Point'), coordinates: Position });
+export const IncidentPolygon = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(z.array(Position).max(10_000)).min(1).max(50).describe('GeoJSON polygon rings, closed, exterior first'),
+});
+export const IncidentGeometry = z.discriminatedUnion('type', [IncidentPoint, IncidentPolygon]);
+export type IncidentGeometry = z.infer<typeof IncidentGeometry>;
+
+export const Evidence = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be a SHA-256 digest: 64 hexadecimal characters').describe('SHA-256 (hex) of a file kept elsewhere'),
+  name: z.string().max(300).optional(),
+  mediaType: z.string().max(100).optional(),
+});
+
+export const Casualties = z.object({
+  killed: z.number().int().min(0).optional(),
+  injured: z.number().int().min(0).optional(),
+  missing: z.number().int().min(0).optional(),
+});
+
+export const IncidentInput = z.object({
+  kind: IncidentKind,
+  severity: IncidentSeverity,
+  geometry: IncidentGeometry,
+  occurredAt: Rfc3339.describe('when it happened; not more than 5 minutes in the future'),
+  description: z.string().min(1).max(5000),
+  evidence: z.array(Evidence).max(100).default([]),
+  casualties: Casualties.nullable().default(null).describe('if known'),
+  distribution: z.array(Id).max(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
+});
+export type IncidentInput = z.infer<typeof IncidentInput>;
+
+export const DecisionBody = z.object({ reason: z.string().min(1).max(2000) });
+export const DisputeBody = z.object({ statement: z.string().min(1).max(5000) });
+export const CorrectionBody = z.object({
+  severity: IncidentSeverity.optional(),
+  description: z.string().min(1).max(5000).optional(),
+  casualties: Casualties.nullable().optional(),
+  evidence: z.array(Evidence).max(100).optional().describe('evidence to add (never removed)'),
+  reason: z.string().min(1).max(2000),
+});
+
+export const DisputeView = z.object({ id: z.string(), partyId: z.string(), memberId: z.string(), statement: z.string(), createdAt: z.string() });
+
+export const IncidentView = z.object({
+  id: z.string(),
+  kind: IncidentKind,
+  severity: IncidentSeverity,
+  geometry: IncidentGeometry,
+  occurredAt: z.string(),
+  reportedAt: z.string(),
+  reportedBy: z.string(),
+  reporterPartyId: z.string(),
+  description: z.string(),
+  evidence: z.array(Evidence),
+  casualties: Casualties.nullable(),
+  distribution: z.array(z.string()).nullable(),
+  corridorIds: z.array(z.string()).describe('corridors whose ceasefire zone held at that place and time'),
+  state: IncidentState,
+  version: z.number().int(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionReason: z.string().nullable(),
+  suspensionIds: z.array(z.string()).describe('suspensions this incident caused under the corridors’ policies'),
+  disputes: z.array(DisputeView),
+  updatedAt: z.string(),
+});
+export type IncidentView = z.infer<typeof IncidentView>;
+z.globalRegistry.add(IncidentView, { id: 'Incident' });
+
+export const WebhookInput = z.object({
+  url: z.string().min(1).max(2000).describe('http(s) URL of the receiver; not this server'),
+  types: z.array(z.string().min(1).max(100).regex(/^[a-z_.*]+$/, 'an event type such as corridor.suspended, or a prefix such as corridor.*')).max(50).default([]).describe('event types to deliver; [] = all'),
+  corridorId: Id.nullable().default(null).describe('only events about this corridor'),
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_ followed by base64 of 12 to 64 random bytes').optional().describe('Standard Webhooks secret; generated when omitted'),
+  description: z.string().max(500).default(''),
+});
+export type WebhookInput = z.infer<typeof WebhookInput>;
+
+export const WebhookPatch = z.object({
+  url: z.string().min(1).max(2000).optional(),
+  types: WebhookInput.shape.types.unwrap().optional(),
+  corridorId: Id.nullable().optional(),
+  description: z.string().max(500).optional(),
+  active: z.boolean().optional(),
+});
+
+export const WebhookView = z.object({
+  id: z.string(),
+  partyId: z.string(),
+  memberId: z.string(),
+  url: z.string(),
+  types: z.array(z.string()),
+  corridorId: z.string().nullable(),
+  description: z.string(),
+  active: z.boolean(),
+  secret: z.string().optional().describe('shown only when created'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type WebhookView = z.infer<typeof WebhookView>;
+z.globalRegistry.add(WebhookView, { id: 'WebhookSubscription' });
+
+export const DeliveryView = z.object({
+  id: z.string(),
+  subscriptionId: z.string(),
+  eventId: z.number().int(),
+  eventType: z.string(),
+  state: z.enum(['pending', 'delivered']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+export type DeliveryView = z.infer<typeof DeliveryView>;
