@@ -1,4 +1,3 @@
-import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
 import { sql } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { applyTransition, type CorridorAction } from '../domain/corridor-lifecycle.js';
@@ -12,6 +11,7 @@ import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
+import { jwsEvidence } from './jws.js';
 import { appendLog } from './log.js';
 
 type CorridorRow = DB['corridors'];
@@ -214,39 +214,18 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   await lockCorridor(u, id);
   const c = await loadCorridor(u.tx, id);
   const state = c.row.state as CorridorState;
-  const parts = jws.trim().split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
-    throw new DomainError('jws_malformed', 'a guarantee is a JWS in compact serialization with the payload embedded: header.payload.signature');
-  }
-  const [h = '', p = '', s = ''] = parts;
-  let header: Record<string, unknown>;
-  let payload: Uint8Array;
-  try {
-    header = decodeProtectedHeader(jws.trim()) as Record<string, unknown>;
-    payload = base64url.decode(p);
-  } catch (e) {
-    throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
-  }
-  const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
-  const keyRow = typeof header.kid === 'string' ? await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
-  let signatureValid = false;
-  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
-    try {
-      const key = await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA');
-      await flattenedVerify({ protected: h, payload: p, signature: s }, key, { algorithms: ['EdDSA'] });
-      signatureValid = true;
-    } catch {
-      signatureValid = false;
-    }
-  }
+  const evidence = await jwsEvidence(u.tx, jws.trim());
   const current = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id);
-  assertGuarantee(
-    { alg: header.alg, kid: header.kid, unsupportedHeader: unsupported, key: keyRow ? { partyId: keyRow.party_id, revoked: keyRow.revoked_at !== null } : undefined, signatureValid, payload },
-    { signerPartyId: actor.partyId, currentTerms: canonicalTermsBytes(c.terms), currentVersion: c.row.current_version, requiredGuarantors: c.terms.requiredGuarantors, signedParties: current },
-  );
+  assertGuarantee(evidence, {
+    signerPartyId: actor.partyId,
+    currentTerms: canonicalTermsBytes(c.terms),
+    currentVersion: c.row.current_version,
+    requiredGuarantors: c.terms.requiredGuarantors,
+    signedParties: current,
+  });
   const fullyGuaranteed = isFullyGuaranteed(c.terms.requiredGuarantors, [...current, actor.partyId]);
   const next = applyTransition(state, 'sign', { fullyGuaranteed });
-  const row = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(header.kid), jws: jws.trim(), created_at: nowIso(u.deps) };
+  const row = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(evidence.kid), jws: jws.trim(), created_at: nowIso(u.deps) };
   await u.tx.insertInto('guarantees').values(row).execute();
   await setState(u, c, next);
   await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: row.id, partyId: actor.partyId, version: row.version, kid: row.kid, jws: row.jws } });

@@ -8,7 +8,6 @@
  * the parties or kept by the mediator the log holds the SHA-256 of the version's canonical JSON
  * instead, so the log (readable by every member) never discloses them, yet still binds them.
  */
-import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
 import { sql, type Kysely } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
@@ -49,6 +48,7 @@ import type { LedgerTables } from '../store/migrations/0003-ledger.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
+import { jwsEvidence } from './jws.js';
 import { appendLog } from './log.js';
 
 type LedgerDb = Kysely<DB & LedgerTables>;
@@ -439,35 +439,6 @@ export async function getProtocolText(tx: Tx, viewer: Actor | null, id: string, 
   const ver = await ledgerDb(tx).selectFrom('ledger_versions').select('body').where('entry_id', '=', id).where('version', '=', v).executeTakeFirst();
   if (!ver) throw new DomainError('not_found', `protocol ${id} has no version ${v} (current: ${row.current_version})`);
   return { text: canonicalJson((JSON.parse(ver.body) as ProtocolBody).text), version: v };
-}
-
-/** What the JWS and the key store say, before any rule is applied (as for corridor guarantees). */
-async function jwsEvidence(tx: Tx, jws: string): Promise<GuaranteeEvidence> {
-  const parts = jws.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
-    throw new DomainError('jws_malformed', 'a signature is a JWS in compact serialization with the payload embedded: header.payload.signature');
-  }
-  const [h = '', p = '', s = ''] = parts;
-  let header: Record<string, unknown>;
-  let payload: Uint8Array;
-  try {
-    header = decodeProtectedHeader(jws) as Record<string, unknown>;
-    payload = base64url.decode(p);
-  } catch (e) {
-    throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
-  }
-  const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
-  const keyRow = typeof header.kid === 'string' ? await tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
-  let signatureValid = false;
-  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
-    try {
-      await flattenedVerify({ protected: h, payload: p, signature: s }, await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA'), { algorithms: ['EdDSA'] });
-      signatureValid = true;
-    } catch {
-      signatureValid = false;
-    }
-  }
-  return { alg: header.alg, kid: header.kid, unsupportedHeader: unsupported, key: keyRow ? { partyId: keyRow.party_id, revoked: keyRow.revoked_at !== null } : undefined, signatureValid, payload };
 }
 
 /** Verifies and records one delegation's signature over the protocol's current text. */

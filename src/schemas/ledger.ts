@@ -158,7 +158,7 @@ export const PositionView = z.object({
   ...EntryMeta,
 });
 export type PositionView = z.infer<typeof PositionView>;
-z.globalRegistry.add(PositionView, { id: 'Position' });
+z.globalRegistry.add(PositionView, { id: 'LedgerPosition' });
 
 // ---- statements -----------------------------------------------------------------------------
 

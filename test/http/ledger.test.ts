@@ -76,9 +76,9 @@ for (const { engine, available } of ENGINES) {
         ['/rounds', round({ number: 3, startDate: '2022-03-07', delegations: [{ partyId: 'atlantis', head: { name: 'X' } }] }), 422, 'unknown_party', '/delegations/0/partyId'],
         ['/rounds', round({ number: 3, startDate: '2022-03-07', agenda: [{ itemId: 'nope', outcome: 'agreed' }] }), 422, 'unknown_agenda_item', '/agenda/0/itemId'],
         ['/rounds', round({ number: 2 }), 409, 'duplicate'],
-        ['/positions', { itemId: 'nope', partyId: 'ru', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: SOURCE }, 422, 'unknown_agenda_item'],
-        ['/positions', { itemId: 'neutrality', partyId: 'atlantis', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: SOURCE }, 422, 'unknown_party'],
-        ['/positions', { itemId: 'neutrality', partyId: 'ru', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: { outlet: 'x', date: '2022-03-01' } }, 400, 'dates_out_of_order'],
+        ['/ledger/positions', { itemId: 'nope', partyId: 'ru', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: SOURCE }, 422, 'unknown_agenda_item'],
+        ['/ledger/positions', { itemId: 'neutrality', partyId: 'atlantis', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: SOURCE }, 422, 'unknown_party'],
+        ['/ledger/positions', { itemId: 'neutrality', partyId: 'ru', statedOn: '2022-03-03', kind: 'demand', text: 'x', source: { outlet: 'x', date: '2022-03-01' } }, 400, 'dates_out_of_order'],
         ['/statements', statement({ source: undefined }), 400, 'validation_failed', '/source'],
         ['/statements', statement({ translations: [{ text: 'x', method: 'machine', reviewed: false }] }), 400, 'validation_failed', '/translations/0/lang'],
         ['/statements', statement({ tags: { itemIds: ['nope'] } }), 422, 'unknown_agenda_item'],
@@ -104,14 +104,14 @@ for (const { engine, available } of ENGINES) {
 
     it('lets a party record only its own positions, and builds the matrix with each position’s history', async () => {
       const ru = api(w.app, w.ru.liaison.token);
-      const first = await ru.post('/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-02-28', kind: 'demand', text: 'Neutral status for Ukraine', source: { outlet: 'public reports', date: '2022-02-28' }, visibility: 'public' });
+      const first = await ru.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-02-28', kind: 'demand', text: 'Neutral status for Ukraine', source: { outlet: 'public reports', date: '2022-02-28' }, visibility: 'public' });
       expect(first.statusCode, first.body).toBe(201);
-      const later = await ru.post('/positions', { itemId: 'neutrality', partyId: 'ru', statedOn: '2022-03-07', kind: 'conditional', condition: 'constitutional amendment', text: 'Operations stop if neutrality is enshrined', source: { outlet: 'Reuters', date: '2022-03-07' }, visibility: 'public' });
+      const later = await ru.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ru', statedOn: '2022-03-07', kind: 'conditional', condition: 'constitutional amendment', text: 'Operations stop if neutrality is enshrined', source: { outlet: 'Reuters', date: '2022-03-07' }, visibility: 'public' });
       expect(later.statusCode, later.body).toBe(201);
-      const forged = await ru.post('/positions', { itemId: 'territorial-integrity', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'x', source: SOURCE });
+      const forged = await ru.post('/ledger/positions', { itemId: 'territorial-integrity', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'x', source: SOURCE });
       expect(forged.statusCode).toBe(403);
-      expect((await api(w.app, w.observer.liaison.token).post('/positions', { itemId: 'neutrality', partyId: 'obs', statedOn: '2022-03-03', kind: 'offer', text: 'x', source: SOURCE })).statusCode).toBe(403);
-      const ua = await api(w.app, w.ua.liaison.token).post('/positions', { itemId: 'territorial-integrity', partyId: 'ua', statedOn: '2022-03-03', kind: 'red_line', text: 'No compromise on territorial integrity', source: SOURCE, visibility: 'public' });
+      expect((await api(w.app, w.observer.liaison.token).post('/ledger/positions', { itemId: 'neutrality', partyId: 'obs', statedOn: '2022-03-03', kind: 'offer', text: 'x', source: SOURCE })).statusCode).toBe(403);
+      const ua = await api(w.app, w.ua.liaison.token).post('/ledger/positions', { itemId: 'territorial-integrity', partyId: 'ua', statedOn: '2022-03-03', kind: 'red_line', text: 'No compromise on territorial integrity', source: SOURCE, visibility: 'public' });
       expect(ua.statusCode, ua.body).toBe(201);
 
       const m = json(await api(w.app, w.aid.viewer.token).get('/ledger/matrix'));
@@ -129,22 +129,22 @@ for (const { engine, available } of ENGINES) {
 
     it('enforces visibility on every read path: lists, single reads, history, matrix, export, print and the public JSON', async () => {
       const med = api(w.app, w.mediator.liaison.token);
-      const secret = json(await med.post('/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'MEDIATOR-ONLY NOTE', source: SOURCE, visibility: 'mediator' }));
-      const shared = json(await med.post('/positions', { itemId: 'neutrality', partyId: 'ua', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'SHARED WITH PARTIES', source: SOURCE, visibility: 'parties' }));
-      const hiddenItem = json(await med.post('/positions', { itemId: 'back-channel', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'ON A HIDDEN ITEM', source: SOURCE, visibility: 'public' }));
+      const secret = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'MEDIATOR-ONLY NOTE', source: SOURCE, visibility: 'mediator' }));
+      const shared = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ua', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'SHARED WITH PARTIES', source: SOURCE, visibility: 'parties' }));
+      const hiddenItem = json(await med.post('/ledger/positions', { itemId: 'back-channel', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'ON A HIDDEN ITEM', source: SOURCE, visibility: 'public' }));
 
       const texts = async (token: string | undefined, url: string): Promise<string> => (await api(w.app, token).get(url)).body;
-      for (const url of ['/positions', '/ledger/matrix', '/ledger/export.json', '/ledger/export.csv?table=positions']) {
+      for (const url of ['/ledger/positions', '/ledger/matrix', '/ledger/export.json', '/ledger/export.csv?table=positions']) {
         expect(await texts(w.mediator.viewer.token, url)).toContain('MEDIATOR-ONLY NOTE');
         expect(await texts(w.ru.viewer.token, url)).not.toContain('MEDIATOR-ONLY NOTE');
         expect(await texts(w.ru.viewer.token, url)).toContain('SHARED WITH PARTIES');
         expect(await texts(w.ru.viewer.token, url)).not.toContain('ON A HIDDEN ITEM');
         expect(await texts(w.observer.viewer.token, url)).not.toContain('SHARED WITH PARTIES');
       }
-      expect((await api(w.app, w.ru.viewer.token).get(`/positions/${secret.id}`)).statusCode).toBe(404);
+      expect((await api(w.app, w.ru.viewer.token).get(`/ledger/positions/${secret.id}`)).statusCode).toBe(404);
       expect((await api(w.app, w.ru.viewer.token).get(`/ledger/entries/${secret.id}/history`)).statusCode).toBe(404);
-      expect((await api(w.app, w.observer.viewer.token).get(`/positions/${shared.id}`)).statusCode).toBe(404);
-      expect((await api(w.app, w.mediator.viewer.token).get(`/positions/${hiddenItem.id}`)).statusCode).toBe(200);
+      expect((await api(w.app, w.observer.viewer.token).get(`/ledger/positions/${shared.id}`)).statusCode).toBe(404);
+      expect((await api(w.app, w.mediator.viewer.token).get(`/ledger/positions/${hiddenItem.id}`)).statusCode).toBe(200);
       // The log holds a hash of non-public versions, not their words.
       const log = json(await api(w.app, w.observer.viewer.token).get('/log/entries?start=0&end=1000'))
         .entries.map((e: any) => Buffer.from(e.entry, 'base64').toString('utf8'))
@@ -166,7 +166,7 @@ for (const { engine, available } of ENGINES) {
         expect(doc.rounds).toHaveLength(1);
         expect(doc.timeline[0]).toMatchObject({ number: 2 });
       }
-      expect((await w.app.inject({ method: 'GET', url: '/api/v1/positions' })).statusCode).toBe(401);
+      expect((await w.app.inject({ method: 'GET', url: '/api/v1/ledger/positions' })).statusCode).toBe(401);
       const print = await w.app.inject({ method: 'GET', url: `/api/v1/rounds/${roundId}/print` });
       expect(print.statusCode).toBe(200);
       expect(print.headers['content-type']).toMatch(/^text\/html/);

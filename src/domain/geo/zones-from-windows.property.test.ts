@@ -79,7 +79,7 @@ describe('ceasefire zones from agreed windows (property)', () => {
           const open = computeStatus({ ...base, at }).open;
           const expected = open && dist <= s.widthM / 2;
           const got = (engine.check([{ lon: pt[0], lat: pt[1], at }])[0]?.corridors ?? []).includes('c');
-          tally[expected ? 1 : 0]++;
+          tally[expected ? 1 : 0] = (tally[expected ? 1 : 0] ?? 0) + 1;
           if (got !== expected) throw new Error(`mismatch at ${formatUtc(at)} (${pt.join(',')}): engine ${got}, reference ${expected} (open ${open}, d ${dist.toFixed(2)} m of ${s.widthM / 2})`);
         }
       }),

@@ -329,15 +329,15 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
 
   // ---- positions
   r.get(
-    '/positions',
+    '/ledger/positions',
     { schema: { tags, summary: 'Positions you may read, oldest first', querystring: z.object({ item: z.string().optional(), party: z.string().optional(), round: z.string().optional() }), response: { 200: z.array(PositionView), ...commonErrors } } },
     async (req) => listPositions(db, actorOf(req), req.query),
   );
-  r.post('/positions', { schema: { tags, summary: 'Record a party’s position on an agenda item (its own negotiators, or the mediator)', body: PositionInput, response: { 201: PositionView, ...commonErrors } } }, (req, reply) =>
+  r.post('/ledger/positions', { schema: { tags, summary: 'Record a party’s position on an agenda item (its own negotiators, or the mediator)', body: PositionInput, response: { 201: PositionView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => createPosition(u, actor, req.body)),
   );
-  r.get('/positions/:id', { schema: { tags, params: IdParam, response: { 200: PositionView, ...commonErrors } } }, async (req) => getPosition(db, actorOf(req), req.params.id));
-  r.post('/positions/:id/corrections', { schema: { tags, summary: 'Correct a position record: a new version with a reason', params: IdParam, body: PositionRevision, response: { 200: PositionView, ...commonErrors } } }, (req, reply) =>
+  r.get('/ledger/positions/:id', { schema: { tags, params: IdParam, response: { 200: PositionView, ...commonErrors } } }, async (req) => getPosition(db, actorOf(req), req.params.id));
+  r.post('/ledger/positions/:id/corrections', { schema: { tags, summary: 'Correct a position record: a new version with a reason', params: IdParam, body: PositionRevision, response: { 200: PositionView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => revisePosition(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) })),
   );
 

@@ -1,0 +1,38 @@
+import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
+import { DomainError } from '../domain/errors.js';
+import type { GuaranteeEvidence } from '../domain/guarantee-rules.js';
+import type { Tx } from '../store/store.js';
+
+/** What a compact JWS and the key store say, before any rule is applied. */
+/**
+ * Shared by corridor guarantees and protocol signatures: the adapter half of a signature check.
+ * The rules themselves are `assertGuarantee` in src/domain/guarantee-rules.ts.
+ */
+export async function jwsEvidence(tx: Tx, jws: string): Promise<GuaranteeEvidence> {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
+    throw new DomainError('jws_malformed', 'a signature is a JWS in compact serialization with the payload embedded: header.payload.signature');
+  }
+  const [h = '', p = '', s = ''] = parts;
+  let header: Record<string, unknown>;
+  let payload: Uint8Array;
+  try {
+    header = decodeProtectedHeader(jws) as Record<string, unknown>;
+    payload = base64url.decode(p);
+  } catch (e) {
+    throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
+  }
+  const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
+  const keyRow = typeof header.kid === 'string' ? await tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
+  let signatureValid = false;
+  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
+    try {
+      await flattenedVerify({ protected: h, payload: p, signature: s }, await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA'), { algorithms: ['EdDSA'] });
+      signatureValid = true;
+    } catch {
+      signatureValid = false;
+    }
+  }
+  return { alg: header.alg, kid: header.kid, unsupportedHeader: unsupported, key: keyRow ? { partyId: keyRow.party_id, revoked: keyRow.revoked_at !== null } : undefined, signatureValid, payload };
+}
+
