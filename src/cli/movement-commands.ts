@@ -1,5 +1,203 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { planConvoy } from '../domain/movement-simulation.js';
+import type { ApiClient } from './client.js';
+import { dataDir, dbLocation } from './commands.js';
+import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
 
+type Remote = { url: string; token?: string; json?: boolean };
+
+interface MovementLite {
+  id: string;
+  title: string;
+  state: string;
+  corridorId: string;
+  plannedDeparture: string;
+  vehicles: { plate: string; trackerDeviceId?: string }[];
+  manifest: { people: Record<string, number>; cargo: { id: string; item: string; quantity: number; unit: string }[] };
+  warnings: { code: string; message: string }[];
+}
+interface Alert {
+  type: string;
+  deviceId: string | null;
+  state: string;
+  raisedAt: string;
+  clearedAt: string | null;
+  details: Record<string, unknown>;
+}
+interface ReconRow {
+  category?: string;
+  lineId?: string;
+  item?: string;
+  unit?: string;
+  expected: number;
+  stages: { stage: string; checkpointId: string | null; counted: number | null }[];
+  final: number | null;
+  difference: number | null;
+  firstDiscrepancy: { stage: string; checkpointId: string | null; at: string } | null;
+}
+
+const hhmm = (ms: number | string): string => new Date(ms).toISOString().slice(11, 16) + 'Z';
+const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+
+function describeAlert(a: Alert): string {
+  const where = a.details.firstAppeared as { stage?: string; checkpointId?: string | null } | undefined;
+  const extra = a.type === 'count_discrepancy' || a.type === 'cargo_discrepancy' ? ` ${String(a.details.category ?? a.details.item)} ${Number(a.details.difference) > 0 ? '+' : ''}${String(a.details.difference)} (first at ${where?.checkpointId ?? where?.stage ?? '?'})` : '';
+  return `${a.state === 'open' ? 'OPEN   ' : 'cleared'} ${a.type.padEnd(20)} ${(a.deviceId ?? '').padEnd(12)} raised ${a.raisedAt}${a.clearedAt ? `, cleared ${a.clearedAt}` : ''}${extra}`;
+}
+
+function printReconciliation(r: { balanced: boolean; people: ReconRow[]; cargo: ReconRow[] }, print: (l: string) => void): void {
+  print(`Reconciliation: ${r.balanced ? 'balanced' : 'DISCREPANCIES'}`);
+  for (const row of [...r.people, ...r.cargo]) {
+    const name = row.category ?? `${row.item} (${row.unit})`;
+    const stages = row.stages.map((s) => `${s.checkpointId ?? s.stage} ${s.counted ?? '–'}`).join(' → ');
+    const flag = row.firstDiscrepancy ? `  ⚠ ${row.difference} first at ${row.firstDiscrepancy.checkpointId ?? row.firstDiscrepancy.stage}` : '';
+    print(`  ${name.padEnd(32)} departed ${String(row.expected).padStart(4)}${stages ? ` → ${stages}` : ''}${flag}`);
+  }
+}
+
+/** The demo summary `passage demo` wrote (tokens and the demo movement's id). */
+function readDemo(file: string): { members?: { key: string; token: string }[]; extra?: { movementId?: string } } | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { members?: { key: string; token: string }[]; extra?: { movementId?: string } }) : undefined;
+}
+
+async function osmandSend(base: string, params: Record<string, string | number>): Promise<number> {
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  try {
+    const res = await fetch(`${base.replace(/\/$/, '')}/?${qs}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch (e) {
+    throw new CliError(`cannot reach the tracker listener at ${base} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}): is \`passage serve\` running, and is --osmand right?`, 1);
+  }
+}
+
+export interface SimulateOptions {
+  osmand: string;
+  movement?: string | undefined;
+  delay: number;
+  shortfall: number;
+}
+
+/**
+ * Replays the demo convoy like the drivers' phones would (Traccar Client, OsmAnd protocol): the
+ * convoy departs, drives the corridor, stops at the first checkpoint, one bus leaves the route for
+ * a few minutes, it is counted at each checkpoint — two passengers short from the second — and
+ * arrives; the receiving operator confirms the cargo.
+ */
+export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: string) => void): Promise<void> {
+  if (!o.movement) throw new CliError('no movement: pass --movement <id> (or load the demo: `passage demo`)', 2);
+  const m = await c.get<MovementLite>(`/movements/${o.movement}`);
+  if (m.state !== 'notified') throw new CliError(`movement ${m.id} is ${m.state}; simulate replays a notified movement (load a fresh demo)`, 5);
+  // The signed terms: route, checkpoints and destination exactly as agreed.
+  const terms = JSON.parse(new TextDecoder().decode(await c.getBytes(`/corridors/${m.corridorId}/terms`))) as { route: { coordinates: [number, number][] }; checkpoints: { id: string; name: string; coordinates: [number, number] }[]; destination: { name: string } };
+  const corridor = { terms };
+  const devices = m.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
+  if (devices.length === 0) throw new CliError('the movement has no tracker devices', 2);
+  const cps = corridor.terms.checkpoints;
+  const start = Date.parse(m.plannedDeparture);
+  const plan = planConvoy({ route: corridor.terms.route.coordinates, checkpoints: cps, devices, start, stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 });
+  const people = m.manifest.people;
+  const short = { ...people, adults: Math.max(0, (people.adults ?? 0) - o.shortfall) };
+  print(`Simulating "${m.title}" (${m.id}): ${devices.length} trackers, ${plan.fixes.length} fixes over the OsmAnd protocol to ${o.osmand}`);
+  await c.post(`/movements/${m.id}/depart`, { at: new Date(start).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
+  print(`${hhmm(start)} departed Sumy with ${sum(people)} people`);
+  let next = 0;
+  let sent = 0;
+  const countsDue = async (upTo: number): Promise<void> => {
+    while (next < plan.counts.length && (plan.counts[next]?.at ?? Infinity) <= upTo) {
+      const k = plan.counts[next++];
+      if (!k) break;
+      const firstCheckpoint = k.checkpointId === cps[0]?.id;
+      const counted = k.kind === 'checkpoint' && firstCheckpoint ? people : short;
+      if (k.kind === 'checkpoint') {
+        await c.post(`/movements/${m.id}/checkins`, { checkpointId: k.checkpointId, at: new Date(k.at).toISOString(), countedBy: `${k.name} checkpoint officer`, people: counted });
+        print(`${hhmm(k.at)} checked in at ${k.name}: ${sum(counted)} people counted`);
+      } else {
+        await c.post(`/movements/${m.id}/arrive`, { at: new Date(k.at).toISOString(), countedBy: `${corridor.terms.destination.name} reception centre`, people: counted, cargo: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+        print(`${hhmm(k.at)} arrived at ${corridor.terms.destination.name}: ${sum(counted)} people counted`);
+      }
+    }
+  };
+  let stopped = false;
+  for (const f of plan.fixes) {
+    await countsDue(f.at);
+    if (next >= plan.counts.length) break;
+    const status = await osmandSend(o.osmand, { id: f.deviceId, timestamp: Math.floor(f.at / 1000), lat: f.lat, lon: f.lon, speed: f.speedKn, bearing: f.bearing, batt: 80 });
+    if (status !== 200) throw new CliError(`the tracker listener answered ${status} for ${f.deviceId}: is the device registered to this movement?`, 1);
+    sent++;
+    if (f.speedKn === 0 && !stopped && f.deviceId === devices[0] && cps[0]) {
+      stopped = true;
+      print(`${hhmm(f.at)} convoy stopped at ${cps[0].name}`);
+    }
+    if (o.delay > 0) await new Promise((r) => setTimeout(r, o.delay));
+  }
+  await countsDue(Number.POSITIVE_INFINITY);
+  if (m.manifest.cargo.length > 0) {
+    await c.post(`/movements/${m.id}/receipts`, { at: new Date(plan.arrivalAt + 30 * 60_000).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+    print(`${hhmm(plan.arrivalAt + 30 * 60_000)} cargo receipt confirmed (${m.manifest.cargo.length} lines)`);
+  }
+  print(`Sent ${sent} fixes.`);
+  print('Alerts:');
+  for (const a of await c.get<Alert[]>(`/movements/${m.id}/alerts`)) print(`  ${describeAlert(a)}`);
+  printReconciliation(await c.get(`/movements/${m.id}/reconciliation`), print);
+}
+
 /** `passage simulate`, `passage movements …` (issue 5). */
-export function registerMovementCommands(_program: Command, _kit: CliKit): void {}
+export function registerMovementCommands(program: Command, kit: CliKit): void {
+  const { remote, client, print } = kit;
+  remote(
+    program
+      .command('simulate')
+      .description('replay the demo convoy over the OsmAnd protocol, like the drivers’ phones (Traccar Client) would')
+      .option('--osmand <url>', 'the tracker listener', 'http://127.0.0.1:5055')
+      .option('--movement <id>', 'the movement to drive (default: the demo’s)')
+      .option('--demo-file <file>', 'the summary `passage demo` wrote (token and movement id)')
+      .option('--delay <ms>', 'pause between fixes, to watch it live', '0')
+      .option('--shortfall <n>', 'passengers missing from the second checkpoint on', '2'),
+  ).action(async (o: Remote & { osmand: string; movement?: string; demoFile?: string; delay: string; shortfall: string }) => {
+    const demo = readDemo(o.demoFile ?? join(dataDir(dbLocation(undefined)), 'demo.json'));
+    const token = o.token || demo?.members?.find((x) => x.key === 'convoy-operator')?.token;
+    const delay = Number(o.delay);
+    const shortfall = Number(o.shortfall);
+    if (!Number.isFinite(delay) || delay < 0) throw new CliError('--delay must be a number of milliseconds', 2);
+    if (!Number.isInteger(shortfall) || shortfall < 0) throw new CliError('--shortfall must be a whole number', 2);
+    await cmdSimulate(client({ url: o.url, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print);
+  });
+
+  const mv = program.command('movements').description('convoys and vehicles on corridors: notifications, tracks, alerts, reconciliation');
+  remote(mv.command('list').description('movements your party may see').option('--json', 'print JSON')).action(async (o: Remote) => {
+    const list = await client(o).get<MovementLite[]>('/movements');
+    if (o.json) return print(JSON.stringify(list, null, 2));
+    if (list.length === 0) return print('No movements you may see.');
+    for (const m of list) print(`${m.id}  ${m.state.padEnd(9)} ${m.plannedDeparture}  ${m.title}${m.warnings.length > 0 ? `  ⚠ ${m.warnings[0]?.message}` : ''}`);
+  });
+  remote(mv.command('show <id>').description('one movement')).action(async (id: string, o: Remote) => print(JSON.stringify(await client(o).get(`/movements/${id}`), null, 2)));
+  remote(mv.command('alerts [id]').description('alerts of one movement, or of all you may see').option('--open', 'only open alerts').option('--json', 'print JSON')).action(async (id: string | undefined, o: Remote & { open?: boolean }) => {
+    const q = o.open ? '?state=open' : '';
+    const list = await client(o).get<Alert[]>(id ? `/movements/${id}/alerts${q}` : `/movement-alerts${q}`);
+    if (o.json) return print(JSON.stringify(list, null, 2));
+    if (list.length === 0) return print('No alerts.');
+    for (const a of list) print(describeAlert(a));
+  });
+  remote(mv.command('reconcile <id>').description('people departed vs each checkpoint vs arrived; cargo dispatched vs received').option('--json', 'print JSON')).action(async (id: string, o: Remote) => {
+    const r = await client(o).get<{ balanced: boolean; people: ReconRow[]; cargo: ReconRow[] }>(`/movements/${id}/reconciliation`);
+    if (o.json) return print(JSON.stringify(r, null, 2));
+    printReconciliation(r, print);
+  });
+  remote(mv.command('track <id>').description('the track as GeoJSON').option('--out <file>', 'write it to a file')).action(async (id: string, o: Remote & { out?: string }) => {
+    const fc = await client(o).get(`/movements/${id}/track`);
+    if (o.out) {
+      writeFileSync(o.out, `${JSON.stringify(fc)}\n`);
+      print(`Wrote ${o.out}`);
+    } else print(JSON.stringify(fc));
+  });
+  remote(mv.command('latest').description('the newest position of every tracker you may see').option('--json', 'print JSON')).action(async (o: Remote) => {
+    const list = await client(o).get<{ movementId: string; deviceId: string; vehicle: string | null; at: string | null; lat: number | null; lon: number | null; lastSeen: string | null }[]>('/positions/latest');
+    if (o.json) return print(JSON.stringify(list, null, 2));
+    if (list.length === 0) return print('No positions you may see.');
+    for (const p of list) print(`${p.movementId}  ${p.deviceId.padEnd(14)} ${(p.vehicle ?? '').padEnd(12)} ${p.at ?? '–'}  ${p.lat ?? ''} ${p.lon ?? ''}  last seen ${p.lastSeen ?? '–'}`);
+  });
+}

@@ -69,7 +69,13 @@ export const CountBody = z.object({
 });
 export type CountBody = z.infer<typeof CountBody>;
 
-export const DepartBody = CountBody.partial({ countedBy: true });
+export const DepartBody = z.object({
+  at: Rfc3339.optional(),
+  countedBy: z.string().min(1).max(200).optional(),
+  people: People.optional().describe('what departed; the manifest when left out'),
+  cargo: CountBody.shape.cargo.optional().describe('what was dispatched; the manifest when left out'),
+  notes: z.string().max(2000).default(''),
+});
 export type DepartBody = z.infer<typeof DepartBody>;
 
 export const CheckinBody = CountBody.extend({ checkpointId: z.string().min(1).max(40).describe('a checkpoint id of the corridor') });

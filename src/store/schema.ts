@@ -176,7 +176,7 @@ export interface DB {
   positions: { device_id: string; at: string; movement_id: string; lat: number; lon: number; speed: number | null; bearing: number | null; altitude: number | null; accuracy: number | null; battery: number | null; attributes: string | null; received_at: string };
   position_rejections: { device_id: string; count: number; first_at: string; last_at: string; last_via: string };
   movement_alerts: { id: string; movement_id: string; device_id: string | null; type: string; key: string; state: string; raised_at: string; cleared_at: string | null; details: string };
-  movement_counts: { id: string; movement_id: string; stage: string; checkpoint_id: string | null; at: string; counted_by: string; member_id: string; people: string; cargo: string; notes: string };
+  movement_counts: { id: string; movement_id: string; seq: number; stage: string; checkpoint_id: string | null; at: string; counted_by: string; member_id: string; people: string; cargo: string; notes: string };
   movement_receipts: { id: string; movement_id: string; party_id: string; member_id: string; received_by: string; at: string; lines: string; notes: string };
   kysely_meta?: { id: Generated<number> };
 }

@@ -1,28 +1,19 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers.js';
-import { run, serve } from './spawn.js';
+import { run, startDemoServer, type DemoServer } from './spawn.js';
 
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: passage ledger … through the built CLI and a real server`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'passage-ledger-'));
-    const db = engine === 'sqlite' ? join(dir, 'passage.db') : `${process.env.PASSAGE_TEST_DATABASE_URL}?schema=cli_ledger_${process.pid}_${Date.now().toString(36)}`;
-    let server: Awaited<ReturnType<typeof serve>>;
-    let demo: any;
-    const token = (key: string): string => demo.members.find((m: any) => m.key === key).token;
-    const ledger = (args: string[], key = 'observer') => run(['ledger', ...args, '--url', server.url, '--token', token(key)], {}, dir);
+    let ds: DemoServer;
+    const token = (key: string): string => ds.token(key);
+    const ledger = (args: string[], key = 'observer') => run(['ledger', ...args, '--url', ds.server.url, '--token', token(key)], {}, ds.dir);
 
     beforeAll(async () => {
-      const d = run(['demo', '--db', db, '--json'], {}, dir);
-      expect(d.code, d.err).toBe(0);
-      demo = JSON.parse(d.out);
-      server = await serve(db, dir);
+      ds = await startDemoServer(engine, 'ledger');
     }, 60_000);
-    afterAll(() => {
-      server?.proc.kill('SIGTERM');
-    });
+    afterAll(async () => ds?.stop());
 
     it('has --help for every ledger command', () => {
       for (const c of ['rounds', 'open', 'matrix', 'statements', 'sign', 'export', 'print']) {
@@ -47,36 +38,36 @@ for (const { engine, available } of ENGINES) {
     });
 
     it('signs a new protocol with the party’s key file, and refuses another party’s', async () => {
-      const created = await fetch(`${server.url}/api/v1/rounds`, { headers: { authorization: `Bearer ${token('observer')}` } });
+      const created = await fetch(`${ds.server.url}/api/v1/rounds`, { headers: { authorization: `Bearer ${token('observer')}` } });
       const round3 = ((await created.json()) as any[]).find((r) => r.number === 3);
-      const res = await fetch(`${server.url}/api/v1/rounds/${round3.id}/protocols`, {
+      const res = await fetch(`${ds.server.url}/api/v1/rounds/${round3.id}/protocols`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token('mediator-liaison')}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'Protocol of the third round', points: [{ itemId: 'humanitarian-corridors', text: 'Corridors to be agreed route by route.' }], visibility: 'parties' }),
       });
       expect(res.status).toBe(201);
       const p = (await res.json()) as { id: string };
-      const wrong = ledger(['sign', p.id, '--key', demo.keyFiles.ru.private], 'ua-liaison');
+      const wrong = ledger(['sign', p.id, '--key', ds.demo.keyFiles.ru.private], 'ua-liaison');
       expect(wrong.code).toBe(3);
       expect(wrong.err.trim().split('\n')).toHaveLength(1);
-      const ua = ledger(['sign', p.id, '--key', demo.keyFiles.ua.private], 'ua-liaison');
+      const ua = ledger(['sign', p.id, '--key', ds.demo.keyFiles.ua.private], 'ua-liaison');
       expect(ua.code, ua.err).toBe(0);
       expect(ua.out).toMatch(/awaiting other delegations/);
-      const ru = ledger(['sign', p.id, '--key', demo.keyFiles.ru.private], 'ru-liaison');
+      const ru = ledger(['sign', p.id, '--key', ds.demo.keyFiles.ru.private], 'ru-liaison');
       expect(ru.out).toMatch(/signed by every delegation/);
       // The observer may not read a protocol shared only with the parties.
-      expect(ledger(['sign', p.id, '--key', demo.keyFiles.ua.private], 'observer').code).toBe(4);
+      expect(ledger(['sign', p.id, '--key', ds.demo.keyFiles.ua.private], 'observer').code).toBe(4);
     });
 
     it('exports CSV with an HXL row and prints a round summary', () => {
-      const out = join(dir, 'positions.csv');
+      const out = join(ds.dir, 'positions.csv');
       const r = ledger(['export', '--format', 'csv', '--table', 'positions', '--out', out]);
       expect(r.code, r.err).toBe(0);
       const lines = readFileSync(out, 'utf8').split('\r\n');
       expect(lines[0]).toMatch(/^position_id,agenda_item,party,/);
       expect(lines[1]).toMatch(/^#meta\+id,#indicator\+agenda\+code,#org\+party\+code,/);
       expect(ledger(['export', '--format', 'xml']).code).toBe(2);
-      const html = join(dir, 'rounds.html');
+      const html = join(ds.dir, 'rounds.html');
       expect(ledger(['print', 'all', '--out', html]).code).toBe(0);
       expect(readFileSync(html, 'utf8')).toContain('@media print');
     });

@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const CLI = resolve('dist/cli.js');
 
@@ -28,3 +30,43 @@ export function serve(db: string, cwd: string): Promise<{ url: string; proc: Chi
   });
 }
 
+
+/** A demo database (`passage demo --json`) served by a real `passage serve`, for one describe block. */
+export interface DemoServer {
+  readonly dir: string;
+  readonly db: string;
+  demo: any;
+  server: Awaited<ReturnType<typeof serve>>;
+  /** The API token of a demo member, by key (e.g. `ua-liaison`). */
+  token(key: string): string;
+  /** Stops the server and starts it again on the same database (e.g. after editing it). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the demo in a fresh temp dir (SQLite) or schema (PostgreSQL) and serves it. Call in
+ * `beforeAll`; call `stop` in `afterAll`.
+ */
+export async function startDemoServer(engine: 'sqlite' | 'postgres', prefix: string): Promise<DemoServer> {
+  const dir = mkdtempSync(join(tmpdir(), `passage-${prefix}-`));
+  const db = engine === 'sqlite' ? join(dir, 'passage.db') : `${process.env.PASSAGE_TEST_DATABASE_URL}?schema=${prefix.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`;
+  const d = run(['demo', '--db', db, '--json'], {}, dir);
+  if (d.code !== 0) throw new Error(`passage demo failed: ${d.err}`);
+  const ds: DemoServer = {
+    dir,
+    db,
+    demo: JSON.parse(d.out),
+    server: await serve(db, dir),
+    token: (key) => ds.demo.members.find((m: { key: string }) => m.key === key).token,
+    stop: async () => {
+      ds.server.proc.kill('SIGTERM');
+      await new Promise((r) => (ds.server.proc.exitCode !== null ? r(undefined) : ds.server.proc.once('exit', r)));
+    },
+    restart: async () => {
+      await ds.stop();
+      ds.server = await serve(db, dir);
+    },
+  };
+  return ds;
+}

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../schema.js';
+import { createRefusal, makeAppendOnly } from './append-only.js';
 
 /** Parties, members, tokens, keys, agreements, corridors and their versions, guarantees, suspensions, the log. */
 export const core = (engine: Engine) => ({
@@ -113,18 +114,11 @@ export const core = (engine: Engine) => ({
           .addPrimaryKeyConstraint('idempotency_pk', ['member_id', 'key'])
           .execute();
         // The log is insert-only, enforced by the database itself, not by good manners.
+        await createRefusal(db, engine, 'passage_log_is_append_only', 'log_entries is append-only');
+        await makeAppendOnly(db, engine, 'log_entries', 'passage_log_is_append_only', 'log_entries is append-only');
         if (engine === 'postgres') {
-          await sql`CREATE FUNCTION passage_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'log_entries is append-only'; END $$`.execute(db);
-          await sql`CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries
-            FOR EACH ROW EXECUTE FUNCTION passage_log_is_append_only()`.execute(db);
           await sql`CREATE TRIGGER log_entries_no_truncate BEFORE TRUNCATE ON log_entries
             FOR EACH STATEMENT EXECUTE FUNCTION passage_log_is_append_only()`.execute(db);
-        } else {
-          await sql`CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries
-            BEGIN SELECT RAISE(ABORT, 'log_entries is append-only'); END`.execute(db);
-          await sql`CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries
-            BEGIN SELECT RAISE(ABORT, 'log_entries is append-only'); END`.execute(db);
         }
   },
 });

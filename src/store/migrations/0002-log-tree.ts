@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Engine } from '../schema.js';
+import { makeAppendOnly } from './append-only.js';
 
 /**
  * The verifiable log's tree (RFC 9162): every completed perfect-subtree node, the frontier,
@@ -41,16 +42,6 @@ export const logTree = (engine: Engine) => ({
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('log_cosignatures_pk', ['size', 'party_id'])
       .execute();
-    for (const table of ['log_nodes', 'log_heads']) {
-      if (engine === 'postgres') {
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_append_only`)} BEFORE UPDATE OR DELETE ON ${sql.raw(table)}
-          FOR EACH ROW EXECUTE FUNCTION passage_log_is_append_only()`.execute(db);
-      } else {
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_update`)} BEFORE UPDATE ON ${sql.raw(table)}
-          BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`.execute(db);
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_delete`)} BEFORE DELETE ON ${sql.raw(table)}
-          BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`.execute(db);
-      }
-    }
+    for (const table of ['log_nodes', 'log_heads']) await makeAppendOnly(db, engine, table, 'passage_log_is_append_only', 'the log is append-only');
   },
 });

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../schema.js';
+import { createRefusal, makeAppendOnly } from './append-only.js';
 
 /**
  * The negotiation ledger's tables, as Kysely sees them (joined to `DB` with `withTables`).
@@ -100,20 +101,7 @@ export const ledger = (engine: Engine) => ({
       .addUniqueConstraint('ledger_signatures_once_per_version', ['protocol_id', 'version', 'party_id'])
       .execute();
     // Versions and signatures are history: the database itself refuses to rewrite or drop them.
-    if (engine === 'postgres') {
-      await sql`CREATE FUNCTION passage_ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'the ledger''s history is append-only'; END $$`.execute(db);
-    }
-    for (const table of ['ledger_versions', 'ledger_signatures']) {
-      if (engine === 'postgres') {
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_append_only`)} BEFORE UPDATE OR DELETE ON ${sql.raw(table)}
-          FOR EACH ROW EXECUTE FUNCTION passage_ledger_is_append_only()`.execute(db);
-      } else {
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_update`)} BEFORE UPDATE ON ${sql.raw(table)}
-          BEGIN SELECT RAISE(ABORT, 'the ledger''s history is append-only'); END`.execute(db);
-        await sql`CREATE TRIGGER ${sql.raw(`${table}_no_delete`)} BEFORE DELETE ON ${sql.raw(table)}
-          BEGIN SELECT RAISE(ABORT, 'the ledger''s history is append-only'); END`.execute(db);
-      }
-    }
+    await createRefusal(db, engine, 'passage_ledger_is_append_only', "the ledger's history is append-only");
+    for (const table of ['ledger_versions', 'ledger_signatures']) await makeAppendOnly(db, engine, table, 'passage_ledger_is_append_only', "the ledger's history is append-only");
   },
 });

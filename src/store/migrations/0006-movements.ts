@@ -87,6 +87,7 @@ export const movements = (engine: Engine) => ({
       .createTable('movement_counts')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('movement_id', 'text', (c) => c.notNull().references('movements.id'))
+      .addColumn('seq', 'integer', (c) => c.notNull()) // order of recording, for counts made at the same instant
       .addColumn('stage', 'text', (c) => c.notNull()) // departed | checkpoint | arrived
       .addColumn('checkpoint_id', 'text')
       .addColumn('at', 'text', (c) => c.notNull())

@@ -1,0 +1,412 @@
+import { sql } from 'kysely';
+import type { Actor } from '../domain/authorization.js';
+import { activeIntervals } from '../domain/corridor-status.js';
+import { isActiveAt } from '../domain/geo/deconfliction-engine.js';
+import { canCountMovement, canOperateMovement, rulesOf } from '../domain/movement.js';
+import { evaluateContact, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
+import type { CorridorState, Terms } from '../schemas/corridor.js';
+import type { MovementInput } from '../schemas/movement.js';
+import type { Store } from '../store/store.js';
+import { loadCorridor } from './corridors.js';
+import { inTransaction, sha256Hex, type Deps, type Unit } from './deps.js';
+import { geoIndexFor } from './geo.js';
+import { appendLog, logSize } from './log.js';
+import { audienceOf, clearAlert, raiseAlert } from './movements.js';
+
+/** One report from a tracker: a fix with coordinates, or a heartbeat without. Times in epoch ms. */
+export interface Report {
+  readonly deviceId: string;
+  readonly at: number;
+  readonly lat?: number | undefined;
+  readonly lon?: number | undefined;
+  /** m/s */
+  readonly speed?: number | undefined;
+  readonly bearing?: number | undefined;
+  readonly altitude?: number | undefined;
+  readonly accuracy?: number | undefined;
+  readonly battery?: number | undefined;
+  readonly attributes?: Record<string, unknown> | undefined;
+}
+
+export type IngestOutcome = { ok: true; accepted: number; duplicates: number; heartbeats: number } | { ok: false; unknownDevices: string[] };
+
+interface Pending {
+  readonly reports: readonly Report[];
+  readonly via: 'osmand' | 'json';
+  readonly actor: Actor | undefined;
+  readonly resolve: (o: IngestOutcome) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface MovementInfo {
+  readonly id: string;
+  readonly state: string;
+  readonly operatorPartyId: string;
+  readonly distribution: readonly string[];
+  readonly audience: string[];
+  readonly corridorId: string;
+  readonly rules: RuleConfig;
+}
+
+interface CorridorInfo {
+  readonly active: [number, number][];
+  readonly stops: [number, number][];
+  readonly destination: [number, number];
+}
+
+const MEDIATOR_VIEW = { partyId: '', partyKind: 'mediator' as const };
+/** Largest number of reports committed together (bounds one transaction's size). */
+const MAX_GROUP_REPORTS = 40_000;
+/** SQL parameters per IN list (SQLite's limit is 32,766). */
+const CHUNK = 5_000;
+
+function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/**
+ * Where positions come in, from both doors (JSON batches and the OsmAnd listener). Group commit:
+ * requests that arrive while a transaction is being committed wait and are committed together in
+ * the next one, so an fsync is shared by every request in the group, the log gets one entry per
+ * committed group (a hash of its fixes, not one leaf per fix), and each request is answered only
+ * after its fixes are durable. The live rules run in the same transaction.
+ */
+export class PositionIngest {
+  private queue: Pending[] = [];
+  private running = false;
+  private movements = new Map<string, MovementInfo>();
+  private corridors = new Map<string, CorridorInfo>();
+  private seenLog = -1;
+
+  constructor(private readonly deps: Deps) {}
+
+  submit(reports: readonly Report[], via: 'osmand' | 'json', actor?: Actor): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ reports, via, actor, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        let n = 0;
+        let take = 0;
+        while (take < this.queue.length && (take === 0 || n + (this.queue[take]?.reports.length ?? 0) <= MAX_GROUP_REPORTS)) n += this.queue[take++]?.reports.length ?? 0;
+        const group = this.queue.splice(0, take);
+        try {
+          const outcomes = await inTransaction(this.deps, (u) => this.commit(u, group));
+          group.forEach((p, i) => p.resolve(outcomes[i] as IngestOutcome));
+        } catch (e) {
+          for (const p of group) p.reject(e);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Forgets cached movements and corridors changed since the last look (follows the log, like the geo index). */
+  private async follow(u: Unit): Promise<void> {
+    const size = await logSize(u.tx);
+    if (this.seenLog >= 0 && size !== this.seenLog) {
+      const subjects = await u.tx.selectFrom('log_entries').select('subject').distinct().where('idx', '>=', this.seenLog).where('idx', '<', size).execute();
+      for (const { subject } of subjects) {
+        if (subject.startsWith('movement/')) this.movements.delete(subject.slice(9));
+        else if (subject.startsWith('corridor/')) this.corridors.delete(subject.slice(9));
+      }
+    } else if (this.seenLog < 0) {
+      this.movements.clear();
+      this.corridors.clear();
+    }
+    this.seenLog = size;
+  }
+
+  private async movementInfo(u: Unit, ids: readonly string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.movements.has(id));
+    for (const part of chunks(missing)) {
+      const rows = await u.tx.selectFrom('movements').select(['id', 'state', 'operator_party_id', 'corridor_id', 'body']).where('id', 'in', part).execute();
+      for (const r of rows) {
+        const input = JSON.parse(r.body) as MovementInput;
+        const vis = { operatorPartyId: r.operator_party_id, distribution: input.distribution };
+        this.movements.set(r.id, { id: r.id, state: r.state, ...vis, audience: audienceOf(vis), corridorId: r.corridor_id, rules: rulesOf(input) });
+      }
+    }
+    for (const id of new Set(ids)) {
+      const m = this.movements.get(id);
+      if (m && !this.corridors.has(m.corridorId)) {
+        const c = await loadCorridor(u.tx, m.corridorId);
+        this.corridors.set(m.corridorId, corridorInfo(c.terms, c.row.state as CorridorState, c.row.current_version, c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id), c.suspensions));
+      }
+    }
+  }
+
+  private async commit(u: Unit, group: readonly Pending[]): Promise<IngestOutcome[]> {
+    const now = this.deps.now();
+    const nowText = new Date(now).toISOString();
+    await this.follow(u);
+    // 1. Which devices are registered to a movement now (one query per 5,000 devices).
+    const deviceIds = [...new Set(group.flatMap((p) => p.reports.map((r) => r.deviceId)))];
+    const devices = new Map<string, { movementId: string; lastAt: string | null; state: DeviceRuleState }>();
+    for (const part of chunks(deviceIds)) {
+      const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
+      for (const r of rows) devices.set(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+    }
+    await this.movementInfo(u, [...new Set([...devices.values()].map((d) => d.movementId))]);
+    // 2. Per request: every device must be known (and, for JSON, operated by the sender's party or the mediator).
+    const outcomes: IngestOutcome[] = [];
+    const rejected = new Map<string, { n: number; via: string }>();
+    const accepted: { p: number; r: Report }[] = [];
+    group.forEach((p, i) => {
+      const unknown = new Set<string>();
+      for (const r of p.reports) {
+        const d = devices.get(r.deviceId);
+        const m = d ? this.movements.get(d.movementId) : undefined;
+        const allowed = m !== undefined && (p.actor === undefined || canOperateMovement(p.actor, m) || (p.actor.partyKind === 'mediator' && canCountMovement(p.actor, m)));
+        if (!allowed) unknown.add(r.deviceId);
+      }
+      if (unknown.size > 0) {
+        for (const id of unknown) rejected.set(id, { n: (rejected.get(id)?.n ?? 0) + 1, via: p.via });
+        outcomes[i] = { ok: false, unknownDevices: [...unknown] };
+      } else {
+        outcomes[i] = { ok: true, accepted: 0, duplicates: 0, heartbeats: 0 };
+        for (const r of p.reports) accepted.push({ p: i, r });
+      }
+    });
+    // 3. Insert the fixes; the database says which are new (idempotent on device and time).
+    const fixes = accepted.filter((a) => a.r.lat !== undefined && a.r.lon !== undefined);
+    const isNew = await this.insertFixes(u, fixes.map((a) => a.r), devices, nowText);
+    const byDevice = new Map<string, Report[]>();
+    const seen = new Set<string>();
+    for (const a of accepted) {
+      const o = outcomes[a.p] as { accepted: number; duplicates: number; heartbeats: number };
+      if (a.r.lat === undefined) {
+        o.heartbeats += 1;
+        continue;
+      }
+      const key = `${a.r.deviceId}\u0000${a.r.at}`;
+      if (isNew.has(key) && !seen.has(key)) {
+        seen.add(key);
+        o.accepted += 1;
+        let list = byDevice.get(a.r.deviceId);
+        if (!list) byDevice.set(a.r.deviceId, (list = []));
+        list.push(a.r);
+      } else o.duplicates += 1;
+    }
+    // 4. Live rules over the new fixes, newest state per device; one index lookup for all of them.
+    const contacted = new Set(accepted.map((a) => a.r.deviceId));
+    const evaluated: { deviceId: string; fix: Report; info: MovementInfo; corridor: CorridorInfo; probe: number | undefined; active: boolean }[] = [];
+    for (const [deviceId, list] of byDevice) {
+      const d = devices.get(deviceId);
+      const info = d ? this.movements.get(d.movementId) : undefined;
+      const corridor = info ? this.corridors.get(info.corridorId) : undefined;
+      if (!d || !info || !corridor) continue;
+      list.sort((a, b) => a.at - b.at);
+      for (const fix of list) {
+        if (d.state.lastAt !== null && fix.at <= d.state.lastAt) continue; // late retries are stored, not re-judged
+        const active = isActiveAt(corridor.active, fix.at);
+        // The zone's shape does not change with time: when the ceasefire does not hold at the fix's
+        // time, ask the index at an instant when it does, to tell off-route from on-route.
+        const probe = active ? fix.at : corridor.active[0]?.[0];
+        evaluated.push({ deviceId, fix, info, corridor, probe, active });
+      }
+    }
+    let zones: string[][] = [];
+    const probes = evaluated.filter((e) => e.probe !== undefined);
+    if (probes.length > 0) {
+      const idx = geoIndexFor(this.deps);
+      await idx.sync(u.tx);
+      zones = idx.checkNow(probes.map((e) => ({ lon: e.fix.lon as number, lat: e.fix.lat as number, at: e.probe as number })), { viewer: MEDIATOR_VIEW }).map((r) => r.corridors);
+    }
+    let zi = 0;
+    const transitions: { deviceId: string; info: MovementInfo; t: Transition; alertId: string | undefined }[] = [];
+    const newId = (): string => this.deps.newId('alr');
+    for (const e of evaluated) {
+      const d = devices.get(e.deviceId) as { state: DeviceRuleState };
+      const inZone = e.probe === undefined ? undefined : (zones[zi++] ?? []).includes(e.info.corridorId);
+      const lon = e.fix.lon as number;
+      const lat = e.fix.lat as number;
+      let nearest = Number.POSITIVE_INFINITY;
+      for (const s of e.corridor.stops) nearest = Math.min(nearest, haversineM(lon, lat, s[0], s[1]));
+      const before = { ...d.state.open };
+      const ts = evaluateFix(d.state, { at: e.fix.at, lon, lat, speed: e.fix.speed }, { inZone, corridorActive: e.active, nearestStopM: nearest, destinationM: haversineM(lon, lat, e.corridor.destination[0], e.corridor.destination[1]) }, e.info.rules, newId);
+      for (const t of ts) transitions.push({ deviceId: e.deviceId, info: e.info, t, alertId: t.action === 'raise' ? d.state.open[t.type] : before[t.type] });
+    }
+    for (const deviceId of contacted) {
+      const d = devices.get(deviceId);
+      const info = d ? this.movements.get(d.movementId) : undefined;
+      if (!d || !info || byDevice.has(deviceId)) continue;
+      const before = { ...d.state.open };
+      for (const t of evaluateContact(d.state, now)) transitions.push({ deviceId, info, t, alertId: before[t.type] });
+    }
+    await this.applyTransitions(u, transitions);
+    // 5. Devices: last seen (every contact), newest fix, rule state — one statement.
+    await this.updateDevices(u, contacted, devices, byDevice, nowText);
+    // 6. Unknown devices, counted for the mediator.
+    for (const [deviceId, { n, via }] of rejected) {
+      await u.tx
+        .insertInto('position_rejections')
+        .values({ device_id: deviceId, count: n, first_at: nowText, last_at: nowText, last_via: via })
+        .onConflict((oc) => oc.column('device_id').doUpdateSet({ count: sql`position_rejections.count + ${n}`, last_at: nowText, last_via: via }))
+        .execute();
+    }
+    // 7. One log entry for the committed group: a hash of its fixes, never the fixes themselves.
+    if (seen.size > 0) {
+      const all = [...byDevice.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const lines: string[] = [];
+      let from = Number.POSITIVE_INFINITY;
+      let to = Number.NEGATIVE_INFINITY;
+      for (const [deviceId, list] of all) {
+        for (const f of list) {
+          lines.push(`${deviceId}\t${new Date(f.at).toISOString()}\t${f.lat}\t${f.lon}\n`);
+          if (f.at < from) from = f.at;
+          if (f.at > to) to = f.at;
+        }
+      }
+      await appendLog(u, { actor: 'system', action: 'positions.recorded', subject: 'positions', payload: { fixes: lines.length, devices: all.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fixesSha256: sha256Hex(lines.join('')) } });
+    }
+    return outcomes;
+  }
+
+  /**
+   * The hot path. One INSERT … SELECT over a JSON array (json_each on SQLite, jsonb_to_recordset on
+   * PostgreSQL) stores a whole group in one statement with one constant SQL text, instead of one
+   * prepared statement run per row through the query builder; RETURNING names the rows that were
+   * new, so a retried fix is neither stored twice nor judged twice.
+   */
+  private async insertFixes(u: Unit, fixes: readonly Report[], devices: Map<string, { movementId: string }>, receivedAt: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(fixes, 10_000)) {
+      const rows = part.map((f) => [
+        f.deviceId,
+        new Date(f.at).toISOString(),
+        devices.get(f.deviceId)?.movementId ?? '',
+        f.lat,
+        f.lon,
+        f.speed ?? null,
+        f.bearing ?? null,
+        f.altitude ?? null,
+        f.accuracy ?? null,
+        f.battery ?? null,
+        f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
+      ]);
+      const json = JSON.stringify(rows);
+      const q =
+        this.deps.store.engine === 'sqlite'
+          ? sql<{ device_id: string; at: string }>`INSERT INTO positions (device_id, at, movement_id, lat, lon, speed, bearing, altitude, accuracy, battery, attributes, received_at)
+              SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, ${receivedAt}
+              FROM json_each(${json}) WHERE true
+              ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at`
+          : sql<{ device_id: string; at: string }>`INSERT INTO positions (device_id, at, movement_id, lat, lon, speed, bearing, altitude, accuracy, battery, attributes, received_at)
+              SELECT v->>0, v->>1, v->>2, (v->>3)::double precision, (v->>4)::double precision, (v->>5)::double precision, (v->>6)::double precision, (v->>7)::double precision, (v->>8)::double precision, (v->>9)::double precision, v->>10, ${receivedAt}
+              FROM jsonb_array_elements(${json}::jsonb) AS v
+              ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at`;
+      const res = await q.execute(u.tx);
+      for (const r of res.rows) out.add(`${r.device_id}\u0000${Date.parse(r.at)}`);
+    }
+    return out;
+  }
+
+  private async updateDevices(u: Unit, contacted: Set<string>, devices: Map<string, { lastAt: string | null; state: DeviceRuleState }>, byDevice: Map<string, Report[]>, nowText: string): Promise<void> {
+    const rows: unknown[][] = [];
+    for (const deviceId of contacted) {
+      const d = devices.get(deviceId);
+      if (!d) continue;
+      const list = byDevice.get(deviceId) ?? [];
+      let newest: Report | undefined;
+      for (const f of list) if (!newest || f.at > newest.at) newest = f;
+      const newer = newest !== undefined && (d.lastAt === null || new Date(newest.at).toISOString() > d.lastAt);
+      rows.push([deviceId, nowText, newer ? 1 : 0, newer ? new Date((newest as Report).at).toISOString() : null, newest?.lat ?? null, newest?.lon ?? null, newest?.speed ?? null, JSON.stringify(d.state)]);
+    }
+    for (const part of chunks(rows)) {
+      const json = JSON.stringify(part);
+      if (this.deps.store.engine === 'sqlite') {
+        await sql`UPDATE tracker_devices SET last_seen = j.value->>1,
+            last_at = CASE WHEN j.value->>2 = 1 THEN j.value->>3 ELSE last_at END,
+            last_lat = CASE WHEN j.value->>2 = 1 THEN j.value->>4 ELSE last_lat END,
+            last_lon = CASE WHEN j.value->>2 = 1 THEN j.value->>5 ELSE last_lon END,
+            last_speed = CASE WHEN j.value->>2 = 1 THEN j.value->>6 ELSE last_speed END,
+            rule_state = j.value->>7
+          FROM json_each(${json}) AS j WHERE tracker_devices.device_id = j.value->>0`.execute(u.tx);
+      } else {
+        await sql`UPDATE tracker_devices SET last_seen = j.v->>1,
+            last_at = CASE WHEN (j.v->>2)::int = 1 THEN j.v->>3 ELSE last_at END,
+            last_lat = CASE WHEN (j.v->>2)::int = 1 THEN (j.v->>4)::double precision ELSE last_lat END,
+            last_lon = CASE WHEN (j.v->>2)::int = 1 THEN (j.v->>5)::double precision ELSE last_lon END,
+            last_speed = CASE WHEN (j.v->>2)::int = 1 THEN (j.v->>6)::double precision ELSE last_speed END,
+            rule_state = j.v->>7
+          FROM jsonb_array_elements(${json}::jsonb) AS j(v) WHERE tracker_devices.device_id = j.v->>0`.execute(u.tx);
+      }
+    }
+  }
+
+  private async applyTransitions(u: Unit, ts: readonly { deviceId: string; info: MovementInfo; t: Transition; alertId: string | undefined }[]): Promise<void> {
+    for (const { deviceId, info, t, alertId } of ts) {
+      if (!alertId) continue;
+      const at = new Date(t.at).toISOString();
+      if (t.action === 'raise') await raiseAlert(u, info.audience, info.corridorId, { id: alertId, movementId: info.id, deviceId, type: t.type, key: t.type, at, details: t.details });
+      else await clearAlert(u, info.id, info.audience, info.corridorId, { id: alertId, type: t.type, device_id: deviceId }, at, t.details);
+    }
+  }
+
+  /**
+   * The no-signal rule: trackers of departed movements not heard from for longer than their
+   * movement's threshold raise `no_signal` once (a fix or heartbeat clears it). Run periodically.
+   */
+  async sweepSilence(): Promise<number> {
+    return inTransaction(this.deps, async (u) => {
+      await this.follow(u);
+      const now = this.deps.now();
+      const rows = await u.tx
+        .selectFrom('tracker_devices')
+        .innerJoin('movements', 'movements.id', 'tracker_devices.movement_id')
+        .select(['tracker_devices.device_id as deviceId', 'tracker_devices.movement_id as movementId', 'tracker_devices.last_seen as lastSeen', 'tracker_devices.rule_state as ruleState', 'movements.departed_at as departedAt'])
+        .where('movements.state', '=', 'departed')
+        .execute();
+      await this.movementInfo(u, [...new Set(rows.map((r) => r.movementId as string))]);
+      let raised = 0;
+      for (const r of rows) {
+        const info = this.movements.get(r.movementId as string);
+        const since = Date.parse(r.lastSeen ?? r.departedAt ?? '');
+        if (!info || !Number.isFinite(since)) continue;
+        const state = JSON.parse(r.ruleState) as DeviceRuleState;
+        const ts = evaluateSilence(state, since, now, info.rules, () => this.deps.newId('alr'));
+        if (ts.length === 0) continue;
+        await this.applyTransitions(u, ts.map((t) => ({ deviceId: r.deviceId, info, t, alertId: state.open[t.type] })));
+        await u.tx.updateTable('tracker_devices').set({ rule_state: JSON.stringify(state) }).where('device_id', '=', r.deviceId).execute();
+        raised += ts.length;
+      }
+      return raised;
+    });
+  }
+}
+
+function corridorInfo(terms: Terms, state: CorridorState, version: number, signed: string[], suspensions: { since: string; until: string | null; reason: string }[]): CorridorInfo {
+  const active = activeIntervals({
+    corridorId: terms.corridorId,
+    version,
+    state,
+    windows: terms.windows,
+    requiredGuarantors: terms.requiredGuarantors.map((id) => ({ id, name: id })),
+    signedParties: signed,
+    suspensions: suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
+  });
+  const stops: [number, number][] = [terms.origin.coordinates, terms.destination.coordinates, ...terms.checkpoints.map((c) => c.coordinates)].map(([a, b]) => [a, b]);
+  return { active, stops, destination: [terms.destination.coordinates[0], terms.destination.coordinates[1]] };
+}
+
+const ingests = new WeakMap<Store, PositionIngest>();
+
+/** The store's one ingest queue (both doors share it, so their requests commit together). */
+export function positionIngestFor(deps: Deps): PositionIngest {
+  let p = ingests.get(deps.store);
+  if (!p) {
+    p = new PositionIngest(deps);
+    ingests.set(deps.store, p);
+  }
+  return p;
+}
+

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from '../../src/app/events.js';
+import { positionIngestFor } from '../../src/app/positions.js';
+import { startOsmandListener } from '../../src/http/osmand.js';
+import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+
+const SUMY: [number, number] = [34.798, 50.908];
+const LOKH: [number, number] = [33.265, 50.36];
+const LUBNY: [number, number] = [32.997, 50.019];
+const POLTAVA: [number, number] = [34.551, 49.588];
+const lerp = (a: [number, number], b: [number, number], f: number): [number, number] => [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+const iso = (ms: number): string => new Date(ms).toISOString();
+const T0 = Date.parse('2022-03-08T08:00:00Z'); // 10:00 Kyiv, inside the window
+
+function movement(corridorId: string, devices: string[], overrides: Record<string, unknown> = {}) {
+  return {
+    corridorId,
+    title: 'Sumy → Poltava convoy',
+    plannedDeparture: '2022-03-08T10:00:00+02:00',
+    vehicles: devices.map((d, i) => ({ plate: `AB ${1000 + i} CD`, type: 'bus', seats: 50, trackerDeviceId: d })),
+    manifest: { people: { adults: 50, children: 20 }, cargo: [{ id: 'insulin', item: 'Insulin', category: 'medicine', quantity: 200, unit: 'doses' }] },
+    distribution: ['ua'],
+    ...overrides,
+  };
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: movements, positions, live rules, reconciliation`, () => {
+    let w: World;
+    let corridorId: string;
+    let movId: string;
+    const fix = (deviceId: string, at: number, p: [number, number], speed = 15) => ({ deviceId, at: iso(at), lon: p[0], lat: p[1], speed });
+    const post = (token: string, fixes: unknown[]) => api(w.app, token).post('/positions', { fixes });
+    const alerts = async (id = movId) => json<any[]>(await api(w.app, w.aid.operator.token).get(`/movements/${id}/alerts`));
+    const logActions = async () => (await w.store.db.selectFrom('log_entries').select(['action', 'payload']).orderBy('idx').execute()).map((r) => ({ action: r.action, payload: JSON.parse(r.payload) }));
+
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      w.clock.set(iso(T0));
+      const c = json(
+        await api(w.app, w.ua.liaison.token).post(
+          '/corridors',
+          sumyPoltava({ widthM: 6000, checkpoints: [{ id: 'lokhvytsia', name: 'Lokhvytsia', coordinates: LOKH }, { id: 'lubny', name: 'Lubny', coordinates: LUBNY }] }),
+        ),
+      );
+      corridorId = c.id;
+      const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+      for (const p of [w.ua, w.ru]) expect((await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) })).statusCode).toBe(201);
+    });
+    afterAll(async () => w?.close());
+
+    it('notifies a movement (a notification: acknowledged, never approved), with a warning when the corridor is not open at departure', async () => {
+      const res = await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['dev-1', 'dev-2', 'dev-3']));
+      expect(res.statusCode).toBe(201);
+      const m = json(res);
+      movId = m.id;
+      expect(m).toMatchObject({ state: 'notified', operatorPartyId: 'aid', distribution: ['ua'], warnings: [], awaitingAcknowledgement: ['ua'] });
+      expect(m.manifest.cargo[0].id).toBe('insulin');
+      const late = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, [], { plannedDeparture: '2022-03-09T10:00:00+02:00', vehicles: [{ plate: 'ZZ 1', type: 'car' }] })));
+      expect(late.warnings).toEqual([expect.objectContaining({ code: 'corridor_not_open', message: expect.stringMatching(/outside its windows|last window ended/) })]);
+      const busy = await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['dev-2']));
+      expect(busy.statusCode).toBe(409);
+      expect(json(busy).code).toBe('device_in_use');
+      expect((await api(w.app, w.ua.liaison.token).post('/movements', movement(corridorId, ['x']))).statusCode).toBe(403);
+      const ack = json(await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/acknowledge`));
+      expect(ack.awaitingAcknowledgement).toEqual([]);
+      expect((await api(w.app, w.ru.liaison.token).post(`/movements/${movId}/acknowledge`)).statusCode).toBe(404);
+      expect((await logActions()).filter((e) => e.action.startsWith('movement.')).map((e) => e.action)).toEqual(['movement.notified', 'movement.notified', 'movement.acknowledged']);
+    });
+
+    it('stores JSON batches once per (device, time), answers only after commit, and logs one entry per batch holding a hash', async () => {
+      const fixes = [0, 1, 2, 3, 4].map((i) => fix('dev-1', T0 + i * 60_000, lerp(SUMY, LOKH, i * 0.01)));
+      const before = (await logActions()).length;
+      const r1 = await post(w.aid.operator.token, fixes);
+      expect(r1.statusCode).toBe(200);
+      expect(json(r1)).toEqual({ accepted: 5, duplicates: 0, heartbeats: 0 });
+      const r2 = await post(w.aid.operator.token, fixes);
+      expect(json(r2)).toEqual({ accepted: 0, duplicates: 5, heartbeats: 0 });
+      const entries = (await logActions()).slice(before);
+      expect(entries.map((e) => e.action)).toEqual(['positions.recorded']);
+      expect(entries[0]?.payload).toMatchObject({ fixes: 5, devices: 1, fixesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(JSON.stringify(entries[0]?.payload)).not.toContain('34.7');
+      const rows = await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'dev-1').execute();
+      expect(rows).toHaveLength(5);
+    });
+
+    it('refuses unknown devices (404 for JSON), counts the rejection for the mediator, and takes heartbeats', async () => {
+      const res = await post(w.aid.operator.token, [fix('ghost-7', T0, SUMY)]);
+      expect(res.statusCode).toBe(404);
+      expect(json(res).unknownDevices).toEqual(['ghost-7']);
+      await post(w.aid.operator.token, [fix('ghost-7', T0 + 1000, SUMY)]);
+      // A party that does not operate the movement cannot feed its trackers either.
+      expect((await post(w.ru.operator.token, [fix('dev-1', T0 + 9e6, SUMY)])).statusCode).toBe(404);
+      const rej = json<any[]>(await api(w.app, w.mediator.liaison.token).get('/positions/rejections'));
+      expect(rej.find((r) => r.deviceId === 'ghost-7')).toMatchObject({ count: 2, lastVia: 'json' });
+      expect((await api(w.app, w.ua.liaison.token).get('/positions/rejections')).statusCode).toBe(403);
+      w.clock.set(iso(T0 + 10 * 60_000));
+      const hb = await post(w.aid.operator.token, [{ deviceId: 'dev-2' }]);
+      expect(json(hb)).toEqual({ accepted: 0, duplicates: 0, heartbeats: 1 });
+      const latest = json<any[]>(await api(w.app, w.aid.operator.token).get('/positions/latest'));
+      expect(latest.find((l) => l.deviceId === 'dev-2')).toMatchObject({ at: null, lastSeen: iso(T0 + 10 * 60_000) });
+      expect(latest.find((l) => l.deviceId === 'dev-1')).toMatchObject({ at: iso(T0 + 4 * 60_000), movementId: movId });
+      expect(await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'dev-2').execute()).toHaveLength(0);
+      expect((await post(w.aid.operator.token, [{ deviceId: 'dev-1', lat: 50 }])).statusCode).toBe(400);
+    });
+
+    it('shows a movement, its positions and its alerts only to its operator, its distribution and the mediator — on every read path', async () => {
+      const paths = [`/movements/${movId}`, `/movements/${movId}/track`, `/movements/${movId}/alerts`, `/movements/${movId}/reconciliation`];
+      for (const token of [w.ru.liaison.token, w.ru.viewer.token, w.observer.viewer.token]) {
+        for (const p of paths) expect((await api(w.app, token).get(p)).statusCode, p).toBe(404);
+        expect(json<any[]>(await api(w.app, token).get('/movements'))).toEqual([]);
+        expect(json<any[]>(await api(w.app, token).get('/positions/latest'))).toEqual([]);
+        expect(json<any[]>(await api(w.app, token).get('/movement-alerts'))).toEqual([]);
+      }
+      for (const token of [w.ua.viewer.token, w.mediator.viewer.token, w.aid.viewer.token]) {
+        for (const p of paths) expect((await api(w.app, token).get(p)).statusCode, p).toBe(200);
+        expect(json<any[]>(await api(w.app, token).get('/movements')).map((m) => m.id)).toContain(movId);
+      }
+      for (const p of [...paths, '/movements', '/positions/latest']) expect((await api(w.app, undefined).get(p)).statusCode).toBe(401);
+    });
+
+    it('returns the track as GeoJSON: a LineString with per-point times, and the fixes as Points', async () => {
+      const res = await api(w.app, w.ua.viewer.token).get(`/movements/${movId}/track`);
+      expect(res.headers['content-type']).toMatch(/geo\+json/);
+      const fc = json(res);
+      const line = fc.features.find((f: any) => f.geometry.type === 'LineString');
+      expect(line.properties).toMatchObject({ deviceId: 'dev-1', fixes: 5, times: [0, 1, 2, 3, 4].map((i) => iso(T0 + i * 60_000)) });
+      expect(line.geometry.coordinates[0]).toEqual(SUMY);
+      expect(fc.features.filter((f: any) => f.geometry.type === 'Point')).toHaveLength(5);
+    });
+
+    it('raises off-route once per episode (after N fixes outside), tells the movement’s audience, and clears it on return', async () => {
+      expect((await api(w.app, w.aid.operator.token).post(`/movements/${movId}/depart`, {})).statusCode).toBe(200);
+      const t = T0 + 20 * 60_000;
+      const on = lerp(SUMY, LOKH, 0.3);
+      const off: [number, number] = [on[0] + 0.3, on[1] + 0.15]; // ≈ 25 km away
+      await post(w.aid.operator.token, [fix('dev-2', t, on)]);
+      await post(w.aid.operator.token, [0, 1, 2, 3, 4, 5].map((i) => fix('dev-2', t + (i + 1) * 10_000, off)));
+      await post(w.aid.operator.token, [fix('dev-2', t + 80_000, off)]);
+      let a = (await alerts()).filter((x) => x.type === 'off_route');
+      expect(a).toHaveLength(1);
+      expect(a[0]).toMatchObject({ deviceId: 'dev-2', state: 'open', details: { fixesOutside: 4 } });
+      await post(w.aid.operator.token, [fix('dev-2', t + 90_000, on)]);
+      a = (await alerts()).filter((x) => x.type === 'off_route');
+      expect(a).toMatchObject([{ state: 'cleared', clearedAt: iso(t + 90_000) }]);
+      const ev = (await readEvents(w.store.db, 0)).filter((e) => e.type.startsWith('movement.off_route'));
+      expect(ev.map((e) => e.type)).toEqual(['movement.off_route', 'movement.off_route.cleared']);
+      expect(ev[0]?.audience?.sort()).toEqual(['aid', 'ua']);
+      const seen = json<any[]>(await api(w.app, w.ru.liaison.token).get('/movement-alerts'));
+      expect(seen).toEqual([]);
+    });
+
+    it('raises stopped after T minutes below the threshold away from a checkpoint, but not at a checkpoint', async () => {
+      const t = T0 + 30 * 60_000;
+      const mid = lerp(SUMY, LOKH, 0.5);
+      await post(w.aid.operator.token, [0, 4, 8, 11, 12].map((m) => fix('dev-3', t + m * 60_000, mid, 0)));
+      await post(w.aid.operator.token, [0, 5, 11, 15].map((m) => fix('dev-1', t + m * 60_000, LOKH, 0)));
+      const a = (await alerts()).filter((x) => x.type === 'stopped');
+      expect(a.map((x) => x.deviceId)).toEqual(['dev-3']);
+      await post(w.aid.operator.token, [fix('dev-3', t + 13 * 60_000, lerp(SUMY, LOKH, 0.51), 14)]);
+      expect((await alerts()).find((x) => x.type === 'stopped')?.state).toBe('cleared');
+    });
+
+    it('raises moving-while-closed while the corridor is suspended, and clears it when it resumes', async () => {
+      const t = T0 + 60 * 60_000;
+      w.clock.set(iso(t - 60_000));
+      expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${corridorId}/suspend`, { reason: 'shelling reported' })).statusCode).toBe(200);
+      await post(w.aid.operator.token, [fix('dev-3', t, lerp(SUMY, LOKH, 0.6), 15)]);
+      expect((await alerts()).filter((x) => x.type === 'moving_while_closed' && x.state === 'open').map((x) => x.deviceId)).toEqual(['dev-3']);
+      // Off-route is still told apart while the zone does not hold: on the route, no off-route alert.
+      expect((await alerts()).filter((x) => x.type === 'off_route' && x.state === 'open')).toEqual([]);
+      w.clock.set(iso(t + 60_000));
+      expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${corridorId}/resume`, { reason: 'calm' })).statusCode).toBe(200);
+      await post(w.aid.operator.token, [fix('dev-3', t + 120_000, lerp(SUMY, LOKH, 0.62), 15)]);
+      expect((await alerts()).filter((x) => x.type === 'moving_while_closed').map((x) => x.state)).toEqual(['cleared']);
+    });
+
+    it('raises no-signal once for a silent tracker of a departed movement, and clears it on the next contact', async () => {
+      w.clock.set(iso(T0 + 120 * 60_000));
+      const ingest = positionIngestFor(w.deps);
+      expect(await ingest.sweepSilence()).toBe(3);
+      expect(await ingest.sweepSilence()).toBe(0);
+      expect((await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open')).toHaveLength(3);
+      await post(w.aid.operator.token, [{ deviceId: 'dev-2' }]);
+      await post(w.aid.operator.token, [fix('dev-1', T0 + 121 * 60_000, LUBNY, 12)]);
+      const open = (await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open');
+      expect(open.map((x) => x.deviceId)).toEqual(['dev-3']);
+    });
+
+    it('raises arrived within the destination radius', async () => {
+      await post(w.aid.operator.token, [fix('dev-1', T0 + 200 * 60_000, [POLTAVA[0] + 0.005, POLTAVA[1]], 3)]);
+      expect((await alerts()).filter((x) => x.type === 'arrived').map((x) => x.deviceId)).toEqual(['dev-1']);
+    });
+
+    it('records counts at each checkpoint and the arrival, reconciles by category and flags where a shortfall first appeared', async () => {
+      const op = api(w.app, w.aid.operator.token);
+      expect((await op.post(`/movements/${movId}/checkins`, { checkpointId: 'lokhvytsia', countedBy: 'UA checkpoint officer', people: { adults: 50, children: 20 } })).statusCode).toBe(201);
+      expect((await op.post(`/movements/${movId}/checkins`, { checkpointId: 'nowhere', countedBy: 'x', people: {} })).statusCode).toBe(400);
+      expect((await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/checkins`, { checkpointId: 'lubny', countedBy: 'x', people: {} })).statusCode).toBe(403);
+      await op.post(`/movements/${movId}/checkins`, { checkpointId: 'lubny', countedBy: 'UA checkpoint officer', people: { adults: 48, children: 20 } });
+      let d = (await alerts()).filter((x) => x.type === 'count_discrepancy');
+      expect(d).toHaveLength(1);
+      expect(d[0]?.details).toMatchObject({ category: 'adults', difference: -2, firstAppeared: { stage: 'checkpoint', checkpointId: 'lubny' } });
+      const arr = await op.post(`/movements/${movId}/arrive`, { countedBy: 'Poltava reception centre', people: { adults: 48, children: 20 } });
+      expect(arr.statusCode).toBe(200);
+      expect(json(arr).state).toBe('arrived');
+      d = (await alerts()).filter((x) => x.type === 'count_discrepancy');
+      expect(d).toHaveLength(1);
+      const rec = json(await api(w.app, w.ua.viewer.token).get(`/movements/${movId}/reconciliation`));
+      expect(rec.balanced).toBe(false);
+      expect(rec.people.find((p: any) => p.category === 'adults')).toMatchObject({ expected: 50, final: 48, difference: -2, firstDiscrepancy: { checkpointId: 'lubny' } });
+      expect(rec.people.find((p: any) => p.category === 'adults').stages.map((s: any) => s.checkpointId ?? s.stage)).toEqual(['lokhvytsia', 'lubny', 'arrived']);
+      // Cargo: confirmed by the receiving operator.
+      expect((await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/receipts`, { receivedBy: 'x', lines: [{ lineId: 'insulin', quantity: 200 }] })).statusCode).toBe(403);
+      await op.post(`/movements/${movId}/receipts`, { receivedBy: 'Poltava regional hospital pharmacy', lines: [{ lineId: 'insulin', quantity: 180 }] });
+      expect((await alerts()).filter((x) => x.type === 'cargo_discrepancy')).toMatchObject([{ state: 'open', details: { lineId: 'insulin', difference: -20 } }]);
+      // Arrival released the trackers and ended the live episodes.
+      expect((await post(w.aid.operator.token, [fix('dev-1', T0 + 300 * 60_000, POLTAVA)])).statusCode).toBe(404);
+      expect((await alerts()).filter((x) => ['no_signal', 'arrived', 'stopped', 'off_route'].includes(x.type) && x.state === 'open')).toEqual([]);
+      const again = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['dev-1'], { title: 'second run' })));
+      expect(again.state).toBe('notified');
+    });
+
+    it('speaks the OsmAnd protocol on its own listener, as Traccar Client and Traccar’s server do', async () => {
+      const osm = await startOsmandListener(w.deps, { host: '127.0.0.1', port: 0 });
+      try {
+        expect(osm?.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(osm?.address).not.toMatch(/:0$/);
+        const base = osm?.address as string;
+        const m = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['phone-1'], { title: 'phone run' })));
+        const t = Math.floor((T0 + 400 * 60_000) / 1000);
+        const on = lerp(LOKH, LUBNY, 0.5);
+        const q = `id=phone-1&timestamp=${t}&lat=${on[1]}&lon=${on[0]}&speed=20&bearing=200&altitude=120&accuracy=6&batt=77&driverUniqueId=abc`;
+        const r1 = await fetch(`${base}/?${q}`, { method: 'POST' });
+        expect(r1.status).toBe(200);
+        expect(await r1.text()).toBe('');
+        expect((await fetch(`${base}/?${q}`)).status).toBe(200); // a retry: stored once
+        const form = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `deviceid=phone-1&location=${on[1]},${on[0] + 0.001}&timestamp=${encodeURIComponent(iso((t + 60) * 1000).replace('T', ' ').slice(0, 19))}` });
+        expect(form.status).toBe(200);
+        const j = await fetch(`${base}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ device_id: 'phone-1', location: { timestamp: iso((t + 120) * 1000), coords: { latitude: on[1], longitude: on[0] + 0.002, speed: 9, heading: 180, accuracy: 5, altitude: 110 }, is_moving: true, battery: { level: 0.7, is_charging: false } } }),
+        });
+        expect(j.status).toBe(200);
+        expect((await fetch(`${base}/?id=phone-1&batt=70`)).status).toBe(200); // heartbeat
+        const rows = await w.store.db.selectFrom('positions').selectAll().where('device_id', '=', 'phone-1').orderBy('at').execute();
+        expect(rows.map((r) => r.at)).toEqual([iso(t * 1000), iso((t + 60) * 1000), iso((t + 120) * 1000)]);
+        expect(rows[0]?.speed).toBeCloseTo(20 * 0.514444, 3);
+        expect(JSON.parse(rows[0]?.attributes ?? '{}')).toMatchObject({ driverUniqueId: 'abc' });
+        expect(rows[2]?.speed).toBe(9);
+        // Unknown devices: 400 in the query form, 404 in JSON; bad reports 400; bodies never say more.
+        const u1 = await fetch(`${base}/?id=nobody&lat=50&lon=33`);
+        expect(u1.status).toBe(400);
+        expect(await u1.text()).toBe('');
+        const u2 = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: 'nobody', location: { timestamp: iso(T0), coords: { latitude: 50, longitude: 33 } } }) });
+        expect(u2.status).toBe(404);
+        expect(await u2.text()).toBe('');
+        expect((await fetch(`${base}/?id=phone-1&lat=95&lon=33`)).status).toBe(400);
+        const rej = json<any[]>(await api(w.app, w.mediator.liaison.token).get('/positions/rejections'));
+        expect(rej.find((r) => r.deviceId === 'nobody')).toMatchObject({ count: 2 });
+        const track = json(await api(w.app, w.ua.viewer.token).get(`/movements/${m.id}/track`));
+        expect(track.features[0].properties.times).toHaveLength(3);
+        expect((await api(w.app, w.ru.viewer.token).get(`/movements/${m.id}/track`)).statusCode).toBe(404);
+      } finally {
+        await osm?.close();
+      }
+    });
+  });
+}
