@@ -41,7 +41,7 @@ function batch(k, size, devices, prefix = 'bd') {
 }
 
 // ---------------------------------------------------------------------------------------- worker
-async function serverMain({ kind, dir, devices }) {
+export async function serverMain({ kind, dir, devices }) {
   if (kind === 'obvious') {
     const Fastify = (await import('fastify')).default;
     const db = new Database(path.join(dir, 'obvious.db'));

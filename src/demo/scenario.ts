@@ -150,7 +150,6 @@ function corridors(agreementId: string, t: (iso: string) => string): CorridorSpe
       key: 'mariupol-zaporizhzhia',
       proposer: 'mediator-liaison',
       signers: ['ua-liaison', 'ru-liaison'],
-      then: { suspend: { since: t('2022-03-05T11:30:00+02:00'), reason: 'Shelling reported on the route near Mariupol; evacuation postponed' } },
       terms: {
         ...base,
         title: 'Mariupol → Zaporizhzhia',

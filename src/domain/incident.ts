@@ -32,7 +32,10 @@ export function assertIncidentInput(input: IncidentInput, now: number, partyExis
   if (t > now + FUTURE_TOLERANCE_MS) {
     throw new DomainError('invalid_time', `occurredAt ${input.occurredAt} is in the future (more than ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead of the server clock)`, { details: [{ path: '/occurredAt', message: 'in the future' }] });
   }
-  const unknown = (input.distribution ?? []).map((id, i) => (partyExists(id) ? undefined : { path: `/distribution/${i}`, message: `no party with id ${id}` })).filter((x): x is ErrorDetail => x !== undefined);
+  const unknown: ErrorDetail[] = [];
+  (input.distribution ?? []).forEach((id, i) => {
+    if (!partyExists(id)) unknown.push({ path: `/distribution/${i}`, message: `no party with id ${id}` });
+  });
   if (unknown.length > 0) throw new DomainError('unknown_party', unknown[0]?.message ?? 'unknown party', { details: unknown });
   return t;
 }

@@ -99,10 +99,11 @@ export const TermsInput = z.object({
   agreementId: Id.nullable().default(null),
   legalBasis: z.array(z.string().min(1).max(200)).max(20).default([]),
   notes: z.string().max(5000).default(''),
-  // Filled in by parsing (so HTTP-proposed terms carry it and it is signed); typed optional so
-  // programmatic callers may omit it: absent means the default policy (see src/domain/suspension-policy.ts).
-  suspensionPolicy: SuspensionPolicy.default({ automatic: DEFAULT_AUTOMATIC_SUSPENSION, resumeBy: 'mediator' })
-    .describe('which confirmed incidents suspend the corridor automatically (default: shelling, small-arms fire, air strike, mine/UXO); resumption only by the mediator') as unknown as z.ZodOptional<typeof SuspensionPolicy>,
+  // Optional; absent means the default policy (src/domain/suspension-policy.ts), so terms signed
+  // before policies existed keep their bytes and their meaning.
+  suspensionPolicy: SuspensionPolicy.optional().describe(
+    `which confirmed incidents suspend the corridor automatically; absent = the default: ${JSON.stringify({ automatic: DEFAULT_AUTOMATIC_SUSPENSION, resumeBy: 'mediator' })}`,
+  ),
 });
 export type TermsInput = z.infer<typeof TermsInput>;
 

@@ -20,6 +20,12 @@ export interface Store {
   readonly location: string;
   /** The PostgreSQL schema in use, when not the default search path. */
   readonly schema?: string | undefined;
+  /**
+   * The SQLite connection itself, for the few hot paths that run prepared statements directly
+   * (Kysely compiles and prepares every statement anew). It is the connection Kysely's
+   * transactions run on, so statements run inside a `transaction` callback are part of it.
+   */
+  readonly sqlite?: Database.Database | undefined;
   /** Runs `fn` in one transaction: all of its writes land together or none do. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -97,6 +103,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     store = {
       db,
       engine: 'sqlite',
+      sqlite,
       location: path,
       transaction: (fn) => db.transaction().execute(fn),
       close: () => db.destroy(),

@@ -72,6 +72,15 @@ for (const { engine, available, why } of ENGINES) {
     });
 
     const token = (key: string): string => demo.members.find((m: any) => m.key === key).token;
+    // The demo's 5 March shelling report awaits the mediator; confirming it suspends the Mariupol corridor (issue 6).
+    const incidentId = (): string => demo.extra.incidents['mariupol-shelling'];
+    const confirmDemoIncident = (): void => {
+      const listed = run(['incidents', 'list', '--state', 'confirmed', '--json', '--url', server.url, '--token', token('observer')]);
+      if (JSON.parse(listed.out).some((i: any) => i.id === incidentId())) return;
+      const r = run(['incidents', 'confirm', incidentId(), '--reason', 'Confirmed by the parties’ liaison officers', '--url', server.url, '--token', token('mediator-liaison')]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(new RegExp(`Suspended "Mariupol → Zaporizhzhia" .* since 2022-03-05T09:30:00.000Z: Shelling \\(confirmed incident ${incidentId()}\\)`));
+    };
 
     it('demo --json lists tokens, parties, tracker devices and key files, and refuses to load twice', () => {
       expect(demo.notice).toMatch(/illustrative/);
@@ -88,16 +97,18 @@ for (const { engine, available, why } of ENGINES) {
       const r = run(['status', demo.corridors['sumy-poltava'], '--at', '2022-03-08T10:00:00+02:00', '--url', server.url, '--token', token('observer')]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/^OPEN at 2022-03-08T08:00:00Z until 2022-03-08T21:00:00\+02:00/);
+      confirmDemoIncident();
       const m = run(['status', demo.corridors['mariupol-zaporizhzhia'], '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
-      expect(m.out).toMatch(/NOT OPEN .*suspended since 2022-03-05T09:30:00Z: Shelling/);
+      expect(m.out).toMatch(new RegExp(`NOT OPEN .*suspended since 2022-03-05T09:30:00Z: Shelling \\(confirmed incident ${incidentId()}\\)`));
     });
 
     it('passage check says, in words, which corridor’s ceasefire held at a point, or since when it was suspended', () => {
+      confirmDemoIncident();
       const held = run(['check', '37.54', '47.10', '--at', '2022-03-05T09:30:00+02:00', '--url', server.url, '--token', token('observer')]);
       expect(held.code, held.err).toBe(0);
       expect(held.out).toMatch(/^At 47\.1000°N 37\.5400°E, 2022-03-05T07:30:00Z:\n  CEASEFIRE HOLDS: corridor "Mariupol → Zaporizhzhia"/);
       const later = run(['check', '37.54', '47.10', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
-      expect(later.out).toMatch(/No ceasefire from corridor "Mariupol → Zaporizhzhia" .*SUSPENDED since 2022-03-05T09:30:00Z: Shelling/);
+      expect(later.out).toMatch(new RegExp(`No ceasefire from corridor "Mariupol → Zaporizhzhia" .*SUSPENDED since 2022-03-05T09:30:00Z: Shelling \\(confirmed incident ${incidentId()}\\)`));
       const nowhere = run(['check', '24.0', '49.8', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
       expect(nowhere.out).toMatch(/No corridor’s ceasefire zone covers this point/);
       const bad = run(['check', '200', '47', '--url', server.url, '--token', token('observer')]);

@@ -1,5 +1,130 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
+import { inTransaction } from '../../app/deps.js';
+import { readEvents } from '../../app/events.js';
+import { deliverable, eventEnvelope } from '../../app/webhook-events.js';
+import { createWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
+import { DomainError } from '../../domain/errors.js';
+import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
+import { actorOf, commonErrors, IdParam, write } from '../context.js';
+
+/** How often an SSE connection looks for new events in the outbox. */
+export const SSE_POLL_MS = 200;
+const HEARTBEAT_MS = 15_000;
+
+const EventsQuery = z.object({
+  types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*); default all'),
+  corridor: z.string().max(100).optional().describe('only events about this corridor'),
+  lastEventId: z.string().regex(/^\d+$/).optional().describe('resume after this id (the Last-Event-ID header wins); 0 = from the beginning; default: from now'),
+  follow: z.enum(['true', 'false']).default('true').describe('false: send what is there and end the response'),
+});
+
+function selfAddress(req: FastifyRequest): SelfAddress {
+  const host = String(req.headers.host ?? '').toLowerCase();
+  const withPort = host === '' ? [] : /:\d+$/.test(host) && !host.endsWith(']') ? [host] : [`${host}:${req.protocol === 'https' ? 443 : 80}`];
+  return { hostPorts: withPort, localPort: req.socket?.localPort, localAddresses: req.socket?.localAddress ? [req.socket.localAddress] : [] };
+}
 
 /** Server-Sent Events and webhook subscriptions (issue 6). Registered under /api/v1. */
-export function eventRoutes(_app: FastifyInstance, _deps: Deps): void {}
+export function eventRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = deps.store.db;
+  // Open streams end when the server closes, so shutdown does not wait for clients to leave.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+
+  r.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Server-Sent Events: everything that happens that your party may see',
+        description: 'text/event-stream; each message has `id` (resume with Last-Event-ID), `event` (its type) and `data` (JSON). Without Last-Event-ID it starts from now.',
+        querystring: EventsQuery,
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const header = req.headers['last-event-id'];
+      const last = Array.isArray(header) ? header[0] : header;
+      if (last !== undefined && !/^\d+$/.test(last.trim())) throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer)');
+      const filter = { types: (req.query.types ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''), corridorId: req.query.corridor ?? null };
+      let cursor: number;
+      if (last !== undefined) cursor = Number(last.trim());
+      else if (req.query.lastEventId !== undefined) cursor = Number(req.query.lastEventId);
+      else {
+        const m = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+        cursor = Number(m?.m ?? 0);
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write('retry: 2000\n\n');
+      let closed = false;
+      const end = (): void => {
+        closed = true;
+      };
+      open.add(end);
+      req.raw.on('close', end);
+      const pump = async (): Promise<void> => {
+        for (;;) {
+          const batch = await readEvents(db, cursor, 500);
+          for (const e of batch) {
+            cursor = e.id;
+            if (!deliverable(actor, filter, e)) continue;
+            res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventEnvelope(e))}\n\n`);
+          }
+          if (batch.length < 500) return;
+        }
+      };
+      try {
+        await pump();
+        if (req.query.follow === 'false') {
+          res.end();
+          return;
+        }
+        let beat = Date.now();
+        while (!closed) {
+          await new Promise((ok) => setTimeout(ok, SSE_POLL_MS));
+          if (closed) break;
+          await pump();
+          if (Date.now() - beat > HEARTBEAT_MS) {
+            res.write(': keep-alive\n\n');
+            beat = Date.now();
+          }
+        }
+      } catch (err) {
+        req.log.error({ err }, 'event stream failed');
+      } finally {
+        open.delete(end);
+        if (!res.writableEnded) res.end();
+      }
+    },
+  );
+
+  r.post('/webhooks', { schema: { tags: ['webhooks'], summary: 'Subscribe a receiver; the secret is shown once', body: WebhookInput, response: { 201: WebhookView, ...commonErrors } } }, async (req, reply) => {
+    const self = selfAddress(req);
+    const view = await write(deps, req, reply, 201, (u, actor) => createWebhook(u, actor, req.body, self));
+    reply.header('location', `/api/v1/webhooks/${view.id}`);
+    return view;
+  });
+  r.get('/webhooks', { schema: { tags: ['webhooks'], summary: 'Your party’s subscriptions (all, for the mediator)', response: { 200: z.array(WebhookView), ...commonErrors } } }, async (req) => listWebhooks(db, actorOf(req)));
+  r.get('/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParam, response: { 200: WebhookView, ...commonErrors } } }, async (req) => getWebhook(db, actorOf(req), req.params.id));
+  r.patch('/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Change URL, filter or description; pause or resume (active)', params: IdParam, body: WebhookPatch, response: { 200: WebhookView, ...commonErrors } } }, async (req, reply) => {
+    const self = selfAddress(req);
+    return write(deps, req, reply, 200, (u, actor) => updateWebhook(u, actor, req.params.id, req.body, self));
+  });
+  r.delete('/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Stop deliveries (the subscription and its delivery log are kept)', params: IdParam, response: { 200: WebhookView, ...commonErrors } } }, async (req) => {
+    const actor = actorOf(req);
+    return inTransaction(deps, (u) => updateWebhook(u, actor, req.params.id, { active: false }, { hostPorts: [] }));
+  });
+  r.get(
+    '/webhooks/:id/deliveries',
+    { schema: { tags: ['webhooks'], summary: 'The delivery log: each event, its attempts, the last answer, newest first', params: IdParam, querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), response: { 200: z.array(DeliveryView), ...commonErrors } } },
+    async (req) => listDeliveries(db, actorOf(req), req.params.id, req.query.limit),
+  );
+}

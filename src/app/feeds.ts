@@ -1,0 +1,266 @@
+import { capAlertXml, capAtom, CAP_EVENT_TYPES, type CapAlertInput, type CapKind, type CapRef } from '../domain/cap.js';
+import { bufferRouteToPolygon, densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
+import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
+import { icsCalendar, type IcsEvent } from '../domain/ical.js';
+import { kmlDocument } from '../domain/kml.js';
+import { expandWindows, formatLocal, formatUtc } from '../domain/windows.js';
+import type { Terms } from '../schemas/corridor.js';
+import type { Tx } from '../store/store.js';
+import { loadCorridor } from './corridors.js';
+import type { Deps } from './deps.js';
+import { publicPicture, type PublicCorridor } from './public.js';
+
+/**
+ * Public feeds (no login; corridors only — never movements, positions, sites, or incidents
+ * other than through the suspension a confirmed one caused): CAP 1.2 alerts and their Atom
+ * index, an iCalendar feed of windows, and GeoJSON, KML and HXL CSV of routes and zones.
+ */
+
+const zoneCache = new Map<string, [number, number][][]>();
+function zoneOf(terms: Terms): [number, number][][] {
+  const key = `${terms.corridorId}@${terms.version}`;
+  let z = zoneCache.get(key);
+  if (!z) {
+    z = bufferRouteToPolygon(terms.route.coordinates.map(([a, b]) => [a, b] as [number, number]), terms.widthM);
+    zoneCache.set(key, z);
+  }
+  return z;
+}
+
+async function termsAt(tx: Tx, corridorId: string, version: number): Promise<Terms | undefined> {
+  const row = await tx.selectFrom('corridor_versions').select('terms').where('corridor_id', '=', corridorId).where('version', '=', version).executeTakeFirst();
+  return row ? (JSON.parse(row.terms) as Terms) : undefined;
+}
+
+async function capSender(tx: Tx): Promise<string> {
+  const origin = (await tx.selectFrom('settings').select('value').where('key', '=', 'log_origin').executeTakeFirst())?.value ?? 'passage.local';
+  return `passage@${origin.replace(/[\s,<&]/g, '-')}`;
+}
+
+export interface CapAlertRecord {
+  readonly eventId: number;
+  readonly input: CapAlertInput;
+}
+
+/**
+ * Every public alert, oldest first, from the outbox. Per corridor, alerts form a chain: the
+ * first is an Alert; later ones Update it and reference the earlier alerts of the chain; a
+ * window's end (closed) or a withdrawal Cancels them, and the next opening starts a new chain.
+ */
+export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Promise<CapAlertRecord[]> {
+  const db = deps.store.db;
+  const rows = await db.selectFrom('events').selectAll().where('type', 'in', Object.keys(CAP_EVENT_TYPES)).where('audience', 'is', null).orderBy('id').execute();
+  const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
+  const sender = await capSender(db);
+  const chains = new Map<string, CapRef[]>();
+  const out: CapAlertRecord[] = [];
+  for (const r of rows) {
+    const corridorId = r.corridor_id;
+    if (!corridorId || !everGuaranteed.has(corridorId)) continue;
+    const kind = CAP_EVENT_TYPES[r.type] as CapKind;
+    const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string };
+    const terms = await termsAt(db, corridorId, payload.version ?? 1);
+    if (!terms) continue;
+    const chain = chains.get(corridorId) ?? [];
+    if (kind === 'withdrawn' && chain.length === 0 && !out.some((a) => a.input.corridorId === corridorId)) continue;
+    const sent = Date.parse(r.time);
+    const msgType = chain.length === 0 ? 'Alert' : kind === 'closed' || kind === 'withdrawn' ? 'Cancel' : 'Update';
+    const timeZone = terms.windows[0]?.timeZone ?? 'UTC';
+    let window: { start: number; end: number } | null = payload.window ? { start: Date.parse(payload.window.start), end: Date.parse(payload.window.end) } : null;
+    if (!window) {
+      const ivs = expandWindows(terms.windows);
+      const iv = ivs.find((i) => i.end > sent) ?? ivs[ivs.length - 1];
+      window = iv ? { start: iv.start, end: iv.end } : null;
+    }
+    const identifier = `corridor-alert-${r.id}`;
+    out.push({
+      eventId: Number(r.id),
+      input: {
+        identifier,
+        sender,
+        sent,
+        kind,
+        msgType,
+        references: [...chain],
+        corridorId,
+        title: terms.title,
+        origin: terms.origin.name,
+        destination: terms.destination.name,
+        widthM: terms.widthM,
+        timeZone,
+        window,
+        reason: kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn' ? (payload.reason ?? null) : null,
+        zone: zoneOf(terms)[0] ?? [],
+        web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
+      },
+    });
+    if (kind === 'closed' || kind === 'withdrawn') chains.set(corridorId, []);
+    else chains.set(corridorId, [...chain, { identifier, sent }]);
+  }
+  return out;
+}
+
+export async function capAlertDocument(deps: Deps, eventId: number, baseUrl?: string): Promise<string | undefined> {
+  const a = (await capAlerts(deps, baseUrl ? { baseUrl } : {})).find((x) => x.eventId === eventId);
+  return a ? capAlertXml(a.input) : undefined;
+}
+
+export async function capAtomFeed(deps: Deps, baseUrl: string): Promise<string> {
+  const alerts = (await capAlerts(deps, { baseUrl })).reverse();
+  return capAtom({
+    id: `${baseUrl}/public/cap.atom`,
+    title: 'Passage — humanitarian corridor alerts (CAP 1.2)',
+    self: `${baseUrl}/public/cap.atom`,
+    updated: alerts[0]?.input.sent ?? deps.now(),
+    entries: alerts.map((a) => ({
+      id: `${baseUrl}/public/cap/${a.eventId}.xml`,
+      title: `${a.input.title}: ${a.input.kind} (${a.input.msgType})`,
+      updated: a.input.sent,
+      summary: `${a.input.origin} → ${a.input.destination}: corridor ${a.input.kind}${a.input.reason ? ` — ${a.input.reason}` : ''}`,
+      href: `${baseUrl}/public/cap/${a.eventId}.xml`,
+    })),
+  });
+}
+
+// ---- iCalendar ------------------------------------------------------------------------------
+
+const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
+
+/**
+ * One VEVENT per window instance of every public corridor (and of a corridor once public and
+ * then withdrawn or re-opened for negotiation). UIDs are stable per window and occurrence;
+ * SEQUENCE counts the changes (amendments, suspensions, resumptions, withdrawal).
+ */
+export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string> {
+  const db = deps.store.db;
+  const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
+  const ids = await db.selectFrom('corridors').select(['id', 'state']).orderBy('created_at').orderBy('id').execute();
+  const events: IcsEvent[] = [];
+  for (const { id, state } of ids) {
+    if (!ICS_STATES.has(state) && !((state === 'withdrawn' || state === 'proposed') && everGuaranteed.has(id))) continue;
+    const c = await loadCorridor(db, id);
+    const t = c.terms;
+    const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
+    const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
+    const perWindow = new Map<number, number>();
+    for (const iv of expandWindows(t.windows)) {
+      const n = perWindow.get(iv.windowIndex) ?? 0;
+      perWindow.set(iv.windowIndex, n + 1);
+      const tz = t.windows[iv.windowIndex]?.timeZone ?? 'UTC';
+      const inForce = suspensions.find((s) => s.until === null && s.since < iv.end);
+      const covering = suspensions.find((s) => s.until !== null && s.since <= iv.start && s.until >= iv.end);
+      const cancelled = state === 'withdrawn' || inForce !== undefined || covering !== undefined;
+      const why = inForce ?? covering;
+      const lines = [
+        `${t.title}: ${t.origin.name} → ${t.destination.name}`,
+        `Window: ${formatLocal(iv.start, tz)} – ${formatLocal(iv.end, tz)} (${tz}); ${formatUtc(iv.start)} – ${formatUtc(iv.end)}`,
+        `Purposes: ${t.purposes.join(', ')}. Eligible: ${t.eligibility.join(', ')}. Direction: ${t.direction}.`,
+        `Ceasefire zone: ${t.widthM / 1000} km wide along the route.`,
+        ...(state === 'withdrawn' ? ['The corridor was withdrawn.'] : []),
+        ...(why ? [`Suspended since ${formatUtc(why.since)}: ${why.reason}`] : []),
+        ...(state === 'proposed' ? ['The terms were amended and await the parties’ guarantees again.'] : []),
+      ];
+      events.push({
+        uid: `${id}-w${iv.windowIndex}-${n}@passage`,
+        dtstamp: Date.parse(c.row.updated_at),
+        lastModified: Date.parse(c.row.updated_at),
+        start: iv.start,
+        end: iv.end,
+        summary: `${cancelled ? 'CANCELLED: ' : ''}Humanitarian corridor ${t.title}`,
+        description: lines.join('\n'),
+        location: `${t.origin.name} → ${t.destination.name}`,
+        geo: [t.origin.coordinates[1], t.origin.coordinates[0]],
+        status: cancelled ? 'CANCELLED' : state === 'proposed' ? 'TENTATIVE' : 'CONFIRMED',
+        sequence,
+        timeZone: tz,
+        categories: ['Humanitarian corridor', ...t.purposes],
+        url: baseUrl ? `${baseUrl}/public` : undefined,
+      });
+    }
+  }
+  return icsCalendar(events, { name: 'Passage — humanitarian corridors', description: 'Windows of agreed humanitarian corridors (times in UTC; X-PASSAGE-TZID names the zone they were agreed in).' });
+}
+
+// ---- GeoJSON, KML, CSV ----------------------------------------------------------------------
+
+function densified(route: readonly [number, number][]): [number, number][] {
+  return densifyGeodesic(route, 1000);
+}
+
+function publicProps(c: PublicCorridor): Record<string, unknown> {
+  return {
+    corridorId: c.id,
+    title: c.title,
+    status: c.group,
+    origin: c.origin.name,
+    destination: c.destination.name,
+    widthM: c.widthM,
+    direction: c.direction,
+    purposes: c.purposes,
+    eligibility: c.eligibility,
+    timeZone: c.timeZone,
+    windowStart: c.window ? formatUtc(c.window.start) : null,
+    windowEnd: c.window ? formatUtc(c.window.end) : null,
+    suspendedSince: c.suspension ? formatUtc(c.suspension.since) : null,
+    suspensionReason: c.suspension?.reason ?? null,
+    closedAt: c.closedAt === null ? null : formatUtc(c.closedAt),
+  };
+}
+
+async function zoneOfPublic(deps: Deps, c: PublicCorridor): Promise<[number, number][][]> {
+  return zoneOf((await loadCorridor(deps.store.db, c.id)).terms);
+}
+
+export async function corridorsGeoJson(deps: Deps): Promise<unknown> {
+  const pic = await publicPicture(deps);
+  const features: unknown[] = [];
+  for (const c of pic.corridors) {
+    const props = publicProps(c);
+    features.push({ type: 'Feature', id: `${c.id}/route`, geometry: { type: 'LineString', coordinates: densified(c.route) }, properties: { ...props, feature: 'route' } });
+    features.push({ type: 'Feature', id: `${c.id}/zone`, geometry: { type: 'Polygon', coordinates: await zoneOfPublic(deps, c) }, properties: { ...props, feature: 'ceasefire_zone' } });
+  }
+  return { type: 'FeatureCollection', generatedAt: formatUtc(pic.at), demo: pic.demo, features };
+}
+
+export async function corridorsKml(deps: Deps): Promise<string> {
+  const pic = await publicPicture(deps);
+  const items = [];
+  for (const c of pic.corridors) {
+    const p = publicProps(c);
+    const data = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v)]));
+    items.push({
+      id: c.id,
+      name: c.title,
+      description: `${c.origin.name} → ${c.destination.name}: ${c.group}${c.window ? `, window ${formatLocal(c.window.start, c.window.timeZone)} – ${formatLocal(c.window.end, c.window.timeZone)} (${c.window.timeZone})` : ''}${c.suspension ? `; suspended since ${formatUtc(c.suspension.since)}: ${c.suspension.reason}` : ''}`,
+      route: densified(c.route),
+      zone: (await zoneOfPublic(deps, c))[0] ?? [],
+      data,
+    });
+  }
+  return kmlDocument('Passage — humanitarian corridors', items);
+}
+
+const CSV_COLUMNS: HxlColumn<PublicCorridor>[] = [
+  { header: 'Corridor id', tag: '#meta+id', value: (c) => c.id },
+  { header: 'Title', tag: '#loc+name+corridor', value: (c) => c.title },
+  { header: 'Status', tag: '#status', value: (c) => c.group },
+  { header: 'Origin', tag: '#loc+name+origin', value: (c) => c.origin.name },
+  { header: 'Origin latitude', tag: '#geo+lat+origin', value: (c) => c.origin.coordinates[1] },
+  { header: 'Origin longitude', tag: '#geo+lon+origin', value: (c) => c.origin.coordinates[0] },
+  { header: 'Destination', tag: '#loc+name+destination', value: (c) => c.destination.name },
+  { header: 'Destination latitude', tag: '#geo+lat+destination', value: (c) => c.destination.coordinates[1] },
+  { header: 'Destination longitude', tag: '#geo+lon+destination', value: (c) => c.destination.coordinates[0] },
+  { header: 'Window start (UTC)', tag: '#date+start', value: (c) => (c.window ? formatUtc(c.window.start) : '') },
+  { header: 'Window end (UTC)', tag: '#date+end', value: (c) => (c.window ? formatUtc(c.window.end) : '') },
+  { header: 'Time zone', tag: '#meta+timezone', value: (c) => c.timeZone },
+  { header: 'Width (m)', tag: '#meta+width_m', value: (c) => c.widthM },
+  { header: 'Direction', tag: '#meta+direction', value: (c) => c.direction },
+  { header: 'Purposes', tag: '#sector', value: (c) => c.purposes.join(' ') },
+  { header: 'Eligible', tag: '#population+eligible', value: (c) => c.eligibility.join(' ') },
+  { header: 'Suspended since (UTC)', tag: '#date+suspended', value: (c) => (c.suspension ? formatUtc(c.suspension.since) : '') },
+  { header: 'Suspension reason', tag: '#description+suspension', value: (c) => c.suspension?.reason ?? '' },
+];
+
+export async function corridorsCsv(deps: Deps): Promise<string> {
+  return hxlCsv(CSV_COLUMNS, (await publicPicture(deps)).corridors);
+}

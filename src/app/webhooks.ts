@@ -1,0 +1,313 @@
+import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Actor } from '../domain/authorization.js';
+import { DomainError } from '../domain/errors.js';
+import type { DeliveryView, WebhookInput, WebhookView } from '../schemas/incident.js';
+import type { DB } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import { nowIso, type Deps, type Unit } from './deps.js';
+import { readEvents, type StoredEvent } from './events.js';
+import { appendLog } from './log.js';
+import { deliverable, eventEnvelope } from './webhook-events.js';
+
+type SubRow = DB['webhook_subscriptions'];
+type DeliveryRow = DB['webhook_deliveries'];
+
+/** Where this server itself is reachable, so a subscription cannot point back at it. */
+export interface SelfAddress {
+  /** `host:port` pairs the request reached us by (the Host header), lower case. */
+  readonly hostPorts: readonly string[];
+  /** The port the server listens on (for loopback and unspecified addresses). */
+  readonly localPort?: number | undefined;
+  /** Local IP addresses of the listening socket. */
+  readonly localAddresses?: readonly string[];
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '0.0.0.0', '::', '::1', '[::1]', '[::]']);
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.') || h === '0.0.0.0';
+  if (isIP(h) === 6) return h === '::1' || h === '::' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** A receiver's URL must be http(s), carry no credentials, and not point at this server. */
+export function assertWebhookUrl(raw: string, self: SelfAddress): string {
+  let url: URL;
+  const bad = (message: string): never => {
+    throw new DomainError('validation_failed', message, { details: [{ path: '/url', message }] });
+  };
+  try {
+    url = new URL(raw);
+  } catch {
+    return bad(`the webhook URL is not a URL: ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(`the webhook URL must be http or https, not ${url.protocol.replace(':', '')}`);
+  if (url.username || url.password) bad('the webhook URL must not carry credentials; use the signing secret');
+  const host = url.hostname.toLowerCase();
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const hostPort = `${host}:${port}`;
+  const selfHere = self.hostPorts.map((h) => h.toLowerCase()).includes(hostPort);
+  const selfLocal = self.localPort !== undefined && port === self.localPort && (isLoopback(host) || (self.localAddresses ?? []).map((a) => a.replace(/^::ffff:/, '')).includes(host.replace(/^\[|\]$/g, '')));
+  if (selfHere || selfLocal) bad('the webhook URL points at this Passage server itself; give the receiver’s own address');
+  return url.toString();
+}
+
+export function newSecret(deps: Deps): string {
+  return `whsec_${Buffer.from(deps.randomBytes(24)).toString('base64')}`;
+}
+
+/** Standard Webhooks signature: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body` keyed with the secret's bytes. */
+export function signWebhook(secret: string, msgId: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${msgId}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+function toView(r: SubRow, withSecret = false): WebhookView {
+  return {
+    id: r.id,
+    partyId: r.party_id,
+    memberId: r.member_id,
+    url: r.url,
+    types: JSON.parse(r.types) as string[],
+    corridorId: r.corridor_id,
+    description: r.description,
+    active: r.disabled_at === null,
+    ...(withSecret ? { secret: r.secret } : {}),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function canManage(actor: Pick<Actor, 'partyId' | 'partyKind' | 'role'>, r: SubRow): boolean {
+  return actor.partyKind === 'mediator' || actor.partyId === r.party_id;
+}
+
+async function loadSub(tx: Tx, actor: Actor, id: string): Promise<SubRow> {
+  const r = await tx.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r || !canManage(actor, r)) throw new DomainError('not_found', `no webhook subscription with id ${id}`);
+  return r;
+}
+
+async function latestEventId(tx: Tx): Promise<number> {
+  const r = await tx.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+  return Number(r?.m ?? 0);
+}
+
+/**
+ * Subscribes a receiver. It gets events from now on (ids after the newest at creation), each
+ * as its owner's party may see it. The secret is shown once, in this answer.
+ */
+export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, self: SelfAddress): Promise<WebhookView> {
+  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not subscribe webhooks; ask an admin, liaison or operator of your party');
+  const url = assertWebhookUrl(input.url, self);
+  const id = u.deps.newId('whk');
+  const now = nowIso(u.deps);
+  const row: SubRow = {
+    id,
+    party_id: actor.partyId,
+    party_kind: actor.partyKind,
+    member_id: actor.memberId,
+    url,
+    secret: input.secret ?? newSecret(u.deps),
+    types: JSON.stringify(input.types),
+    corridor_id: input.corridorId,
+    description: input.description,
+    cursor: await latestEventId(u.tx),
+    created_at: now,
+    updated_at: now,
+    disabled_at: null,
+  };
+  await u.tx.insertInto('webhook_subscriptions').values(row).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'webhook.subscribed', subject: `webhook/${id}`, payload: { webhookId: id, partyId: actor.partyId, types: input.types, corridorId: input.corridorId } });
+  return toView(row, true);
+}
+
+export async function listWebhooks(tx: Tx, actor: Actor): Promise<WebhookView[]> {
+  const rows = await tx.selectFrom('webhook_subscriptions').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.filter((r) => canManage(actor, r)).map((r) => toView(r));
+}
+
+export async function getWebhook(tx: Tx, actor: Actor, id: string): Promise<WebhookView> {
+  return toView(await loadSub(tx, actor, id));
+}
+
+export async function updateWebhook(
+  u: Unit,
+  actor: Actor,
+  id: string,
+  patch: { url?: string | undefined; types?: string[] | undefined; corridorId?: string | null | undefined; description?: string | undefined; active?: boolean | undefined },
+  self: SelfAddress,
+): Promise<WebhookView> {
+  const r = await loadSub(u.tx, actor, id);
+  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
+  const now = nowIso(u.deps);
+  const set: Partial<SubRow> = { updated_at: now };
+  if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self);
+  if (patch.types !== undefined) set.types = JSON.stringify(patch.types);
+  if (patch.corridorId !== undefined) set.corridor_id = patch.corridorId;
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.active === false && r.disabled_at === null) set.disabled_at = now;
+  if (patch.active === true && r.disabled_at !== null) set.disabled_at = null;
+  await u.tx.updateTable('webhook_subscriptions').set(set).where('id', '=', id).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'webhook.changed', subject: `webhook/${id}`, payload: { webhookId: id, ...patch } });
+  return getWebhook(u.tx, actor, id);
+}
+
+function deliveryView(d: DeliveryRow): DeliveryView {
+  return {
+    id: d.id,
+    subscriptionId: d.subscription_id,
+    eventId: Number(d.event_id),
+    eventType: d.event_type,
+    state: d.state as DeliveryView['state'],
+    attempts: Number(d.attempts),
+    nextAttemptAt: d.state === 'pending' ? d.next_attempt_at : null,
+    lastStatus: d.last_status === null ? null : Number(d.last_status),
+    lastError: d.last_error,
+    lastAttemptAt: d.last_attempt_at,
+    createdAt: d.created_at,
+    deliveredAt: d.delivered_at,
+  };
+}
+
+/** The delivery log of one subscription, newest first. */
+export async function listDeliveries(tx: Tx, actor: Actor, id: string, limit = 100): Promise<DeliveryView[]> {
+  await loadSub(tx, actor, id);
+  const rows = await tx.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', id).orderBy('event_id', 'desc').limit(limit).execute();
+  return rows.map(deliveryView);
+}
+
+// ---- delivery from the outbox ---------------------------------------------------------------
+
+/** Back-off after the n-th failed attempt: 1 s, 2 s, 4 s, … capped at 5 minutes; it never gives up. */
+export function backoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
+}
+
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/**
+ * Copies new outbox events into each active subscription's delivery queue (visible to its
+ * party and matching its filter). The cursor moves by compare-and-set, and (subscription,
+ * event) is unique, so several processes never queue an event twice.
+ */
+export async function enqueueDeliveries(deps: Deps): Promise<number> {
+  const subs = await deps.store.db.selectFrom('webhook_subscriptions').selectAll().where('disabled_at', 'is', null).execute();
+  let queued = 0;
+  for (const s of subs) {
+    const cursor = Number(s.cursor);
+    const events = await readEvents(deps.store.db, cursor, 500);
+    const last = events[events.length - 1];
+    if (!last) continue;
+    const viewer = { partyId: s.party_id, partyKind: s.party_kind as Actor['partyKind'] };
+    const filter = { types: JSON.parse(s.types) as string[], corridorId: s.corridor_id };
+    const wanted = events.filter((e) => deliverable(viewer, filter, e));
+    await deps.store.transaction(async (tx) => {
+      const moved = await tx.updateTable('webhook_subscriptions').set({ cursor: last.id }).where('id', '=', s.id).where('cursor', '=', cursor).executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) return;
+      const now = nowIso(deps);
+      for (const e of wanted) {
+        await tx
+          .insertInto('webhook_deliveries')
+          .values({ id: deps.newId('dlv'), subscription_id: s.id, event_id: e.id, event_type: e.type, state: 'pending', attempts: 0, next_attempt_at: now, lease_until: null, last_status: null, last_error: null, last_attempt_at: null, created_at: now, delivered_at: null })
+          .execute();
+        queued++;
+      }
+    });
+  }
+  return queued;
+}
+
+export interface Sender {
+  (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<{ status: number }>;
+}
+
+export const fetchSender: Sender = async (url, init) => {
+  const res = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'manual' });
+  await res.arrayBuffer().catch(() => undefined);
+  return { status: res.status };
+};
+
+/**
+ * Attempts the head of each subscription's queue whose time has come, at most one in flight per
+ * subscription (so deliveries arrive in order), each under a lease so two processes do not send
+ * it at once. Returns the attempts started; `inFlight` tracks them for the caller.
+ */
+export async function dispatchDeliveries(deps: Deps, inFlight: Map<string, Promise<void>>, send: Sender = fetchSender): Promise<number> {
+  const db = deps.store.db;
+  const subs = await db.selectFrom('webhook_subscriptions').selectAll().where('disabled_at', 'is', null).execute();
+  let started = 0;
+  for (const s of subs) {
+    if (inFlight.has(s.id)) continue;
+    const head = await db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', s.id).where('state', '=', 'pending').orderBy('event_id').limit(1).executeTakeFirst();
+    if (!head) continue;
+    const now = deps.now();
+    if (Date.parse(head.next_attempt_at) > now) continue;
+    const leaseUntil = new Date(now + ATTEMPT_TIMEOUT_MS + 5_000).toISOString();
+    const nowText = new Date(now).toISOString();
+    const claimed = await db
+      .updateTable('webhook_deliveries')
+      .set({ lease_until: leaseUntil })
+      .where('id', '=', head.id)
+      .where('state', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowText)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) continue;
+    started++;
+    const p = attempt(deps, s, head, send).finally(() => inFlight.delete(s.id));
+    inFlight.set(s.id, p);
+  }
+  return started;
+}
+
+async function attempt(deps: Deps, s: SubRow, d: DeliveryRow, send: Sender): Promise<void> {
+  const events = await readEvents(deps.store.db, Number(d.event_id) - 1, 1);
+  const e: StoredEvent | undefined = events[0];
+  let status: number | null = null;
+  let error: string | null = null;
+  if (e && e.id === Number(d.event_id)) {
+    const body = JSON.stringify(eventEnvelope(e));
+    const msgId = `msg_${e.id}`;
+    const ts = Math.floor(deps.now() / 1000);
+    try {
+      const res = await send(s.url, {
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Passage-Webhooks/1',
+          'webhook-id': msgId,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signWebhook(s.secret, msgId, ts, body),
+        },
+        body,
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+      });
+      status = res.status;
+      if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      error = (err as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `cannot reach the receiver${cause?.code ? ` (${cause.code})` : ''}: ${(err as Error).message}`;
+    }
+  } else {
+    error = 'the event is missing from the outbox';
+  }
+  const now = deps.now();
+  const attempts = Number(d.attempts) + 1;
+  const ok = error === null;
+  await deps.store.db
+    .updateTable('webhook_deliveries')
+    .set({
+      state: ok ? 'delivered' : 'pending',
+      attempts,
+      last_status: status,
+      last_error: error,
+      last_attempt_at: new Date(now).toISOString(),
+      next_attempt_at: new Date(ok ? now : now + backoffMs(attempts)).toISOString(),
+      lease_until: null,
+      delivered_at: ok ? new Date(now).toISOString() : null,
+    })
+    .where('id', '=', d.id)
+    .execute();
+}

@@ -1,0 +1,233 @@
+import { DateTime } from 'luxon';
+
+/**
+ * OASIS Common Alerting Protocol 1.2 alerts for corridors (DESIGN.md, "Standards we speak"):
+ * one <info> per language (uk-UA, ru-RU, en-US), the ceasefire zone as a CAP polygon of
+ * "lat,lon" pairs in a closed ring, times with an offset and no fraction. Pure text building;
+ * the XML is valid against standards/cap/CAP-v1.2.xsd (checked by a test with xmllint).
+ */
+export const CAP_NS = 'urn:oasis:names:tc:emergency:cap:1.2';
+
+export type CapKind = 'opened' | 'closed' | 'suspended' | 'resumed' | 'withdrawn';
+export const CAP_EVENT_TYPES: Record<string, CapKind> = {
+  'corridor.opened': 'opened',
+  'corridor.closed': 'closed',
+  'corridor.suspended': 'suspended',
+  'corridor.resumed': 'resumed',
+  'corridor.withdrawn': 'withdrawn',
+};
+
+export type CapLang = 'uk-UA' | 'ru-RU' | 'en-US';
+export const CAP_LANGS: readonly CapLang[] = ['uk-UA', 'ru-RU', 'en-US'];
+
+export interface CapRef {
+  readonly identifier: string;
+  readonly sent: number;
+}
+
+export interface CapAlertInput {
+  readonly identifier: string;
+  readonly sender: string;
+  readonly sent: number;
+  readonly kind: CapKind;
+  readonly msgType: 'Alert' | 'Update' | 'Cancel';
+  /** Earlier alerts of the same corridor this one updates or cancels. */
+  readonly references: readonly CapRef[];
+  readonly corridorId: string;
+  readonly title: string;
+  readonly origin: string;
+  readonly destination: string;
+  readonly widthM: number;
+  /** The zone the corridor was agreed in; alert times are given with its offset. */
+  readonly timeZone: string;
+  /** The window concerned (opened, closed), or the next/current one. */
+  readonly window: { start: number; end: number } | null;
+  readonly reason: string | null;
+  /** Exterior ring of the ceasefire zone, [lon, lat], closed. */
+  readonly zone: readonly (readonly [number, number])[];
+  readonly web?: string | undefined;
+}
+
+/** `2022-03-08T09:00:00+02:00`: offset of the agreed zone, no fraction, never `Z` (CAP 1.2 §3.3.2). */
+export function capTime(ms: number, timeZone: string): string {
+  const dt = DateTime.fromMillis(Math.floor(ms / 1000) * 1000, { zone: timeZone });
+  const z = dt.isValid ? dt : DateTime.fromMillis(Math.floor(ms / 1000) * 1000, { zone: 'UTC' });
+  return z.toFormat("yyyy-MM-dd'T'HH:mm:ssZZ").replace(/Z$/, '+00:00');
+}
+
+function localText(ms: number, timeZone: string): string {
+  const dt = DateTime.fromMillis(ms, { zone: timeZone });
+  return (dt.isValid ? dt : DateTime.fromMillis(ms, { zone: 'UTC' })).toFormat('yyyy-MM-dd HH:mm');
+}
+
+export function xmlEscape(s: string): string {
+  // Characters XML 1.0 forbids are dropped; markup characters are escaped.
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+}
+
+/** A CAP polygon: space-separated "lat,lon" pairs, first = last, at least four pairs. */
+export function capPolygon(ring: readonly (readonly [number, number])[]): string {
+  const pts = ring.map(([lon, lat]) => `${+lat.toFixed(5)},${+lon.toFixed(5)}`);
+  if (pts.length > 0 && pts[0] !== pts[pts.length - 1]) pts.push(pts[0] as string);
+  return pts.join(' ');
+}
+
+interface Words {
+  event: Record<CapKind, string>;
+  instruction: Record<CapKind, string>;
+  area: string;
+  description: string;
+  window: string;
+  reason: string;
+  senderName: string;
+}
+
+const WORDS: Record<CapLang, Words> = {
+  'en-US': {
+    event: { opened: 'Humanitarian corridor open', closed: 'Humanitarian corridor closed', suspended: 'Humanitarian corridor suspended', resumed: 'Humanitarian corridor resumed', withdrawn: 'Humanitarian corridor withdrawn' },
+    instruction: {
+      opened: 'The ceasefire along the route holds until {end}. Use only the agreed route and stay within the corridor.',
+      closed: 'The window has ended; the ceasefire along the route no longer holds.',
+      suspended: 'Do not set out. Those already on the route: seek shelter and follow official instructions.',
+      resumed: 'The ceasefire along the route holds again. Check the window times before setting out.',
+      withdrawn: 'The corridor has been withdrawn; do not use the route.',
+    },
+    area: 'Ceasefire zone of the corridor {origin} → {destination}, {km} km wide',
+    description: '{title}: from {origin} to {destination}.',
+    window: 'Window: {start} – {end} ({tz}).',
+    reason: 'Reason: {reason}',
+    senderName: 'Passage — corridor record of the parties and the mediator',
+  },
+  'uk-UA': {
+    event: { opened: 'Гуманітарний коридор відкрито', closed: 'Гуманітарний коридор закрито', suspended: 'Дію гуманітарного коридору призупинено', resumed: 'Дію гуманітарного коридору відновлено', withdrawn: 'Гуманітарний коридор скасовано' },
+    instruction: {
+      opened: 'Режим тиші на маршруті діє до {end}. Рухайтеся лише узгодженим маршрутом і не виходьте за межі коридору.',
+      closed: 'Час роботи коридору завершився; режим тиші на маршруті більше не діє.',
+      suspended: 'Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
+      resumed: 'Режим тиші на маршруті знову діє. Перевірте час роботи коридору перед виїздом.',
+      withdrawn: 'Коридор скасовано; не користуйтеся цим маршрутом.',
+    },
+    area: 'Зона режиму тиші коридору {origin} → {destination}, ширина {km} км',
+    description: '{title}: з {origin} до {destination}.',
+    window: 'Час роботи: {start} – {end} ({tz}).',
+    reason: 'Причина: {reason}',
+    senderName: 'Passage — реєстр коридорів сторін і посередника',
+  },
+  'ru-RU': {
+    event: { opened: 'Гуманитарный коридор открыт', closed: 'Гуманитарный коридор закрыт', suspended: 'Действие гуманитарного коридора приостановлено', resumed: 'Действие гуманитарного коридора возобновлено', withdrawn: 'Гуманитарный коридор отменён' },
+    instruction: {
+      opened: 'Режим тишины на маршруте действует до {end}. Двигайтесь только по согласованному маршруту и не покидайте коридор.',
+      closed: 'Время работы коридора истекло; режим тишины на маршруте больше не действует.',
+      suspended: 'Не выезжайте. Тем, кто уже в пути: ищите укрытие и следуйте официальным указаниям.',
+      resumed: 'Режим тишины на маршруте снова действует. Проверьте время работы коридора перед выездом.',
+      withdrawn: 'Коридор отменён; не используйте этот маршрут.',
+    },
+    area: 'Зона режима тишины коридора {origin} → {destination}, ширина {km} км',
+    description: '{title}: из {origin} в {destination}.',
+    window: 'Время работы: {start} – {end} ({tz}).',
+    reason: 'Причина: {reason}',
+    senderName: 'Passage — реестр коридоров сторон и посредника',
+  },
+};
+
+function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
+}
+
+const SEVERITY: Record<CapKind, string> = { opened: 'Moderate', closed: 'Minor', suspended: 'Severe', resumed: 'Moderate', withdrawn: 'Severe' };
+const URGENCY: Record<CapKind, string> = { opened: 'Immediate', closed: 'Past', suspended: 'Immediate', resumed: 'Immediate', withdrawn: 'Immediate' };
+const RESPONSE: Record<CapKind, string> = { opened: 'Execute', closed: 'None', suspended: 'Avoid', resumed: 'Execute', withdrawn: 'Avoid' };
+
+/** The `references` value: space-separated "sender,identifier,sent" triples. */
+export function capReferences(sender: string, refs: readonly CapRef[], timeZone: string): string {
+  return refs.map((r) => `${sender},${r.identifier},${capTime(r.sent, timeZone)}`).join(' ');
+}
+
+export function capAlertXml(a: CapAlertInput): string {
+  const tz = a.timeZone;
+  const lines: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', `<alert xmlns="${CAP_NS}">`];
+  const el = (indent: string, name: string, value: string): void => {
+    lines.push(`${indent}<${name}>${xmlEscape(value)}</${name}>`);
+  };
+  el('  ', 'identifier', a.identifier);
+  el('  ', 'sender', a.sender);
+  el('  ', 'sent', capTime(a.sent, tz));
+  el('  ', 'status', 'Actual');
+  el('  ', 'msgType', a.msgType);
+  el('  ', 'scope', 'Public');
+  el('  ', 'code', 'passage:corridor');
+  if (a.references.length > 0) el('  ', 'references', capReferences(a.sender, a.references, tz));
+  el('  ', 'incidents', a.corridorId);
+  const km = String(Math.round(a.widthM / 100) / 10);
+  for (const lang of CAP_LANGS) {
+    const w = WORDS[lang];
+    const end = a.window ? `${localText(a.window.end, tz)} (${tz})` : '';
+    lines.push('  <info>');
+    el('    ', 'language', lang);
+    el('    ', 'category', 'Safety');
+    el('    ', 'event', w.event[a.kind]);
+    el('    ', 'responseType', RESPONSE[a.kind]);
+    el('    ', 'urgency', URGENCY[a.kind]);
+    el('    ', 'severity', SEVERITY[a.kind]);
+    el('    ', 'certainty', 'Observed');
+    el('    ', 'audience', 'civilians, humanitarian agencies, journalists');
+    el('    ', 'effective', capTime(a.sent, tz));
+    if (a.kind === 'opened' && a.window) el('    ', 'onset', capTime(a.window.start, tz));
+    if ((a.kind === 'opened' || a.kind === 'resumed') && a.window && a.window.end > a.sent) el('    ', 'expires', capTime(a.window.end, tz));
+    el('    ', 'senderName', w.senderName);
+    el('    ', 'headline', `${a.title}: ${w.event[a.kind]}`);
+    const desc = [fill(w.description, { title: a.title, origin: a.origin, destination: a.destination })];
+    if (a.window) desc.push(fill(w.window, { start: localText(a.window.start, tz), end: localText(a.window.end, tz), tz }));
+    if (a.reason) desc.push(fill(w.reason, { reason: a.reason }));
+    el('    ', 'description', desc.join(' '));
+    el('    ', 'instruction', fill(w.instruction[a.kind], { end }));
+    if (a.web) el('    ', 'web', a.web);
+    lines.push('    <parameter>');
+    el('      ', 'valueName', 'corridorId');
+    el('      ', 'value', a.corridorId);
+    lines.push('    </parameter>');
+    lines.push('    <area>');
+    el('      ', 'areaDesc', fill(w.area, { origin: a.origin, destination: a.destination, km }));
+    if (a.zone.length >= 4) el('      ', 'polygon', capPolygon(a.zone));
+    lines.push('    </area>');
+    lines.push('  </info>');
+  }
+  lines.push('</alert>');
+  return `${lines.join('\n')}\n`;
+}
+
+export interface AtomEntry {
+  readonly id: string;
+  readonly title: string;
+  readonly updated: number;
+  readonly summary: string;
+  readonly href: string;
+}
+
+/** An Atom (RFC 4287) index of CAP alerts, newest first, each linking its CAP document. */
+export function capAtom(feed: { id: string; title: string; self: string; updated: number; entries: readonly AtomEntry[] }): string {
+  const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    `  <id>${xmlEscape(feed.id)}</id>`,
+    `  <title>${xmlEscape(feed.title)}</title>`,
+    `  <updated>${iso(feed.updated)}</updated>`,
+    `  <author><name>Passage</name></author>`,
+    `  <link rel="self" type="application/atom+xml" href="${xmlEscape(feed.self)}"/>`,
+  ];
+  for (const e of feed.entries) {
+    out.push(
+      '  <entry>',
+      `    <id>${xmlEscape(e.id)}</id>`,
+      `    <title>${xmlEscape(e.title)}</title>`,
+      `    <updated>${iso(e.updated)}</updated>`,
+      `    <summary>${xmlEscape(e.summary)}</summary>`,
+      `    <link rel="alternate" type="application/cap+xml" href="${xmlEscape(e.href)}"/>`,
+      '  </entry>',
+    );
+  }
+  out.push('</feed>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { escapeText, foldLine, icsUtc } from './ical.js';
+
+const bytes = (s: string): number => new TextEncoder().encode(s).length;
+
+describe('iCalendar text', () => {
+  it('escapes TEXT values', () => {
+    expect(escapeText('a,b;c\\d\ne')).toBe('a\\,b\\;c\\\\d\\ne');
+  });
+  it('folds at 75 octets without splitting a UTF-8 sequence, and unfolds to the same line', () => {
+    const line = `SUMMARY:${'Гуманітарний коридор Маріуполь → Запоріжжя '.repeat(5)}`;
+    const folded = foldLine(line);
+    for (const l of folded.split('\r\n')) expect(bytes(l)).toBeLessThanOrEqual(75);
+    expect(folded.split('\r\n').slice(1).every((l) => l.startsWith(' '))).toBe(true);
+    expect(folded.replace(/\r\n /g, '')).toBe(line);
+    expect(foldLine('SHORT:x')).toBe('SHORT:x');
+  });
+  it('writes UTC date-times in basic format', () => {
+    expect(icsUtc(Date.parse('2022-03-05T06:00:00.123Z'))).toBe('20220305T060000Z');
+  });
+});

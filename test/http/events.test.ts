@@ -1,0 +1,252 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startScheduler } from '../../src/app/scheduler.js';
+import { backoffMs, dispatchDeliveries, enqueueDeliveries } from '../../src/app/webhooks.js';
+import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+
+async function guaranteedCorridor(w: World): Promise<string> {
+  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
+  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+  for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+  return c.id as string;
+}
+const shelling = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near Lokhvytsia' };
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+/** A webhook receiver on a free local port; `mode` says how it answers. */
+async function receiver(): Promise<{ url: string; got: Received[]; mode: { status: number; delayMs: number }; close: () => Promise<void>; server: Server }> {
+  const got: Received[] = [];
+  const mode = { status: 200, delayMs: 0 };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      setTimeout(() => {
+        if (mode.status === 200) got.push({ headers: req.headers, body, at: Date.now() });
+        res.writeHead(mode.status).end();
+      }, mode.delayMs);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}/hook`, got, mode, server, close: () => new Promise((ok) => server.close(() => ok())) };
+}
+
+/** Reads an SSE stream into parsed messages. */
+function sse(url: string, token: string, headers: Record<string, string> = {}) {
+  const messages: { id: string; event: string; data: any; at: number }[] = [];
+  const ctrl = new AbortController();
+  const done = (async () => {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: ctrl.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += new TextDecoder().decode(value);
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const f = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+          if (f.data) messages.push({ id: f.id!, event: f.event!, data: JSON.parse(f.data), at: Date.now() });
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return { messages, close: async () => { ctrl.abort(); await done.catch(() => undefined); } };
+}
+
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: events (SSE) and webhooks`, () => {
+    it('a confirmed shelling report reaches a signed webhook and an SSE client within a second; Last-Event-ID resumes without loss', async () => {
+      const w = await makeWorld(engine);
+      const rx = await receiver();
+      const url = await w.app.listen({ port: 0, host: '127.0.0.1' });
+      w.clock.set('2022-03-08T10:05:00Z'); // mid-window: the scheduler starts its watermark here
+      const stop = startScheduler(w.deps, { intervalMs: 50 });
+      let stream: ReturnType<typeof sse> | undefined;
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:05:00Z');
+        const sub = await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url, types: ['corridor.*', 'incident.confirmed'] });
+        expect(sub.statusCode, sub.body).toBe(201);
+        const { secret, id: subId } = json(sub);
+        expect(secret).toMatch(/^whsec_/);
+        expect(json(await api(w.app, w.ua.viewer.token).get('/webhooks'))[0].secret).toBeUndefined();
+        const s = sse(`${url}/api/v1/events?corridor=${id}`, w.ru.viewer.token);
+        stream = s;
+        await new Promise((r) => setTimeout(r, 300));
+        const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling));
+        const t0 = Date.now();
+        expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        await until(() => rx.got.length >= 2 && s.messages.some((m) => m.event === 'corridor.suspended'), 1000);
+        expect(Date.now() - t0).toBeLessThan(1000);
+        // The webhook: in order, signed per Standard Webhooks.
+        const bodies = rx.got.map((g) => JSON.parse(g.body));
+        expect(bodies.map((b) => b.type)).toEqual(['corridor.suspended', 'incident.confirmed']);
+        expect(bodies[0].data).toMatchObject({ corridorId: id, state: 'suspended' });
+        expect(bodies[0].data.reason).toContain(inc.id);
+        for (const g of rx.got) {
+          const mid = String(g.headers['webhook-id']);
+          const ts = String(g.headers['webhook-timestamp']);
+          const expected = createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`${mid}.${ts}.${g.body}`).digest('base64');
+          expect(g.headers['webhook-signature']).toBe(`v1,${expected}`);
+          expect(mid).toMatch(/^msg_\d+$/);
+          expect(Math.abs(Number(ts) - Date.parse('2022-03-08T10:05:00Z') / 1000)).toBeLessThan(5);
+        }
+        // SSE: the corridor filter keeps the incident events about it; RU (not in any distribution) still sees corridor events.
+        expect(s.messages.map((m) => m.event)).toEqual(['incident.reported', 'corridor.suspended', 'incident.confirmed']);
+        await s.close();
+        // Resume after the first message with Last-Event-ID: nothing lost, nothing repeated.
+        const first = s.messages[0]!.id;
+        const resumed = await fetch(`${url}/api/v1/events?follow=false&corridor=${id}`, { headers: { authorization: `Bearer ${w.ru.viewer.token}`, 'last-event-id': first } });
+        const text = await resumed.text();
+        expect([...text.matchAll(/^event: (.*)$/gm)].map((m) => m[1])).toEqual(['corridor.suspended', 'incident.confirmed']);
+        // The delivery log is visible to the subscriber's party.
+        const log = json(await api(w.app, w.ua.viewer.token).get(`/webhooks/${subId}/deliveries`));
+        expect(log.map((d: any) => [d.eventType, d.state, d.attempts, d.lastStatus])).toEqual([
+          ['incident.confirmed', 'delivered', 1, 200],
+          ['corridor.suspended', 'delivered', 1, 200],
+        ]);
+        expect((await api(w.app, w.ru.viewer.token).get(`/webhooks/${subId}/deliveries`)).statusCode).toBe(404);
+      } finally {
+        await stream?.close();
+        await stop();
+        await rx.close();
+        await w.close();
+      }
+    });
+
+    it('SSE shows only what the member may see, filters by type, and needs a token', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T10:05:00Z');
+        await api(w.app, w.aid.operator.token).post('/incidents', { ...shelling, distribution: ['ua'] });
+        await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava());
+        const read = async (token: string, q = '') => (await w.app.inject({ method: 'GET', url: `/api/v1/events?follow=false&lastEventId=0${q}`, headers: { authorization: `Bearer ${token}` } })).body;
+        expect(await read(w.ua.viewer.token)).toMatch(/event: incident\.reported[\s\S]*event: corridor\.proposed/);
+        expect(await read(w.ru.viewer.token)).not.toMatch(/incident/);
+        expect(await read(w.mediator.viewer.token)).toMatch(/incident\.reported/);
+        expect(await read(w.ua.viewer.token, '&types=corridor.*')).not.toMatch(/incident/);
+        expect((await w.app.inject({ method: 'GET', url: '/api/v1/events?follow=false' })).statusCode).toBe(401);
+        expect((await w.app.inject({ method: 'GET', url: '/api/v1/events?follow=false', headers: { authorization: `Bearer ${w.ua.viewer.token}`, 'last-event-id': 'abc' } })).statusCode).toBe(400);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('refuses webhook URLs that are not http(s) or point at the server itself', async () => {
+      const w = await makeWorld(engine);
+      const url = await w.app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const port = new URL(url).port;
+        const post = (u: string) => fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: u }) });
+        for (const [u, re] of [
+          ['ftp://example.org/x', /http or https/],
+          ['file:///etc/passwd', /http or https/],
+          ['not a url', /not a URL/],
+          [`http://127.0.0.1:${port}/api/v1/corridors`, /this Passage server itself/],
+          [`http://localhost:${port}/`, /this Passage server itself/],
+          [`http://[::1]:${port}/`, /this Passage server itself/],
+          ['http://user:pw@example.org/', /credentials/],
+        ] as const) {
+          const res = await post(u);
+          expect(res.status, u).toBe(400);
+          expect((await res.json()).detail, u).toMatch(re);
+        }
+        expect((await post('https://example.org/hooks/passage')).status).toBe(201);
+        expect((await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${w.ua.viewer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/' }) })).status).toBe(403);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('a receiver down for an hour loses nothing: deliveries back off exponentially, then arrive in order', async () => {
+      const w = await makeWorld(engine);
+      const rx = await receiver();
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:05:00Z');
+        const { id: subId } = json(await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url }));
+        rx.mode.status = 503;
+        for (let i = 0; i < 3; i++) {
+          await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: `s${i}` });
+          await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: `r${i}` });
+        }
+        const inFlight = new Map<string, Promise<void>>();
+        await enqueueDeliveries(w.deps);
+        const start = w.clock.ms;
+        let attempts = 0;
+        while (w.clock.ms - start < 3600_000) {
+          attempts += await dispatchDeliveries(w.deps, inFlight);
+          await Promise.all(inFlight.values());
+          w.clock.ms += 30_000;
+        }
+        const log = json(await api(w.app, w.ua.viewer.token).get(`/webhooks/${subId}/deliveries`));
+        expect(log).toHaveLength(6);
+        expect(log.every((d: any) => d.state === 'pending')).toBe(true);
+        const head = log[log.length - 1];
+        expect(head.lastStatus).toBe(503);
+        // Back-off: 1 s, 2 s, 4 s … capped at 5 minutes, so an hour is about 20 attempts, not 120.
+        expect(head.attempts).toBeGreaterThan(10);
+        expect(head.attempts).toBeLessThan(30);
+        expect(log.slice(0, -1).every((d: any) => d.attempts === 0)).toBe(true); // later ones wait their turn
+        expect(backoffMs(1)).toBe(1000);
+        expect(backoffMs(4)).toBe(8000);
+        expect(backoffMs(40)).toBe(300_000);
+        rx.mode.status = 200;
+        for (let i = 0; i < 20 && rx.got.length < 6; i++) {
+          await dispatchDeliveries(w.deps, inFlight);
+          await Promise.all(inFlight.values());
+          w.clock.ms += 300_000;
+        }
+        expect(rx.got.map((g) => JSON.parse(g.body).data.reason)).toEqual(['s0', 'r0', 's1', 'r1', 's2', 'r2']);
+      } finally {
+        await rx.close();
+        await w.close();
+      }
+    });
+
+    it('a slow receiver does not slow the API', async () => {
+      const w = await makeWorld(engine);
+      const rx = await receiver();
+      rx.mode.delayMs = 3000;
+      const stop = startScheduler(w.deps, { intervalMs: 20 });
+      try {
+        const id = await guaranteedCorridor(w);
+        await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url });
+        await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: 'x' });
+        await new Promise((r) => setTimeout(r, 200)); // the delivery is now in flight, held by the receiver
+        const t0 = Date.now();
+        for (let i = 0; i < 5; i++) expect((await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).statusCode).toBe(200);
+        expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'y' })).statusCode).toBe(200);
+        expect(Date.now() - t0).toBeLessThan(1000);
+      } finally {
+        rx.mode.delayMs = 0;
+        await stop();
+        await rx.close();
+        await w.close();
+      }
+    }, 20_000);
+  });
+}

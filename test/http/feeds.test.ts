@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tickWindows } from '../../src/app/scheduler.js';
+import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+
+async function guaranteedCorridor(w: World, overrides: Record<string, unknown> = {}): Promise<string> {
+  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava(overrides)));
+  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+  for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+  return c.id as string;
+}
+
+function shelling(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near the Lokhvytsia checkpoint', ...overrides };
+}
+
+const XSD = resolve('../shared/standards/cap/CAP-v1.2.xsd');
+const XMLLINT = '/usr/bin/xmllint';
+
+/** Validates XML against the OASIS CAP 1.2 schema with xmllint; returns its complaint or ''. */
+export function validateCap(xml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  const file = join(dir, 'alert.xml');
+  writeFileSync(file, xml);
+  try {
+    execFileSync(XMLLINT, ['--noout', '--schema', XSD, file], { stdio: 'pipe' });
+    return '';
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr ?? e);
+  }
+}
+
+/**
+ * A small RFC 5545 reader, written for this test independently of the writer (ical.js is not
+ * installed): unfolds lines, splits name;params:value, unescapes TEXT, nests components.
+ */
+export function parseIcs(text: string): { name: string; props: Record<string, { params: Record<string, string>; value: string }[]>; children: any[] } {
+  expect(text.endsWith('\r\n')).toBe(true);
+  for (const l of text.split('\r\n')) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(75);
+  expect(/[^\r]\n/.test(text)).toBe(false);
+  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter((l) => l !== '');
+  const root = { name: 'ROOT', props: {} as Record<string, any[]>, children: [] as any[] };
+  const stack = [root];
+  for (const line of lines) {
+    let i = 0;
+    let inQuote = false;
+    for (; i < line.length; i++) {
+      const ch = line[i];
+      if (ch === '"') inQuote = !inQuote;
+      if (ch === ':' && !inQuote) break;
+    }
+    const head = line.slice(0, i);
+    const value = line.slice(i + 1);
+    const [name = '', ...paramParts] = head.split(';');
+    const params = Object.fromEntries(paramParts.map((p) => p.split('=') as [string, string]));
+    const top = stack[stack.length - 1]!;
+    if (name === 'BEGIN') {
+      const c = { name: value, props: {}, children: [] };
+      top.children.push(c);
+      stack.push(c);
+    } else if (name === 'END') {
+      expect(top.name).toBe(value);
+      stack.pop();
+    } else {
+      const unescaped = value.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
+      (top.props[name] ??= []).push({ params, value: unescaped });
+    }
+  }
+  expect(stack).toHaveLength(1);
+  return root.children[0];
+}
+
+const icsTime = (v: string): string => v.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+
+async function get(w: World, url: string) {
+  return w.app.inject({ method: 'GET', url });
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: public feeds`, () => {
+    it('publishes CAP 1.2 alerts for opened, suspended, resumed and closed, each valid against the OASIS schema, in three languages, chained by references', async () => {
+      expect(existsSync(XMLLINT), 'xmllint (Debian libxml2-utils) is needed to validate CAP').toBe(true);
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T06:00:00Z');
+        await tickWindows(w.deps); // initialises the watermark
+        w.clock.set('2022-03-08T07:00:01Z');
+        expect(await tickWindows(w.deps)).toBe(1); // opened at 09:00 Kyiv
+        w.clock.set('2022-03-08T10:05:00Z');
+        const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
+        expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        w.clock.set('2022-03-08T12:00:00Z');
+        expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
+        w.clock.set('2022-03-08T19:30:00Z');
+        expect(await tickWindows(w.deps)).toBe(1); // closed at 21:00 Kyiv
+        expect(await tickWindows(w.deps)).toBe(0);
+
+        const atom = await get(w, '/public/cap.atom');
+        expect(atom.statusCode).toBe(200);
+        expect(atom.headers['content-type']).toMatch(/application\/atom\+xml/);
+        const hrefs = [...atom.body.matchAll(/href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!);
+        expect(hrefs).toHaveLength(4);
+        const docs: string[] = [];
+        for (const href of [...hrefs].reverse()) {
+          const res = await get(w, href);
+          expect(res.statusCode).toBe(200);
+          expect(res.headers['content-type']).toMatch(/application\/cap\+xml/);
+          expect(validateCap(res.body), res.body.slice(0, 400)).toBe('');
+          docs.push(res.body);
+        }
+        const [opened, suspended, resumed, closed] = docs as [string, string, string, string];
+        expect(opened).toMatch(/<msgType>Alert<\/msgType>/);
+        expect(opened).not.toMatch(/<references>/);
+        expect(opened).toMatch(/<sent>2022-03-08T09:00:01\+02:00<\/sent>/);
+        expect(suspended).toMatch(/<msgType>Update<\/msgType>/);
+        const openedId = /<identifier>(.*)<\/identifier>/.exec(opened)![1]!;
+        const sender = /<sender>(.*)<\/sender>/.exec(opened)![1]!;
+        expect(suspended).toContain(`<references>${sender},${openedId},2022-03-08T09:00:01+02:00</references>`);
+        expect(suspended).toMatch(new RegExp(`Shelling \\(confirmed incident ${inc.id}\\)`));
+        expect(resumed).toMatch(/<msgType>Update<\/msgType>/);
+        expect(closed).toMatch(/<msgType>Cancel<\/msgType>/);
+        expect((/<references>(.*)<\/references>/.exec(closed)![1]!).split(' ')).toHaveLength(3);
+        for (const d of docs) {
+          expect([...d.matchAll(/<language>(.*)<\/language>/g)].map((m) => m[1])).toEqual(['uk-UA', 'ru-RU', 'en-US']);
+          expect(d).not.toMatch(/\d{2}:\d{2}:\d{2}(\.\d+)?Z</);
+          expect(d).toMatch(/<areaDesc>Ceasefire zone of the corridor Sumy → Poltava, 2 km wide<\/areaDesc>/);
+          expect(d).toMatch(/<areaDesc>Зона режиму тиші коридору Sumy → Poltava/);
+          const poly = /<polygon>(.*)<\/polygon>/.exec(d)![1]!.split(' ');
+          expect(poly.length).toBeGreaterThanOrEqual(4);
+          expect(poly[0]).toBe(poly[poly.length - 1]);
+          const [lat, lon] = poly[0]!.split(',').map(Number);
+          expect(lat).toBeGreaterThan(49);
+          expect(lat).toBeLessThan(51.1);
+          expect(lon).toBeGreaterThan(32);
+          expect(lon).toBeLessThan(35);
+        }
+        expect(suspended).toMatch(/<event>Дію гуманітарного коридору призупинено<\/event>/);
+        expect(suspended).toMatch(/<event>Действие гуманитарного коридора приостановлено<\/event>/);
+        expect((await get(w, '/public/cap/999.xml')).statusCode).toBe(404);
+        expect((await get(w, '/public/cap/abc')).statusCode).toBe(404);
+        // Unconfirmed incidents never reach a public feed.
+        const other = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ description: 'UNCONFIRMED-REPORT' })));
+        expect(other.state).toBe('reported');
+        for (const url of ['/public/cap.atom', '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
+          expect((await get(w, url)).body).not.toContain('UNCONFIRMED-REPORT');
+        }
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('serves an iCalendar feed that an independent reader parses into the API’s windows, CANCELLED when suspended, SEQUENCE rising on amendment', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w, {
+          title: 'Sumy → Poltava; daily, "long" title with commas, semicolons and Ukrainian: Суми → Полтава, щоденно',
+          windows: [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }],
+        });
+        const res = await get(w, '/public/corridors.ics');
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toMatch(/text\/calendar/);
+        const cal = parseIcs(res.body);
+        expect(cal.name).toBe('VCALENDAR');
+        expect(cal.props.VERSION![0]!.value).toBe('2.0');
+        const vevents = cal.children.filter((c) => c.name === 'VEVENT');
+        expect(vevents).toHaveLength(3);
+        const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`));
+        const status = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/status?at=2022-03-08T10:00:00Z`));
+        expect(icsTime(vevents[0].props.DTSTART[0].value)).toBe(status.currentWindow.start);
+        expect(icsTime(vevents[0].props.DTEND[0].value)).toBe(status.currentWindow.end);
+        expect(vevents.map((v: any) => icsTime(v.props.DTSTART[0].value))).toEqual(['2022-03-08T07:00:00Z', '2022-03-09T07:00:00Z', '2022-03-10T07:00:00Z']);
+        expect(vevents[0].props.SUMMARY[0].value).toContain(view.title);
+        expect(vevents[0].props['X-PASSAGE-TZID'][0].value).toBe('Europe/Kyiv');
+        expect(vevents[0].props.GEO[0].value).toBe('50.908;34.798');
+        expect(vevents[0].props.STATUS[0].value).toBe('CONFIRMED');
+        expect(vevents[0].props.SEQUENCE[0].value).toBe('0');
+        expect(new Set(vevents.map((v: any) => v.props.UID[0].value)).size).toBe(3);
+
+        w.clock.set('2022-03-08T10:05:00Z');
+        const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
+        await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' });
+        const after = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
+        expect(after.map((v: any) => v.props.STATUS[0].value)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+        expect(after[0].props.SEQUENCE[0].value).toBe('1');
+        expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T10:00:00Z: Shelling/);
+        // An amendment (new version) raises SEQUENCE again; the feed keeps the same UIDs.
+        const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' });
+        expect(amend.statusCode, amend.body).toBe(200);
+        const amended = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
+        expect(amended.map((v: any) => v.props.UID[0].value)).toEqual(after.map((v: any) => v.props.UID[0].value));
+        expect(Number(amended[0].props.SEQUENCE[0].value)).toBeGreaterThan(1);
+        expect(amended[0].props.STATUS[0].value).toBe('TENTATIVE');
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('serves GeoJSON, KML and HXL CSV of public corridors only', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        json(await api(w.app, w.ua.liaison.token).post('/corridors', { title: 'Unsigned proposal' }));
+        w.clock.set('2022-03-08T10:00:00Z');
+        const gj = await get(w, '/public/corridors.geojson');
+        expect(gj.headers['content-type']).toMatch(/application\/geo\+json/);
+        const fc = json(gj);
+        expect(fc.features.map((f: any) => f.id)).toEqual([`${id}/route`, `${id}/zone`]);
+        expect(fc.features[0].geometry.type).toBe('LineString');
+        expect(fc.features[0].geometry.coordinates.length).toBeGreaterThan(4);
+        expect(fc.features[1].geometry.type).toBe('Polygon');
+        expect(fc.features[1].properties).toMatchObject({ corridorId: id, status: 'open', origin: 'Sumy', destination: 'Poltava' });
+        const kml = (await get(w, '/public/corridors.kml')).body;
+        expect(kml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<kml xmlns="http:\/\/www.opengis.net\/kml\/2.2">/);
+        expect(kml).toContain(`<Placemark id="${id}-zone">`);
+        expect(kml).toMatch(/<coordinates>34\.798,50\.908 /);
+        const dir = mkdtempSync(join(tmpdir(), 'kml-'));
+        writeFileSync(join(dir, 'c.kml'), kml);
+        execFileSync(XMLLINT, ['--noout', join(dir, 'c.kml')]); // well-formed
+        const csv = (await get(w, '/public/corridors.csv')).body.split('\r\n');
+        expect(csv[0]).toMatch(/^Corridor id,Title,Status,Origin,/);
+        expect(csv[1]).toMatch(/^#meta\+id,#loc\+name\+corridor,#status,#loc\+name\+origin,#geo\+lat\+origin/);
+        expect(csv[2]).toMatch(new RegExp(`^${id},Sumy → Poltava,open,Sumy,50.908,34.798,Poltava`));
+        expect(csv).toHaveLength(4);
+      } finally {
+        await w.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { readEvents } from '../../src/app/events.js';
+import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+
+const SHA = 'a'.repeat(64);
+
+async function guaranteedCorridor(w: World, overrides: Record<string, unknown> = {}): Promise<string> {
+  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava(overrides)));
+  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+  for (const p of [w.ua, w.ru]) expect((await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) })).statusCode).toBe(201);
+  return c.id as string;
+}
+
+function shelling(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'shelling',
+    severity: 'severe',
+    geometry: { type: 'Point', coordinates: [33.265, 50.36] },
+    occurredAt: '2022-03-08T10:00:00Z',
+    description: 'Shelling near the Lokhvytsia checkpoint',
+    evidence: [{ sha256: SHA, name: 'photo.jpg' }],
+    casualties: { injured: 2 },
+    ...overrides,
+  };
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: incidents`, () => {
+    it('matches a report to the corridor whose ceasefire held there; confirming it suspends the corridor in the same transaction, naming the incident', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        // No policy in the terms means the default: shelling, small-arms fire, air strikes and mines suspend.
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).terms.suspensionPolicy).toBeUndefined();
+        w.clock.set('2022-03-08T10:05:00Z');
+        const rep = await api(w.app, w.aid.operator.token).post('/incidents', shelling());
+        expect(rep.statusCode, rep.body).toBe(201);
+        const inc = json(rep);
+        expect(inc).toMatchObject({ state: 'reported', corridorIds: [id], version: 1, reporterPartyId: 'aid' });
+        // Outside the window, or far away, nothing matches.
+        expect(json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ occurredAt: '2022-03-07T10:00:00Z' }))).corridorIds).toEqual([]);
+        expect(json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: { type: 'Point', coordinates: [24, 49.8] } }))).corridorIds).toEqual([]);
+        // A polygon around the checkpoint matches too.
+        const poly = { type: 'Polygon', coordinates: [[[33.2, 50.3], [33.3, 50.3], [33.3, 50.4], [33.2, 50.4], [33.2, 50.3]]] };
+        expect(json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: poly, kind: 'obstruction' }))).corridorIds).toEqual([id]);
+
+        expect((await api(w.app, w.ua.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'x' })).statusCode).toBe(403);
+        const conf = await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'confirmed by two observers' });
+        expect(conf.statusCode, conf.body).toBe(200);
+        expect(json(conf)).toMatchObject({ state: 'confirmed', decisionReason: 'confirmed by two observers' });
+        expect(json(conf).suspensionIds).toHaveLength(1);
+        const c = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`));
+        expect(c.state).toBe('suspended');
+        expect(c.suspensions[0]).toMatchObject({ since: '2022-03-08T10:00:00.000Z', until: null, id: json(conf).suspensionIds[0] });
+        expect(c.suspensions[0].reason).toMatch(new RegExp(`^Shelling \\(confirmed incident ${inc.id}\\)`));
+        const status = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/status?at=2022-03-08T12:00:00Z`));
+        expect(status.open).toBe(false);
+        expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'again' })).statusCode).toBe(409);
+
+        const types = (await readEvents(w.store.db, 0)).map((e) => e.type);
+        expect(types.slice(-2)).toEqual(['corridor.suspended', 'incident.confirmed']);
+
+        // Disputes by any party's negotiators; observers do not speak for a party.
+        expect((await api(w.app, w.ru.liaison.token).post(`/incidents/${inc.id}/disputes`, { statement: 'No firing from our positions.' })).statusCode).toBe(201);
+        expect((await api(w.app, w.observer.viewer.token).post(`/incidents/${inc.id}/disputes`, { statement: 'x' })).statusCode).toBe(403);
+        const got = json(await api(w.app, w.observer.viewer.token).get(`/incidents/${inc.id}`));
+        expect(got.disputes).toMatchObject([{ partyId: 'ru', statement: 'No firing from our positions.' }]);
+        // Corrections are new versions; evidence is only ever added.
+        const cor = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { casualties: { injured: 3 }, evidence: [{ sha256: 'B'.repeat(64) }], reason: 'hospital figures' });
+        expect(cor.statusCode, cor.body).toBe(200);
+        expect(json(cor)).toMatchObject({ version: 2, casualties: { injured: 3 }, evidence: [{ sha256: SHA }, { sha256: 'b'.repeat(64) }] });
+        // The resumption is the mediator's, with a reason.
+        expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('a policy that leaves it to the mediator does not suspend, and a dismissal changes nothing', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w, { suspensionPolicy: { automatic: [], resumeBy: 'mediator' } });
+        w.clock.set('2022-03-08T10:05:00Z');
+        const a = json(await api(w.app, w.ua.liaison.token).post('/incidents', shelling()));
+        const b = json(await api(w.app, w.ua.liaison.token).post('/incidents', shelling()));
+        const conf = json(await api(w.app, w.mediator.liaison.token).post(`/incidents/${a.id}/confirm`, { reason: 'seen' }));
+        expect(conf.suspensionIds).toEqual([]);
+        expect(json(await api(w.app, w.mediator.liaison.token).post(`/incidents/${b.id}/dismiss`, { reason: 'duplicate' })).state).toBe('dismissed');
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).state).toBe('guaranteed');
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('keeps incidents with a distribution from other parties, in lists, reads, events and exports', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T10:05:00Z');
+        const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ distribution: ['ua'] })));
+        expect((await api(w.app, w.ru.viewer.token).get(`/incidents/${inc.id}`)).statusCode).toBe(404);
+        expect(json(await api(w.app, w.ru.viewer.token).get('/incidents'))).toEqual([]);
+        expect(json(await api(w.app, w.ua.viewer.token).get('/incidents'))).toHaveLength(1);
+        expect(json(await api(w.app, w.mediator.viewer.token).get('/incidents'))).toHaveLength(1);
+        const gj = await api(w.app, w.ua.viewer.token).get('/exports/incidents.geojson');
+        expect(gj.headers['content-type']).toMatch(/application\/geo\+json/);
+        expect(json(gj).features[0]).toMatchObject({ type: 'Feature', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, properties: { kind: 'shelling' } });
+        expect(json(await api(w.app, w.ru.viewer.token).get('/exports/incidents.geojson')).features).toEqual([]);
+        const csv = (await api(w.app, w.ua.viewer.token).get('/exports/incidents.csv')).body.split('\r\n');
+        expect(csv[0]).toMatch(/^Incident id,Kind,/);
+        expect(csv[1]).toMatch(/^#event\+id,#event\+type,#severity,#status,#date\+occurred/);
+        expect(csv[2]).toContain(inc.id);
+        expect((await api(w.app, w.ru.viewer.token).get('/exports/incidents.csv')).body.split('\r\n')).toHaveLength(3);
+        expect((await api(w.app, undefined).get('/exports/incidents.csv')).statusCode).toBe(401);
+        const ev = (await readEvents(w.store.db, 0)).find((e) => e.type === 'incident.reported');
+        expect(ev?.audience).toEqual(['aid', 'ua']);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('refuses bad input with a clear 4xx', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T10:05:00Z');
+        const post = (b: Record<string, unknown>) => api(w.app, w.ua.liaison.token).post('/incidents', shelling(b));
+        const cases: [Record<string, unknown>, number, RegExp][] = [
+          [{ geometry: { type: 'Point', coordinates: [200, 50] } }, 400, /longitude 200/],
+          [{ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [33, 51]]] } }, 400, /at least 4 positions/],
+          [{ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [34, 51], [33, 51]]] } }, 400, /not closed/],
+          [{ geometry: { type: 'LineString', coordinates: [[33, 50], [34, 50]] } }, 400, /schema/],
+          [{ occurredAt: '2022-03-08T11:00:00Z' }, 400, /in the future/],
+          [{ occurredAt: 'yesterday' }, 400, /RFC 3339/],
+          [{ evidence: [{ sha256: 'abc' }] }, 400, /SHA-256/],
+          [{ evidence: [{ sha256: 'g'.repeat(64) }] }, 400, /SHA-256/],
+          [{ kind: 'rumour' }, 400, /kind/],
+          [{ distribution: ['nobody'] }, 422, /no party/],
+        ];
+        for (const [body, status, detail] of cases) {
+          const res = await post(body);
+          expect(res.statusCode, JSON.stringify(body)).toBe(status);
+          expect(res.headers['content-type']).toMatch(/problem\+json/);
+          expect(JSON.stringify(json(res)), JSON.stringify(body)).toMatch(detail);
+        }
+        expect((await api(w.app, undefined).post('/incidents', shelling())).statusCode).toBe(401);
+      } finally {
+        await w.close();
+      }
+    });
+  });
+}
