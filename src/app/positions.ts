@@ -80,6 +80,7 @@ export class PositionIngest {
   private corridors = new Map<string, CorridorInfo>();
   private seenLog = -1;
   private insertStmt: import('better-sqlite3').Statement | undefined;
+  private deviceStmt: import('better-sqlite3').Statement | undefined;
 
   constructor(private readonly deps: Deps) {}
 
@@ -159,9 +160,20 @@ export class PositionIngest {
     // 1. Which devices are registered to a movement now (one query per 5,000 devices).
     const deviceIds = [...new Set(group.flatMap((p) => p.reports.map((r) => r.deviceId)))];
     const devices = new Map<string, { movementId: string; lastAt: string | null; state: DeviceRuleState }>();
-    for (const part of chunks(deviceIds)) {
-      const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
-      for (const r of rows) devices.set(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+    const raw = this.deps.store.sqlite;
+    if (raw) {
+      // SQLite hot path: one cached statement per device (a primary-key lookup) instead of a
+      // query compiled and prepared anew for every group.
+      this.deviceStmt ??= raw.prepare('SELECT movement_id, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
+      for (const id of deviceIds) {
+        const r = this.deviceStmt.get(id) as { movement_id: string; last_at: string | null; rule_state: string } | undefined;
+        if (r) devices.set(id, { movementId: r.movement_id, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+      }
+    } else {
+      for (const part of chunks(deviceIds)) {
+        const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
+        for (const r of rows) devices.set(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+      }
     }
     await this.movementInfo(u, [...new Set([...devices.values()].map((d) => d.movementId))]);
     // 2. Per request: every device must be known (and, for JSON, operated by the sender's party or the mediator).
@@ -274,7 +286,9 @@ export class PositionIngest {
           if (f.at > to) to = f.at;
         }
       }
-      await appendLog(u, { actor: 'system', action: 'positions.recorded', subject: 'positions', payload: { fixes: lines.length, devices: all.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fixesSha256: sha256Hex(lines.join('')) } });
+      const entry = await appendLog(u, { actor: 'system', action: 'positions.recorded', subject: 'positions', payload: { fixes: lines.length, devices: all.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fixesSha256: sha256Hex(lines.join('')) } });
+      // Our own entry changes nothing we cache: the next group need not re-read the log for it.
+      if (this.seenLog === entry.index) this.seenLog = entry.index + 1;
     }
     return outcomes;
   }
