@@ -21,6 +21,8 @@ const suites = {
     return mod.runDeconflictionBench({ quick });
   },
   'deconfliction-http': async () => runDeconflictionHttpBench({ quick }),
+  positions: async () => (await import('./positions.bench.mjs')).runPositionsBench({ quick }),
+  web: async () => (await import('./web.bench.mjs')).runWebBench({ quick }),
 };
 for (const [name, run] of Object.entries(suites)) {
   if (only && only !== name) continue;

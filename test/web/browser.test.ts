@@ -16,7 +16,23 @@ import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
-const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(RESULTS, `web-${name}.png`), fullPage });
+/**
+ * Saves a screenshot. A full-page one first grows the viewport to the page's height and lets any
+ * map redraw at that size (a WebGL canvas caught mid-resize shows a torn frame).
+ */
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  const path = join(RESULTS, `web-${name}.png`);
+  if (!fullPage) {
+    await page.screenshot({ path });
+    return;
+  }
+  const before = page.viewportSize() ?? { width: 1280, height: 860 };
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: before.width, height: Math.min(height, 4000) });
+  for (const id of await page.locator('.maplibregl-map').evaluateAll((els) => els.map((e) => e.id))) if (id) await mapIdle(page, `#${id}`);
+  await page.screenshot({ path });
+  await page.setViewportSize(before);
+}
 
 async function expectAccessible(page: Page): Promise<void> {
   const violations = await axe(page);
@@ -126,6 +142,14 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     await expect.poll(() => ru.locator('tr[data-party=ru]').getAttribute('data-guarantee'), { timeout: 15_000 }).toBe('signed');
     await expect.poll(() => ru.locator('#action-msg').textContent()).toMatch(/guaranteed/);
     expect(await ru.locator('tr[data-party=ua]').getAttribute('data-guarantee')).toBe('signed');
+    // The corridor's history, checked in the browser against the signed tree head.
+    await ru.locator('#log[aria-busy=false]').waitFor({ timeout: 20_000 });
+    if ((await ru.locator('[data-log-signature]').count()) > 0) {
+      expect(await ru.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('true');
+      const included = await ru.locator('[data-log-entry]').evaluateAll((rows) => rows.map((r) => [r.children[2]?.textContent, r.getAttribute('data-included')]));
+      expect(included.map((r) => r[0])).toEqual(expect.arrayContaining(['corridor.proposed', 'guarantee.given', 'corridor.guaranteed']));
+      expect(included.every((r) => r[1] === 'true')).toBe(true);
+    }
     await mapIdle(ru, '#corridor-map');
     await expectAccessible(ru);
     await shot(ru, 'corridor-guaranteed', true);
@@ -194,6 +218,13 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
   }, 60_000);
 
   it('the mediator suspends it, and the public page in Ukrainian shows it suspended and why, at 360 px', async () => {
+    // An observer watches the map; with the event stream it follows without a reload.
+    const live = h.app.hasRoute({ method: 'GET', url: '/api/v1/events' });
+    const watcher = (await h.newPage()).page;
+    await signIn(h, watcher, 'observer');
+    await watcher.locator('#map[data-states]').waitFor();
+    expect(JSON.parse((await watcher.getAttribute('#map', 'data-states')) ?? '{}')[corridorId]).toBe('scheduled');
+
     const { page } = await h.newPage();
     await signIn(h, page, 'mediator-liaison', `/app/corridors/${corridorId}`);
     const reason = 'Обстріл біля Ірпеня; рух зупинено';
@@ -201,6 +232,11 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     await page.locator('form[data-action=suspend] button').click();
     await expect.poll(() => page.locator('#action-msg').textContent(), { timeout: 15_000 }).toMatch(/suspended/);
     expect(await page.locator('form[data-action=resume]').count()).toBe(1);
+    if (live) {
+      await expect.poll(async () => JSON.parse((await watcher.getAttribute('#map', 'data-states')) ?? '{}')[corridorId], { timeout: 15_000 }).toBe('suspended');
+      await mapIdle(watcher);
+      await shot(watcher, 'map-live-suspended');
+    }
     // An observer is offered no action at all.
     const obs = (await h.newPage()).page;
     await signIn(h, obs, 'observer', `/app/corridors/${corridorId}`);
@@ -238,5 +274,43 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     await p2.screenshot({ path: join(RESULTS, 'web-public-ru-nojs.png'), fullPage: true });
     await ctx2.close();
     void nojs;
+  }, 60_000);
+
+  it('an incident reported on an open corridor, confirmed by the mediator, suspends it, and the public page in Ukrainian says so', async () => {
+    if (!h.app.hasRoute({ method: 'POST', url: '/api/v1/incidents' })) return; // the incidents API has not landed in this tree
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    // The convoy leader reports shelling at Lokhvytsia, on the Sumy → Poltava route, now.
+    const { page } = await h.newPage();
+    await signIn(h, page, 'convoy-operator', '/app/incidents');
+    await page.locator('#incident-form').waitFor();
+    await mapIdle(page, '#incident-map');
+    await page.locator('#inc-lat').fill('50.36');
+    await page.locator('#inc-lon').fill('33.265');
+    await page.locator('#inc-kind').selectOption('shelling');
+    await page.locator('#inc-desc').fill('Shelling near the Lokhvytsia checkpoint; convoy halted');
+    await expectAccessible(page);
+    await page.locator('#incident-submit').click();
+    await expect.poll(() => page.locator('#incident-msg').textContent(), { timeout: 15_000 }).toContain('Sumy → Poltava');
+    await shot(page, 'incident-reported', true);
+    // The mediator confirms it; the corridor's policy suspends it in the same transaction.
+    const med = (await h.newPage()).page;
+    await signIn(h, med, 'mediator-liaison', '/app/incidents');
+    const row = med.locator('#incidents tbody tr[data-state=reported]').first();
+    await row.locator('input[name=reason]').fill('Confirmed by two independent sources');
+    await row.locator('button[data-decision=confirm]').click();
+    await expect.poll(() => med.locator('#incidents tbody tr').first().getAttribute('data-state'), { timeout: 15_000 }).toBe('confirmed');
+    await expectAccessible(med);
+    await shot(med, 'incident-confirmed', true);
+    const status = (await h.app.inject({ url: `/api/v1/corridors/${sumy}/status`, headers: { authorization: `Bearer ${h.token('observer')}` } })).json();
+    expect(status.open).toBe(false);
+    expect(status.reasons.map((r: { code: string }) => r.code)).toContain('suspended');
+    // The public page, in Ukrainian, lists it as suspended and why.
+    const { page: phone } = await h.newPage({ width: 360, height: 740, locale: 'uk-UA' });
+    await phone.goto(`${h.url}/public?lang=uk`);
+    const item = phone.locator(`section[aria-labelledby=h-suspended] li#${sumy}`);
+    expect(await item.locator('h3').textContent()).toBe('Sumy → Poltava');
+    expect(await item.locator('.why').textContent()).toMatch(/^Причина: /);
+    expect(await phone.locator(`section[aria-labelledby=h-open] li#${sumy}`).count()).toBe(0);
+    await shot(phone, 'public-uk-incident-suspension', true);
   }, 60_000);
 });

@@ -87,7 +87,7 @@ export async function startHarness(): Promise<Harness> {
       page.on('pageerror', (e) => console.error('[browser]', e.message));
       page.on('console', (m) => {
         // 404s of optional endpoints are expected; anything else the app logs as an error is shown.
-        if (m.type() === 'error' && !/status of 404/.test(m.text())) console.error('[browser console]', m.text());
+        if (m.type() === 'error' && !/status of (404|401)/.test(m.text())) console.error('[browser console]', m.text());
       });
       return { page, context };
     },

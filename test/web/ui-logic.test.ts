@@ -172,6 +172,13 @@ describe('actions offered by role (mirrors src/domain/authorization.ts)', () => 
 });
 
 describe('vocabularies copied into the app', () => {
+  it('incident kinds and severities equal the schema’s', async () => {
+    const schema = await import('../../src/schemas/incident.js').catch(() => null);
+    if (!schema) return;
+    const { INCIDENT_KINDS, SEVERITIES } = await import('../../web/src/vocab.js');
+    expect([...INCIDENT_KINDS]).toEqual(schema.IncidentKind.options);
+    expect([...SEVERITIES]).toEqual(schema.IncidentSeverity.options);
+  });
   it('equal the schema’s', () => {
     expect([...PURPOSES]).toEqual(Purpose.options);
     expect([...ELIGIBILITY]).toEqual(Eligibility.options);
@@ -217,5 +224,18 @@ describe('signing in the browser (WebCrypto Ed25519)', () => {
     expect(parsePrivateJwk('{"kty":"OKP","crv":"Ed25519","x":"abc"}')).toBeNull();
     expect(parsePrivateJwk('not json')).toBeNull();
     expect(b64url(new Uint8Array([251, 255]))).toBe('-_8');
+  });
+});
+
+describe('server-sent events parsing', () => {
+  it('splits events on blank lines, joins data lines, keeps the remainder, skips comments', async () => {
+    const { parseSse } = await import('../../web/src/events.js');
+    const r = parseSse('retry: 2000\n\n: keep-alive\n\nid: 7\nevent: corridor.suspended\ndata: {"a":1}\n\nid: 8\nevent: x\ndata: one\ndata: two\n\nid: 9\nevent: partial\nda');
+    expect(r.events).toEqual([
+      { id: '7', type: 'corridor.suspended', data: { a: 1 } },
+      { id: '8', type: 'x', data: 'one\ntwo' },
+    ]);
+    expect(r.rest).toBe('id: 9\nevent: partial\nda');
+    expect(parseSse('data: z\r\n\r\n').events).toEqual([{ id: '', type: 'message', data: 'z' }]);
   });
 });

@@ -1,0 +1,168 @@
+/** The Passage API, as the signed-in member: token in sessionStorage, problem details as errors. */
+import type { CorridorStatus } from '../../src/domain/corridor-status.js';
+import type { CorridorView } from '../../src/schemas/corridor.js';
+import type { PartyView } from '../../src/schemas/party.js';
+
+export type { CorridorStatus, CorridorView, PartyView };
+
+export interface Me {
+  member: { id: string; partyId: string; name: string; role: 'admin' | 'liaison' | 'operator' | 'viewer' };
+  party: PartyView;
+}
+
+/** A protected site as GET /sites returns it (only the fields the map uses). */
+export interface SiteView {
+  id: string;
+  state: string;
+  site: { kind: string; name: string; geometry: { type: 'Point'; coordinates: [number, number]; radiusM: number } | { type: 'Polygon'; coordinates: [number, number][][] } };
+}
+
+export interface LatestPosition {
+  movementId: string;
+  deviceId: string;
+  vehicle: string | null;
+  at: string | null;
+  lat: number | null;
+  lon: number | null;
+  speed: number | null;
+}
+
+/** An incident as GET /incidents returns it (the fields the app uses). */
+export interface IncidentView {
+  id: string;
+  kind: string;
+  severity: string;
+  geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'Polygon'; coordinates: [number, number][][] };
+  occurredAt: string;
+  reportedAt: string;
+  reporterPartyId: string;
+  description: string;
+  corridorIds: string[];
+  state: 'reported' | 'confirmed' | 'dismissed';
+  decisionReason: string | null;
+  suspensionIds: string[];
+}
+
+export interface AppConfig {
+  tileUrl: string | null;
+  tileAttribution: string;
+  demo: boolean;
+}
+
+const TOKEN_KEY = 'passage_token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+export function setToken(token: string | null): void {
+  if (token === null) sessionStorage.removeItem(TOKEN_KEY);
+  else sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = getToken()): Promise<Response> {
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let problem: { code?: string; detail?: string; title?: string; errors?: { path?: string; message: string }[] } = {};
+    try {
+      problem = (await res.json()) as typeof problem;
+    } catch {
+      /* not JSON */
+    }
+    const detail = [problem.detail ?? problem.title ?? res.statusText, ...(problem.errors ?? []).map((e) => `${e.path ?? ''} ${e.message}`.trim())].filter(Boolean).join('; ');
+    throw new ApiError(res.status, problem.code ?? 'error', detail, problem);
+  }
+  return res;
+}
+
+async function json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>, token?: string | null): Promise<T> {
+  return (await (await request(method, path, body, headers, token)).json()) as T;
+}
+
+export const api = {
+  me: (token?: string): Promise<Me> => json('GET', '/me', undefined, {}, token ?? getToken()),
+  parties: (): Promise<PartyView[]> => json('GET', '/parties'),
+  corridors: (): Promise<CorridorView[]> => json('GET', '/corridors'),
+  corridor: (id: string): Promise<CorridorView> => json('GET', `/corridors/${encodeURIComponent(id)}`),
+  status: (id: string, at?: string): Promise<CorridorStatus> => json('GET', `/corridors/${encodeURIComponent(id)}/status${at ? `?at=${encodeURIComponent(at)}` : ''}`),
+  /** The exact RFC 8785 bytes of the current terms, and their version. */
+  terms: async (id: string): Promise<{ bytes: Uint8Array; version: number }> => {
+    const res = await request('GET', `/corridors/${encodeURIComponent(id)}/terms`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), version: Number(res.headers.get('x-terms-version') ?? '0') };
+  },
+  propose: (body: unknown): Promise<CorridorView> => json('POST', '/corridors', body),
+  amend: (id: string, version: number, body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/amend`, body, { 'if-match': `"${version}"` }),
+  action: (id: string, action: 'withdraw' | 'reject' | 'propose' | 'suspend' | 'resume', body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/${action}`, body),
+  guarantee: (id: string, jws: string): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/guarantees`, { jws }),
+  /** Protected sites shared with the member's party (need-to-know; null if the API has none). */
+  sites: async (): Promise<SiteView[] | null> => {
+    try {
+      return await json<SiteView[]>('GET', '/sites');
+    } catch {
+      return null;
+    }
+  },
+  /** The newest fix of every tracker of every movement the party may see (null without the API). */
+  positions: async (): Promise<LatestPosition[] | null> => {
+    try {
+      return await json<LatestPosition[]>('GET', '/positions/latest');
+    } catch {
+      return null;
+    }
+  },
+  /** Incidents the party may see, as GeoJSON (null without the API). */
+  incidents: async (): Promise<GeoJSON.FeatureCollection | null> => {
+    try {
+      return await json<GeoJSON.FeatureCollection>('GET', '/exports/incidents.geojson');
+    } catch {
+      return null;
+    }
+  },
+  /** Incidents the party may see (null without the API). */
+  incidentList: async (): Promise<IncidentView[] | null> => {
+    try {
+      return await json<IncidentView[]>('GET', '/incidents');
+    } catch {
+      return null;
+    }
+  },
+  reportIncident: (body: unknown): Promise<IncidentView> => json('POST', '/incidents', body),
+  decideIncident: (id: string, decision: 'confirm' | 'dismiss', reason: string): Promise<IncidentView> => json('POST', `/incidents/${encodeURIComponent(id)}/${decision}`, { reason }),
+  /** Ceasefire zones, once the endpoint exists (404 until then: null). */
+  zones: async (at: string): Promise<GeoJSON.FeatureCollection | null> => {
+    try {
+      return await json<GeoJSON.FeatureCollection>('GET', `/ceasefire-zones?at=${encodeURIComponent(at)}`);
+    } catch {
+      return null;
+    }
+  },
+  config: async (): Promise<AppConfig> => {
+    try {
+      const res = await fetch('/app/config.json');
+      if (res.ok) return (await res.json()) as AppConfig;
+    } catch {
+      /* offline */
+    }
+    return { tileUrl: null, tileAttribution: '', demo: false };
+  },
+};

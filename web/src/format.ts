@@ -1,0 +1,14 @@
+/** Times as the app shows them: the agreed zone's wall clock, then UTC. */
+import { formatUtcShort, formatZoned } from '../../src/i18n/index.js';
+import { lang } from './i18n.js';
+
+export function zoned(ms: number, timeZone: string): string {
+  return formatZoned(ms, timeZone, lang());
+}
+
+/** "вт, 8 бер. 2022 р., 09:00 (Europe/Kyiv) · 2022-03-08 07:00 UTC" */
+export function both(ms: number, timeZone: string): string {
+  return `${zoned(ms, timeZone)} (${timeZone}) · ${formatUtcShort(ms)}`;
+}
+
+export { formatUtcShort };

@@ -1,0 +1,168 @@
+/**
+ * The operations app: sign in with an API token (kept in sessionStorage, gone when the tab
+ * closes), then the map, corridor pages and the propose/amend form. Plain TypeScript and DOM.
+ */
+import './styles.css';
+import { api, ApiError, getToken, setToken, type AppConfig, type Me, type PartyView } from './api.js';
+import type { Ctx } from './context.js';
+import { append, clear, h } from './dom.js';
+import { LANGS, lang, setLang, t } from './i18n.js';
+import { canPropose } from './permissions.js';
+import { disposeCorridor, renderCorridor } from './views/corridor.js';
+import { disposeIncidents, renderIncidents } from './views/incidents.js';
+import { disposeOverview, renderOverview } from './views/overview.js';
+import { disposePropose, renderPropose } from './views/propose.js';
+import { renderSignIn } from './views/signin.js';
+import { translator } from '../../src/i18n/index.js';
+
+const header = document.getElementById('top') as HTMLElement;
+const main = document.getElementById('main') as HTMLElement;
+let config: AppConfig = { tileUrl: null, tileAttribution: '', demo: false };
+let session: { me: Me; parties: PartyView[] } | null = null;
+
+function navigate(path: string): void {
+  history.pushState(null, '', path);
+  void route();
+}
+
+function ctxOf(s: { me: Me; parties: PartyView[] }): Ctx {
+  const { me, parties } = s;
+  return {
+    me,
+    parties,
+    config,
+    actor: { memberId: me.member.id, partyId: me.party.id, partyKind: me.party.kind, role: me.member.role },
+    navigate,
+    partyName: (id) => parties.find((p) => p.id === id)?.name ?? id,
+  };
+}
+
+function renderHeader(): void {
+  clear(header);
+  const skip = document.querySelector('a.skip');
+  if (skip) skip.textContent = t('skip.main');
+  const langNav = h(
+    'ul',
+    { class: 'langs' },
+    LANGS.map((l) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            lang: l,
+            'aria-pressed': l === lang() ? 'true' : 'false',
+            onclick: () => {
+              setLang(l);
+              renderHeader();
+              void route();
+            },
+          },
+          translator(l)('lang.name'),
+        ),
+      ),
+    ),
+  );
+  const ctx = session ? ctxOf(session) : null;
+  append(header, [
+    h(
+      'div',
+      { class: 'bar' },
+      h('a', { href: '/app/', 'data-link': true, class: 'brand' }, 'Passage'),
+      ctx
+        ? h(
+            'nav',
+            { 'aria-label': t('nav.corridors') },
+            h('a', { href: '/app/', 'data-link': true }, t('nav.map')),
+            canPropose(ctx.actor) ? h('a', { href: '/app/propose', 'data-link': true, id: 'nav-propose' }, t('nav.propose')) : null,
+            h('a', { href: '/app/incidents', 'data-link': true, id: 'nav-incidents' }, t('nav.incidents')),
+            h('a', { href: '/public' }, t('nav.public')),
+          )
+        : h('nav', { 'aria-label': t('nav.corridors') }, h('a', { href: '/public' }, t('nav.public'))),
+      h('div', { class: 'spacer' }),
+      h('nav', { 'aria-label': t('public.language') }, langNav),
+      ctx
+        ? h(
+            'div',
+            { class: 'who' },
+            h('span', { id: 'who' }, t('signedInAs', { member: ctx.me.member.name, role: t(`role.${ctx.me.member.role}`), party: ctx.me.party.name })),
+            h(
+              'button',
+              {
+                type: 'button',
+                id: 'signout',
+                onclick: () => {
+                  setToken(null);
+                  session = null;
+                  navigate('/app/');
+                },
+              },
+              t('signout'),
+            ),
+          )
+        : null,
+    ),
+    config.demo ? h('p', { class: 'demo', role: 'note' }, h('strong', {}, t('demo.notice')), ' ', t('demo.detail')) : null,
+  ]);
+}
+
+async function ensureSession(): Promise<boolean> {
+  if (session) return true;
+  if (!getToken()) return false;
+  try {
+    const [me, parties] = await Promise.all([api.me(), api.parties()]);
+    session = { me, parties };
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) setToken(null);
+    return false;
+  }
+}
+
+async function route(): Promise<void> {
+  disposeOverview();
+  disposeCorridor();
+  disposePropose();
+  disposeIncidents();
+  if (!(await ensureSession()) || !session) {
+    renderHeader();
+    renderSignIn(main, () => {
+      void ensureSession().then(() => {
+        renderHeader();
+        void route();
+      });
+    });
+    return;
+  }
+  renderHeader();
+  const ctx = ctxOf(session);
+  const path = location.pathname.replace(/\/+$/, '');
+  const m = /^\/app\/corridors\/([^/]+)(\/amend)?$/.exec(path);
+  try {
+    if (m?.[1] && m[2]) await renderPropose(main, ctx, await api.corridor(decodeURIComponent(m[1])));
+    else if (m?.[1]) await renderCorridor(main, ctx, decodeURIComponent(m[1]));
+    else if (path === '/app/propose') await renderPropose(main, ctx);
+    else if (path === '/app/incidents') await renderIncidents(main, ctx);
+    else await renderOverview(main, ctx);
+  } catch (e) {
+    clear(main);
+    main.append(h('p', { class: 'error', role: 'alert' }, t('common.error', { detail: e instanceof Error ? e.message : String(e) })));
+  }
+  document.title = `${document.querySelector('main h1')?.textContent ?? ''} — Passage`;
+}
+
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element | null)?.closest?.('a[data-link]') as HTMLAnchorElement | null;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  e.preventDefault();
+  navigate(a.getAttribute('href') ?? '/app/');
+  main.focus();
+});
+window.addEventListener('popstate', () => void route());
+
+void api.config().then((c) => {
+  config = c;
+  void route();
+});

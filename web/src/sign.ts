@@ -1,0 +1,53 @@
+/**
+ * A guarantee made in the browser, as `passage sign` makes it: a compact JWS (RFC 7515),
+ * alg EdDSA (Ed25519, RFC 8037), kid = the key's RFC 7638 thumbprint, payload = the exact
+ * RFC 8785 bytes of the current terms. The private key is read from a file on the user's
+ * device into WebCrypto and is never sent anywhere.
+ */
+export interface PrivateJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  d: string;
+  kid?: string;
+}
+
+export function b64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function parsePrivateJwk(text: string): PrivateJwk | null {
+  try {
+    const j = JSON.parse(text) as Partial<PrivateJwk>;
+    if (j.kty === 'OKP' && j.crv === 'Ed25519' && typeof j.x === 'string' && typeof j.d === 'string') return j as PrivateJwk;
+  } catch {
+    /* not JSON */
+  }
+  return null;
+}
+
+/** RFC 7638 thumbprint of an Ed25519 JWK: SHA-256 over {"crv","kty","x"} in that order. */
+export async function thumbprint(jwk: { x: string }): Promise<string> {
+  const canonical = `{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`;
+  return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))));
+}
+
+export async function ed25519Supported(): Promise<boolean> {
+  try {
+    await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function signCompact(payload: Uint8Array, jwk: PrivateJwk): Promise<string> {
+  const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, { name: 'Ed25519' }, false, ['sign']);
+  const kid = await thumbprint(jwk);
+  const header = b64url(new TextEncoder().encode(JSON.stringify({ alg: 'EdDSA', kid })));
+  const input = `${header}.${b64url(payload)}`;
+  const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, new TextEncoder().encode(input)));
+  return `${input}.${b64url(sig)}`;
+}

@@ -1,0 +1,89 @@
+/**
+ * What the map shows for a corridor at any instant: the same rules as the API's status
+ * (src/domain/corridor-status.ts), run in the browser so the timeline slider needs no request
+ * per corridor per instant. Windows are expanded once per corridor with the domain's own
+ * expandWindows (RRULE and DST included).
+ */
+import { expandWindows, type Interval } from '../../src/domain/windows.js';
+import type { CorridorView } from '../../src/schemas/corridor.js';
+
+export type DisplayState = 'open' | 'scheduled' | 'waiting' | 'suspended' | 'closed' | 'rejected' | 'draft';
+
+/** Legend order. */
+export const DISPLAY_STATES: readonly DisplayState[] = ['open', 'scheduled', 'waiting', 'suspended', 'closed', 'rejected', 'draft'];
+
+/** Colours that keep 4.5:1 contrast with white text and on the light basemap. */
+export const STATE_COLOURS: Record<DisplayState, string> = {
+  open: '#1a7f37',
+  scheduled: '#0b5cad',
+  waiting: '#8a5300',
+  suspended: '#b3261e',
+  closed: '#5f6368',
+  rejected: '#6f3a91',
+  draft: '#4d4d4d',
+};
+
+export interface Prepared {
+  readonly view: CorridorView;
+  readonly intervals: readonly Interval[];
+  readonly firstStart: number;
+  readonly lastEnd: number;
+  /** Required guarantors without a valid guarantee of the current version. */
+  readonly missing: readonly string[];
+  readonly suspensions: readonly { since: number; until: number | null; reason: string }[];
+}
+
+export function prepare(view: CorridorView): Prepared {
+  let intervals: Interval[] = [];
+  try {
+    intervals = expandWindows(view.terms.windows);
+  } catch {
+    intervals = [];
+  }
+  const signed = new Set(view.guarantees.filter((g) => g.valid && g.version === view.version).map((g) => g.partyId));
+  return {
+    view,
+    intervals,
+    firstStart: intervals.reduce((m, iv) => Math.min(m, iv.start), Number.POSITIVE_INFINITY),
+    lastEnd: intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY),
+    missing: view.terms.requiredGuarantors.filter((p) => !signed.has(p)),
+    suspensions: view.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
+  };
+}
+
+export interface Picture {
+  readonly state: DisplayState;
+  /** The window in force at the instant, if any. */
+  readonly current: Interval | undefined;
+  /** The next window after the instant, if any. */
+  readonly next: Interval | undefined;
+  readonly suspension: { since: number; until: number | null; reason: string } | undefined;
+}
+
+/** The corridor's state at instant `at` (epoch ms), by the API's rules. */
+export function pictureAt(p: Prepared, at: number): Picture {
+  const current = p.intervals.find((iv) => iv.start <= at && at < iv.end);
+  const next = p.intervals.find((iv) => iv.start > at);
+  const lifecycle = p.view.state;
+  const suspension = lifecycle === 'guaranteed' || lifecycle === 'suspended' ? p.suspensions.find((s) => s.since <= at && (s.until === null || at < s.until)) : undefined;
+  const base = { current, next, suspension };
+  if (lifecycle === 'rejected' || lifecycle === 'withdrawn') return { ...base, state: 'rejected' };
+  if (lifecycle === 'draft') return { ...base, state: 'draft' };
+  if (lifecycle === 'closed' || at >= p.lastEnd) return { ...base, state: 'closed' };
+  if (lifecycle === 'proposed' || p.missing.length > 0) return { ...base, state: 'waiting' };
+  if (suspension) return { ...base, state: 'suspended' };
+  if (current) return { ...base, state: 'open' };
+  return { ...base, state: 'scheduled' };
+}
+
+/** The span the timeline covers: every window of every corridor, and now, with a day's margin. */
+export function timelineRange(ps: readonly Prepared[], now: number): [number, number] {
+  let lo = now;
+  let hi = now;
+  for (const p of ps) {
+    if (Number.isFinite(p.firstStart)) lo = Math.min(lo, p.firstStart);
+    if (Number.isFinite(p.lastEnd)) hi = Math.max(hi, p.lastEnd);
+  }
+  const day = 86_400_000;
+  return [Math.floor((lo - day) / 3_600_000) * 3_600_000, Math.ceil((hi + day) / 3_600_000) * 3_600_000];
+}

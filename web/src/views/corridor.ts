@@ -1,0 +1,344 @@
+/**
+ * A corridor's page: every term, the route on a map, its windows, each required party's
+ * guarantee (signed, waiting, or void after an amendment) with the JWS to download, its
+ * suspensions, and the actions the member's role allows in the corridor's state.
+ */
+import { api, ApiError, type CorridorStatus, type CorridorView } from '../api.js';
+import type { Ctx } from '../context.js';
+import { clear, h, nextId, type Child } from '../dom.js';
+import { both, zoned } from '../format.js';
+import { t, type MessageKey } from '../i18n.js';
+import { createMap, type CorridorMap } from '../map.js';
+import { allowedActions, type CorridorUiAction } from '../permissions.js';
+import { checkCorridorLog, logAvailable } from '../logcheck.js';
+import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
+import { pictureAt, prepare } from '../state.js';
+import { stateBadge } from './overview.js';
+
+let activeMap: CorridorMap | null = null;
+export function disposeCorridor(): void {
+  activeMap?.map.remove();
+  activeMap = null;
+}
+
+function row(label: string, ...value: Child[]): HTMLElement[] {
+  return [h('dt', {}, label), h('dd', {}, ...value)];
+}
+
+function jwsLink(jws: string, name: string): HTMLElement {
+  const href = URL.createObjectURL(new Blob([jws], { type: 'application/jose' }));
+  return h('a', { href, download: name, class: 'download' }, t('corridor.guarantee.download'));
+}
+
+export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
+  clear(main);
+  main.append(h('p', {}, t('common.loading')));
+  let view: CorridorView;
+  let status: CorridorStatus;
+  try {
+    [view, status] = await Promise.all([api.corridor(id), api.status(id)]);
+  } catch (e) {
+    clear(main);
+    main.append(h('h1', {}, t('corridor.notFound')), h('p', {}, e instanceof ApiError ? e.message : String(e)), h('a', { href: '/app/', 'data-link': true }, t('corridor.back')));
+    return;
+  }
+  const terms = view.terms;
+  const p = prepare(view);
+  const pic = pictureAt(p, Date.now());
+  const tz = terms.windows[0]?.timeZone ?? 'UTC';
+  const reload = (): Promise<void> => renderCorridor(main, ctx, id);
+
+  clear(main);
+  const mapEl = h('div', { id: 'corridor-map', class: 'map small-map', role: 'region', 'aria-label': t('public.mapLabel', { origin: terms.origin.name, destination: terms.destination.name }) });
+  const list = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join(', ');
+  const cap = terms.capacity;
+  const capacity = [cap.people ? t('corridor.capacity.people', { n: cap.people }) : '', cap.vehicles ? t('corridor.capacity.vehicles', { n: cap.vehicles }) : '', cap.cargoTonnes ? t('corridor.capacity.cargo', { n: cap.cargoTonnes }) : ''].filter(Boolean).join(', ');
+
+  // Guarantees: one row per required party, for the current version; older ones are void.
+  const guaranteeRows = terms.requiredGuarantors.map((partyId) => {
+    const current = view.guarantees.find((g) => g.partyId === partyId && g.valid && g.version === view.version);
+    const old = view.guarantees.filter((g) => g.partyId === partyId && !(g.valid && g.version === view.version));
+    const statusKey: MessageKey = current ? 'corridor.guarantee.signed' : old.length > 0 ? 'corridor.guarantee.void' : 'corridor.guarantee.waiting';
+    return h(
+      'tr',
+      { 'data-party': partyId, 'data-guarantee': current ? 'signed' : old.length > 0 ? 'void' : 'waiting' },
+      h('th', { scope: 'row' }, ctx.partyName(partyId)),
+      h('td', {}, h('span', { class: `gstate g-${current ? 'signed' : old.length > 0 ? 'void' : 'waiting'}` }, t(statusKey)), current ? h('div', { class: 'small' }, both(Date.parse(current.createdAt), tz), ` · kid ${current.kid.slice(0, 12)}…`) : null),
+      h(
+        'td',
+        {},
+        current ? jwsLink(current.jws, `${view.id}-v${view.version}-${partyId}.jws`) : null,
+        old.map((g) => h('div', { class: 'small' }, `v${g.version}: `, jwsLink(g.jws, `${view.id}-v${g.version}-${partyId}.jws`))),
+      ),
+    );
+  });
+
+  const windowRows = p.intervals.slice(0, 50).map((iv) => {
+    const wtz = terms.windows[iv.windowIndex]?.timeZone ?? 'UTC';
+    const nowIn = iv.start <= Date.now() && Date.now() < iv.end;
+    return h('tr', nowIn ? { class: 'current' } : {}, h('td', {}, `${zoned(iv.start, wtz)} → ${zoned(iv.end, wtz)}`, h('div', { class: 'small' }, wtz)), h('td', {}, `${new Date(iv.start).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(iv.end).toISOString().slice(11, 16)} UTC`));
+  });
+
+  main.append(
+    h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
+    h('h1', {}, view.title, ' ', stateBadge(pic.state)),
+    h('p', { class: 'small' }, `${t('corridor.version', { version: view.version })} · ${t(`lifecycle.${view.state}` as MessageKey)} · ${t('corridor.proposer')}: ${ctx.partyName(view.proposerPartyId)} · ${view.id}`),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'status-h' },
+      h('h2', { id: 'status-h' }, t('corridor.status')),
+      status.open && status.currentWindow
+        ? h('p', { class: 'ok' }, t('public.until', { local: zoned(Date.parse(status.currentWindow.end), status.currentWindow.timeZone), zone: status.currentWindow.timeZone, utc: new Date(Date.parse(status.currentWindow.end)).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' }))
+        : h(
+            'ul',
+            {},
+            status.reasons.map((r) =>
+              h('li', { 'data-reason': r.code, title: r.message }, t(`reason.${r.code}` as MessageKey, { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', '), reason: r.reason ?? '' })),
+            ),
+          ),
+      status.nextWindow ? h('p', {}, t('public.opens', { local: zoned(Date.parse(status.nextWindow.start), status.nextWindow.timeZone), zone: status.nextWindow.timeZone, utc: new Date(Date.parse(status.nextWindow.start)).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' })) : null,
+    ),
+    h('div', { class: 'two' }, mapEl, actionsSection(ctx, view, reload)),
+    h(
+      'section',
+      { 'aria-labelledby': 'terms-h' },
+      h('h2', { id: 'terms-h' }, t('corridor.terms')),
+      h(
+        'dl',
+        { class: 'terms' },
+        row(t('corridor.origin'), `${terms.origin.name} (${terms.origin.coordinates[1]}, ${terms.origin.coordinates[0]})`),
+        row(t('corridor.destination'), `${terms.destination.name} (${terms.destination.coordinates[1]}, ${terms.destination.coordinates[0]})`),
+        row(t('public.route'), terms.route.coordinates.map((c) => `${c[1]}, ${c[0]}`).join(' → ')),
+        row(t('corridor.width'), t('corridor.widthValue', { metres: terms.widthM.toLocaleString() })),
+        row(t('corridor.direction'), t(`direction.${terms.direction}` as MessageKey)),
+        row(t('corridor.purposes'), list('purpose', terms.purposes)),
+        row(t('corridor.eligibility'), list('eligibility', terms.eligibility)),
+        row(t('corridor.checkpoints'), terms.checkpoints.length ? terms.checkpoints.map((c) => `${c.name} (${c.coordinates[1]}, ${c.coordinates[0]})`).join('; ') : t('corridor.none')),
+        row(t('corridor.capacity'), capacity || t('corridor.none')),
+        row(t('corridor.hazards'), terms.hazards.length ? h('ul', {}, terms.hazards.map((z) => h('li', {}, `${z.kind}: ${z.description}`))) : t('corridor.none')),
+        row(t('corridor.contacts'), terms.contacts.length ? h('ul', {}, terms.contacts.map((c) => h('li', {}, `${ctx.partyName(c.partyId)} — ${c.channel}: ${c.value}${c.name ? ` (${c.name})` : ''}`))) : t('corridor.none')),
+        row(t('propose.guarantors'), terms.requiredGuarantors.map((g) => ctx.partyName(g)).join(', ')),
+        row(t('corridor.legalBasis'), terms.legalBasis.join('; ') || t('corridor.none')),
+        row(t('corridor.notes'), terms.notes || t('corridor.none')),
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'windows-h' },
+      h('h2', { id: 'windows-h' }, t('corridor.windows')),
+      h('ul', { class: 'small' }, terms.windows.filter((w) => w.rrule).map((w) => h('li', {}, t('corridor.window.repeats', { rule: w.rrule ?? '' })))),
+      windowsTimeline(p.intervals, Date.now(), tz),
+      h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.window.local', { zone: tz })), h('th', { scope: 'col' }, t('corridor.window.utc')))), h('tbody', {}, windowRows)),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'guar-h' },
+      h('h2', { id: 'guar-h' }, t('corridor.guarantees')),
+      h('table', { class: 'list', id: 'guarantees' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.guarantee.party')), h('th', { scope: 'col' }, t('corridor.guarantee.status')), h('th', { scope: 'col' }, 'JWS'))), h('tbody', {}, guaranteeRows)),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'susp-h' },
+      h('h2', { id: 'susp-h' }, t('corridor.suspensions')),
+      view.suspensions.length === 0
+        ? h('p', {}, t('corridor.none'))
+        : h('ul', {}, view.suspensions.map((s) => h('li', {}, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : ''))),
+    ),
+  );
+
+  const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
+  main.append(logSection);
+  void renderLog(logSection, view.id, tz);
+
+  disposeCorridor();
+  activeMap = createMap(mapEl, ctx.config);
+  activeMap.setCorridors([{ view, state: pic.state }], true);
+}
+
+async function renderLog(section: HTMLElement, id: string, tz: string): Promise<void> {
+  const heading = section.querySelector('h2');
+  const done = (...nodes: HTMLElement[]): void => {
+    clear(section);
+    if (heading) section.append(heading);
+    section.append(...nodes);
+    section.setAttribute('aria-busy', 'false');
+  };
+  if (!(await logAvailable())) return done(h('p', { class: 'small' }, t('log.unavailable')));
+  try {
+    const c = await checkCorridorLog(id);
+    done(
+      h(
+        'p',
+        { 'data-log-signature': String(c.signatureValid) },
+        t('log.head', { size: c.size, origin: c.origin }),
+        ' ',
+        h('strong', { class: c.signatureValid ? 'ok' : 'error' }, c.signatureValid === true ? t('log.signatureOk') : c.signatureValid === false ? t('log.signatureBad') : t('log.signatureMissing')),
+      ),
+      h(
+        'table',
+        { class: 'list' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('log.entry')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('log.action')), h('th', { scope: 'col' }, t('log.proof')))),
+        h(
+          'tbody',
+          {},
+          c.entries.map((e) =>
+            h(
+              'tr',
+              { 'data-log-entry': e.index, 'data-included': String(e.included) },
+              h('td', {}, `#${e.index}`),
+              h('td', { class: 'small' }, both(Date.parse(e.time), tz)),
+              h('td', {}, e.action),
+              h('td', {}, h('span', { class: e.included ? 'ok' : 'error', title: e.problem ?? '' }, e.included ? `✓ ${t('log.included')}` : `✗ ${t('log.notIncluded')}`)),
+            ),
+          ),
+        ),
+      ),
+      c.scannedFrom > 0 ? h('p', { class: 'small' }, t('log.scanned', { from: c.scannedFrom })) : h('span'),
+    );
+  } catch (e) {
+    done(h('p', { class: 'error' }, t('common.error', { detail: e instanceof Error ? e.message : String(e) })));
+  }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag: string, attrs: Record<string, string | number>): SVGElement {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+/** The windows on a time axis, with "now" marked: first window's start to last window's end. */
+function windowsTimeline(intervals: readonly { start: number; end: number }[], now: number, tz: string): Element | null {
+  if (intervals.length === 0) return null;
+  const first = intervals[0] as { start: number };
+  const lo = Math.min(first.start, now);
+  const hi = Math.max(intervals.reduce((m, iv) => Math.max(m, iv.end), 0), now);
+  const span = Math.max(1, hi - lo);
+  const x = (ms: number): number => ((ms - lo) / span) * 1000;
+  const label = `${t('corridor.windows')}: ${intervals.length} · ${zoned(first.start, tz)} → ${zoned(hi, tz)}`;
+  const el = svg('svg', { viewBox: '0 0 1000 30', preserveAspectRatio: 'none', class: 'windows-timeline', role: 'img', 'aria-label': label });
+  el.append(svg('rect', { x: 0, y: 12, width: 1000, height: 6, fill: '#e3e3e3' }));
+  for (const iv of intervals) el.append(svg('rect', { x: x(iv.start), y: 4, width: Math.max(2, x(iv.end) - x(iv.start)), height: 22, fill: '#1a7f37', 'fill-opacity': 0.8 }));
+  el.append(svg('rect', { x: Math.min(998, x(now)), y: 0, width: 2, height: 30, fill: '#b3261e' }));
+  return el;
+}
+
+function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void>): HTMLElement {
+  const actions = allowedActions(ctx.actor, view);
+  const msg = h('p', { role: 'status', class: 'msg', id: 'action-msg' });
+  const fail = (e: unknown): void => {
+    msg.className = 'msg error';
+    msg.textContent = t('actions.failed', { detail: e instanceof ApiError ? e.message : String(e) });
+  };
+  const done = async (v: CorridorView): Promise<void> => {
+    await reload();
+    const m = document.getElementById('action-msg');
+    if (m) {
+      m.className = 'msg ok';
+      m.textContent = t('actions.done', { state: t(`lifecycle.${v.state}` as MessageKey) });
+    }
+  };
+  const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
+  if (actions.length === 0) section.append(h('p', {}, t('actions.none')));
+  for (const a of actions) section.append(actionForm(a, ctx, view, done, fail));
+  section.append(msg);
+  return section;
+}
+
+function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: CorridorView, done: (v: CorridorView) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+  const fid = nextId(`reason-${action}`);
+  const input = h('input', { id: fid, name: 'reason', required: action !== 'propose', maxlength: '2000' });
+  const labelKey: MessageKey = `actions.${action}` as MessageKey;
+  return h(
+    'form',
+    {
+      class: `action action-${action}`,
+      'data-action': action,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const reason = input.value.trim();
+        try {
+          const body = action === 'suspend' || action === 'resume' ? { reason } : { reason: reason || 'proposed', baseVersion: view.version };
+          await done(await api.action(view.id, action, body));
+        } catch (err) {
+          fail(err);
+        }
+      },
+    },
+    h('label', { for: fid }, `${t('actions.reason')} (${t(labelKey)})`),
+    h('div', { class: 'inline' }, input, h('button', { type: 'submit', class: action === 'reject' || action === 'suspend' || action === 'withdraw' ? 'danger' : 'primary' }, t(labelKey))),
+  );
+}
+
+function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done: (v: CorridorView) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+  if (action === 'amend') {
+    return h('p', {}, h('a', { href: `/app/corridors/${view.id}/amend`, 'data-link': true, class: 'button' }, t('actions.amend')));
+  }
+  if (action !== 'sign') return reasonForm(action, view, done, fail);
+
+  // Sign: paste a JWS from `passage sign`, or sign here with a key file.
+  const jwsId = nextId('jws');
+  const keyId = nextId('keyfile');
+  const jwsInput = h('textarea', { id: jwsId, name: 'jws', rows: '3', spellcheck: 'false', required: true });
+  const keyInput = h('input', { id: keyId, name: 'keyfile', type: 'file', accept: '.jwk,.json,application/json' });
+  const keyBtn = h('button', { type: 'submit', class: 'primary' }, t('sign.keySubmit', { version: view.version }));
+  const unsupported = h('p', { class: 'small', hidden: true }, t('sign.unsupported'));
+  void ed25519Supported().then((ok) => {
+    if (!ok) {
+      keyBtn.disabled = true;
+      unsupported.hidden = false;
+    }
+  });
+  return h(
+    'div',
+    { class: 'sign', 'data-action': 'sign' },
+    h('h3', {}, t('sign.title'), ` (${t('corridor.version', { version: view.version })})`),
+    h(
+      'form',
+      {
+        class: 'sign-paste',
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          try {
+            await done(await api.guarantee(view.id, jwsInput.value.trim()));
+          } catch (err) {
+            fail(err);
+          }
+        },
+      },
+      h('p', { class: 'small' }, t('sign.paste'), ': ', h('code', {}, `passage sign ${view.id} --key <party>.private.jwk`)),
+      h('label', { for: jwsId }, t('sign.pasteLabel')),
+      jwsInput,
+      h('button', { type: 'submit', class: 'primary' }, t('sign.submit')),
+    ),
+    h(
+      'form',
+      {
+        class: 'sign-key',
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const file = keyInput.files?.[0];
+          if (!file) return;
+          const jwk = parsePrivateJwk(await file.text());
+          if (!jwk) {
+            fail(new Error(t('sign.badKey')));
+            return;
+          }
+          try {
+            // Sign exactly the bytes the server serves for the current version.
+            const { bytes, version } = await api.terms(view.id);
+            if (version !== view.version) throw new Error(t('corridor.version', { version }));
+            await done(await api.guarantee(view.id, await signCompact(bytes, jwk)));
+          } catch (err) {
+            fail(err);
+          }
+        },
+      },
+      h('p', { class: 'small' }, t('sign.key')),
+      h('label', { for: keyId }, t('sign.keyLabel')),
+      keyInput,
+      keyBtn,
+      unsupported,
+    ),
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * Incidents: report one (click the map, choose kind, severity and time), see those the party
+ * may see, and, for the mediator's negotiators, confirm or dismiss them. Confirming suspends
+ * the matched corridors whose suspension policy says so (server side, same transaction).
+ */
+import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
+import * as maplibregl from 'maplibre-gl';
+import { api, ApiError, type IncidentView } from '../api.js';
+import type { Ctx } from '../context.js';
+import { clear, h, nextId } from '../dom.js';
+import { both } from '../format.js';
+import { t, type MessageKey } from '../i18n.js';
+import { createMap, type CorridorMap } from '../map.js';
+import { canDecideIncident } from '../permissions.js';
+import { pictureAt, prepare } from '../state.js';
+import { INCIDENT_KINDS, SEVERITIES } from '../vocab.js';
+
+
+let activeMap: CorridorMap | null = null;
+export function disposeIncidents(): void {
+  activeMap?.map.remove();
+  activeMap = null;
+}
+
+export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void> {
+  clear(main);
+  main.append(h('p', {}, t('common.loading')));
+  const [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
+  clear(main);
+  const tz = 'Europe/Kyiv';
+  const mapEl = h('div', { id: 'incident-map', class: 'map small-map', role: 'region', 'aria-label': t('map.label') });
+  const lat = h('input', { id: 'inc-lat', name: 'lat', type: 'number', step: 'any', min: '-90', max: '90', required: true });
+  const lon = h('input', { id: 'inc-lon', name: 'lon', type: 'number', step: 'any', min: '-180', max: '180', required: true });
+  const kind = h('select', { id: 'inc-kind', name: 'kind' }, INCIDENT_KINDS.map((k) => h('option', { value: k }, t(`incident.kind.${k}` as MessageKey))));
+  const severity = h('select', { id: 'inc-severity', name: 'severity' }, SEVERITIES.map((k) => h('option', { value: k, selected: k === 'severe' }, t(`incident.severity.${k}` as MessageKey))));
+  const when = h('input', { id: 'inc-when', name: 'occurredAt', type: 'datetime-local', required: true, value: localInputValue(Date.now(), tz) });
+  const description = h('textarea', { id: 'inc-desc', name: 'description', rows: '2', required: true, maxlength: '5000' });
+  const msg = h('p', { id: 'incident-msg', role: 'status', class: 'msg' });
+  const field = (label: string, input: HTMLElement): HTMLElement => h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
+  let marker: maplibregl.Marker | null = null;
+  const setPoint = (lng: number, la: number): void => {
+    lon.value = String(Math.round(lng * 1e5) / 1e5);
+    lat.value = String(Math.round(la * 1e5) / 1e5);
+    if (activeMap) {
+      marker ??= new maplibregl.Marker({ color: '#b3261e' });
+      marker.setLngLat([lng, la]).addTo(activeMap.map);
+    }
+  };
+
+  const form = h(
+    'form',
+    {
+      id: 'incident-form',
+      class: 'propose',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        if (lat.value === '' || lon.value === '') {
+          msg.className = 'msg error';
+          msg.textContent = t('incident.needPoint');
+          return;
+        }
+        try {
+          const view = await api.reportIncident({
+            kind: kind.value,
+            severity: severity.value,
+            geometry: { type: 'Point', coordinates: [Number(lon.value), Number(lat.value)] },
+            occurredAt: zonedToRfc3339(when.value, tz),
+            description: description.value.trim(),
+          });
+          const titles = view.corridorIds.map((id) => corridors.find((c) => c.id === id)?.title ?? id);
+          await renderIncidents(main, ctx);
+          const m = document.getElementById('incident-msg');
+          if (m) {
+            m.className = 'msg ok';
+            m.textContent = t('incident.reported', { corridors: titles.join(', ') || t('corridor.none') });
+          }
+        } catch (err) {
+          msg.className = 'msg error';
+          msg.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+        }
+      },
+    },
+    h('h1', {}, t('incident.title')),
+    h('h2', {}, t('incident.report')),
+    h('div', { class: 'two' }, h('div', {}, h('p', { class: 'small' }, t('incident.mapHelp')), h('div', { class: 'grid' }, field(t('propose.lat'), lat), field(t('propose.lon'), lon)), h('div', { class: 'grid' }, field(t('incident.kind'), kind), field(t('incident.severity'), severity), field(`${t('incident.occurredAt')} — ${tz}`, when)), field(t('incident.description'), description)), mapEl),
+    h('button', { type: 'submit', class: 'primary', id: 'incident-submit' }, t('incident.submit')),
+    msg,
+  );
+  main.append(form, incidentList(ctx, incidents ?? [], corridors.map((c) => ({ id: c.id, title: c.title })), () => renderIncidents(main, ctx)));
+
+  disposeIncidents();
+  activeMap = createMap(mapEl, ctx.config);
+  const now = Date.now();
+  activeMap.setCorridors(corridors.map((c) => ({ view: c, state: pictureAt(prepare(c), now).state })), false);
+  activeMap.setIncidents({
+    type: 'FeatureCollection',
+    features: (incidents ?? []).map((i) => ({ type: 'Feature', properties: { id: i.id, kind: t(`incident.kind.${i.kind}` as MessageKey), occurredAt: i.occurredAt }, geometry: i.geometry })),
+  });
+  activeMap.map.on('click', (e) => setPoint(e.lngLat.lng, e.lngLat.lat));
+}
+
+function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: { id: string; title: string }[], reload: () => Promise<void>): HTMLElement {
+  const decide = canDecideIncident(ctx.actor);
+  const rows = [...incidents]
+    .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))
+    .map((i) => {
+      const reasonId = nextId('decision');
+      const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '2000' });
+      const act = async (d: 'confirm' | 'dismiss'): Promise<void> => {
+        if (!reason.value.trim()) {
+          reason.focus();
+          return;
+        }
+        try {
+          await api.decideIncident(i.id, d, reason.value.trim());
+          await reload();
+        } catch (err) {
+          const m = document.getElementById('incident-msg');
+          if (m) {
+            m.className = 'msg error';
+            m.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          }
+        }
+      };
+      return h(
+        'tr',
+        { 'data-incident': i.id, 'data-state': i.state },
+        h('td', {}, t(`incident.kind.${i.kind}` as MessageKey), h('div', { class: 'small' }, t(`incident.severity.${i.severity}` as MessageKey))),
+        h('td', { class: 'small' }, both(Date.parse(i.occurredAt), 'Europe/Kyiv')),
+        h('td', {}, i.description),
+        h('td', {}, i.corridorIds.map((id) => corridors.find((c) => c.id === id)?.title ?? id).join(', ') || '—'),
+        h('td', {}, t(`incident.state.${i.state}` as MessageKey), i.decisionReason ? h('div', { class: 'small' }, i.decisionReason) : null),
+        decide
+          ? h(
+              'td',
+              {},
+              i.state === 'reported'
+                ? h(
+                    'div',
+                    { class: 'decide' },
+                    h('label', { for: reasonId }, t('incident.decisionReason')),
+                    reason,
+                    h('div', { class: 'inline' }, h('button', { type: 'button', class: 'danger', 'data-decision': 'confirm', onclick: () => void act('confirm') }, t('incident.confirm')), h('button', { type: 'button', 'data-decision': 'dismiss', onclick: () => void act('dismiss') }, t('incident.dismiss'))),
+                  )
+                : '—',
+            )
+          : null,
+      );
+    });
+  return h(
+    'section',
+    { 'aria-labelledby': 'inc-list-h' },
+    h('h2', { id: 'inc-list-h' }, t('incident.list')),
+    rows.length === 0
+      ? h('p', {}, t('incident.none'))
+      : h(
+          'table',
+          { class: 'list', id: 'incidents' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), decide ? h('th', { scope: 'col' }, t('actions.title')) : null)),
+          h('tbody', {}, rows),
+        ),
+  );
+}

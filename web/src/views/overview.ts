@@ -1,0 +1,192 @@
+/**
+ * The picture at a glance: the map coloured by state at the chosen instant, the timeline
+ * slider, the legend, and the same corridors as a list (keyboard and screen-reader users
+ * get everything the map shows).
+ */
+import { api, type CorridorView, type LatestPosition, type SiteView } from '../api.js';
+import { subscribe } from '../events.js';
+import type { Ctx } from '../context.js';
+import { clear, h } from '../dom.js';
+import { both, formatUtcShort, zoned } from '../format.js';
+import { t } from '../i18n.js';
+import { createMap, legend, type CorridorMap } from '../map.js';
+import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
+
+const STEP_MS = 15 * 60_000;
+let activeMap: CorridorMap | null = null;
+let unsubscribe: (() => void) | null = null;
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+export function disposeOverview(): void {
+  unsubscribe?.();
+  unsubscribe = null;
+  clearInterval(ticker);
+  activeMap?.map.remove();
+  activeMap = null;
+}
+
+export function stateBadge(state: DisplayState): HTMLElement {
+  return h('span', { class: `badge state-${state}`, style: { background: STATE_COLOURS[state] } }, t(`state.${state}`));
+}
+
+export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void> {
+  clear(main);
+  main.append(h('p', {}, t('common.loading')));
+  const [views, sites, positions0, incidents0]: [CorridorView[], SiteView[] | null, LatestPosition[] | null, GeoJSON.FeatureCollection | null] = await Promise.all([
+    api.corridors(),
+    api.sites(),
+    api.positions(),
+    api.incidents(),
+  ]);
+  let positions = positions0;
+  let incidents = incidents0;
+  let prepared: Prepared[] = views.map(prepare);
+  const now = Date.now();
+  const params = new URLSearchParams(location.search);
+  const atParam = params.get('at');
+  let at = atParam && !Number.isNaN(Date.parse(atParam)) ? Date.parse(atParam) : now;
+  // Following the clock until the user picks another instant: live updates show "now".
+  let followNow = !(atParam && !Number.isNaN(Date.parse(atParam)));
+  const [lo, hi] = timelineRange(prepared, now);
+  const range = [Math.min(lo, at), Math.max(hi, at)] as const;
+
+  clear(main);
+  const mapEl = h('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('map.label') });
+  const slider = h('input', {
+    id: 'timeline',
+    type: 'range',
+    min: String(Math.floor(range[0] / STEP_MS)),
+    max: String(Math.ceil(range[1] / STEP_MS)),
+    step: '1',
+    value: String(Math.round(at / STEP_MS)),
+    'aria-describedby': 'timeline-help',
+  });
+  const out = h('output', { id: 'timeline-value', for: 'timeline', 'aria-live': 'polite' });
+  const nowBtn = h('button', { type: 'button', id: 'timeline-now' }, t('timeline.now'));
+  const listBody = h('tbody');
+  const legendSlot = h('div');
+
+  main.append(
+    h('h1', { class: 'visually-hidden' }, t('nav.map')),
+    h(
+      'div',
+      { class: 'overview' },
+      mapEl,
+      h(
+        'aside',
+        { class: 'panel' },
+        h('div', { class: 'timeline' }, h('label', { for: 'timeline' }, t('timeline.label')), slider, h('div', { class: 'timeline-row' }, out, nowBtn), h('p', { id: 'timeline-help', class: 'small' }, t('timeline.help'))),
+        legendSlot,
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'list-h' },
+      h('h2', { id: 'list-h' }, t('list.title')),
+      views.length === 0
+        ? h('p', {}, t('list.empty'))
+        : h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody),
+    ),
+  );
+
+  disposeOverview();
+  const cmap = createMap(mapEl, ctx.config);
+  activeMap = cmap;
+  cmap.onSelect((id) => ctx.navigate(`/app/corridors/${id}`));
+  cmap.setSites(sites);
+  cmap.setMovements(positions);
+  cmap.setIncidents(incidents);
+
+  let zoneTimer: ReturnType<typeof setTimeout> | undefined;
+  const draw = (fit: boolean): void => {
+    const items = prepared.map((p) => ({ p, pic: pictureAt(p, at) }));
+    cmap.setCorridors(items.map(({ p, pic }) => ({ view: p.view, state: pic.state })), fit);
+    const counts: Partial<Record<DisplayState | 'sites' | 'movements' | 'incidents', number>> = {
+      sites: sites?.filter((x) => x.state === 'active').length ?? 0,
+      movements: new Set((positions ?? []).map((p) => p.movementId)).size,
+      incidents: incidents?.features.length ?? 0,
+    };
+    for (const { pic } of items) counts[pic.state] = (counts[pic.state] ?? 0) + 1;
+    clear(legendSlot);
+    legendSlot.append(legend(counts));
+    out.textContent = `${zoned(at, 'Europe/Kyiv')} (Europe/Kyiv) · ${formatUtcShort(at)}`;
+    mapEl.dataset.at = new Date(at).toISOString();
+    mapEl.dataset.states = JSON.stringify(Object.fromEntries(items.map(({ p, pic }) => [p.view.id, pic.state])));
+    clear(listBody);
+    for (const { p, pic } of items.sort((a, b) => DISPLAY_STATES.indexOf(a.pic.state) - DISPLAY_STATES.indexOf(b.pic.state))) {
+      const iv = pic.current ?? pic.next;
+      const tz = p.view.terms.windows[iv?.windowIndex ?? 0]?.timeZone ?? 'UTC';
+      listBody.append(
+        h(
+          'tr',
+          { 'data-corridor': p.view.id, 'data-state': pic.state },
+          h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
+          h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
+          h('td', { class: 'small' }, iv ? `${both(iv.start, tz)} → ${zoned(iv.end, tz)}` : '—'),
+        ),
+      );
+    }
+    clearTimeout(zoneTimer);
+    zoneTimer = setTimeout(() => {
+      void api.zones(new Date(at).toISOString()).then((fc) => cmap.setZones(fc));
+    }, 250);
+  };
+
+  slider.addEventListener('input', () => {
+    followNow = false;
+    at = Number(slider.value) * STEP_MS;
+    draw(false);
+  });
+  slider.addEventListener('change', () => {
+    const url = new URL(location.href);
+    url.searchParams.set('at', new Date(at).toISOString());
+    history.replaceState(null, '', url);
+  });
+  nowBtn.addEventListener('click', () => {
+    followNow = true;
+    at = Date.now();
+    slider.value = String(Math.round(at / STEP_MS));
+    const url = new URL(location.href);
+    url.searchParams.delete('at');
+    history.replaceState(null, '', url);
+    draw(false);
+  });
+  draw(true);
+
+  // Live: any event the party may see refreshes the picture, at most once a second. Positions
+  // and incidents are re-read alone when only they changed.
+  let pendingKinds = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const refresh = async (): Promise<void> => {
+    const kinds = pendingKinds;
+    pendingKinds = new Set();
+    const all = kinds.has('other');
+    if (all || kinds.has('position')) {
+      positions = await api.positions();
+      cmap.setMovements(positions);
+    }
+    if (all || kinds.has('incident')) {
+      incidents = await api.incidents();
+      cmap.setIncidents(incidents);
+    }
+    if (all) prepared = (await api.corridors()).map(prepare);
+    if (followNow) {
+      at = Date.now();
+      slider.value = String(Math.round(at / STEP_MS));
+    }
+    draw(false);
+    mapEl.dataset.live = String(Date.now());
+  };
+  // Windows open and close by the clock alone: advance "now" every minute.
+  ticker = setInterval(() => {
+    if (!followNow) return;
+    at = Date.now();
+    slider.value = String(Math.round(at / STEP_MS));
+    draw(false);
+  }, 60_000);
+  unsubscribe = subscribe((e) => {
+    pendingKinds.add(/position|tracker/.test(e.type) ? 'position' : /^incident/.test(e.type) ? 'incident' : 'other');
+    clearTimeout(timer);
+    timer = setTimeout(() => void refresh(), 1000);
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * Propose a corridor, or amend one: waypoints entered by name (offline gazetteer), by
+ * coordinates, or by clicking the map; width, direction, purposes, eligibility, one window
+ * in its agreed time zone, and the parties whose guarantee it needs.
+ */
+import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
+import { api, ApiError, type CorridorView } from '../api.js';
+import type { Ctx } from '../context.js';
+import { clear, h, nextId } from '../dom.js';
+import { loadGazetteer, nearestPlace, searchPlaces, type Place } from '../gazetteer.js';
+import { t, type MessageKey } from '../i18n.js';
+import { createMap, type CorridorMap } from '../map.js';
+import { ELIGIBILITY, PURPOSES } from '../vocab.js';
+
+interface Waypoint {
+  name: string;
+  lon: number;
+  lat: number;
+  checkpoint: boolean;
+}
+
+const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
+let activeMap: CorridorMap | null = null;
+export function disposePropose(): void {
+  activeMap?.map.remove();
+  activeMap = null;
+}
+
+function checkboxes(name: string, values: readonly string[], checked: readonly string[], label: (v: string) => string): HTMLElement {
+  return h(
+    'div',
+    { class: 'checks' },
+    values.map((v) => {
+      const id = nextId(`${name}-${v}`);
+      return h('span', { class: 'check' }, h('input', { type: 'checkbox', id, name, value: v, checked: checked.includes(v) }), h('label', { for: id }, label(v)));
+    }),
+  );
+}
+
+function field(label: string, input: HTMLElement, help?: string): HTMLElement {
+  const id = input.id || nextId('f');
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input, help ? h('p', { class: 'small', id: `${id}-help` }, help) : null);
+}
+
+export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: CorridorView): Promise<void> {
+  clear(main);
+  const terms = amend?.terms;
+  const waypoints: Waypoint[] = terms
+    ? terms.route.coordinates.map((c, i, all) => {
+        const cp = terms.checkpoints.find((k) => k.coordinates[0] === c[0] && k.coordinates[1] === c[1]);
+        const name = i === 0 ? terms.origin.name : i === all.length - 1 ? terms.destination.name : (cp?.name ?? `${c[1]}, ${c[0]}`);
+        return { name, lon: c[0], lat: c[1], checkpoint: cp !== undefined };
+      })
+    : [];
+  const places = await loadGazetteer();
+
+  const tz0 = terms?.windows[0]?.timeZone ?? 'Europe/Kyiv';
+  const start0 = terms?.windows[0] ? Date.parse(terms.windows[0].start) : Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
+  const end0 = terms?.windows[0] ? Date.parse(terms.windows[0].end) : start0 + 8 * 3_600_000;
+
+  const title = h('input', { id: 'f-title', name: 'title', required: true, maxlength: '300', value: terms?.title ?? '' });
+  const width = h('input', { id: 'f-width', name: 'widthM', type: 'number', min: '1', max: '50000', step: '1', required: true, value: String(terms?.widthM ?? 2000) });
+  const direction = h('select', { id: 'f-direction', name: 'direction' }, (['outbound', 'inbound', 'both'] as const).map((d) => h('option', { value: d, selected: (terms?.direction ?? 'outbound') === d }, t(`direction.${d}`))));
+  const tz = h('select', { id: 'f-tz', name: 'timeZone' }, [...new Set([tz0, ...TIME_ZONES])].map((z) => h('option', { value: z, selected: z === tz0 }, z)));
+  const start = h('input', { id: 'f-start', name: 'start', type: 'datetime-local', required: true, value: localInputValue(start0, tz0) });
+  const end = h('input', { id: 'f-end', name: 'end', type: 'datetime-local', required: true, value: localInputValue(end0, tz0) });
+  const rrule = h('input', { id: 'f-rrule', name: 'rrule', placeholder: 'FREQ=DAILY;COUNT=3', value: terms?.windows[0]?.rrule ?? '' });
+  const notes = h('textarea', { id: 'f-notes', name: 'notes', rows: '2', maxlength: '5000' }, terms?.notes ?? '');
+  const reason = h('input', { id: 'f-reason', name: 'reason', maxlength: '2000' });
+  const belligerents = ctx.parties.filter((p) => p.kind === 'belligerent').map((p) => p.id);
+  const guarantorBox = checkboxes('guarantor', ctx.parties.filter((p) => p.kind !== 'observer').map((p) => p.id), terms?.requiredGuarantors ?? belligerents, (id) => ctx.partyName(id));
+  const purposeBox = checkboxes('purpose', PURPOSES, terms?.purposes ?? ['evacuation'], (v) => t(`purpose.${v}` as MessageKey));
+  const eligibilityBox = checkboxes('eligibility', ELIGIBILITY, terms?.eligibility ?? ['civilians'], (v) => t(`eligibility.${v}` as MessageKey));
+
+  // Waypoints: search by name, type coordinates, or click the map.
+  const search = h('input', { id: 'f-search', name: 'place', list: 'places', autocomplete: 'off', 'aria-describedby': 'f-search-help' });
+  const datalist = h('datalist', { id: 'places' });
+  const addByName = h('button', { type: 'button', id: 'add-place' }, t('propose.addWaypoint'));
+  const wpName = h('input', { id: 'wp-name', name: 'wpName' });
+  const wpLat = h('input', { id: 'wp-lat', name: 'wpLat', type: 'number', step: 'any', min: '-90', max: '90' });
+  const wpLon = h('input', { id: 'wp-lon', name: 'wpLon', type: 'number', step: 'any', min: '-180', max: '180' });
+  const addByCoords = h('button', { type: 'button', id: 'add-coords' }, t('propose.addWaypoint'));
+  const wpList = h('ol', { id: 'waypoints', class: 'waypoints' });
+  const mapEl = h('div', { id: 'propose-map', class: 'map small-map', role: 'region', 'aria-label': t('map.label') });
+  const error = h('p', { class: 'error', role: 'alert', id: 'propose-error' });
+
+  const redraw = (): void => {
+    clear(wpList);
+    waypoints.forEach((w, i) => {
+      const cid = nextId('cp');
+      wpList.append(
+        h(
+          'li',
+          { 'data-waypoint': w.name },
+          h('span', { class: 'wp' }, `${w.name} (${w.lat.toFixed(4)}, ${w.lon.toFixed(4)})`),
+          i > 0 && i < waypoints.length - 1
+            ? h('span', { class: 'check' }, h('input', { type: 'checkbox', id: cid, checked: w.checkpoint, onchange: (e: Event) => (w.checkpoint = (e.target as HTMLInputElement).checked) }), h('label', { for: cid }, t('propose.checkpoint')))
+            : null,
+          i > 0 ? h('button', { type: 'button', class: 'small-btn', 'aria-label': `${t('propose.up')}: ${w.name}`, onclick: () => { waypoints.splice(i - 1, 0, ...waypoints.splice(i, 1)); redraw(); } }, '↑') : null,
+          h('button', { type: 'button', class: 'small-btn', 'aria-label': `${t('propose.remove')}: ${w.name}`, onclick: () => { waypoints.splice(i, 1); redraw(); } }, '×'),
+        ),
+      );
+    });
+    if (activeMap && waypoints.length >= 2) {
+      const coords = waypoints.map((w) => [w.lon, w.lat] as [number, number]);
+      activeMap.setCorridors([{ view: previewView(coords, Number(width.value) || 1000, waypoints), state: 'draft' }], true);
+    } else activeMap?.setCorridors([], false);
+  };
+  const add = (name: string, lon: number, lat: number): void => {
+    waypoints.push({ name, lon, lat, checkpoint: false });
+    redraw();
+  };
+  search.addEventListener('input', () => {
+    clear(datalist);
+    for (const p of searchPlaces(places, search.value)) datalist.append(h('option', { value: p[0] }, `${p[0]} (${p[2].toFixed(2)}, ${p[1].toFixed(2)})`));
+  });
+  const addSearched = (): void => {
+    const found: Place | undefined = searchPlaces(places, search.value, 1)[0];
+    if (!found) return;
+    add(found[0], found[1], found[2]);
+    search.value = '';
+    search.focus();
+  };
+  addByName.addEventListener('click', addSearched);
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      addSearched();
+    }
+  });
+  addByCoords.addEventListener('click', () => {
+    const lat = Number(wpLat.value);
+    const lon = Number(wpLon.value);
+    if (wpLat.value === '' || wpLon.value === '' || !Number.isFinite(lat) || !Number.isFinite(lon)) return;
+    add(wpName.value.trim() || nearestPlace(places, lon, lat)?.[0] || `${lat}, ${lon}`, lon, lat);
+    wpName.value = wpLat.value = wpLon.value = '';
+  });
+
+  const form = h(
+    'form',
+    {
+      id: 'propose-form',
+      class: 'propose',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        error.textContent = '';
+        if (waypoints.length < 2) {
+          error.textContent = t('propose.needTwo');
+          return;
+        }
+        const checked = (name: string): string[] => [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
+        const first = waypoints[0] as Waypoint;
+        const last = waypoints[waypoints.length - 1] as Waypoint;
+        const body = {
+          title: title.value.trim(),
+          route: { type: 'LineString', coordinates: waypoints.map((w) => [w.lon, w.lat]) },
+          widthM: Number(width.value),
+          origin: { name: first.name, coordinates: [first.lon, first.lat] },
+          destination: { name: last.name, coordinates: [last.lon, last.lat] },
+          checkpoints: waypoints.slice(1, -1).filter((w) => w.checkpoint).map((w) => ({ name: w.name, coordinates: [w.lon, w.lat] })),
+          direction: direction.value,
+          purposes: checked('purpose'),
+          eligibility: checked('eligibility'),
+          windows: [{ start: zonedToRfc3339(start.value, tz.value), end: zonedToRfc3339(end.value, tz.value), timeZone: tz.value, ...(rrule.value.trim() ? { rrule: rrule.value.trim() } : {}) }],
+          requiredGuarantors: checked('guarantor'),
+          notes: notes.value,
+          ...(terms ? { capacity: terms.capacity, hazards: terms.hazards, contacts: terms.contacts, agreementId: terms.agreementId, legalBasis: terms.legalBasis } : {}),
+        };
+        try {
+          const view = amend ? await api.amend(amend.id, amend.version, { terms: body, reason: reason.value }) : await api.propose(body);
+          ctx.navigate(`/app/corridors/${view.id}`);
+        } catch (err) {
+          error.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+        }
+      },
+    },
+    h('h1', {}, amend ? t('amend.title', { version: amend.version }) : t('propose.title')),
+    field(t('propose.titleField'), title),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, t('propose.waypoints')),
+      h('div', { class: 'two' }, h('div', {}, h('div', { class: 'field' }, h('label', { for: 'f-search' }, t('propose.search')), h('div', { class: 'inline' }, search, addByName), h('p', { class: 'small', id: 'f-search-help' }, t('propose.searchHelp')), datalist), h('div', { class: 'inline coords' }, field(t('propose.name'), wpName), field(t('propose.lat'), wpLat), field(t('propose.lon'), wpLon), addByCoords), wpList), mapEl),
+      h('p', { class: 'small' }, t('propose.gazetteerCredit')),
+    ),
+    h('div', { class: 'grid' }, field(t('propose.width'), width), field(t('propose.direction'), direction)),
+    h('fieldset', {}, h('legend', {}, t('propose.purposes')), purposeBox),
+    h('fieldset', {}, h('legend', {}, t('propose.eligibility')), eligibilityBox),
+    h('div', { class: 'grid' }, field(t('propose.windowStart'), start), field(t('propose.windowEnd'), end), field(t('propose.timeZone'), tz), field(t('propose.rrule'), rrule)),
+    h('fieldset', {}, h('legend', {}, t('propose.guarantors')), guarantorBox),
+    field(t('propose.notes'), notes),
+    amend ? field(t('propose.reason'), reason) : null,
+    h('button', { type: 'submit', class: 'primary', id: 'propose-submit' }, amend ? t('propose.submitAmend') : t('propose.submit')),
+    error,
+  );
+  main.append(form);
+
+  disposePropose();
+  activeMap = createMap(mapEl, ctx.config);
+  activeMap.map.on('click', (e) => {
+    const near = nearestPlace(places, e.lngLat.lng, e.lngLat.lat);
+    add(near?.[0] ?? `${e.lngLat.lat.toFixed(4)}, ${e.lngLat.lng.toFixed(4)}`, Math.round(e.lngLat.lng * 1e5) / 1e5, Math.round(e.lngLat.lat * 1e5) / 1e5);
+  });
+  redraw();
+  if (waypoints.length >= 2) activeMap.setCorridors([{ view: previewView(waypoints.map((w) => [w.lon, w.lat]), Number(width.value), waypoints), state: 'draft' }], true);
+}
+
+/** Just enough of a CorridorView to draw the route being entered. */
+function previewView(coords: [number, number][], widthM: number, wps: Waypoint[]): CorridorView {
+  const first = wps[0] as Waypoint;
+  const last = wps[wps.length - 1] as Waypoint;
+  return {
+    id: 'preview',
+    title: '',
+    terms: { route: { type: 'LineString', coordinates: coords }, widthM, origin: { name: first.name, coordinates: [first.lon, first.lat] }, destination: { name: last.name, coordinates: [last.lon, last.lat] } },
+  } as unknown as CorridorView;
+}

@@ -1,0 +1,36 @@
+import { api, ApiError, setToken } from '../api.js';
+import { clear, h } from '../dom.js';
+import { t } from '../i18n.js';
+
+export function renderSignIn(main: HTMLElement, onSignedIn: () => void): void {
+  clear(main);
+  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'token-help', placeholder: 'psg_…' });
+  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' });
+  const form = h(
+    'form',
+    {
+      class: 'card signin',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        error.textContent = '';
+        const token = input.value.trim();
+        try {
+          await api.me(token);
+          setToken(token);
+          onSignedIn();
+        } catch (err) {
+          error.textContent = t('signin.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          input.focus();
+        }
+      },
+    },
+    h('h1', {}, t('signin.title')),
+    h('label', { for: 'token' }, t('signin.token')),
+    input,
+    h('p', { id: 'token-help', class: 'small' }, t('signin.help')),
+    h('button', { type: 'submit', class: 'primary' }, t('signin.submit')),
+    error,
+  );
+  main.append(form);
+  input.focus();
+}
