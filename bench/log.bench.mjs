@@ -9,22 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { makeRandom as rng } from './deconfliction-workload.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const dist = path.join(here, '..', 'dist');
 const imp = (p) => import(pathToFileURL(path.join(dist, p)).href);
-
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const rate = (n, ms) => Math.round((n / ms) * 1000);
 const fmt = (n) => n.toLocaleString('en-US');

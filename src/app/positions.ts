@@ -6,6 +6,7 @@ import { canCountMovement, canOperateMovement, rulesOf } from '../domain/movemen
 import { evaluateContact, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
 import type { CorridorState, Terms } from '../schemas/corridor.js';
 import type { MovementInput } from '../schemas/movement.js';
+import type { TrackerReport } from '../domain/tracking-protocol.js';
 import type { Store } from '../store/store.js';
 import { loadCorridor } from './corridors.js';
 import { inTransaction, sha256Hex, type Deps, type Unit } from './deps.js';
@@ -13,20 +14,15 @@ import { geoIndexFor } from './geo.js';
 import { appendLog, logSize } from './log.js';
 import { audienceOf, clearAlert, raiseAlert } from './movements.js';
 
-/** One report from a tracker: a fix with coordinates, or a heartbeat without. Times in epoch ms. */
-export interface Report {
-  readonly deviceId: string;
+/**
+ * One report from a tracker as ingested: the protocol's report (src/domain/tracking-protocol.ts)
+ * with its time settled (the server's time when the tracker sent none) and the flags folded
+ * into the attributes kept with the fix.
+ */
+export type Report = Omit<TrackerReport, 'at' | 'charging' | 'valid' | 'attributes'> & {
   readonly at: number;
-  readonly lat?: number | undefined;
-  readonly lon?: number | undefined;
-  /** m/s */
-  readonly speed?: number | undefined;
-  readonly bearing?: number | undefined;
-  readonly altitude?: number | undefined;
-  readonly accuracy?: number | undefined;
-  readonly battery?: number | undefined;
   readonly attributes?: Record<string, unknown> | undefined;
-}
+};
 
 export type IngestOutcome = { ok: true; accepted: number; duplicates: number; heartbeats: number } | { ok: false; unknownDevices: string[] };
 
