@@ -22,6 +22,9 @@ import { nowIso, sha256Hex, type Deps, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { geoIndexFor } from './geo.js';
 import { appendLog } from './log.js';
+import { haversineM } from '../domain/tracking.js';
+import { canSeeMovement } from '../domain/movement.js';
+import { audienceOf, loadMovementUnchecked, visibilityOf } from './movements.js';
 
 type IncidentRow = DB['incidents'];
 
@@ -32,6 +35,55 @@ const MATCHER: Pick<Actor, 'partyId' | 'partyKind'> = { partyId: 'system', party
  * deconfliction engine (a polygon is probed at its vertices and centroid). Runs outside any
  * transaction: the shared index reads through the store's own handle.
  */
+/** How near, in space and time, a movement's fixes must be to an incident to be matched to it. */
+export const NEARBY_M = 5000;
+export const NEARBY_MS = 30 * 60_000;
+
+/**
+ * Movements whose trackers reported within NEARBY_M of the incident (any probe point) within
+ * NEARBY_MS of its time: a box query on the positions, then exact distances.
+ */
+async function nearbyMovements(tx: Tx, geometry: IncidentGeometry, at: number): Promise<{ id: string; corridorId: string; audience: string[]; distanceM: number }[]> {
+  const best = new Map<string, number>();
+  const from = new Date(at - NEARBY_MS).toISOString();
+  const to = new Date(at + NEARBY_MS).toISOString();
+  for (const [lon, lat] of incidentProbePoints(geometry)) {
+    const dLat = NEARBY_M / 110_000;
+    const dLon = dLat / Math.max(0.05, Math.cos((lat * Math.PI) / 180));
+    const rows = await tx
+      .selectFrom('positions')
+      .select(['movement_id', 'lat', 'lon'])
+      .where('at', '>=', from)
+      .where('at', '<=', to)
+      .where('lat', '>=', lat - dLat)
+      .where('lat', '<=', lat + dLat)
+      .where('lon', '>=', lon - dLon)
+      .where('lon', '<=', lon + dLon)
+      .execute();
+    for (const r of rows) {
+      const d = haversineM(lon, lat, Number(r.lon), Number(r.lat));
+      if (d <= NEARBY_M && d < (best.get(r.movement_id) ?? Number.POSITIVE_INFINITY)) best.set(r.movement_id, d);
+    }
+  }
+  const out: { id: string; corridorId: string; audience: string[]; distanceM: number }[] = [];
+  for (const [id, d] of [...best].sort((a, b) => a[1] - b[1])) {
+    const m = await loadMovementUnchecked(tx, id);
+    if (m) out.push({ id, corridorId: m.row.corridor_id, audience: audienceOf(visibilityOf(m)), distanceM: Math.round(d) });
+  }
+  return out;
+}
+
+/** The incident as this member may see it: only the nearby movements its party may see. */
+async function forViewer(tx: Tx, viewer: Pick<Actor, 'partyId' | 'partyKind'>, i: IncidentView): Promise<IncidentView> {
+  if (i.movementIds.length === 0 || viewer.partyKind === 'mediator') return i;
+  const visible: string[] = [];
+  for (const id of i.movementIds) {
+    const m = await loadMovementUnchecked(tx, id);
+    if (m && canSeeMovement(viewer, visibilityOf(m))) visible.push(id);
+  }
+  return { ...i, movementIds: visible };
+}
+
 export async function matchIncident(deps: Deps, geometry: IncidentGeometry, at: number): Promise<string[]> {
   const points = incidentProbePoints(geometry).map(([lon, lat]) => ({ lon, lat, at }));
   const res = await geoIndexFor(deps).check(deps.store.db, points, { viewer: MATCHER });
@@ -53,6 +105,7 @@ function toView(r: IncidentRow, disputes: DB['incident_disputes'][]): IncidentVi
     casualties: r.casualties === null ? null : (JSON.parse(r.casualties) as IncidentView['casualties']),
     distribution: r.distribution === null ? null : (JSON.parse(r.distribution) as string[]),
     corridorIds: JSON.parse(r.corridor_ids) as string[],
+    movementIds: JSON.parse(r.movement_ids) as string[],
     state: r.state as IncidentState,
     version: Number(r.version),
     decidedBy: r.decided_by,
@@ -75,7 +128,7 @@ async function loadIncident(tx: Tx, id: string): Promise<IncidentView | undefine
 export async function getVisibleIncident(tx: Tx, actor: Pick<Actor, 'partyId' | 'partyKind'>, id: string): Promise<IncidentView> {
   const i = await loadIncident(tx, id);
   if (!i || !canSeeIncident(actor, i)) throw new DomainError('not_found', `no incident with id ${id}`);
-  return i;
+  return forViewer(tx, actor, i);
 }
 
 export interface IncidentFilter {
@@ -96,12 +149,13 @@ export async function listVisibleIncidents(tx: Tx, actor: Pick<Actor, 'partyId' 
   for (const d of disputes) byIncident.set(d.incident_id, [...(byIncident.get(d.incident_id) ?? []), d]);
   const since = filter.since === undefined ? undefined : parseRfc3339(filter.since);
   const until = filter.until === undefined ? undefined : parseRfc3339(filter.until);
-  return rows
+  const visible = rows
     .map((r) => toView(r, byIncident.get(r.id) ?? []))
     .filter((i) => canSeeIncident(actor, i))
     .filter((i) => filter.corridor === undefined || i.corridorIds.includes(filter.corridor))
     .filter((i) => since === undefined || Date.parse(i.occurredAt) >= since)
     .filter((i) => until === undefined || Date.parse(i.occurredAt) < until);
+  return Promise.all(visible.map((i) => forViewer(tx, actor, i)));
 }
 
 /** What the log records: the whole report when every member may see it, else its hash and distribution. */
@@ -131,6 +185,7 @@ export async function reportIncident(u: Unit, actor: Actor, input: IncidentInput
   const at = assertIncidentInput(input, u.deps.now(), (id) => parties.has(id));
   const id = u.deps.newId('inc');
   const now = nowIso(u.deps);
+  const nearby = await nearbyMovements(u.tx, input.geometry, at);
   await u.tx
     .insertInto('incidents')
     .values({
@@ -147,6 +202,7 @@ export async function reportIncident(u: Unit, actor: Actor, input: IncidentInput
       casualties: input.casualties === null ? null : JSON.stringify(input.casualties),
       distribution: input.distribution === null ? null : JSON.stringify(input.distribution),
       corridor_ids: JSON.stringify(corridorIds),
+      movement_ids: JSON.stringify(nearby.map((m) => m.id)),
       state: 'reported',
       version: 1,
       decided_by: null,
@@ -159,7 +215,11 @@ export async function reportIncident(u: Unit, actor: Actor, input: IncidentInput
   const view = (await loadIncident(u.tx, id)) as IncidentView;
   await appendLog(u, { actor: actor.memberId, action: 'incident.reported', subject: `incident/${id}`, payload: logBody(view) });
   await incidentEvent(u, view, 'incident.reported');
-  return view;
+  // Each movement near it is told, and only those who may see the movement hear of it.
+  for (const m of nearby) {
+    await emitEvent(u, { type: 'movement.incident_nearby', subject: `movement/${m.id}`, corridorId: m.corridorId, audience: m.audience, payload: { movementId: m.id, incidentId: id, kind: view.kind, severity: view.severity, occurredAt: view.occurredAt, distanceM: m.distanceM } });
+  }
+  return forViewer(u.tx, actor, view);
 }
 
 async function lockedIncident(u: Unit, actor: Actor, id: string): Promise<IncidentView> {

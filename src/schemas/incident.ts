@@ -82,6 +82,7 @@ export const IncidentView = z.object({
   casualties: Casualties.nullable(),
   distribution: z.array(z.string()).nullable(),
   corridorIds: z.array(z.string()).describe('corridors whose ceasefire zone held at that place and time'),
+  movementIds: z.array(z.string()).describe('movements you may see that were within 5 km of it within 30 minutes of its time'),
   state: IncidentState,
   version: z.number().int(),
   decidedBy: z.string().nullable(),

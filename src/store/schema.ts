@@ -129,6 +129,8 @@ export interface DB {
     casualties: string | null;
     distribution: string | null;
     corridor_ids: string;
+    /** Movements within NEARBY_M of the incident within NEARBY_MS of its time (JSON array of ids). */
+    movement_ids: string;
     state: string;
     version: number;
     decided_by: string | null;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
+import { movementsCsv, movementsGeoJson } from '../../app/movement-export.js';
 import { incidentsCsv, incidentsGeoJson } from '../../app/incident-export.js';
 import { confirmIncident, correctIncident, disputeIncident, dismissIncident, getVisibleIncident, listVisibleIncidents, matchIncident, reportIncident } from '../../app/incidents.js';
 import { DomainError } from '../../domain/errors.js';
@@ -58,6 +59,14 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
   r.get('/exports/incidents.geojson', { schema: { tags: ['exports'], summary: 'Incidents your party may see, as GeoJSON', querystring: ListQuery } }, async (req, reply) => {
     const body = await incidentsGeoJson(db, actorOf(req), req.query);
     return reply.type('application/geo+json; charset=utf-8').send(JSON.stringify(body));
+  });
+  r.get('/exports/movements.geojson', { schema: { tags: ['exports'], summary: 'Movements your party may see, at their latest fix, as GeoJSON' } }, async (req, reply) => {
+    const body = await movementsGeoJson(db, actorOf(req));
+    return reply.type('application/geo+json; charset=utf-8').send(JSON.stringify(body));
+  });
+  r.get('/exports/movements.csv', { schema: { tags: ['exports'], summary: 'Movements your party may see, as CSV with an HXL hashtag row' } }, async (req, reply) => {
+    const text = await movementsCsv(db, actorOf(req));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="movements.csv"').send(text);
   });
   r.get('/exports/incidents.csv', { schema: { tags: ['exports'], summary: 'Incidents your party may see, as CSV with an HXL hashtag row', querystring: ListQuery } }, async (req, reply) => {
     const text = await incidentsCsv(db, actorOf(req), req.query);

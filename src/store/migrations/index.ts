@@ -7,6 +7,7 @@ import { sites } from './0004-sites.js';
 import { events } from './0005-events.js';
 import { movements } from './0006-movements.js';
 import { incidents } from './0007-incidents.js';
+import { incidentMovements } from './0008-incident-movements.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -21,6 +22,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0005_events': events(engine),
     '0006_movements': movements(engine),
     '0007_incidents': incidents(engine),
+    '0008_incident_movements': incidentMovements(engine),
   };
   return { getMigrations: async () => migrations };
 }
