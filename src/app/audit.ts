@@ -20,7 +20,7 @@ import { cosignerName, MAX_ENTRIES_PAGE, treeHasher } from './log.js';
 export interface LogSource {
   checkpoint(): Promise<string>;
   /** Entries [start, end); `text` may be given when the source already holds the bytes as a string. */
-  entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
+  entries(start: number, end: number): Promise<{ index: number; entry?: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
   /** How many entries to ask for at once (the HTTP API serves at most 1,000). */
   readonly pageSize?: number;
@@ -32,6 +32,12 @@ export interface LogSource {
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
 }
 
+/** The leaf hash of an entry, from its text when the source has it (no copy), else its bytes. */
+function leafOf(row: { entry?: Uint8Array; text?: string }): Uint8Array {
+  if (row.text !== undefined && treeHasher.hashLeafText) return treeHasher.hashLeafText(row.text);
+  return treeHasher.hashLeaf(row.entry ?? new TextEncoder().encode(row.text ?? ''));
+}
+
 /** Finds the first entry whose bytes no longer hash to the leaf recorded at append time. */
 async function locateAlteredEntry(source: LogSource, size: number): Promise<void> {
   if (!source.recordedLeaves) return;
@@ -41,7 +47,7 @@ async function locateAlteredEntry(source: LogSource, size: number): Promise<void
     const [page, leaves] = await Promise.all([source.entries(start, end), source.recordedLeaves(start, end)]);
     for (const row of page) {
       const recorded = leaves.get(row.index);
-      if (recorded && !equalBytes(treeHasher.hashLeaf(row.entry), recorded)) {
+      if (recorded && !equalBytes(leafOf(row), recorded)) {
         throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', row.index);
       }
     }
@@ -142,12 +148,14 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
       const row = page[i - start];
       if (!row) throw new AuditError(`missing: the signed head says ${head.size} entries but the log ends at ${i} (truncated or entries deleted)`, i);
       if (row.index !== i) throw new AuditError(`found entry ${row.index} where entry ${i} should be (an entry was dropped or reordered)`, i);
+      if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
       const entryText = row.text ?? decoder.decode(row.entry);
       if (!entryText.includes(`"index":${i},`)) {
         const m = /"index":(\d+),/.exec(entryText);
         throw new AuditError(m ? `its bytes say index ${m[1]} (entries were swapped or reordered)` : 'its bytes carry no index (altered)', i);
       }
-      const leaf = tree.pushEntry(row.entry);
+      const leaf = leafOf(row);
+      tree.pushLeafHash(leaf);
       if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {
         throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', i);
       }

@@ -253,13 +253,17 @@ export async function submitCosignature(u: Unit, actor: Actor, body: { size: num
 /** Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or a copy). */
 export function databaseLogSource(deps: Deps): LogSourceLike {
   const db = deps.store.db;
+  const raw = deps.store.sqlite?.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
   return {
     pageSize: 10_000,
     checkpoint: async () => (await latestCheckpoint(deps)).text,
-    // The fast path reads the entries alone; recorded leaves are read only to locate a mismatch.
+    // The fast path reads the entries alone, as text (hashed without a copy); recorded leaves
+    // are read only to locate a mismatch. On SQLite a cached raw statement skips the query
+    // builder: this loop runs a million times for a million entries.
     entries: async (start, end) => {
+      if (raw) return (raw.all(start, end) as [number, string][]).map(([idx, entry]) => ({ index: Number(idx), text: entry }));
       const rows = await db.selectFrom('log_entries').select(['idx', 'entry']).where('idx', '>=', start).where('idx', '<', end).orderBy('idx').execute();
-      return rows.map((r) => ({ index: Number(r.idx), text: r.entry, entry: Buffer.from(r.entry, 'utf8') }));
+      return rows.map((r) => ({ index: Number(r.idx), text: r.entry }));
     },
     recordedLeaves: async (start, end) => {
       const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', '>=', nodeRowId(0, start)).where('id', '<', nodeRowId(0, end)).execute();
@@ -273,7 +277,7 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
 export interface LogSourceLike {
   readonly pageSize?: number;
   checkpoint(): Promise<string>;
-  entries(start: number, end: number): Promise<{ index: number; entry: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
+  entries(start: number, end: number): Promise<{ index: number; entry?: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
 }

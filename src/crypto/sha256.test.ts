@@ -49,3 +49,14 @@ describe('node tree hasher', () => {
     });
   });
 });
+
+describe('hashLeafText', () => {
+  it('equals hashLeaf of the UTF-8 bytes, for ASCII, Cyrillic, emoji and long texts', () => {
+    const h = createNodeTreeHasher();
+    for (const text of ['', 'a', '{"action":"corridor.proposed"}', 'Суми → Полтава', '🚌'.repeat(10), 'x'.repeat(20_000)]) {
+      const a = h.hashLeafText?.(text);
+      const b = h.hashLeaf(new TextEncoder().encode(text));
+      expect(a && Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    }
+  });
+});

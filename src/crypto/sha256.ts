@@ -14,6 +14,7 @@ export const sha256: Sha256 =
     : (data) => nodeCrypto.createHash('sha256').update(data).digest();
 
 const EMPTY = sha256(new Uint8Array(0));
+const encoder = new TextEncoder();
 
 /**
  * The fastest RFC 9162 hasher on this runtime: leaves through OpenSSL (one call, the 0x00 prefix
@@ -36,6 +37,21 @@ export function createNodeTreeHasher(): TreeHasher {
       }
       scratch[0] = 0x00;
       scratch.set(entry, 1);
+      let view = views[n];
+      if (view === undefined) {
+        view = new Uint8Array(scratch.buffer, 0, n);
+        if (n < views.length) views[n] = view;
+      }
+      return sha256(view);
+    },
+    hashLeafText(text) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: encode straight into the scratch buffer.
+      if (text.length * 3 + 1 > scratch.length) {
+        scratch = new Uint8Array(Math.max(text.length * 3 + 1, scratch.length * 2));
+        views = viewsFor(scratch.length);
+      }
+      scratch[0] = 0x00;
+      const n = encoder.encodeInto(text, scratch.subarray(1)).written + 1;
       let view = views[n];
       if (view === undefined) {
         view = new Uint8Array(scratch.buffer, 0, n);

@@ -26,6 +26,8 @@ export interface TreeHasher {
   hashLeaf(entry: Uint8Array): Uint8Array;
   /** SHA-256(0x01 ‖ left ‖ right). */
   hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array;
+  /** Optional: SHA-256(0x00 ‖ UTF-8 of text), without first copying the text into a buffer of its own. */
+  hashLeafText?(text: string): Uint8Array;
   /**
    * Optional allocation-free form used by hot loops: writes SHA-256(0x01 ‖ buf[left..left+32] ‖
    * buf[right..right+32]) to buf[out..out+32]. `out` may equal `left` or `right`.
