@@ -47,23 +47,29 @@ async function nearbyMovements(tx: Tx, geometry: IncidentGeometry, at: number): 
   const best = new Map<string, number>();
   const from = new Date(at - NEARBY_MS).toISOString();
   const to = new Date(at + NEARBY_MS).toISOString();
-  for (const [lon, lat] of incidentProbePoints(geometry)) {
-    const dLat = NEARBY_M / 110_000;
-    const dLon = dLat / Math.max(0.05, Math.cos((lat * Math.PI) / 180));
-    const rows = await tx
-      .selectFrom('positions')
-      .select(['movement_id', 'lat', 'lon'])
-      .where('at', '>=', from)
-      .where('at', '<=', to)
-      .where('lat', '>=', lat - dLat)
-      .where('lat', '<=', lat + dLat)
-      .where('lon', '>=', lon - dLon)
-      .where('lon', '<=', lon + dLon)
-      .execute();
-    for (const r of rows) {
-      const d = haversineM(lon, lat, Number(r.lon), Number(r.lat));
-      if (d <= NEARBY_M && d < (best.get(r.movement_id) ?? Number.POSITIVE_INFINITY)) best.set(r.movement_id, d);
+  // One box query around every probe point, then exact distances to the nearest probe.
+  const probes = incidentProbePoints(geometry);
+  const lats = probes.map((p) => p[1]);
+  const lons = probes.map((p) => p[0]);
+  const dLat = NEARBY_M / 110_000;
+  const dLon = dLat / Math.max(0.05, Math.cos((((Math.min(...lats) + Math.max(...lats)) / 2) * Math.PI) / 180));
+  const rows = await tx
+    .selectFrom('positions')
+    .select(['movement_id', 'lat', 'lon'])
+    .where('at', '>=', from)
+    .where('at', '<=', to)
+    .where('lat', '>=', Math.min(...lats) - dLat)
+    .where('lat', '<=', Math.max(...lats) + dLat)
+    .where('lon', '>=', Math.min(...lons) - dLon)
+    .where('lon', '<=', Math.max(...lons) + dLon)
+    .execute();
+  for (const r of rows) {
+    let d = Number.POSITIVE_INFINITY;
+    for (const [lon, lat] of probes) {
+      d = Math.min(d, haversineM(lon, lat, Number(r.lon), Number(r.lat)));
+      if (d === 0) break;
     }
+    if (d <= NEARBY_M && d < (best.get(r.movement_id) ?? Number.POSITIVE_INFINITY)) best.set(r.movement_id, d);
   }
   const out: { id: string; corridorId: string; audience: string[]; distanceM: number }[] = [];
   for (const [id, d] of [...best].sort((a, b) => a[1] - b[1])) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertIncidentInput, canSeeIncident, incidentAudience, incidentProbePoints } from './incident.js';
+import { assertIncidentInput, canSeeIncident, incidentAudience, incidentCentre, incidentProbePoints } from './incident.js';
 import { automaticSuspensionReason, suspendsAutomatically } from './suspension-policy.js';
 import { IncidentInput } from '../schemas/incident.js';
 
@@ -18,8 +18,17 @@ describe('incident rules', () => {
     expect(() => assertIncidentInput({ ...base, geometry: { type: 'Polygon', coordinates: [[[37, 47], [38, 47], [38, 48], [37.5, 48]]] } }, NOW, () => true)).toThrow(/not closed/);
     expect(() => assertIncidentInput({ ...base, distribution: ['zz'] }, NOW, () => false)).toThrow(/no party/);
   });
-  it('probes a polygon at its vertices and centroid', () => {
-    expect(incidentProbePoints({ type: 'Polygon', coordinates: [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]] })).toEqual([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1]]);
+  it('probes a polygon along its edges every ≤ 100 m and across its inside, and nowhere outside it', () => {
+    const ring = [[30, 50], [30.02, 50], [30.02, 50.01], [30, 50.01], [30, 50]];
+    const pts = incidentProbePoints({ type: 'Polygon', coordinates: [ring] });
+    for (const v of ring) expect(pts).toContainEqual(v);
+    // ≈1.43 km × 1.11 km: the edges alone need ≥ 51 probes at 100 m, the inside ≈ 24 at 250 m.
+    expect(pts.length).toBeGreaterThan(51 + 20);
+    // Edges are geodesics: along a parallel they bow a little poleward (here < 1 m).
+    const eps = 1e-5;
+    expect(pts.every(([lon, lat]) => lon! >= 30 - eps && lon! <= 30.02 + eps && lat! >= 50 - eps && lat! <= 50.01 + eps)).toBe(true);
+    expect(incidentCentre({ type: 'Polygon', coordinates: [ring] })).toEqual([30.01, 50.005]);
+    expect(incidentProbePoints({ type: 'Point', coordinates: [30, 50] })).toEqual([[30, 50]]);
   });
   it('shows an incident to the mediator, the reporter and its distribution only', () => {
     const i = { reporterPartyId: 'ua', distribution: ['aid'] };

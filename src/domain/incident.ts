@@ -1,3 +1,4 @@
+import { densifyGeodesic } from './geo/geodesic.js';
 import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
 import { checkRing } from './sites.js';
@@ -40,19 +41,54 @@ export function assertIncidentInput(input: IncidentInput, now: number, partyExis
   return t;
 }
 
-/** Points the deconfliction engine checks for an incident: the point, or a polygon's vertices and centroid. */
+/** Spacing of the probes along a polygon's edges and across its inside, metres. */
+export const PROBE_EDGE_M = 100;
+export const PROBE_INSIDE_M = 250;
+const MAX_PROBES = 100_000;
+
+function insideRings(rings: readonly (readonly (readonly number[])[])[], lon: number, lat: number): boolean {
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi = 0, yi = 0] = ring[i] ?? [];
+      const [xj = 0, yj = 0] = ring[j] ?? [];
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/**
+ * Points the deconfliction engine checks for an incident: the point itself; for a polygon, its
+ * edges every ≤ 100 m (geodesically) — a zone that overlaps the polygon crosses its boundary —
+ * and a grid of its inside every ≈ 250 m (a zone lying wholly inside it), so an area of shelling
+ * that a corridor passes through is matched even when none of its vertices is in the zone.
+ */
 export function incidentProbePoints(g: IncidentGeometry): [number, number][] {
   if (g.type === 'Point') return [[g.coordinates[0], g.coordinates[1]]];
-  const ring = g.coordinates[0] ?? [];
-  const pts = ring.slice(0, -1).map((p) => [p[0], p[1]] as [number, number]);
-  if (pts.length > 0) pts.push([pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length]);
-  return pts;
+  const rings = g.coordinates.map((r) => r.map((p) => [p[0], p[1]] as [number, number]));
+  const out: [number, number][] = [];
+  for (const ring of rings) out.push(...densifyGeodesic(ring, PROBE_EDGE_M));
+  const ext = rings[0] ?? [];
+  const lons = ext.map((p) => p[0]);
+  const lats = ext.map((p) => p[1]);
+  const [w, e, s, n] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  const mPerDegLat = 111_320;
+  const mPerDegLon = mPerDegLat * Math.max(0.01, Math.cos((((s + n) / 2) * Math.PI) / 180));
+  let step = PROBE_INSIDE_M;
+  while (((e - w) * mPerDegLon * (n - s) * mPerDegLat) / (step * step) > MAX_PROBES) step *= 2;
+  for (let lat = s + step / mPerDegLat / 2; lat < n; lat += step / mPerDegLat) {
+    for (let lon = w + step / mPerDegLon / 2; lon < e; lon += step / mPerDegLon) if (insideRings(rings, lon, lat)) out.push([lon, lat]);
+  }
+  return out;
 }
 
 /** A representative [lon, lat] of an incident: its point, or its exterior ring's vertex mean. */
 export function incidentCentre(g: IncidentGeometry): [number, number] {
-  const pts = incidentProbePoints(g);
-  return pts[pts.length - 1] ?? [0, 0];
+  if (g.type === 'Point') return [g.coordinates[0], g.coordinates[1]];
+  const pts = (g.coordinates[0] ?? []).slice(0, -1);
+  if (pts.length === 0) return [0, 0];
+  return [pts.reduce((sum, p) => sum + (p[0] ?? 0), 0) / pts.length, pts.reduce((sum, p) => sum + (p[1] ?? 0), 0) / pts.length];
 }
 
 /**

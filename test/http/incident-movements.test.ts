@@ -67,3 +67,27 @@ for (const { engine, available } of ENGINES) {
     });
   });
 }
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: incident areas`, () => {
+    it('matches a polygon that a corridor crosses even when none of its vertices lies in the zone', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ widthM: 1000 })));
+        const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+        for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+        w.clock.set('2022-03-08T10:30:00Z');
+        // A thin strip across the route at Lokhvytsia, its corners ~7 km either side of it.
+        const strip = [[LOKH[0] - 0.1, LOKH[1] - 0.002], [LOKH[0] + 0.1, LOKH[1] - 0.002], [LOKH[0] + 0.1, LOKH[1] + 0.002], [LOKH[0] - 0.1, LOKH[1] + 0.002], [LOKH[0] - 0.1, LOKH[1] - 0.002]];
+        const rep = await api(w.app, w.aid.operator.token).post('/incidents', { kind: 'obstruction', severity: 'moderate', geometry: { type: 'Polygon', coordinates: [strip] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Road blocked across the corridor', evidence: [] });
+        expect(rep.statusCode, rep.body).toBe(201);
+        expect(json(rep).corridorIds).toEqual([c.id]);
+        // A strip beside the route, not touching the zone, is not matched.
+        const beside = strip.map(([lon, lat]) => [lon! + 0.3, lat!]);
+        expect(json(await api(w.app, w.aid.operator.token).post('/incidents', { kind: 'obstruction', severity: 'moderate', geometry: { type: 'Polygon', coordinates: [beside] }, occurredAt: '2022-03-08T10:00:00Z', description: 'elsewhere', evidence: [] })).corridorIds).toEqual([]);
+      } finally {
+        await w.close();
+      }
+    });
+  });
+}
