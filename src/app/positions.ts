@@ -53,6 +53,8 @@ interface CorridorInfo {
 const MEDIATOR_VIEW = { partyId: '', partyKind: 'mediator' as const };
 /** Largest number of reports committed together (bounds one transaction's size). */
 const MAX_GROUP_REPORTS = 40_000;
+/** Rows per multi-row INSERT on SQLite (12 parameters each; SQLite allows 32,766). */
+const INSERT_ROWS = 100;
 /** SQL parameters per IN list (SQLite's limit is 32,766). */
 const CHUNK = 5_000;
 
@@ -75,7 +77,20 @@ export class PositionIngest {
   private movements = new Map<string, MovementInfo>();
   private corridors = new Map<string, CorridorInfo>();
   private seenLog = -1;
-  private insertStmt: import('better-sqlite3').Statement | undefined;
+  private readonly insertStmts = new Map<number, import('better-sqlite3').Statement>();
+
+  /** The cached INSERT OR IGNORE for `rows` rows (one per size; at most INSERT_ROWS of them). */
+  private insertStatement(raw: import('better-sqlite3').Database, rows: number): import('better-sqlite3').Statement {
+    let stmt = this.insertStmts.get(rows);
+    if (!stmt) {
+      const values = new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      stmt = raw.prepare(
+        `INSERT INTO positions (device_id, at, movement_id, lat, lon, speed, bearing, altitude, accuracy, battery, attributes, received_at) VALUES ${values} ON CONFLICT (device_id, at) DO NOTHING`,
+      );
+      this.insertStmts.set(rows, stmt);
+    }
+    return stmt;
+  }
   private deviceStmt: import('better-sqlite3').Statement | undefined;
 
   constructor(private readonly deps: Deps) {}
@@ -299,17 +314,39 @@ export class PositionIngest {
     const out = new Set<string>();
     const raw = this.deps.store.sqlite;
     if (raw) {
-      // SQLite: one cached prepared statement run per fix inside Kysely's open transaction (same
-      // connection) — several times faster than json_each, which re-reads the JSON per column.
-      this.insertStmt ??= raw.prepare(
-        'INSERT OR IGNORE INTO positions (device_id, at, movement_id, lat, lon, speed, bearing, altitude, accuracy, battery, attributes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      const stmt = this.insertStmt;
-      for (const f of fixes) {
-        const at = new Date(f.at).toISOString();
-        const attrs = f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null;
-        const r = stmt.run(f.deviceId, at, devices.get(f.deviceId)?.movementId ?? '', f.lat, f.lon, f.speed ?? null, f.bearing ?? null, f.altitude ?? null, f.accuracy ?? null, f.battery ?? null, attrs, receivedAt);
-        if (r.changes > 0) out.add(`${f.deviceId}\u0000${f.at}`);
+      // SQLite: cached prepared multi-row INSERT OR IGNOREs (up to 100 rows per statement), run
+      // inside Kysely's open transaction (same connection). Binding 100 rows at once costs far
+      // less per row than a statement per fix (and RETURNING would halve the rate). When a chunk
+      // stores fewer rows than it holds — a retry, rare — it is undone to its savepoint and
+      // replayed row by row to learn exactly which fixes were new.
+      for (let i = 0; i < fixes.length; i += INSERT_ROWS) {
+        const part = fixes.slice(i, i + INSERT_ROWS);
+        const rows = part.map((f) => [
+          f.deviceId,
+          new Date(f.at).toISOString(),
+          devices.get(f.deviceId)?.movementId ?? '',
+          f.lat,
+          f.lon,
+          f.speed ?? null,
+          f.bearing ?? null,
+          f.altitude ?? null,
+          f.accuracy ?? null,
+          f.battery ?? null,
+          f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
+          receivedAt,
+        ]);
+        raw.exec('SAVEPOINT positions_chunk');
+        const stored = this.insertStatement(raw, rows.length).run(...rows.flat()).changes;
+        if (stored !== rows.length) {
+          raw.exec('ROLLBACK TO positions_chunk');
+          const one = this.insertStatement(raw, 1);
+          rows.forEach((r, k) => {
+            if (one.run(...r).changes > 0) out.add(`${part[k]?.deviceId}\u0000${part[k]?.at}`);
+          });
+        } else {
+          for (const f of part) out.add(`${f.deviceId}\u0000${f.at}`);
+        }
+        raw.exec('RELEASE positions_chunk');
       }
       return out;
     }

@@ -9,6 +9,7 @@ import { expandWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import { getSetting } from './bootstrap.js';
 import { listCorridors, loadCorridor, statusOf } from './corridors.js';
+import { ledgerTimelineView } from './ledger.js';
 import type { Deps } from './deps.js';
 
 export type PublicGroup = 'open' | 'next' | 'suspended' | 'closed';
@@ -95,4 +96,24 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
     c.group === 'open' ? (c.window?.end ?? 0) : c.group === 'next' ? (c.window?.start ?? 0) : c.group === 'suspended' ? -(c.suspension?.since ?? 0) : -(c.closedAt ?? 0);
   out.sort((a, b) => key(a) - key(b) || a.title.localeCompare(b.title));
   return { at, demo: (await getSetting(deps, 'demo_loaded')) !== undefined, corridors: out };
+}
+
+/** One round as the public page shows it: public entries only. */
+export interface PublicRound {
+  readonly number: number;
+  readonly title: string;
+  readonly startDate: string;
+  readonly endDate: string;
+  readonly venue: string;
+  readonly agreed: { itemId: string; title: string }[];
+  readonly open: { itemId: string; title: string; outcome: string }[];
+}
+
+/**
+ * The talks as the public may know them: the same timeline as `/public/ledger.json`
+ * (`ledgerTimelineView` read with no viewer, so only public rounds and agenda items).
+ */
+export async function publicTalks(deps: Deps): Promise<PublicRound[]> {
+  const { rounds } = await ledgerTimelineView(deps.store.db, null);
+  return rounds.map((r) => ({ number: r.number, title: r.title, startDate: r.startDate, endDate: r.endDate, venue: r.venue, agreed: r.agreed, open: r.open }));
 }

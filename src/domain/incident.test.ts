@@ -19,7 +19,7 @@ describe('incident rules', () => {
     expect(() => assertIncidentInput({ ...base, distribution: ['zz'] }, NOW, () => false)).toThrow(/no party/);
   });
   it('probes a polygon along its edges every ≤ 100 m and across its inside, and nowhere outside it', () => {
-    const ring = [[30, 50], [30.02, 50], [30.02, 50.01], [30, 50.01], [30, 50]];
+    const ring: [number, number][] = [[30, 50], [30.02, 50], [30.02, 50.01], [30, 50.01], [30, 50]];
     const pts = incidentProbePoints({ type: 'Polygon', coordinates: [ring] });
     for (const v of ring) expect(pts).toContainEqual(v);
     // ≈1.43 km × 1.11 km: the edges alone need ≥ 51 probes at 100 m, the inside ≈ 24 at 250 m.

@@ -7,6 +7,8 @@ import { defaultDeps, inTransaction, type Deps } from '../../src/app/deps.js';
 import { loadCorridor, suspendCorridor } from '../../src/app/corridors.js';
 import { initialise } from '../../src/app/bootstrap.js';
 import { publicPicture } from '../../src/app/public.js';
+import { createRound } from '../../src/app/ledger.js';
+import type { RoundView } from '../../src/schemas/ledger.js';
 import { loadDemo, type DemoResult } from '../../src/demo/scenario.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -113,6 +115,59 @@ describe('GET /public', () => {
     expect((outline.match(/Z/g) ?? []).length).toBe(2);
     expect((res.body.match(/<svg class="map"/g) ?? []).length).toBe(2);
     expect(res.body).toContain('aria-label="Map: route from Sumy to Poltava"');
+  });
+
+  it('shows a short timeline of the public rounds and agreed points, below the corridors, in uk, ru and en', async () => {
+    // The same data as /public/ledger.json: only public rounds, in order.
+    // A fourth round recorded for the mediator only must not appear.
+    const before = (await get('/public/ledger.json')).json() as { rounds: RoundView[] };
+    const last = before.rounds.find((r) => r.number === 3);
+    if (!last) throw new Error('no round 3 in the demo');
+    const m = demo.members.find((x) => x.key === 'mediator-liaison');
+    if (!m) throw new Error('no mediator liaison in the demo');
+    const later = new Date(Date.parse(`${last.startDate.slice(0, 10)}T12:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
+    await inTransaction(deps, (u) =>
+      createRound(u, { memberId: m.memberId, partyId: m.partyId, partyKind: 'mediator', role: 'liaison' }, {
+        number: 4,
+        title: 'Secret fourth round',
+        startDate: later,
+        venue: { name: 'Undisclosed venue', coordinates: [30, 50] },
+        host: last.host,
+        delegations: last.delegations,
+        agenda: [{ itemId: 'humanitarian-corridors', outcome: 'agreed', note: '' }],
+        summary: 'mediator only',
+        nextRound: null,
+        visibility: 'mediator',
+      } as never),
+    );
+    const forMediator = (await get('/api/v1/ledger/timeline', { authorization: `Bearer ${m.token}` })).json() as { rounds: { number: number }[] };
+    expect(forMediator.rounds.map((r) => r.number)).toEqual([1, 2, 3, 4]);
+    const doc = (await get('/public/ledger.json')).json() as { timeline: { number: number; agreed: { title: string }[] }[] };
+    const publicRounds = doc.timeline.map((r) => r.number);
+    expect(publicRounds).toEqual([1, 2, 3]);
+    const cases = [
+      { lang: 'uk', heading: 'Переговори: раунди та погоджені пункти', round: 'Раунд', agreed: 'Погоджено', date: /Раунд 1 · \d{1,2} [а-яіїє]+ \d{4} р\. · Gomel/ },
+      { lang: 'ru', heading: 'Переговоры: раунды и согласованные пункты', round: 'Раунд', agreed: 'Согласовано', date: /Раунд 1 · \d{1,2} [а-яё]+ \d{4} г\. · Gomel/ },
+      { lang: 'en', heading: 'Talks: rounds and agreed points', round: 'Round', agreed: 'Agreed', date: /Round 1 · \d{1,2} [A-Z][a-z]+ \d{4} · Gomel/ },
+    ];
+    for (const c of cases) {
+      const html = (await get(`/public?lang=${c.lang}`)).body;
+      const at = html.indexOf('id="h-talks"');
+      expect(at, c.lang).toBeGreaterThan(html.indexOf('id="h-suspended"'));
+      const section = html.slice(at, html.indexOf('</section>', at));
+      expect(section).toContain(c.heading);
+      // Dates in the reader's language (the demo shifts the rounds' dates with the clock).
+      expect(section).toMatch(c.date);
+      const items = section.match(/<li class="t">/g) ?? [];
+      expect(items.length, c.lang).toBe(publicRounds.length);
+      for (const n of publicRounds) expect(section).toContain(`${c.round} ${n} ·`);
+      // The 3 March round agreed the humanitarian corridors.
+      expect(section).toMatch(new RegExp(`${c.round} 2 ·[^]*?${c.agreed}:</span> [^<]*Humanitarian corridors`));
+      expect(section).not.toMatch(/mediator only|shared with the parties|Secret fourth|Undisclosed|<script/i);
+      expect(section).not.toContain(`${c.round} 4 ·`);
+    }
+    const en = (await get('/public?lang=en')).body;
+    expect(Buffer.byteLength(en)).toBeLessThan(100_000);
   });
 
   it('an unknown path is still a problem+json 404, and the app shell is served at / and /app/*', async () => {

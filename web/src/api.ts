@@ -3,7 +3,35 @@ import type { CorridorStatus } from '../../src/domain/corridor-status.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
 import type { PartyView } from '../../src/schemas/party.js';
 
-export type { CorridorStatus, CorridorView, PartyView };
+import type { z } from 'zod';
+import type { AlertView, MovementView, ReconciliationView as ReconciliationSchema } from '../../src/schemas/movement.js';
+import type { PositionView as LedgerPositionView } from '../../src/schemas/ledger.js';
+
+export type { CorridorStatus, CorridorView, PartyView, AlertView, MovementView, LedgerPositionView };
+export type ReconciliationView = z.infer<typeof ReconciliationSchema>;
+
+/** GET /ledger/timeline: rounds in order with agreed and open points, and what is still open. */
+export interface LedgerTimeline {
+  rounds: {
+    roundId: string;
+    number: number;
+    title: string;
+    startDate: string;
+    endDate: string;
+    venue: string;
+    agreed: { itemId: string; title: string }[];
+    open: { itemId: string; title: string; outcome: string }[];
+    protocols: { id: string; title: string; state: 'open' | 'signed'; agreementId: string | null }[];
+    nextRound: string;
+  }[];
+  openPoints: { itemId: string; title: string; outcome: string; openSince: string; sinceRound: number; rounds: number[] }[];
+}
+
+/** GET /ledger/matrix: agenda items × parties, the latest position and its history. */
+export interface LedgerMatrix {
+  parties: { id: string; name: string }[];
+  rows: { item: { id: string; title: string }; cells: { partyId: string; latest: LedgerPositionView | null; history: LedgerPositionView[] }[] }[];
+}
 
 export interface Me {
   member: { id: string; partyId: string; name: string; role: 'admin' | 'liaison' | 'operator' | 'viewer' };
@@ -156,6 +184,20 @@ export const api = {
       return null;
     }
   },
+  ledgerTimeline: (): Promise<LedgerTimeline> => json('GET', '/ledger/timeline'),
+  ledgerMatrix: (): Promise<LedgerMatrix> => json('GET', '/ledger/matrix'),
+  /** Movements the party may see (null without the API). */
+  movements: async (): Promise<MovementView[] | null> => {
+    try {
+      return await json<MovementView[]>('GET', '/movements');
+    } catch {
+      return null;
+    }
+  },
+  movement: (id: string): Promise<MovementView> => json('GET', `/movements/${encodeURIComponent(id)}`),
+  movementTrack: (id: string): Promise<GeoJSON.FeatureCollection> => json('GET', `/movements/${encodeURIComponent(id)}/track`, undefined, { accept: 'application/geo+json' }),
+  movementAlerts: (id: string): Promise<AlertView[]> => json('GET', `/movements/${encodeURIComponent(id)}/alerts`),
+  reconciliation: (id: string): Promise<ReconciliationView> => json('GET', `/movements/${encodeURIComponent(id)}/reconciliation`),
   config: async (): Promise<AppConfig> => {
     try {
       const res = await fetch('/app/config.json');

@@ -13,6 +13,8 @@ import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, renderPropose } from './views/propose.js';
 import { renderSignIn } from './views/signin.js';
+import { renderTalks } from './views/talks.js';
+import { disposeMovement, renderMovement } from './views/movement.js';
 import { translator } from '../../src/i18n/index.js';
 
 const header = document.getElementById('top') as HTMLElement;
@@ -78,6 +80,7 @@ function renderHeader(): void {
             h('a', { href: '/app/', 'data-link': true }, t('nav.map')),
             canPropose(ctx.actor) ? h('a', { href: '/app/propose', 'data-link': true, id: 'nav-propose' }, t('nav.propose')) : null,
             h('a', { href: '/app/incidents', 'data-link': true, id: 'nav-incidents' }, t('nav.incidents')),
+            h('a', { href: '/app/talks', 'data-link': true, id: 'nav-talks' }, t('nav.talks')),
             h('a', { href: '/public' }, t('nav.public')),
           )
         : h('nav', { 'aria-label': t('nav.corridors') }, h('a', { href: '/public' }, t('nav.public'))),
@@ -126,6 +129,7 @@ async function route(): Promise<void> {
   disposeCorridor();
   disposePropose();
   disposeIncidents();
+  disposeMovement();
   if (!(await ensureSession()) || !session) {
     renderHeader();
     renderSignIn(main, () => {
@@ -140,11 +144,14 @@ async function route(): Promise<void> {
   const ctx = ctxOf(session);
   const path = location.pathname.replace(/\/+$/, '');
   const m = /^\/app\/corridors\/([^/]+)(\/amend)?$/.exec(path);
+  const mv = /^\/app\/movements\/([^/]+)$/.exec(path);
   try {
     if (m?.[1] && m[2]) await renderPropose(main, ctx, await api.corridor(decodeURIComponent(m[1])));
     else if (m?.[1]) await renderCorridor(main, ctx, decodeURIComponent(m[1]));
     else if (path === '/app/propose') await renderPropose(main, ctx);
     else if (path === '/app/incidents') await renderIncidents(main, ctx);
+    else if (path === '/app/talks') await renderTalks(main, ctx);
+    else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
     else await renderOverview(main, ctx);
   } catch (e) {
     clear(main);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { publicPicture, type PublicCorridor, type PublicGroup } from '../../app/public.js';
+import { publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
 import type { Deps } from '../../app/deps.js';
 import { densifyGeodesic } from '../../domain/geo/geodesic.js';
 import { formatUtcShort, formatZoned, LANGS, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
@@ -153,6 +153,8 @@ li.c>div{flex:1;min-width:0}.map{flex:0 0 8rem;width:8rem;height:auto;background
 .when{font-weight:600}.why{background:#fdecea;border-left:4px solid #b3261e;padding:.3rem .5rem;margin:.3rem 0}
 .meta{color:#444;font-size:.93rem;margin:.15rem 0}.none{color:#444}.note{font-size:.93rem;color:#444}
 footer{border-top:1px solid #ddd;font-size:.9rem;color:#444}
+ol.t{list-style:none;margin:0;padding:0}li.t{padding:.55rem 0 .55rem .8rem;border-left:3px solid #5f6368;margin:0 0 .4rem}li.t p{margin:.15rem 0}
+.ok{color:#1a7f37;font-weight:600}.no{color:#8a5300;font-weight:600}
 @media (max-width:24rem){li.c{flex-direction:column}.map{width:100%;flex-basis:auto;max-width:14rem}}`;
 
 const GROUPS: { group: PublicGroup; title: MessageKey; none: MessageKey }[] = [
@@ -188,11 +190,39 @@ function item(c: PublicCorridor, t: Translate, lang: Lang, hasOutline: boolean):
   );
 }
 
+/** A date-only ISO string ("2022-03-03") in the reader's language, without a time-zone shift. */
+function formatDay(iso: string, lang: Lang): string {
+  const ms = Date.parse(`${iso.slice(0, 10)}T12:00:00Z`);
+  if (Number.isNaN(ms)) return iso;
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(ms);
+}
+
+/** The talks: one short entry per public round, with its agreed and not yet agreed points. */
+function talks(rounds: readonly PublicRound[], t: Translate, lang: Lang): string {
+  const body =
+    rounds.length === 0
+      ? `<p class="none">${escapeHtml(t('public.noTalks'))}</p>`
+      : `<ol class="t">${rounds
+          .map((r) => {
+            const date = r.endDate && r.endDate !== r.startDate ? `${formatDay(r.startDate, lang)} – ${formatDay(r.endDate, lang)}` : formatDay(r.startDate, lang);
+            const agreed = r.agreed.length > 0 ? `<p><span class="ok">${escapeHtml(t('public.agreed'))}:</span> ${r.agreed.map((a) => escapeHtml(a.title)).join('; ')}</p>` : '';
+            const open =
+              r.open.length > 0
+                ? `<p><span class="no">${escapeHtml(t('public.notAgreed'))}:</span> ${r.open.map((a) => escapeHtml(a.title) + (a.outcome === 'not_agreed' ? '' : ` (${escapeHtml(t(`outcome.${a.outcome}` as MessageKey))})`)).join('; ')}</p>`
+                : '';
+            return `<li class="t"><h3>${escapeHtml(t('public.round', { number: r.number, date, venue: r.venue }))}</h3>${agreed}${open}</li>`;
+          })
+          .join('')}</ol>`;
+  return `<section aria-labelledby="h-talks" style="--c:#5f6368"><h2 id="h-talks">${escapeHtml(t('public.talks'))}</h2><p class="note">${escapeHtml(t('public.talksNote'))}</p>${body}</section>`;
+}
+
 export interface PublicPageInput {
   readonly lang: Lang;
   readonly at: number;
   readonly demo: boolean;
   readonly corridors: readonly PublicCorridor[];
+  /** Public rounds of the negotiation ledger, in order (none: the section says so). */
+  readonly rounds?: readonly PublicRound[];
   readonly outline: string;
   /** Feeds whose routes exist. */
   readonly feeds: readonly { path: string; key: MessageKey; type: string }[];
@@ -230,7 +260,7 @@ export function renderPublicPage(p: PublicPageInput): string {
     (p.demo ? `<p class="demo" role="note">${escapeHtml(t('demo.notice'))}<span>${escapeHtml(t('demo.detail'))}</span></p>` : '') +
     `<p class="asof">${escapeHtml(t('public.asOf', { local: formatZoned(p.at, 'Europe/Kyiv', p.lang), utc: formatUtcShort(p.at) }))}</p>` +
     `<p class="note">${escapeHtml(t('public.safety'))}</p></header>` +
-    `<main id="main">${sections}</main>` +
+    `<main id="main">${sections}${p.rounds ? talks(p.rounds, t, p.lang) : ''}</main>` +
     `<footer><p>${escapeHtml(t('public.times'))}</p>${feeds}<p>${escapeHtml(t('public.credits'))} <a href="/app/">${escapeHtml(t('public.ops'))}</a></p></footer>` +
     '</body></html>'
   );
@@ -251,7 +281,7 @@ export function publicRoutes(app: FastifyInstance, deps: Deps, opts: PublicRoute
     }
     const picture = await publicPicture(deps);
     const feeds = PUBLIC_FEEDS.filter((f) => app.hasRoute({ method: 'GET', url: f.path }));
-    const html = renderPublicPage({ lang, at: picture.at, demo: picture.demo, corridors: picture.corridors, outline: await outlinePath(opts.webRoot), feeds });
+    const html = renderPublicPage({ lang, at: picture.at, demo: picture.demo, corridors: picture.corridors, rounds: await publicTalks(deps), outline: await outlinePath(opts.webRoot), feeds });
     reply
       .type('text/html; charset=utf-8')
       .header('content-language', lang)

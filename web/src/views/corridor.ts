@@ -3,12 +3,13 @@
  * guarantee (signed, waiting, or void after an amendment) with the JWS to download, its
  * suspensions, and the actions the member's role allows in the corridor's state.
  */
-import { api, ApiError, type CorridorStatus, type CorridorView } from '../api.js';
+import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, type Child } from '../dom.js';
 import { both, zoned } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
+import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
 import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
@@ -35,8 +36,9 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   main.append(h('p', {}, t('common.loading')));
   let view: CorridorView;
   let status: CorridorStatus;
+  let movements: MovementView[] | null;
   try {
-    [view, status] = await Promise.all([api.corridor(id), api.status(id)]);
+    [view, status, movements] = await Promise.all([api.corridor(id), api.status(id), api.movements()]);
   } catch (e) {
     clear(main);
     main.append(h('h1', {}, t('corridor.notFound')), h('p', {}, e instanceof ApiError ? e.message : String(e)), h('a', { href: '/app/', 'data-link': true }, t('corridor.back')));
@@ -145,6 +147,9 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
         : h('ul', {}, view.suspensions.map((s) => h('li', {}, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : ''))),
     ),
   );
+
+  const mine = (movements ?? []).filter((m) => m.corridorId === view.id);
+  if (movements !== null) main.append(h('section', { 'aria-labelledby': 'mov-h', id: 'corridor-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(mine, tz)));
 
   const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
   main.append(logSection);

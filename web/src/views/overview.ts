@@ -3,7 +3,8 @@
  * slider, the legend, and the same corridors as a list (keyboard and screen-reader users
  * get everything the map shows).
  */
-import { api, type CorridorView, type LatestPosition, type SiteView } from '../api.js';
+import { api, type CorridorView, type LatestPosition, type MovementView, type SiteView } from '../api.js';
+import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
 import type { Ctx } from '../context.js';
 import { clear, h } from '../dom.js';
@@ -32,11 +33,12 @@ export function stateBadge(state: DisplayState): HTMLElement {
 export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
-  const [views, sites, positions0, incidents0]: [CorridorView[], SiteView[] | null, LatestPosition[] | null, GeoJSON.FeatureCollection | null] = await Promise.all([
+  const [views, sites, positions0, incidents0, movements]: [CorridorView[], SiteView[] | null, LatestPosition[] | null, GeoJSON.FeatureCollection | null, MovementView[] | null] = await Promise.all([
     api.corridors(),
     api.sites(),
     api.positions(),
     api.incidents(),
+    api.movements(),
   ]);
   let positions = positions0;
   let incidents = incidents0;
@@ -87,12 +89,20 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
         ? h('p', {}, t('list.empty'))
         : h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody),
     ),
+    ...(movements !== null && movements.length > 0 ? [h('section', { 'aria-labelledby': 'mov-h', id: 'overview-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(movements))] : []),
   );
 
   disposeOverview();
   const cmap = createMap(mapEl, ctx.config);
   activeMap = cmap;
   cmap.onSelect((id) => ctx.navigate(`/app/corridors/${id}`));
+  // A click on a movement's dot opens its page.
+  cmap.map.once('load', () =>
+    cmap.map.on('click', 'movements', (e) => {
+      const id = e.features?.[0]?.properties?.movementId as string | undefined;
+      if (id) ctx.navigate(`/app/movements/${encodeURIComponent(id)}`);
+    }),
+  );
   cmap.setSites(sites);
   cmap.setMovements(positions);
   cmap.setIncidents(incidents);

@@ -1,0 +1,315 @@
+/**
+ * Movement page (`/app/movements/{id}`): the manifest (vehicles, people by category, cargo),
+ * the live track on a map (GET /movements/{id}/track, re-read when the event stream says a
+ * movement or position changed), its alerts, and the reconciliation table — departed, each
+ * checkpoint, arrived by category; cargo dispatched vs received — with discrepancies
+ * highlighted (in colour and in words). Reached from the map's movement list and from the
+ * corridor page.
+ */
+import type { GeoJSONSource } from 'maplibre-gl';
+import * as maplibregl from 'maplibre-gl';
+import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
+import type { Ctx } from '../context.js';
+import { clear, h } from '../dom.js';
+import { subscribe } from '../events.js';
+import { both } from '../format.js';
+import { t, type MessageKey } from '../i18n.js';
+import { createMap, type CorridorMap } from '../map.js';
+import { pictureAt, prepare } from '../state.js';
+
+const TZ = 'Europe/Kyiv';
+const TRACK_COLOURS = ['#1b1b1b', '#0b5cad', '#6f3a91', '#8a5300', '#005f73'];
+
+let activeMap: CorridorMap | null = null;
+let unsubscribe: (() => void) | null = null;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+export function disposeMovement(): void {
+  unsubscribe?.();
+  unsubscribe = null;
+  clearTimeout(timer);
+  activeMap?.map.remove();
+  activeMap = null;
+}
+
+const when = (iso: string | null | undefined, tz = TZ): string => (iso ? both(Date.parse(iso), tz) : '—');
+const sum = (xs: Record<string, number>): number => Object.values(xs).reduce((a, b) => a + b, 0);
+const signed = (n: number | null): string => (n === null ? '' : n > 0 ? `+${n}` : String(n));
+
+/** A link to a movement's page, for the map and corridor pages. */
+export function movementLink(m: Pick<MovementView, 'id' | 'title'>): HTMLElement {
+  return h('a', { href: `/app/movements/${encodeURIComponent(m.id)}`, 'data-link': true, class: 'movement-link' }, m.title);
+}
+
+/** A table of movements (title → movement page, state, planned departure), or null when none. */
+export function movementTable(movements: readonly MovementView[], tz = TZ): HTMLElement {
+  if (movements.length === 0) return h('p', {}, t('movement.none'));
+  return h(
+    'table',
+    { class: 'list', id: 'movement-list' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('movement.list')), h('th', { scope: 'col' }, t('movement.state')), h('th', { scope: 'col' }, t('movement.planned')))),
+    h(
+      'tbody',
+      {},
+      movements.map((m) => h('tr', {}, h('td', {}, movementLink(m)), h('td', {}, t(`movement.state.${m.state}` as MessageKey)), h('td', {}, when(m.plannedDeparture, tz)))),
+    ),
+  );
+}
+
+function stageName(stage: string, checkpointId: string | null, cps: Map<string, string>): string {
+  if (stage === 'checkpoint') return (checkpointId && cps.get(checkpointId)) ?? checkpointId ?? stage;
+  return t(`movement.stage.${stage}` as MessageKey);
+}
+
+function manifestSection(m: MovementView, ctx: Ctx): HTMLElement {
+  const people = Object.entries(m.manifest.people).filter(([, n]) => n > 0);
+  return h(
+    'section',
+    { 'aria-labelledby': 'h-manifest', class: 'card' },
+    h('h2', { id: 'h-manifest' }, t('movement.manifest')),
+    h(
+      'table',
+      { class: 'list', id: 'manifest-vehicles' },
+      h('caption', {}, t('movement.vehicles')),
+      h('thead', {}, h('tr', {}, [t('movement.plate'), t('movement.vehicleType'), t('movement.seats'), t('movement.tracker')].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, m.vehicles.map((v) => h('tr', {}, h('td', {}, v.plate), h('td', {}, v.type), h('td', { class: 'num' }, v.seats ?? '—'), h('td', {}, v.trackerDeviceId ?? '—')))),
+    ),
+    h(
+      'table',
+      { class: 'list', id: 'manifest-people' },
+      h('caption', {}, t('movement.people')),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('movement.category')), h('th', { scope: 'col', class: 'num' }, t('movement.count')))),
+      h(
+        'tbody',
+        {},
+        people.map(([k, n]) => h('tr', {}, h('td', {}, t(`people.${k}` as MessageKey)), h('td', { class: 'num' }, n))),
+        h('tr', { class: 'total' }, h('th', { scope: 'row' }, '∑'), h('td', { class: 'num' }, sum(m.manifest.people))),
+      ),
+    ),
+    m.manifest.cargo.length > 0
+      ? h(
+          'table',
+          { class: 'list', id: 'manifest-cargo' },
+          h('caption', {}, t('movement.cargo')),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('movement.item')), h('th', { scope: 'col' }, t('movement.category')), h('th', { scope: 'col', class: 'num' }, t('movement.quantity')))),
+          h('tbody', {}, m.manifest.cargo.map((c) => h('tr', {}, h('td', {}, c.item), h('td', {}, c.category), h('td', { class: 'num' }, `${c.quantity} ${c.unit}`)))),
+        )
+      : null,
+    h('p', { class: 'small' }, `${t('movement.operator')}: ${ctx.partyName(m.operatorPartyId)}`),
+    m.acknowledgements.length > 0 ? h('p', { class: 'small' }, `${t('movement.acknowledged')}: ${m.acknowledgements.map((a) => ctx.partyName(a.partyId)).join(', ')}`) : null,
+    m.awaitingAcknowledgement.length > 0 ? h('p', { class: 'small' }, `${t('movement.awaiting')}: ${m.awaitingAcknowledgement.map((p) => ctx.partyName(p)).join(', ')}`) : null,
+  );
+}
+
+function alertsBody(alerts: readonly AlertView[], cps: Map<string, string>, tz: string): HTMLElement {
+  if (alerts.length === 0) return h('p', {}, t('movement.noAlerts'));
+  const sorted = [...alerts].sort((a, b) => (a.state === b.state ? b.raisedAt.localeCompare(a.raisedAt) : a.state === 'open' ? -1 : 1));
+  return h(
+    'ul',
+    { class: 'alerts', id: 'movement-alerts' },
+    sorted.map((a) => {
+      const first = a.details.firstAppeared as { stage?: string; checkpointId?: string | null } | undefined;
+      const what = [a.details.category ? t(`people.${String(a.details.category)}` as MessageKey) : null, a.details.item ? String(a.details.item) : null, typeof a.details.difference === 'number' ? signed(a.details.difference) : null, first?.stage ? t('movement.firstAt', { stage: stageName(first.stage, first.checkpointId ?? null, cps) }) : null]
+        .filter(Boolean)
+        .join(' · ');
+      return h(
+        'li',
+        { class: `alert alert-${a.state}`, 'data-type': a.type, 'data-state': a.state },
+        h('span', { class: `badge ${a.state === 'open' ? 'badge-open-alert' : 'badge-cleared'}` }, t(a.state === 'open' ? 'movement.alert.open' : 'movement.alert.cleared')),
+        ' ',
+        h('strong', {}, t(`movement.alertType.${a.type}` as MessageKey)),
+        a.deviceId ? ` — ${a.deviceId}` : '',
+        what ? ` — ${what}` : '',
+        h('br'),
+        h('span', { class: 'small' }, t('movement.alert.raised', { at: when(a.raisedAt, tz) }), a.clearedAt ? ` · ${t('movement.alert.clearedAt', { at: when(a.clearedAt, tz) })}` : ''),
+      );
+    }),
+  );
+}
+
+function reconBody(r: ReconciliationView, cps: Map<string, string>): HTMLElement {
+  // Columns: departed, then every stage met in any row (checkpoints in order, arrived, received).
+  const stageKeys: { key: string; stage: string; checkpointId: string | null }[] = [];
+  for (const row of [...r.people, ...r.cargo]) {
+    for (const s of row.stages) {
+      const key = `${s.stage}:${s.checkpointId ?? ''}`;
+      if (!stageKeys.some((k) => k.key === key)) stageKeys.push({ key, stage: s.stage, checkpointId: s.checkpointId });
+    }
+  }
+  const peopleKeys = stageKeys.filter((k) => k.stage !== 'received');
+  const cell = (counted: number | null | undefined, diff: number | null | undefined, isFirst: boolean, stage = ''): HTMLElement => {
+    if (counted === null || counted === undefined) return h('td', { class: 'num muted' }, t('movement.notCounted'));
+    const bad = diff !== null && diff !== undefined && diff !== 0;
+    return h('td', { class: `num${bad ? ' discrepancy' : ''}${isFirst ? ' first' : ''}` }, String(counted), bad ? h('span', { class: 'diff' }, ` (${signed(diff ?? 0)})`) : null, isFirst ? h('span', { class: 'visually-hidden' }, ` ⚠ ${t('movement.firstAt', { stage })}`) : null);
+  };
+  const rowOf = (label: string, expected: number, stages: ReconciliationView['people'][number]['stages'], keys: typeof stageKeys, difference: number | null, first: ReconciliationView['people'][number]['firstDiscrepancy']): HTMLElement => {
+    const bad = difference !== null && difference !== 0;
+    return h(
+      'tr',
+      { class: bad ? 'discrepancy-row' : '' },
+      h('th', { scope: 'row' }, label),
+      h('td', { class: 'num' }, expected),
+      keys.map((k) => {
+        const s = stages.find((x) => `${x.stage}:${x.checkpointId ?? ''}` === k.key);
+        const isFirst = !!first && first.stage === k.stage && (first.checkpointId ?? '') === (k.checkpointId ?? '');
+        return cell(s?.counted, s?.difference, isFirst, stageName(k.stage, k.checkpointId, cps));
+      }),
+      h('td', { class: `num${bad ? ' discrepancy' : ''}` }, difference === null ? '—' : signed(difference), bad && first ? h('span', { class: 'small block' }, t('movement.firstAt', { stage: stageName(first.stage, first.checkpointId, cps) })) : null),
+    );
+  };
+  const people = r.people.filter((p) => p.planned > 0 || p.expected > 0 || p.stages.some((s) => (s.counted ?? 0) > 0));
+  const head = (what: string, first: string, keys: typeof stageKeys): HTMLElement =>
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, what), h('th', { scope: 'col', class: 'num' }, first), keys.map((k) => h('th', { scope: 'col', class: 'num' }, stageName(k.stage, k.checkpointId, cps))), h('th', { scope: 'col', class: 'num' }, t('movement.difference'))));
+  const totals = (): HTMLElement | null => {
+    if (people.length < 2) return null;
+    const exp = people.reduce((a, p) => a + p.expected, 0);
+    const per = peopleKeys.map((k) => {
+      const xs = people.map((p) => p.stages.find((s) => `${s.stage}:${s.checkpointId ?? ''}` === k.key)?.counted ?? null);
+      return xs.every((x) => x === null) ? null : xs.reduce((a: number, x) => a + (x ?? 0), 0);
+    });
+    return h('tr', { class: 'total' }, h('th', { scope: 'row' }, '∑'), h('td', { class: 'num' }, exp), per.map((n) => cell(n, n === null ? null : n - exp, false)), h('td', {}, ''));
+  };
+  return h(
+    'div',
+    {},
+    h('p', { class: r.balanced ? 'ok' : 'error', id: 'recon-status' }, t(r.balanced ? 'movement.balanced' : 'movement.unbalanced')),
+    h(
+      'div',
+      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-people-caption' },
+      h(
+        'table',
+        { class: 'list recon', id: 'recon-people' },
+        h('caption', { id: 'recon-people-caption' }, t('movement.peopleRecon')),
+        head(t('movement.category'), t('movement.stage.departed'), peopleKeys),
+        h(
+          'tbody',
+          {},
+          people.map((p) => rowOf(t(`people.${p.category}` as MessageKey), p.expected, p.stages, peopleKeys, p.difference, p.firstDiscrepancy)),
+          totals(),
+        ),
+      ),
+    ),
+    r.cargo.length > 0
+      ? h(
+          'div',
+          { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-cargo-caption' },
+          h(
+            'table',
+            { class: 'list recon', id: 'recon-cargo' },
+            h('caption', { id: 'recon-cargo-caption' }, t('movement.cargoRecon')),
+            head(t('movement.item'), t('movement.dispatched'), stageKeys),
+            h('tbody', {}, r.cargo.map((c) => rowOf(`${c.item} (${c.unit})`, c.expected, c.stages, stageKeys, c.difference, c.firstDiscrepancy))),
+          ),
+        )
+      : null,
+  );
+}
+
+/** Track lines per tracker, and the newest fix of each as a dot; for the map and its text. */
+function trackLayers(fc: GeoJSON.FeatureCollection): { lines: GeoJSON.FeatureCollection; heads: GeoJSON.FeatureCollection; last: { device: string; at: string } | null } {
+  const lines: GeoJSON.Feature[] = [];
+  const heads: GeoJSON.Feature[] = [];
+  let last: { device: string; at: string } | null = null;
+  let i = 0;
+  for (const f of fc.features) {
+    if (f.geometry.type !== 'LineString') continue;
+    const props = (f.properties ?? {}) as { deviceId?: string; times?: string[]; vehicle?: string };
+    const device = props.deviceId ?? props.vehicle ?? `tracker-${i + 1}`;
+    const colour = TRACK_COLOURS[i++ % TRACK_COLOURS.length] ?? '#1b1b1b';
+    lines.push({ type: 'Feature', properties: { device, colour }, geometry: f.geometry });
+    const end = f.geometry.coordinates.at(-1);
+    const at = props.times?.at(-1) ?? '';
+    if (end) heads.push({ type: 'Feature', properties: { device, colour, at }, geometry: { type: 'Point', coordinates: end } });
+    if (at && (!last || at > last.at)) last = { device, at };
+  }
+  return { lines: { type: 'FeatureCollection', features: lines }, heads: { type: 'FeatureCollection', features: heads }, last };
+}
+
+export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
+  clear(main);
+  main.append(h('p', {}, t('common.loading')));
+  const m = await api.movement(id);
+  const [corridor, track, alerts, recon] = await Promise.all([api.corridor(m.corridorId).catch(() => null as CorridorView | null), api.movementTrack(id).catch(() => null), api.movementAlerts(id).catch(() => [] as AlertView[]), api.reconciliation(id).catch(() => null)]);
+  const tz = corridor?.terms.windows[0]?.timeZone ?? TZ;
+  const cps = new Map<string, string>((corridor?.terms.checkpoints ?? []).flatMap((c) => (c.id ? [[c.id, c.name] as [string, string]] : [])));
+  clear(main);
+
+  const mapEl = h('div', { id: 'movement-map', class: 'map small-map', role: 'region', 'aria-label': t('movement.trackLabel') });
+  const trackText = h('p', { id: 'track-last', class: 'small', 'aria-live': 'polite' });
+  const alertsSlot = h('div', { id: 'alerts-slot' }, alertsBody(alerts, cps, tz));
+  const reconSlot = h('div', { id: 'recon-slot' }, recon ? reconBody(recon, cps) : h('p', {}, '—'));
+  const stateSlot = h('span', { id: 'movement-state', class: 'badge badge-movement' }, t(`movement.state.${m.state}` as MessageKey));
+
+  main.append(
+    h(
+      'div',
+      { class: 'movement' },
+      h('h1', {}, t('movement.title', { title: m.title }), ' ', stateSlot),
+      h(
+        'p',
+        {},
+        `${t('movement.corridor')}: `,
+        corridor ? h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, corridor.title) : m.corridorId,
+        ' · ',
+        `${t('movement.planned')}: ${when(m.plannedDeparture, tz)}`,
+        m.departedAt ? ` · ${t('movement.departed')}: ${when(m.departedAt, tz)}` : '',
+        m.arrivedAt ? ` · ${t('movement.arrived')}: ${when(m.arrivedAt, tz)}` : '',
+      ),
+      m.warnings.map((w) => h('p', { class: 'msg error' }, w.message)),
+      h('div', { class: 'movement-grid' }, h('section', { 'aria-labelledby': 'h-track' }, h('h2', { id: 'h-track' }, t('movement.track')), mapEl, trackText), h('section', { 'aria-labelledby': 'h-alerts', class: 'card' }, h('h2', { id: 'h-alerts' }, t('movement.alerts')), alertsSlot)),
+      h('section', { 'aria-labelledby': 'h-recon' }, h('h2', { id: 'h-recon' }, t('movement.reconciliation')), reconSlot),
+      manifestSection(m, ctx),
+    ),
+  );
+
+  disposeMovement();
+  const cmap = createMap(mapEl, ctx.config);
+  activeMap = cmap;
+  if (corridor) cmap.setCorridors([{ view: corridor, state: pictureAt(prepare(corridor), Date.now()).state }], true);
+  cmap.onSelect((cid) => ctx.navigate(`/app/corridors/${cid}`));
+  const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+  let current = track ? trackLayers(track) : { lines: empty, heads: empty, last: null };
+  const describe = (): void => {
+    trackText.textContent = current.last ? t('movement.lastFix', { vehicle: current.last.device, at: when(current.last.at, tz) }) : t('movement.noTrack');
+  };
+  describe();
+  const map = cmap.map;
+  const ready = (): void => {
+    map.addSource('track', { type: 'geojson', data: current.lines });
+    map.addSource('track-heads', { type: 'geojson', data: current.heads });
+    map.addLayer({ id: 'track-line', type: 'line', source: 'track', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': ['get', 'colour'], 'line-width': 2.5, 'line-opacity': 0.85 } });
+    map.addLayer({ id: 'track-heads', type: 'circle', source: 'track-heads', paint: { 'circle-radius': 6, 'circle-color': ['get', 'colour'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } });
+    const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
+    map.on('mousemove', 'track-heads', (e) => {
+      const p = e.features?.[0]?.properties as { device?: string; at?: string } | undefined;
+      if (p?.device) popup.setLngLat(e.lngLat).setText(t('movement.lastFix', { vehicle: p.device, at: when(p.at, tz) })).addTo(map);
+    });
+    map.on('mouseleave', 'track-heads', () => popup.remove());
+  };
+  if (map.loaded()) ready();
+  else map.once('load', ready);
+
+  // Live: any movement or position event re-reads the track, alerts and reconciliation (debounced).
+  const refresh = async (): Promise<void> => {
+    try {
+      const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
+      if (activeMap !== cmap) return;
+      current = trackLayers(tr);
+      (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
+      (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
+      describe();
+      stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
+      clear(alertsSlot);
+      alertsSlot.append(alertsBody(al, cps, tz));
+      clear(reconSlot);
+      reconSlot.append(reconBody(rc, cps));
+    } catch {
+      /* the next event tries again */
+    }
+  };
+  unsubscribe = subscribe((e) => {
+    if (!/movement|position|tracker|alert/.test(e.type)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void refresh(), 800);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Talks: the negotiation ledger as the member's party may read it. A timeline of rounds with
+ * their agreed and open points (GET /ledger/timeline), the points still open and since when,
+ * and a matrix of agenda items × parties with the latest position and its history
+ * (GET /ledger/matrix). Each round links to its printable summary (GET /rounds/{id}/print:
+ * without a token the browser gets public rounds only, which the demo's rounds are).
+ */
+import { api, type LedgerMatrix, type LedgerPositionView, type LedgerTimeline } from '../api.js';
+import type { Ctx } from '../context.js';
+import { clear, h } from '../dom.js';
+import { lang, t, type MessageKey } from '../i18n.js';
+
+/** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
+export function formatDay(iso: string, l: string = lang()): string {
+  const ms = Date.parse(`${iso.slice(0, 10)}T12:00:00Z`);
+  if (Number.isNaN(ms)) return iso;
+  return new Intl.DateTimeFormat(l === 'en' ? 'en-GB' : l, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(ms);
+}
+
+const KIND_CLASS: Record<string, string> = { red_line: 'k-red', demand: 'k-demand', offer: 'k-offer', conditional: 'k-cond' };
+
+function kindBadge(kind: string): HTMLElement {
+  return h('span', { class: `kind ${KIND_CLASS[kind] ?? ''}` }, t(`talks.kind.${kind}` as MessageKey));
+}
+
+function position(p: LedgerPositionView): HTMLElement {
+  return h(
+    'div',
+    { class: 'pos' },
+    h('p', {}, kindBadge(p.kind), ' ', h('time', { datetime: p.statedOn }, formatDay(p.statedOn)), ' — ', p.text),
+    p.condition ? h('p', { class: 'meta' }, t('talks.condition', { condition: p.condition })) : null,
+    h('p', { class: 'meta' }, t('talks.source', { outlet: p.source.outlet, date: formatDay(p.source.date) }), p.source.url ? [' ', h('a', { href: p.source.url, rel: 'noopener noreferrer' }, p.source.url)] : null),
+  );
+}
+
+function timelineSection(tl: LedgerTimeline): HTMLElement {
+  const rounds = tl.rounds.map((r) =>
+    h(
+      'li',
+      { class: 'round', id: `round-${r.number}` },
+      h('h3', {}, t('talks.round', { number: r.number, title: r.title })),
+      h('p', { class: 'meta' }, r.endDate && r.endDate !== r.startDate ? t('talks.when', { start: formatDay(r.startDate), end: formatDay(r.endDate), venue: r.venue }) : `${formatDay(r.startDate)}, ${r.venue}`),
+      r.agreed.length > 0 ? h('p', {}, h('strong', { class: 'ok-text' }, `${t('talks.agreed')}: `), r.agreed.map((a) => a.title).join('; ')) : null,
+      r.open.length > 0
+        ? h('p', {}, h('strong', { class: 'open-text' }, `${t('talks.open')}: `), r.open.map((a) => a.title + (a.outcome === 'not_agreed' ? '' : ` (${t(`outcome.${a.outcome}` as MessageKey)})`)).join('; '))
+        : null,
+      r.protocols.map((p) => h('p', {}, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`)),
+      h('p', { class: 'meta' }, t('talks.next', { next: r.nextRound })),
+      h('p', {}, h('a', { href: `/api/v1/rounds/${encodeURIComponent(r.roundId)}/print`, target: '_blank', rel: 'noopener', class: 'print-link' }, t('talks.print', { number: r.number }))),
+    ),
+  );
+  return h(
+    'section',
+    { 'aria-labelledby': 'h-rounds' },
+    h('h2', { id: 'h-rounds' }, t('talks.timeline')),
+    tl.rounds.length === 0 ? h('p', {}, t('talks.none')) : h('ol', { class: 'rounds' }, rounds),
+    tl.rounds.length > 0 ? h('p', {}, h('a', { href: '/api/v1/rounds/print', target: '_blank', rel: 'noopener' }, t('talks.printAll'))) : null,
+    tl.openPoints.length > 0
+      ? [
+          h('h3', {}, t('talks.openPoints')),
+          h(
+            'ul',
+            { id: 'open-points' },
+            tl.openPoints.map((o) => h('li', {}, h('strong', {}, o.title), ' — ', t(`outcome.${o.outcome}` as MessageKey), ', ', t('talks.openSince', { round: o.sinceRound, date: formatDay(o.openSince) }))),
+          ),
+        ]
+      : null,
+  );
+}
+
+function matrixSection(m: LedgerMatrix): HTMLElement {
+  const table = h(
+    'table',
+    { class: 'list matrix', id: 'position-matrix' },
+    h('caption', { class: 'visually-hidden' }, t('talks.matrix')),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('talks.item')), m.parties.map((p) => h('th', { scope: 'col' }, p.name)))),
+    h(
+      'tbody',
+      {},
+      m.rows.map((row) =>
+        h(
+          'tr',
+          { 'data-item': row.item.id },
+          h('th', { scope: 'row' }, row.item.title),
+          m.parties.map((party) => {
+            const cell = row.cells.find((c) => c.partyId === party.id);
+            if (!cell?.latest) return h('td', { 'data-party': party.id, class: 'empty' }, t('talks.noPosition'));
+            const older = cell.history.filter((p) => p.id !== cell.latest?.id);
+            return h(
+              'td',
+              { 'data-party': party.id },
+              position(cell.latest),
+              older.length > 0 ? h('details', {}, h('summary', {}, t('talks.history', { count: cell.history.length })), h('ol', { class: 'history' }, [...cell.history].sort((a, b) => a.statedOn.localeCompare(b.statedOn)).map((p) => h('li', {}, position(p))))) : null,
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+  // The section is not a landmark of its own: the scrolling region below carries the name.
+  return h('section', {}, h('h2', { id: 'h-matrix' }, t('talks.matrix')), h('p', { class: 'meta' }, t('talks.matrixHelp')), h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'h-matrix' }, table));
+}
+
+export async function renderTalks(main: HTMLElement, _ctx: Ctx): Promise<void> {
+  clear(main);
+  main.append(h('p', {}, t('common.loading')));
+  const [timeline, matrix] = await Promise.all([api.ledgerTimeline(), api.ledgerMatrix()]);
+  clear(main);
+  main.append(h('div', { class: 'talks' }, h('h1', {}, t('talks.title')), timelineSection(timeline), matrixSection(matrix)));
+}
