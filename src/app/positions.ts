@@ -321,20 +321,7 @@ export class PositionIngest {
       // replayed row by row to learn exactly which fixes were new.
       for (let i = 0; i < fixes.length; i += INSERT_ROWS) {
         const part = fixes.slice(i, i + INSERT_ROWS);
-        const rows = part.map((f) => [
-          f.deviceId,
-          new Date(f.at).toISOString(),
-          devices.get(f.deviceId)?.movementId ?? '',
-          f.lat,
-          f.lon,
-          f.speed ?? null,
-          f.bearing ?? null,
-          f.altitude ?? null,
-          f.accuracy ?? null,
-          f.battery ?? null,
-          f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
-          receivedAt,
-        ]);
+        const rows = part.map((f) => [...fixRow(f, devices), receivedAt]);
         raw.exec('SAVEPOINT positions_chunk');
         const stored = this.insertStatement(raw, rows.length).run(...rows.flat()).changes;
         if (stored !== rows.length) {
@@ -351,19 +338,7 @@ export class PositionIngest {
       return out;
     }
     for (const part of chunks(fixes, 10_000)) {
-      const rows = part.map((f) => [
-        f.deviceId,
-        new Date(f.at).toISOString(),
-        devices.get(f.deviceId)?.movementId ?? '',
-        f.lat,
-        f.lon,
-        f.speed ?? null,
-        f.bearing ?? null,
-        f.altitude ?? null,
-        f.accuracy ?? null,
-        f.battery ?? null,
-        f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
-      ]);
+      const rows = part.map((f) => fixRow(f, devices));
       const json = JSON.stringify(rows);
       const q =
         this.deps.store.engine === 'sqlite'
@@ -453,6 +428,23 @@ export class PositionIngest {
       return raised;
     });
   }
+}
+
+/** A fix as the positions table's columns, in order, without `received_at`. */
+function fixRow(f: Report, devices: Map<string, { movementId: string }>): unknown[] {
+  return [
+    f.deviceId,
+    new Date(f.at).toISOString(),
+    devices.get(f.deviceId)?.movementId ?? '',
+    f.lat,
+    f.lon,
+    f.speed ?? null,
+    f.bearing ?? null,
+    f.altitude ?? null,
+    f.accuracy ?? null,
+    f.battery ?? null,
+    f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
+  ];
 }
 
 function corridorInfo(terms: Terms, state: CorridorState, version: number, signed: string[], suspensions: { since: string; until: string | null; reason: string }[]): CorridorInfo {
