@@ -13,7 +13,7 @@ import { feedRoutes } from './routes/feeds.js';
 import { geoRoutes } from './routes/geo.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { movementRoutes } from './routes/movements.js';
-import { ledgerRoutes } from './routes/ledger.js';
+import { ledgerPublicRoutes, ledgerRoutes } from './routes/ledger.js';
 import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
 import { siteRoutes } from './routes/sites.js';
@@ -92,6 +92,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     { prefix: API_PREFIX },
   );
   feedRoutes(app, deps);
+  ledgerPublicRoutes(app, deps);
   await webRoutes(app, deps);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   return app;

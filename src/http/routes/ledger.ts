@@ -434,15 +434,12 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
     reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*');
     return publicLedger(deps);
   });
-  // The same document at the site root, beside the public page (/public): this plugin is mounted
-  // under /api/v1, so the route's URL is rewritten as it is added (hidden from the API document).
-  void app.register(async (root) => {
-    root.addHook('onRoute', (opts) => {
-      if ((opts.config as { atSiteRoot?: boolean } | undefined)?.atSiteRoot && opts.prefix) opts.url = opts.path = opts.url.slice(opts.prefix.length);
-    });
-    root.get('/public/ledger.json', { config: { atSiteRoot: true }, schema: { hide: true } }, async (_req, reply) => {
-      reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*');
-      return publicLedger(deps);
-    });
+}
+
+/** The same public document at the site root, beside the public page and the feeds. */
+export function ledgerPublicRoutes(app: FastifyInstance, deps: Deps): void {
+  app.get('/public/ledger.json', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*');
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(await publicLedger(deps)));
   });
 }
