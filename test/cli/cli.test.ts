@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES } from '../helpers.js';
+import { ENGINES, reportSkippedEngine } from '../helpers.js';
 import { run, serve } from './spawn.js';
 
 describe('passage CLI', () => {
@@ -178,7 +178,7 @@ for (const { engine, available, why } of ENGINES) {
       expect(down.err).toMatch(/cannot reach/);
     });
   });
-  if (!available) describe(`${engine}: CLI tour`, () => it.skip(`skipped: ${why}`, () => {}));
+  if (!available) reportSkippedEngine('CLI tour', engine, why);
 }
 
 describe('sqlite durability', () => {

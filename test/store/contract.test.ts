@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
 import { isUniqueViolation, migrate } from '../../src/store/store.js';
-import { api, ENGINES, freshStore, json, makeWorld, signBytes, sumyPoltava } from '../helpers.js';
+import { api, ENGINES, freshStore, json, makeWorld, signBytes, sumyPoltava, reportSkippedEngine } from '../helpers.js';
 
 /** What every store must do, run once per engine (STYLE.md: one contract, both dialects). */
 for (const { engine, available, why } of ENGINES) {
@@ -72,5 +72,5 @@ for (const { engine, available, why } of ENGINES) {
       }
     });
   });
-  if (!available) describe(`${engine}: store contract`, () => it.skip(`skipped: ${why}`, () => {}));
+  if (!available) reportSkippedEngine('store contract', engine, why);
 }
