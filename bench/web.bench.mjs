@@ -1,6 +1,7 @@
 // Web benchmarks (issue 7): production bundle sizes (gzip) of the operations app and of the
-// public page, and time to first render of the operations map with 500 corridors in headless
-// Chromium (SwiftShader). Needs `npm run build` and `npm run build:web`; skips the browser part
+// public page, time to first render of the operations map with 500 corridors (and then with
+// 1,000 live movements too) in headless Chromium (SwiftShader), and the page's frame times
+// while the 1,000 movements report one fix each per second (goal: < 50 ms per frame). Needs `npm run build` and `npm run build:web`; skips the browser part
 // without /usr/bin/chromium. Run alone: `node bench/web.bench.mjs [--quick]`.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,13 +63,14 @@ export async function runWebBench({ quick = false } = {}) {
     console.log('web: dist/web is missing; run `npm run build:web` first');
     return;
   }
-  const [{ openStore }, { defaultDeps, inTransaction }, { initialise }, { loadDemo }, { buildServer }, { proposeCorridor }] = await Promise.all([
+  const [{ openStore }, { defaultDeps, inTransaction }, { initialise }, { loadDemo }, { buildServer }, { proposeCorridor }, { notifyMovement }] = await Promise.all([
     import(dist('store/store.js')),
     import(dist('app/deps.js')),
     import(dist('app/bootstrap.js')),
     import(dist('demo/scenario.js')),
     import(dist('http/server.js')),
     import(dist('app/corridors.js')),
+    import(dist('app/movements.js')),
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'passage-web-bench-'));
   const store = await openStore(join(dir, 'p.db'));
@@ -98,7 +100,8 @@ export async function runWebBench({ quick = false } = {}) {
   const mediator = demo.members.find((m) => m.key === 'mediator-liaison');
   const actor = { memberId: mediator.memberId, partyId: mediator.partyId, partyKind: 'mediator', role: 'liaison' };
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) await inTransaction(deps, (u) => proposeCorridor(u, actor, corridorTerms(i, rnd)));
+  const corridors = [];
+  for (let i = 0; i < n; i++) corridors.push(await inTransaction(deps, (u) => proposeCorridor(u, actor, corridorTerms(i, rnd))));
   console.log(`\n(${n} corridors inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const { chromium } = await import('playwright-core');
@@ -128,7 +131,127 @@ export async function runWebBench({ quick = false } = {}) {
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`| map with ${n} corridors (cold page load → data in → map idle) | median ${med(runs.map((r) => r.listed))} ms to data, ${med(runs.map((r) => r.drawn))} ms to drawn (${runs.map((r) => r.drawn).join(', ')} ms; ${runs[0]?.features} rendered line features) |`);
-  console.log('movements: not measured (no movements API yet, see docs/web.md)');
+
+  // 1,000 movements (one tracker each) on those corridors, notified by the demo's convoy
+  // operator and shared with ua and ru; the mediator's map sees them all.
+  const nMov = quick ? 300 : 1000;
+  const op = demo.members.find((m) => m.key === 'convoy-operator');
+  const opActor = { memberId: op.memberId, partyId: op.partyId, partyKind: 'humanitarian', role: 'operator' };
+  const t1 = performance.now();
+  const tracks = [];
+  for (let i = 0; i < nMov; i++) {
+    const c = corridors[i % corridors.length];
+    const [a, b] = c.terms.route.coordinates;
+    const deviceId = `bench-trk-${i}`;
+    tracks.push({ deviceId, a, b, phase: rnd() });
+    await inTransaction(deps, (u) =>
+      notifyMovement(u, opActor, { corridorId: c.id, title: `Bench movement ${i}`, plannedDeparture: new Date().toISOString(), vehicles: [{ plate: `BM ${i}`, type: 'bus', seats: 40, trackerDeviceId: deviceId }], manifest: { people: { adults: 10 }, cargo: [] }, distribution: ['ua', 'ru'], rules: {}, notes: '' }),
+    );
+  }
+  console.log(`(${nMov} movements notified in ${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+  // Each tracker creeps along the first leg of its corridor, slowly (no speed rule fires).
+  let tick = 0;
+  const post = async () => {
+    const now = Date.now();
+    const fixes = tracks.map((t) => {
+      const f = (t.phase + tick * 0.002) % 1;
+      return { deviceId: t.deviceId, at: new Date(now).toISOString(), lat: t.a[1] + (t.b[1] - t.a[1]) * f, lon: t.a[0] + (t.b[0] - t.a[0]) * f, speed: 0.5 };
+    });
+    tick++;
+    const t = performance.now();
+    const res = await fetch(`${url}/api/v1/positions`, { method: 'POST', headers: { authorization: `Bearer ${op.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ fixes }) });
+    if (!res.ok) throw new Error(`POST /positions: ${res.status} ${await res.text()}`);
+    return performance.now() - t;
+  };
+  await post(); // every tracker has a position before the page loads
+  const pct = (xs, q) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  };
+  const runs2 = [];
+  for (let r = 0; r < (quick ? 2 : 3); r++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    await context.addInitScript((token) => sessionStorage.setItem('passage_token', token), mediator.token);
+    const page = await context.newPage();
+    const start = Date.now();
+    await page.goto(`${url}/app/`);
+    await page.waitForSelector('#map[data-states]', { timeout: 120_000 });
+    const listed = Date.now() - start;
+    await page.waitForFunction(() => {
+      const el = document.querySelector('#map');
+      const m = el?.maplibreMap;
+      return el?.dataset.idle !== undefined && m?.getSource('movements') !== undefined && m.loaded() && !m.isMoving();
+    }, undefined, { timeout: 120_000, polling: 20 });
+    const drawn = Date.now() - start;
+    const dots = await page.evaluate(() => document.querySelector('#map').maplibreMap.queryRenderedFeatures({ layers: ['movements'] }).length);
+    runs2.push({ listed, drawn, dots });
+    if (r > 0) {
+      await context.close();
+      continue;
+    }
+    // Live: frame times (requestAnimationFrame deltas) while every tracker reports once a second.
+    let latestReads = 0;
+    page.on('request', (q) => {
+      if (q.url().includes('/api/v1/positions/latest')) latestReads++;
+    });
+    await page.waitForTimeout(1000); // the event stream is connected
+    await page.evaluate(() => {
+      const w = window;
+      w.__frames = [];
+      let last = performance.now();
+      const loop = (t) => {
+        w.__frames.push(t - last);
+        last = t;
+        if (!w.__stop) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    });
+    const seconds = quick ? 8 : 20;
+    const eventsBefore = Number((await store.db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+    const postMs = [];
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      const due = Date.now() + 1000;
+      postMs.push(await post());
+      await new Promise((ok) => setTimeout(ok, Math.max(0, due - Date.now())));
+    }
+    await page.waitForTimeout(500);
+    const frames = await page.evaluate(() => {
+      window.__stop = true;
+      return window.__frames.slice(1);
+    });
+    const applied = Number(await page.getAttribute('#map', 'data-fixes'));
+    const types = await store.db.selectFrom('events').select(['type']).where('id', '>', eventsBefore).execute();
+    const byType = {};
+    for (const { type } of types) byType[type] = (byType[type] ?? 0) + 1;
+    console.log(`(events during the live run: ${Object.entries(byType).map(([k, v]) => `${k} ${v}`).join(', ')}; frames over 50 ms: ${frames.filter((f) => f > 50).length})`);
+    console.log(
+      `| map with ${n} corridors and ${nMov} live movements, ${nMov} fixes/s for ${seconds} s: frame time (rAF deltas, ${frames.length} frames) | median ${pct(frames, 0.5).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms (goal < 50 ms per frame); ${applied} tracker moves applied in place, ${latestReads} re-reads of /positions/latest; POST /positions of ${nMov} fixes: median ${pct(postMs, 0.5).toFixed(0)} ms |`,
+    );
+    // Reference: the same map repainted every frame with no data change (SwiftShader's cost of
+    // drawing this picture at all), for 3 s, no fixes posted.
+    const repaint = await page.evaluate(
+      () =>
+        new Promise((done) => {
+          const m = document.querySelector('#map').maplibreMap;
+          const out = [];
+          let last = performance.now();
+          const stopAt = last + 3000;
+          const loop = (t) => {
+            out.push(t - last);
+            last = t;
+            if (t < stopAt) {
+              m.triggerRepaint();
+              requestAnimationFrame(loop);
+            } else done(out.slice(1));
+          };
+          requestAnimationFrame(loop);
+        }),
+    );
+    console.log(`| the same map repainted every frame, no data change (reference: the cost of drawing it in SwiftShader) | median ${pct(repaint, 0.5).toFixed(1)} ms, p95 ${pct(repaint, 0.95).toFixed(1)} ms, max ${Math.max(...repaint).toFixed(1)} ms |`);
+    await context.close();
+  }
+  console.log(`| map with ${n} corridors and ${nMov} movements (cold page load → data in → map idle) | median ${med(runs2.map((r) => r.listed))} ms to data, ${med(runs2.map((r) => r.drawn))} ms to drawn (${runs2.map((r) => r.drawn).join(', ')} ms; ${runs2[0]?.dots} rendered movement dots) |`);
   await browser.close();
   await app.close();
   await store.close();

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { loadCorridor } from './corridors.js';
 import { inTransaction, sha256Hex, type Deps, type Unit } from './deps.js';
 import { geoIndexFor } from './geo.js';
+import { emitEvent } from './events.js';
 import { appendLog, logSize } from './log.js';
 import { audienceOf, clearAlert, raiseAlert } from './movements.js';
 
@@ -276,6 +277,24 @@ export class PositionIngest {
     await this.applyTransitions(u, transitions);
     // 5. Devices: last seen (every contact), newest fix, rule state — one statement.
     await this.updateDevices(u, contacted, devices, byDevice, nowText);
+    // 5b. One `movement.positions` event per movement with new fixes in this group (not one per
+    // fix): the newest new fix of each of its devices, for the movement's audience only.
+    if (byDevice.size > 0) {
+      const perMovement = new Map<string, { info: MovementInfo; fixes: { deviceId: string; at: string; lat: number; lon: number; speed: number | null }[] }>();
+      for (const [deviceId, list] of byDevice) {
+        const d = devices.get(deviceId);
+        const info = d ? this.movements.get(d.movementId) : undefined;
+        if (!info) continue;
+        let newest = list[0] as Report;
+        for (const f of list) if (f.at > newest.at) newest = f;
+        let m = perMovement.get(info.id);
+        if (!m) perMovement.set(info.id, (m = { info, fixes: [] }));
+        m.fixes.push({ deviceId, at: new Date(newest.at).toISOString(), lat: newest.lat as number, lon: newest.lon as number, speed: newest.speed ?? null });
+      }
+      for (const { info, fixes: fs } of perMovement.values()) {
+        await emitEvent(u, { type: 'movement.positions', subject: `movement/${info.id}`, corridorId: info.corridorId, audience: info.audience, payload: { movementId: info.id, fixes: fs } });
+      }
+    }
     // 6. Unknown devices, counted for the mediator.
     for (const [deviceId, { n, via }] of rejected) {
       await u.tx

@@ -63,14 +63,46 @@ export const SITE_COLOUR = '#005f73';
 export const MOVEMENT_COLOUR = '#1b1b1b';
 export const INCIDENT_COLOUR = '#ffd400';
 
-/** One point per tracker at its newest fix. */
+/** One point per tracker at its newest fix; `properties.deviceId` is the feature's id (`promoteId`). */
 export function movementFeatures(positions: readonly LatestPosition[]): GeoJSON.FeatureCollection {
-  return {
-    type: 'FeatureCollection',
-    features: positions
-      .filter((p) => p.lon !== null && p.lat !== null)
-      .map((p) => ({ type: 'Feature', properties: { movementId: p.movementId, deviceId: p.deviceId, vehicle: p.vehicle ?? p.deviceId, at: p.at ?? '' }, geometry: { type: 'Point', coordinates: [p.lon as number, p.lat as number] } })),
-  };
+  const seen = new Set<string>();
+  const features: GeoJSON.Feature[] = [];
+  for (const p of positions) {
+    if (p.lon === null || p.lat === null || seen.has(p.deviceId)) continue;
+    seen.add(p.deviceId);
+    features.push(movementFeature(p));
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+export function movementFeature(p: Pick<LatestPosition, 'movementId' | 'deviceId' | 'vehicle' | 'at' | 'lat' | 'lon'>): GeoJSON.Feature {
+  return { type: 'Feature', properties: { movementId: p.movementId, deviceId: p.deviceId, vehicle: p.vehicle ?? p.deviceId, at: p.at ?? '' }, geometry: { type: 'Point', coordinates: [p.lon as number, p.lat as number] } };
+}
+
+/** A tracker's newest fix as a `movement.positions` event carries it. */
+export interface MovementFix {
+  readonly movementId: string;
+  readonly deviceId: string;
+  readonly at: string;
+  readonly lat: number;
+  readonly lon: number;
+}
+
+/**
+ * The diff that moves the given trackers (and only them): known ones get a new geometry and
+ * time, new ones are added. O(fixes), whatever the number of features in the source.
+ */
+export function movementDiff(fixes: Iterable<MovementFix>, known: Set<string>): { add: GeoJSON.Feature[]; update: { id: string; newGeometry: GeoJSON.Point; addOrUpdateProperties: { key: string; value: unknown }[] }[] } {
+  const add: GeoJSON.Feature[] = [];
+  const update: { id: string; newGeometry: GeoJSON.Point; addOrUpdateProperties: { key: string; value: unknown }[] }[] = [];
+  for (const f of fixes) {
+    if (known.has(f.deviceId)) update.push({ id: f.deviceId, newGeometry: { type: 'Point', coordinates: [f.lon, f.lat] }, addOrUpdateProperties: [{ key: 'at', value: f.at }] });
+    else {
+      known.add(f.deviceId);
+      add.push(movementFeature({ ...f, vehicle: null }));
+    }
+  }
+  return { add, update };
 }
 
 export function siteFeatures(sites: readonly SiteView[]): GeoJSON.FeatureCollection {
@@ -127,6 +159,8 @@ export interface CorridorMap {
   setSites(sites: readonly SiteView[] | null): void;
   setIncidents(fc: GeoJSON.FeatureCollection | null): void;
   setMovements(positions: readonly LatestPosition[] | null): void;
+  /** Moves only the given trackers (`GeoJSONSource.updateData`, keyed by device id). */
+  updateMovements(fixes: readonly MovementFix[]): void;
   onSelect(fn: (id: string) => void): void;
   /** Resolves once the map has drawn everything it was given. */
   idle(): Promise<void>;
@@ -152,9 +186,11 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
   let pendingSites: GeoJSON.FeatureCollection | null = null;
   const pending2: { incidents: GeoJSON.FeatureCollection | null; movements: GeoJSON.FeatureCollection | null } = { incidents: null, movements: null };
   const setOrKeep = (source: 'incidents' | 'movements', fc: GeoJSON.FeatureCollection): void => {
-    if (loaded) (map.getSource(source) as GeoJSONSource).setData(fc);
+    if (loaded) void (map.getSource(source) as GeoJSONSource).setData(fc);
     else pending2[source] = fc;
   };
+  /** Device ids in the movements source (its feature ids). */
+  let movementIds = new Set<string>();
   let loaded = false;
   const selectFns: ((id: string) => void)[] = [];
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
@@ -163,7 +199,7 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     map.addSource('zones', { type: 'geojson', data: pendingZones ?? empty });
     map.addSource('sites', { type: 'geojson', data: pendingSites ?? empty });
     map.addSource('incidents', { type: 'geojson', data: pending2.incidents ?? empty });
-    map.addSource('movements', { type: 'geojson', data: pending2.movements ?? empty });
+    map.addSource('movements', { type: 'geojson', data: pending2.movements ?? empty, promoteId: 'deviceId' });
     map.addSource('corridors', { type: 'geojson', data: pending?.lines ?? empty });
     map.addSource('corridor-ends', { type: 'geojson', data: pending?.ends ?? empty });
     map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#1a7f37', 'fill-opacity': 0.18 } });
@@ -232,7 +268,22 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
       setOrKeep('incidents', fc ?? empty);
     },
     setMovements(positions) {
-      setOrKeep('movements', movementFeatures(positions ?? []));
+      const fc = movementFeatures(positions ?? []);
+      movementIds = new Set(fc.features.map((f) => String(f.properties?.deviceId)));
+      setOrKeep('movements', fc);
+    },
+    updateMovements(fixes) {
+      if (fixes.length === 0) return;
+      if (!loaded) {
+        // Not drawn yet: fold the fixes into the collection the source will start with.
+        const byId = new Map((pending2.movements?.features ?? []).map((f) => [String(f.properties?.deviceId), f]));
+        for (const f of fixes) byId.set(f.deviceId, movementFeature({ ...f, vehicle: (byId.get(f.deviceId)?.properties?.vehicle as string | undefined) ?? null }));
+        pending2.movements = { type: 'FeatureCollection', features: [...byId.values()] };
+        movementIds = new Set(byId.keys());
+        return;
+      }
+      const src = map.getSource('movements') as GeoJSONSource | undefined;
+      if (src) void src.updateData(movementDiff(fixes, movementIds));
     },
     setSites(sites) {
       const fc = siteFeatures(sites ?? []);

@@ -309,6 +309,8 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): P
   };
   unsubscribe = subscribe((e) => {
     if (!/movement|position|tracker|alert/.test(e.type)) return;
+    // Fixes of other movements do not change this page.
+    if (e.type === 'movement.positions' && (e.data as { data?: { movementId?: unknown } } | null)?.data?.movementId !== id) return;
     clearTimeout(timer);
     timer = setTimeout(() => void refresh(), 800);
   });

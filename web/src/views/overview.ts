@@ -10,7 +10,7 @@ import type { Ctx } from '../context.js';
 import { clear, h } from '../dom.js';
 import { both, formatUtcShort, zoned } from '../format.js';
 import { t } from '../i18n.js';
-import { createMap, legend, type CorridorMap } from '../map.js';
+import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
 
 const STEP_MS = 15 * 60_000;
@@ -107,18 +107,26 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   cmap.setMovements(positions);
   cmap.setIncidents(incidents);
 
+  // Movements seen on the map, for the legend's count (kept up to date by live fixes too).
+  let movementIdsShown = new Set((positions ?? []).map((p) => p.movementId));
+  let stateCounts: Partial<Record<DisplayState, number>> = {};
+  const drawLegend = (): void => {
+    const counts: Partial<Record<DisplayState | 'sites' | 'movements' | 'incidents', number>> = {
+      sites: sites?.filter((x) => x.state === 'active').length ?? 0,
+      movements: movementIdsShown.size,
+      incidents: incidents?.features.length ?? 0,
+      ...stateCounts,
+    };
+    clear(legendSlot);
+    legendSlot.append(legend(counts));
+  };
   let zoneTimer: ReturnType<typeof setTimeout> | undefined;
   const draw = (fit: boolean): void => {
     const items = prepared.map((p) => ({ p, pic: pictureAt(p, at) }));
     cmap.setCorridors(items.map(({ p, pic }) => ({ view: p.view, state: pic.state })), fit);
-    const counts: Partial<Record<DisplayState | 'sites' | 'movements' | 'incidents', number>> = {
-      sites: sites?.filter((x) => x.state === 'active').length ?? 0,
-      movements: new Set((positions ?? []).map((p) => p.movementId)).size,
-      incidents: incidents?.features.length ?? 0,
-    };
-    for (const { pic } of items) counts[pic.state] = (counts[pic.state] ?? 0) + 1;
-    clear(legendSlot);
-    legendSlot.append(legend(counts));
+    stateCounts = {};
+    for (const { pic } of items) stateCounts[pic.state] = (stateCounts[pic.state] ?? 0) + 1;
+    drawLegend();
     out.textContent = `${zoned(at, 'Europe/Kyiv')} (Europe/Kyiv) · ${formatUtcShort(at)}`;
     mapEl.dataset.at = new Date(at).toISOString();
     mapEl.dataset.states = JSON.stringify(Object.fromEntries(items.map(({ p, pic }) => [p.view.id, pic.state])));
@@ -163,8 +171,11 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   });
   draw(true);
 
-  // Live: any event the party may see refreshes the picture, at most once a second. Positions
-  // and incidents are re-read alone when only they changed.
+  // Live: `movement.positions` events move only the trackers they name (updateData, keyed by
+  // device id; the newest fix per tracker wins), flushed at most every 100 ms — no refetch, no
+  // work that grows with the number of features. Any other event the party may see refreshes
+  // the picture, at most once a second; incidents (and positions, after tracker events) are
+  // re-read alone when only they changed.
   let pendingKinds = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = async (): Promise<void> => {
@@ -173,18 +184,23 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     const all = kinds.has('other');
     if (all || kinds.has('position')) {
       positions = await api.positions();
+      newestAt.clear();
+      for (const p of positions ?? []) if (p.at) newestAt.set(p.deviceId, Date.parse(p.at));
+      movementIdsShown = new Set((positions ?? []).map((p) => p.movementId));
       cmap.setMovements(positions);
     }
     if (all || kinds.has('incident')) {
       incidents = await api.incidents();
       cmap.setIncidents(incidents);
     }
-    if (all) prepared = (await api.corridors()).map(prepare);
-    if (followNow) {
-      at = Date.now();
-      slider.value = String(Math.round(at / STEP_MS));
-    }
-    draw(false);
+    if (all) {
+      prepared = (await api.corridors()).map(prepare);
+      if (followNow) {
+        at = Date.now();
+        slider.value = String(Math.round(at / STEP_MS));
+      }
+      draw(false);
+    } else drawLegend(); // corridors unchanged: no redraw of them or of the list
     mapEl.dataset.live = String(Date.now());
   };
   // Windows open and close by the clock alone: advance "now" every minute.
@@ -194,8 +210,48 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     slider.value = String(Math.round(at / STEP_MS));
     draw(false);
   }, 60_000);
+  const newestAt = new Map<string, number>();
+  for (const p of positions ?? []) if (p.at) newestAt.set(p.deviceId, Date.parse(p.at));
+  let pendingFixes = new Map<string, MovementFix>();
+  let fixesApplied = 0;
+  let fixTimer: ReturnType<typeof setTimeout> | undefined;
+  const flushFixes = (): void => {
+    fixTimer = undefined;
+    const fixes = [...pendingFixes.values()];
+    pendingFixes = new Map();
+    let newMovement = false;
+    for (const f of fixes) {
+      if (!movementIdsShown.has(f.movementId)) {
+        movementIdsShown.add(f.movementId);
+        newMovement = true;
+      }
+    }
+    cmap.updateMovements(fixes);
+    if (newMovement) drawLegend();
+    fixesApplied += fixes.length;
+    // For tests and the benchmark: how many tracker moves were applied in place.
+    mapEl.dataset.fixes = String(fixesApplied);
+    mapEl.dataset.live = String(Date.now());
+  };
+  const onPositions = (data: unknown): void => {
+    const p = (data as { data?: { movementId?: unknown; fixes?: unknown } } | null)?.data;
+    if (!p || typeof p.movementId !== 'string' || !Array.isArray(p.fixes)) return;
+    for (const f of p.fixes as { deviceId?: unknown; at?: unknown; lat?: unknown; lon?: unknown }[]) {
+      if (typeof f.deviceId !== 'string' || typeof f.at !== 'string' || typeof f.lat !== 'number' || typeof f.lon !== 'number') continue;
+      const ms = Date.parse(f.at);
+      if ((newestAt.get(f.deviceId) ?? Number.NEGATIVE_INFINITY) > ms) continue; // an older fix arriving late
+      newestAt.set(f.deviceId, ms);
+      pendingFixes.set(f.deviceId, { movementId: p.movementId, deviceId: f.deviceId, at: f.at, lat: f.lat, lon: f.lon });
+    }
+    if (pendingFixes.size > 0 && fixTimer === undefined) fixTimer = setTimeout(flushFixes, 100);
+  };
   unsubscribe = subscribe((e) => {
-    pendingKinds.add(/position|tracker/.test(e.type) ? 'position' : /^incident/.test(e.type) ? 'incident' : 'other');
+    if (e.type === 'movement.positions') {
+      onPositions(e.data);
+      return;
+    }
+    // Movement events (alerts, arrival, …) never change a corridor: re-read positions only.
+    pendingKinds.add(/position|tracker|^movement\./.test(e.type) ? 'position' : /^incident/.test(e.type) ? 'incident' : 'other');
     clearTimeout(timer);
     timer = setTimeout(() => void refresh(), 1000);
   });
