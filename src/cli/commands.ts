@@ -102,7 +102,8 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
   if (init.created) {
     print(`Initialised a new database at ${store.location}`);
     print(`Admin token (shown once, keep it secret): ${init.adminToken}`);
-    print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${init.logKey}`);
+    // With the demo, its summary below prints the key once.
+    if (!opts.demo) print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${init.logKey}`);
   }
   if (opts.demo) {
     if ((await getSetting(deps, 'demo_loaded')) === undefined) {
