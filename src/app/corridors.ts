@@ -32,12 +32,44 @@ async function lockCorridor(u: Unit, id: string): Promise<void> {
 }
 
 export async function loadCorridor(tx: Tx, id: string): Promise<LoadedCorridor> {
-  const row = await tx.selectFrom('corridors').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new DomainError('not_found', `no corridor with id ${id}`);
-  const version = await tx.selectFrom('corridor_versions').select('terms').where('corridor_id', '=', id).where('version', '=', row.current_version).executeTakeFirstOrThrow();
-  const guarantees = await tx.selectFrom('guarantees').selectAll().where('corridor_id', '=', id).orderBy('created_at').execute();
-  const suspensions = await tx.selectFrom('suspensions').selectAll().where('corridor_id', '=', id).orderBy('since').execute();
-  return { row, terms: JSON.parse(version.terms) as Terms, termsText: version.terms, guarantees, suspensions };
+  const [c] = await loadCorridors(tx, { ids: [id] });
+  if (!c) throw new DomainError('not_found', `no corridor with id ${id}`);
+  return c;
+}
+
+/**
+ * Corridors with their current terms, guarantees and suspensions in four queries whatever their
+ * number (not four per corridor), oldest first; all of them, or those with the given ids/states.
+ */
+export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; states?: readonly CorridorState[] } = {}): Promise<LoadedCorridor[]> {
+  if (filter.ids?.length === 0 || filter.states?.length === 0) return [];
+  let q = tx.selectFrom('corridors').selectAll().orderBy('created_at').orderBy('id');
+  if (filter.ids) q = q.where('id', 'in', [...filter.ids]);
+  if (filter.states) q = q.where('state', 'in', [...filter.states]);
+  const rows = await q.execute();
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  // Large selections read the child tables whole rather than through a huge IN list.
+  const versions = await (ids.length <= 500
+    ? tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms']).where('corridor_id', 'in', ids)
+    : tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms'])
+  ).execute();
+  const guarantees = await (ids.length <= 500 ? tx.selectFrom('guarantees').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('guarantees').selectAll()).orderBy('created_at').execute();
+  const suspensions = await (ids.length <= 500 ? tx.selectFrom('suspensions').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('suspensions').selectAll()).orderBy('since').execute();
+  const group = <T extends { corridor_id: string }>(xs: T[]): Map<string, T[]> => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) m.set(x.corridor_id, [...(m.get(x.corridor_id) ?? []), x]);
+    return m;
+  };
+  const current = new Map(rows.map((r) => [r.id, r.current_version]));
+  const terms = new Map(versions.filter((v) => current.get(v.corridor_id) === Number(v.version)).map((v) => [v.corridor_id, v.terms]));
+  const g = group(guarantees);
+  const su = group(suspensions);
+  return rows.map((row) => {
+    const text = terms.get(row.id);
+    if (text === undefined) throw new Error(`corridor ${row.id} has no terms for version ${row.current_version}`);
+    return { row, terms: JSON.parse(text) as Terms, termsText: text, guarantees: g.get(row.id) ?? [], suspensions: su.get(row.id) ?? [] };
+  });
 }
 
 export function toCorridorView(c: LoadedCorridor): CorridorView {
@@ -247,13 +279,9 @@ export interface CorridorFilter {
 }
 
 export async function listCorridors(tx: Tx, filter: CorridorFilter = {}): Promise<CorridorView[]> {
-  let q = tx.selectFrom('corridors').select('id').orderBy('created_at').orderBy('id');
-  if (filter.state) q = q.where('state', '=', filter.state);
-  const ids = await q.execute();
   const out: CorridorView[] = [];
   const names = await partyNames(tx);
-  for (const { id } of ids) {
-    const c = await loadCorridor(tx, id);
+  for (const c of await loadCorridors(tx, filter.state ? { states: [filter.state] } : {})) {
     const t = c.terms;
     if (filter.party && c.row.proposer_party_id !== filter.party && !t.requiredGuarantors.includes(filter.party)) continue;
     if (filter.agreement && t.agreementId !== filter.agreement) continue;

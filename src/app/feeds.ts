@@ -6,7 +6,7 @@ import { kmlDocument } from '../domain/kml.js';
 import { expandWindows, formatLocal, formatUtc } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor } from './corridors.js';
+import { loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { publicPicture, type PublicCorridor } from './public.js';
 
@@ -134,11 +134,10 @@ const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
 export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string> {
   const db = deps.store.db;
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
-  const ids = await db.selectFrom('corridors').select(['id', 'state']).orderBy('created_at').orderBy('id').execute();
   const events: IcsEvent[] = [];
-  for (const { id, state } of ids) {
+  for (const c of await loadCorridors(db)) {
+    const { id, state } = c.row;
     if (!ICS_STATES.has(state) && !((state === 'withdrawn' || state === 'proposed') && everGuaranteed.has(id))) continue;
-    const c = await loadCorridor(db, id);
     const t = c.terms;
     const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);

@@ -7,7 +7,7 @@ import { canSeeSite } from '../domain/sites.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState } from '../schemas/corridor.js';
 import type { Store, Tx } from '../store/store.js';
-import { loadCorridor, statusOf, type LoadedCorridor } from './corridors.js';
+import { loadCorridors, statusOf, type LoadedCorridor } from './corridors.js';
 import type { Deps } from './deps.js';
 import { logSize } from './log.js';
 import { loadSiteUnchecked } from './sites.js';
@@ -68,8 +68,7 @@ export class GeoIndex {
       corridorIds = subjects.filter((s) => s.subject.startsWith('corridor/')).map((s) => s.subject.slice(9));
       siteIds = subjects.filter((s) => s.subject.startsWith('site/')).map((s) => s.subject.slice(5));
     }
-    const corridors: ZoneCorridor[] = [];
-    for (const id of corridorIds) corridors.push(toZoneCorridor(await loadCorridor(db, id)));
+    const corridors = (await loadCorridors(db, { ids: corridorIds })).map(toZoneCorridor);
     const sites: (ZoneSite | string)[] = [];
     for (const id of siteIds) {
       const s = await loadSiteUnchecked(db, id);
@@ -162,11 +161,9 @@ export function zonePolygon(c: LoadedCorridor): [number, number][][] {
 
 /** Ceasefire zones holding at `at`, as GeoJSON: derived from the corridor record, never stored. */
 export async function ceasefireZones(db: Tx, at: number): Promise<{ type: 'FeatureCollection'; features: unknown[] }> {
-  const ids = await db.selectFrom('corridors').select('id').where('state', 'in', ['guaranteed', 'suspended']).orderBy('created_at').execute();
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const features: unknown[] = [];
-  for (const { id } of ids) {
-    const c = await loadCorridor(db, id);
+  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended'] })) {
     const st = statusOf(c, at, names);
     if (!st.open) continue;
     features.push({
@@ -222,11 +219,10 @@ export interface Explanation {
  */
 export async function explainPoint(deps: Deps, actor: Actor, lon: number, lat: number, at: number): Promise<Explanation> {
   const db = deps.store.db;
-  const ids = await db.selectFrom('corridors').select('id').orderBy('created_at').execute();
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const corridors: Explanation['corridors'] = [];
-  for (const { id } of ids) {
-    const c = await loadCorridor(db, id);
+  for (const c of await loadCorridors(db)) {
+    const id = c.row.id;
     const coords = c.terms.route.coordinates;
     // Cheap box test first: a degree of latitude is ≥ 110 km; longitude scaled at this latitude.
     const padLat = c.terms.widthM / 2 / 110_000 + 1e-6;

@@ -8,7 +8,7 @@
 import { expandWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import { getSetting } from './bootstrap.js';
-import { listCorridors, loadCorridor, statusOf } from './corridors.js';
+import { loadCorridors, statusOf, toCorridorView } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
 import type { Deps } from './deps.js';
 
@@ -67,10 +67,10 @@ function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorr
 export async function publicPicture(deps: Deps, at: number = deps.now()): Promise<PublicPicture> {
   const db = deps.store.db;
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
-  const views = (await listCorridors(db)).filter((v) => PUBLIC_STATES.has(v.state));
+  const all = await loadCorridors(db);
   const out: PublicCorridor[] = [];
-  for (const view of views) {
-    const loaded = await loadCorridor(db, view.id);
+  for (const loaded of all.filter((c) => PUBLIC_STATES.has(c.row.state))) {
+    const view = toCorridorView(loaded);
     const s = statusOf(loaded, at, names);
     const intervals = expandWindows(view.terms.windows);
     const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);

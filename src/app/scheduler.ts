@@ -1,7 +1,7 @@
 import type { CorridorState } from '../schemas/corridor.js';
 import { computeStatus } from '../domain/corridor-status.js';
 import { expandWindows, formatUtc, mergeIntervals } from '../domain/windows.js';
-import { loadCorridor } from './corridors.js';
+import { loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { emitEvent } from './events.js';
 import { dispatchDeliveries, enqueueDeliveries, fetchSender, type Sender } from './webhooks.js';
@@ -25,10 +25,9 @@ class Lost extends Error {}
  */
 export async function windowBoundaries(deps: Deps, from: number, to: number): Promise<WindowBoundary[]> {
   const db = deps.store.db;
-  const ids = await db.selectFrom('corridors').select('id').where('state', 'in', ['guaranteed', 'suspended', 'closed']).orderBy('created_at').orderBy('id').execute();
   const out: WindowBoundary[] = [];
-  for (const { id } of ids) {
-    const c = await loadCorridor(db, id);
+  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended', 'closed'] })) {
+    const id = c.row.id;
     const intervals = mergeIntervals(expandWindows(c.terms.windows));
     const tz = c.terms.windows[0]?.timeZone ?? 'UTC';
     const status = (at: number) =>
