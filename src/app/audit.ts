@@ -2,6 +2,7 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import { publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import {
+  cosignerName,
   createCosignatureVerifier,
   createVerifierFromKey,
   encodeBase64,
@@ -14,7 +15,7 @@ import {
   verifySignature,
   type Checkpoint,
 } from '../domain/log/index.js';
-import { cosignerName, MAX_ENTRIES_PAGE, treeHasher } from './log.js';
+import { MAX_ENTRIES_PAGE, treeHasher } from './log.js';
 
 /** Where the auditor reads the log from: the server's HTTP API or the database itself. */
 export interface LogSource {

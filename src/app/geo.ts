@@ -2,7 +2,7 @@ import { activeIntervals } from '../domain/corridor-status.js';
 import type { Actor } from '../domain/authorization.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { bufferRouteToPolygon, DeconflictionEngine, type CheckPoint, type CheckResult, type ZoneCorridor, type ZoneSite } from '../domain/geo/deconfliction-engine.js';
-import { distanceToGeodesicSegment } from '../domain/geo/geodesic.js';
+import { distanceToRoute } from '../domain/geo/geodesic.js';
 import { canSeeSite } from '../domain/sites.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState } from '../schemas/corridor.js';
@@ -185,16 +185,6 @@ export async function ceasefireZones(db: Tx, at: number): Promise<{ type: 'Featu
   return { type: 'FeatureCollection', features };
 }
 
-/** Geodesic metres from a point to a route's centre line (exact; for explanations, not the hot path). */
-export function distanceToRoute(route: readonly (readonly number[])[], lon: number, lat: number): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < route.length; i++) {
-    const a = route[i - 1] ?? [];
-    const b = route[i] ?? [];
-    best = Math.min(best, distanceToGeodesicSegment(lat, lon, a[1] ?? 0, a[0] ?? 0, b[1] ?? 0, b[0] ?? 0));
-  }
-  return best;
-}
 
 export interface Explanation {
   readonly at: string;

@@ -10,6 +10,9 @@ import {
   canSeeIncident,
   incidentAudience,
   incidentProbePoints,
+  distanceToProbes,
+  NEARBY_M,
+  NEARBY_MS,
 } from '../domain/incident.js';
 import { automaticSuspensionReason, suspendsAutomatically } from '../domain/suspension-policy.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
@@ -22,7 +25,6 @@ import { nowIso, sha256Hex, type Deps, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { geoIndexFor } from './geo.js';
 import { appendLog } from './log.js';
-import { haversineM } from '../domain/tracking.js';
 import { canSeeMovement } from '../domain/movement.js';
 import { audienceOf, loadMovementUnchecked, visibilityOf } from './movements.js';
 
@@ -35,10 +37,6 @@ const MATCHER: Pick<Actor, 'partyId' | 'partyKind'> = { partyId: 'system', party
  * deconfliction engine (a polygon is probed at its vertices and centroid). Runs outside any
  * transaction: the shared index reads through the store's own handle.
  */
-/** How near, in space and time, a movement's fixes must be to an incident to be matched to it. */
-export const NEARBY_M = 5000;
-export const NEARBY_MS = 30 * 60_000;
-
 /**
  * Movements whose trackers reported within NEARBY_M of the incident (any probe point) within
  * NEARBY_MS of its time: a box query on the positions, then exact distances.
@@ -64,11 +62,7 @@ async function nearbyMovements(tx: Tx, geometry: IncidentGeometry, at: number): 
     .where('lon', '<=', Math.max(...lons) + dLon)
     .execute();
   for (const r of rows) {
-    let d = Number.POSITIVE_INFINITY;
-    for (const [lon, lat] of probes) {
-      d = Math.min(d, haversineM(lon, lat, Number(r.lon), Number(r.lat)));
-      if (d === 0) break;
-    }
+    const d = distanceToProbes(probes, Number(r.lon), Number(r.lat));
     if (d <= NEARBY_M && d < (best.get(r.movement_id) ?? Number.POSITIVE_INFINITY)) best.set(r.movement_id, d);
   }
   const out: { id: string; corridorId: string; audience: string[]; distanceM: number }[] = [];

@@ -23,6 +23,7 @@ import {
   inclusionProofNodes,
   nodeKey,
   signNote,
+  cosignerName,
   verifySignature,
   type NodeId,
   type TreeHasher,
@@ -208,10 +209,6 @@ export async function latestCheckpoint(deps: Deps): Promise<{ text: string; size
   return { text: head.note + cosigs.map((c) => `${c.line}\n`).join(''), size };
 }
 
-/** The cosigner key name of a party: what its witness puts in its signature lines. */
-export function cosignerName(origin: string, partyId: string): string {
-  return `${origin}/witness/${partyId}`;
-}
 
 /**
  * Stores a party's cosignature (C2SP tlog-cosignature, Ed25519) over a tree head the server

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource } from '../app/audit.js';
-import { cosignerName, databaseLogSource, serverVerifierKey } from '../app/log.js';
+import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint } from '../domain/log/index.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';

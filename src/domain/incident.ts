@@ -1,4 +1,5 @@
 import { densifyGeodesic } from './geo/geodesic.js';
+import { haversineM } from './tracking.js';
 import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
 import { checkRing } from './sites.js';
@@ -81,6 +82,20 @@ export function incidentProbePoints(g: IncidentGeometry): [number, number][] {
     for (let lon = w + step / mPerDegLon / 2; lon < e; lon += step / mPerDegLon) if (insideRings(rings, lon, lat)) out.push([lon, lat]);
   }
   return out;
+}
+
+/** How near, in space and time, a movement's fixes must be to an incident to be matched to it. */
+export const NEARBY_M = 5000;
+export const NEARBY_MS = 30 * 60_000;
+
+/** Metres from a fix to the nearest of an incident's probe points. */
+export function distanceToProbes(probes: readonly [number, number][], lon: number, lat: number): number {
+  let d = Number.POSITIVE_INFINITY;
+  for (const [plon, plat] of probes) {
+    d = Math.min(d, haversineM(plon, plat, lon, lat));
+    if (d === 0) break;
+  }
+  return d;
 }
 
 /** A representative [lon, lat] of an incident: its point, or its exterior ring's vertex mean. */

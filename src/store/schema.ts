@@ -129,7 +129,7 @@ export interface DB {
     casualties: string | null;
     distribution: string | null;
     corridor_ids: string;
-    /** Movements within NEARBY_M of the incident within NEARBY_MS of its time (JSON array of ids). */
+    /** Movements within NEARBY_M of the incident within NEARBY_MS of its time (src/domain/incident.ts; JSON array of ids). */
     movement_ids: string;
     state: string;
     version: number;

@@ -1,10 +1,11 @@
 import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
-import { cosignerName, databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
+import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../../src/crypto/index.js';
 import {
   cosignCheckpoint,
+  cosignerName,
   createVerifierFromKey,
   decodeBase64,
   formatSignatureLine,

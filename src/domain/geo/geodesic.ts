@@ -229,3 +229,14 @@ export function densifyGeodesic(route: readonly (readonly [number, number])[], m
   }
   return out;
 }
+
+/** Geodesic metres from a point to a route's centre line (exact; for explanations, not the hot path). */
+export function distanceToRoute(route: readonly (readonly number[])[], lon: number, lat: number): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < route.length; i++) {
+    const a = route[i - 1] ?? [];
+    const b = route[i] ?? [];
+    best = Math.min(best, distanceToGeodesicSegment(lat, lon, a[1] ?? 0, a[0] ?? 0, b[1] ?? 0, b[0] ?? 0));
+  }
+  return best;
+}

@@ -494,3 +494,8 @@ export function openCheckpoint(text: string, options: OpenCheckpointOptions): Op
     .map((s) => ({ name: s.name, keyId: s.keyId, timestamp: s.timestamp! }));
   return { checkpoint, body: note.body, cosignatures, unknown: note.unknown };
 }
+
+/** The cosigner key name of a party of a log: what its witness puts in its signature lines. */
+export function cosignerName(origin: string, partyId: string): string {
+  return `${origin}/witness/${partyId}`;
+}
