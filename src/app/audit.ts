@@ -2,11 +2,14 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import { publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import {
+  actionOfEntry,
   cosignerName,
   createCosignatureVerifier,
   createVerifierFromKey,
   encodeBase64,
+  entryIndexProblem,
   equalBytes,
+  INSPECTED_ACTIONS,
   isLogError,
   openCheckpoint,
   parseSignedNote,
@@ -15,6 +18,8 @@ import {
   verifySignature,
   type Checkpoint,
 } from '../domain/log/index.js';
+import type { RangeScan } from '../store/log-scan.js';
+import { sha256Hex } from './deps.js';
 import { MAX_ENTRIES_PAGE, treeHasher } from './log.js';
 
 /** Where the auditor reads the log from: the server's HTTP API or the database itself. */
@@ -31,7 +36,18 @@ export interface LogSource {
    * once the root has been found not to match.
    */
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
+  /**
+   * Sources that can read, check and hash ranges of entries in parallel (SQLite, in worker
+   * threads) offer this: it yields each consecutive range's compact range and inspected entries,
+   * in order. The auditor uses it for large logs.
+   */
+  scan?(ranges: readonly (readonly [number, number])[]): AsyncIterable<RangeScan>;
 }
+
+/** Logs at least this long are scanned in parallel when the source can (each worker takes ~0.2 s to start and warm up). */
+export const PARALLEL_FROM = 200_000;
+/** Leaves per parallel range: aligned, so every full range is one node of the tree. */
+export const SCAN_CHUNK = 65_536;
 
 /** The leaf hash of an entry, from its text when the source has it (no copy), else its bytes. */
 function leafOf(row: { entry?: Uint8Array; text?: string }): Uint8Array {
@@ -70,6 +86,10 @@ export interface AuditReport {
   readonly size: number;
   readonly root: string;
   readonly guarantees: number;
+  /** Delegations' signatures on public negotiation protocols, verified like guarantees. */
+  readonly protocolSignatures: number;
+  /** Signatures on private protocols: the log holds only their hash, so nobody outside can check them. */
+  readonly privateProtocolSignatures: number;
   readonly keys: number;
   readonly cosignedBy: string[];
   readonly unknownSignatures: string[];
@@ -86,16 +106,6 @@ interface KeyRecord {
 
 const decoder = new TextDecoder();
 
-/** The action of a canonical entry, read without parsing it (keys sort, so "action" comes first). */
-function actionOf(text: string): string | undefined {
-  if (!text.startsWith('{"action":"')) return undefined;
-  const end = text.indexOf('"', 11);
-  return end > 11 ? text.slice(11, end) : undefined;
-}
-
-/** Entries whose content the auditor checks beyond hashing. */
-const INSPECTED = new Set(['key.registered', 'key.revoked', 'corridor.proposed', 'corridor.drafted', 'corridor.amended', 'guarantee.given']);
-
 /**
  * Recomputes the whole tree from the entries and checks everything a party should not have to
  * take on trust: the server's signature on the tree head (with a key pinned out of band), that
@@ -104,7 +114,17 @@ const INSPECTED = new Set(['key.registered', 'key.revoked', 'corridor.proposed',
  * at that point in the log and signs the terms logged for that version, each cosignature, and —
  * given a checkpoint saved earlier — that the log still extends it.
  */
-export async function auditLog(source: LogSource, opts: { logKey: string; since?: string; onProgress?: (done: number, total: number) => void }): Promise<AuditReport> {
+export async function auditLog(
+  source: LogSource,
+  opts: {
+    logKey: string;
+    since?: string;
+    onProgress?: (done: number, total: number) => void;
+    /** Scan in parallel from this many entries (default PARALLEL_FROM); tests lower both. */
+    parallelFrom?: number;
+    scanChunk?: number;
+  },
+): Promise<AuditReport> {
   let logVerifier;
   try {
     logVerifier = createVerifierFromKey(opts.logKey.trim(), verify, sha256);
@@ -134,52 +154,74 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
   const tree = new StreamingRoot(treeHasher);
   const keys = new Map<string, KeyRecord>();
   const terms = new Map<string, string>(); // `${corridorId}@${version}` -> canonical terms
-  let guarantees = 0;
+  const tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0 };
   let savedRootChecked = saved === undefined || saved.size === 0;
   if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
 
-  // Pages are fetched one ahead, so the network and the hashing overlap.
-  const pageSize = source.pageSize ?? MAX_ENTRIES_PAGE;
-  let next = head.size > 0 ? source.entries(0, Math.min(pageSize, head.size)) : undefined;
-  for (let start = 0; start < head.size; start += pageSize) {
-    const end = Math.min(start + pageSize, head.size);
-    const page = await (next as Promise<Awaited<ReturnType<LogSource['entries']>>>);
-    next = end < head.size ? source.entries(end, Math.min(end + pageSize, head.size)) : undefined;
-    for (let i = start; i < end; i++) {
-      const row = page[i - start];
-      if (!row) throw new AuditError(`missing: the signed head says ${head.size} entries but the log ends at ${i} (truncated or entries deleted)`, i);
-      if (row.index !== i) throw new AuditError(`found entry ${row.index} where entry ${i} should be (an entry was dropped or reordered)`, i);
-      if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
-      const entryText = row.text ?? decoder.decode(row.entry);
-      if (!entryText.includes(`"index":${i},`)) {
-        const m = /"index":(\d+),/.exec(entryText);
-        throw new AuditError(m ? `its bytes say index ${m[1]} (entries were swapped or reordered)` : 'its bytes carry no index (altered)', i);
+  const checkSaved = async (): Promise<void> => {
+    if (!savedRootChecked && saved && tree.size === saved.size) {
+      if (!equalBytes(tree.root(), saved.rootHash)) {
+        await locateAlteredEntry(source, saved.size);
+        throw new AuditError(`the first ${saved.size} entries no longer hash to the head you saved (root ${encodeBase64(saved.rootHash)}): history before it was rewritten`);
       }
-      const leaf = leafOf(row);
-      tree.pushLeafHash(leaf);
-      if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {
-        throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', i);
-      }
-      const action = actionOf(entryText);
-      if (action !== undefined && INSPECTED.has(action)) {
-        let e: { time: string; subject: string; payload: Record<string, unknown> };
-        try {
-          e = JSON.parse(entryText) as typeof e;
-        } catch {
-          throw new AuditError('its bytes are not JSON (altered)', i);
-        }
-        if (canonicalJson(e) !== entryText) throw new AuditError('its bytes are not canonical JSON (altered)', i);
-        guarantees += await inspect(i, action, e, keys, terms);
-      }
-      if (!savedRootChecked && saved && tree.size === saved.size) {
-        if (!equalBytes(tree.root(), saved.rootHash)) {
-          await locateAlteredEntry(source, saved.size);
-          throw new AuditError(`the first ${saved.size} entries no longer hash to the head you saved (root ${encodeBase64(saved.rootHash)}): history before it was rewritten`);
-        }
-        savedRootChecked = true;
-      }
+      savedRootChecked = true;
     }
-    opts.onProgress?.(end, head.size);
+  };
+
+  if (source.scan && head.size > 0 && head.size >= (opts.parallelFrom ?? PARALLEL_FROM)) {
+    // In parallel: ranges aligned to the chunk size, cut also at the saved head's size so its
+    // root can be checked on the way.
+    const chunk = opts.scanChunk ?? SCAN_CHUNK;
+    const cuts = new Set<number>([head.size]);
+    for (let c = chunk; c < head.size; c += chunk) cuts.add(c);
+    if (saved && saved.size > 0 && saved.size < head.size) cuts.add(saved.size);
+    const ranges: [number, number][] = [];
+    let from = 0;
+    for (const to of [...cuts].sort((a, b) => a - b)) {
+      ranges.push([from, to]);
+      from = to;
+    }
+    for await (const r of source.scan(ranges)) {
+      const limit = r.error?.index ?? r.end;
+      for (const x of r.inspected) {
+        if (x.index >= limit) break;
+        await inspectText(x.index, actionOfEntry(x.text) ?? '', x.text, keys, terms, tally);
+      }
+      if (r.error) {
+        const { index, message, missing } = r.error;
+        throw new AuditError(missing ? `missing: the signed head says ${head.size} entries but the log ends at ${index} (truncated or entries deleted)` : message, index);
+      }
+      for (const n of r.nodes) tree.pushSubtree(n.level, n.hash);
+      await checkSaved();
+      opts.onProgress?.(r.end, head.size);
+    }
+  } else {
+    // Pages are fetched one ahead, so the network and the hashing overlap.
+    const pageSize = source.pageSize ?? MAX_ENTRIES_PAGE;
+    let next = head.size > 0 ? source.entries(0, Math.min(pageSize, head.size)) : undefined;
+    for (let start = 0; start < head.size; start += pageSize) {
+      const end = Math.min(start + pageSize, head.size);
+      const page = await (next as Promise<Awaited<ReturnType<LogSource['entries']>>>);
+      next = end < head.size ? source.entries(end, Math.min(end + pageSize, head.size)) : undefined;
+      for (let i = start; i < end; i++) {
+        const row = page[i - start];
+        if (!row) throw new AuditError(`missing: the signed head says ${head.size} entries but the log ends at ${i} (truncated or entries deleted)`, i);
+        if (row.index !== i) throw new AuditError(`found entry ${row.index} where entry ${i} should be (an entry was dropped or reordered)`, i);
+        if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
+        const entryText = row.text ?? decoder.decode(row.entry);
+        const indexProblem = entryIndexProblem(entryText, i);
+        if (indexProblem) throw new AuditError(indexProblem, i);
+        const leaf = leafOf(row);
+        tree.pushLeafHash(leaf);
+        if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {
+          throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', i);
+        }
+        const action = actionOfEntry(entryText);
+        if (action !== undefined && INSPECTED_ACTIONS.has(action)) await inspectText(i, action, entryText, keys, terms, tally);
+        if (!savedRootChecked && tree.size === saved?.size) await checkSaved();
+      }
+      opts.onProgress?.(end, head.size);
+    }
   }
   if (!equalBytes(tree.root(), head.rootHash)) {
     await locateAlteredEntry(source, head.size);
@@ -222,7 +264,7 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
     origin: head.origin,
     size: head.size,
     root: encodeBase64(head.rootHash),
-    guarantees,
+    ...tally,
     keys: keys.size,
     cosignedBy,
     unknownSignatures,
@@ -231,20 +273,52 @@ export async function auditLog(source: LogSource, opts: { logKey: string; since?
   };
 }
 
-/** Domain checks on one inspected entry; returns 1 for a verified guarantee. */
-async function inspect(index: number, action: string, e: { time: string; subject: string; payload: Record<string, unknown> }, keys: Map<string, KeyRecord>, terms: Map<string, string>): Promise<number> {
+type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number };
+
+/** Parses an inspected entry (which must be canonical JSON) and checks it, counting what it verified. */
+async function inspectText(index: number, action: string, text: string, keys: Map<string, KeyRecord>, terms: Map<string, string>, tally: Tally): Promise<void> {
+  let e: { time: string; subject: string; payload: Record<string, unknown> };
+  try {
+    e = JSON.parse(text) as typeof e;
+  } catch {
+    throw new AuditError('its bytes are not JSON (altered)', index);
+  }
+  if (canonicalJson(e) !== text) throw new AuditError('its bytes are not canonical JSON (altered)', index);
+  await inspect(index, action, e, keys, terms, tally);
+}
+
+/** The party's key a signature names, as registered in the log before it; throws what is wrong. */
+function signingKey(index: number, what: string, partyId: unknown, kid: unknown, keys: Map<string, KeyRecord>): KeyRecord {
+  const key = keys.get(String(kid));
+  if (!key) throw new AuditError(`${what} by ${String(partyId)} names key ${String(kid)}, which was not registered before it`, index);
+  if (key.partyId !== partyId) throw new AuditError(`${what} by ${String(partyId)} was made with a key of ${key.partyId}`, index);
+  if (key.revokedAt !== undefined) throw new AuditError(`${what} by ${String(partyId)} was made with key ${String(kid)} after it was revoked`, index);
+  return key;
+}
+
+/** The payload of a compact JWS if it verifies with the key, else undefined. */
+async function verifiedPayload(jws: string, key: KeyRecord): Promise<Uint8Array | undefined> {
+  try {
+    return (await compactVerify(jws, await importJWK(key.jwk, 'EdDSA'), { algorithms: ['EdDSA'] })).payload;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Domain checks on one inspected entry. */
+async function inspect(index: number, action: string, e: { time: string; subject: string; payload: Record<string, unknown> }, keys: Map<string, KeyRecord>, terms: Map<string, string>, tally: Tally): Promise<void> {
   const p = e.payload;
   const [kind, id] = e.subject.split('/');
   switch (action) {
     case 'key.registered': {
       const jwk = p.jwk as JWK;
       keys.set(String(p.kid), { partyId: id ?? '', jwk, registeredAt: index });
-      return 0;
+      return;
     }
     case 'key.revoked': {
       const k = keys.get(String(p.kid));
       if (k) k.revokedAt = index;
-      return 0;
+      return;
     }
     case 'corridor.proposed':
     case 'corridor.drafted':
@@ -252,26 +326,43 @@ async function inspect(index: number, action: string, e: { time: string; subject
       const t = p.terms as { corridorId?: string; version?: number } | undefined;
       if (kind !== 'corridor' || !t || t.corridorId !== id) throw new AuditError('its terms do not belong to its corridor', index);
       terms.set(`${id}@${t.version}`, canonicalJson(t));
-      return 0;
+      return;
     }
     case 'guarantee.given': {
-      const key = keys.get(String(p.kid));
-      if (!key) throw new AuditError(`guarantee by ${String(p.partyId)} names key ${String(p.kid)}, which was not registered before it`, index);
-      if (key.partyId !== p.partyId) throw new AuditError(`guarantee by ${String(p.partyId)} was made with a key of ${key.partyId}`, index);
-      if (key.revokedAt !== undefined) throw new AuditError(`guarantee by ${String(p.partyId)} was made with key ${String(p.kid)} after it was revoked`, index);
-      let payload: Uint8Array;
-      try {
-        ({ payload } = await compactVerify(String(p.jws), await importJWK(key.jwk, 'EdDSA'), { algorithms: ['EdDSA'] }));
-      } catch {
-        throw new AuditError(`the guarantee JWS of ${String(p.partyId)} does not verify with its key ${String(p.kid)}`, index);
-      }
+      const key = signingKey(index, 'guarantee', p.partyId, p.kid, keys);
+      const payload = await verifiedPayload(String(p.jws), key);
+      if (!payload) throw new AuditError(`the guarantee JWS of ${String(p.partyId)} does not verify with its key ${String(p.kid)}`, index);
       const expected = terms.get(`${id}@${String(p.version)}`);
       if (expected === undefined || decoder.decode(payload) !== expected) {
         throw new AuditError(`the guarantee of ${String(p.partyId)} signs something other than version ${String(p.version)} of the logged terms`, index);
       }
-      return 1;
+      tally.guarantees += 1;
+      return;
+    }
+    case 'ledger.protocol.recorded':
+    case 'ledger.protocol.corrected': {
+      // Public protocols carry their text; private ones only its hash (nothing to check against).
+      const text = (p.body as { text?: unknown } | undefined)?.text;
+      if (text !== undefined) terms.set(`protocol:${id}@${String(p.version)}`, canonicalJson(text));
+      return;
+    }
+    case 'ledger.protocol.signed': {
+      const key = signingKey(index, 'protocol signature', p.partyId, p.kid, keys);
+      if (p.jws === undefined) {
+        tally.privateProtocolSignatures += 1;
+        return;
+      }
+      if (sha256Hex(String(p.jws)) !== p.jwsSha256) throw new AuditError(`the protocol signature of ${String(p.partyId)} does not match the hash logged with it`, index);
+      const payload = await verifiedPayload(String(p.jws), key);
+      if (!payload) throw new AuditError(`the protocol signature JWS of ${String(p.partyId)} does not verify with its key ${String(p.kid)}`, index);
+      const expected = terms.get(`protocol:${id}@${String(p.version)}`);
+      if (expected === undefined || decoder.decode(payload) !== expected) {
+        throw new AuditError(`the protocol signature of ${String(p.partyId)} signs something other than version ${String(p.version)} of the logged protocol text`, index);
+      }
+      tally.protocolSignatures += 1;
+      return;
     }
     default:
-      return 0;
+      return;
   }
 }

@@ -54,6 +54,9 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
     else {
       print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
       print(`    ${report.guarantees} guarantees verified against the keys their parties had registered (${report.keys} keys in the log).`);
+      if (report.protocolSignatures + report.privateProtocolSignatures > 0) {
+        print(`    ${report.protocolSignatures} signatures on public negotiation protocols verified the same way${report.privateProtocolSignatures > 0 ? `; ${report.privateProtocolSignatures} on private protocols are logged by hash only` : ''}.`);
+      }
       if (report.since) print(`    The log extends the checkpoint you saved (size ${report.since.size}): nothing before it was changed.`);
       print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
       if (opts.save) print(`    Saved this checkpoint to ${opts.save}; verify against it next time with --since.`);

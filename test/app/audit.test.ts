@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, AuditError, type LogSource } from '../../src/app/audit.js';
 import { databaseLogSource, latestCheckpoint, serverVerifierKey } from '../../src/app/log.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
@@ -19,7 +20,7 @@ async function historyWorld(engine: 'sqlite' | 'postgres'): Promise<World & { lo
 async function expectAuditFails(w: World & { logKey: string }, pattern: RegExp, opts: { since?: string; source?: LogSource; index?: number } = {}): Promise<void> {
   let err: unknown;
   try {
-    await auditLog(opts.source ?? databaseLogSource(w.deps), { logKey: w.logKey, ...(opts.since ? { since: opts.since } : {}) });
+    await auditLog(opts.source ?? databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode, ...(opts.since ? { since: opts.since } : {}) });
   } catch (e) {
     err = e;
   }
@@ -36,15 +37,80 @@ async function setEntry(w: World, idx: number, entry: string): Promise<void> {
 }
 const flipChar = (s: string, at: number): string => s.slice(0, at) + (s[at] === 'a' ? 'b' : 'a') + s.slice(at + 1);
 
-for (const { engine, available } of ENGINES) {
-  describe.skipIf(!available)(`${engine}: passage verify catches every tampering`, () => {
+/**
+ * The auditor reads the log entry by entry, or — from a SQLite file, for long logs — in worker
+ * threads that hash ranges apart (src/store/log-scan.ts). Every attack must be caught both ways:
+ * the parallel mode is forced here with tiny ranges, so ranges end inside the history, at the
+ * saved head and at odd sizes.
+ */
+let scanMode: { parallelFrom?: number; scanChunk?: number } = {};
+const MODES = [
+  { name: 'entry by entry', opts: { parallelFrom: Number.MAX_SAFE_INTEGER } },
+  { name: 'in parallel worker threads', opts: { parallelFrom: 0, scanChunk: 4 } },
+];
+
+for (const { engine, available } of ENGINES) for (const mode of MODES) {
+  if (mode.opts.parallelFrom === 0 && engine !== 'sqlite') continue; // workers read SQLite files only
+  describe.skipIf(!available)(`${engine}: passage verify catches every tampering (${mode.name})`, () => {
+    beforeEach(() => {
+      scanMode = mode.opts;
+    });
     it('passes an untouched log, with the saved checkpoint, and counts its guarantees', async () => {
       const w = await historyWorld(engine);
       try {
-        const r = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey, since: w.saved });
+        const r = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey, since: w.saved, ...scanMode });
         expect(r.guarantees).toBe(2);
         expect(r.since?.size).toBeGreaterThan(0);
         expect(r.size).toBeGreaterThan(r.since?.size ?? 0);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('reads the log the way this mode says (the parallel mode really scans in workers)', async () => {
+      const w = await historyWorld(engine);
+      try {
+        const base = databaseLogSource(w.deps);
+        const scanned: [number, number][] = [];
+        const source: LogSource = {
+          ...base,
+          ...(base.scan
+            ? {
+                scan: (ranges: readonly (readonly [number, number])[]) => {
+                  scanned.push(...ranges.map(([a, b]) => [a, b] as [number, number]));
+                  return base.scan!(ranges);
+                },
+              }
+            : {}),
+        };
+        const r = await auditLog(source, { logKey: w.logKey, since: w.saved, ...scanMode });
+        expect(r.guarantees).toBe(2);
+        if (scanMode.parallelFrom === 0) {
+          const savedSize = Number(w.saved.split('\n')[1]);
+          expect(scanned[0]?.[0]).toBe(0);
+          expect(scanned.at(-1)?.[1]).toBe(r.size);
+          expect(scanned.some(([, b]) => b === savedSize)).toBe(true);
+          expect(scanned.every(([a, b], k) => b > a && (k === 0 || scanned[k - 1]![1] === a))).toBe(true);
+        } else expect(scanned).toEqual([]);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('names an entry with a raw newline or NUL put into its bytes', async () => {
+      const w = await historyWorld(engine);
+      try {
+        await disableLogProtection(w.store);
+        const e = await entryAt(w, 5);
+        await setEntry(w, 5, e.replace('"time":"', '"time":"\n'));
+        await expectAuditFails(w, /entry 5: its bytes do not hash to the leaf recorded/, { index: 5 });
+        if (engine === 'sqlite') {
+          // PostgreSQL text cannot hold a NUL at all; SQLite's can.
+          await setEntry(w, 5, e.replace('"time":"', '"time":"\u0000'));
+          await expectAuditFails(w, /entry 5: its bytes do not hash to the leaf recorded/, { index: 5 });
+        }
+        await setEntry(w, 5, e);
+        await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode })).resolves.toBeDefined();
       } finally {
         await w.close();
       }
@@ -69,7 +135,7 @@ for (const { engine, available } of ENGINES) {
         await setEntry(w, 3, (await entryAt(w, 3)).replace('"actor":"system"', '"actor":"mallory"').replace('"role":"admin"', '"role":"viewer"'));
         await reforgeTree(w.store, { forgetHeads: true });
         // Without a saved head nothing can tell: the server key signs whatever it is given.
-        await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey })).resolves.toBeDefined();
+        await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode })).resolves.toBeDefined();
         await expectAuditFails(w, /no longer hash to the head you saved.*rewritten/, { since: w.saved });
       } finally {
         await w.close();
@@ -177,6 +243,56 @@ for (const { engine, available } of ENGINES) {
         await setEntry(w, Number(proposed.idx), proposed.entry.replace('"widthM":2000', '"widthM":20000'));
         await reforgeTree(w.store, { forgetHeads: true });
         await expectAuditFails(w, /signs something other than version 1 of the logged terms/);
+      } finally {
+        await w.close();
+      }
+    });
+  });
+}
+
+/** A world where both delegations signed a public protocol of a round (the negotiation ledger). */
+async function protocolWorld(engine: 'sqlite' | 'postgres'): Promise<World & { logKey: string }> {
+  const w = await makeWorld(engine);
+  const med = api(w.app, w.mediator.liaison.token);
+  expect((await med.post('/agenda-items', { id: 'corridors', title: 'Humanitarian corridors', visibility: 'public' })).statusCode).toBe(201);
+  const round = json(
+    await med.post('/rounds', {
+      number: 2,
+      startDate: '2022-03-03',
+      venue: { name: 'Belovezhskaya Pushcha' },
+      delegations: [
+        { partyId: 'ua', head: { name: 'Davyd Arakhamia' } },
+        { partyId: 'ru', head: { name: 'Vladimir Medinsky' } },
+      ],
+      agenda: [{ itemId: 'corridors', outcome: 'agreed' }],
+      visibility: 'public',
+    }),
+  );
+  const p = json(await med.post(`/rounds/${round.id}/protocols`, { title: 'Protocol of round 2', points: [{ itemId: 'corridors', text: 'Humanitarian corridors with a temporary local ceasefire.' }], visibility: 'public' }));
+  const text = (await api(w.app, w.ua.viewer.token).get(`/protocols/${p.id}/text`)).rawPayload;
+  for (const party of [w.ua, w.ru]) expect((await api(w.app, party.liaison.token).post(`/protocols/${p.id}/signatures`, { jws: await signBytes(text, party) })).statusCode).toBe(201);
+  return Object.assign(w, { logKey: await serverVerifierKey(w.store.db) });
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: passage verify checks the delegations' signatures on public protocols`, () => {
+    it('verifies them against the keys registered in the log, and names one altered in a re-signed log', async () => {
+      const w = await protocolWorld(engine);
+      try {
+        const ok = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey });
+        expect(ok).toMatchObject({ protocolSignatures: 2, privateProtocolSignatures: 0 });
+        await disableLogProtection(w.store);
+        const sig = await w.store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', 'ledger.protocol.signed').orderBy('idx').executeTakeFirstOrThrow();
+        const payload = (JSON.parse(sig.entry) as { payload: { jws: string; jwsSha256: string } }).payload;
+        // The JWS swapped for one over other bytes, its hash updated too, the tree re-forged and re-signed.
+        const forged = await signBytes(new TextEncoder().encode('{"title":"something else"}'), w.ua);
+        await setEntry(w, Number(sig.idx), sig.entry.replace(payload.jws, forged).replace(payload.jwsSha256, createHash('sha256').update(forged).digest('hex')));
+        await reforgeTree(w.store, { forgetHeads: true });
+        await expectAuditFails(w, new RegExp(`entry ${sig.idx}: the protocol signature of ua signs something other than version 1`), { index: Number(sig.idx) });
+        // The JWS altered but not its hash.
+        await setEntry(w, Number(sig.idx), sig.entry.replace(payload.jws, flipChar(payload.jws, payload.jws.length - 4)));
+        await reforgeTree(w.store, { forgetHeads: true });
+        await expectAuditFails(w, /does not match the hash logged with it/, { index: Number(sig.idx) });
       } finally {
         await w.close();
       }

@@ -4,3 +4,4 @@ export * from './merkle.js';
 export * from './note.js';
 export * from './heads.js';
 export { sha256Js, hashChildrenInto } from './sha256-js.js';
+export * from './entry-text.js';

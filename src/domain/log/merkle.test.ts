@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   EMPTY_FRONTIER,
   StreamingRoot,
+  RangeBuilder,
   appendLeaf,
   assembleProof,
   computeRoot,
@@ -556,5 +557,53 @@ describe('properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('compact ranges (RangeBuilder) folded into a StreamingRoot (pushSubtree)', () => {
+  const leafOf = (i: number): Uint8Array => sha(new TextEncoder().encode(`leaf ${i}`));
+
+  it('give the same root as every leaf pushed in turn, for any sizes and cut points', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.array(fc.integer({ min: 1, max: 299 }), { maxLength: 6 }), (n, rawCuts) => {
+        const whole = new StreamingRoot(sha);
+        for (let i = 0; i < n; i++) whole.pushLeafHash(leafOf(i));
+        const cuts = [...new Set([...rawCuts.filter((c) => c < n), n])].sort((a, b) => a - b);
+        const folded = new StreamingRoot(sha);
+        let from = 0;
+        for (const to of cuts) {
+          const range = new RangeBuilder(sha, from);
+          for (let i = from; i < to; i++) range.pushLeafHash(leafOf(i));
+          expect(range.end).toBe(to);
+          const nodes = range.nodes();
+          // A compact range has at most two nodes per level, each aligned to its own size.
+          expect(nodes.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(to - from + 1)) + 1);
+          for (const node of nodes) expect(node.start % 2 ** node.level).toBe(0);
+          for (const node of nodes) folded.pushSubtree(node.level, node.hash);
+          from = to;
+        }
+        expect(folded.size).toBe(n);
+        expect(Buffer.from(folded.root()).toString('hex')).toBe(Buffer.from(whole.root()).toString('hex'));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an aligned full range is one node: the subtree hash of the tree itself', () => {
+    const range = new RangeBuilder(sha, 8);
+    for (let i = 8; i < 16; i++) range.pushLeafHash(leafOf(i));
+    const nodes = range.nodes();
+    expect(nodes.map((x) => [x.level, x.start])).toEqual([[3, 8]]);
+    const sub = new StreamingRoot(sha);
+    for (let i = 8; i < 16; i++) sub.pushLeafHash(leafOf(i));
+    expect(nodes[0]!.hash).toEqual(sub.root());
+  });
+
+  it('refuses a subtree that would not be a node of the tree', () => {
+    const r = new StreamingRoot(sha);
+    r.pushLeafHash(leafOf(0));
+    expect(() => r.pushSubtree(1, leafOf(1))).toThrow(/cannot start at 1/);
+    expect(() => r.pushSubtree(0, new Uint8Array(31))).toThrow(/32 bytes/);
+    expect(() => new RangeBuilder(sha, -1)).toThrow(/not a leaf index/);
   });
 });

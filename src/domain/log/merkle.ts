@@ -407,6 +407,32 @@ export class StreamingRoot {
     this.count++;
   }
 
+  /**
+   * Appends a whole perfect subtree of 2^level leaves by its hash: what a compact range of the
+   * next leaves (see `RangeBuilder`) contributes. The tree's size must be a multiple of 2^level,
+   * which is what makes the subtree a node of the final tree.
+   */
+  pushSubtree(level: number, hash: Uint8Array): void {
+    const width = 2 ** level;
+    if (!Number.isInteger(level) || level < 0 || level >= MAX_DEPTH) throw new LogError('invalid_argument', `subtree level ${level} is out of range`);
+    if (this.count % width !== 0) throw new LogError('invalid_argument', `a subtree of 2^${level} leaves cannot start at ${this.count}`);
+    if (hash.length !== HASH_SIZE) throw new LogError('invalid_argument', `subtree hash must be ${HASH_SIZE} bytes`);
+    const buf = this.buf;
+    let d = this.depth;
+    buf.set(hash, d * HASH_SIZE);
+    d++;
+    let s = this.count / width;
+    while (s % 2 === 1) {
+      const right = (d - 1) * HASH_SIZE;
+      const left = right - HASH_SIZE;
+      mergeInto(this.hasher, buf, left, right);
+      d--;
+      s = (s - 1) / 2;
+    }
+    this.depth = d;
+    this.count += width;
+  }
+
   /** The root at the current size. */
   root(): Uint8Array {
     if (this.depth === 0) return this.hasher.emptyRoot();
@@ -422,6 +448,79 @@ export class StreamingRoot {
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < this.depth; i++) hashes.push(this.buf.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE));
     return { size: this.count, hashes };
+  }
+}
+
+/** buf[left..left+32] = node(buf[left..], buf[right..]), in place when the hasher can. */
+function mergeInto(hasher: TreeHasher, buf: Uint8Array, left: number, right: number): void {
+  if (hasher.hashChildrenInto !== undefined) hasher.hashChildrenInto(buf, left, right, left);
+  else buf.set(hasher.hashChildren(buf.subarray(left, left + HASH_SIZE), buf.subarray(right, right + HASH_SIZE)), left);
+}
+
+/** One node of a compact range: the perfect subtree of 2^level leaves starting at leaf `start`. */
+export interface RangeNode {
+  readonly level: number;
+  readonly start: number;
+  readonly hash: Uint8Array;
+}
+
+/**
+ * The compact range of leaves [begin, end) (RFC 9162 §2.1.2's perfect subtrees, as in
+ * transparency-dev/merkle's compact.Range): built by pushing leaf hashes in order, each merge
+ * done in place. Several builders over consecutive ranges can run apart (in worker threads) and
+ * their nodes, pushed in order into a `StreamingRoot` with `pushSubtree`, give the same root as
+ * pushing every leaf there.
+ */
+export class RangeBuilder {
+  private readonly hasher: TreeHasher;
+  private buf = new Uint8Array((MAX_DEPTH + 1) * HASH_SIZE);
+  private readonly levels: number[] = [];
+  private readonly starts: number[] = [];
+  private next: number;
+
+  constructor(
+    hasher: TreeHasher | Sha256,
+    readonly begin: number,
+  ) {
+    if (!Number.isSafeInteger(begin) || begin < 0) throw new LogError('invalid_argument', `range start ${begin} is not a leaf index`);
+    this.hasher = toHasher(hasher);
+    this.next = begin;
+  }
+
+  /** The index one past the last leaf pushed. */
+  get end(): number {
+    return this.next;
+  }
+
+  pushLeafHash(leafHash: Uint8Array): void {
+    if (leafHash.length !== HASH_SIZE) throw new LogError('invalid_argument', `leaf hash must be ${HASH_SIZE} bytes`);
+    let d = this.levels.length;
+    if ((d + 1) * HASH_SIZE > this.buf.length) {
+      const grown = new Uint8Array(this.buf.length * 2);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf.set(leafHash, d * HASH_SIZE);
+    this.levels.push(0);
+    this.starts.push(this.next);
+    d++;
+    // Merge while the two last nodes are siblings: same level, the left one a left child.
+    while (d >= 2) {
+      const level = this.levels[d - 1] as number;
+      const leftStart = this.starts[d - 2] as number;
+      if (this.levels[d - 2] !== level || (leftStart / 2 ** level) % 2 !== 0) break;
+      mergeInto(this.hasher, this.buf, (d - 2) * HASH_SIZE, (d - 1) * HASH_SIZE);
+      this.levels.pop();
+      this.starts.pop();
+      this.levels[d - 2] = level + 1;
+      d--;
+    }
+    this.next++;
+  }
+
+  /** The range's perfect subtrees, left to right. */
+  nodes(): RangeNode[] {
+    return this.levels.map((level, i) => ({ level, start: this.starts[i] as number, hash: this.buf.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE) }));
   }
 }
 

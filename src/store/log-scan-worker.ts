@@ -1,0 +1,14 @@
+/** Worker thread of `scanSqliteInWorkers`: one read-only connection, one range per message. */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { scanSqliteRange } from './log-scan.js';
+
+const { file } = workerData as { file: string };
+const db = new Database(file, { readonly: true, fileMustExist: true });
+parentPort?.on('message', (m: { id: number; start: number; end: number }) => {
+  try {
+    parentPort?.postMessage({ id: m.id, scan: scanSqliteRange(db, m.start, m.end) });
+  } catch (e) {
+    parentPort?.postMessage({ id: m.id, error: (e as Error).message });
+  }
+});
