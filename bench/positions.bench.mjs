@@ -22,8 +22,10 @@ const BASE = Date.parse('2022-03-08T08:00:00Z');
 const A = [34.8, 50.9];
 const B = [34.55, 49.59];
 
+// The table exactly as Passage keeps it (migration 0009): keyed by (time, device), indexed by (movement, time).
 const DDL = `CREATE TABLE IF NOT EXISTS positions (device_id TEXT NOT NULL, at TEXT NOT NULL, movement_id TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
-  speed REAL, bearing REAL, altitude REAL, accuracy REAL, battery REAL, attributes TEXT, received_at TEXT NOT NULL, PRIMARY KEY (device_id, at)) WITHOUT ROWID`;
+  speed REAL, bearing REAL, altitude REAL, accuracy REAL, battery REAL, attributes TEXT, received_at TEXT NOT NULL, PRIMARY KEY (at, device_id)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS positions_movement_time ON positions (movement_id, at)`;
 
 /** Batch k: `devices` devices × (size / devices) consecutive seconds, unique per k. */
 function batch(k, size, devices, prefix = 'bd') {
@@ -42,6 +44,16 @@ function batch(k, size, devices, prefix = 'bd') {
 
 // ---------------------------------------------------------------------------------------- worker
 export async function serverMain({ kind, dir, devices }) {
+  if (kind === 'hello') {
+    // The load generator's own ceiling: an HTTP server that does nothing but answer 200.
+    const { createServer } = await import('node:http');
+    const s = createServer((req, res) => {
+      res.writeHead(200, { 'content-length': '0' });
+      res.end();
+    });
+    await new Promise((r) => s.listen(0, '127.0.0.1', r));
+    return { osmand: `http://127.0.0.1:${s.address().port}` };
+  }
   if (kind === 'obvious') {
     const Fastify = (await import('fastify')).default;
     const db = new Database(path.join(dir, 'obvious.db'));
@@ -205,6 +217,9 @@ export async function runPositionsBench(opts = {}) {
   results.obvious4 = line('(ii) obvious Fastify route, 4 connections', await jsonLoad(obvious.url, undefined, 4, secs, 1000, 100, 'bd'), 1000);
   results.obviousOsm = line('(iv) obvious OsmAnd server, 100 connections', await osmandLoad(obvious.osmand, 100, secs, 1000, 'od'), 1);
   await obvious.worker.terminate();
+  const hello = await startServer({ kind: 'hello', dir });
+  results.helloOsm = line('(iv) bare node:http answering 200 (ceiling), 100 conns', await osmandLoad(hello.osmand, 100, secs, 1000, 'od'), 1);
+  await hello.worker.terminate();
 
   const passage = await startServer({ kind: 'passage', dir, devices: { bd: 100, od: 1000, md: 1000 } });
   results.passage1 = line('(iii) Passage POST /positions, rules on, 1 connection', await jsonLoad(passage.url, passage.token, 1, secs, 1000, 100, 'bd'), 1000);

@@ -22,6 +22,8 @@ import { audienceOf, clearAlert, raiseAlert } from './movements.js';
  */
 export type Report = Omit<TrackerReport, 'at' | 'charging' | 'valid' | 'attributes'> & {
   readonly at: number;
+  /** `at` as stored (`Date.toISOString`), when the sender already wrote it that way: saves formatting it again. */
+  readonly atText?: string | undefined;
   readonly attributes?: Record<string, unknown> | undefined;
 };
 
@@ -43,6 +45,12 @@ interface MovementInfo {
   readonly audience: string[];
   readonly corridorId: string;
   readonly rules: RuleConfig;
+}
+
+interface DeviceEntry {
+  readonly movementId: string;
+  lastAt: string | null;
+  readonly state: DeviceRuleState;
 }
 
 interface CorridorInfo {
@@ -76,6 +84,13 @@ export class PositionIngest {
   private queue: Pending[] = [];
   private running = false;
   private movements = new Map<string, MovementInfo>();
+  /**
+   * Registered trackers as the database holds them after the last committed group: movement,
+   * newest fix, live-rule state. Only this class writes a device's rule state while it is
+   * registered; registering and releasing devices are logged under `movement/…`, which empties
+   * the cache (follow), and a failed group empties it too.
+   */
+  private devices = new Map<string, DeviceEntry>();
   private corridors = new Map<string, CorridorInfo>();
   private seenLog = -1;
   private readonly insertStmts = new Map<number, import('better-sqlite3').Statement>();
@@ -93,6 +108,8 @@ export class PositionIngest {
     return stmt;
   }
   private deviceStmt: import('better-sqlite3').Statement | undefined;
+  private seenStmt: import('better-sqlite3').Statement | undefined;
+  private fixStmt: import('better-sqlite3').Statement | undefined;
 
   constructor(private readonly deps: Deps) {}
 
@@ -120,6 +137,7 @@ export class PositionIngest {
           const outcomes = await inTransaction(this.deps, (u) => this.commit(u, group));
           group.forEach((p, i) => p.resolve(outcomes[i] as IngestOutcome));
         } catch (e) {
+          this.devices.clear(); // the rules may have changed cached states the rollback undid
           for (const p of group) p.reject(e);
         }
         // Let the requests that arrived meanwhile queue up before the next group is taken.
@@ -136,12 +154,16 @@ export class PositionIngest {
     if (this.seenLog >= 0 && size !== this.seenLog) {
       const subjects = await u.tx.selectFrom('log_entries').select('subject').distinct().where('idx', '>=', this.seenLog).where('idx', '<', size).execute();
       for (const { subject } of subjects) {
-        if (subject.startsWith('movement/')) this.movements.delete(subject.slice(9));
+        if (subject.startsWith('movement/')) {
+          this.movements.delete(subject.slice(9));
+          this.devices.clear();
+        }
         else if (subject.startsWith('corridor/')) this.corridors.delete(subject.slice(9));
       }
     } else if (this.seenLog < 0) {
       this.movements.clear();
       this.corridors.clear();
+      this.devices.clear();
     }
     this.seenLog = size;
   }
@@ -171,20 +193,32 @@ export class PositionIngest {
     await this.follow(u);
     // 1. Which devices are registered to a movement now (one query per 5,000 devices).
     const deviceIds = [...new Set(group.flatMap((p) => p.reports.map((r) => r.deviceId)))];
-    const devices = new Map<string, { movementId: string; lastAt: string | null; state: DeviceRuleState }>();
+    const devices = new Map<string, DeviceEntry>();
+    const lookup: string[] = [];
+    for (const id of deviceIds) {
+      const cached = this.devices.get(id);
+      if (cached) devices.set(id, cached);
+      else lookup.push(id);
+    }
+    const remember = (id: string, d: DeviceEntry): void => {
+      devices.set(id, d);
+      this.devices.set(id, d);
+    };
     const raw = this.deps.store.sqlite;
-    if (raw) {
+    if (lookup.length === 0) {
+      // every device known
+    } else if (raw) {
       // SQLite hot path: one cached statement per device (a primary-key lookup) instead of a
       // query compiled and prepared anew for every group.
       this.deviceStmt ??= raw.prepare('SELECT movement_id, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
-      for (const id of deviceIds) {
+      for (const id of lookup) {
         const r = this.deviceStmt.get(id) as { movement_id: string; last_at: string | null; rule_state: string } | undefined;
-        if (r) devices.set(id, { movementId: r.movement_id, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        if (r) remember(id, { movementId: r.movement_id, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     } else {
-      for (const part of chunks(deviceIds)) {
+      for (const part of chunks(lookup)) {
         const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
-        for (const r of rows) devices.set(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        for (const r of rows) remember(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     }
     await this.movementInfo(u, [...new Set([...devices.values()].map((d) => d.movementId))]);
@@ -210,18 +244,18 @@ export class PositionIngest {
     });
     // 3. Insert the fixes; the database says which are new (idempotent on device and time).
     const fixes = accepted.filter((a) => a.r.lat !== undefined && a.r.lon !== undefined);
-    const isNew = await this.insertFixes(u, fixes.map((a) => a.r), devices, nowText);
+    const isNew = await this.insertFixes(u, fixes, devices, nowText);
     const byDevice = new Map<string, Report[]>();
-    const seen = new Set<string>();
+    let stored = 0;
     for (const a of accepted) {
+      if (a.r.lat === undefined) (outcomes[a.p] as { heartbeats: number }).heartbeats += 1;
+    }
+    for (let k = 0; k < fixes.length; k++) {
+      const a = fixes[k] as { p: number; r: Report };
       const o = outcomes[a.p] as { accepted: number; duplicates: number; heartbeats: number };
-      if (a.r.lat === undefined) {
-        o.heartbeats += 1;
-        continue;
-      }
-      const key = `${a.r.deviceId}\u0000${a.r.at}`;
-      if (isNew.has(key) && !seen.has(key)) {
-        seen.add(key);
+      // New in the database (a repeat within the group, or of a stored fix, is not).
+      if (isNew[k]) {
+        stored += 1;
         o.accepted += 1;
         let list = byDevice.get(a.r.deviceId);
         if (!list) byDevice.set(a.r.deviceId, (list = []));
@@ -304,14 +338,14 @@ export class PositionIngest {
         .execute();
     }
     // 7. One log entry for the committed group: a hash of its fixes, never the fixes themselves.
-    if (seen.size > 0) {
+    if (stored > 0) {
       const all = [...byDevice.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const lines: string[] = [];
       let from = Number.POSITIVE_INFINITY;
       let to = Number.NEGATIVE_INFINITY;
       for (const [deviceId, list] of all) {
         for (const f of list) {
-          lines.push(`${deviceId}\t${new Date(f.at).toISOString()}\t${f.lat}\t${f.lon}\n`);
+          lines.push(`${deviceId}\t${f.atText ?? new Date(f.at).toISOString()}\t${f.lat}\t${f.lon}\n`);
           if (f.at < from) from = f.at;
           if (f.at > to) to = f.at;
         }
@@ -329,33 +363,43 @@ export class PositionIngest {
    * prepared statement run per row through the query builder; RETURNING names the rows that were
    * new, so a retried fix is neither stored twice nor judged twice.
    */
-  private async insertFixes(u: Unit, fixes: readonly Report[], devices: Map<string, { movementId: string }>, receivedAt: string): Promise<Set<string>> {
-    const out = new Set<string>();
+  private async insertFixes(u: Unit, accepted: readonly { r: Report }[], devices: Map<string, { movementId: string }>, receivedAt: string): Promise<boolean[]> {
+    const isNew = new Array<boolean>(accepted.length).fill(false);
+    const fixes = accepted.map((a) => a.r);
     const raw = this.deps.store.sqlite;
     if (raw) {
       // SQLite: cached prepared multi-row INSERT OR IGNOREs (up to 100 rows per statement), run
-      // inside Kysely's open transaction (same connection). Binding 100 rows at once costs far
-      // less per row than a statement per fix (and RETURNING would halve the rate). When a chunk
-      // stores fewer rows than it holds — a retry, rare — it is undone to its savepoint and
-      // replayed row by row to learn exactly which fixes were new.
+      // inside Kysely's open transaction (same connection), the parameters bound from one flat
+      // array. Binding 100 rows at once costs far less per row than a statement per fix (and
+      // RETURNING would halve the rate). When a chunk stores fewer rows than it holds — a retry,
+      // rare — it is undone to its savepoint and replayed row by row to learn which were new.
+      const params: unknown[] = [];
       for (let i = 0; i < fixes.length; i += INSERT_ROWS) {
-        const part = fixes.slice(i, i + INSERT_ROWS);
-        const rows = part.map((f) => [...fixRow(f, devices), receivedAt]);
+        const end = Math.min(i + INSERT_ROWS, fixes.length);
+        params.length = 0;
+        for (let k = i; k < end; k++) pushFixRow(params, fixes[k] as Report, devices, receivedAt);
         raw.exec('SAVEPOINT positions_chunk');
-        const stored = this.insertStatement(raw, rows.length).run(...rows.flat()).changes;
-        if (stored !== rows.length) {
+        const storedRows = this.insertStatement(raw, end - i).run(params).changes;
+        if (storedRows !== end - i) {
           raw.exec('ROLLBACK TO positions_chunk');
           const one = this.insertStatement(raw, 1);
-          rows.forEach((r, k) => {
-            if (one.run(...r).changes > 0) out.add(`${part[k]?.deviceId}\u0000${part[k]?.at}`);
-          });
+          for (let k = i; k < end; k++) {
+            const row: unknown[] = [];
+            pushFixRow(row, fixes[k] as Report, devices, receivedAt);
+            isNew[k] = one.run(row).changes > 0;
+          }
         } else {
-          for (const f of part) out.add(`${f.deviceId}\u0000${f.at}`);
+          for (let k = i; k < end; k++) isNew[k] = true;
         }
         raw.exec('RELEASE positions_chunk');
       }
-      return out;
+      return isNew;
     }
+    const index = new Map<string, number>();
+    fixes.forEach((f, k) => {
+      const key = `${f.deviceId}\u0000${f.at}`;
+      if (!index.has(key)) index.set(key, k);
+    });
     for (const part of chunks(fixes, 10_000)) {
       const rows = part.map((f) => fixRow(f, devices));
       const json = JSON.stringify(rows);
@@ -370,12 +414,15 @@ export class PositionIngest {
               FROM jsonb_array_elements(${json}::jsonb) AS v
               ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at`;
       const res = await q.execute(u.tx);
-      for (const r of res.rows) out.add(`${r.device_id}\u0000${Date.parse(r.at)}`);
+      for (const r of res.rows) {
+        const k = index.get(`${r.device_id}\u0000${Date.parse(r.at)}`);
+        if (k !== undefined) isNew[k] = true;
+      }
     }
-    return out;
+    return isNew;
   }
 
-  private async updateDevices(u: Unit, contacted: Set<string>, devices: Map<string, { lastAt: string | null; state: DeviceRuleState }>, byDevice: Map<string, Report[]>, nowText: string): Promise<void> {
+  private async updateDevices(u: Unit, contacted: Set<string>, devices: Map<string, DeviceEntry>, byDevice: Map<string, Report[]>, nowText: string): Promise<void> {
     const rows: unknown[][] = [];
     for (const deviceId of contacted) {
       const d = devices.get(deviceId);
@@ -383,8 +430,22 @@ export class PositionIngest {
       const list = byDevice.get(deviceId) ?? [];
       let newest: Report | undefined;
       for (const f of list) if (!newest || f.at > newest.at) newest = f;
-      const newer = newest !== undefined && (d.lastAt === null || new Date(newest.at).toISOString() > d.lastAt);
-      rows.push([deviceId, nowText, newer ? 1 : 0, newer ? new Date((newest as Report).at).toISOString() : null, newest?.lat ?? null, newest?.lon ?? null, newest?.speed ?? null, JSON.stringify(d.state)]);
+      const newestAt = newest === undefined ? undefined : new Date(newest.at).toISOString();
+      const newer = newestAt !== undefined && (d.lastAt === null || newestAt > d.lastAt);
+      if (newer) d.lastAt = newestAt; // the cached entry follows the row
+      rows.push([deviceId, nowText, newer ? 1 : 0, newer ? newestAt : null, newest?.lat ?? null, newest?.lon ?? null, newest?.speed ?? null, JSON.stringify(d.state)]);
+    }
+    const raw = this.deps.store.sqlite;
+    if (raw) {
+      // SQLite: two cached statements, one primary-key update per device (a JSON array joined
+      // with json_each cost five times as much per device).
+      this.seenStmt ??= raw.prepare('UPDATE tracker_devices SET last_seen = ?, rule_state = ? WHERE device_id = ?');
+      this.fixStmt ??= raw.prepare('UPDATE tracker_devices SET last_seen = ?, last_at = ?, last_lat = ?, last_lon = ?, last_speed = ?, rule_state = ? WHERE device_id = ?');
+      for (const [deviceId, seen, newer, at, lat, lon, speed, state] of rows as [string, string, number, string | null, number | null, number | null, number | null, string][]) {
+        if (newer === 1) this.fixStmt.run(seen, at, lat, lon, speed, state, deviceId);
+        else this.seenStmt.run(seen, state, deviceId);
+      }
+      return;
     }
     for (const part of chunks(rows)) {
       const json = JSON.stringify(part);
@@ -442,6 +503,7 @@ export class PositionIngest {
         if (ts.length === 0) continue;
         await this.applyTransitions(u, ts.map((t) => ({ deviceId: r.deviceId, info, t, alertId: state.open[t.type] })));
         await u.tx.updateTable('tracker_devices').set({ rule_state: JSON.stringify(state) }).where('device_id', '=', r.deviceId).execute();
+        this.devices.delete(r.deviceId); // read afresh by the next group
         raised += ts.length;
       }
       return raised;
@@ -449,11 +511,29 @@ export class PositionIngest {
   }
 }
 
+/** Appends a fix's columns, in the positions table's order, `received_at` last. */
+function pushFixRow(out: unknown[], f: Report, devices: Map<string, { movementId: string }>, receivedAt: string): void {
+  out.push(
+    f.deviceId,
+    f.atText ?? new Date(f.at).toISOString(),
+    devices.get(f.deviceId)?.movementId ?? '',
+    f.lat,
+    f.lon,
+    f.speed ?? null,
+    f.bearing ?? null,
+    f.altitude ?? null,
+    f.accuracy ?? null,
+    f.battery ?? null,
+    f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
+    receivedAt,
+  );
+}
+
 /** A fix as the positions table's columns, in order, without `received_at`. */
 function fixRow(f: Report, devices: Map<string, { movementId: string }>): unknown[] {
   return [
     f.deviceId,
-    new Date(f.at).toISOString(),
+    f.atText ?? new Date(f.at).toISOString(),
     devices.get(f.deviceId)?.movementId ?? '',
     f.lat,
     f.lon,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DomainError } from './errors.js';
 import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, parseRfc3339, subtractIntervals } from './windows.js';
 
@@ -85,5 +86,31 @@ describe('parseRfc3339', () => {
   });
   it.each(['2022-02-29T00:00:00Z', '2022-02-30T00:00:00Z', '2022-03-08T24:00:00Z', '2022-03-08T09:60:00Z', '2022-13-01T00:00:00Z', '2022-03-08T09:00:00', '2022-03-08 09:00:00Z', '2022-03-08T09:00:00+24:00', 'yesterday', ''])('refuses %s', (s) => {
     expect(parseRfc3339(s)).toBeUndefined();
+  });
+});
+
+describe('parseRfc3339 on the form Date.toISOString writes (read digit by digit)', () => {
+  it('gives back every instant from year 100 to 9999 exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(100, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }), (ms) => {
+        expect(parseRfc3339(new Date(ms).toISOString())).toBe(ms);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses impossible dates and times, and agrees with the general form on the rest', () => {
+    expect(parseRfc3339('2023-02-29T00:00:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2024-02-29T00:00:00.000Z')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseRfc3339('1900-02-29T00:00:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2000-02-29T00:00:00.000Z')).toBe(Date.UTC(2000, 1, 29));
+    expect(parseRfc3339('2022-04-31T00:00:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-03-08T24:00:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-03-08T08:60:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-03-08T08:00:60.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-03-08T08:00:0x.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-13-08T08:00:00.000Z')).toBeUndefined();
+    expect(parseRfc3339('2022-03-08T08:00:00.123Z')).toBe(parseRfc3339('2022-03-08T10:00:00.123+02:00'));
+    expect(parseRfc3339('2022-03-08t08:00:00.000z')).toBe(Date.UTC(2022, 2, 8, 8));
   });
 });

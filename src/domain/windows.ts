@@ -26,8 +26,42 @@ export const MAX_OCCURRENCES = 1000;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return MONTH_DAYS[month - 1] ?? 0;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
+/** The number written by the n ASCII digits of s at i, or -1 if one is not a digit. */
+function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` — what Date.toISOString writes and what trackers and field apps
+ * mostly send — read digit by digit: a batch of 10,000 fixes parses each time, and this is
+ * several times cheaper than the general regular expression. Undefined when s has another form.
+ */
+function parseIsoMillisZ(s: string): number | undefined {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return undefined;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  const ms = digitsAt(s, 20, 3);
+  if (year < 0 || ms < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC maps years 0–99 to 1900–1999: leave those to the general path.
+  return year < 100 ? undefined : t;
 }
 
 /**
@@ -36,6 +70,8 @@ function daysInMonth(year: number, month: number): number {
  * 100,000 instants of one deconfliction request). Leap seconds are refused.
  */
 export function parseRfc3339(s: string): number | undefined {
+  const fast = parseIsoMillisZ(s);
+  if (fast !== undefined) return fast;
   const m = RFC3339.exec(s);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];

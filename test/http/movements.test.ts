@@ -266,5 +266,21 @@ for (const { engine, available } of ENGINES) {
         await osm?.close();
       }
     });
+
+    it('follows a tracker released from one movement and registered to the next (the ingest remembers devices only until the log says otherwise)', async () => {
+      const op = w.aid.operator.token;
+      const first = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
+      const t = T0 + 3 * 3600_000;
+      expect(json(await post(op, [fix('dev-moved', t, lerp(SUMY, POLTAVA, 0.1))])).accepted).toBe(1);
+      expect((await api(w.app, op).post(`/movements/${first.id}/abort`, { reason: 'bus broke down' })).statusCode).toBe(200);
+      // Released: the next fix is refused, though the device was known a moment ago.
+      expect((await post(op, [fix('dev-moved', t + 60_000, lerp(SUMY, POLTAVA, 0.11))])).statusCode).toBe(404);
+      const second = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
+      expect(json(await post(op, [fix('dev-moved', t + 120_000, lerp(SUMY, POLTAVA, 0.12))])).accepted).toBe(1);
+      const rows = await w.store.db.selectFrom('positions').select(['movement_id', 'at']).where('device_id', '=', 'dev-moved').orderBy('at').execute();
+      expect(rows.map((r) => r.movement_id)).toEqual([first.id, second.id]);
+      const track = json(await api(w.app, op).get(`/movements/${second.id}/track`));
+      expect(track.features.filter((f: any) => f.geometry.type === 'Point')).toHaveLength(1);
+    });
   });
 }

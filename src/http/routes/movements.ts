@@ -52,10 +52,13 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     const { deviceId, at, lat, lon, attributes } = f as Record<string, unknown>;
     if (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > 100) bad('deviceId', 'must be a string of 1 to 100 characters');
     let t = now;
+    let atText: string | undefined;
     if (at !== undefined) {
       const p = typeof at === 'string' ? parseRfc3339(at) : undefined;
       if (p === undefined) bad('at', 'must be an RFC 3339 date-time with offset');
       t = p as number;
+      // Already as stored (`YYYY-MM-DDTHH:MM:SS.sssZ`, what Date.toISOString writes): keep the text.
+      if ((at as string).length === 24 && (at as string).charCodeAt(19) === 46 && (at as string).charCodeAt(23) === 90 && (at as string).charCodeAt(10) === 84) atText = at as string;
     }
     const la = opt(lat, 'lat', bad);
     const lo = opt(lon, 'lon', bad);
@@ -67,6 +70,7 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     out[i] = {
       deviceId: deviceId as string,
       at: t,
+      atText,
       lat: la,
       lon: lo,
       speed: opt(g.speed, 'speed', bad),

@@ -8,6 +8,7 @@ import { events } from './0005-events.js';
 import { movements } from './0006-movements.js';
 import { incidents } from './0007-incidents.js';
 import { incidentMovements } from './0008-incident-movements.js';
+import { positionsByTime } from './0009-positions-by-time.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -23,6 +24,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0006_movements': movements(engine),
     '0007_incidents': incidents(engine),
     '0008_incident_movements': incidentMovements(engine),
+    '0009_positions_by_time': positionsByTime(engine),
   };
   return { getMigrations: async () => migrations };
 }
