@@ -99,7 +99,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingPrepare(sqlite) }) });
     store = {
       db,
       engine: 'sqlite',
@@ -111,6 +111,32 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
   }
   if (opts.migrate !== false) await migrate(store);
   return store;
+}
+
+/** Prepared statements kept per connection (the query builder asks for one per execution). */
+const STATEMENT_CACHE = 500;
+
+/**
+ * The connection as Kysely sees it, with its statements cached by SQL text: Kysely's SQLite
+ * driver prepares every query anew, which cost more than running most of them. Kysely only
+ * runs `all`/`run` (never two iterations of one statement at once), so reuse is safe; SQLite
+ * re-prepares a cached statement itself after a schema change. Least recently used go first.
+ */
+function cachingPrepare(sqlite: Database.Database): { prepare(sql: string): Database.Statement; close(): void } {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    prepare(sqlText) {
+      let stmt = cache.get(sqlText);
+      if (stmt) cache.delete(sqlText);
+      else {
+        stmt = sqlite.prepare(sqlText);
+        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 export async function migrate(store: Store): Promise<void> {
