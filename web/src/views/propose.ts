@@ -1,23 +1,19 @@
 /**
  * Propose a corridor, or amend one: waypoints entered by name (offline gazetteer), by
- * coordinates, or by clicking the map; width, direction, purposes, eligibility, one window
+ * coordinates, or drawn on the map (a click appends a waypoint; each waypoint is a numbered
+ * marker that can be dragged to move it, the list and the preview following live); width, direction, purposes, eligibility, one window
  * in its agreed time zone, and the parties whose guarantee it needs.
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, ApiError, type CorridorView } from '../api.js';
 import type { Ctx } from '../context.js';
+import * as maplibregl from 'maplibre-gl';
 import { clear, h, nextId } from '../dom.js';
-import { loadGazetteer, nearestPlace, searchPlaces, type Place } from '../gazetteer.js';
+import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { ELIGIBILITY, PURPOSES } from '../vocab.js';
-
-interface Waypoint {
-  name: string;
-  lon: number;
-  lat: number;
-  checkpoint: boolean;
-}
+import { coordName, markerLabel, movedWaypoint, nameAt, waypointAt, type Waypoint } from '../waypoints.js';
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
 let activeMap: CorridorMap | null = null;
@@ -50,7 +46,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     ? terms.route.coordinates.map((c, i, all) => {
         const cp = terms.checkpoints.find((k) => k.coordinates[0] === c[0] && k.coordinates[1] === c[1]);
         const name = i === 0 ? terms.origin.name : i === all.length - 1 ? terms.destination.name : (cp?.name ?? `${c[1]}, ${c[0]}`);
-        return { name, lon: c[0], lat: c[1], checkpoint: cp !== undefined };
+        return { name, lon: c[0], lat: c[1], checkpoint: cp !== undefined, auto: false };
       })
     : [];
   const places = await loadGazetteer();
@@ -85,7 +81,52 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const mapEl = h('div', { id: 'propose-map', class: 'map small-map', role: 'region', 'aria-label': t('map.label') });
   const error = h('p', { class: 'error', role: 'alert', id: 'propose-error' });
 
-  const redraw = (): void => {
+  // One draggable marker per waypoint, numbered as in the list. The markers are for pointer
+  // users; they are hidden from assistive technology and not focusable, since the list above
+  // offers the same (add, reorder, remove, exact coordinates) with the keyboard.
+  const markers: maplibregl.Marker[] = [];
+  let dragging = -1;
+  const syncMarkers = (): void => {
+    if (!activeMap) return;
+    const map = activeMap.map;
+    while (markers.length > waypoints.length) markers.pop()?.remove();
+    waypoints.forEach((w, i) => {
+      let m = markers[i];
+      if (!m) {
+        const el = h('div', { class: 'wp-marker', 'aria-hidden': 'true' });
+        const marker = new maplibregl.Marker({ element: el, draggable: true, anchor: 'center' }).setLngLat([w.lon, w.lat]).addTo(map);
+        marker.on('dragstart', () => {
+          dragging = markers.indexOf(marker);
+        });
+        marker.on('drag', () => {
+          const k = markers.indexOf(marker);
+          const at = marker.getLngLat();
+          const old = waypoints[k];
+          if (!old) return;
+          waypoints[k] = movedWaypoint(old, places, at.lng, at.lat);
+          redraw({ fit: false });
+        });
+        marker.on('dragend', () => {
+          dragging = -1;
+          const k = markers.indexOf(marker);
+          const w2 = waypoints[k];
+          if (w2) marker.setLngLat([w2.lon, w2.lat]); // snap to the rounded coordinates kept
+          redraw({ fit: false });
+        });
+        markers[i] = marker;
+        m = marker;
+      }
+      const el = m.getElement();
+      el.textContent = markerLabel(i);
+      el.dataset.index = String(i);
+      el.dataset.end = i === 0 ? 'origin' : i === waypoints.length - 1 && i > 0 ? 'destination' : 'via';
+      el.title = w.name;
+      if (i !== dragging) m.setLngLat([w.lon, w.lat]);
+    });
+  };
+
+  /** Rebuilds the list, the markers and the preview; `fit` frames the route (not while drawing on the map). */
+  const redraw = ({ fit = true }: { fit?: boolean } = {}): void => {
     clear(wpList);
     waypoints.forEach((w, i) => {
       const cid = nextId('cp');
@@ -93,7 +134,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
         h(
           'li',
           { 'data-waypoint': w.name },
-          h('span', { class: 'wp' }, `${w.name} (${w.lat.toFixed(4)}, ${w.lon.toFixed(4)})`),
+          h('span', { class: 'wp' }, w.name === coordName(w.lon, w.lat) ? w.name : `${w.name} (${w.lat.toFixed(4)}, ${w.lon.toFixed(4)})`),
           i > 0 && i < waypoints.length - 1
             ? h('span', { class: 'check' }, h('input', { type: 'checkbox', id: cid, checked: w.checkpoint, onchange: (e: Event) => (w.checkpoint = (e.target as HTMLInputElement).checked) }), h('label', { for: cid }, t('propose.checkpoint')))
             : null,
@@ -102,13 +143,14 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
         ),
       );
     });
+    syncMarkers();
     if (activeMap && waypoints.length >= 2) {
       const coords = waypoints.map((w) => [w.lon, w.lat] as [number, number]);
-      activeMap.setCorridors([{ view: previewView(coords, Number(width.value) || 1000, waypoints), state: 'draft' }], true);
+      activeMap.setCorridors([{ view: previewView(coords, Number(width.value) || 1000, waypoints), state: 'draft' }], fit);
     } else activeMap?.setCorridors([], false);
   };
-  const add = (name: string, lon: number, lat: number): void => {
-    waypoints.push({ name, lon, lat, checkpoint: false });
+  const add = (name: string, lon: number, lat: number, auto: boolean): void => {
+    waypoints.push({ name, lon, lat, checkpoint: false, auto });
     redraw();
   };
   search.addEventListener('input', () => {
@@ -118,7 +160,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const addSearched = (): void => {
     const found: Place | undefined = searchPlaces(places, search.value, 1)[0];
     if (!found) return;
-    add(found[0], found[1], found[2]);
+    add(found[0], found[1], found[2], true);
     search.value = '';
     search.focus();
   };
@@ -133,7 +175,8 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     const lat = Number(wpLat.value);
     const lon = Number(wpLon.value);
     if (wpLat.value === '' || wpLon.value === '' || !Number.isFinite(lat) || !Number.isFinite(lon)) return;
-    add(wpName.value.trim() || nearestPlace(places, lon, lat)?.[0] || `${lat}, ${lon}`, lon, lat);
+    const typed = wpName.value.trim();
+    add(typed || nameAt(places, lon, lat), lon, lat, typed === '');
     wpName.value = wpLat.value = wpLon.value = '';
   });
 
@@ -198,12 +241,16 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
 
   disposePropose();
   activeMap = createMap(mapEl, ctx.config);
+  // Drawing: a click on the map appends a waypoint there (the map stays where it is, so that
+  // the next click lands where the user aims). A click on a marker or the end of a drag adds none.
   activeMap.map.on('click', (e) => {
-    const near = nearestPlace(places, e.lngLat.lng, e.lngLat.lat);
-    add(near?.[0] ?? `${e.lngLat.lat.toFixed(4)}, ${e.lngLat.lng.toFixed(4)}`, Math.round(e.lngLat.lng * 1e5) / 1e5, Math.round(e.lngLat.lat * 1e5) / 1e5);
+    const target = e.originalEvent.target;
+    if (dragging >= 0 || (target instanceof Element && target.closest('.wp-marker'))) return;
+    waypoints.push(waypointAt(places, e.lngLat.lng, e.lngLat.lat));
+    redraw({ fit: false });
   });
+  width.addEventListener('change', () => redraw({ fit: false }));
   redraw();
-  if (waypoints.length >= 2) activeMap.setCorridors([{ view: previewView(waypoints.map((w) => [w.lon, w.lat]), Number(width.value), waypoints), state: 'draft' }], true);
 }
 
 /** Just enough of a CorridorView to draw the route being entered. */
