@@ -225,6 +225,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
       {},
       h('legend', {}, t('propose.waypoints')),
       h('div', { class: 'two' }, h('div', {}, h('div', { class: 'field' }, h('label', { for: 'f-search' }, t('propose.search')), h('div', { class: 'inline' }, search, addByName), h('p', { class: 'small', id: 'f-search-help' }, t('propose.searchHelp')), datalist), h('div', { class: 'inline coords' }, field(t('propose.name'), wpName), field(t('propose.lat'), wpLat), field(t('propose.lon'), wpLon), addByCoords), wpList), mapEl),
+      h('p', { class: 'small', id: 'f-map-help' }, t('propose.mapHelp')),
       h('p', { class: 'small' }, t('propose.gazetteerCredit')),
     ),
     h('div', { class: 'grid' }, field(t('propose.width'), width), field(t('propose.direction'), direction)),
