@@ -224,8 +224,28 @@ export async function runLogBench(opts = {}) {
     const verifyRate = rate(size, tVerify);
     const hashAllRate = rate(size, tHashAll);
     results.verify = { entriesPerSecond: verifyRate, rawSha256PerSecond: hashRate, ratio: Math.round((verifyRate / hashRate) * 1000) / 1000, threads, rawSha256AllThreadsPerSecond: hashAllRate };
-    log(`verify --db over ${fmt(size)} entries (${threads} worker threads): ${fmt(verifyRate)} entries/s; raw one-shot SHA-256 of the same entries in one thread: ${fmt(hashRate)}/s; ratio ${(verifyRate / hashRate).toFixed(2)} (goal ≥ 0.50)`);
+    const { PARALLEL_FROM } = await imp('app/audit.js');
+    const how = size >= PARALLEL_FROM ? `${threads} worker threads` : `one thread: below ${fmt(PARALLEL_FROM)} entries workers do not pay off`;
+    log(`verify --db over ${fmt(size)} entries (${how}): ${fmt(verifyRate)} entries/s; raw one-shot SHA-256 of the same entries in one thread: ${fmt(hashRate)}/s; ratio ${(verifyRate / hashRate).toFixed(2)} (goal ≥ 0.50)`);
     log(`  the same raw hashing in ${threads} threads: ${fmt(hashAllRate)}/s; verify at ${(verifyRate / hashAllRate).toFixed(2)} of it`);
+    // A party's view: the same audit through the HTTP API (pages of 1,000 entries as JSON), server
+    // and auditor in this one process — what a liaison officer's `passage verify --url` does.
+    {
+      const { buildServer } = await imp('http/server.js');
+      const { httpLogSource } = await imp('cli/log-commands.js');
+      const { ApiClient } = await imp('cli/client.js');
+      const { createMember, issueToken } = await imp('app/parties.js');
+      const member = await inTransaction(deps2, (u) => createMember(u, null, 'mediator', { name: 'auditor', role: 'viewer' }));
+      const token = (await inTransaction(deps2, (u) => issueToken(u, null, member.id))).token;
+      const app = await buildServer(deps2);
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      let tUrl = performance.now();
+      const viaUrl = await auditLog(httpLogSource(new ApiClient({ url, token })), { logKey: key });
+      tUrl = performance.now() - tUrl;
+      await app.close();
+      results.verifyUrl = { entries: viaUrl.size, entriesPerSecond: rate(viaUrl.size, tUrl) };
+      log(`verify --url over ${fmt(viaUrl.size)} entries (HTTP pages of 1,000, server in the same process): ${fmt(rate(viaUrl.size, tUrl))} entries/s`);
+    }
     await store2.close();
     if (sink === 0) log('(sink 0)');
     return results;
