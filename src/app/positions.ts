@@ -401,7 +401,11 @@ export class PositionIngest {
       if (!index.has(key)) index.set(key, k);
     });
     for (const part of chunks(fixes, 10_000)) {
-      const rows = part.map((f) => fixRow(f, devices));
+      const rows = part.map((f) => {
+        const row: unknown[] = [];
+        pushFixRow(row, f, devices);
+        return row;
+      });
       const json = JSON.stringify(rows);
       const q =
         this.deps.store.engine === 'sqlite'
@@ -511,8 +515,8 @@ export class PositionIngest {
   }
 }
 
-/** Appends a fix's columns, in the positions table's order, `received_at` last. */
-function pushFixRow(out: unknown[], f: Report, devices: Map<string, { movementId: string }>, receivedAt: string): void {
+/** Appends a fix's columns, in the positions table's order, `received_at` last when given. */
+function pushFixRow(out: unknown[], f: Report, devices: Map<string, { movementId: string }>, receivedAt?: string): void {
   out.push(
     f.deviceId,
     f.atText ?? new Date(f.at).toISOString(),
@@ -525,25 +529,8 @@ function pushFixRow(out: unknown[], f: Report, devices: Map<string, { movementId
     f.accuracy ?? null,
     f.battery ?? null,
     f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
-    receivedAt,
   );
-}
-
-/** A fix as the positions table's columns, in order, without `received_at`. */
-function fixRow(f: Report, devices: Map<string, { movementId: string }>): unknown[] {
-  return [
-    f.deviceId,
-    f.atText ?? new Date(f.at).toISOString(),
-    devices.get(f.deviceId)?.movementId ?? '',
-    f.lat,
-    f.lon,
-    f.speed ?? null,
-    f.bearing ?? null,
-    f.altitude ?? null,
-    f.accuracy ?? null,
-    f.battery ?? null,
-    f.attributes && Object.keys(f.attributes).length > 0 ? JSON.stringify(f.attributes) : null,
-  ];
+  if (receivedAt !== undefined) out.push(receivedAt);
 }
 
 function corridorInfo(terms: Terms, state: CorridorState, version: number, signed: string[], suspensions: { since: string; until: string | null; reason: string }[]): CorridorInfo {
