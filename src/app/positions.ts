@@ -86,9 +86,10 @@ export class PositionIngest {
   private movements = new Map<string, MovementInfo>();
   /**
    * Registered trackers as the database holds them after the last committed group: movement,
-   * newest fix, live-rule state. Only this class writes a device's rule state while it is
-   * registered; registering and releasing devices are logged under `movement/…`, which empties
-   * the cache (follow), and a failed group empties it too.
+   * newest fix, live-rule state. Only an ingest writes a device's rule state while it is
+   * registered; registering and releasing devices are logged under `movement/…`, and another
+   * process's groups under `positions`, either of which empties the cache (follow), and a failed
+   * group empties it too.
    */
   private devices = new Map<string, DeviceEntry>();
   private corridors = new Map<string, CorridorInfo>();
@@ -157,8 +158,10 @@ export class PositionIngest {
         if (subject.startsWith('movement/')) {
           this.movements.delete(subject.slice(9));
           this.devices.clear();
-        }
-        else if (subject.startsWith('corridor/')) this.corridors.delete(subject.slice(9));
+        } else if (subject.startsWith('corridor/')) this.corridors.delete(subject.slice(9));
+        // Fixes committed by another process (a second server on the same database): its groups
+        // moved device states on. Our own groups' entries are skipped (see the end of commit).
+        else if (subject === 'positions') this.devices.clear();
       }
     } else if (this.seenLog < 0) {
       this.movements.clear();

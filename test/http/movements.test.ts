@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
-import { positionIngestFor } from '../../src/app/positions.js';
+import { PositionIngest, positionIngestFor } from '../../src/app/positions.js';
 import { startOsmandListener } from '../../src/http/osmand.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
 
@@ -281,6 +281,25 @@ for (const { engine, available } of ENGINES) {
       expect(rows.map((r) => r.movement_id)).toEqual([first.id, second.id]);
       const track = json(await api(w.app, op).get(`/movements/${second.id}/track`));
       expect(track.features.filter((f: any) => f.geometry.type === 'Point')).toHaveLength(1);
+    });
+
+    it('keeps a tracker’s state right when two servers ingest for it (each forgets what the other’s groups changed)', async () => {
+      const op = w.aid.operator.token;
+      json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-shared'])));
+      const a = new PositionIngest(w.deps); // as if two server processes shared the database
+      const b = new PositionIngest(w.deps);
+      const t = T0 + 5 * 3600_000;
+      const report = (at: number, f: number) => {
+        const [lon, lat] = lerp(SUMY, POLTAVA, f);
+        return [{ deviceId: 'dev-shared', at, lon, lat, speed: 10 }];
+      };
+      expect(await a.submit(report(t, 0.2), 'osmand')).toMatchObject({ ok: true, accepted: 1 });
+      expect(await b.submit(report(t + 120_000, 0.22), 'osmand')).toMatchObject({ ok: true, accepted: 1 });
+      // A late fix, older than b's: stored, but the device's newest fix stays b's.
+      expect(await a.submit(report(t + 60_000, 0.21), 'osmand')).toMatchObject({ ok: true, accepted: 1 });
+      const dev = await w.store.db.selectFrom('tracker_devices').select(['last_at', 'rule_state']).where('device_id', '=', 'dev-shared').executeTakeFirstOrThrow();
+      expect(dev.last_at).toBe(iso(t + 120_000));
+      expect(JSON.parse(dev.rule_state).lastAt).toBe(t + 120_000);
     });
   });
 }
