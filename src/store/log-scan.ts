@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { createNodeTreeHasher, sha256 } from '../crypto/sha256.js';
+import { createNodeTreeHasher, sha256Into } from '../crypto/sha256.js';
 import { actionOfEntry, entryIndexProblem, INSPECTED_ACTIONS, RangeBuilder } from '../domain/log/index.js';
 
 /** What a scan of entries [start, end) found. */
@@ -40,7 +40,6 @@ export interface ScanError {
 const PAGE = 10_000;
 const treeHasher = createNodeTreeHasher();
 const NL = 10;
-const ACTION_PREFIX = Buffer.from('{"action":"');
 // First letters of the inspected actions: others are never decoded.
 const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0)));
 
@@ -52,7 +51,7 @@ const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0
  * newline, a wrong index) sends that page down the row-by-row path, which names the problem.
  */
 export function scanSqliteRange(db: Database.Database, start: number, end: number): RangeScan {
-  const pageStmt = db.prepare('SELECT count(*), CAST(char(10) || group_concat(entry, char(10)) AS BLOB) FROM (SELECT entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx)').raw(true);
+  const pageStmt = db.prepare('SELECT count(*), CAST(group_concat(entry, char(10)) AS BLOB) FROM (SELECT entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx)').raw(true);
   const rowStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
   const builder = new RangeBuilder(treeHasher, start);
   const inspected: { index: number; text: string }[] = [];
@@ -69,6 +68,7 @@ export function scanSqliteRange(db: Database.Database, start: number, end: numbe
 
 /** Bytes of `text` as numbers, for comparing in place. */
 const codes = (text: string): number[] => [...Buffer.from(text)];
+const ACTION_PREFIX_BYTES = codes('{"action":"');
 const ACTOR_KEY = codes('","actor":"');
 const INDEX_AFTER_ACTOR = codes(',"index":');
 const QUOTE = 34;
@@ -88,13 +88,13 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
   const count = to - from;
   const ends = new Int32Array(count);
   const found: { index: number; text: string }[] = [];
-  let p = 1;
+  let p = 0;
   for (let k = 0; k < count; k++) {
     if (p > blob.length) return false;
     let e = blob.indexOf(NL, p);
     if (e < 0) e = blob.length;
-    if (e - p < ACTION_PREFIX.length || blob.compare(ACTION_PREFIX, 0, ACTION_PREFIX.length, p, p + ACTION_PREFIX.length) !== 0) return false;
-    let q = p + ACTION_PREFIX.length;
+    if (e - p < ACTION_PREFIX_BYTES.length || !bytesAt(blob, p, ACTION_PREFIX_BYTES)) return false;
+    let q = p + ACTION_PREFIX_BYTES.length;
     while (q < e && blob[q] !== QUOTE) q++;
     const actionEnd = q;
     if (!bytesAt(blob, q, ACTOR_KEY)) return false;
@@ -106,18 +106,25 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     let v = 0;
     for (let c = blob[q] as number; c >= 48 && c <= 57; c = blob[++q] as number) v = v * 10 + (c - 48);
     if (v !== from + k || blob[q] !== 44 || q === first || (q - first > 1 && blob[first] === 48)) return false;
-    if (INSPECTED_FIRST.has(blob[p + ACTION_PREFIX.length] as number) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_PREFIX.length, actionEnd))) {
+    if (INSPECTED_FIRST.has(blob[p + ACTION_PREFIX_BYTES.length] as number) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_PREFIX_BYTES.length, actionEnd))) {
       found.push({ index: from + k, text: blob.toString('utf8', p, e) });
     }
     ends[k] = e;
     p = e + 1;
   }
   if (p !== blob.length + 1) return false; // more pieces than rows: a raw newline inside an entry
-  p = 1;
-  for (let k = 0; k < count; k++) {
+  const leaf = new Uint8Array(32);
+  // The first entry has no separator before it: hashed from a copy with the prefix.
+  const first = new Uint8Array((ends[0] as number) + 1);
+  first.set(blob.subarray(0, ends[0]), 1);
+  sha256Into(first, leaf, 0);
+  builder.pushLeafHash(leaf);
+  p = (ends[0] as number) + 1;
+  for (let k = 1; k < count; k++) {
     const e = ends[k] as number;
     blob[p - 1] = 0x00; // RFC 9162 leaf prefix, in place of the separator
-    builder.pushLeafHash(sha256(blob.subarray(p - 1, e)));
+    sha256Into(blob.subarray(p - 1, e), leaf, 0);
+    builder.pushLeafHash(leaf);
     p = e + 1;
   }
   for (const f of found) inspected.push(f);

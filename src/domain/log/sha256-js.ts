@@ -1,9 +1,9 @@
 /**
  * SHA-256 (FIPS 180-4) in pure JS. Two uses:
  * - `hashChildrenInto`: RFC 9162 interior nodes, SHA-256(0x01 ‖ left ‖ right), a fixed 65-byte
- *   message (two blocks) computed in place in a caller's buffer without allocation. On Node 20 a
- *   call into OpenSSL costs more than these two blocks do in JS, so this is what lets streaming
- *   verification approach the raw hashing rate (src/crypto wires it in).
+ *   message (two blocks) computed in place in a caller's buffer without allocation. Faster than
+ *   a Hash object per node; src/crypto uses it where Node lacks the one-shot `crypto.hash`
+ *   (which, with a string digest, beats it).
  * - `sha256Js`: general SHA-256 for tests and as an independent cross-check of native hashing.
  * Pure computation: no I/O, no node:*.
  */
