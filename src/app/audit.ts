@@ -7,16 +7,18 @@ import {
   createCosignatureVerifier,
   createVerifierFromKey,
   encodeBase64,
-  entryIndexProblem,
+  entryProblemAt,
   equalBytes,
   INSPECTED_ACTIONS,
   isLogError,
+  missingEntryMessage,
   openCheckpoint,
   parseSignedNote,
   StreamingRoot,
   verifyConsistency,
   verifySignature,
   type Checkpoint,
+  type EntryProblem,
 } from '../domain/log/index.js';
 import type { RangeScan } from '../store/log-scan.js';
 import { sha256Hex } from './deps.js';
@@ -69,6 +71,11 @@ async function locateAlteredEntry(source: LogSource, size: number): Promise<void
       }
     }
   }
+}
+
+/** The audit's error for a problem found with the entry at position i. */
+function problemError(i: number, problem: EntryProblem, headSize: number): AuditError {
+  return new AuditError(problem.missing ? missingEntryMessage(headSize, i) : problem.message, i);
 }
 
 /** A finding that makes the log untrustworthy; `index` names the first bad entry when there is one. */
@@ -187,10 +194,7 @@ export async function auditLog(
         if (x.index >= limit) break;
         await inspectText(x.index, actionOfEntry(x.text) ?? '', x.text, keys, terms, tally);
       }
-      if (r.error) {
-        const { index, message, missing } = r.error;
-        throw new AuditError(missing ? `missing: the signed head says ${head.size} entries but the log ends at ${index} (truncated or entries deleted)` : message, index);
-      }
+      if (r.error) throw problemError(r.error.index, r.error.problem, head.size);
       for (const n of r.nodes) tree.pushSubtree(n.level, n.hash);
       await checkSaved();
       opts.onProgress?.(r.end, head.size);
@@ -205,12 +209,10 @@ export async function auditLog(
       next = end < head.size ? source.entries(end, Math.min(end + pageSize, head.size)) : undefined;
       for (let i = start; i < end; i++) {
         const row = page[i - start];
-        if (!row) throw new AuditError(`missing: the signed head says ${head.size} entries but the log ends at ${i} (truncated or entries deleted)`, i);
-        if (row.index !== i) throw new AuditError(`found entry ${row.index} where entry ${i} should be (an entry was dropped or reordered)`, i);
-        if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
-        const entryText = row.text ?? decoder.decode(row.entry);
-        const indexProblem = entryIndexProblem(entryText, i);
-        if (indexProblem) throw new AuditError(indexProblem, i);
+        if (row && row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
+        const entryText = row ? (row.text ?? decoder.decode(row.entry)) : '';
+        const problem = entryProblemAt(i, row && { index: row.index, text: entryText });
+        if (problem || !row) throw problemError(i, problem ?? { missing: true }, head.size);
         const leaf = leafOf(row);
         tree.pushLeafHash(leaf);
         if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {

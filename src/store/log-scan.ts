@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createNodeTreeHasher, sha256Into } from '../crypto/sha256.js';
-import { actionOfEntry, entryIndexProblem, INSPECTED_ACTIONS, RangeBuilder } from '../domain/log/index.js';
+import { actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, RangeBuilder, type EntryProblem } from '../domain/log/index.js';
 
 /** What a scan of entries [start, end) found. */
 export interface RangeScan {
@@ -30,16 +30,17 @@ export interface RangeScan {
   readonly error?: ScanError;
 }
 
-/** A problem with one entry; `missing` when the store ends before it. */
+/** The first entry found wrong, and how. */
 export interface ScanError {
   readonly index: number;
-  readonly message: string;
-  readonly missing?: boolean;
+  readonly problem: EntryProblem;
 }
 
 const PAGE = 10_000;
 const treeHasher = createNodeTreeHasher();
 const NL = 10;
+/** Where an entry's action name starts: after `{"action":"`. */
+const ACTION_START = 11;
 // First letters of the inspected actions: others are never decoded.
 const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0)));
 
@@ -66,23 +67,9 @@ export function scanSqliteRange(db: Database.Database, start: number, end: numbe
   return done();
 }
 
-/** Bytes of `text` as numbers, for comparing in place. */
-const codes = (text: string): number[] => [...Buffer.from(text)];
-const ACTION_PREFIX_BYTES = codes('{"action":"');
-const ACTOR_KEY = codes('","actor":"');
-const INDEX_AFTER_ACTOR = codes(',"index":');
-const QUOTE = 34;
-
-/** True when blob[at..] starts with `bytes`. */
-function bytesAt(blob: Buffer, at: number, bytes: readonly number[]): boolean {
-  for (let k = 0; k < bytes.length; k++) if (blob[at + k] !== bytes[k]) return false;
-  return true;
-}
-
 /**
  * The fast path over one page's blob; false (having pushed nothing) when anything looks off. A
- * first pass finds each entry's end and checks its index (`{"action":"…","actor":"…","index":N,`
- * walked byte by byte: cheaper than a substring search); the second hashes and folds.
+ * first pass finds each entry's end and checks its head (`entryHeadAt`); the second hashes and folds.
  */
 function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder, inspected: { index: number; text: string }[]): boolean {
   const count = to - from;
@@ -93,20 +80,9 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     if (p > blob.length) return false;
     let e = blob.indexOf(NL, p);
     if (e < 0) e = blob.length;
-    if (e - p < ACTION_PREFIX_BYTES.length || !bytesAt(blob, p, ACTION_PREFIX_BYTES)) return false;
-    let q = p + ACTION_PREFIX_BYTES.length;
-    while (q < e && blob[q] !== QUOTE) q++;
-    const actionEnd = q;
-    if (!bytesAt(blob, q, ACTOR_KEY)) return false;
-    q += ACTOR_KEY.length;
-    while (q < e && blob[q] !== QUOTE) q++;
-    if (blob[q - 1] === 92 || !bytesAt(blob, q + 1, INDEX_AFTER_ACTOR)) return false; // an escaped quote in the actor: let the slow path judge
-    q += 1 + INDEX_AFTER_ACTOR.length;
-    const first = q;
-    let v = 0;
-    for (let c = blob[q] as number; c >= 48 && c <= 57; c = blob[++q] as number) v = v * 10 + (c - 48);
-    if (v !== from + k || blob[q] !== 44 || q === first || (q - first > 1 && blob[first] === 48)) return false;
-    if (INSPECTED_FIRST.has(blob[p + ACTION_PREFIX_BYTES.length] as number) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_PREFIX_BYTES.length, actionEnd))) {
+    const actionEnd = entryHeadAt(blob, p, e, from + k);
+    if (actionEnd < 0) return false;
+    if (INSPECTED_FIRST.has(blob[p + ACTION_START] as number) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_START, actionEnd))) {
       found.push({ index: from + k, text: blob.toString('utf8', p, e) });
     }
     ends[k] = e;
@@ -136,11 +112,9 @@ function slowPage(rowStmt: Database.Statement, from: number, to: number, builder
   const rows = rowStmt.all(from, to) as [number | bigint, string][];
   for (let i = from; i < to; i++) {
     const row = rows[i - from];
-    if (!row) return { index: i, message: `missing: the log ends at ${i} (truncated or entries deleted)`, missing: true };
-    if (Number(row[0]) !== i) return { index: i, message: `found entry ${Number(row[0])} where entry ${i} should be (an entry was dropped or reordered)` };
-    const text = String(row[1]);
-    const problem = entryIndexProblem(text, i);
-    if (problem) return { index: i, message: problem };
+    const text = row === undefined ? '' : String(row[1]);
+    const problem = entryProblemAt(i, row === undefined ? undefined : { index: Number(row[0]), text });
+    if (problem) return { index: i, problem };
     builder.pushLeafHash(treeHasher.hashLeafText ? treeHasher.hashLeafText(text) : treeHasher.hashLeaf(Buffer.from(text)));
     const action = actionOfEntry(text);
     if (action !== undefined && INSPECTED_ACTIONS.has(action)) inspected.push({ index: i, text });
