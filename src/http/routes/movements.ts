@@ -22,7 +22,7 @@ import {
 } from '../../app/movements.js';
 import { positionIngestFor, type Report } from '../../app/positions.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
-import { parseRfc3339 } from '../../domain/windows.js';
+import { parseIsoMillisZ, parseRfc3339 } from '../../domain/windows.js';
 import { Rfc3339 } from '../../schemas/common.js';
 import { AlertView, CheckinBody, CountBody, DepartBody, LatestPositionView, MovementInput, MovementState, MovementView, PositionsBody, PositionsResult, ReceiptBody, ReconciliationView } from '../../schemas/movement.js';
 import { actorOf, commonErrors, IdParam, write } from '../context.js';
@@ -54,11 +54,12 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     let t = now;
     let atText: string | undefined;
     if (at !== undefined) {
-      const p = typeof at === 'string' ? parseRfc3339(at) : undefined;
+      // Already in the stored form: parsed cheaply and kept as sent.
+      const stored = typeof at === 'string' ? parseIsoMillisZ(at) : undefined;
+      const p = stored ?? (typeof at === 'string' ? parseRfc3339(at) : undefined);
       if (p === undefined) bad('at', 'must be an RFC 3339 date-time with offset');
       t = p as number;
-      // Already as stored (`YYYY-MM-DDTHH:MM:SS.sssZ`, what Date.toISOString writes): keep the text.
-      if ((at as string).length === 24 && (at as string).charCodeAt(19) === 46 && (at as string).charCodeAt(23) === 90 && (at as string).charCodeAt(10) === 84) atText = at as string;
+      if (stored !== undefined) atText = at as string;
     }
     const la = opt(lat, 'lat', bad);
     const lo = opt(lon, 'lon', bad);
