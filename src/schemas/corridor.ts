@@ -1,35 +1,11 @@
 import { z } from 'zod';
+import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { Id, Position, Rfc3339 } from './common.js';
 import { DEFAULT_AUTOMATIC_SUSPENSION, SuspensionPolicy } from './incident.js';
 
-/**
- * Default categories follow the law Passage serves: Geneva Convention IV arts. 17 and 23,
- * Additional Protocol I art. 70. An agreement may add its own via `legalBasis`.
- */
-export const Purpose = z.enum([
-  'evacuation',
-  'medical',
-  'food',
-  'water',
-  'shelter',
-  'relief',
-  'medical_personnel',
-  'religious_personnel',
-]);
-export const Eligibility = z.enum([
-  'civilians',
-  'wounded',
-  'sick',
-  'infirm',
-  'aged',
-  'children',
-  'maternity_cases',
-  'persons_with_disabilities',
-  'foreign_nationals',
-  'medical_personnel',
-  'ministers_of_religion',
-  'humanitarian_personnel',
-]);
+/** See src/domain/vocabulary.ts for where the categories come from. */
+export const Purpose = z.enum(PURPOSES);
+export const Eligibility = z.enum(ELIGIBILITY);
 export const Direction = z.enum(['outbound', 'inbound', 'both']);
 
 export const NamedPlace = z.object({

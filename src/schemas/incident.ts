@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { INCIDENT_KINDS, SEVERITIES } from '../domain/vocabulary.js';
 import { Id, Position, Rfc3339 } from './common.js';
 
 /** What happened. The kinds a corridor's suspension policy can name. */
-export const IncidentKind = z.enum(['shelling', 'small_arms_fire', 'air_strike', 'mine_uxo', 'obstruction', 'detention', 'other']);
+export const IncidentKind = z.enum(INCIDENT_KINDS);
 export type IncidentKind = z.infer<typeof IncidentKind>;
 
 /** Severity, in CAP's words (OASIS CAP 1.2 `severity`). */
-export const IncidentSeverity = z.enum(['minor', 'moderate', 'severe', 'extreme']);
+export const IncidentSeverity = z.enum(SEVERITIES);
 export type IncidentSeverity = z.infer<typeof IncidentSeverity>;
 
 export const IncidentState = z.enum(['reported', 'confirmed', 'dismissed']);

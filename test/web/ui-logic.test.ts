@@ -4,12 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { computeStatus } from '../../src/domain/corridor-status.js';
-import { Eligibility, Purpose, type CorridorView } from '../../src/schemas/corridor.js';
+import type { CorridorView } from '../../src/schemas/corridor.js';
 import { fold, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
 import { allowedActions, canPropose } from '../../web/src/permissions.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
-import { ELIGIBILITY, PURPOSES } from '../../web/src/vocab.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
@@ -171,20 +170,6 @@ describe('actions offered by role (mirrors src/domain/authorization.ts)', () => 
     expect(canPropose(ua)).toBe(true);
     expect(canPropose(operator)).toBe(false);
     expect(canPropose(actor('ua', 'belligerent', 'viewer'))).toBe(false);
-  });
-});
-
-describe('vocabularies copied into the app', () => {
-  it('incident kinds and severities equal the schema’s', async () => {
-    const schema = await import('../../src/schemas/incident.js').catch(() => null);
-    if (!schema) return;
-    const { INCIDENT_KINDS, SEVERITIES } = await import('../../web/src/vocab.js');
-    expect([...INCIDENT_KINDS]).toEqual(schema.IncidentKind.options);
-    expect([...SEVERITIES]).toEqual(schema.IncidentSeverity.options);
-  });
-  it('equal the schema’s', () => {
-    expect([...PURPOSES]).toEqual(Purpose.options);
-    expect([...ELIGIBILITY]).toEqual(Eligibility.options);
   });
 });
 

@@ -13,7 +13,7 @@ import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { canDecideIncident } from '../permissions.js';
 import { pictureAt, prepare } from '../state.js';
-import { INCIDENT_KINDS, SEVERITIES } from '../vocab.js';
+import { INCIDENT_KINDS, SEVERITIES } from '../../../src/domain/vocabulary.js';
 
 
 let activeMap: CorridorMap | null = null;

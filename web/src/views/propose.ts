@@ -12,7 +12,7 @@ import { clear, h, nextId } from '../dom.js';
 import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
-import { ELIGIBILITY, PURPOSES } from '../vocab.js';
+import { ELIGIBILITY, PURPOSES } from '../../../src/domain/vocabulary.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, waypointAt, type Waypoint } from '../waypoints.js';
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
