@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAllowed } from '../../src/domain/authorization.js';
 import { localInputValue } from '../../src/i18n/index.js';
-import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, startHarness, type Harness } from './harness.js';
+import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -40,20 +40,13 @@ async function expectAccessible(page: Page): Promise<void> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', () => {
-  let h: Harness;
+  const h = useHarness();
   let corridorId = '';
   const day = 86_400_000;
   // Tomorrow 09:00–17:00 Kyiv time: a window that is not open now.
   const tomorrow = localInputValue(Date.now() + day, 'Europe/Kyiv').slice(0, 10);
   const windowStart = `${tomorrow}T09:00`;
   const windowEnd = `${tomorrow}T17:00`;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  });
 
   it('signs in as each demo party member, and offers "propose" only to those whose role allows it', async () => {
     for (const m of h.demo.members) {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { initialise } from '../../src/app/bootstrap.js';
 import { defaultDeps, type Deps } from '../../src/app/deps.js';
 import { loadDemo, type DemoResult } from '../../src/demo/scenario.js';
@@ -51,6 +52,27 @@ export interface Harness {
   member(key: string): DemoResult['members'][number];
   newPage(opts?: { width?: number; height?: number; locale?: string }): Promise<{ page: Page; context: BrowserContext }>;
   close(): Promise<void>;
+}
+
+/**
+ * One harness for the enclosing describe block: started before its tests, closed after them.
+ * Use as `const h = useHarness();` and then `h` like the started harness.
+ */
+export function useHarness(): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (!started) throw new Error('the browser harness starts in beforeAll: use it inside a test');
+      const value = (started as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(started) : value;
+    },
+  });
 }
 
 export async function startHarness(): Promise<Harness> {

@@ -3,19 +3,13 @@
  * name (the dot overlay over the map, keyed by device id; the map itself is not redrawn) — no refetch of /positions/latest.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
 describe.skipIf(!HAVE_CHROMIUM)('live movements on the map in chromium', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('moves the convoy’s buses from the event stream without re-reading all positions', async () => {
     const { page, context } = await h.newPage({ locale: 'en-GB' });

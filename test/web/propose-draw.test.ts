@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localInputValue } from '../../src/i18n/index.js';
-import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, startHarness, type Harness } from './harness.js';
+import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -31,13 +31,7 @@ async function waypointTexts(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('proposing a corridor by drawing on the map, in chromium', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('clicks add waypoints, a dragged marker moves one, and the stored route has the dragged coordinates', async () => {
     const { page } = await h.newPage();

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planConvoy } from '../../src/domain/movement-simulation.js';
-import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, startHarness, type Harness } from './harness.js';
+import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness, type Harness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -84,14 +84,7 @@ async function replayConvoy(h: Harness, movementId: string): Promise<void> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('talks and movements in chromium', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('the public page shows the talks timeline below the corridors, in each language, at 360 px, without JavaScript', async () => {
     for (const [lang, heading] of [
