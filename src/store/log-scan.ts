@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createNodeTreeHasher, sha256Into } from '../crypto/sha256.js';
-import { actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, RangeBuilder, type EntryProblem } from '../domain/log/index.js';
+import { ACTION_START, actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, RangeBuilder, type EntryProblem } from '../domain/log/index.js';
 
 /** What a scan of entries [start, end) found. */
 export interface RangeScan {
@@ -39,8 +39,6 @@ export interface ScanError {
 const PAGE = 10_000;
 const treeHasher = createNodeTreeHasher();
 const NL = 10;
-/** Where an entry's action name starts: after `{"action":"`. */
-const ACTION_START = 11;
 // First letters of the inspected actions: others are never decoded.
 const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0)));
 

@@ -19,6 +19,8 @@ export const INSPECTED_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 const ACTION_PREFIX = '{"action":"';
+/** Where the action's name starts in an entry's bytes (and text): after `{"action":"`. */
+export const ACTION_START = ACTION_PREFIX.length;
 const INDEX_KEY = ',"index":';
 
 /** The action of a canonical entry, read without parsing it; undefined when it does not start as one. */
