@@ -91,6 +91,7 @@ export function createNodeTreeHasher(): TreeHasher {
       return nodeBuf.slice(64);
     },
     hashChildrenInto,
+    sha256Into,
   };
 }
 

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { createNodeTreeHasher, sha256Into } from '../crypto/sha256.js';
+import { createNodeTreeHasher } from '../crypto/sha256.js';
 import { ACTION_START, actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, RangeBuilder, type EntryProblem } from '../domain/log/index.js';
 
 /** What a scan of entries [start, end) found. */
@@ -50,7 +50,9 @@ const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0
  * newline, a wrong index) sends that page down the row-by-row path, which names the problem.
  */
 export function scanSqliteRange(db: Database.Database, start: number, end: number): RangeScan {
-  const pageStmt = db.prepare('SELECT count(*), CAST(group_concat(entry, char(10)) AS BLOB) FROM (SELECT entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx)').raw(true);
+  // No ORDER BY (a tenth faster): SQLite walks an integer-key range in key order, and were it ever
+  // not to, the index check of each entry would send the page down the ordered path.
+  const pageStmt = db.prepare('SELECT count(*), CAST(group_concat(entry, char(10)) AS BLOB) FROM log_entries WHERE idx >= ? AND idx < ?').raw(true);
   const rowStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
   const builder = new RangeBuilder(treeHasher, start);
   const inspected: { index: number; text: string }[] = [];
@@ -87,18 +89,16 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     p = e + 1;
   }
   if (p !== blob.length + 1) return false; // more pieces than rows: a raw newline inside an entry
-  const leaf = new Uint8Array(32);
   // The first entry has no separator before it: hashed from a copy with the prefix.
   const first = new Uint8Array((ends[0] as number) + 1);
   first.set(blob.subarray(0, ends[0]), 1);
-  sha256Into(first, leaf, 0);
-  builder.pushLeafHash(leaf);
+  builder.pushLeafMessage(first);
   p = (ends[0] as number) + 1;
   for (let k = 1; k < count; k++) {
     const e = ends[k] as number;
     blob[p - 1] = 0x00; // RFC 9162 leaf prefix, in place of the separator
-    sha256Into(blob.subarray(p - 1, e), leaf, 0);
-    builder.pushLeafHash(leaf);
+    // A plain Uint8Array view: Buffer#subarray builds a Buffer, which costs more here.
+    builder.pushLeafMessage(new Uint8Array(blob.buffer, blob.byteOffset + p - 1, e - p + 1));
     p = e + 1;
   }
   for (const f of found) inspected.push(f);

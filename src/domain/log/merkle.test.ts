@@ -589,6 +589,36 @@ describe('compact ranges (RangeBuilder) folded into a StreamingRoot (pushSubtree
     );
   });
 
+  it('hashes leaf messages (0x00 ‖ entry) in place to the same nodes, with or without a raw SHA-256 on the hasher', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 140 }), (from, n) => {
+        const entries = Array.from({ length: n }, (_, k) => new TextEncoder().encode(`entry ${from + k}`));
+        const byHash = new RangeBuilder(sha, from);
+        for (const e of entries) byHash.pushLeafHash(hashLeaf(e, sha));
+        const { sha256Into: _raw, ...withoutRaw } = createTreeHasher(sha);
+        for (const hasher of [createTreeHasher(sha), withoutRaw]) {
+          const byMessage = new RangeBuilder(hasher, from);
+          for (const e of entries) {
+            const message = new Uint8Array(e.length + 1);
+            message.set(e, 1);
+            byMessage.pushLeafMessage(message);
+          }
+          expect(byMessage.end).toBe(from + n);
+          expect(byMessage.nodes()).toEqual(byHash.nodes());
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(() => new RangeBuilder(sha, 0).pushLeafMessage(Uint8Array.of(1, 2))).toThrow(/0x00 prefix/);
+  });
+
+  it('keeps a right child whose sibling lies before the range as a node of its own', () => {
+    const range = new RangeBuilder(sha, 3);
+    for (let i = 3; i < 8; i++) range.pushLeafHash(leafOf(i));
+    expect(range.nodes().map((x) => [x.level, x.start])).toEqual([[0, 3], [2, 4]]);
+    expect(range.nodes()[0]!.hash).toEqual(leafOf(3));
+  });
+
   it('an aligned full range is one node: the subtree hash of the tree itself', () => {
     const range = new RangeBuilder(sha, 8);
     for (let i = 8; i < 16; i++) range.pushLeafHash(leafOf(i));

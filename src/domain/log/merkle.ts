@@ -33,6 +33,11 @@ export interface TreeHasher {
    * buf[right..right+32]) to buf[out..out+32]. `out` may equal `left` or `right`.
    */
   hashChildrenInto?(buf: Uint8Array, left: number, right: number, out: number): void;
+  /**
+   * Optional: writes SHA-256(data) — plain, no prefix added — to out[at..at+32]. Lets a caller
+   * that already holds the prefixed message (0x00 ‖ entry, 0x01 ‖ left ‖ right) hash it in place.
+   */
+  sha256Into?(data: Uint8Array, out: Uint8Array, at: number): void;
 }
 
 /** A generic TreeHasher over any SHA-256 function; reuses scratch buffers, so not re-entrant across hashers. */
@@ -55,6 +60,7 @@ export function createTreeHasher(sha: Sha256): TreeHasher {
       nodeScratch.set(right, 1 + HASH_SIZE);
       return sha(nodeScratch);
     },
+    sha256Into: (data, out, at) => out.set(sha(data), at),
   };
 }
 
@@ -464,18 +470,30 @@ export interface RangeNode {
   readonly hash: Uint8Array;
 }
 
+/** Bytes of one node message: 0x01 ‖ left ‖ right. */
+const NODE_MSG = 1 + 2 * HASH_SIZE;
+
 /**
  * The compact range of leaves [begin, end) (RFC 9162 §2.1.2's perfect subtrees, as in
- * transparency-dev/merkle's compact.Range): built by pushing leaf hashes in order, each merge
- * done in place. Several builders over consecutive ranges can run apart (in worker threads) and
- * their nodes, pushed in order into a `StreamingRoot` with `pushSubtree`, give the same root as
- * pushing every leaf there.
+ * transparency-dev/merkle's compact.Range), built by pushing leaves in order. Several builders
+ * over consecutive ranges can run apart (in worker threads) and their nodes, pushed in order into
+ * a `StreamingRoot` with `pushSubtree`, give the same root as pushing every leaf there.
+ *
+ * This is `passage verify`'s inner loop, so nothing is copied: each level keeps the message of
+ * its next interior node, 0x01 ‖ left ‖ right. A node's hash is written straight into its half of
+ * its parent's message, and the right half completing a message hashes it into the level above.
+ * A right child whose left sibling lies before `begin` never merges; it is kept as an edge node.
  */
 export class RangeBuilder {
-  private readonly hasher: TreeHasher;
-  private buf = new Uint8Array((MAX_DEPTH + 1) * HASH_SIZE);
-  private readonly levels: number[] = [];
-  private readonly starts: number[] = [];
+  private readonly leafInto: (msg: Uint8Array, out: Uint8Array, at: number) => void;
+  private readonly nodeInto: (msg: Uint8Array, out: Uint8Array, at: number) => void;
+  /** Level l's node message at l·65: 0x01, the pending left child, the right child. */
+  private readonly msgs = new Uint8Array((MAX_DEPTH + 1) * NODE_MSG);
+  private readonly views: Uint8Array[] = [];
+  /** Level l holds a left child waiting for its sibling: that child's index at its level, else -1. */
+  private readonly pending: number[] = new Array<number>(MAX_DEPTH + 1).fill(-1);
+  private readonly edge: RangeNode[] = [];
+  private readonly scratch = new Uint8Array(HASH_SIZE);
   private next: number;
 
   constructor(
@@ -483,7 +501,14 @@ export class RangeBuilder {
     readonly begin: number,
   ) {
     if (!Number.isSafeInteger(begin) || begin < 0) throw new LogError('invalid_argument', `range start ${begin} is not a leaf index`);
-    this.hasher = toHasher(hasher);
+    const h = toHasher(hasher);
+    const raw = h.sha256Into;
+    this.leafInto = raw ? raw.bind(h) : (msg, out, at) => out.set(h.hashLeaf(msg.subarray(1)), at);
+    this.nodeInto = raw ? raw.bind(h) : (msg, out, at) => out.set(h.hashChildren(msg.subarray(1, 1 + HASH_SIZE), msg.subarray(1 + HASH_SIZE)), at);
+    for (let l = 0; l <= MAX_DEPTH; l++) {
+      this.msgs[l * NODE_MSG] = 0x01;
+      this.views.push(this.msgs.subarray(l * NODE_MSG, (l + 1) * NODE_MSG));
+    }
     this.next = begin;
   }
 
@@ -494,33 +519,57 @@ export class RangeBuilder {
 
   pushLeafHash(leafHash: Uint8Array): void {
     if (leafHash.length !== HASH_SIZE) throw new LogError('invalid_argument', `leaf hash must be ${HASH_SIZE} bytes`);
-    let d = this.levels.length;
-    if ((d + 1) * HASH_SIZE > this.buf.length) {
-      const grown = new Uint8Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
-    }
-    this.buf.set(leafHash, d * HASH_SIZE);
-    this.levels.push(0);
-    this.starts.push(this.next);
-    d++;
-    // Merge while the two last nodes are siblings: same level, the left one a left child.
-    while (d >= 2) {
-      const level = this.levels[d - 1] as number;
-      const leftStart = this.starts[d - 2] as number;
-      if (this.levels[d - 2] !== level || (leftStart / 2 ** level) % 2 !== 0) break;
-      mergeInto(this.hasher, this.buf, (d - 2) * HASH_SIZE, (d - 1) * HASH_SIZE);
-      this.levels.pop();
-      this.starts.pop();
-      this.levels[d - 2] = level + 1;
-      d--;
-    }
-    this.next++;
+    const at = this.slot(0, this.next);
+    if (at < 0) this.scratch.set(leafHash);
+    else this.msgs.set(leafHash, at);
+    this.placed(0, this.next++, at);
+  }
+
+  /** Pushes the leaf of an entry given as its leaf message, 0x00 ‖ entry bytes, hashed in place. */
+  pushLeafMessage(message: Uint8Array): void {
+    if (message[0] !== 0x00) throw new LogError('invalid_argument', 'a leaf message starts with the 0x00 prefix');
+    const at = this.slot(0, this.next);
+    if (at < 0) this.leafInto(message, this.scratch, 0);
+    else this.leafInto(message, this.msgs, at);
+    this.placed(0, this.next++, at);
   }
 
   /** The range's perfect subtrees, left to right. */
   nodes(): RangeNode[] {
-    return this.levels.map((level, i) => ({ level, start: this.starts[i] as number, hash: this.buf.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE) }));
+    const out = [...this.edge];
+    for (let l = MAX_DEPTH; l >= 0; l--) {
+      const j = this.pending[l] as number;
+      if (j >= 0) out.push({ level: l, start: j * 2 ** l, hash: this.msgs.slice(l * NODE_MSG + 1, l * NODE_MSG + 1 + HASH_SIZE) });
+    }
+    return out;
+  }
+
+  /** Where node j of level l is to be written: its half of the parent's message, or -1 (scratch) for an edge node. */
+  private slot(level: number, j: number): number {
+    if (j % 2 === 0) return level * NODE_MSG + 1;
+    return this.pending[level] === j - 1 ? level * NODE_MSG + 1 + HASH_SIZE : -1;
+  }
+
+  /** Node j of level l has been written at `at`: wait for its sibling, keep it as an edge node, or merge upwards. */
+  private placed(level: number, j: number, at: number): void {
+    for (;;) {
+      if (at < 0) {
+        this.edge.push({ level, start: j * 2 ** level, hash: this.scratch.slice() });
+        return;
+      }
+      if (j % 2 === 0) {
+        this.pending[level] = j;
+        return;
+      }
+      this.pending[level] = -1;
+      const parent = (j - 1) / 2;
+      const up = this.slot(level + 1, parent);
+      if (up < 0) this.nodeInto(this.views[level] as Uint8Array, this.scratch, 0);
+      else this.nodeInto(this.views[level] as Uint8Array, this.msgs, up);
+      level++;
+      j = parent;
+      at = up;
+    }
   }
 }
 
