@@ -81,7 +81,7 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
   const { frontier, completed } = appendLeaf(frontierFromJson(JSON.parse(state.frontier)), leaf, treeHasher);
   await u.tx
     .insertInto('log_entries')
-    .values({ idx: index, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, payload: canonicalJson(entry.payload), entry: text })
+    .values({ idx: index, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, entry: text })
     .execute();
   await u.tx
     .insertInto('log_nodes')

@@ -93,7 +93,6 @@ export interface DB {
     actor: string;
     action: string;
     subject: string;
-    payload: string;
     /** The exact entry bytes (canonical JSON), hashed as the Merkle leaf. */
     entry: string;
   };

@@ -32,7 +32,7 @@ for (const { engine, available } of ENGINES) {
     const fix = (deviceId: string, at: number, p: [number, number], speed = 15) => ({ deviceId, at: iso(at), lon: p[0], lat: p[1], speed });
     const post = (token: string, fixes: unknown[]) => api(w.app, token).post('/positions', { fixes });
     const alerts = async (id = movId) => json<any[]>(await api(w.app, w.aid.operator.token).get(`/movements/${id}/alerts`));
-    const logActions = async () => (await w.store.db.selectFrom('log_entries').select(['action', 'payload']).orderBy('idx').execute()).map((r) => ({ action: r.action, payload: JSON.parse(r.payload) }));
+    const logActions = async () => (await w.store.db.selectFrom('log_entries').select(['action', 'entry']).orderBy('idx').execute()).map((r) => ({ action: r.action, payload: JSON.parse(r.entry).payload }));
 
     beforeAll(async () => {
       w = await makeWorld(engine);

@@ -51,5 +51,24 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
+
+    it('stores each log entry once: the payload copy goes, the entries and the append-only rule stay', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+        expect((await migrator.migrateTo('0009_positions_by_time')).error).toBeUndefined();
+        const entry = '{"action":"corridor.proposed","actor":"mem_1","index":0,"payload":{"x":1},"subject":"corridor/c1","time":"2022-03-08T08:00:00.000Z"}';
+        await sql`INSERT INTO log_entries (idx, time, actor, action, subject, payload, entry) VALUES (0, '2022-03-08T08:00:00.000Z', 'mem_1', 'corridor.proposed', 'corridor/c1', '{"x":1}', ${entry})`.execute(store.db);
+        await migrate(store);
+        const rows = await sql<Record<string, unknown>>`SELECT * FROM log_entries`.execute(store.db);
+        expect(rows.rows).toHaveLength(1);
+        expect(Object.keys(rows.rows[0]!).sort()).toEqual(['action', 'actor', 'entry', 'idx', 'subject', 'time']);
+        expect(rows.rows[0]!.entry).toBe(entry);
+        await expect(store.db.updateTable('log_entries').set({ actor: 'someone-else' }).where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
+        await expect(store.db.deleteFrom('log_entries').where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
+      } finally {
+        await drop();
+      }
+    });
   });
 }

@@ -9,6 +9,7 @@ import { movements } from './0006-movements.js';
 import { incidents } from './0007-incidents.js';
 import { incidentMovements } from './0008-incident-movements.js';
 import { positionsByTime } from './0009-positions-by-time.js';
+import { logEntryOnce } from './0010-log-entry-once.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -25,6 +26,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0007_incidents': incidents(engine),
     '0008_incident_movements': incidentMovements(engine),
     '0009_positions_by_time': positionsByTime(engine),
+    '0010_log_entry_once': logEntryOnce(engine),
   };
   return { getMigrations: async () => migrations };
 }
