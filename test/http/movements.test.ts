@@ -84,6 +84,16 @@ for (const { engine, available } of ENGINES) {
       expect(rows).toHaveLength(5);
     });
 
+    it('never drops a fix silently: a row the table refuses fails its whole group, and nothing of it is stored', async () => {
+      // The fast multi-row INSERT skips refused rows; the strict replay must raise what it skipped.
+      const at = (i: number) => T0 + 30 * 60_000 + i * 1000;
+      const good = [0, 1, 2].map((i) => ({ deviceId: 'dev-3', at: at(i), atText: iso(at(i)), lat: 50.5, lon: 34.0 }));
+      const bad = { deviceId: 'dev-3', at: at(3), atText: iso(at(3)), lat: null as unknown as number, lon: 34.0 };
+      await expect(positionIngestFor(w.deps).submit([...good, bad], 'json')).rejects.toThrow(/NOT NULL|null value/i);
+      const rows = await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'dev-3').execute();
+      expect(rows).toHaveLength(0);
+    });
+
     it('refuses unknown devices (404 for JSON), counts the rejection for the mediator, and takes heartbeats', async () => {
       const res = await post(w.aid.operator.token, [fix('ghost-7', T0, SUMY)]);
       expect(res.statusCode).toBe(404);
