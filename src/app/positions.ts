@@ -378,6 +378,11 @@ export class PositionIngest {
   private async insertFixes(u: Unit, accepted: readonly { r: Report }[], devices: Map<string, { movementId: string }>, receivedAt: string): Promise<boolean[]> {
     const isNew = new Array<boolean>(accepted.length).fill(false);
     const fixes = accepted.map((a) => a.r);
+    // Rows go in in the table's key order, time then device: each lands just after the one before
+    // it, at the right edge of the table and of its movement's run in the index, instead of
+    // wherever its device's fixes happen to fall (about a third faster on SQLite). The sort is
+    // stable, so of two copies of a fix in one group the first to arrive is the one stored.
+    const order = keyOrder(fixes);
     const raw = this.deps.store.sqlite;
     if (raw) {
       // SQLite: cached prepared multi-row INSERT OR IGNOREs (up to 100 rows per statement), run
@@ -386,33 +391,36 @@ export class PositionIngest {
       // RETURNING would halve the rate). When a chunk stores fewer rows than it holds — a retry,
       // rare — it is undone to its savepoint and replayed row by row to learn which were new.
       const params: unknown[] = [];
-      for (let i = 0; i < fixes.length; i += INSERT_ROWS) {
-        const end = Math.min(i + INSERT_ROWS, fixes.length);
+      for (let i = 0; i < order.length; i += INSERT_ROWS) {
+        const end = Math.min(i + INSERT_ROWS, order.length);
         params.length = 0;
-        for (let k = i; k < end; k++) pushFixRow(params, fixes[k] as Report, devices, receivedAt);
+        for (let j = i; j < end; j++) pushFixRow(params, fixes[order[j] as number] as Report, devices, receivedAt);
         raw.exec('SAVEPOINT positions_chunk');
         const storedRows = this.insertStatement(raw, end - i).run(params).changes;
         if (storedRows !== end - i) {
           raw.exec('ROLLBACK TO positions_chunk');
           const one = this.insertStatement(raw, 1);
-          for (let k = i; k < end; k++) {
+          for (let j = i; j < end; j++) {
             const row: unknown[] = [];
+            const k = order[j] as number;
             pushFixRow(row, fixes[k] as Report, devices, receivedAt);
             isNew[k] = one.run(row).changes > 0;
           }
         } else {
-          for (let k = i; k < end; k++) isNew[k] = true;
+          for (let j = i; j < end; j++) isNew[order[j] as number] = true;
         }
         raw.exec('RELEASE positions_chunk');
       }
       return isNew;
     }
     const index = new Map<string, number>();
-    fixes.forEach((f, k) => {
+    const sorted = order.map((k) => fixes[k] as Report);
+    for (const k of order) {
+      const f = fixes[k] as Report;
       const key = `${f.deviceId}\u0000${f.at}`;
       if (!index.has(key)) index.set(key, k);
-    });
-    for (const part of chunks(fixes, 10_000)) {
+    }
+    for (const part of chunks(sorted, 10_000)) {
       const rows = part.map((f) => {
         const row: unknown[] = [];
         pushFixRow(row, f, devices);
@@ -525,6 +533,16 @@ export class PositionIngest {
       return raised;
     });
   }
+}
+
+/** Indices of `fixes` in the positions table's key order (time, then device), stable among equal keys. */
+function keyOrder(fixes: readonly Report[]): number[] {
+  const order = Array.from({ length: fixes.length }, (_, k) => k);
+  return order.sort((a, b) => {
+    const x = fixes[a] as Report;
+    const y = fixes[b] as Report;
+    return x.at - y.at || (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : 0);
+  });
 }
 
 /** Appends a fix's columns, in the positions table's order, `received_at` last when given. */

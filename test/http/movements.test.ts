@@ -311,5 +311,20 @@ for (const { engine, available } of ENGINES) {
       expect(dev.last_at).toBe(iso(t + 120_000));
       expect(JSON.parse(dev.rule_state).lastAt).toBe(t + 120_000);
     });
+    it('stores fixes in any arrival order, and of two copies of one fix in a batch the first', async () => {
+      const op = w.aid.operator.token;
+      json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-order-a', 'dev-order-b'])));
+      const at = (i: number) => T0 + 6 * 3600_000 + i * 1000;
+      // Out of time order, two devices interleaved, and (a, at(1)) twice with different positions.
+      const batch = [fix('dev-order-a', at(3), [34.0, 50.5]), fix('dev-order-b', at(2), [34.1, 50.5]), fix('dev-order-a', at(1), [34.2, 50.5]), fix('dev-order-b', at(0), [34.3, 50.5]), fix('dev-order-a', at(1), [34.9, 50.9])];
+      expect(json(await post(op, batch))).toEqual({ accepted: 4, duplicates: 1, heartbeats: 0 });
+      const rows = await w.store.db.selectFrom('positions').select(['device_id', 'at', 'lon']).where('device_id', 'in', ['dev-order-a', 'dev-order-b']).orderBy('at').orderBy('device_id').execute();
+      expect(rows.map((r) => [r.device_id, r.at, Number(r.lon)])).toEqual([
+        ['dev-order-b', iso(at(0)), 34.3],
+        ['dev-order-a', iso(at(1)), 34.2],
+        ['dev-order-b', iso(at(2)), 34.1],
+        ['dev-order-a', iso(at(3)), 34.0],
+      ]);
+    });
   });
 }
