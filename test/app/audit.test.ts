@@ -17,6 +17,16 @@ async function historyWorld(engine: 'sqlite' | 'postgres'): Promise<World & { lo
   return Object.assign(w, { logKey: await serverVerifierKey(w.store.db), saved });
 }
 
+/** Runs `fn` on a fresh `historyWorld`, closed afterwards whatever happens. */
+async function withHistory(engine: 'sqlite' | 'postgres', fn: (w: World & { logKey: string; saved: string }) => Promise<void>): Promise<void> {
+  const w = await historyWorld(engine);
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
 async function expectAuditFails(w: World & { logKey: string }, pattern: RegExp, opts: { since?: string; source?: LogSource; index?: number } = {}): Promise<void> {
   let err: unknown;
   try {
@@ -56,20 +66,16 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
       scanMode = mode.opts;
     });
     it('passes an untouched log, with the saved checkpoint, and counts its guarantees', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         const r = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey, since: w.saved, ...scanMode });
         expect(r.guarantees).toBe(2);
         expect(r.since?.size).toBeGreaterThan(0);
         expect(r.size).toBeGreaterThan(r.since?.size ?? 0);
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('reads the log the way this mode says (the parallel mode really scans in workers)', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         const base = databaseLogSource(w.deps);
         const scanned: [number, number][] = [];
         const source: LogSource = {
@@ -92,14 +98,11 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
           expect(scanned.some(([, b]) => b === savedSize)).toBe(true);
           expect(scanned.every(([a, b], k) => b > a && (k === 0 || scanned[k - 1]![1] === a))).toBe(true);
         } else expect(scanned).toEqual([]);
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names an entry with a raw newline or NUL put into its bytes', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const e = await entryAt(w, 5);
         await setEntry(w, 5, e.replace('"time":"', '"time":"\n'));
@@ -111,64 +114,49 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         }
         await setEntry(w, 5, e);
         await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode })).resolves.toBeDefined();
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names an entry with one byte changed', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const e = await entryAt(w, 7);
         await setEntry(w, 7, e.replace('"time":"2', '"time":"3'));
         await expectAuditFails(w, /entry 7: its bytes do not hash to the leaf recorded/, { index: 7 });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('catches a careful forger who rewrites the tree and has the server re-sign, given a saved checkpoint', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         await setEntry(w, 3, (await entryAt(w, 3)).replace('"actor":"system"', '"actor":"mallory"').replace('"role":"admin"', '"role":"viewer"'));
         await reforgeTree(w.store, { forgetHeads: true });
         // Without a saved head nothing can tell: the server key signs whatever it is given.
         await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode })).resolves.toBeDefined();
         await expectAuditFails(w, /no longer hash to the head you saved.*rewritten/, { since: w.saved });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names a dropped entry', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         await w.store.db.deleteFrom('log_entries').where('idx', '=', 5).execute();
         await expectAuditFails(w, /entry 5: found entry 6 where entry 5 should be/, { index: 5 });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names two entries swapped', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const [a, b] = [await entryAt(w, 10), await entryAt(w, 11)];
         await setEntry(w, 10, b);
         await setEntry(w, 11, a);
         await expectAuditFails(w, /entry 10: its bytes say index 11/, { index: 10 });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('catches a truncated log, and a truncation the server re-signed', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const size = (await latestCheckpoint(w.deps)).size;
         await w.store.db.deleteFrom('log_entries').where('idx', '>=', size - 3).execute();
@@ -177,14 +165,11 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await w.store.db.deleteFrom('log_entries').where('idx', '>=', savedSize - 2).execute();
         await reforgeTree(w.store, { forgetHeads: true });
         await expectAuditFails(w, /truncated or forked/, { since: w.saved });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('catches a replaced root and a flipped signature', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         const head = (await latestCheckpoint(w.deps)).text;
         const lines = head.split('\n');
         const replacedRoot = [lines[0], lines[1], Buffer.alloc(32, 7).toString('base64'), ...lines.slice(3)].join('\n');
@@ -196,14 +181,11 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await expectAuditFails(w, /saved checkpoint does not verify/, { since: flipChar(w.saved, w.saved.length - 5) });
         // Garbage around the note is refused too.
         await expectAuditFails(w, /does not verify/, { source: source(`x${head}`) });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('catches a flipped bit in a consistency proof', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         const base = databaseLogSource(w.deps);
         const source: LogSource = {
           ...base,
@@ -215,14 +197,11 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
           },
         };
         await expectAuditFails(w, /consistency proof .* does not verify/, { since: w.saved, source });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names a guarantee whose JWS was altered, even in a re-signed log', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const rows = await w.store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', 'guarantee.given').orderBy('idx').execute();
         const g = rows[1]!;
@@ -230,22 +209,17 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await setEntry(w, Number(g.idx), g.entry.replace(jws, flipChar(jws, jws.length - 4)));
         await reforgeTree(w.store, { forgetHeads: true });
         await expectAuditFails(w, new RegExp(`entry ${g.idx}: the guarantee JWS of ru does not verify`), { index: Number(g.idx) });
-      } finally {
-        await w.close();
-      }
+      });
     });
 
     it('names a guarantee moved onto other terms', async () => {
-      const w = await historyWorld(engine);
-      try {
+      await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
         const proposed = await w.store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', 'corridor.proposed').executeTakeFirstOrThrow();
         await setEntry(w, Number(proposed.idx), proposed.entry.replace('"widthM":2000', '"widthM":20000'));
         await reforgeTree(w.store, { forgetHeads: true });
         await expectAuditFails(w, /signs something other than version 1 of the logged terms/);
-      } finally {
-        await w.close();
-      }
+      });
     });
   });
 }
