@@ -20,7 +20,7 @@ import {
   type Checkpoint,
   type EntryProblem,
 } from '../domain/log/index.js';
-import type { RangeScan } from '../store/log-scan.js';
+import type { ParallelScanOptions, RangeScan } from '../store/log-scan.js';
 import { sha256Hex } from './deps.js';
 import { MAX_ENTRIES_PAGE, treeHasher } from './log.js';
 
@@ -43,13 +43,16 @@ export interface LogSource {
    * threads) offer this: it yields each consecutive range's compact range and inspected entries,
    * in order. The auditor uses it for large logs.
    */
-  scan?(ranges: readonly (readonly [number, number])[]): AsyncIterable<RangeScan>;
+  scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
 }
 
-/** Logs at least this long are scanned in parallel when the source can (each worker takes ~0.2 s to start and warm up). */
-export const PARALLEL_FROM = 200_000;
-/** Leaves per parallel range: aligned, so every full range is one node of the tree. */
-export const SCAN_CHUNK = 65_536;
+/**
+ * Logs at least this long are scanned by worker threads beside the auditor's own (each worker
+ * takes ~0.1 s to start and warm up, during which the auditor's thread is already scanning).
+ */
+export const WORKERS_FROM = 100_000;
+/** Leaves per scanned range: aligned, so every full range is one node of the tree; small enough that the threads finish close together. */
+export const SCAN_CHUNK = 32_768;
 
 /** The leaf hash of an entry, from its text when the source has it (no copy), else its bytes. */
 function leafOf(row: { entry?: Uint8Array; text?: string }): Uint8Array {
@@ -127,9 +130,15 @@ export async function auditLog(
     logKey: string;
     since?: string;
     onProgress?: (done: number, total: number) => void;
-    /** Scan in parallel from this many entries (default PARALLEL_FROM); tests lower both. */
-    parallelFrom?: number;
+    /**
+     * Read through the source's range scan (SQLite: pages read as blobs, leaves hashed in place)
+     * from this many entries (default 0, always); tests raise it to go entry by entry, and lower
+     * the chunk size.
+     */
+    scanFrom?: number;
     scanChunk?: number;
+    /** Passed to the source's parallel scan (tests keep the auditor's thread out of it). */
+    scan?: ParallelScanOptions;
   },
 ): Promise<AuditReport> {
   let logVerifier;
@@ -175,9 +184,9 @@ export async function auditLog(
     }
   };
 
-  if (source.scan && head.size > 0 && head.size >= (opts.parallelFrom ?? PARALLEL_FROM)) {
-    // In parallel: ranges aligned to the chunk size, cut also at the saved head's size so its
-    // root can be checked on the way.
+  if (source.scan && head.size > 0 && head.size >= (opts.scanFrom ?? 0)) {
+    // By ranges, in parallel for long logs: ranges aligned to the chunk size, cut also at the
+    // saved head's size so its root can be checked on the way.
     const chunk = opts.scanChunk ?? SCAN_CHUNK;
     const cuts = new Set<number>([head.size]);
     for (let c = chunk; c < head.size; c += chunk) cuts.add(c);
@@ -188,7 +197,7 @@ export async function auditLog(
       ranges.push([from, to]);
       from = to;
     }
-    for await (const r of source.scan(ranges)) {
+    for await (const r of source.scan(ranges, { ...(head.size < WORKERS_FROM ? { threads: 1 } : {}), ...opts.scan })) {
       const limit = r.error?.index ?? r.end;
       for (const x of r.inspected) {
         if (x.index >= limit) break;

@@ -28,7 +28,7 @@ import {
   type NodeId,
   type TreeHasher,
 } from '../domain/log/index.js';
-import { scanSqliteInWorkers, type RangeScan } from '../store/log-scan.js';
+import { scanSqliteParallel, type ParallelScanOptions, type RangeScan } from '../store/log-scan.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, type Deps, type Unit } from './deps.js';
 
@@ -268,8 +268,10 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
       return new Map(rows.map((r) => [Number(r.id), unhex(r.hash)]));
     },
     consistency: (from, to) => consistencyProof(db, from, to),
-    // A database file (not an in-memory one) can be read by worker threads beside this connection.
-    ...(deps.store.sqlite && !deps.store.sqlite.memory ? { scan: (ranges: readonly (readonly [number, number])[]) => scanSqliteInWorkers((deps.store.sqlite as { name: string }).name, ranges) } : {}),
+    // A database file (not an in-memory one) can be read by more connections, in worker threads too.
+    ...(deps.store.sqlite && !deps.store.sqlite.memory
+      ? { scan: (ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions) => scanSqliteParallel((deps.store.sqlite as { name: string }).name, ranges, opts) }
+      : {}),
   };
 }
 
@@ -280,5 +282,5 @@ export interface LogSourceLike {
   entries(start: number, end: number): Promise<{ index: number; entry?: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
-  scan?(ranges: readonly (readonly [number, number])[]): AsyncIterable<RangeScan>;
+  scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
 }

@@ -48,19 +48,22 @@ async function setEntry(w: World, idx: number, entry: string): Promise<void> {
 const flipChar = (s: string, at: number): string => s.slice(0, at) + (s[at] === 'a' ? 'b' : 'a') + s.slice(at + 1);
 
 /**
- * The auditor reads the log entry by entry, or — from a SQLite file, for long logs — in worker
- * threads that hash ranges apart (src/store/log-scan.ts). Every attack must be caught both ways:
- * the parallel mode is forced here with tiny ranges, so ranges end inside the history, at the
- * saved head and at odd sizes.
+ * The auditor reads the log entry by entry (through the API, or PostgreSQL), or — from a SQLite
+ * file — by ranges: each read as one blob and hashed in place, in its own thread and, for long
+ * logs, in worker threads beside it (src/store/log-scan.ts). Every attack must be caught every
+ * way: the range modes are forced here with tiny ranges, so ranges end inside the history, at the
+ * saved head and at odd sizes, and one mode leaves every range to the workers.
  */
-let scanMode: { parallelFrom?: number; scanChunk?: number } = {};
+let scanMode: { scanFrom?: number; scanChunk?: number; scan?: { threads?: number; inMain?: boolean } } = {};
 const MODES = [
-  { name: 'entry by entry', opts: { parallelFrom: Number.MAX_SAFE_INTEGER } },
-  { name: 'in parallel worker threads', opts: { parallelFrom: 0, scanChunk: 4 } },
+  { name: 'entry by entry', opts: { scanFrom: Number.MAX_SAFE_INTEGER } },
+  { name: 'by ranges, in this thread', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 1 } } },
+  { name: 'by ranges, this thread and a worker thread', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 2 } } },
+  { name: 'by ranges, worker threads only', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 2, inMain: false } } },
 ];
 
 for (const { engine, available } of ENGINES) for (const mode of MODES) {
-  if (mode.opts.parallelFrom === 0 && engine !== 'sqlite') continue; // workers read SQLite files only
+  if (mode.opts.scanFrom === 0 && engine !== 'sqlite') continue; // ranges are scanned from SQLite files only
   describe.skipIf(!available)(`${engine}: passage verify catches every tampering (${mode.name})`, () => {
     beforeEach(() => {
       scanMode = mode.opts;
@@ -74,7 +77,7 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
       });
     });
 
-    it('reads the log the way this mode says (the parallel mode really scans in workers)', async () => {
+    it('reads the log the way this mode says (the range modes really scan by ranges)', async () => {
       await withHistory(engine, async (w) => {
         const base = databaseLogSource(w.deps);
         const scanned: [number, number][] = [];
@@ -82,22 +85,26 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
           ...base,
           ...(base.scan
             ? {
-                scan: (ranges: readonly (readonly [number, number])[]) => {
+                scan: (ranges: readonly (readonly [number, number])[], opts?: { threads?: number; inMain?: boolean }) => {
                   scanned.push(...ranges.map(([a, b]) => [a, b] as [number, number]));
-                  return base.scan!(ranges);
+                  return base.scan!(ranges, opts);
                 },
               }
             : {}),
         };
         const r = await auditLog(source, { logKey: w.logKey, since: w.saved, ...scanMode });
         expect(r.guarantees).toBe(2);
-        if (scanMode.parallelFrom === 0) {
+        if (scanMode.scanFrom === 0) {
           const savedSize = Number(w.saved.split('\n')[1]);
           expect(scanned[0]?.[0]).toBe(0);
           expect(scanned.at(-1)?.[1]).toBe(r.size);
           expect(scanned.some(([, b]) => b === savedSize)).toBe(true);
           expect(scanned.every(([a, b], k) => b > a && (k === 0 || scanned[k - 1]![1] === a))).toBe(true);
         } else expect(scanned).toEqual([]);
+        // Without options, a SQLite file is always read by ranges.
+        scanned.length = 0;
+        await auditLog(source, { logKey: w.logKey });
+        expect(scanned.length > 0).toBe(engine === 'sqlite');
       });
     });
 
