@@ -179,4 +179,12 @@ describe('GET /public', () => {
     expect(shell.headers['content-type']).toMatch(/text\/html/);
     expect((await get('/')).statusCode).toBe(200);
   });
+
+  it('serves the icon both pages link to', async () => {
+    for (const page of ['/public', '/']) expect((await get(page)).body).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml"');
+    const icon = await get('/favicon.svg');
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(icon.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
 });

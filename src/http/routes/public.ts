@@ -250,6 +250,7 @@ export function renderPublicPage(p: PublicPageInput): string {
     `<!doctype html><html lang="${p.lang}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width,initial-scale=1">' +
     `<title>${escapeHtml(t('public.title'))} — Passage</title>` +
+    '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' +
     `<meta name="description" content="${escapeHtml(t('public.lead'))}">` +
     LANGS.map((l) => `<link rel="alternate" hreflang="${l}" href="/public?lang=${l}">`).join('') +
     alternates +
