@@ -272,6 +272,7 @@ export function ledgerTimeline(rounds: readonly RoundView[], items: readonly Pic
     open: r.agenda.filter((a) => a.outcome !== 'agreed' && title.has(a.itemId)).map((a) => ({ itemId: a.itemId, title: title.get(a.itemId) ?? a.itemId, outcome: a.outcome })),
     protocols: protocols.filter((p) => p.roundId === r.id).map((p) => ({ id: p.id, title: p.title, state: p.state, agreementId: p.agreementId })),
     nextRound: describeNextRound(r.nextRound),
+    next: r.nextRound,
   }));
 }
 

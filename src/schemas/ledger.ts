@@ -295,7 +295,8 @@ export const TimelineEntry = z.object({
   agreed: z.array(z.object({ itemId: z.string(), title: z.string() })),
   open: z.array(z.object({ itemId: z.string(), title: z.string(), outcome: Outcome })),
   protocols: z.array(z.object({ id: z.string(), title: z.string(), state: z.enum(['open', 'signed']), agreementId: z.string().nullable() })),
-  nextRound: z.string().describe('"YYYY-MM-DD, venue" or "to be set"'),
+  nextRound: z.string().describe('"YYYY-MM-DD, venue" or "to be set", in English'),
+  next: NextRound.nullable().describe('the next round as recorded, for showing in the reader\'s language'),
 });
 
 export const TimelineView = z.object({ rounds: z.array(TimelineEntry), openPoints: z.array(OpenPoint) });

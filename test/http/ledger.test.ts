@@ -63,7 +63,7 @@ for (const { engine, available } of ENGINES) {
       expect(r).toMatchObject({ number: 2, endDate: '2022-03-03', version: 1, reason: 'recorded', nextRound: { note: 'in the near future' } });
       expect(r.delegations.map((d: any) => d.head.name)).toEqual(['Davyd Arakhamia', 'Vladimir Medinsky']);
       const tl = json(await api(w.app, w.ua.viewer.token).get('/ledger/timeline'));
-      expect(tl.rounds[0]).toMatchObject({ number: 2, agreed: [{ itemId: 'corridors' }], open: [{ itemId: 'neutrality', outcome: 'not_agreed' }], nextRound: 'to be set (in the near future)' });
+      expect(tl.rounds[0]).toMatchObject({ number: 2, agreed: [{ itemId: 'corridors' }], open: [{ itemId: 'neutrality', outcome: 'not_agreed' }], nextRound: 'to be set (in the near future)', next: { note: 'in the near future' } });
       expect(tl.openPoints).toEqual([expect.objectContaining({ itemId: 'neutrality', openSince: '2022-03-03', sinceRound: 2 })]);
     });
 

@@ -120,6 +120,8 @@ describe.skipIf(!HAVE_CHROMIUM)('talks and movements in chromium', () => {
     expect(await r2.textContent()).toMatch(/Agreed: Humanitarian corridors/);
     expect(await r2.textContent()).toMatch(/signed by every delegation/);
     expect(await page.locator('#open-points').textContent()).toMatch(/Territorial integrity of Ukraine/);
+    // When the next round is: the recorded note, and the rest in the reader's language.
+    expect(await page.locator('#round-1 .next-round').textContent()).toBe('Next round: to be set (agreed to meet again; date and venue to be set)');
     // Each round's printable page opens (public rounds: no token needed).
     const href = await r2.locator('a.print-link').getAttribute('href');
     expect(href).toMatch(/^\/api\/v1\/rounds\/[^/]+\/print$/);
@@ -145,6 +147,7 @@ describe.skipIf(!HAVE_CHROMIUM)('talks and movements in chromium', () => {
     await page.locator('#position-matrix').waitFor();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Переговори: журнал переговорів');
     expect(await page.locator('tr[data-item="territorial-integrity"] td[data-party="ua"]').textContent()).toMatch(/червона лінія/);
+    expect(await page.locator('#round-1 .next-round').textContent()).toBe('Наступний раунд: ще не визначено (agreed to meet again; date and venue to be set)');
     await context.close();
   }, 90_000);
 

@@ -23,6 +23,8 @@ export interface LedgerTimeline {
     open: { itemId: string; title: string; outcome: string }[];
     protocols: { id: string; title: string; state: 'open' | 'signed'; agreementId: string | null }[];
     nextRound: string;
+    /** The next round as recorded: shown in the reader's language (`nextRound` is the English line). */
+    next: { date?: string; venue?: string; note?: string } | null;
   }[];
   openPoints: { itemId: string; title: string; outcome: string; openSince: string; sinceRound: number; rounds: number[] }[];
 }

@@ -17,6 +17,12 @@ export function formatDay(iso: string, l: string = lang()): string {
   return new Intl.DateTimeFormat(l === 'en' ? 'en-GB' : l, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(ms);
 }
 
+/** The next round in the app's language: its date and venue, or "to be set", with the recorded note. */
+export function describeNext(next: LedgerTimeline['rounds'][number]['next']): string {
+  const when = next?.date ? [formatDay(next.date), next.venue].filter(Boolean).join(', ') : t('talks.nextToBeSet');
+  return next?.note ? `${when} (${next.note})` : when;
+}
+
 const KIND_CLASS: Record<string, string> = { red_line: 'k-red', demand: 'k-demand', offer: 'k-offer', conditional: 'k-cond' };
 
 function kindBadge(kind: string): HTMLElement {
@@ -45,7 +51,7 @@ function timelineSection(tl: LedgerTimeline): HTMLElement {
         ? h('p', {}, h('strong', { class: 'open-text' }, `${t('talks.open')}: `), r.open.map((a) => a.title + (a.outcome === 'not_agreed' ? '' : ` (${t(`outcome.${a.outcome}` as MessageKey)})`)).join('; '))
         : null,
       r.protocols.map((p) => h('p', {}, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`)),
-      h('p', { class: 'meta' }, t('talks.next', { next: r.nextRound })),
+      h('p', { class: 'meta next-round' }, t('talks.next', { next: describeNext(r.next) })),
       h('p', {}, h('a', { href: `/api/v1/rounds/${encodeURIComponent(r.roundId)}/print`, target: '_blank', rel: 'noopener', class: 'print-link' }, t('talks.print', { number: r.number }))),
     ),
   );
