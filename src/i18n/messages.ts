@@ -452,8 +452,8 @@ export const uk: Catalogue = {
   'eligibility.medical_personnel': 'медичний персонал',
   'eligibility.ministers_of_religion': 'священнослужителі',
   'eligibility.humanitarian_personnel': 'гуманітарні працівники',
-  'direction.outbound': 'назовні (евакуація)',
-  'direction.inbound': 'всередину (допомога)',
+  'direction.outbound': 'виїзд (евакуація)',
+  'direction.inbound': 'в’їзд (допомога)',
   'direction.both': 'в обидва боки',
 
   'signin.title': 'Вхід',
@@ -806,8 +806,8 @@ export const ru: Catalogue = {
   'eligibility.medical_personnel': 'медицинский персонал',
   'eligibility.ministers_of_religion': 'священнослужители',
   'eligibility.humanitarian_personnel': 'гуманитарные работники',
-  'direction.outbound': 'наружу (эвакуация)',
-  'direction.inbound': 'внутрь (помощь)',
+  'direction.outbound': 'выезд (эвакуация)',
+  'direction.inbound': 'въезд (помощь)',
   'direction.both': 'в обе стороны',
 
   'signin.title': 'Вход',
