@@ -51,6 +51,8 @@ export interface LogSource {
  * takes ~0.1 s to start and warm up, during which the auditor's thread is already scanning).
  */
 export const WORKERS_FROM = 100_000;
+/** Pages of entries asked for ahead when reading entry by entry (over HTTP: round trips in flight at once). */
+export const PAGES_AHEAD = 4;
 /** Leaves per scanned range: aligned, so every full range is one node of the tree; small enough that the threads finish close together. */
 export const SCAN_CHUNK = 32_768;
 
@@ -209,13 +211,24 @@ export async function auditLog(
       opts.onProgress?.(r.end, head.size);
     }
   } else {
-    // Pages are fetched one ahead, so the network and the hashing overlap.
+    // Up to PAGES_AHEAD pages are asked for ahead, so the round trips to a distant server overlap
+    // each other and the hashing. A page that fails is reported when its turn comes.
     const pageSize = source.pageSize ?? MAX_ENTRIES_PAGE;
-    let next = head.size > 0 ? source.entries(0, Math.min(pageSize, head.size)) : undefined;
+    const ahead: Promise<Awaited<ReturnType<LogSource['entries']>>>[] = [];
+    let asked = 0;
+    const askAhead = (): void => {
+      while (ahead.length < PAGES_AHEAD && asked < head.size) {
+        const page = source.entries(asked, Math.min(asked + pageSize, head.size));
+        page.catch(() => undefined); // handled when awaited in turn (or moot once the audit fails)
+        ahead.push(page);
+        asked += pageSize;
+      }
+    };
+    askAhead();
     for (let start = 0; start < head.size; start += pageSize) {
       const end = Math.min(start + pageSize, head.size);
-      const page = await (next as Promise<Awaited<ReturnType<LogSource['entries']>>>);
-      next = end < head.size ? source.entries(end, Math.min(end + pageSize, head.size)) : undefined;
+      const page = await (ahead.shift() as Promise<Awaited<ReturnType<LogSource['entries']>>>);
+      askAhead();
       for (let i = start; i < end; i++) {
         const row = page[i - start];
         if (row && row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);

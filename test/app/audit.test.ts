@@ -108,6 +108,36 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
       });
     });
 
+    if (mode.opts.scanFrom !== 0) {
+      it('asks for several pages ahead, each once and in order, and reports a page that fails in its turn', async () => {
+        await withHistory(engine, async (w) => {
+          const base = databaseLogSource(w.deps);
+          const asked: number[] = [];
+          let inFlight = 0;
+          let most = 0;
+          const slow = (failAt?: number): LogSource => ({
+            ...base,
+            scan: undefined,
+            pageSize: 3,
+            entries: async (start, end) => {
+              asked.push(start);
+              most = Math.max(most, ++inFlight);
+              await new Promise((r) => setTimeout(r, 5)); // a distant server
+              inFlight--;
+              if (start === failAt) throw new Error('connection reset');
+              return base.entries(start, end);
+            },
+          });
+          const r = await auditLog(slow(), { logKey: w.logKey, ...scanMode });
+          expect(asked).toEqual(Array.from({ length: Math.ceil(r.size / 3) }, (_, k) => k * 3));
+          expect(most).toBe(4);
+          asked.length = 0;
+          await expect(auditLog(slow(6), { logKey: w.logKey, ...scanMode })).rejects.toThrow('connection reset');
+          expect(asked.slice(0, 4)).toEqual([0, 3, 6, 9]);
+        });
+      });
+    }
+
     it('names an entry with a raw newline or NUL put into its bytes', async () => {
       await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
