@@ -140,8 +140,9 @@ export function scanThreads(): number {
 /** A read-only connection for scanning (WAL lets it read beside the server's connection). */
 export function openScanDatabase(file: string): Database.Database {
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  // Read through a memory map rather than a copy of each page: a fifth faster for this scan.
-  db.pragma('mmap_size = 1073741824');
+  // Read through a memory map rather than a copy of each page: a fifth faster for this scan. As
+  // much of the file as SQLite maps (this build stops at 2 GiB; past that it reads as usual).
+  db.pragma('mmap_size = 2147418112');
   return db;
 }
 
