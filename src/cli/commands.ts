@@ -8,7 +8,7 @@ import { parseRfc3339 } from '../domain/windows.js';
 import { startScheduler } from '../app/scheduler.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
-import { DEFAULT_DB, isPostgresUrl, openStore, type Store } from '../store/store.js';
+import { DEFAULT_DB, isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
 import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 
@@ -31,6 +31,36 @@ export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) =>
     throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
   }
   try {
+    return await fn(store, defaultDeps(store));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs `fn` on a Passage database that must already exist, opened as it is: nothing created at a
+ * mistyped path, no migrations, nothing changed in a file that is not Passage's. For reading
+ * someone's log (`verify --db`, `log key`).
+ */
+export async function withExistingStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>): Promise<T> {
+  if (!isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 1);
+  let store: Store;
+  try {
+    store = await openStore(db, { existing: true });
+  } catch (e) {
+    throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
+  }
+  try {
+    let state;
+    try {
+      state = await migrationState(store);
+    } catch (e) {
+      throw new CliError(`cannot read the database at ${db}: ${(e as Error).message}`, 1);
+    }
+    if (state.applied.length === 0) throw new CliError(`${db} is not a Passage database (it has none of Passage's tables)`, 1);
+    if (state.pending.length > 0) {
+      throw new CliError(`the database at ${db} was last used by an older Passage (not yet applied: ${state.pending.join(', ')}); \`passage serve\` migrates it when it starts, or verify a migrated copy`, 1);
+    }
     return await fn(store, defaultDeps(store));
   } finally {
     await store.close();

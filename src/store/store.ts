@@ -52,6 +52,13 @@ export interface OpenOptions {
   readonly schema?: string;
   /** Run migrations (default true). */
   readonly migrate?: boolean;
+  /**
+   * Open a database that must already exist, and leave it as it is: no file or schema created,
+   * no migrations, the journal mode untouched. For tools that read someone's database
+   * (`passage verify --db`), which must never create one at a mistyped path or alter a file
+   * that is not Passage's.
+   */
+  readonly existing?: boolean;
 }
 
 /** Opens (and migrates) the store at a file path or a postgres:// URL. */
@@ -67,7 +74,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
       max: 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    if (schema) {
+    if (schema && !opts.existing) {
       const client = await pool.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -86,14 +93,15 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     };
   } else {
     const path = location === ':memory:' ? location : resolve(location);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new Database(path);
+    if (opts.existing && path === ':memory:') throw new Error('an in-memory database cannot already exist');
+    if (path !== ':memory:' && !opts.existing) mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new Database(path, opts.existing ? { fileMustExist: true } : {});
     // WAL with synchronous=NORMAL: a commit is in the WAL file before the client hears of it, so
     // an acknowledged write survives kill -9 of the server (the guarantee Passage makes); only an
     // operating-system crash or power cut can lose the last commits, which FULL (an fsync per
     // commit, ~100× slower on virtual disks) would also protect. PASSAGE_SQLITE_SYNCHRONOUS=full
     // chooses that. Readers never block the writer.
-    sqlite.pragma('journal_mode = WAL');
+    if (!opts.existing) sqlite.pragma('journal_mode = WAL');
     const sync = (process.env.PASSAGE_SQLITE_SYNCHRONOUS ?? 'normal').toLowerCase();
     if (sync !== 'normal' && sync !== 'full') throw new Error(`PASSAGE_SQLITE_SYNCHRONOUS must be normal or full, got ${sync}`);
     sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
@@ -109,8 +117,14 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
       close: () => db.destroy(),
     };
   }
-  if (opts.migrate !== false) await migrate(store);
+  if (opts.migrate !== false && !opts.existing) await migrate(store);
   return store;
+}
+
+/** Which of the migrations this version of Passage knows the database has had, and which not (in order); reads only. */
+export async function migrationState(store: Store): Promise<{ applied: string[]; pending: string[] }> {
+  const all = await migratorFor(store).getMigrations();
+  return { applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name), pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name) };
 }
 
 /** Prepared statements kept per connection (the query builder asks for one per execution). */
@@ -139,10 +153,13 @@ function cachingPrepare(sqlite: Database.Database): { prepare(sql: string): Data
   };
 }
 
-export async function migrate(store: Store): Promise<void> {
+function migratorFor(store: Store): Migrator {
   // Name the schema explicitly: Kysely looks for its bookkeeping tables in every schema otherwise.
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  return new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+}
+
+export async function migrate(store: Store): Promise<void> {
+  const { error, results } = await migratorFor(store).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);

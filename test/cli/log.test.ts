@@ -1,8 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, sha256 } from '../../src/crypto/index.js';
 import { formatVerifierKey } from '../../src/domain/log/index.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/store.js';
 import { ENGINES } from '../helpers.js';
 import { disableLogProtection, reforgeTree } from '../tamper.js';
@@ -82,6 +86,25 @@ for (const { engine, available } of ENGINES) {
       expect(readFileSync(`${witnessState()}.conflict`, 'utf8')).toMatch(/^passage\.local/);
     });
 
+    it('verifies the database itself, and refuses an empty PostgreSQL schema without creating it', async () => {
+      const r = run(['verify', '--db', ds.db, '--log-key', ds.demo.logKey]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^OK: \d+ entries of log passage\.local\/\S+ hash to the signed root/);
+      if (engine !== 'postgres') return;
+      const schema = `nothing_here_${process.pid}_${Date.now().toString(36)}`;
+      const url = `${process.env.PASSAGE_TEST_DATABASE_URL}?schema=${schema}`;
+      const empty = run(['verify', '--db', url, '--log-key', ds.demo.logKey]);
+      expect(empty.code).toBe(1);
+      expect(empty.err).toMatch(/is not a Passage database/);
+      const pg = new (await import('pg')).default.Client({ connectionString: process.env.PASSAGE_TEST_DATABASE_URL });
+      await pg.connect();
+      try {
+        expect((await pg.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema])).rowCount).toBe(0);
+      } finally {
+        await pg.end();
+      }
+    });
+
     it('verifies a database directly and reports a bad saved() checkpoint file', () => {
       writeFileSync(join(ds.dir, 'garbage.txt'), 'not a checkpoint\n');
       const r = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', join(ds.dir, 'garbage.txt')]);
@@ -92,3 +115,51 @@ for (const { engine, available } of ENGINES) {
     });
   });
 }
+
+describe('passage verify --db and log key read a database as it is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-verify-db-'));
+  const key = 'passage.local/x+01020304+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
+
+  it('creates nothing at a mistyped path', () => {
+    const path = join(dir, 'typo.db');
+    for (const args of [['verify', '--db', path, '--log-key', key], ['log', 'key', '--db', path]]) {
+      const r = run(args);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`no database at ${path}`);
+    }
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('says what a file is when it is not a Passage database, and leaves it as it was', () => {
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'hello\n');
+    expect(run(['verify', '--db', junk, '--log-key', key]).err).toMatch(/cannot open the database at .*junk\.db: file is not a database/);
+    expect(readFileSync(junk, 'utf8')).toBe('hello\n');
+
+    const other = join(dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE notes (body TEXT)');
+    db.close();
+    const r = run(['verify', '--db', other, '--log-key', key]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${other} is not a Passage database`);
+    const after = new Database(other, { readonly: true });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(['notes']);
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+    after.close();
+  });
+
+  it('names the migrations an older database lacks instead of applying them', async () => {
+    const old = join(dir, 'old.db');
+    const store = await openStore(old, { migrate: false });
+    const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine) });
+    expect((await migrator.migrateTo('0009_positions_by_time')).error).toBeUndefined();
+    await store.close();
+    const r = run(['verify', '--db', old, '--log-key', key]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/older Passage \(not yet applied: 0010_log_entry_once\)/);
+    const after = new Database(old, { readonly: true });
+    expect(after.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all()).not.toContain('0010_log_entry_once');
+    after.close();
+  });
+});
