@@ -106,6 +106,8 @@ function fromFastifyError(err: FastifyError): { code: ErrorCode; detail: string;
       return { code: 'validation_failed', detail: 'the JSON body is empty' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { code: 'validation_failed', detail: `the body is not valid JSON: ${err.message}` };
+    case 'FST_ERR_BAD_URL':
+      return { code: 'validation_failed', detail: 'the URL is not valid: a percent-encoded part of it does not decode' };
     default:
       break;
   }

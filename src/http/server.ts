@@ -36,6 +36,9 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     // Requests that stall are cut rather than hang a connection forever.
     requestTimeout: 60_000,
     ajv: undefined,
+    // Errors Fastify meets before routing (a URL whose percent-encoding does not decode) are
+    // problem details too, like every other refusal.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

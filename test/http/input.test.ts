@@ -83,6 +83,15 @@ for (const { engine, available } of ENGINES) {
       expect(noVersion.statusCode).toBe(400);
     });
 
+    it('refuses a URL whose percent-encoding does not decode with a 400 problem', async () => {
+      for (const url of ['/api/v1/corridors/%E0%A4%A', '/api/v1/rounds/%ZZ']) {
+        const r = await w.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${w.ua.viewer.token}` } });
+        expect(r.statusCode).toBe(400);
+        expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(r.json()).toMatchObject({ code: 'validation_failed', detail: expect.stringMatching(/percent-encoded/) });
+      }
+    });
+
     it('answers unknown routes with a 404 problem', async () => {
       const res = await api(w.app, w.ua.viewer.token).get('/nothing-here');
       expect(res.statusCode).toBe(404);
