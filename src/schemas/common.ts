@@ -15,6 +15,23 @@ export const Rfc3339 = z
 
 export const Id = z.string().min(1).max(100);
 
+/**
+ * A whole number in a query string, written in decimal digits. Not `z.coerce.number()`, which
+ * takes an empty parameter for 0 and reads "0x10", "1e3" or " 7" as numbers: a client that sent
+ * those made a mistake and is told so.
+ */
+export const QueryWholeNumber = z
+  .string()
+  .regex(/^\d{1,16}$/, 'a whole number in decimal digits')
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
+
+/** A number in a query string (a coordinate), written as JSON writes numbers: 30.5234, -0.5, 1e-7. */
+export const QueryDecimal = z
+  .string()
+  .regex(/^-?\d{1,20}(\.\d{1,30})?([eE][-+]?\d{1,3})?$/, 'a number such as 30.5234 or -0.5')
+  .transform(Number);
+
 export const PartyKind = z.enum(['belligerent', 'mediator', 'humanitarian', 'observer']);
 export type PartyKind = z.infer<typeof PartyKind>;
 

@@ -83,6 +83,19 @@ for (const { engine, available } of ENGINES) {
       expect(noVersion.statusCode).toBe(400);
     });
 
+    it('reads numbers in query strings strictly: an empty, hex, exponent or padded whole number is refused, not taken for another', async () => {
+      const get = (q: string) => api(w.app, w.ua.viewer.token).get(q);
+      for (const bad of ['start=&end=2', 'start=0x1&end=2', 'start=1e0&end=2', 'start=%201&end=2', 'start=-1&end=2', 'start=1.0&end=2']) {
+        const r = await get(`/log/entries?${bad}`);
+        expect(r.statusCode, bad).toBe(400);
+        expect(json(r)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/start' }] });
+      }
+      expect(json(await get('/log/entries?start=1&end=2')).entries).toHaveLength(1);
+      // Coordinates are numbers as JSON writes them, exponents included; not hex, not empty.
+      expect((await get('/deconfliction/explain?lon=1e-7&lat=0.30000000000000004')).statusCode).toBe(200);
+      for (const bad of ['lon=0x1&lat=2', 'lon=&lat=2', 'lon=Infinity&lat=2', 'lon=181&lat=2']) expect((await get(`/deconfliction/explain?${bad}`)).statusCode, bad).toBe(400);
+    });
+
     it('refuses a URL whose percent-encoding does not decode with a 400 problem', async () => {
       for (const url of ['/api/v1/corridors/%E0%A4%A', '/api/v1/rounds/%ZZ']) {
         const r = await w.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${w.ua.viewer.token}` } });

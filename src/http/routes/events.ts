@@ -8,6 +8,7 @@ import { deliverable, eventEnvelope } from '../../app/webhook-events.js';
 import { createWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
+import { QueryWholeNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, IdParam, write } from '../context.js';
 
 /** How often an SSE connection looks for new events in the outbox. */
@@ -124,7 +125,7 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.get(
     '/webhooks/:id/deliveries',
-    { schema: { tags: ['webhooks'], summary: 'The delivery log: each event, its attempts, the last answer, newest first', params: IdParam, querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), response: { 200: z.array(DeliveryView), ...commonErrors } } },
+    { schema: { tags: ['webhooks'], summary: 'The delivery log: each event, its attempts, the last answer, newest first', params: IdParam, querystring: z.object({ limit: QueryWholeNumber.pipe(z.number().min(1).max(1000)).default(100) }), response: { 200: z.array(DeliveryView), ...commonErrors } } },
     async (req) => listDeliveries(db, actorOf(req), req.params.id, req.query.limit),
   );
 }

@@ -5,7 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { ceasefireZones, explainPoint, geoIndexFor, parseCheckPoints } from '../../app/geo.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseRfc3339 } from '../../domain/windows.js';
-import { Rfc3339 } from '../../schemas/common.js';
+import { QueryDecimal, Rfc3339 } from '../../schemas/common.js';
 import { CheckBody, CheckResultView } from '../../schemas/site.js';
 import { actorOf, commonErrors } from '../context.js';
 
@@ -57,7 +57,7 @@ export function geoRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['deconfliction'],
         summary: 'In words, for one point: which corridors’ zones cover it, whether each ceasefire held at `at` and why not',
-        querystring: z.object({ lon: z.coerce.number().min(-180).max(180), lat: z.coerce.number().min(-90).max(90), at: Rfc3339.optional() }),
+        querystring: z.object({ lon: QueryDecimal.pipe(z.number().min(-180).max(180)), lat: QueryDecimal.pipe(z.number().min(-90).max(90)), at: Rfc3339.optional() }),
       },
     },
     async (req) => explainPoint(deps, actorOf(req), req.query.lon, req.query.lat, instant(req.query.at, deps.now())),

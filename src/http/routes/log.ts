@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, readEntries, serverVerifierKey, submitCosignature } from '../../app/log.js';
 import { DomainError } from '../../domain/errors.js';
+import { QueryWholeNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, write } from '../context.js';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
-const WholeNumber = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export function logRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -30,7 +30,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['log'],
         summary: `Entries [start, end) with their exact bytes (base64), at most ${MAX_ENTRIES_PAGE} per page`,
-        querystring: z.object({ start: WholeNumber, end: WholeNumber }),
+        querystring: z.object({ start: QueryWholeNumber, end: QueryWholeNumber }),
         response: { 200: z.object({ entries: z.array(z.object({ index: z.number().int(), entry: z.string(), leafHash: z.string().nullable() })) }), ...commonErrors },
       },
     },
@@ -47,7 +47,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get(
     '/log/proof/inclusion',
-    { schema: { tags: ['log'], summary: 'RFC 9162 inclusion proof (audit path) of entry `index` in the tree of `size`', querystring: z.object({ index: WholeNumber, size: WholeNumber }), response: { 200: z.object({ index: z.number(), size: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
+    { schema: { tags: ['log'], summary: 'RFC 9162 inclusion proof (audit path) of entry `index` in the tree of `size`', querystring: z.object({ index: QueryWholeNumber, size: QueryWholeNumber }), response: { 200: z.object({ index: z.number(), size: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
     async (req) => {
       actorOf(req);
       const proof = await inclusionProof(db, req.query.index, req.query.size);
@@ -57,7 +57,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get(
     '/log/proof/consistency',
-    { schema: { tags: ['log'], summary: 'RFC 9162 consistency proof from tree size `from` to `to`', querystring: z.object({ from: WholeNumber, to: WholeNumber }), response: { 200: z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
+    { schema: { tags: ['log'], summary: 'RFC 9162 consistency proof from tree size `from` to `to`', querystring: z.object({ from: QueryWholeNumber, to: QueryWholeNumber }), response: { 200: z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()) }), ...commonErrors } } },
     async (req) => {
       actorOf(req);
       const proof = await consistencyProof(db, req.query.from, req.query.to);
