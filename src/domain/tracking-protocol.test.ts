@@ -21,6 +21,12 @@ describe('OsmAnd protocol, as Traccar reads it', () => {
     expect(p('deviceid=bus-2&location=50.1,33.2&heading=45')).toMatchObject({ ok: true, report: { deviceId: 'bus-2', lat: 50.1, lon: 33.2, bearing: 45, at: undefined } });
   });
 
+  it('reads a negative speed or bearing (an iPhone without a speed or course fix) as unknown', () => {
+    const r = p('id=bus-1&timestamp=1646730000&lat=50.9&lon=34.8&speed=-1.94384&bearing=-1');
+    expect(r).toMatchObject({ ok: true, report: { speed: undefined, bearing: undefined, lat: 50.9 } });
+    expect(p('id=bus-1&lat=50.9&lon=34.8&speed=0&heading=0')).toMatchObject({ ok: true, report: { speed: 0, bearing: 0 } });
+  });
+
   it('treats a report without coordinates as a heartbeat, and refuses what cannot be read', () => {
     expect(p('id=bus-1&batt=50')).toMatchObject({ ok: true, report: { deviceId: 'bus-1', lat: undefined, lon: undefined, battery: 50 } });
     expect(p('lat=1&lon=2').ok).toBe(false);

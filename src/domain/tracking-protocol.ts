@@ -118,14 +118,17 @@ export function parseOsmandParams(params: ReadonlyMap<string, string> | Iterable
         break;
       }
       case 'speed': {
+        // Negative: unknown (an iPhone without a speed fix reports -1, sent on as knots).
         const k = num(value);
-        if (k !== undefined) speed = k * KNOT_MPS;
+        if (k !== undefined && k >= 0) speed = k * KNOT_MPS;
         break;
       }
       case 'bearing':
-      case 'heading':
-        bearing = num(value);
+      case 'heading': {
+        const b = num(value);
+        bearing = b !== undefined && b >= 0 ? b : undefined;
         break;
+      }
       case 'altitude':
         altitude = num(value);
         break;

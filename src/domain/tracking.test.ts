@@ -32,6 +32,16 @@ describe('live rules', () => {
     expect(s.outCount).toBe(1);
   });
 
+  it('takes a negative reported speed for unknown and derives it from the fixes, so a moving bus is not "stopped"', () => {
+    // ~1 km a minute northwards, each fix reporting -1 (no speed fix on the phone).
+    const moving = run([0, 5, 11, 12, 13].map((m) => ({ at: T0 + m * 60_000, lat: 50 + m * 0.009, speed: -1 })));
+    expect(moving.all).toEqual([]);
+    // Standing still with the same -1: the derived speed is 0 from the second fix on (the first
+    // has nothing to derive from), and stopped is raised as usual once that lasts.
+    const still = run([0, 5, 11, 16].map((m) => ({ at: T0 + m * 60_000, speed: -1 })));
+    expect(still.all.map((t) => `${t.type}:${t.action}`)).toEqual(['stopped:raise']);
+  });
+
   it('raises stopped after T minutes below the speed threshold away from a checkpoint, not near one', () => {
     const away = run([0, 5, 11, 12].map((m) => ({ at: T0 + m * 60_000, speed: 0 })));
     expect(away.all.map((t) => `${t.type}:${t.action}`)).toEqual(['stopped:raise']);

@@ -94,9 +94,13 @@ export function haversineM(lon1: number, lat1: number, lon2: number, lat2: numbe
   return 2 * EARTH_R * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
-/** The fix's speed: as reported, else derived from the previous fix; undefined when unknown. */
+/**
+ * The fix's speed: as reported, else derived from the previous fix; undefined when unknown. A
+ * negative reported speed means "unknown" (iOS reports -1 without a speed fix, and Traccar Client
+ * forwards it), not "stopped".
+ */
 export function speedOf(state: DeviceRuleState, fix: RuleFix): number | undefined {
-  if (fix.speed !== undefined && fix.speed !== null && Number.isFinite(fix.speed)) return fix.speed;
+  if (fix.speed !== undefined && fix.speed !== null && Number.isFinite(fix.speed) && fix.speed >= 0) return fix.speed;
   if (state.lastAt === null || state.lastLon === null || state.lastLat === null || fix.at <= state.lastAt) return undefined;
   return haversineM(state.lastLon, state.lastLat, fix.lon, fix.lat) / ((fix.at - state.lastAt) / 1000);
 }
