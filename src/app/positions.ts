@@ -287,6 +287,9 @@ export class PositionIngest {
       list.sort((a, b) => a.at - b.at);
       for (const fix of list) {
         if (d.state.lastAt !== null && fix.at <= d.state.lastAt) continue; // late retries are stored, not re-judged
+        // A fix the device itself marks invalid (OsmAnd valid=false: no GPS fix, a stale location)
+        // is stored and counts as contact, but says nothing about where the vehicle is now.
+        if (fix.attributes?.valid === false) continue;
         const active = isActiveAt(corridor.active, fix.at);
         // The zone's shape does not change with time: when the ceasefire does not hold at the fix's
         // time, ask the index at an instant when it does, to tell off-route from on-route.

@@ -160,6 +160,21 @@ for (const { engine, available } of ENGINES) {
       expect(seen).toEqual([]);
     });
 
+    it('stores fixes the device marks invalid (valid=false) but does not judge them: no off-route from a stale location', async () => {
+      const t = T0 + 25 * 60_000;
+      const on = lerp(SUMY, LOKH, 0.3);
+      const off: [number, number] = [on[0] + 0.3, on[1] + 0.15];
+      const stale = [0, 1, 2, 3, 4, 5].map((i) => ({ ...fix('dev-2', t + i * 10_000, off, 0), attributes: { valid: false } }));
+      expect(json(await post(w.aid.operator.token, stale))).toMatchObject({ accepted: 6 });
+      expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2')).toEqual([]);
+      // The same fixes, valid, are judged: off the route for more than N fixes.
+      const fresh = [6, 7, 8, 9, 10].map((i) => fix('dev-2', t + i * 10_000, off));
+      await post(w.aid.operator.token, fresh);
+      expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2').map((x) => x.type)).toEqual(['off_route']);
+      await post(w.aid.operator.token, [fix('dev-2', t + 120_000, on)]);
+      expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2')).toEqual([]);
+    });
+
     it('raises stopped after T minutes below the threshold away from a checkpoint, but not at a checkpoint', async () => {
       const t = T0 + 30 * 60_000;
       const mid = lerp(SUMY, LOKH, 0.5);
