@@ -279,6 +279,7 @@ export class PositionIngest {
     // 4. Live rules over the new fixes, newest state per device; one index lookup for all of them.
     const contacted = new Set(accepted.map((a) => a.r.deviceId));
     const evaluated: { deviceId: string; fix: Report; info: MovementInfo; corridor: CorridorInfo; probe: number | undefined; active: boolean }[] = [];
+    const judged = new Set<string>(); // devices with a fix the rules look at in this group
     for (const [deviceId, list] of byDevice) {
       const d = devices.get(deviceId);
       const info = d ? this.movements.get(d.movementId) : undefined;
@@ -295,6 +296,7 @@ export class PositionIngest {
         // time, ask the index at an instant when it does, to tell off-route from on-route.
         const probe = active ? fix.at : corridor.active[0]?.[0];
         evaluated.push({ deviceId, fix, info, corridor, probe, active });
+        judged.add(deviceId);
       }
     }
     let zones: string[][] = [];
@@ -321,7 +323,8 @@ export class PositionIngest {
     for (const deviceId of contacted) {
       const d = devices.get(deviceId);
       const info = d ? this.movements.get(d.movementId) : undefined;
-      if (!d || !info || byDevice.has(deviceId)) continue;
+      // Heard from without a fix to judge (a heartbeat, a late retry, an invalid fix): contact only.
+      if (!d || !info || judged.has(deviceId)) continue;
       const before = { ...d.state.open };
       for (const t of evaluateContact(d.state, now)) transitions.push({ deviceId, info, t, alertId: before[t.type] });
     }

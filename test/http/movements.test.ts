@@ -210,6 +210,9 @@ for (const { engine, available } of ENGINES) {
       await post(w.aid.operator.token, [fix('dev-1', T0 + 121 * 60_000, LUBNY, 12)]);
       const open = (await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open');
       expect(open.map((x) => x.deviceId)).toEqual(['dev-3']);
+      // A fix the device marks invalid is contact too: it clears no-signal without being judged.
+      await post(w.aid.operator.token, [{ ...fix('dev-3', T0 + 122 * 60_000, lerp(SUMY, LOKH, 0.62), 0), attributes: { valid: false } }]);
+      expect((await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open')).toEqual([]);
     });
 
     it('raises arrived within the destination radius', async () => {
