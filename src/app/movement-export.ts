@@ -10,8 +10,8 @@ interface MovementRow {
 }
 
 /** Movements the actor may see with the latest fix of each, newest first per movement. */
-async function rows(tx: Tx, actor: Actor): Promise<MovementRow[]> {
-  const latest = await latestPositions(tx, actor);
+async function rows(tx: Tx, actor: Actor, now: number): Promise<MovementRow[]> {
+  const latest = await latestPositions(tx, actor, now);
   return (await listVisibleMovements(tx, actor)).map((m) => {
     const fixes = latest.filter((p) => p.movementId === m.row.id && p.at !== null).sort((a, b) => ((a.at ?? '') < (b.at ?? '') ? 1 : -1));
     const people = Object.values(m.input.manifest.people ?? {}).reduce<number>((n, v) => n + (typeof v === 'number' ? v : 0), 0);
@@ -23,10 +23,10 @@ async function rows(tx: Tx, actor: Actor): Promise<MovementRow[]> {
  * Movements as GeoJSON for analysts: a Point at the latest fix (null geometry before the first),
  * with state, corridor, manifest totals. Only what the party may see: movements are never public.
  */
-export async function movementsGeoJson(tx: Tx, actor: Actor): Promise<unknown> {
+export async function movementsGeoJson(tx: Tx, actor: Actor, now: number): Promise<unknown> {
   return {
     type: 'FeatureCollection',
-    features: (await rows(tx, actor)).map(({ m, last, people }) => ({
+    features: (await rows(tx, actor, now)).map(({ m, last, people }) => ({
       type: 'Feature',
       id: m.row.id,
       geometry: last && last.lat !== null && last.lon !== null ? { type: 'Point', coordinates: [last.lon, last.lat] } : null,
@@ -63,6 +63,6 @@ const COLUMNS: HxlColumn<MovementRow>[] = [
 ];
 
 /** The same movements as CSV with an HXL hashtag row. */
-export async function movementsCsv(tx: Tx, actor: Actor): Promise<string> {
-  return hxlCsv(COLUMNS, await rows(tx, actor));
+export async function movementsCsv(tx: Tx, actor: Actor, now: number): Promise<string> {
+  return hxlCsv(COLUMNS, await rows(tx, actor, now));
 }

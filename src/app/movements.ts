@@ -15,7 +15,7 @@ import {
   withLineIds,
 } from '../domain/movement.js';
 import { discrepancies, reconcile, type Reconciliation, type StageCount } from '../domain/reconciliation.js';
-import { initialRuleState, LIVE_ALERT_TYPES } from '../domain/tracking.js';
+import { credibleUntil, initialRuleState, LIVE_ALERT_TYPES } from '../domain/tracking.js';
 import { parseRfc3339 } from '../domain/windows.js';
 import type { AlertView, CheckinBody, CountBody, DepartBody, MovementInput, MovementState, MovementView, ReceiptBody } from '../schemas/movement.js';
 import type { DB } from '../store/schema.js';
@@ -368,14 +368,16 @@ export async function movementTrack(tx: Tx, actor: Actor, id: string, opts: { si
 }
 
 /** The newest fix of every tracker of every movement the actor may see. */
-export async function latestPositions(tx: Tx, actor: Actor, filter: { state?: MovementState | undefined } = {}) {
+/** Each visible tracker's newest position, leaving out fixes dated beyond `credibleUntil(now)` (a wrong phone clock). */
+export async function latestPositions(tx: Tx, actor: Actor, now: number, filter: { state?: MovementState | undefined } = {}) {
+  const until = new Date(credibleUntil(now)).toISOString();
   const out: { movementId: string; deviceId: string; vehicle: string | null; at: string | null; lat: number | null; lon: number | null; speed: number | null; lastSeen: string | null }[] = [];
   for (const m of await listVisibleMovements(tx, actor, filter)) {
     const devices = deviceList(m);
     if (devices.length === 0) continue;
     const held = new Map((await tx.selectFrom('tracker_devices').select(['device_id', 'last_seen']).where('movement_id', '=', m.row.id).execute()).map((d) => [d.device_id, d.last_seen]));
     for (const d of devices) {
-      const p = await tx.selectFrom('positions').select(['at', 'lat', 'lon', 'speed']).where('device_id', '=', d.deviceId).where('movement_id', '=', m.row.id).orderBy('at', 'desc').limit(1).executeTakeFirst();
+      const p = await tx.selectFrom('positions').select(['at', 'lat', 'lon', 'speed']).where('device_id', '=', d.deviceId).where('movement_id', '=', m.row.id).where('at', '<=', until).orderBy('at', 'desc').limit(1).executeTakeFirst();
       out.push({ movementId: m.row.id, deviceId: d.deviceId, vehicle: d.plate, at: p?.at ?? null, lat: p?.lat ?? null, lon: p?.lon ?? null, speed: p?.speed ?? null, lastSeen: held.get(d.deviceId) ?? p?.at ?? null });
     }
   }

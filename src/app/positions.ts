@@ -3,7 +3,7 @@ import type { Actor } from '../domain/authorization.js';
 import { activeIntervals } from '../domain/corridor-status.js';
 import { isActiveAt } from '../domain/geo/deconfliction-engine.js';
 import { canCountMovement, canOperateMovement, rulesOf } from '../domain/movement.js';
-import { evaluateContact, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
+import { credibleUntil, evaluateContact, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
 import type { CorridorState, Terms } from '../schemas/corridor.js';
 import type { MovementInput } from '../schemas/movement.js';
 import type { TrackerReport } from '../domain/tracking-protocol.js';
@@ -280,6 +280,7 @@ export class PositionIngest {
     const contacted = new Set(accepted.map((a) => a.r.deviceId));
     const evaluated: { deviceId: string; fix: Report; info: MovementInfo; corridor: CorridorInfo; probe: number | undefined; active: boolean }[] = [];
     const judged = new Set<string>(); // devices with a fix the rules look at in this group
+    const horizon = credibleUntil(now);
     for (const [deviceId, list] of byDevice) {
       const d = devices.get(deviceId);
       const info = d ? this.movements.get(d.movementId) : undefined;
@@ -289,8 +290,9 @@ export class PositionIngest {
       for (const fix of list) {
         if (d.state.lastAt !== null && fix.at <= d.state.lastAt) continue; // late retries are stored, not re-judged
         // A fix the device itself marks invalid (OsmAnd valid=false: no GPS fix, a stale location)
-        // is stored and counts as contact, but says nothing about where the vehicle is now.
-        if (fix.attributes?.valid === false) continue;
+        // is stored and counts as contact, but says nothing about where the vehicle is now; nor
+        // does one dated far in the future.
+        if (fix.attributes?.valid === false || fix.at > horizon) continue;
         const active = isActiveAt(corridor.active, fix.at);
         // The zone's shape does not change with time: when the ceasefire does not hold at the fix's
         // time, ask the index at an instant when it does, to tell off-route from on-route.
@@ -330,7 +332,7 @@ export class PositionIngest {
     }
     await this.applyTransitions(u, transitions);
     // 5. Devices: last seen (every contact), newest fix, rule state — one statement.
-    await this.updateDevices(u, contacted, devices, byDevice, nowText);
+    await this.updateDevices(u, contacted, devices, byDevice, nowText, horizon);
     // 5b. One `movement.positions` event per movement with new fixes in this group (not one per
     // fix): the newest new fix of each of its devices, for the movement's audience only.
     if (byDevice.size > 0) {
@@ -339,8 +341,9 @@ export class PositionIngest {
         const d = devices.get(deviceId);
         const info = d ? this.movements.get(d.movementId) : undefined;
         if (!info) continue;
-        let newest = list[0] as Report;
-        for (const f of list) if (f.at > newest.at) newest = f;
+        let newest: Report | undefined;
+        for (const f of list) if (f.at <= horizon && (!newest || f.at > newest.at)) newest = f;
+        if (!newest) continue;
         let m = perMovement.get(info.id);
         if (!m) perMovement.set(info.id, (m = { info, fixes: [] }));
         m.fixes.push({ deviceId, at: new Date(newest.at).toISOString(), lat: newest.lat as number, lon: newest.lon as number, speed: newest.speed ?? null });
@@ -454,14 +457,14 @@ export class PositionIngest {
     return isNew;
   }
 
-  private async updateDevices(u: Unit, contacted: Set<string>, devices: Map<string, DeviceEntry>, byDevice: Map<string, Report[]>, nowText: string): Promise<void> {
+  private async updateDevices(u: Unit, contacted: Set<string>, devices: Map<string, DeviceEntry>, byDevice: Map<string, Report[]>, nowText: string, horizon: number): Promise<void> {
     const rows: unknown[][] = [];
     for (const deviceId of contacted) {
       const d = devices.get(deviceId);
       if (!d) continue;
       const list = byDevice.get(deviceId) ?? [];
       let newest: Report | undefined;
-      for (const f of list) if (!newest || f.at > newest.at) newest = f;
+      for (const f of list) if (f.at <= horizon && (!newest || f.at > newest.at)) newest = f;
       const newestAt = newest === undefined ? undefined : new Date(newest.at).toISOString();
       const newer = newestAt !== undefined && (d.lastAt === null || newestAt > d.lastAt);
       if (newer) d.lastAt = newestAt; // the cached entry follows the row

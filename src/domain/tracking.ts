@@ -95,6 +95,20 @@ export function haversineM(lon1: number, lat1: number, lon2: number, lat2: numbe
 }
 
 /**
+ * A fix dated further ahead of the server's clock than this comes from a phone whose clock is
+ * wrong (a date lost with a flat battery, a bad year). It is stored as sent, but neither judged
+ * nor shown as the device's latest position: one such fix would otherwise make every correct fix
+ * after it look like a late retry, switching the device's rules off until real time caught up.
+ * Twelve hours leave room for `passage simulate`, which sends a convoy's whole day at once.
+ */
+export const MAX_FIX_AHEAD_MS = 12 * 3_600_000;
+
+/** The latest fix time taken at face value when the server's clock reads `now` (ms). */
+export function credibleUntil(now: number): number {
+  return now + MAX_FIX_AHEAD_MS;
+}
+
+/**
  * The fix's speed: as reported, else derived from the previous fix; undefined when unknown. A
  * negative reported speed means "unknown" (iOS reports -1 without a speed fix, and Traccar Client
  * forwards it), not "stopped".

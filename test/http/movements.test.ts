@@ -175,6 +175,21 @@ for (const { engine, available } of ENGINES) {
       expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2')).toEqual([]);
     });
 
+    it('stores a fix dated far ahead (a phone with a wrong clock) without letting it switch off the rules for the fixes after it', async () => {
+      const t = T0 + 27 * 60_000;
+      const on = lerp(SUMY, LOKH, 0.3);
+      const off: [number, number] = [on[0] + 0.3, on[1] + 0.15];
+      // The phone believes it is two days later; then its clock is put right.
+      expect(json(await post(w.aid.operator.token, [fix('dev-2', t + 2 * 86_400_000, on)]))).toMatchObject({ accepted: 1 });
+      await post(w.aid.operator.token, [0, 1, 2, 3, 4].map((i) => fix('dev-2', t + i * 10_000, off)));
+      expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2').map((x) => x.type)).toEqual(['off_route']);
+      // Nor is it the device's last position.
+      const latest = json<any[]>(await api(w.app, w.aid.operator.token).get('/positions/latest')).find((p) => p.deviceId === 'dev-2');
+      expect(latest.at).toBe(iso(t + 40_000));
+      await post(w.aid.operator.token, [fix('dev-2', t + 60_000, on)]);
+      expect((await alerts()).filter((x) => x.state === 'open' && x.deviceId === 'dev-2')).toEqual([]);
+    });
+
     it('raises stopped after T minutes below the threshold away from a checkpoint, but not at a checkpoint', async () => {
       const t = T0 + 30 * 60_000;
       const mid = lerp(SUMY, LOKH, 0.5);

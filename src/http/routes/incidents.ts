@@ -61,11 +61,11 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.type('application/geo+json; charset=utf-8').send(JSON.stringify(body));
   });
   r.get('/exports/movements.geojson', { schema: { tags: ['exports'], summary: 'Movements your party may see, at their latest fix, as GeoJSON' } }, async (req, reply) => {
-    const body = await movementsGeoJson(db, actorOf(req));
+    const body = await movementsGeoJson(db, actorOf(req), deps.now());
     return reply.type('application/geo+json; charset=utf-8').send(JSON.stringify(body));
   });
   r.get('/exports/movements.csv', { schema: { tags: ['exports'], summary: 'Movements your party may see, as CSV with an HXL hashtag row' } }, async (req, reply) => {
-    const text = await movementsCsv(db, actorOf(req));
+    const text = await movementsCsv(db, actorOf(req), deps.now());
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="movements.csv"').send(text);
   });
   r.get('/exports/incidents.csv', { schema: { tags: ['exports'], summary: 'Incidents your party may see, as CSV with an HXL hashtag row', querystring: ListQuery } }, async (req, reply) => {

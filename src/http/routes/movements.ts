@@ -136,7 +136,7 @@ export function movementRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.get('/movement-alerts', { schema: { tags, summary: 'Alerts of every movement your party may see', querystring: AlertState, response: { 200: z.array(AlertView), ...commonErrors } } }, async (req) => listVisibleAlerts(db, actorOf(req), req.query));
   r.get('/positions/latest', { schema: { tags, summary: 'The newest fix of every tracker of every movement your party may see', querystring: z.object({ state: MovementState.optional() }), response: { 200: z.array(LatestPositionView), ...commonErrors } } }, async (req) =>
-    latestPositions(db, actorOf(req), req.query),
+    latestPositions(db, actorOf(req), deps.now(), req.query),
   );
   r.get(
     '/positions/rejections',
