@@ -287,6 +287,10 @@ export class PositionIngest {
       const corridor = info ? this.corridors.get(info.corridorId) : undefined;
       if (!d || !info || !corridor) continue;
       list.sort((a, b) => a.at - b.at);
+      // The rules watch a convoy on its way, from its departure. Before it (buses driving to the
+      // staging area, perhaps before the window opens) its trackers' fixes are stored and count as
+      // contact, but raise nothing. (Arriving or aborting releases the trackers.)
+      if (info.state !== 'departed') continue;
       for (const fix of list) {
         if (d.state.lastAt !== null && fix.at <= d.state.lastAt) continue; // late retries are stored, not re-judged
         // A fix the device itself marks invalid (OsmAnd valid=false: no GPS fix, a stale location)

@@ -160,6 +160,20 @@ for (const { engine, available } of ENGINES) {
       expect(seen).toEqual([]);
     });
 
+    it('judges fixes only between departure and arrival: before it, the buses driving to the start raise nothing', async () => {
+      const op = w.aid.operator.token;
+      const early = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-early'])));
+      const t = T0 - 3 * 3600_000; // hours before the window opens, far from the route, moving
+      const far: [number, number] = [SUMY[0] + 0.4, SUMY[1] + 0.2];
+      await post(op, [0, 1, 2, 3, 4, 5, 6].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
+      expect(await alerts(early.id)).toEqual([]);
+      // Departed: the same kind of fixes now count.
+      expect((await api(w.app, op).post(`/movements/${early.id}/depart`, {})).statusCode).toBe(200);
+      await post(op, [10, 11, 12, 13, 14, 15].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
+      expect((await alerts(early.id)).map((x) => x.type).sort()).toEqual(['moving_while_closed', 'off_route']);
+      expect((await api(w.app, op).post(`/movements/${early.id}/abort`, { reason: 'test convoy' })).statusCode).toBe(200);
+    });
+
     it('stores fixes the device marks invalid (valid=false) but does not judge them: no off-route from a stale location', async () => {
       const t = T0 + 25 * 60_000;
       const on = lerp(SUMY, LOKH, 0.3);
@@ -328,7 +342,8 @@ for (const { engine, available } of ENGINES) {
 
     it('keeps a tracker’s state right when two servers ingest for it (each forgets what the other’s groups changed)', async () => {
       const op = w.aid.operator.token;
-      json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-shared'])));
+      const shared = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-shared'])));
+      expect((await api(w.app, op).post(`/movements/${shared.id}/depart`, {})).statusCode).toBe(200);
       const a = new PositionIngest(w.deps); // as if two server processes shared the database
       const b = new PositionIngest(w.deps);
       const t = T0 + 5 * 3600_000;
