@@ -82,7 +82,7 @@ export async function serverMain({ kind, dir, devices }) {
   const { initialise } = await imp('app/bootstrap.js');
   const { proposeCorridor, submitGuarantee, getTermsText } = await imp('app/corridors.js');
   const { createMember, createParty, registerKey, issueToken } = await imp('app/parties.js');
-  const { notifyMovement } = await imp('app/movements.js');
+  const { departMovement, notifyMovement } = await imp('app/movements.js');
   const { buildServer } = await imp('http/server.js');
   const { startOsmandListener } = await imp('http/osmand.js');
   const { CompactSign, exportJWK, generateKeyPair } = await import('jose');
@@ -116,7 +116,9 @@ export async function serverMain({ kind, dir, devices }) {
     for (let start = 0; start < n; start += 500) {
       const vehicles = [];
       for (let d = start; d < Math.min(n, start + 500); d++) vehicles.push({ plate: `${prefix}-${d}`, type: 'bus', trackerDeviceId: `${prefix}-${d}` });
-      await inTransaction(deps, (u) => notifyMovement(u, actors.aid, { corridorId: c.id, title: 'bench', plannedDeparture: '2022-03-08T08:00:00Z', vehicles, manifest: { people: { adults: 1 }, cargo: [] }, distribution: ['ua'], rules: {}, notes: '' }));
+      const m = await inTransaction(deps, (u) => notifyMovement(u, actors.aid, { corridorId: c.id, title: 'bench', plannedDeparture: '2022-03-08T08:00:00Z', vehicles, manifest: { people: { adults: 1 }, cargo: [] }, distribution: ['ua'], rules: {}, notes: '' }));
+      // Departed: the live rules judge a convoy's fixes from its departure on.
+      await inTransaction(deps, (u) => departMovement(u, actors.aid, m.id, { at: '2022-03-08T08:00:00Z', notes: '' }));
     }
   }
   const app = await buildServer(deps);
