@@ -3,7 +3,7 @@ import type { Actor } from '../domain/authorization.js';
 import { activeIntervals } from '../domain/corridor-status.js';
 import { isActiveAt } from '../domain/geo/deconfliction-engine.js';
 import { canCountMovement, canOperateMovement, rulesOf } from '../domain/movement.js';
-import { credibleUntil, evaluateContact, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
+import { credibleUntil, evaluateContact, isJudged, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
 import type { CorridorState, Terms } from '../schemas/corridor.js';
 import type { MovementInput } from '../schemas/movement.js';
 import type { TrackerReport } from '../domain/tracking-protocol.js';
@@ -287,16 +287,9 @@ export class PositionIngest {
       const corridor = info ? this.corridors.get(info.corridorId) : undefined;
       if (!d || !info || !corridor) continue;
       list.sort((a, b) => a.at - b.at);
-      // The rules watch a convoy on its way, from its departure. Before it (buses driving to the
-      // staging area, perhaps before the window opens) its trackers' fixes are stored and count as
-      // contact, but raise nothing. (Arriving or aborting releases the trackers.)
-      if (info.state !== 'departed') continue;
       for (const fix of list) {
-        if (d.state.lastAt !== null && fix.at <= d.state.lastAt) continue; // late retries are stored, not re-judged
-        // A fix the device itself marks invalid (OsmAnd valid=false: no GPS fix, a stale location)
-        // is stored and counts as contact, but says nothing about where the vehicle is now; nor
-        // does one dated far in the future.
-        if (fix.attributes?.valid === false || fix.at > horizon) continue;
+        // The domain says which stored fixes the rules look at (src/domain/tracking.ts, isJudged).
+        if (!isJudged({ at: fix.at, valid: fix.attributes?.valid }, { movementState: info.state, lastJudgedAt: d.state.lastAt, now })) continue;
         const active = isActiveAt(corridor.active, fix.at);
         // The zone's shape does not change with time: when the ceasefire does not hold at the fix's
         // time, ask the index at an instant when it does, to tell off-route from on-route.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, type FixContext, type Transition } from './tracking.js';
+import { DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, isJudged, MAX_FIX_AHEAD_MS, type FixContext, type Transition } from './tracking.js';
 
 const T0 = Date.parse('2022-03-08T09:00:00Z');
 const inZone: FixContext = { inZone: true, corridorActive: true, nearestStopM: 50_000, destinationM: 100_000 };
@@ -12,6 +12,24 @@ function run(fixes: { at: number; lon?: number; lat?: number; speed?: number; ct
   for (const f of fixes) all.push(...evaluateFix(s, { at: f.at, lon: f.lon ?? 33, lat: f.lat ?? 50, speed: f.speed ?? 15 }, { ...inZone, ...(f.ctx ?? {}) }, cfg, id));
   return { s, all };
 }
+
+describe('which fixes the rules judge', () => {
+  const now = T0 + 3_600_000;
+  const departed = { movementState: 'departed', lastJudgedAt: T0, now };
+  it('judges a departed convoy’s new, valid, credibly dated fixes', () => {
+    expect(isJudged({ at: T0 + 1000 }, departed)).toBe(true);
+    expect(isJudged({ at: T0 + 1000, valid: true }, departed)).toBe(true);
+    expect(isJudged({ at: now + MAX_FIX_AHEAD_MS }, departed)).toBe(true);
+    expect(isJudged({ at: T0 - 1000 }, { ...departed, lastJudgedAt: null })).toBe(true);
+  });
+  it('skips fixes before departure, late retries, invalid fixes and ones from a clock far ahead', () => {
+    for (const movementState of ['notified', 'arrived', 'aborted']) expect(isJudged({ at: T0 + 1000 }, { ...departed, movementState })).toBe(false);
+    expect(isJudged({ at: T0 }, departed)).toBe(false);
+    expect(isJudged({ at: T0 - 1 }, departed)).toBe(false);
+    expect(isJudged({ at: T0 + 1000, valid: false }, departed)).toBe(false);
+    expect(isJudged({ at: now + MAX_FIX_AHEAD_MS + 1 }, departed)).toBe(false);
+  });
+});
 
 describe('live rules', () => {
   it('raises off-route once after more than N fixes outside the zone, and clears it on return', () => {

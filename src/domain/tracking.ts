@@ -109,6 +109,20 @@ export function credibleUntil(now: number): number {
 }
 
 /**
+ * Whether the live rules judge a stored fix. They watch a convoy on its way: from its departure
+ * (before it, buses driving to the staging area, perhaps before the window opens, raise nothing;
+ * arriving or aborting releases the trackers). They skip a late retry (not newer than the
+ * device's last judged fix), a fix the device itself marks invalid (OsmAnd valid=false: no GPS
+ * fix, a stale location) and one dated beyond `credibleUntil` (a wrong phone clock). Every fix
+ * is stored and counts as contact either way.
+ */
+export function isJudged(fix: { readonly at: number; readonly valid?: unknown }, ctx: { readonly movementState: string; readonly lastJudgedAt: number | null; readonly now: number }): boolean {
+  if (ctx.movementState !== 'departed') return false;
+  if (ctx.lastJudgedAt !== null && fix.at <= ctx.lastJudgedAt) return false;
+  return fix.valid !== false && fix.at <= credibleUntil(ctx.now);
+}
+
+/**
  * The fix's speed: as reported, else derived from the previous fix; undefined when unknown. A
  * negative reported speed means "unknown" (iOS reports -1 without a speed fix, and Traccar Client
  * forwards it), not "stopped".
