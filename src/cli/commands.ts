@@ -23,47 +23,38 @@ export function dataDir(db: string): string {
   return isPostgresUrl(db) ? resolve('data') : dirname(resolve(db));
 }
 
-export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on the store at `db`, closed afterwards. With `existing`, for reading someone's log
+ * (`verify --db`, `log key`): the database must already exist and be Passage's, at this version's
+ * schema, and it is opened as it is — nothing created at a mistyped path, no migrations, nothing
+ * changed in a file that is not Passage's.
+ */
+export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>, opts: { existing?: boolean } = {}): Promise<T> {
+  if (opts.existing && !isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 1);
   let store: Store;
   try {
-    store = await openStore(db);
+    store = await openStore(db, opts.existing ? { existing: true } : {});
   } catch (e) {
     throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
   }
   try {
+    if (opts.existing) await assertCurrentPassageSchema(store, db);
     return await fn(store, defaultDeps(store));
   } finally {
     await store.close();
   }
 }
 
-/**
- * Runs `fn` on a Passage database that must already exist, opened as it is: nothing created at a
- * mistyped path, no migrations, nothing changed in a file that is not Passage's. For reading
- * someone's log (`verify --db`, `log key`).
- */
-export async function withExistingStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>): Promise<T> {
-  if (!isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 1);
-  let store: Store;
+async function assertCurrentPassageSchema(store: Store, db: string): Promise<void> {
+  let state;
   try {
-    store = await openStore(db, { existing: true });
+    state = await migrationState(store);
   } catch (e) {
-    throw new CliError(`cannot open the database at ${db}: ${(e as Error).message}`, 1);
+    throw new CliError(`cannot read the database at ${db}: ${(e as Error).message}`, 1);
   }
-  try {
-    let state;
-    try {
-      state = await migrationState(store);
-    } catch (e) {
-      throw new CliError(`cannot read the database at ${db}: ${(e as Error).message}`, 1);
-    }
-    if (state.applied.length === 0) throw new CliError(`${db} is not a Passage database (it has none of Passage's tables)`, 1);
-    if (state.pending.length > 0) {
-      throw new CliError(`the database at ${db} was last used by an older Passage (not yet applied: ${state.pending.join(', ')}); \`passage serve\` migrates it when it starts, or verify a migrated copy`, 1);
-    }
-    return await fn(store, defaultDeps(store));
-  } finally {
-    await store.close();
+  if (state.applied.length === 0) throw new CliError(`${db} is not a Passage database (it has none of Passage's tables)`, 1);
+  if (state.pending.length > 0) {
+    throw new CliError(`the database at ${db} was last used by an older Passage (not yet applied: ${state.pending.join(', ')}); \`passage serve\` migrates it when it starts, or verify a migrated copy`, 1);
   }
 }
 

@@ -7,7 +7,7 @@ import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, for
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
-import { withExistingStore, type Print } from './commands.js';
+import { withStore, type Print } from './commands.js';
 import { CliError } from './errors.js';
 
 export function httpLogSource(client: ApiClient): LogSource {
@@ -71,11 +71,15 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
 
 export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<void> {
   if (opts.db !== undefined) {
-    await withExistingStore(opts.db, async (_store, deps) => {
-      const logKey = opts.logKey ?? (await serverVerifierKey(deps.store.db));
-      if (!opts.logKey) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
-      await runAudit(databaseLogSource(deps), { ...opts, logKey }, print);
-    });
+    await withStore(
+      opts.db,
+      async (_store, deps) => {
+        const logKey = opts.logKey ?? (await serverVerifierKey(deps.store.db));
+        if (!opts.logKey) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
+        await runAudit(databaseLogSource(deps), { ...opts, logKey }, print);
+      },
+      { existing: true },
+    );
     return;
   }
   if (!opts.client) throw new CliError('give --url (and --token) or --db', 2);
@@ -88,7 +92,7 @@ export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?
 }
 
 export async function cmdLogKey(db: string, print: Print): Promise<void> {
-  await withExistingStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)));
+  await withStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)), { existing: true });
 }
 
 /**
