@@ -39,9 +39,9 @@ export interface LogSource {
    */
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
   /**
-   * Sources that can read, check and hash ranges of entries in parallel (SQLite, in worker
-   * threads) offer this: it yields each consecutive range's compact range and inspected entries,
-   * in order. The auditor uses it for large logs.
+   * Sources that can read, check and hash whole ranges of entries (a SQLite file: in this thread
+   * and, for long logs, in worker threads too) offer this: it yields each consecutive range's
+   * compact range and inspected entries, in order. The auditor uses it whenever it is there.
    */
   scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
 }

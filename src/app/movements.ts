@@ -367,7 +367,6 @@ export async function movementTrack(tx: Tx, actor: Actor, id: string, opts: { si
   return { type: 'FeatureCollection' as const, properties: { movementId: id, title: m.row.title, state: m.row.state }, features: [...lines, ...features] };
 }
 
-/** The newest fix of every tracker of every movement the actor may see. */
 /** Each visible tracker's newest position, leaving out fixes dated beyond `credibleUntil(now)` (a wrong phone clock). */
 export async function latestPositions(tx: Tx, actor: Actor, now: number, filter: { state?: MovementState | undefined } = {}) {
   const until = new Date(credibleUntil(now)).toISOString();

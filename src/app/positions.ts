@@ -96,12 +96,12 @@ export class PositionIngest {
   private seenLog = -1;
   private readonly insertStmts = new Map<number, import('better-sqlite3').Statement>();
 
-  /** The cached INSERT OR IGNORE for `rows` rows (one per size; at most INSERT_ROWS of them). */
   /**
-   * A cached multi-row INSERT. The chunks use INSERT OR IGNORE: SQLite runs it a fifth faster than
-   * the same statement with ON CONFLICT (device_id, at) DO NOTHING. OR IGNORE would also skip a row
-   * breaking another constraint (NOT NULL), but a chunk that stores fewer rows than it holds is
-   * replayed row by row with the strict ON CONFLICT form (`rows` = 1), which raises that error.
+   * The cached multi-row INSERT for `rows` rows (one per size; at most INSERT_ROWS of them). The
+   * chunks use INSERT OR IGNORE: SQLite runs it a fifth faster than the same statement with ON
+   * CONFLICT (device_id, at) DO NOTHING. OR IGNORE would also skip a row breaking another
+   * constraint (NOT NULL), but a chunk that stores fewer rows than it holds is replayed row by row
+   * with the strict ON CONFLICT form (`rows` = 1), which raises that error.
    */
   private insertStatement(raw: import('better-sqlite3').Database, rows: number): import('better-sqlite3').Statement {
     let stmt = this.insertStmts.get(rows);
@@ -338,8 +338,7 @@ export class PositionIngest {
         const d = devices.get(deviceId);
         const info = d ? this.movements.get(d.movementId) : undefined;
         if (!info) continue;
-        let newest: Report | undefined;
-        for (const f of list) if (f.at <= horizon && (!newest || f.at > newest.at)) newest = f;
+        const newest = newestUntil(list, horizon);
         if (!newest) continue;
         let m = perMovement.get(info.id);
         if (!m) perMovement.set(info.id, (m = { info, fixes: [] }));
@@ -460,8 +459,7 @@ export class PositionIngest {
       const d = devices.get(deviceId);
       if (!d) continue;
       const list = byDevice.get(deviceId) ?? [];
-      let newest: Report | undefined;
-      for (const f of list) if (f.at <= horizon && (!newest || f.at > newest.at)) newest = f;
+      const newest = newestUntil(list, horizon);
       const newestAt = newest === undefined ? undefined : new Date(newest.at).toISOString();
       const newer = newestAt !== undefined && (d.lastAt === null || newestAt > d.lastAt);
       if (newer) d.lastAt = newestAt; // the cached entry follows the row
@@ -541,6 +539,13 @@ export class PositionIngest {
       return raised;
     });
   }
+}
+
+/** The newest of `fixes` dated no later than `until` (fixes beyond it come from a wrong clock). */
+function newestUntil(fixes: readonly Report[], until: number): Report | undefined {
+  let newest: Report | undefined;
+  for (const f of fixes) if (f.at <= until && (!newest || f.at > newest.at)) newest = f;
+  return newest;
 }
 
 /** Indices of `fixes` in the positions table's key order (time, then device), stable among equal keys. */
