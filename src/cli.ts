@@ -12,6 +12,12 @@ import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+// When whatever reads the output goes away (`passage verify … | head -1`), stop quietly as Unix
+// tools do on SIGPIPE (exit 141) instead of dying with a stack trace for an unhandled EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+});
 
 function remote(cmd: Command): Command {
   return cmd

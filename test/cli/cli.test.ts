@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,17 @@ describe('passage CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Usage: passage/);
   });
+
+  it('stops quietly (exit 141, like SIGPIPE) when whatever reads its output goes away, with no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-epipe-'));
+    const child = spawn(process.execPath, [join(process.cwd(), 'dist/cli.js'), 'demo', '--db', join(dir, 'd.db')], { cwd: dir });
+    child.stdout.destroy(); // as `passage demo | head -1` does once it has its line
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(141);
+  }, 60_000);
 
   it('rejects an unknown command and a bad port with one clear line and a non-zero exit', () => {
     const unknown = run(['frobnicate']);
