@@ -231,10 +231,18 @@ export async function auditLog(
       askAhead();
       for (let i = start; i < end; i++) {
         const row = page[i - start];
-        if (row && row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
-        const entryText = row ? (row.text ?? decoder.decode(row.entry)) : '';
-        const problem = entryProblemAt(i, row && { index: row.index, text: entryText });
-        if (problem || !row) throw problemError(i, problem ?? { missing: true }, head.size);
+        if (!row) {
+          // The page ends before position i. Whether the log ends here or skips entry i shows in
+          // the next entry it holds, so a dropped entry is named the same way at a page's end as
+          // inside one ("found entry i+1 where entry i should be").
+          const later = (await source.entries(i, Math.min(i + pageSize, head.size)))[0];
+          const problem = later && entryProblemAt(i, { index: later.index, text: later.text ?? decoder.decode(later.entry) });
+          throw problemError(i, problem ?? { missing: true }, head.size);
+        }
+        if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
+        const entryText = row.text ?? decoder.decode(row.entry);
+        const problem = entryProblemAt(i, { index: row.index, text: entryText });
+        if (problem) throw problemError(i, problem, head.size);
         const leaf = leafOf(row);
         tree.pushLeafHash(leaf);
         if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {

@@ -54,12 +54,14 @@ const flipChar = (s: string, at: number): string => s.slice(0, at) + (s[at] === 
  * way: the range modes are forced here with tiny ranges, so ranges end inside the history, at the
  * saved head and at odd sizes, and one mode leaves every range to the workers.
  */
-let scanMode: { scanFrom?: number; scanChunk?: number; scan?: { threads?: number; inMain?: boolean } } = {};
+let scanMode: { scanFrom?: number; scanChunk?: number; scan?: { threads?: number; inMain?: boolean; page?: number } } = {};
+// Pages of 2 or 3 entries, so SQLite reads end inside ranges too (and a tampered entry lands
+// first, last or inside a page in one mode or another).
 const MODES = [
   { name: 'entry by entry', opts: { scanFrom: Number.MAX_SAFE_INTEGER } },
-  { name: 'by ranges, in this thread', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 1 } } },
-  { name: 'by ranges, this thread and a worker thread', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 2 } } },
-  { name: 'by ranges, worker threads only', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 2, inMain: false } } },
+  { name: 'by ranges, in this thread', opts: { scanFrom: 0, scanChunk: 7, scan: { threads: 1, page: 3 } } },
+  { name: 'by ranges, this thread and a worker thread', opts: { scanFrom: 0, scanChunk: 4, scan: { threads: 2, page: 3 } } },
+  { name: 'by ranges, worker threads only', opts: { scanFrom: 0, scanChunk: 7, scan: { threads: 2, inMain: false, page: 2 } } },
 ];
 
 for (const { engine, available } of ENGINES) for (const mode of MODES) {
@@ -85,7 +87,7 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
           ...base,
           ...(base.scan
             ? {
-                scan: (ranges: readonly (readonly [number, number])[], opts?: { threads?: number; inMain?: boolean }) => {
+                scan: (ranges: readonly (readonly [number, number])[], opts?: { threads?: number; inMain?: boolean; page?: number }) => {
                   scanned.push(...ranges.map(([a, b]) => [a, b] as [number, number]));
                   return base.scan!(ranges, opts);
                 },
@@ -179,6 +181,19 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await disableLogProtection(w.store);
         await w.store.db.deleteFrom('log_entries').where('idx', '=', 5).execute();
         await expectAuditFails(w, /entry 5: found entry 6 where entry 5 should be/, { index: 5 });
+      });
+    });
+
+    it('names an entry dropped where a page ends as it names one inside a page, and a wide gap as missing', async () => {
+      await withHistory(engine, async (w) => {
+        await disableLogProtection(w.store);
+        await w.store.db.deleteFrom('log_entries').where('idx', '=', 5).execute();
+        // Pages of 6 (entries 0–5, 6–11, …): the first page comes back one short.
+        const paged: LogSource = { ...databaseLogSource(w.deps), scan: undefined, pageSize: 6 };
+        await expectAuditFails(w, /entry 5: found entry 6 where entry 5 should be/, { index: 5, source: paged });
+        // A gap wider than the page looked at after it is named missing, not "the log ends".
+        await w.store.db.deleteFrom('log_entries').where('idx', '>=', 5).where('idx', '<', 15).execute();
+        await expectAuditFails(w, /entry 5: (missing: the signed head says \d+ entries but the log has no entry 5|found entry 15 where entry 5 should be)/, { index: 5, source: paged });
       });
     });
 

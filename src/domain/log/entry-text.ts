@@ -63,7 +63,7 @@ export function entryProblemAt(i: number, row: { readonly index: number; readonl
 
 /** How a missing entry is reported against the size a signed head claims. */
 export function missingEntryMessage(headSize: number, i: number): string {
-  return `missing: the signed head says ${headSize} entries but the log ends at ${i} (truncated or entries deleted)`;
+  return `missing: the signed head says ${headSize} entries but the log has no entry ${i} (truncated, or entries deleted)`;
 }
 
 const bytesOf = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0)); // ASCII only
