@@ -108,8 +108,10 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   cmap.setMovements(positions);
   cmap.setIncidents(incidents);
 
-  // Movements seen on the map, for the legend's count (kept up to date by live fixes too).
-  let movementIdsShown = new Set((positions ?? []).map((p) => p.movementId));
+  // Movements with a dot on the map, for the legend's count (kept up to date by live fixes too):
+  // a convoy whose trackers have sent nothing yet has no dot, so it is not counted.
+  const shownOn = (ps: typeof positions): Set<string> => new Set((ps ?? []).filter((p) => p.lat !== null && p.lon !== null).map((p) => p.movementId));
+  let movementIdsShown = shownOn(positions);
   let stateCounts: Partial<Record<DisplayState, number>> = {};
   const drawLegend = (): void => {
     const counts: Partial<Record<DisplayState | 'sites' | 'movements' | 'incidents', number>> = {
@@ -187,7 +189,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       positions = await api.positions();
       newestAt.clear();
       for (const p of positions ?? []) if (p.at) newestAt.set(p.deviceId, Date.parse(p.at));
-      movementIdsShown = new Set((positions ?? []).map((p) => p.movementId));
+      movementIdsShown = shownOn(positions);
       cmap.setMovements(positions);
     }
     if (all || kinds.has('incident')) {
