@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import { TERMS_TYPE, type Terms, type TermsInput } from '../schemas/corridor.js';
 import { DomainError, type ErrorCode, type ErrorDetail } from './errors.js';
+import { edgeTooLong, MAX_EDGE_LON_SPAN } from './geo/zone-types.js';
 import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
 
 export const MAX_WIDTH_M = 50_000;
@@ -27,6 +28,10 @@ export function checkRoute(coordinates: readonly (readonly number[])[], path = '
   const [first] = coordinates;
   const distinct = coordinates.some((p) => p[0] !== first?.[0] || p[1] !== first?.[1]);
   if (!distinct) return [{ code: 'route_degenerate', detail: { path, message: 'every position of the route is the same point' } }];
+  const long = coordinates.findIndex((p, i) => i > 0 && edgeTooLong(coordinates[i - 1] as readonly number[], p));
+  if (long > 0) {
+    return [{ code: 'route_edge_too_long', detail: { path: `${path}/${long}`, message: `the edge to position ${long} spans more than ${MAX_EDGE_LON_SPAN}° of longitude or crosses the antimeridian: add positions along it` } }];
+  }
   return [];
 }
 

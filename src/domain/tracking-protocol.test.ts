@@ -12,6 +12,12 @@ describe('OsmAnd protocol, as Traccar reads it', () => {
     expect(parseOsmandTimestamp('2022-03-08T09:00:00.250Z')).toBe(Date.parse('2022-03-08T09:00:00.250Z'));
     expect(parseOsmandTimestamp('2022-03-08 09:00:00')).toBe(Date.parse('2022-03-08T09:00:00Z'));
     expect(parseOsmandTimestamp('yesterday')).toBeUndefined();
+    expect(parseOsmandTimestamp('2022-03-08T9:00Z')).toBe(Date.parse('2022-03-08T09:00:00Z'));
+    expect(parseOsmandTimestamp('2022-03-08T11:00:00.1234567891+0200')).toBe(Date.parse('2022-03-08T09:00:00.123Z'));
+    // No such day or hour (Date.parse would roll them into another), nor instants past what RFC 3339 writes.
+    for (const bad of ['2026-02-30 10:00:00', '2026-02-30T10:00:00Z', '2022-03-08 24:00:00', '9999-12-31T23:59:59-14:00', '99999999999999999999', '8640000000000001', '-99999999999']) {
+      expect(parseOsmandTimestamp(bad), bad).toBeUndefined();
+    }
   });
 
   it('reads id or deviceid, lat/lon or location, speed in knots, bearing or heading, and keeps unknown parameters', () => {
@@ -33,6 +39,11 @@ describe('OsmAnd protocol, as Traccar reads it', () => {
     expect(p('id=x&lat=91&lon=2').ok).toBe(false);
     expect(p('id=x&lat=1').ok).toBe(false);
     expect(p('id=x&timestamp=soon').ok).toBe(false);
+    // Numbers as decimals only: Number() would read 0x10 as 16 and an empty value as 0.
+    expect(p('id=x&lat=0x10&lon=2').ok).toBe(false);
+    expect(p('id=x&lat=&lon=2').ok).toBe(false);
+    expect(p('id=x&lat=Infinity&lon=2').ok).toBe(false);
+    expect(p('id=x&lat=%2B1.5e1&lon=-.5')).toMatchObject({ ok: true, report: { lat: 15, lon: -0.5 } });
   });
 
   it('reads the Traccar Client 9 JSON body (speed already in m/s, battery level 0–1)', () => {

@@ -3,6 +3,8 @@
  * body of Traccar Client 9. Pure parsing: parameters in, one report out.
  */
 
+import { FIRST_INSTANT, LAST_INSTANT, parseRfc3339 } from './windows.js';
+
 export const KNOT_MPS = 1852 / 3600;
 
 /** One report of a tracker: a fix when it has coordinates, else a heartbeat. */
@@ -42,24 +44,32 @@ export function parseOsmandTimestamp(value: string): number | undefined {
   if (/^-?\d+(\.\d+)?$/.test(v)) {
     const n = Number(v);
     if (!Number.isFinite(n)) return undefined;
-    return n < TWO_31 ? Math.round(n * 1000) : Math.round(n);
+    const t = n < TWO_31 ? Math.round(n * 1000) : Math.round(n);
+    // Only instants RFC 3339 can write back (years 0000–9999); past those a Date cannot even hold some.
+    return t >= FIRST_INSTANT && t <= LAST_INSTANT ? t : undefined;
   }
+  // Both text forms are rewritten as RFC 3339 and read by its strict reader, which refuses a
+  // 30 February or 24:00 (Date.parse would move them to another day).
   if (v.includes('T')) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v);
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v);
     if (!m) return undefined;
     const zone = m[8] === undefined || m[8].toUpperCase() === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-    const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${pad(m[4] ?? '0')}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}${zone}`);
-    return Number.isFinite(t) ? t : undefined;
+    const fraction = m[7] === undefined ? '' : `.${m[7].slice(0, 9)}`;
+    return parseRfc3339(`${m[1]}-${m[2]}-${m[3]}T${pad(m[4] ?? '0')}:${m[5]}:${m[6] ?? '00'}${fraction}${zone}`);
   }
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})$/.exec(v);
   if (!m) return undefined;
-  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${pad(m[4] ?? '0')}:${m[5]}:${m[6]}Z`);
-  return Number.isFinite(t) ? t : undefined;
+  return parseRfc3339(`${m[1]}-${m[2]}-${m[3]}T${pad(m[4] ?? '0')}:${m[5]}:${m[6]}Z`);
 }
 
+/** A decimal number as trackers write them (`50.9`, `-0.5`, `1e-7`); not `0x10`, `Infinity` or an empty string. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function num(v: string | undefined): number | undefined {
-  if (v === undefined || v.trim() === '') return undefined;
-  const n = Number(v);
+  if (v === undefined) return undefined;
+  const s = v.trim();
+  if (!DECIMAL.test(s)) return undefined;
+  const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
 }
 

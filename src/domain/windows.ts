@@ -85,8 +85,19 @@ export function parseRfc3339(s: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+  // Not Date.UTC(year, …): it reads years 0–99 as 1900–1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, ms);
+  const t = d.getTime() - offset;
+  // An offset can carry a time written in year 0000 or 9999 out of the four-digit years that
+  // RFC 3339 (and every reader of what Passage writes back) knows.
+  return t < FIRST_INSTANT || t > LAST_INSTANT ? undefined : t;
 }
+
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the instants RFC 3339 can write in UTC. */
+export const FIRST_INSTANT = -62_167_219_200_000;
+export const LAST_INSTANT = 253_402_300_799_999;
 
 /** RFC 3339 in UTC, with milliseconds only when they are not zero. */
 export function formatUtc(ms: number): string {

@@ -36,12 +36,22 @@ export const commonErrors = {
 
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 
+/** The body as the idempotency record hashes it; a body nested too deep to write back is refused (JSON.parse takes more depth than JSON.stringify). */
+function bodyText(body: unknown): string {
+  try {
+    return JSON.stringify(body ?? null);
+  } catch (e) {
+    if (e instanceof RangeError) throw new DomainError('validation_failed', 'the JSON body is nested too deeply');
+    throw e;
+  }
+}
+
 /** Runs a write as the authenticated member, once per Idempotency-Key, and replies with its result. */
 export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyReply, status: number, fn: (u: Unit, actor: AuthedActor) => Promise<T>): Promise<T> {
   const actor = actorOf(req);
   const keyHeader = req.headers['idempotency-key'];
   const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
-  const requestHash = sha256Hex(`${req.method} ${req.url}\n${typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? null)}`);
+  const requestHash = sha256Hex(`${req.method} ${req.url}\n${typeof req.body === 'string' ? req.body : bodyText(req.body)}`);
   const out = await runIdempotent(deps, actor.memberId, key, requestHash, status, (u) => fn(u, actor));
   reply.code(out.status);
   if (out.replayed) reply.header('idempotent-replayed', 'true');

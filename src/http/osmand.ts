@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { positionIngestFor, type Report } from '../app/positions.js';
 import { parseOsmandParams, parseTraccarJson, type TrackerReport } from '../domain/tracking-protocol.js';
+import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
 
 const MAX_BODY = 64 * 1024;
 /** How often trackers that fell silent are looked for (the no-signal rule). */
@@ -76,6 +77,8 @@ export function handleOsmand(deps: Deps) {
         } catch {
           return send(res, 400);
         }
+        // As on the API: a lone surrogate could be stored in the fix's attributes but never hashed for the log.
+        if (mayHoldLoneSurrogate(body) && loneSurrogateAt(json) !== undefined) return send(res, 400);
         finish(undefined, json, true);
         return;
       }

@@ -7,6 +7,7 @@ export const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   route_too_short: 400,
   route_degenerate: 400,
+  route_edge_too_long: 400,
   coordinate_out_of_range: 400,
   width_out_of_range: 400,
   window_end_before_start: 400,
@@ -47,6 +48,8 @@ export const STATUS: Record<ErrorCode, number> = {
 
 const TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
@@ -87,6 +90,23 @@ export function problem(code: ErrorCode | 'internal_error', detail: string, opts
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
   return reply.code(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+}
+
+/**
+ * The whole HTTP response to a request Node's parser refused before Fastify saw it (headers over
+ * 16 KB, a Content-Length beside chunked encoding, bytes that are not HTTP), as problem details
+ * like every other refusal; undefined when the client is gone and there is no one to answer.
+ */
+export function clientErrorResponse(err: { code?: string }): string | undefined {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return undefined;
+  const [status, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are larger than the server accepts (16 KB in all)']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request did not arrive in time']
+        : [400, `the request is not valid HTTP/1.1 (${err.code ?? 'unreadable'})`];
+  const body = JSON.stringify(problem('validation_failed', detail, { status }));
+  return `HTTP/1.1 ${status} ${TITLES[status]}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */

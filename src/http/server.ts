@@ -5,7 +5,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { authenticate } from '../app/parties.js';
 import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
-import { errorHandler, problem, sendProblem } from './problem.js';
+import { clientErrorResponse, errorHandler, problem, sendProblem } from './problem.js';
+import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
 import { eventRoutes } from './routes/events.js';
@@ -39,11 +40,31 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     // Errors Fastify meets before routing (a URL whose percent-encoding does not decode) are
     // problem details too, like every other refusal.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
+    // …and so are those Node's HTTP parser meets before Fastify does.
+    clientErrorHandler: (err, socket) => {
+      const response = clientErrorResponse(err as { code?: string });
+      if (response !== undefined && socket.writable) socket.end(response);
+      else socket.destroy(err);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { instance: req.url })));
+  // JSON bodies: Fastify's own parser (with its prototype-poisoning checks), then no lone
+  // surrogates (src/http/json-body.ts), looked for only in text that has a \u escape.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parseJson(req, body as string, (err, value) => {
+      if (err) return done(err, undefined);
+      const at = mayHoldLoneSurrogate(body as string) ? loneSurrogateAt(value) : undefined;
+      if (at !== undefined) {
+        return done(new DomainError('validation_failed', `a string holds a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair) at ${at || '/'}`, { details: [{ path: at || '/', message: 'lone surrogate' }] }), undefined);
+      }
+      done(null, value);
+    });
+  });
   // A guarantee may be posted as the bare compact JWS.
   app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).trim()));
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRfc3339 } from '../domain/windows.js';
 
 /** A WGS 84 position, [longitude, latitude], as RFC 7946 orders it. Range rules live in the domain. */
 export const Position = z
@@ -9,8 +10,12 @@ export const Rfc3339 = z
   .string()
   .regex(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i,
-    'must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T09:00:00+02:00',
+    { message: 'must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T09:00:00+02:00', abort: true },
   )
+  // The shape alone lets through times that do not exist, which then broke whatever read them.
+  .refine((s) => parseRfc3339(s) !== undefined, {
+    message: 'no such date-time: a day the month lacks, an hour past 23, a leap second, an offset past 23:59, or outside the years 0000–9999 in UTC',
+  })
   .describe('RFC 3339 date-time with offset; stored and returned in UTC');
 
 export const Id = z.string().min(1).max(100);

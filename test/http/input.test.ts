@@ -25,6 +25,13 @@ for (const { engine, available } of ENGINES) {
       ['an unknown time zone', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'Mars/Olympus' }] }), 400, 'unknown_time_zone'],
       ['a malformed RRULE', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3;BYGOLLY=1' }] }), 400, 'invalid_rrule'],
       ['an unbounded RRULE', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY' }] }), 400, 'invalid_rrule'],
+      ['a route edge across the antimeridian', route([[179.9, 50], [-179.9, 50]]), 400, 'route_edge_too_long', '/route/coordinates/1'],
+      ['a route edge over 90° of longitude', route([[0, 0], [34, 50], [180, 0]]), 400, 'route_edge_too_long', '/route/coordinates/2'],
+      ['a 30 February', sumyPoltava({ windows: [{ start: '2030-02-30T10:00:00Z', end: '2030-03-01T11:00:00Z', timeZone: 'UTC' }] }), 400, 'validation_failed', '/windows/0/start'],
+      ['a leap second', sumyPoltava({ windows: [{ start: '2016-12-31T23:59:60Z', end: '2017-01-01T11:00:00Z', timeZone: 'UTC' }] }), 400, 'validation_failed', '/windows/0/start'],
+      ['a window ending after the year 9999 in UTC', sumyPoltava({ windows: [{ start: '9999-12-31T00:00:00-14:00', end: '9999-12-31T23:59:59-14:00', timeZone: 'Pacific/Kiritimati' }] }), 400, 'validation_failed', '/windows/0/end'],
+      ['a lone surrogate in the title', sumyPoltava({ title: 'Sumy \ud800 Poltava' }), 400, 'validation_failed', '/title'],
+      ['a lone surrogate in a key', { ...sumyPoltava(), ['x\udc00']: 1 }, 400, 'validation_failed'],
       ['a time without offset', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00', end: '2022-03-08T11:00:00Z', timeZone: 'UTC' }] }), 400, 'validation_failed'],
       ['an unknown guarantor', sumyPoltava({ requiredGuarantors: ['ua', 'atlantis'] }), 422, 'unknown_guarantor', '/requiredGuarantors/1'],
       ['no guarantor', sumyPoltava({ requiredGuarantors: [] }), 400, 'validation_failed'],
@@ -58,6 +65,59 @@ for (const { engine, available } of ENGINES) {
       const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', JSON.stringify(sumyPoltava()).replace('"widthM":2000', '"widthM":1e999'), { 'content-type': 'application/json' });
       expect(res.statusCode).toBe(400);
       expect(json(res).code).toMatch(/width_out_of_range|validation_failed/);
+    });
+
+    it('keeps a year before 100 as written (not moved into the 1900s)', async () => {
+      const res = await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ windows: [{ start: '0050-06-01T00:00:00Z', end: '0050-06-01T05:00:00+01:00', timeZone: 'UTC' }] }));
+      expect(res.statusCode, res.body).toBe(201);
+      expect(json(res).terms.windows[0]).toMatchObject({ start: '0050-06-01T00:00:00Z', end: '0050-06-01T04:00:00Z' });
+      const status = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${json(res).id}/status?at=0050-06-01T01:00:00Z`));
+      expect(status.at).toBe('0050-06-01T01:00:00Z');
+    });
+
+    it('refuses a lone surrogate wherever a JSON body has one, and keeps paired ones', async () => {
+      // Incidents used to store it as U+FFFD, other writes failed with a 500.
+      const bad = await api(w.app, w.ua.liaison.token).raw('POST', '/incidents', '{"kind":"shelling","severity":"high","at":"2022-03-08T09:00:00Z","location":{"type":"Point","coordinates":[34.8,50.9]},"description":"\\udc00 near the bridge"}', { 'content-type': 'application/json' });
+      expect(bad.statusCode, bad.body).toBe(400);
+      expect(json(bad)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/description' }] });
+      const ok = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', JSON.stringify(sumyPoltava({ title: 'Sumy 🚌 Poltava' })).replace('🚌', '\\ud83d\\ude8c'), { 'content-type': 'application/json' });
+      expect(ok.statusCode, ok.body).toBe(201);
+      expect(json(ok).terms.title).toBe('Sumy 🚌 Poltava');
+    });
+
+    it('refuses a JSON body nested too deeply to hash, on a write that takes no body', async () => {
+      const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+      const res = await api(w.app, w.aid.admin.token).raw('POST', '/tokens/tok_nope/revoke', deep, { 'content-type': 'application/json' });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(json(res).code).toBe('validation_failed');
+    });
+
+    it('refuses a time that does not exist in every query, not just its shape', async () => {
+      for (const q of ['/movements/mov_x/track?since=2030-02-30T00:00:00Z', '/incidents?since=2022-03-08T24:00:00Z', '/incidents?until=2016-12-31T23:59:60Z', '/corridors?openAt=2022-03-08T10:00:00%2B24:00']) {
+        const r = await api(w.app, w.ua.viewer.token).get(q);
+        expect(r.statusCode, q).toBe(400);
+        expect(json(r).code, q).toBe('validation_failed');
+      }
+    });
+
+    it('answers requests Node\'s HTTP parser refuses with problem details too', async () => {
+      const { createConnection } = await import('node:net');
+      const url = new URL(await w.app.listen({ host: '127.0.0.1', port: 0 }));
+      const send = (text: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const s = createConnection({ host: url.hostname, port: Number(url.port) }, () => s.write(text));
+          let out = '';
+          s.on('data', (d) => (out += d.toString()));
+          s.on('end', () => resolve(out));
+          s.on('error', reject);
+        });
+      const big = await send(`GET /api/v1/corridors HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(big).toMatch(/^HTTP\/1\.1 431 /);
+      expect(big).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, code: 'validation_failed' });
+      const smuggled = await send('POST /api/v1/parties HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n0\r\n\r\n');
+      expect(smuggled).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(smuggled.slice(smuggled.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'validation_failed' });
     });
 
     it('refuses the wrong content type with 415', async () => {

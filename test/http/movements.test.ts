@@ -314,6 +314,14 @@ for (const { engine, available } of ENGINES) {
         expect(u2.status).toBe(404);
         expect(await u2.text()).toBe('');
         expect((await fetch(`${base}/?id=phone-1&lat=95&lon=33`)).status).toBe(400);
+        // Times a Date cannot hold or that do not exist, and numbers only Number() would read: 400, never a 500 or another day.
+        for (const bad of ['timestamp=99999999999999999999', 'timestamp=8640000000000001', `timestamp=${encodeURIComponent('2026-02-30 10:00:00')}`, 'timestamp=2026-02-30T10:00:00Z', `timestamp=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`, 'lat=0x10&lon=33', 'lat=50&lon=%2033x']) {
+          const r = await fetch(`${base}/?id=phone-1&lat=50&lon=33&${bad}`, { method: 'POST' });
+          expect(r.status, bad).toBe(400);
+          expect(await r.text()).toBe('');
+        }
+        const lone = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"device_id":"phone-1","location":{"timestamp":"${iso(T0)}","coords":{"latitude":50,"longitude":33},"extras":{"note":"\\ud800"}}}` });
+        expect(lone.status).toBe(400);
         const rej = json<any[]>(await api(w.app, w.mediator.liaison.token).get('/positions/rejections'));
         expect(rej.find((r) => r.deviceId === 'nobody')).toMatchObject({ count: 2 });
         const track = json(await api(w.app, w.ua.viewer.token).get(`/movements/${m.id}/track`));

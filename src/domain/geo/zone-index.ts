@@ -31,7 +31,7 @@
  */
 import { CellGrid, ROWS_PER_DEG, ROW_STRIDE, R_CORNERS, R_DG, R_G, R_HM, R_KL, R_M, R_PHI0, R_RC, degreesFor } from './cell-grid.js';
 import { DEG, densifyGeodesic, distanceToGeodesicSegment, frameErrorBound, inverseGeodesic } from './geodesic.js';
-import type { CheckOptions, CheckPoint, CheckResult, ZoneCorridor, ZoneSite } from './zone-types.js';
+import { edgeTooLong, type CheckOptions, type CheckPoint, type CheckResult, type ZoneCorridor, type ZoneSite } from './zone-types.js';
 
 
 const INSIDE = 0x80000000;
@@ -516,7 +516,7 @@ export class DeconflictionEngine {
     c.route.forEach((p, k) => {
       checkPosition(p, `${what}: route[${k}]`);
       const q = c.route[k - 1];
-      if (q !== undefined && Math.abs(q[0] - p[0]) > 90) throw new RangeError(`${what}: route[${k}] edge too long or crosses the antimeridian`);
+      if (q !== undefined && edgeTooLong(q, p)) throw new RangeError(`${what}: route[${k}] edge too long or crosses the antimeridian`);
     });
     const iv = checkIntervals(c.active, what);
     const dense = densifyGeodesic(c.route, SEG_MAX);

@@ -3,6 +3,19 @@
  * (GeoJSON order, WGS 84); times are epoch milliseconds.
  */
 
+/**
+ * The widest span of longitude one edge of a route may cover, in degrees. Edges are geodesics
+ * between positions in plain longitudes (-180…180), so an edge that crosses the antimeridian
+ * reads as one spanning nearly 360° the other way round the globe; the engine refuses both,
+ * and so do the corridor rules (src/domain/corridor-terms.ts) before anything is stored.
+ */
+export const MAX_EDGE_LON_SPAN = 90;
+
+/** Whether the edge from a to b covers more longitude than an edge may (see MAX_EDGE_LON_SPAN). */
+export function edgeTooLong(a: readonly number[], b: readonly number[]): boolean {
+  return Math.abs((a[0] as number) - (b[0] as number)) > MAX_EDGE_LON_SPAN;
+}
+
 export interface ZoneCorridor {
   id: string;
   version: number;
