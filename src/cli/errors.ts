@@ -21,6 +21,7 @@ export const EXIT: Record<ErrorCode, number> = {
   route_too_short: 2,
   route_degenerate: 2,
   route_edge_too_long: 2,
+  route_too_long: 2,
   coordinate_out_of_range: 2,
   width_out_of_range: 2,
   window_end_before_start: 2,

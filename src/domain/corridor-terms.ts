@@ -1,10 +1,13 @@
 import canonicalize from 'canonicalize';
 import { TERMS_TYPE, type Terms, type TermsInput } from '../schemas/corridor.js';
 import { DomainError, type ErrorCode, type ErrorDetail } from './errors.js';
-import { edgeTooLong, MAX_EDGE_LON_SPAN } from './geo/zone-types.js';
+import { inverseGeodesic } from './geo/geodesic.js';
+import { edgeTooLong, MAX_EDGE_LON_SPAN, MAX_INDEX_LAT } from './geo/zone-types.js';
 import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
 
 export const MAX_WIDTH_M = 50_000;
+/** The longest route a corridor may follow (Mariupol → Zaporizhzhia is ~230 km by road). */
+export const MAX_ROUTE_LENGTH_M = 2_000_000;
 
 type Problem = { code: ErrorCode; detail: ErrorDetail };
 
@@ -28,9 +31,24 @@ export function checkRoute(coordinates: readonly (readonly number[])[], path = '
   const [first] = coordinates;
   const distinct = coordinates.some((p) => p[0] !== first?.[0] || p[1] !== first?.[1]);
   if (!distinct) return [{ code: 'route_degenerate', detail: { path, message: 'every position of the route is the same point' } }];
+  const polar = coordinates.findIndex((p) => Math.abs(p[1] as number) > MAX_INDEX_LAT);
+  if (polar >= 0) {
+    return [{ code: 'coordinate_out_of_range', detail: { path: `${path}/${polar}`, message: `latitude ${coordinates[polar]?.[1]} is beyond ±${MAX_INDEX_LAT}°, where the deconfliction index ends` } }];
+  }
   const long = coordinates.findIndex((p, i) => i > 0 && edgeTooLong(coordinates[i - 1] as readonly number[], p));
   if (long > 0) {
     return [{ code: 'route_edge_too_long', detail: { path: `${path}/${long}`, message: `the edge to position ${long} spans more than ${MAX_EDGE_LON_SPAN}° of longitude or crosses the antimeridian: add positions along it` } }];
+  }
+  // Bounded so that indexing one corridor stays a matter of milliseconds (a route of long edges
+  // round the globe took the index half a minute, and every restart with it).
+  let length = 0;
+  for (let i = 1; i < coordinates.length; i++) {
+    const a = coordinates[i - 1] as readonly number[];
+    const b = coordinates[i] as readonly number[];
+    length += inverseGeodesic(a[1] as number, a[0] as number, b[1] as number, b[0] as number).s12;
+  }
+  if (length > MAX_ROUTE_LENGTH_M) {
+    return [{ code: 'route_too_long', detail: { path, message: `the route is ${Math.round(length / 1000)} km long; a corridor's route may be at most ${MAX_ROUTE_LENGTH_M / 1000} km` } }];
   }
   return [];
 }

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'route_too_short',
   'route_degenerate',
   'route_edge_too_long',
+  'route_too_long',
   'coordinate_out_of_range',
   'width_out_of_range',
   'window_end_before_start',

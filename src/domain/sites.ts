@@ -1,6 +1,8 @@
 import type { SiteInput } from '../schemas/site.js';
 import type { Actor } from './authorization.js';
 import { DomainError, type ErrorDetail } from './errors.js';
+import { inverseGeodesic } from './geo/geodesic.js';
+import { MAX_INDEX_LAT } from './geo/zone-types.js';
 
 export const MAX_SITE_RADIUS_M = 50_000;
 
@@ -8,6 +10,7 @@ function positionProblem(p: readonly number[], path: string): ErrorDetail | unde
   const [lon, lat] = p;
   if (typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat)) return { path, message: 'a position is two finite numbers' };
   if (lon < -180 || lon > 180 || lat < -90 || lat > 90) return { path, message: `position [${lon}, ${lat}] is out of range` };
+  if (Math.abs(lat) > MAX_INDEX_LAT) return { path, message: `latitude ${lat} is beyond ±${MAX_INDEX_LAT}°, where the deconfliction index ends` };
   return undefined;
 }
 
@@ -44,6 +47,34 @@ export function checkRing(ring: readonly (readonly number[])[], path: string): E
   return [];
 }
 
+/**
+ * A polygon site is a place, like a circle site: every vertex within MAX_SITE_RADIUS_M of the
+ * middle of its bounding box. Without a bound, one polygon the size of a continent took the
+ * deconfliction index minutes to raster, blocking every other request.
+ */
+export function checkPolygonExtent(rings: readonly (readonly (readonly number[])[])[]): ErrorDetail[] {
+  let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const ring of rings) {
+    for (const p of ring) {
+      w = Math.min(w, p[0] as number);
+      e = Math.max(e, p[0] as number);
+      s = Math.min(s, p[1] as number);
+      n = Math.max(n, p[1] as number);
+    }
+  }
+  const [lon0, lat0] = [(w + e) / 2, (s + n) / 2];
+  for (let i = 0; i < rings.length; i++) {
+    const ring = rings[i] as readonly (readonly number[])[];
+    for (let j = 0; j < ring.length; j++) {
+      const p = ring[j] as readonly number[];
+      if (inverseGeodesic(lat0, lon0, p[1] as number, p[0] as number).s12 > MAX_SITE_RADIUS_M) {
+        return [{ path: `/geometry/coordinates/${i}/${j}`, message: `a site polygon must lie within ${MAX_SITE_RADIUS_M / 1000} km of its centre, as a circle site does (and not across the antimeridian)` }];
+      }
+    }
+  }
+  return [];
+}
+
 export interface SiteContext {
   readonly partyExists: (id: string) => boolean;
 }
@@ -60,6 +91,7 @@ export function assertSiteInput(input: SiteInput, ctx: SiteContext): void {
     }
   } else {
     g.coordinates.forEach((ring, i) => problems.push(...checkRing(ring, `/geometry/coordinates/${i}`)));
+    if (problems.length === 0) problems.push(...checkPolygonExtent(g.coordinates));
   }
   const unknown: ErrorDetail[] = [];
   input.distribution.forEach((id, i) => {

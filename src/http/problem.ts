@@ -8,6 +8,7 @@ export const STATUS: Record<ErrorCode, number> = {
   route_too_short: 400,
   route_degenerate: 400,
   route_edge_too_long: 400,
+  route_too_long: 400,
   coordinate_out_of_range: 400,
   width_out_of_range: 400,
   window_end_before_start: 400,

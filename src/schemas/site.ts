@@ -10,7 +10,8 @@ export const SitePoint = z.object({
 });
 export const SitePolygon = z.object({
   type: z.literal('Polygon'),
-  coordinates: z.array(z.array(Position).max(10_000)).min(1).max(50).describe('GeoJSON polygon rings, closed, exterior first'),
+  // Bounded: each ring is checked for self-intersection edge against edge.
+  coordinates: z.array(z.array(Position).max(1_000)).min(1).max(20).describe('GeoJSON polygon rings, closed, exterior first (at most 20 rings of 1,000 positions)'),
 });
 
 export const SiteInput = z.object({

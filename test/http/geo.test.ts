@@ -110,12 +110,22 @@ for (const { engine, available } of ENGINES) {
         [site({ geometry: { type: 'Point', coordinates: [233, 50], radiusM: 10 } }), '/geometry/coordinates'],
         [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.1], [33, 50.1]]] } }), '/geometry/coordinates/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50.1], [33.1, 50], [33, 50.1], [33, 50]]] } }), '/geometry/coordinates/0/2'],
+        // Where the index ends, and places no bigger than a circle site may be (a polygon round
+        // the globe took the index over a minute to raster, blocking every request meanwhile).
+        [site({ geometry: { type: 'Point', coordinates: [33, 86], radiusM: 10 } }), '/geometry/coordinates'],
+        [site({ geometry: { type: 'Polygon', coordinates: [[[-170, -80], [170, -80], [170, 80], [-170, 80], [-170, -80]]] } }), '/geometry/coordinates/0/0'],
+        [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [34, 51], [33, 51], [33, 50]]] } }), '/geometry/coordinates/0/0'],
+        [site({ geometry: { type: 'Polygon', coordinates: [[[179.9, 50], [-179.9, 50], [-179.9, 50.1], [179.9, 50.1], [179.9, 50]]] } }), '/geometry/coordinates/0/0'],
+        [site({ geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1001 }, (_, i) => (i === 1000 ? [33, 50] : [33 + 0.01 * Math.cos(i / 159), 50 + 0.01 * Math.sin(i / 159)]))] } }), '/geometry/coordinates/0'],
       ];
       for (const [body, path] of cases) {
         const res = await api(w.app, w.aid.operator.token).post('/sites', body);
         expect(res.statusCode, JSON.stringify(body)).toBe(400);
         expect(json(res).errors.map((e: any) => e.path)).toContain(path);
       }
+      // A polygon of ~10 km still fits.
+      const fits = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.05], [33, 50.05], [33, 50]]] } }));
+      expect(fits.statusCode, fits.body).toBe(201);
       const unknown = await api(w.app, w.aid.operator.token).post('/sites', site({ distribution: ['narnia'] }));
       expect(unknown.statusCode).toBe(422);
     });

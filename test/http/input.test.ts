@@ -27,6 +27,8 @@ for (const { engine, available } of ENGINES) {
       ['an unbounded RRULE', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY' }] }), 400, 'invalid_rrule'],
       ['a route edge across the antimeridian', route([[179.9, 50], [-179.9, 50]]), 400, 'route_edge_too_long', '/route/coordinates/1'],
       ['a route edge over 90° of longitude', route([[0, 0], [34, 50], [180, 0]]), 400, 'route_edge_too_long', '/route/coordinates/2'],
+      ['a route beyond 85° of latitude, where the index ends', route([[34, 50], [34, 86]]), 400, 'coordinate_out_of_range', '/route/coordinates/1'],
+      ['a route over 2,000 km long', route([[20, 40], [45, 60]]), 400, 'route_too_long', '/route/coordinates'],
       ['a 30 February', sumyPoltava({ windows: [{ start: '2030-02-30T10:00:00Z', end: '2030-03-01T11:00:00Z', timeZone: 'UTC' }] }), 400, 'validation_failed', '/windows/0/start'],
       ['a leap second', sumyPoltava({ windows: [{ start: '2016-12-31T23:59:60Z', end: '2017-01-01T11:00:00Z', timeZone: 'UTC' }] }), 400, 'validation_failed', '/windows/0/start'],
       ['a window ending after the year 9999 in UTC', sumyPoltava({ windows: [{ start: '9999-12-31T00:00:00-14:00', end: '9999-12-31T23:59:59-14:00', timeZone: 'Pacific/Kiritimati' }] }), 400, 'validation_failed', '/windows/0/end'],

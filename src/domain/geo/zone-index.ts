@@ -31,7 +31,7 @@
  */
 import { CellGrid, ROWS_PER_DEG, ROW_STRIDE, R_CORNERS, R_DG, R_G, R_HM, R_KL, R_M, R_PHI0, R_RC, degreesFor } from './cell-grid.js';
 import { DEG, densifyGeodesic, distanceToGeodesicSegment, frameErrorBound, inverseGeodesic } from './geodesic.js';
-import { edgeTooLong, type CheckOptions, type CheckPoint, type CheckResult, type ZoneCorridor, type ZoneSite } from './zone-types.js';
+import { edgeTooLong, MAX_INDEX_LAT, type CheckOptions, type CheckPoint, type CheckResult, type ZoneCorridor, type ZoneSite } from './zone-types.js';
 
 
 const INSIDE = 0x80000000;
@@ -101,7 +101,7 @@ function growU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
 function checkPosition(p: unknown, what: string): asserts p is [number, number] {
   if (!Array.isArray(p) || p.length < 2) throw new RangeError(`${what}: not a [lon, lat] position`);
   const [lon, lat] = p as [unknown, unknown];
-  if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180) || !(lat >= -85 && lat <= 85)) {
+  if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180) || !(lat >= -MAX_INDEX_LAT && lat <= MAX_INDEX_LAT)) {
     throw new RangeError(`${what}: position out of range`);
   }
 }

@@ -11,6 +11,9 @@
  */
 export const MAX_EDGE_LON_SPAN = 90;
 
+/** The engine's grid ends at these latitudes (north and south): positions beyond are refused. */
+export const MAX_INDEX_LAT = 85;
+
 /** Whether the edge from a to b covers more longitude than an edge may (see MAX_EDGE_LON_SPAN). */
 export function edgeTooLong(a: readonly number[], b: readonly number[]): boolean {
   return Math.abs((a[0] as number) - (b[0] as number)) > MAX_EDGE_LON_SPAN;
