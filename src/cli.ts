@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort } from './cli/commands.js';
+import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -41,7 +41,7 @@ function dbOption(): Option {
 async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean }): Promise<void> {
   const server = await cmdServe(
     db,
-    { host: opts.host, port: parsePort(opts.port, 8080), osmandPort: parsePort(opts.osmandPort, 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
+    { host: opts.host, port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
     print,
   );
   const stop = async (): Promise<void> => {
@@ -56,14 +56,22 @@ export function buildProgram(): Command {
   const program = new Command('passage')
     .description('Passage: humanitarian corridors and the local ceasefires that protect them')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `passage: ${str}` : str) });
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `passage: ${str}` : str) })
+    // An empty environment variable (PORT=, DATABASE_URL=) counts as unset: the option keeps its
+    // default. An empty value typed on the command line is still checked, and refused where it must not be empty.
+    .hook('preAction', (_program, cmd) => {
+      for (const option of cmd.options) {
+        const key = option.attributeName();
+        if (cmd.getOptionValueSource(key) === 'env' && cmd.getOptionValue(key) === '') cmd.setOptionValueWithSource(key, option.defaultValue, 'default');
+      }
+    });
 
   program
     .command('init')
     .description('create a database, the server key, the mediator party and its first admin token')
     .addOption(dbOption())
     .option('--mediator-name <name>', 'the mediator organisation’s name')
-    .action(async (o: { db?: string; mediatorName?: string }) => cmdInit(dbLocation(o.db), o.mediatorName ? { mediatorName: o.mediatorName } : {}, print));
+    .action(async (o: { db?: string; mediatorName?: string }) => cmdInit(dbLocation(o.db), o.mediatorName !== undefined ? { mediatorName: o.mediatorName } : {}, print));
 
   program
     .command('serve')
@@ -173,8 +181,8 @@ export function buildProgram(): Command {
       .option('--interval <seconds>', 'seconds between polls', '10')
       .option('--once', 'check and cosign once, then exit'),
   ).action(async (o: { url: string; token?: string; logKey: string; partyKey: string; party: string; state: string; interval: string; once?: boolean }) => {
-    const interval = Number(o.interval);
-    if (!Number.isFinite(interval) || interval < 1) throw new CliError('--interval must be at least 1 second', 2);
+    // At most what setTimeout can wait (2^31 - 1 ms); beyond it Node would poll every millisecond.
+    const interval = parseWholeNumber(o.interval, '--interval', 1, 2_147_483);
     await cmdLogWatch(client(o), { ...o, interval }, print);
   });
   registerLedgerCommands(program, { remote, client, print });

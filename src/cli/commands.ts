@@ -1,21 +1,37 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
 import { parseRfc3339 } from '../domain/windows.js';
+import { CreatePartyBody } from '../schemas/party.js';
 import { startScheduler } from '../app/scheduler.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { DEFAULT_DB, isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
 import { ApiClient } from './client.js';
+import { ensureDir } from './dirs.js';
 import { CliError } from './errors.js';
 
 export type Print = (line: string) => void;
 
 export function dbLocation(opt: string | undefined): string {
-  return opt ?? process.env.DATABASE_URL ?? DEFAULT_DB;
+  const db = opt ?? (process.env.DATABASE_URL || DEFAULT_DB);
+  if (db.trim() === '') throw new CliError('--db must not be empty: give a SQLite file path or a postgres:// URL', 2);
+  return db;
+}
+
+/** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
+function ensureDbDir(db: string): void {
+  if (!isPostgresUrl(db) && db !== ':memory:') ensureDir(dirname(resolve(db)), 'the database directory');
+}
+
+/** A free-text option that must say something: not empty, not only spaces. Returns it trimmed. */
+export function requireText(value: string, option: string): string {
+  const text = value.trim();
+  if (text === '') throw new CliError(`${option} must not be empty`, 2);
+  return text;
 }
 
 /** Where demo key files and the demo summary live: beside the SQLite file, or ./data for PostgreSQL. */
@@ -31,6 +47,7 @@ export function dataDir(db: string): string {
  */
 export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>, opts: { existing?: boolean } = {}): Promise<T> {
   if (opts.existing && !isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 1);
+  if (!opts.existing) ensureDbDir(db);
   let store: Store;
   try {
     store = await openStore(db, opts.existing ? { existing: true } : {});
@@ -59,8 +76,14 @@ async function assertCurrentPassageSchema(store: Store, db: string): Promise<voi
 }
 
 export async function cmdInit(db: string, opts: { mediatorName?: string }, print: Print): Promise<void> {
+  let mediatorName: string | undefined;
+  if (opts.mediatorName !== undefined) {
+    mediatorName = requireText(opts.mediatorName, '--mediator-name');
+    // The same rule as a party's name over the API.
+    if (!CreatePartyBody.shape.name.safeParse(mediatorName).success) throw new CliError('--mediator-name must be at most 200 characters', 2);
+  }
   await withStore(db, async (store, deps) => {
-    const r = await initialise(deps, opts.mediatorName ? { mediatorName: opts.mediatorName } : {});
+    const r = await initialise(deps, mediatorName !== undefined ? { mediatorName } : {});
     if (!r.created) {
       print(`Already initialised: ${store.location} (mediator party "${r.mediatorPartyId}"). Nothing changed.`);
       return;
@@ -73,11 +96,18 @@ export async function cmdInit(db: string, opts: { mediatorName?: string }, print
   });
 }
 
-export function parsePort(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port "${value}": use a whole number from 0 to 65535`, 2);
+/**
+ * A whole-number option: decimal digits only, from `min` to `max`. Not `Number(value)`, which
+ * also takes "1e3", "0x50", " 80" and "".
+ */
+export function parseWholeNumber(value: string, option: string, min: number, max: number): number {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new CliError(`invalid ${option} "${value}": use a whole number from ${min} to ${max}`, 2);
   return n;
+}
+
+export function parsePort(value: string | undefined, option: string, fallback: number): number {
+  return value === undefined ? fallback : parseWholeNumber(value, option, 0, 65535);
 }
 
 function demoSummaryPath(db: string): string {
@@ -85,12 +115,17 @@ function demoSummaryPath(db: string): string {
 }
 
 export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean; keysDir?: string }, print: Print): Promise<DemoResult> {
+  if (opts.keysDir !== undefined) requireText(opts.keysDir, '--keys-dir');
+  const keysDir = opts.keysDir ?? join(dataDir(db), 'keys');
+  // Before the database is touched, so a bad directory leaves nothing half done.
+  ensureDbDir(db);
+  ensureDir(keysDir, 'the keys directory', 0o700);
+  ensureDir(dataDir(db), 'the data directory');
   return withStore(db, async (_store, deps) => {
     await initialise(deps);
     if ((await getSetting(deps, 'demo_loaded')) !== undefined) {
       throw new CliError(`the demo is already loaded in ${db}; use a new database (e.g. --db ./data/demo2.db) or remove it`, 5);
     }
-    const keysDir = opts.keysDir ?? join(dataDir(db), 'keys');
     const result = await loadDemo(deps, { keysDir, ...(opts.now ? { now: deps.now() } : {}) });
     // The demo's tokens are saved beside the database, for `npm start` to show again; demo only.
     writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
@@ -112,6 +147,8 @@ export function printDemo(result: DemoResult, print: Print): void {
 }
 
 export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+  ensureDbDir(db);
+  if (opts.demo) ensureDir(join(dataDir(db), 'keys'), 'the keys directory', 0o700);
   let store: Store;
   try {
     store = await openStore(db);
@@ -176,7 +213,7 @@ export async function cmdKeysGenerate(opts: { out: string; name: string; force?:
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub, 'sha256');
-  mkdirSync(opts.out, { recursive: true, mode: 0o700 });
+  ensureDir(opts.out, 'the key directory', 0o700);
   writeFileSync(privPath, `${JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600 });
   writeFileSync(pubPath, `${JSON.stringify({ ...pub, kid, alg: 'EdDSA', use: 'sig' }, null, 2)}\n`);
   print(`Private key: ${privPath} (mode 0600; it never leaves this machine)`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DeliveryView, IncidentView, WebhookView } from '../schemas/incident.js';
 import type { CorridorView } from '../schemas/corridor.js';
+import { parseWholeNumber } from './commands.js';
 import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
 
@@ -41,7 +42,8 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
       .option('--distribution <party,…>', 'only these parties (besides yours and the mediator) may see it')
       .option('--json', 'print JSON'),
   ).action(async (o: Remote & { kind: string; lon: string; lat: string; at: string; description: string; severity: string; evidence?: string; killed?: string; injured?: string; distribution?: string }) => {
-    const casualties = o.killed !== undefined || o.injured !== undefined ? { ...(o.killed !== undefined ? { killed: num(o.killed, '--killed') } : {}), ...(o.injured !== undefined ? { injured: num(o.injured, '--injured') } : {}) } : null;
+    const count = (v: string, name: string): number => parseWholeNumber(v, name, 0, Number.MAX_SAFE_INTEGER);
+    const casualties = o.killed !== undefined || o.injured !== undefined ? { ...(o.killed !== undefined ? { killed: count(o.killed, '--killed') } : {}), ...(o.injured !== undefined ? { injured: count(o.injured, '--injured') } : {}) } : null;
     const body = {
       kind: o.kind,
       severity: o.severity,

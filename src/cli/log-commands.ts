@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseVerifierKey } from '../domain/log/index.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
@@ -29,9 +29,30 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** `--log-key` takes the key string itself or a file holding it. */
+/**
+ * `--log-key` takes the key string itself or a (small, regular) file holding it. Either way it
+ * must parse as a verifier key, checked before anything else is read: a malformed pinned key is
+ * bad input (exit 2), not a failed verification.
+ */
 export function resolveLogKey(value: string): string {
-  return existsSync(value) ? readText(value, 'log key file').trim() : value.trim();
+  let stat;
+  try {
+    stat = statSync(value, { throwIfNoEntry: false });
+  } catch {
+    stat = undefined; // not a usable path (too long, a file in the middle, a NUL byte): a key string, then
+  }
+  const fromFile = stat?.isFile() === true && stat.size <= 64 * 1024;
+  const key = fromFile ? readText(value, 'log key file').trim() : value.trim();
+  try {
+    parseVerifierKey(key, sha256);
+  } catch (e) {
+    const why = (e as Error).message;
+    const expected = 'name+keyid+base64, as `passage init` and `passage log key` print it';
+    if (fromFile) throw new CliError(`the --log-key file ${value} does not hold a verifier key (${why}); it should hold only the key string (${expected}), or pass the key string itself`, 2);
+    if (stat !== undefined) throw new CliError(`the --log-key value ${value} is not a verifier key but an existing path; pass the key string itself (${expected})`, 2);
+    throw new CliError(`the --log-key value is not a verifier key (${expected}): ${why}`, 2);
+  }
+  return key;
 }
 
 async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
@@ -39,7 +60,7 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
   let bar: SingleBar | undefined;
   try {
     const report = await auditLog(source, {
-      logKey: resolveLogKey(opts.logKey),
+      logKey: opts.logKey,
       ...(since !== undefined ? { since } : {}),
       onProgress: (done, total) => {
         if (total < 20_000 || !process.stderr.isTTY) return;
@@ -70,12 +91,13 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
 }
 
 export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<void> {
+  const pinned = opts.logKey === undefined ? undefined : resolveLogKey(opts.logKey);
   if (opts.db !== undefined) {
     await withStore(
       opts.db,
       async (_store, deps) => {
-        const logKey = opts.logKey ?? (await serverVerifierKey(deps.store.db));
-        if (!opts.logKey) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
+        const logKey = pinned ?? (await serverVerifierKey(deps.store.db));
+        if (pinned === undefined) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
         await runAudit(databaseLogSource(deps), { ...opts, logKey }, print);
       },
       { existing: true },
@@ -83,8 +105,8 @@ export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?
     return;
   }
   if (!opts.client) throw new CliError('give --url (and --token) or --db', 2);
-  let logKey = opts.logKey;
-  if (!logKey) {
+  let logKey = pinned;
+  if (logKey === undefined) {
     logKey = new TextDecoder().decode(await opts.client.getBytes('/log/key')).trim();
     print(`warning: no --log-key given; trusting the key the server itself serves (${logKey}). Pin it with --log-key.`);
   }

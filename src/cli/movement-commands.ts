@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { planConvoy } from '../domain/movement-simulation.js';
 import type { ApiClient } from './client.js';
-import { dataDir, dbLocation } from './commands.js';
+import { dataDir, dbLocation, parseWholeNumber } from './commands.js';
 import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
 
@@ -58,9 +59,33 @@ function printReconciliation(r: { balanced: boolean; people: ReconRow[]; cargo: 
   }
 }
 
-/** The demo summary `passage demo` wrote (tokens and the demo movement's id). */
-function readDemo(file: string): { members?: { key: string; token: string }[]; extra?: { movementId?: string } } | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { members?: { key: string; token: string }[]; extra?: { movementId?: string } }) : undefined;
+/** What simulate needs of the demo summary `passage demo` wrote: tokens and the demo movement's id. */
+const DemoSummary = z.object({
+  members: z.array(z.object({ key: z.string(), token: z.string() })),
+  extra: z.object({ movementId: z.string().optional() }).optional(),
+});
+
+/**
+ * The demo summary in `file`. One named with --demo-file must be there; the default one beside
+ * the default database may be missing (then there is no demo to fall back on).
+ */
+function readDemo(file: string, named: boolean): z.infer<typeof DemoSummary> | undefined {
+  if (!named && !existsSync(file)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`, 2);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const summary = DemoSummary.safeParse(json);
+  if (!summary.success) throw new CliError(`${file} is not a demo summary (expected the JSON \`passage demo --json\` writes)`, 2);
+  return summary.data;
 }
 
 async function osmandSend(base: string, params: Record<string, string | number>): Promise<number> {
@@ -158,12 +183,11 @@ export function registerMovementCommands(program: Command, kit: CliKit): void {
       .option('--delay <ms>', 'pause between fixes, to watch it live', '0')
       .option('--shortfall <n>', 'passengers missing from the second checkpoint on', '2'),
   ).action(async (o: Remote & { osmand: string; movement?: string; demoFile?: string; delay: string; shortfall: string }) => {
-    const demo = readDemo(o.demoFile ?? join(dataDir(dbLocation(undefined)), 'demo.json'));
-    const token = o.token || demo?.members?.find((x) => x.key === 'convoy-operator')?.token;
-    const delay = Number(o.delay);
-    const shortfall = Number(o.shortfall);
-    if (!Number.isFinite(delay) || delay < 0) throw new CliError('--delay must be a number of milliseconds', 2);
-    if (!Number.isInteger(shortfall) || shortfall < 0) throw new CliError('--shortfall must be a whole number', 2);
+    // Milliseconds up to what setTimeout can wait (2^31 - 1); beyond it Node would not wait at all.
+    const delay = parseWholeNumber(o.delay, '--delay', 0, 2_147_483_647);
+    const shortfall = parseWholeNumber(o.shortfall, '--shortfall', 0, Number.MAX_SAFE_INTEGER);
+    const demo = readDemo(o.demoFile ?? join(dataDir(dbLocation(undefined)), 'demo.json'), o.demoFile !== undefined);
+    const token = o.token || demo?.members.find((x) => x.key === 'convoy-operator')?.token;
     await cmdSimulate(client({ url: o.url, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print);
   });
 

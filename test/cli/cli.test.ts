@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,87 @@ describe('passage CLI', () => {
     const port = run(['serve', '--port', 'eighty', '--db', join(dir, 'x.db')]);
     expect(port.code).toBe(2);
     expect(port.err.trim().split('\n')).toHaveLength(1);
-    expect(port.err).toMatch(/^passage: invalid port "eighty"/);
+    expect(port.err).toMatch(/^passage: invalid --port "eighty"/);
+  });
+
+  // Number() would take all of these ("1e3" is 1000, "0x50" is 80, " 80" is 80, "" is 0).
+  it.each([
+    [['serve', '--port', '1e3'], '--port', '1e3'],
+    [['serve', '--port', '0x50'], '--port', '0x50'],
+    [['serve', '--port', ' 80'], '--port', ' 80'],
+    [['serve', '--port', ''], '--port', ''],
+    [['serve', '--port', '65536'], '--port', '65536'],
+    [['serve', '--port', '0', '--osmand-port', '1e3'], '--osmand-port', '1e3'],
+    [['start', '--port', '-1'], '--port', '-1'],
+    [['simulate', '--delay', '1e3'], '--delay', '1e3'],
+    [['simulate', '--shortfall', '1.5'], '--shortfall', '1.5'],
+    [['log', 'watch', '--log-key', 'k', '--party', 'ua', '--party-key', 'k.jwk', '--interval', '1e9'], '--interval', '1e9'],
+    [['incidents', 'report', '--kind', 'other', '--lon', '30', '--lat', '50', '--at', '2022-03-08T10:00:00+02:00', '--description', 'd', '--killed', '0x10'], '--killed', '0x10'],
+  ])('whole-number options take decimal digits only, in range: %j', (args, option, value) => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-num-'));
+    const r = run([...args, ...(args[0] === 'serve' || args[0] === 'start' ? ['--db', join(dir, 'x.db')] : [])], {}, dir, 15_000);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err.startsWith(`passage: invalid ${option} "${value}": use a whole number from `)).toBe(true);
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
+  });
+
+  // mkdirSync(dir, { recursive: true }) loops forever on Node 20 for a path under /proc.
+  const fileDir = mkdtempSync(join(tmpdir(), 'passage-mkdir-'));
+  const file = join(fileDir, 'a-file');
+  writeFileSync(file, '');
+  it.each([
+    [['serve', '--port', '0', '--osmand-port', '0', '--db', '/proc/nonexistent/x.db'], '/proc'],
+    [['demo', '--keys-dir', '/proc/x', '--db', join(fileDir, 'demo-proc.db')], '/proc'],
+    [['keys', 'generate', '--out', '/proc/nonexistent/keys'], '/proc'],
+    [['init', '--db', join(file, 'x', 'y.db')], file],
+    [['serve', '--port', '0', '--osmand-port', '0', '--db', join(file, 'y.db')], file],
+    [['demo', '--db', join(fileDir, 'demo-file.db'), '--keys-dir', join(file, 'keys')], file],
+    [['keys', 'generate', '--out', join(file, 'x')], file],
+  ])('refuses to create a directory it cannot, at once and in one line: %j', (args, under) => {
+    if (under === '/proc' && !existsSync('/proc')) return;
+    const r = run(args, {}, fileDir, 15_000);
+    expect(r.code, 'it must exit, not hang').not.toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^passage: cannot create the (database|keys?) directory /);
+    if (under === file) expect(r.err).toContain(`${file} is not a directory`);
+    expect(existsSync(join(fileDir, 'demo-proc.db')) || existsSync(join(fileDir, 'demo-file.db'))).toBe(false);
+  });
+
+  it('creates the missing levels of a new directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-mkdir-'));
+    const r = run(['keys', 'generate', '--out', join(dir, 'a', 'b'), '--name', 'ua']);
+    expect(r.code, r.err).toBe(0);
+    expect(statSync(join(dir, 'a')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'a', 'b', 'ua.private.jwk')).mode & 0o077).toBe(0);
+  });
+
+  it.each([
+    [['init', '--mediator-name', ''], '--mediator-name must not be empty'],
+    [['init', '--mediator-name', '   '], '--mediator-name must not be empty'],
+    [['init', '--mediator-name', 'x'.repeat(201)], '--mediator-name must be at most 200 characters'],
+    [['init', '--db', ''], '--db must not be empty'],
+    [['demo', '--db', ' '], '--db must not be empty'],
+    [['demo', '--keys-dir', ''], '--keys-dir must not be empty'],
+    [['demo', '--keys-dir', ' \t'], '--keys-dir must not be empty'],
+  ])('refuses an empty or blank free-text option of init and demo: %j', (args, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-blank-'));
+    const r = run([...args, ...(args.includes('--db') ? [] : ['--db', join(dir, 'p.db')])], { DATABASE_URL: '' }, dir);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain(`passage: ${message}`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes an empty environment variable as unset, but not an empty value on the command line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-env-'));
+    const fromEnv = run(['log', 'key'], { DATABASE_URL: '' }, dir);
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.err).toContain('no database at ./data/passage.db');
+    const typed = run(['log', 'key', '--db', ''], { DATABASE_URL: '' }, dir);
+    expect(typed.code).toBe(2);
+    expect(typed.err).toContain('--db must not be empty');
   });
 
   it('init creates the database, prints the admin token once, and is idempotent', () => {

@@ -39,9 +39,10 @@ for (const { engine, available } of ENGINES) {
       const other = run(['verify', ...remote(), '--log-key', impostor]);
       expect(other.code).toBe(6);
       expect(other.err).toMatch(/VERIFICATION FAILED: the server's tree head does not verify with the pinned log key/);
+      // A malformed pinned key is bad input, not a failed verification.
       const malformed = run(['verify', ...remote(), '--log-key', 'not-a-key']);
-      expect(malformed.code).toBe(6);
-      expect(malformed.err).toMatch(/not a verifier key/);
+      expect(malformed.code).toBe(2);
+      expect(malformed.err).toMatch(/the --log-key value is not a verifier key/);
     });
 
     it('acts as a witness: cosigns a consistent head, and verify then counts the cosignature', async () => {
@@ -118,7 +119,7 @@ for (const { engine, available } of ENGINES) {
 
 describe('passage verify --db and log key read a database as it is', () => {
   const dir = mkdtempSync(join(tmpdir(), 'passage-verify-db-'));
-  const key = 'passage.local/x+01020304+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
+  const key = formatVerifierKey('passage.local/x', generateKeyPair().publicKey, sha256);
 
   it('creates nothing at a mistyped path', () => {
     const path = join(dir, 'typo.db');
@@ -161,5 +162,50 @@ describe('passage verify --db and log key read a database as it is', () => {
     const after = new Database(old, { readonly: true });
     expect(after.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all()).not.toContain('0010_log_entry_once');
     after.close();
+  });
+});
+
+describe('a malformed --log-key is bad input (exit 2), refused before anything is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-log-key-'));
+  const db = join(dir, 'p.db');
+  let key = '';
+  beforeAll(() => {
+    expect(run(['init', '--db', db]).code).toBe(0);
+    key = run(['log', 'key', '--db', db]).out.trim();
+  });
+
+  it.each([
+    ['a path that does not exist', '/nonexistent', /^passage: the --log-key value is not a verifier key \(name\+keyid\+base64/],
+    ['an empty value', '', /^passage: the --log-key value is not a verifier key/],
+    ['a key with a wrong key id', formatVerifierKey('passage.local/x', generateKeyPair().publicKey, sha256).replace(/\+[0-9a-f]{8}\+/, '+00000000+'), /^passage: the --log-key value is not a verifier key.*does not match/],
+    ['a key one byte short', 'passage.local/x+01020304+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=', /^passage: the --log-key value is not a verifier key.*must be 32 bytes/],
+    ['a directory', dir, /^passage: the --log-key value .* is not a verifier key but an existing path; pass the key string itself/],
+  ])('verify --db refuses %s', (_what, value, message) => {
+    const r = run(['verify', '--db', db, '--log-key', value]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/VERIFICATION FAILED/);
+  });
+
+  it('names a file that does not hold a key, and still takes one that does', () => {
+    const junk = join(dir, 'junk.txt');
+    writeFileSync(junk, 'not a key\n');
+    const r = run(['verify', '--db', db, '--log-key', junk]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^passage: the --log-key file .*junk\.txt does not hold a verifier key .*pass the key string itself/);
+    const good = join(dir, 'log.key');
+    writeFileSync(good, `${key}\n`);
+    expect(run(['verify', '--db', db, '--log-key', good]).code).toBe(0);
+    expect(run(['verify', '--db', db, '--log-key', key]).code).toBe(0);
+  });
+
+  it('verify --url and log watch refuse it before reaching the server', () => {
+    const r = run(['verify', '--url', 'http://127.0.0.1:9', '--log-key', '/nonexistent']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^passage: the --log-key value is not a verifier key/);
+    const w = run(['log', 'watch', '--url', 'http://127.0.0.1:9', '--log-key', '/nonexistent', '--party', 'ua', '--party-key', join(dir, 'none.jwk'), '--once']);
+    expect(w.code).toBe(2);
+    expect(w.err).toMatch(/^passage: the --log-key value is not a verifier key/);
   });
 });

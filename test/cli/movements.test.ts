@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -60,4 +60,26 @@ describe('passage simulate and passage movements', () => {
     const latest = await runAsync(['movements', 'latest', '--url', server.url, '--token', token('ua-liaison')]);
     expect(latest.out).toMatch(/demo-bus-03/);
   }, 120_000);
+});
+
+describe('passage simulate --demo-file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-demo-file-'));
+  it('says when it cannot read the file it was given', () => {
+    const r = run(['simulate', '--demo-file', join(dir, 'nope.json')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^passage: cannot read ${join(dir, 'nope.json')}: ENOENT`));
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', 'root:x:0:0:root:/root:/bin/bash\n'],
+    ['JSON of another shape', '{"members": 5}\n'],
+    ['a JSON scalar', 'null\n'],
+  ])('says when the file is not a demo summary (%s)', (_what, text) => {
+    const file = join(dir, 'other.json');
+    writeFileSync(file, text);
+    const r = run(['simulate', '--demo-file', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`passage: ${file} is not a demo summary (expected the JSON \`passage demo --json\` writes)\n`);
+  });
 });

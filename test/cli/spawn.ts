@@ -5,8 +5,9 @@ import { join, resolve } from 'node:path';
 
 const CLI = resolve('dist/cli.js');
 
-export function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 60_000 });
+/** Runs the built CLI; a run that outlives `timeout` ms is killed and reports `code: null`. */
+export function run(args: string[], env: Record<string, string> = {}, cwd?: string, timeout = 60_000) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
