@@ -1,13 +1,8 @@
 import type { Explanation } from '../app/geo.js';
 import type { ApiClient } from './client.js';
-import { parseAtOption, type Print } from './commands.js';
-import { CliError } from './errors.js';
+import { parseAtOption, parseDecimal, type Print } from './commands.js';
 
-function coordinate(value: string, name: 'longitude' | 'latitude', max: number): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || Math.abs(n) > max) throw new CliError(`${name} must be a number between -${max} and ${max}, got "${value}"`, 2);
-  return n;
-}
+const coordinate = (value: string, name: 'longitude' | 'latitude', max: number): number => parseDecimal(value, name, -max, max);
 
 /** `passage check <lon> <lat> [--at]`: what applies at a point, in words. */
 export async function cmdCheck(client: ApiClient, lonArg: string, latArg: string, opts: { at?: string; json?: boolean }, print: Print): Promise<void> {

@@ -106,6 +106,13 @@ export function parseWholeNumber(value: string, option: string, min: number, max
   return n;
 }
 
+/** A decimal number as people and JSON write them (`30.5`, `-0.5`, `1e-7`), within [min, max]; not `0x1e`, ` 30` or an empty string. */
+export function parseDecimal(value: string, name: string, min: number, max: number): number {
+  const n = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new CliError(`${name} must be a number between ${min} and ${max}, got "${value}"`, 2);
+  return n;
+}
+
 export function parsePort(value: string | undefined, option: string, fallback: number): number {
   return value === undefined ? fallback : parseWholeNumber(value, option, 0, 65535);
 }

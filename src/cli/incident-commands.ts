@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DeliveryView, IncidentView, WebhookView } from '../schemas/incident.js';
 import type { CorridorView } from '../schemas/corridor.js';
-import { parseWholeNumber } from './commands.js';
+import { parseDecimal, parseWholeNumber } from './commands.js';
 import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
 
@@ -9,11 +9,6 @@ type Remote = { url: string; token?: string; json?: boolean };
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 
-function num(v: string, name: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`${name} must be a number, got "${v}"`, 2);
-  return n;
-}
 
 function incidentLine(i: IncidentView): string {
   const where = i.geometry.type === 'Point' ? `${i.geometry.coordinates[1].toFixed(4)}°N ${i.geometry.coordinates[0].toFixed(4)}°E` : 'polygon';
@@ -47,7 +42,7 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
     const body = {
       kind: o.kind,
       severity: o.severity,
-      geometry: { type: 'Point', coordinates: [num(o.lon, '--lon'), num(o.lat, '--lat')] },
+      geometry: { type: 'Point', coordinates: [parseDecimal(o.lon, '--lon', -180, 180), parseDecimal(o.lat, '--lat', -90, 90)] },
       occurredAt: o.at,
       description: o.description,
       evidence: list(o.evidence).map((sha256) => ({ sha256 })),

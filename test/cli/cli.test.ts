@@ -206,6 +206,15 @@ for (const { engine, available, why } of ENGINES) {
       const bad = run(['check', '200', '47', '--url', server.url, '--token', token('observer')]);
       expect(bad.code).toBe(2);
       expect(bad.err).toMatch(/longitude must be a number between -180 and 180/);
+      // Decimals only: Number() would take 0x1e for 30, and ' 30' or '' for numbers too.
+      for (const args of [['0x1e', '47'], ['37.54', ' 47'], ['37.54', '']]) {
+        const r = run(['check', ...args, '--url', server.url, '--token', token('observer')]);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.err).toMatch(/must be a number between/);
+      }
+      const hex = run(['incidents', 'report', '--lon', '0x1e', '--lat', '47', '--kind', 'shelling', '--at', '2022-03-05T09:30:00+02:00', '--description', 'x', '--url', server.url, '--token', token('ua-liaison')]);
+      expect(hex.code).toBe(2);
+      expect(hex.err).toMatch(/--lon must be a number between -180 and 180, got "0x1e"/);
     });
 
     it('proposes over HTTP, is signed by both parties with `passage sign`, and is open at a window time', async () => {
