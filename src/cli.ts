@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
@@ -56,6 +56,9 @@ export function buildProgram(): Command {
   const program = new Command('passage')
     .description('Passage: humanitarian corridors and the local ceasefires that protect them')
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's own refusals (unknown option, missing argument) are bad input like any other:
+    // thrown, not exited with 1, so the catch below exits 2 (inherited by every subcommand).
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `passage: ${str}` : str) })
     // An empty environment variable (PORT=, DATABASE_URL=) counts as unset: the option keeps its
     // default. An empty value typed on the command line is still checked, and refused where it must not be empty.
@@ -194,6 +197,8 @@ export function buildProgram(): Command {
 buildProgram()
   .parseAsync(process.argv)
   .catch((e: unknown) => {
+    // Commander has said what was wrong (or shown the help asked for).
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     const err = toCliError(e);
     process.stderr.write(`passage: ${err.message}\n`);
     process.exit(err.exitCode);

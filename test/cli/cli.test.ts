@@ -57,6 +57,18 @@ describe('passage CLI', () => {
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
   });
 
+  it('exits 2 for what commander itself refuses (an unknown option, a missing argument), 0 for help', () => {
+    const unknown = run(['serve', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^passage: error: unknown option '--bogus'/);
+    const missing = run(['check']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/missing required argument 'lon'/);
+    const help = run(['check', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/Usage: passage check/);
+  });
+
   // mkdirSync(dir, { recursive: true }) loops forever on Node 20 for a path under /proc.
   const fileDir = mkdtempSync(join(tmpdir(), 'passage-mkdir-'));
   const file = join(fileDir, 'a-file');
