@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, Info, Settings, type Zone } from 'luxon';
 import rrulePkg, { type Options as RRuleOptions } from 'rrule';
 
 // rrule ships CommonJS for Node: take the class from the default export.
@@ -23,6 +23,20 @@ export interface Interval {
 
 /** Recurrences are bounded so that a corridor can never be open "forever" by accident. */
 export const MAX_OCCURRENCES = 1000;
+
+/** Intervals of all of a corridor's windows together; a window without RRULE is one. */
+export const MAX_CORRIDOR_OCCURRENCES = 2000;
+
+/**
+ * Days of calendar rrule may examine to expand all of a corridor's recurrences together: about
+ * 20 years. rrule walks the calendar period by period (a day, week, month or year; with
+ * INTERVAL=n, one period in n) and examines every day of each period it visits, and it stops
+ * only at COUNT, at a match after UNTIL, or after the year 9999. A rule whose days are rare
+ * (BYWEEKNO=53, BYYEARDAY=366, 29 February on a Monday) or never come (BYMONTH=2;BYMONTHDAY=30)
+ * had it walk centuries — seconds of CPU on every read of the corridor. At a few µs a day at
+ * most (FREQ=DAILY), this bounds the expansion of any corridor to tens of milliseconds.
+ */
+export const MAX_SCAN_DAYS = 7305;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
@@ -115,7 +129,11 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 /** Validates one window; returns problems (empty when fine). `path` prefixes each problem's path. */
-export function checkWindow(w: WindowSpec, path: string): { code: 'window_end_before_start' | 'unknown_time_zone' | 'invalid_rrule' | 'invalid_time'; detail: ErrorDetail }[] {
+export function checkWindow(
+  w: WindowSpec,
+  path: string,
+  allowance: Allowance = newAllowance(),
+): { code: 'window_end_before_start' | 'unknown_time_zone' | 'invalid_rrule' | 'invalid_time'; detail: ErrorDetail }[] {
   const out: { code: 'window_end_before_start' | 'unknown_time_zone' | 'invalid_rrule' | 'invalid_time'; detail: ErrorDetail }[] = [];
   const s = parseRfc3339(w.start);
   const e = parseRfc3339(w.end);
@@ -129,17 +147,30 @@ export function checkWindow(w: WindowSpec, path: string): { code: 'window_end_be
   }
   if (w.rrule !== undefined && isValidTimeZone(w.timeZone) && s !== undefined) {
     try {
-      parseRecurrence(w.rrule, s, w.timeZone);
+      const rule = parseRecurrence(w.rrule, s, w.timeZone);
+      // Once the corridor's allowance is spent, say so once: the rules after are not expanded.
+      if (!allowance.spent) occurrences(rule, allowance);
     } catch (err) {
       out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: (err as Error).message } });
+    }
+  } else if (w.rrule === undefined && !allowance.spent) {
+    try {
+      spendOne(allowance);
+    } catch (err) {
+      out.push({ code: 'invalid_rrule', detail: { path, message: (err as Error).message } });
     }
   }
   return out;
 }
 
-/** Throws the first problem's code with every problem listed. */
+/**
+ * Throws the first problem's code with every problem listed. The windows share one allowance
+ * (MAX_SCAN_DAYS, MAX_CORRIDOR_OCCURRENCES): what is accepted here, `expandWindows` expands
+ * within the same bounds.
+ */
 export function assertWindows(windows: readonly WindowSpec[], basePath = '/windows'): void {
-  const problems = windows.flatMap((w, i) => checkWindow(w, `${basePath}/${i}`));
+  const allowance = newAllowance();
+  const problems = windows.flatMap((w, i) => checkWindow(w, `${basePath}/${i}`, allowance));
   const first = problems[0];
   if (first) {
     throw new DomainError(first.code, first.detail.message, { details: problems.map((p) => p.detail) });
@@ -212,11 +243,124 @@ function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string):
     // UNTIL with a trailing Z is an instant: convert it to floating wall-clock time in the zone.
     if (/UNTIL=\d{8}T\d{6}Z/i.test(text)) opts.until = toFloating(opts.until.getTime(), timeZone);
   }
-  const rule = new RRule({ ...opts, dtstart, tzid: null });
-  const probe = rule.all((_d, i) => i <= MAX_OCCURRENCES);
-  if (probe.length > MAX_OCCURRENCES) throw new Error(`RRULE yields more than ${MAX_OCCURRENCES} occurrences`);
-  if (probe.length === 0) throw new Error('RRULE yields no occurrence');
-  return rule;
+  return new RRule({ ...opts, dtstart, tzid: null });
+}
+
+/** What is left of a corridor's bounds while its windows are checked or expanded in order. */
+export interface Allowance {
+  scanDays: number;
+  occurrences: number;
+  /** Set once either ran out. */
+  spent: boolean;
+}
+
+function newAllowance(): Allowance {
+  return { scanDays: MAX_SCAN_DAYS, occurrences: MAX_CORRIDOR_OCCURRENCES, spent: false };
+}
+
+function spendOne(allowance: Allowance): void {
+  allowance.occurrences -= 1;
+  if (allowance.occurrences < 0) {
+    allowance.spent = true;
+    throw new Error(`a corridor's windows may occur at most ${MAX_CORRIDOR_OCCURRENCES} times in all`);
+  }
+}
+
+const DAY_MS = 86_400_000;
+/** Most and fewest days in one period of each FREQ we accept. */
+const PERIOD_DAYS = new Map<number, readonly [number, number]>([
+  [RRule.DAILY, [1, 1]],
+  [RRule.WEEKLY, [7, 7]],
+  [RRule.MONTHLY, [31, 28]],
+  [RRule.YEARLY, [366, 365]],
+]);
+
+/** No period rrule visits starts before this: DTSTART's day, month or year, or 6 days before it for WEEKLY. */
+function firstPeriodStart(dtstart: Date, freq: number): number {
+  const d = new Date(dtstart.getTime());
+  d.setUTCHours(0, 0, 0, 0);
+  if (freq === RRule.YEARLY) d.setUTCMonth(0, 1);
+  else if (freq === RRule.MONTHLY) d.setUTCDate(1);
+  return d.getTime() - (freq === RRule.WEEKLY ? 6 * DAY_MS : 0);
+}
+
+/** Thrown from inside rrule's walk to end it; never escapes `occurrences`. */
+const STOP = new Error('stop');
+
+/**
+ * The occurrences of a rule, as floating wall-clock dates, counting against the corridor's
+ * allowance; throws (a message for people) when the rule yields none, more than
+ * MAX_OCCURRENCES, or more than the allowance has left.
+ *
+ * rrule has no bound on its walk and no hook into it, other than the parsed options it reads:
+ * its day filter reads `options.byyearday` once for every day it examines, so a getter there
+ * counts the days and ends the walk by throwing. The tests of rare and impossible rules fail
+ * (they would be accepted, slowly) if a new rrule stopped reading it there.
+ */
+function occurrences(rule: RRule, allowance: Allowance): Date[] {
+  const options = rule.options;
+  const [longest, shortest] = PERIOD_DAYS.get(options.freq) ?? [366, 1];
+  const interval = Math.max(1, options.interval);
+  const until = options.until ? options.until.getTime() : undefined;
+  const firstDay = firstPeriodStart(options.dtstart, options.freq);
+  const budget = allowance.scanDays;
+  let examined = 0;
+  let pastUntil = false;
+  let outOfDays = false;
+  const byyearday = options.byyearday;
+  Object.defineProperty(options, 'byyearday', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      examined += 1;
+      // This day's period is at least the ceil(examined / longest)-th, and each period starts
+      // at least INTERVAL shortest periods after the one before: once that lower bound is past
+      // UNTIL, every period rrule has not finished is too, so nothing more can match — though
+      // rrule would walk on to the next day its filters let through (for a rare rule, years on).
+      if (until !== undefined && firstDay + (Math.ceil(examined / longest) - 1) * interval * shortest * DAY_MS > until) {
+        pastUntil = true;
+        throw STOP;
+      }
+      if (examined > budget) {
+        outOfDays = true;
+        throw STOP;
+      }
+      return byyearday;
+    },
+  });
+  const out: Date[] = [];
+  let tooMany = false;
+  try {
+    rule.all((d) => {
+      if (out.length >= MAX_OCCURRENCES || out.length >= allowance.occurrences) {
+        tooMany = true;
+        return false;
+      }
+      out.push(d);
+      return true;
+    });
+  } catch (err) {
+    if (err !== STOP) throw err;
+  } finally {
+    Object.defineProperty(options, 'byyearday', { value: byyearday, configurable: true, enumerable: true, writable: true });
+  }
+  allowance.scanDays -= Math.min(examined, budget);
+  if (outOfDays && !pastUntil) {
+    allowance.spent = true;
+    throw new Error(
+      budget === MAX_SCAN_DAYS
+        ? `RRULE needs more than ${MAX_SCAN_DAYS} days (about 20 years) of calendar searched for its occurrences: they go on too long or match too rarely`
+        : `RRULE takes the corridor past ${MAX_SCAN_DAYS} days (about 20 years) of calendar searched for the occurrences of its windows' RRULEs together`,
+    );
+  }
+  if (tooMany) {
+    if (out.length >= MAX_OCCURRENCES) throw new Error(`RRULE yields more than ${MAX_OCCURRENCES} occurrences`);
+    allowance.spent = true;
+    throw new Error(`a corridor's windows may occur at most ${MAX_CORRIDOR_OCCURRENCES} times in all`);
+  }
+  if (out.length === 0) throw new Error('RRULE yields no occurrence');
+  allowance.occurrences -= out.length;
+  return out;
 }
 
 function toFloating(ms: number, timeZone: string): Date {
@@ -224,20 +368,22 @@ function toFloating(ms: number, timeZone: string): Date {
   return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
 }
 
-function fromFloating(d: Date, timeZone: string): number {
-  const dt = DateTime.fromObject(
-    {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: d.getUTCHours(),
-      minute: d.getUTCMinutes(),
-      second: d.getUTCSeconds(),
-      millisecond: d.getUTCMilliseconds(),
-    },
-    { zone: timeZone },
-  );
-  return dt.toMillis();
+/**
+ * The instant of floating wall-clock time `wall` in `zone`: what
+ * `DateTime.fromObject({ year, month, … }, { zone }).toMillis()` gives (luxon's fixOffset,
+ * starting from the zone's offset at `Settings.now()`, as luxon does: it decides which of an
+ * ambiguous hour's two instants is meant), at one or two offset look-ups instead of several
+ * times that: a corridor's 2,000 occurrences are converted on every read.
+ */
+function fromFloating(wall: number, zone: Zone, offsetNow: number): number {
+  let utcGuess = wall - offsetNow * 60_000;
+  const o2 = zone.offset(utcGuess);
+  if (o2 === offsetNow) return utcGuess;
+  utcGuess -= (o2 - offsetNow) * 60_000;
+  const o3 = zone.offset(utcGuess);
+  if (o2 === o3) return utcGuess;
+  // In a gap (the hour skipped when clocks go forward): luxon moves forward by the change.
+  return wall - Math.min(o2, o3) * 60_000;
 }
 
 /**
@@ -246,22 +392,32 @@ function fromFloating(d: Date, timeZone: string): number {
  */
 export function expandWindows(windows: readonly WindowSpec[]): Interval[] {
   const out: Interval[] = [];
+  const allowance = newAllowance();
   windows.forEach((w, windowIndex) => {
     const start = parseRfc3339(w.start);
     const end = parseRfc3339(w.end);
     if (start === undefined || end === undefined || end <= start) {
       throw new DomainError('window_invalid', `window ${windowIndex} is invalid`);
     }
-    if (w.rrule === undefined) {
+    let dates: Date[] | undefined;
+    try {
+      if (w.rrule === undefined) spendOne(allowance);
+      else dates = occurrences(parseRecurrence(w.rrule, start, w.timeZone), allowance);
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new DomainError('invalid_rrule', `window ${windowIndex}: ${message}`, { details: [{ path: `/windows/${windowIndex}${w.rrule === undefined ? '' : '/rrule'}`, message }] });
+    }
+    if (dates === undefined) {
       out.push({ start, end, windowIndex });
       return;
     }
-    const rule = parseRecurrence(w.rrule, start, w.timeZone);
+    const zone = Info.normalizeZone(w.timeZone);
+    const offsetNow = zone.offset(Settings.now());
     const startWall = toFloating(start, w.timeZone).getTime();
     const wallLength = toFloating(end, w.timeZone).getTime() - startWall;
-    for (const occ of rule.all()) {
-      const s = fromFloating(occ, w.timeZone);
-      const e = fromFloating(new Date(occ.getTime() + wallLength), w.timeZone);
+    for (const occ of dates) {
+      const s = fromFloating(occ.getTime(), zone, offsetNow);
+      const e = fromFloating(occ.getTime() + wallLength, zone, offsetNow);
       if (e > s) out.push({ start: s, end: e, windowIndex });
     }
   });
