@@ -22,7 +22,9 @@ function domainError(f: () => unknown): DomainError {
 
 /**
  * The expansion as it was before the bounds: rrule's whole walk, and luxon's
- * DateTime.fromObject for each occurrence. What ordinary rules must still give.
+ * DateTime.fromObject for each occurrence — asked with "now" in January and in July and the
+ * earlier answer taken, as RFC 5545 reads a wall time that occurs twice (luxon alone picks one
+ * of the two by the season it is asked in). What ordinary rules must still give.
  */
 function expandedBefore(w: WindowSpec): [string, string][] {
   const start = parseRfc3339(w.start) as number;
@@ -33,10 +35,19 @@ function expandedBefore(w: WindowSpec): [string, string][] {
   };
   const fromFloating = (ms: number): number => {
     const d = new Date(ms);
-    return DateTime.fromObject(
-      { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), millisecond: d.getUTCMilliseconds() },
-      { zone: w.timeZone },
-    ).toMillis();
+    const ask = (now: number): number => {
+      const saved = Settings.now;
+      Settings.now = () => now;
+      try {
+        return DateTime.fromObject(
+          { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), millisecond: d.getUTCMilliseconds() },
+          { zone: w.timeZone },
+        ).toMillis();
+      } finally {
+        Settings.now = saved;
+      }
+    };
+    return Math.min(ask(Date.UTC(2022, 0, 15)), ask(Date.UTC(2022, 6, 15)));
   };
   const opts = RRule.parseString(w.rrule as string);
   if (opts.until && /UNTIL=\d{8}T\d{6}Z/.test(w.rrule as string)) opts.until = new Date(floating(opts.until.getTime()));
@@ -239,12 +250,24 @@ describe('ordinary rules expand as before', () => {
     ['Australia/Lord_Howe', '2022-09-30T02:15:00+10:30', 'FREQ=DAILY;COUNT=5'],
     ['Australia/Lord_Howe', '2022-04-01T01:45:00+11:00', 'FREQ=DAILY;COUNT=5'],
     ['America/Santiago', '2022-09-09T00:30:00-04:00', 'FREQ=DAILY;COUNT=5'],
-  ])('%s from %s (%s): as luxon put each occurrence, whatever the season now', (timeZone, start, rrule) => {
+  ])('%s from %s (%s): the first of a repeated hour, the offset before a skipped one, whatever the season now', (timeZone, start, rrule) => {
     const s = parseRfc3339(start) as number;
     const w = { start, end: formatUtc(s + 90 * 60_000), timeZone, rrule };
     for (const now of [Date.UTC(2022, 0, 15), Date.UTC(2022, 6, 15)]) {
       Settings.now = () => now;
       expect(expanded([w])).toEqual(expandedBefore(w));
+    }
+  });
+
+  it('reads 01:30 on the night New York falls back as the first 01:30 (EDT), in January as in July', () => {
+    const w = at('FREQ=DAILY;COUNT=2', '2022-11-05T01:30:00-04:00', '2022-11-05T02:15:00-04:00', 'America/New_York');
+    for (const now of [Date.UTC(2022, 0, 15), Date.UTC(2022, 6, 15)]) {
+      Settings.now = () => now;
+      // 01:30 EDT is 05:30Z; 02:15 exists once, in EST (07:15Z).
+      expect(expanded([w])).toEqual([
+        ['2022-11-05T05:30:00Z', '2022-11-05T06:15:00Z'],
+        ['2022-11-06T05:30:00Z', '2022-11-06T07:15:00Z'],
+      ]);
     }
   });
 

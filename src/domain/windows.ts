@@ -369,21 +369,32 @@ function toFloating(ms: number, timeZone: string): Date {
 }
 
 /**
- * The instant of floating wall-clock time `wall` in `zone`: what
- * `DateTime.fromObject({ year, month, … }, { zone }).toMillis()` gives (luxon's fixOffset,
- * starting from the zone's offset at `Settings.now()`, as luxon does: it decides which of an
- * ambiguous hour's two instants is meant), at one or two offset look-ups instead of several
- * times that: a corridor's 2,000 occurrences are converted on every read.
+ * The instant of floating wall-clock time `wall` in `zone`, read as RFC 5545 (§3.3.5) reads a
+ * local time: one that occurs twice (clocks going back) is the first of the two, and one that
+ * does not occur (clocks going forward) is read with the offset before the gap. luxon's fix-up
+ * (as in `DateTime.fromObject(…, { zone })`), started from `guess`, finds an instant in one or two
+ * offset look-ups; but in a repeated hour which of the two it finds depends on the guess, and
+ * luxon guesses the zone's offset at the time of the call: a window's instants moved by an hour
+ * with the season the server computed them in. The look-up three hours back settles it (no
+ * zone shifts its clocks by more than two hours, nor twice within three).
  */
-function fromFloating(wall: number, zone: Zone, offsetNow: number): number {
-  let utcGuess = wall - offsetNow * 60_000;
-  const o2 = zone.offset(utcGuess);
-  if (o2 === offsetNow) return utcGuess;
-  utcGuess -= (o2 - offsetNow) * 60_000;
-  const o3 = zone.offset(utcGuess);
-  if (o2 === o3) return utcGuess;
-  // In a gap (the hour skipped when clocks go forward): luxon moves forward by the change.
-  return wall - Math.min(o2, o3) * 60_000;
+function fromFloating(wall: number, zone: Zone, guess: number): number {
+  let t = wall - guess * 60_000;
+  let o = zone.offset(t);
+  if (o !== guess) {
+    t -= (o - guess) * 60_000;
+    const o3 = zone.offset(t);
+    // In a gap (the hour skipped when clocks go forward): the offset before it, moving forward.
+    if (o3 !== o) return wall - Math.min(o, o3) * 60_000;
+    o = o3;
+  }
+  const before = zone.offset(t - 3 * 3_600_000);
+  if (before > o) {
+    // The offset fell within the last three hours: the same wall time also stood at the old offset, earlier.
+    const first = wall - before * 60_000;
+    if (first < t && zone.offset(first) === before) return first;
+  }
+  return t;
 }
 
 /**
