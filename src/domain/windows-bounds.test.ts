@@ -259,6 +259,19 @@ describe('ordinary rules expand as before', () => {
     }
   });
 
+  it('remembers a recurring expansion (and a refusal), handing out copies the caller may change', () => {
+    const w = at('FREQ=WEEKLY;BYDAY=MO,WE;COUNT=40', '2022-03-07T09:00:00+02:00', '2022-03-07T12:00:00+02:00');
+    const first = expandWindows([w]);
+    first.pop();
+    const again = expandWindows([{ ...w }]);
+    expect(again).toHaveLength(40);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(expandedBefore(w).map(([s, e]) => expect.objectContaining({ start: Date.parse(s), end: Date.parse(e) })));
+    const rare = at('FREQ=DAILY;BYWEEKNO=53;COUNT=1000');
+    const refusal = domainError(() => expandWindows([rare]));
+    expect(domainError(() => expandWindows([rare]))).toBe(refusal);
+  });
+
   it('reads 01:30 on the night New York falls back as the first 01:30 (EDT), in January as in July', () => {
     const w = at('FREQ=DAILY;COUNT=2', '2022-11-05T01:30:00-04:00', '2022-11-05T02:15:00-04:00', 'America/New_York');
     for (const now of [Date.UTC(2022, 0, 15), Date.UTC(2022, 6, 15)]) {

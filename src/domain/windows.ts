@@ -397,11 +397,37 @@ function fromFloating(wall: number, zone: Zone, guess: number): number {
   return t;
 }
 
+/** Expansions of recurring windows by what they say, least recently used first. */
+const EXPANDED = new Map<string, readonly Interval[] | DomainError>();
+const EXPANDED_MAX = 256;
+
 /**
  * Every interval of every window, sorted by start. Overlapping intervals are kept as they are
  * (each carries its window index); use `mergeIntervals` for "is it open" questions.
+ *
+ * Read paths ask for the same corridor's intervals on every request (status, lists, the public
+ * page, feeds, the scheduler's tick), and a recurring corridor may take tens of milliseconds to
+ * expand: the answer for recurring windows is remembered (the expansion depends on nothing else).
  */
 export function expandWindows(windows: readonly WindowSpec[]): Interval[] {
+  if (!windows.some((w) => w.rrule !== undefined)) return expandNow(windows);
+  const key = JSON.stringify(windows.map((w) => [w.start, w.end, w.timeZone, w.rrule ?? null]));
+  let known = EXPANDED.get(key);
+  if (known === undefined) {
+    try {
+      known = expandNow(windows).map((iv) => Object.freeze(iv));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      known = e;
+    }
+    if (EXPANDED.size >= EXPANDED_MAX) EXPANDED.delete(EXPANDED.keys().next().value as string);
+  } else EXPANDED.delete(key);
+  EXPANDED.set(key, known);
+  if (known instanceof DomainError) throw known;
+  return [...known];
+}
+
+function expandNow(windows: readonly WindowSpec[]): Interval[] {
   const out: Interval[] = [];
   const allowance = newAllowance();
   windows.forEach((w, windowIndex) => {
