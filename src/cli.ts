@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber } from './cli/commands.js';
+import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -41,7 +41,7 @@ function dbOption(): Option {
 async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean }): Promise<void> {
   const server = await cmdServe(
     db,
-    { host: opts.host, port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
+    { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
     print,
   );
   const stop = async (): Promise<void> => {

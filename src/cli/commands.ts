@@ -11,7 +11,7 @@ import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { DEFAULT_DB, isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
 import { ApiClient } from './client.js';
-import { ensureDir } from './dirs.js';
+import { ensureDir, readSmallFile } from './files.js';
 import { CliError } from './errors.js';
 
 export type Print = (line: string) => void;
@@ -229,12 +229,7 @@ export async function cmdKeysGenerate(opts: { out: string; name: string; force?:
 }
 
 function readJwk(path: string): JWK {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CliError(`cannot read key file ${path}: ${(e as Error).message}`, 2);
-  }
+  const text = readSmallFile(path, 'key file');
   try {
     return JSON.parse(text) as JWK;
   } catch {

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { calculateJwkThumbprint, CompactSign, importJWK, type JWK } from 'jose';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
+import { readSmallFile } from './files.js';
 
 export interface CliKit {
   /** Adds --url and --token to a command. */
@@ -57,9 +58,10 @@ const KIND: Record<string, string> = { demand: 'demand', offer: 'offer', red_lin
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function readPrivateJwk(path: string): JWK {
+  const text = readSmallFile(path, 'key');
   let jwk: JWK;
   try {
-    jwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
+    jwk = JSON.parse(text) as JWK;
   } catch (e) {
     throw new CliError(`cannot read the key ${path}: ${(e as Error).message}`, 2);
   }

@@ -1,14 +1,15 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseVerifierKey } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseVerifierKey, SIG_TYPE_ED25519 } from '../domain/log/index.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
 import { withStore, type Print } from './commands.js';
 import { CliError } from './errors.js';
+import { readSmallFile } from './files.js';
 
 export function httpLogSource(client: ApiClient): LogSource {
   return {
@@ -21,13 +22,7 @@ export function httpLogSource(client: ApiClient): LogSource {
   };
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`, 2);
-  }
-}
+const readText = (path: string, what: string): string => readSmallFile(path, what);
 
 /**
  * `--log-key` takes the key string itself or a (small, regular) file holding it. Either way it
@@ -43,14 +38,18 @@ export function resolveLogKey(value: string): string {
   }
   const fromFile = stat?.isFile() === true && stat.size <= 64 * 1024;
   const key = fromFile ? readText(value, 'log key file').trim() : value.trim();
+  let parsed;
   try {
-    parseVerifierKey(key, sha256);
+    parsed = parseVerifierKey(key, sha256);
   } catch (e) {
     const why = (e as Error).message;
     const expected = 'name+keyid+base64, as `passage init` and `passage log key` print it';
     if (fromFile) throw new CliError(`the --log-key file ${value} does not hold a verifier key (${why}); it should hold only the key string (${expected}), or pass the key string itself`, 2);
     if (stat !== undefined) throw new CliError(`the --log-key value ${value} is not a verifier key but an existing path; pass the key string itself (${expected})`, 2);
     throw new CliError(`the --log-key value is not a verifier key (${expected}): ${why}`, 2);
+  }
+  if (parsed.sigType !== SIG_TYPE_ED25519) {
+    throw new CliError(`the --log-key value is a witness's cosigner key (type 0x0${parsed.sigType.toString(16)}), not the log's: pin the key \`passage init\` and \`passage log key\` print`, 2);
   }
   return key;
 }
@@ -146,7 +145,7 @@ export async function cmdLogWatch(
     } catch (e) {
       throw new CliError(`ALERT: the server's tree head does not verify with the pinned log key: ${(e as Error).message}`, 7);
     }
-    const savedText = existsSync(opts.state) ? readFileSync(opts.state, 'utf8') : undefined;
+    const savedText = existsSync(opts.state) ? readSmallFile(opts.state, 'witness state') : undefined;
     if (savedText !== undefined) {
       const saved = parseCheckpoint(savedText);
       const [from, to] = saved.size <= head.size ? [saved.size, head.size] : [head.size, saved.size];

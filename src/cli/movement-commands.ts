@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -6,6 +6,7 @@ import { planConvoy } from '../domain/movement-simulation.js';
 import type { ApiClient } from './client.js';
 import { dataDir, dbLocation, parseWholeNumber } from './commands.js';
 import { CliError } from './errors.js';
+import { readSmallFile } from './files.js';
 import type { CliKit } from './kit.js';
 
 type Remote = { url: string; token?: string; json?: boolean };
@@ -71,12 +72,7 @@ const DemoSummary = z.object({
  */
 function readDemo(file: string, named: boolean): z.infer<typeof DemoSummary> | undefined {
   if (!named && !existsSync(file)) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${(e as Error).message}`, 2);
-  }
+  const text = readSmallFile(file, 'the demo summary');
   let json: unknown;
   try {
     json = JSON.parse(text);

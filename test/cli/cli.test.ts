@@ -108,7 +108,9 @@ describe('passage CLI', () => {
     [['demo', '--db', ' '], '--db must not be empty'],
     [['demo', '--keys-dir', ''], '--keys-dir must not be empty'],
     [['demo', '--keys-dir', ' \t'], '--keys-dir must not be empty'],
-  ])('refuses an empty or blank free-text option of init and demo: %j', (args, message) => {
+    // Listening on '' would mean every interface, not the loopback the default keeps to.
+    [['serve', '--host', ''], '--host must not be empty'],
+  ])('refuses an empty or blank free-text option of init, demo and serve: %j', (args, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'passage-blank-'));
     const r = run([...args, ...(args.includes('--db') ? [] : ['--db', join(dir, 'p.db')])], { DATABASE_URL: '' }, dir);
     expect(r.code).toBe(2);

@@ -180,12 +180,24 @@ describe('a malformed --log-key is bad input (exit 2), refused before anything i
     ['a key with a wrong key id', formatVerifierKey('passage.local/x', generateKeyPair().publicKey, sha256).replace(/\+[0-9a-f]{8}\+/, '+00000000+'), /^passage: the --log-key value is not a verifier key.*does not match/],
     ['a key one byte short', 'passage.local/x+01020304+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=', /^passage: the --log-key value is not a verifier key.*must be 32 bytes/],
     ['a directory', dir, /^passage: the --log-key value .* is not a verifier key but an existing path; pass the key string itself/],
+    ['a witness\'s cosigner key', formatVerifierKey('passage.local/ua', generateKeyPair().publicKey, sha256, 0x04), /^passage: the --log-key value is a witness's cosigner key \(type 0x04\), not the log's/],
   ])('verify --db refuses %s', (_what, value, message) => {
     const r = run(['verify', '--db', db, '--log-key', value]);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/VERIFICATION FAILED/);
+  });
+
+  it('refuses a --since or --log-key that is not a small regular file (it would be read for ever)', () => {
+    const r = run(['verify', '--db', db, '--log-key', key, '--since', '/dev/zero']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^passage: saved checkpoint \/dev\/zero is not a regular file/);
+    const big = join(dir, 'big.txt');
+    writeFileSync(big, 'x'.repeat(2 * 1024 * 1024));
+    const r2 = run(['verify', '--db', db, '--log-key', key, '--since', big]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/is 2097152 bytes: larger than such a file can be/);
   });
 
   it('names a file that does not hold a key, and still takes one that does', () => {

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CliError } from './errors.js';
 
@@ -42,5 +42,31 @@ export function ensureDir(dir: string, what: string, mode?: number): void {
       if (errno(e) === 'EEXIST' && statSync(level, { throwIfNoEntry: false })?.isDirectory()) continue;
       throw new CliError(`cannot create ${what} ${target}: ${(e as Error).message}`, 1);
     }
+  }
+}
+
+/** The most a file the CLI is handed (a key, a saved checkpoint, the demo summary) may hold. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a small file the user named (`what` says which, for the message): refused as bad
+ * input (exit 2) when it is missing, not a regular file (a directory, /dev/zero, a FIFO, which
+ * would be read until memory ran out or for ever) or larger than any such file can be.
+ */
+export function readSmallFile(path: string, what: string): string {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new CliError(`${what} ${path} is not a regular file`, 2);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`, 2);
+  }
+  if (size > MAX_FILE_BYTES) throw new CliError(`${what} ${path} is ${size} bytes: larger than such a file can be (at most ${MAX_FILE_BYTES})`, 2);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`, 2);
   }
 }
