@@ -67,7 +67,7 @@ describe('passage simulate --demo-file', () => {
   it('says when it cannot read the file it was given', () => {
     const r = run(['simulate', '--demo-file', join(dir, 'nope.json')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(new RegExp(`^passage: cannot read ${join(dir, 'nope.json')}: ENOENT`));
+    expect(r.err).toMatch(new RegExp(`^passage: cannot read the demo summary ${join(dir, 'nope.json')}: ENOENT`));
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
