@@ -45,7 +45,11 @@ export function handleOsmand(deps: Deps) {
       if (!parsed.ok) return send(res, 400);
       ingest.submit([toReport(parsed.report, deps.now())], 'osmand').then(
         (out) => send(res, out.ok ? 200 : isJson ? 404 : 400),
-        () => send(res, 500),
+        (e: unknown) => {
+          // A report that could not be stored is the server's fault: say so where the operator looks.
+          process.stderr.write(`passage: an OsmAnd report could not be stored: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+          send(res, 500);
+        },
       );
     };
     const isJson = String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');

@@ -23,7 +23,7 @@ import { webRoutes } from './routes/web.js';
 export const API_PREFIX = '/api/v1';
 
 export interface ServerOptions {
-  /** Log requests (pino). Off in tests. */
+  /** Log every request (pino, level info). Off by default; unexpected errors are logged either way. */
   readonly logger?: boolean;
   /** Largest accepted request body, bytes. */
   readonly bodyLimit?: number;
@@ -32,7 +32,9 @@ export interface ServerOptions {
 
 export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: 'info' } : false,
+    // Without request logging, still the errors: a 500 says "it has been logged", and the
+    // mediator running the server must be able to find out what it was.
+    logger: { level: opts.logger ? 'info' : 'error' },
     bodyLimit: opts.bodyLimit ?? 2 * 1024 * 1024,
     // Requests that stall are cut rather than hang a connection forever.
     requestTimeout: 60_000,
