@@ -248,7 +248,7 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
     }
     if ((c.row.state as CorridorState) !== 'guaranteed') continue;
     const since = formatUtc(Math.min(Date.parse(i.occurredAt), u.deps.now()));
-    const view = await suspendCorridor(u, actor, corridorId, { reason: automaticSuspensionReason(i), since });
+    const view = await suspendCorridor(u, actor, corridorId, { reason: automaticSuspensionReason(i), since }, { clampSince: true });
     const s = view.suspensions.find((x) => x.until === null);
     if (s) suspended.push({ corridorId, suspensionId: s.id });
   }

@@ -72,3 +72,14 @@ function pastTense(action: CorridorAction): string {
   };
   return words[action];
 }
+
+/**
+ * The earliest instant a new suspension may be dated from: not before the corridor's previous
+ * suspension ended (given the ends of its past suspensions). A suspension may be dated back
+ * (shelling an hour ago, recorded now), but not into a stretch that an earlier suspension and
+ * resumption already settled: suspensions could overlap, and a suspension dated 1990 rewrote
+ * every answer to "was it open then?" since.
+ */
+export function earliestSuspensionStart(previousEnds: readonly number[]): number {
+  return Math.max(Number.NEGATIVE_INFINITY, ...previousEnds);
+}

@@ -233,6 +233,18 @@ for (const { engine, available, why } of ENGINES) {
       expect(beforeIt.open).toBe(true);
       const future = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/resume`, { reason: 'calm' });
       expect(json(future).state).toBe('guaranteed');
+      // A new suspension may be dated back, but not into the stretch the last one settled (it
+      // ended at 12:00): suspensions dated 1990 or overlapping rewrote what was open when.
+      w.clock.set('2022-03-08T13:00:00Z');
+      for (const since of ['1990-01-01T00:00:00Z', '2022-03-08T11:45:00Z']) {
+        const overlap = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'again', since });
+        expect(overlap.statusCode, since).toBe(400);
+        expect(json(overlap)).toMatchObject({ code: 'invalid_time', errors: [{ path: '/since' }] });
+      }
+      expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/status?at=2022-03-08T12:30:00Z`)).open).toBe(true);
+      const later = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'again', since: '2022-03-08T12:30:00Z' });
+      expect(later.statusCode, later.body).toBe(200);
+      expect(json(later).suspensions).toHaveLength(2);
       w.clock.set('2022-03-01T08:00:00Z');
     });
 
