@@ -158,6 +158,9 @@ function assertCargoLines(m: LoadedMovement, lines: readonly { lineId: string }[
   const ids = new Set(m.input.manifest.cargo.map((c) => c.id));
   const bad = lines.map((l, i) => ({ l, i })).filter(({ l }) => !ids.has(l.lineId));
   if (bad.length > 0) throw new DomainError('validation_failed', `no cargo line ${bad[0]?.l.lineId} in the manifest`, { details: bad.map(({ l, i }) => ({ path: `${path}/${i}/lineId`, message: `no cargo line ${l.lineId}` })) });
+  // Each line once: a count or receipt naming one twice (5 kg and 7 kg of rice) is a mistake to send back, not to add up.
+  const twice = lines.findIndex((l, i) => lines.findIndex((x) => x.lineId === l.lineId) < i);
+  if (twice >= 0) throw new DomainError('validation_failed', `cargo line ${lines[twice]?.lineId} is listed twice`, { details: [{ path: `${path}/${twice}/lineId`, message: 'listed twice' }] });
 }
 
 async function insertCount(u: Unit, actor: Actor, m: LoadedMovement, stage: 'departed' | 'checkpoint' | 'arrived', checkpointId: string | null, body: Partial<CountBody>, at: string): Promise<string> {

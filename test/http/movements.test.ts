@@ -269,6 +269,10 @@ for (const { engine, available } of ENGINES) {
       expect(rec.people.find((p: any) => p.category === 'adults').stages.map((s: any) => s.checkpointId ?? s.stage)).toEqual(['lokhvytsia', 'lubny', 'arrived']);
       // Cargo: confirmed by the receiving operator.
       expect((await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/receipts`, { receivedBy: 'x', lines: [{ lineId: 'insulin', quantity: 200 }] })).statusCode).toBe(403);
+      // A receipt naming one line twice is sent back, not added up.
+      const twice = await op.post(`/movements/${movId}/receipts`, { receivedBy: 'pharmacy', lines: [{ lineId: 'insulin', quantity: 100 }, { lineId: 'insulin', quantity: 80 }] });
+      expect(twice.statusCode).toBe(400);
+      expect(json(twice)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/lines/1/lineId' }] });
       await op.post(`/movements/${movId}/receipts`, { receivedBy: 'Poltava regional hospital pharmacy', lines: [{ lineId: 'insulin', quantity: 180 }] });
       expect((await alerts()).filter((x) => x.type === 'cargo_discrepancy')).toMatchObject([{ state: 'open', details: { lineId: 'insulin', difference: -20 } }]);
       // Arrival released the trackers and ended the live episodes.
