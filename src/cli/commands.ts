@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, import
 import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
+import { decimalOf } from '../domain/numbers.js';
 import { parseRfc3339 } from '../domain/windows.js';
 import { CreatePartyBody } from '../schemas/party.js';
 import { startScheduler } from '../app/scheduler.js';
@@ -106,10 +107,10 @@ export function parseWholeNumber(value: string, option: string, min: number, max
   return n;
 }
 
-/** A decimal number as people and JSON write them (`30.5`, `-0.5`, `1e-7`), within [min, max]; not `0x1e`, ` 30` or an empty string. */
+/** A decimal number (the domain's `decimalOf`) within [min, max], else exit 2 naming the option. */
 export function parseDecimal(value: string, name: string, min: number, max: number): number {
-  const n = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new CliError(`${name} must be a number between ${min} and ${max}, got "${value}"`, 2);
+  const n = decimalOf(value);
+  if (n === undefined || n < min || n > max) throw new CliError(`${name} must be a number between ${min} and ${max}, got "${value}"`, 2);
   return n;
 }
 

@@ -22,8 +22,6 @@ export function httpLogSource(client: ApiClient): LogSource {
   };
 }
 
-const readText = (path: string, what: string): string => readSmallFile(path, what);
-
 /**
  * `--log-key` takes the key string itself or a (small, regular) file holding it. Either way it
  * must parse as a verifier key, checked before anything else is read: a malformed pinned key is
@@ -37,7 +35,7 @@ export function resolveLogKey(value: string): string {
     stat = undefined; // not a usable path (too long, a file in the middle, a NUL byte): a key string, then
   }
   const fromFile = stat?.isFile() === true && stat.size <= 64 * 1024;
-  const key = fromFile ? readText(value, 'log key file').trim() : value.trim();
+  const key = fromFile ? readSmallFile(value, 'log key file').trim() : value.trim();
   let parsed;
   try {
     parsed = parseVerifierKey(key, sha256);
@@ -55,7 +53,7 @@ export function resolveLogKey(value: string): string {
 }
 
 async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
-  const since = opts.since ? readText(opts.since, 'saved checkpoint') : undefined;
+  const since = opts.since ? readSmallFile(opts.since, 'saved checkpoint') : undefined;
   let bar: SingleBar | undefined;
   try {
     const report = await auditLog(source, {
@@ -129,7 +127,7 @@ export async function cmdLogWatch(
   const verifier = createVerifierFromKey(resolveLogKey(opts.logKey), verify, sha256);
   let jwk: unknown;
   try {
-    jwk = JSON.parse(readText(opts.partyKey, 'party key'));
+    jwk = JSON.parse(readSmallFile(opts.partyKey, 'party key'));
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`${opts.partyKey} is not a JSON Web Key`, 2);

@@ -3,6 +3,7 @@
  * body of Traccar Client 9. Pure parsing: parameters in, one report out.
  */
 
+import { decimalOf } from './numbers.js';
 import { FIRST_INSTANT, LAST_INSTANT, parseRfc3339 } from './windows.js';
 
 export const KNOT_MPS = 1852 / 3600;
@@ -62,15 +63,9 @@ export function parseOsmandTimestamp(value: string): number | undefined {
   return parseRfc3339(`${m[1]}-${m[2]}-${m[3]}T${pad(m[4] ?? '0')}:${m[5]}:${m[6]}Z`);
 }
 
-/** A decimal number as trackers write them (`50.9`, `-0.5`, `1e-7`); not `0x10`, `Infinity` or an empty string. */
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
+/** A parameter as a decimal number (trackers may pad it), else undefined. */
 function num(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const s = v.trim();
-  if (!DECIMAL.test(s)) return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : undefined;
+  return v === undefined ? undefined : decimalOf(v.trim());
 }
 
 function bool(v: string): boolean | undefined {
