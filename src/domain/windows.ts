@@ -1,4 +1,4 @@
-import { DateTime, IANAZone, Info, Settings, type Zone } from 'luxon';
+import { DateTime, IANAZone, Info, type Zone } from 'luxon';
 import rrulePkg, { type Options as RRuleOptions } from 'rrule';
 
 // rrule ships CommonJS for Node: take the class from the default export.
@@ -449,12 +449,14 @@ function expandNow(windows: readonly WindowSpec[]): Interval[] {
       return;
     }
     const zone = Info.normalizeZone(w.timeZone);
-    const offsetNow = zone.offset(Settings.now());
+    // Any of the zone's offsets serves as the first guess (the answer does not depend on it):
+    // the window's own, rather than the clock's, keeps this function free of the clock.
+    const guess = zone.offset(start);
     const startWall = toFloating(start, w.timeZone).getTime();
     const wallLength = toFloating(end, w.timeZone).getTime() - startWall;
     for (const occ of dates) {
-      const s = fromFloating(occ.getTime(), zone, offsetNow);
-      const e = fromFloating(occ.getTime() + wallLength, zone, offsetNow);
+      const s = fromFloating(occ.getTime(), zone, guess);
+      const e = fromFloating(occ.getTime() + wallLength, zone, guess);
       if (e > s) out.push({ start: s, end: e, windowIndex });
     }
   });
