@@ -2,6 +2,7 @@ import type { Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import {
+  assertCargoLinesOf,
   assertMovementInput,
   canAcknowledgeMovement,
   canCountMovement,
@@ -154,14 +155,6 @@ function timeOf(u: Unit, at: string | undefined): string {
   return new Date(t).toISOString();
 }
 
-function assertCargoLines(m: LoadedMovement, lines: readonly { lineId: string }[], path: string): void {
-  const ids = new Set(m.input.manifest.cargo.map((c) => c.id));
-  const bad = lines.map((l, i) => ({ l, i })).filter(({ l }) => !ids.has(l.lineId));
-  if (bad.length > 0) throw new DomainError('validation_failed', `no cargo line ${bad[0]?.l.lineId} in the manifest`, { details: bad.map(({ l, i }) => ({ path: `${path}/${i}/lineId`, message: `no cargo line ${l.lineId}` })) });
-  // Each line once: a count or receipt naming one twice (5 kg and 7 kg of rice) is a mistake to send back, not to add up.
-  const twice = lines.findIndex((l, i) => lines.findIndex((x) => x.lineId === l.lineId) < i);
-  if (twice >= 0) throw new DomainError('validation_failed', `cargo line ${lines[twice]?.lineId} is listed twice`, { details: [{ path: `${path}/${twice}/lineId`, message: 'listed twice' }] });
-}
 
 async function insertCount(u: Unit, actor: Actor, m: LoadedMovement, stage: 'departed' | 'checkpoint' | 'arrived', checkpointId: string | null, body: Partial<CountBody>, at: string): Promise<string> {
   const id = u.deps.newId('cnt');
@@ -185,7 +178,7 @@ export async function departMovement(u: Unit, actor: Actor, id: string, body: De
   const at = timeOf(u, body.at);
   const people = body.people && Object.keys(body.people).length > 0 ? body.people : m.input.manifest.people;
   const cargo = body.cargo && body.cargo.length > 0 ? body.cargo : m.input.manifest.cargo.map((c) => ({ lineId: c.id ?? '', quantity: c.quantity }));
-  assertCargoLines(m, cargo, '/cargo');
+  assertCargoLinesOf(m.input, cargo, '/cargo');
   const hash = await insertCount(u, actor, m, 'departed', null, { ...body, people, cargo }, at);
   await u.tx.updateTable('movements').set({ state: next, departed_at: at, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await appendLog(u, { actor: actor.memberId, action: 'movement.departed', subject: `movement/${id}`, payload: { movementId: id, at, countSha256: hash } });
@@ -200,7 +193,7 @@ export async function checkInMovement(u: Unit, actor: Actor, id: string, body: C
   const corridor = await loadCorridor(u.tx, m.row.corridor_id);
   const cp = corridor.terms.checkpoints.find((c) => c.id === body.checkpointId);
   if (!cp) throw new DomainError('validation_failed', `the corridor has no checkpoint ${body.checkpointId} (it has ${corridor.terms.checkpoints.map((c) => c.id).join(', ') || 'none'})`, { details: [{ path: '/checkpointId', message: 'unknown checkpoint' }] });
-  assertCargoLines(m, body.cargo, '/cargo');
+  assertCargoLinesOf(m.input, body.cargo, '/cargo');
   const at = timeOf(u, body.at);
   const hash = await insertCount(u, actor, m, 'checkpoint', cp.id, body, at);
   await u.tx.updateTable('movements').set({ updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
@@ -214,7 +207,7 @@ export async function arriveMovement(u: Unit, actor: Actor, id: string, body: Co
   const m = await getVisibleMovement(u.tx, actor, id);
   requireMovement(canCountMovement(actor, { operatorPartyId: m.row.operator_party_id }), 'only the operator or the mediator records an arrival');
   const next = movementTransition(m.row.state as MovementState, 'arrive');
-  assertCargoLines(m, body.cargo, '/cargo');
+  assertCargoLinesOf(m.input, body.cargo, '/cargo');
   const at = timeOf(u, body.at);
   const hash = await insertCount(u, actor, m, 'arrived', null, body, at);
   await u.tx.updateTable('movements').set({ state: next, arrived_at: at, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
@@ -240,7 +233,7 @@ export async function addReceipt(u: Unit, actor: Actor, id: string, body: Receip
   const m = await getVisibleMovement(u.tx, actor, id);
   requireMovement(canReceiveMovement(actor, visibilityOf(m)), 'only a receiving humanitarian operator that may see the movement confirms delivery');
   if (m.row.state !== 'departed' && m.row.state !== 'arrived') throw new DomainError('transition_not_allowed', `a movement that is ${m.row.state} delivers nothing`);
-  assertCargoLines(m, body.lines, '/lines');
+  assertCargoLinesOf(m.input, body.lines, '/lines');
   const at = timeOf(u, body.at);
   const rid = u.deps.newId('rcp');
   const lines = canonicalJson(body.lines);

@@ -108,3 +108,15 @@ export function assertMovementInput(input: MovementInput, ctx: MovementContext):
   if (unknown.length > 0) throw new DomainError('unknown_party', unknown[0]?.message ?? 'unknown party', { details: unknown });
   if (busy.length > 0) throw new DomainError('device_in_use', busy[0]?.message ?? 'device in use', { details: busy });
 }
+
+/**
+ * Cargo lines of a count or receipt: each a line of the manifest, each at most once (a receipt of
+ * 5 kg and 7 kg of the same rice is a mistake to send back, not to add up).
+ */
+export function assertCargoLinesOf(input: MovementInput, lines: readonly { lineId: string }[], path: string): void {
+  const ids = new Set(input.manifest.cargo.map((c) => c.id));
+  const bad = lines.map((l, i) => ({ l, i })).filter(({ l }) => !ids.has(l.lineId));
+  if (bad.length > 0) throw new DomainError('validation_failed', `no cargo line ${bad[0]?.l.lineId} in the manifest`, { details: bad.map(({ l, i }) => ({ path: `${path}/${i}/lineId`, message: `no cargo line ${l.lineId}` })) });
+  const twice = lines.findIndex((l, i) => lines.findIndex((x) => x.lineId === l.lineId) < i);
+  if (twice >= 0) throw new DomainError('validation_failed', `cargo line ${lines[twice]?.lineId} is listed twice`, { details: [{ path: `${path}/${twice}/lineId`, message: 'listed twice' }] });
+}
