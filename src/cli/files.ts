@@ -1,47 +1,14 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { DirectoryError, ensureDirectory } from '../store/dirs.js';
 import { CliError } from './errors.js';
 
-const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
-
-/**
- * Makes sure `dir` is a directory, creating the missing levels one at a time. Not
- * `mkdirSync(dir, { recursive: true })`: on Node 20 that loops forever for some paths (e.g. under
- * /proc, where mkdir fails with ENOENT under an existing directory). Walks up to the nearest
- * existing ancestor, refuses if it is not a writable directory, then creates each level below it,
- * reporting the operating system's error for the first that fails.
- */
+/** `ensureDirectory` for the CLI: `what` names the directory, and a file in the way is bad input (exit 2). */
 export function ensureDir(dir: string, what: string, mode?: number): void {
-  const target = resolve(dir);
-  const missing: string[] = [];
-  let ancestor = target;
-  for (;;) {
-    try {
-      if (!statSync(ancestor).isDirectory()) throw new CliError(`cannot create ${what} ${target}: ${ancestor} is not a directory`, 2);
-      break;
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      // ENOTDIR: something above is a file; keep walking up to name it.
-      if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw new CliError(`cannot create ${what} ${target}: ${(e as Error).message}`, 1);
-    }
-    missing.unshift(ancestor);
-    const parent = dirname(ancestor);
-    if (parent === ancestor) throw new CliError(`cannot create ${what} ${target}: no part of the path exists`, 1);
-    ancestor = parent;
-  }
-  if (missing.length === 0) return;
   try {
-    accessSync(ancestor, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new CliError(`cannot create ${what} ${target}: ${ancestor} is not writable`, 1);
-  }
-  for (const level of missing) {
-    try {
-      mkdirSync(level, mode === undefined ? {} : { mode });
-    } catch (e) {
-      if (errno(e) === 'EEXIST' && statSync(level, { throwIfNoEntry: false })?.isDirectory()) continue;
-      throw new CliError(`cannot create ${what} ${target}: ${(e as Error).message}`, 1);
-    }
+    ensureDirectory(dir, mode);
+  } catch (e) {
+    if (!(e instanceof DirectoryError)) throw e;
+    throw new CliError(`${e.message.replace(/^cannot create /, `cannot create ${what} `)}`, e.kind === 'not_a_directory' ? 2 : 1);
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { createAgreement } from '../app/agreements.js';
@@ -6,6 +6,7 @@ import { getSetting } from '../app/bootstrap.js';
 import { getTermsText, proposeCorridor, submitGuarantee, suspendCorridor, transitionCorridor } from '../app/corridors.js';
 import { inTransaction, type Deps } from '../app/deps.js';
 import { serverVerifierKey } from '../app/log.js';
+import { ensureDirectory } from '../store/dirs.js';
 import type { DemoContext } from './demo-context.js';
 import { loadIncidentDemo } from './incident-scenario.js';
 import { loadLedgerDemo } from './ledger-scenario.js';
@@ -241,7 +242,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
     result.members.push({ key: m.key, memberId: member.id, partyId, name: m.name, role: m.role, token: token.token });
   }
   // Each negotiating party makes its own key pair; only the public half reaches the server.
-  mkdirSync(opts.keysDir, { recursive: true, mode: 0o700 });
+  ensureDirectory(opts.keysDir, 0o700);
   const privateKeys = new Map<string, { key: CryptoKey; kid: string }>();
   for (const partyKey of KEYED_PARTIES) {
     const partyId = partyKey === 'mediator' ? mediatorId : partyKey;

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDirectory } from './dirs.js';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
@@ -94,7 +94,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
   } else {
     const path = location === ':memory:' ? location : resolve(location);
     if (opts.existing && path === ':memory:') throw new Error('an in-memory database cannot already exist');
-    if (path !== ':memory:' && !opts.existing) mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && !opts.existing) ensureDirectory(dirname(path));
     const sqlite = new Database(path, opts.existing ? { fileMustExist: true } : {});
     // WAL with synchronous=NORMAL: a commit is in the WAL file before the client hears of it, so
     // an acknowledged write survives kill -9 of the server (the guarantee Passage makes); only an
