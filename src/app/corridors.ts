@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
-import { applyTransition, earliestSuspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
+import { applyTransition, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
 import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, isFullyGuaranteed } from '../domain/guarantee-rules.js';
-import { formatUtc, parseRfc3339 } from '../domain/windows.js';
+import { parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -207,17 +207,10 @@ export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: {
   const c = await loadCorridor(u.tx, id);
   const next = applyTransition(c.row.state as CorridorState, 'suspend');
   const now = u.deps.now();
-  let since = now;
-  if (body.since !== undefined) {
-    const t = parseRfc3339(body.since);
-    if (t === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
-    if (t > now + 60_000) throw new DomainError('invalid_time', 'a suspension cannot start in the future', { details: [{ path: '/since', message: 'in the future' }] });
-    const earliest = earliestSuspensionStart(c.suspensions.flatMap((s) => (s.until === null ? [] : [Date.parse(s.until)])));
-    if (t < earliest && !opts.clampSince) {
-      throw new DomainError('invalid_time', `a suspension cannot start before ${formatUtc(earliest)}, when this corridor's previous suspension ended`, { details: [{ path: '/since', message: 'overlaps an earlier suspension' }] });
-    }
-    since = Math.max(t, earliest);
-  }
+  const requested = body.since === undefined ? undefined : parseRfc3339(body.since);
+  if (body.since !== undefined && requested === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
+  const ended = c.suspensions.flatMap((s) => (s.until === null ? [] : [Date.parse(s.until)]));
+  const since = suspensionStart(requested, now, ended, opts.clampSince);
   const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null };
   await u.tx.insertInto('suspensions').values(row).execute();
   await setState(u, c, next);

@@ -83,3 +83,18 @@ function pastTense(action: CorridorAction): string {
 export function earliestSuspensionStart(previousEnds: readonly number[]): number {
   return Math.max(Number.NEGATIVE_INFINITY, ...previousEnds);
 }
+
+/**
+ * When a new suspension starts: `requested` (epoch ms) or else now. Not in the future (a minute's
+ * clock skew aside), and not before `earliestSuspensionStart`: refused, or with `clamp` (an
+ * incident that happened earlier, confirmed now) moved up to that instant.
+ */
+export function suspensionStart(requested: number | undefined, now: number, previousEnds: readonly number[], clamp = false): number {
+  if (requested === undefined) return now;
+  if (requested > now + 60_000) throw new DomainError('invalid_time', 'a suspension cannot start in the future', { details: [{ path: '/since', message: 'in the future' }] });
+  const earliest = earliestSuspensionStart(previousEnds);
+  if (requested < earliest && !clamp) {
+    throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's previous suspension ended`, { details: [{ path: '/since', message: 'overlaps an earlier suspension' }] });
+  }
+  return Math.max(requested, earliest);
+}

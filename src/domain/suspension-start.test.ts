@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { suspensionStart } from './corridor-lifecycle.js';
+import { DomainError } from './errors.js';
+
+const NOW = Date.parse('2022-03-08T13:00:00Z');
+const ENDED = [Date.parse('2022-03-08T10:00:00Z'), Date.parse('2022-03-08T12:00:00Z')];
+
+describe('when a new suspension starts', () => {
+  it('now, or dated back to any time after the last suspension ended', () => {
+    expect(suspensionStart(undefined, NOW, ENDED)).toBe(NOW);
+    expect(suspensionStart(Date.parse('2022-03-08T12:30:00Z'), NOW, ENDED)).toBe(Date.parse('2022-03-08T12:30:00Z'));
+    expect(suspensionStart(Date.parse('1990-01-01T00:00:00Z'), NOW, [])).toBe(Date.parse('1990-01-01T00:00:00Z'));
+  });
+
+  it('refuses the future and an overlap, or with clamp moves up to the last end', () => {
+    expect(() => suspensionStart(NOW + 120_000, NOW, ENDED)).toThrow(DomainError);
+    expect(() => suspensionStart(Date.parse('2022-03-08T11:00:00Z'), NOW, ENDED)).toThrow(/previous suspension ended/);
+    expect(suspensionStart(Date.parse('2022-03-08T11:00:00Z'), NOW, ENDED, true)).toBe(ENDED[1]);
+  });
+});
