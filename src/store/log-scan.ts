@@ -63,7 +63,7 @@ export function scanSqliteRange(db: Database.Database, start: number, end: numbe
   // not to, the index check of each entry would send the page down the ordered path.
   // No count(*) either: a page short of rows runs out of pieces before its last index, and a row
   // in the wrong place fails its index check, both of which send the page down the row-by-row path.
-  const pageStmt = db.prepare('SELECT CAST(group_concat(entry, char(10)) AS BLOB) FROM log_entries WHERE idx >= ? AND idx < ?').pluck(true);
+  const pageStmt = db.prepare("SELECT CAST(group_concat(entry, '\n') AS BLOB) FROM log_entries WHERE idx >= ? AND idx < ?").pluck(true);
   const rowStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
   const nextStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT 1').raw(true);
   const builder = new RangeBuilder(treeHasher, start);
