@@ -1,13 +1,14 @@
 import { capAlertXml, capAtom, CAP_EVENT_TYPES, type CapAlertInput, type CapKind, type CapRef } from '../domain/cap.js';
-import { bufferRouteToPolygon, densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
+import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
 import { icsCalendar, type IcsEvent } from '../domain/ical.js';
 import { kmlDocument } from '../domain/kml.js';
-import { expandWindows, formatLocal, formatUtc } from '../domain/windows.js';
+import { expandStoredWindows, formatLocal, formatUtc } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
 import type { Tx } from '../store/store.js';
 import { loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
+import { zonePolygon, zonePolygonOf } from './geo.js';
 import { publicPicture, type PublicCorridor } from './public.js';
 
 /**
@@ -16,15 +17,9 @@ import { publicPicture, type PublicCorridor } from './public.js';
  * index, an iCalendar feed of windows, and GeoJSON, KML and HXL CSV of routes and zones.
  */
 
-const zoneCache = new Map<string, [number, number][][]>();
-function zoneOf(terms: Terms): [number, number][][] {
-  const key = `${terms.corridorId}@${terms.version}`;
-  let z = zoneCache.get(key);
-  if (!z) {
-    z = bufferRouteToPolygon(terms.route.coordinates.map(([a, b]) => [a, b] as [number, number]), terms.widthM);
-    zoneCache.set(key, z);
-  }
-  return z;
+/** The exterior ring of a corridor version's zone, or none when its stored route no longer buffers. */
+function zoneRingOf(terms: Terms): [number, number][] {
+  return zonePolygonOf(terms.corridorId, terms.version, terms)?.[0] ?? [];
 }
 
 async function termsAt(tx: Tx, corridorId: string, version: number): Promise<Terms | undefined> {
@@ -68,7 +63,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
     const timeZone = terms.windows[0]?.timeZone ?? 'UTC';
     let window: { start: number; end: number } | null = payload.window ? { start: Date.parse(payload.window.start), end: Date.parse(payload.window.end) } : null;
     if (!window) {
-      const ivs = expandWindows(terms.windows);
+      const ivs = expandStoredWindows(terms.windows).intervals;
       const iv = ivs.find((i) => i.end > sent) ?? ivs[ivs.length - 1];
       window = iv ? { start: iv.start, end: iv.end } : null;
     }
@@ -90,7 +85,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         timeZone,
         window,
         reason: kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn' ? (payload.reason ?? null) : null,
-        zone: zoneOf(terms)[0] ?? [],
+        zone: zoneRingOf(terms),
         web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
       },
     });
@@ -142,7 +137,7 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string
     const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
     const perWindow = new Map<number, number>();
-    for (const iv of expandWindows(t.windows)) {
+    for (const iv of expandStoredWindows(t.windows).intervals) {
       const n = perWindow.get(iv.windowIndex) ?? 0;
       perWindow.set(iv.windowIndex, n + 1);
       const tz = t.windows[iv.windowIndex]?.timeZone ?? 'UTC';
@@ -206,8 +201,9 @@ function publicProps(c: PublicCorridor): Record<string, unknown> {
   };
 }
 
-async function zoneOfPublic(deps: Deps, c: PublicCorridor): Promise<[number, number][][]> {
-  return zoneOf((await loadCorridor(deps.store.db, c.id)).terms);
+async function zoneOfPublic(deps: Deps, c: PublicCorridor): Promise<[number, number][][] | undefined> {
+  const loaded = await loadCorridor(deps.store.db, c.id);
+  return zonePolygon(loaded);
 }
 
 export async function corridorsGeoJson(deps: Deps): Promise<unknown> {
@@ -216,7 +212,8 @@ export async function corridorsGeoJson(deps: Deps): Promise<unknown> {
   for (const c of pic.corridors) {
     const props = publicProps(c);
     features.push({ type: 'Feature', id: `${c.id}/route`, geometry: { type: 'LineString', coordinates: densified(c.route) }, properties: { ...props, feature: 'route' } });
-    features.push({ type: 'Feature', id: `${c.id}/zone`, geometry: { type: 'Polygon', coordinates: await zoneOfPublic(deps, c) }, properties: { ...props, feature: 'ceasefire_zone' } });
+    const zone = await zoneOfPublic(deps, c);
+    if (zone) features.push({ type: 'Feature', id: `${c.id}/zone`, geometry: { type: 'Polygon', coordinates: zone }, properties: { ...props, feature: 'ceasefire_zone' } });
   }
   return { type: 'FeatureCollection', generatedAt: formatUtc(pic.at), demo: pic.demo, features };
 }
@@ -232,7 +229,7 @@ export async function corridorsKml(deps: Deps): Promise<string> {
       name: c.title,
       description: `${c.origin.name} → ${c.destination.name}: ${c.group}${c.window ? `, window ${formatLocal(c.window.start, c.window.timeZone)} – ${formatLocal(c.window.end, c.window.timeZone)} (${c.window.timeZone})` : ''}${c.suspension ? `; suspended since ${formatUtc(c.suspension.since)}: ${c.suspension.reason}` : ''}`,
       route: densified(c.route),
-      zone: (await zoneOfPublic(deps, c))[0] ?? [],
+      zone: (await zoneOfPublic(deps, c))?.[0] ?? [],
       data,
     });
   }

@@ -46,6 +46,8 @@ export class GeoIndex {
   private synced = -1;
   private syncing: Promise<void> | undefined;
   private readonly routeVersion = new Map<string, number>();
+  /** Zones the index refused ("corridor <id> version <n>"), each reported once. */
+  private readonly refused = new Set<string>();
 
   async sync(db: Tx): Promise<void> {
     while (this.syncing) await this.syncing;
@@ -88,16 +90,36 @@ export class GeoIndex {
     for (const z of corridors) {
       const key = this.routeVersion.get(z.id);
       if (key === z.version) this.engine.setCorridorActive(z.id, z.active);
+      else if (this.admit(`corridor ${z.id} version ${z.version}`, () => this.engine.upsertCorridor(z))) this.routeVersion.set(z.id, z.version);
       else {
-        this.engine.upsertCorridor(z);
-        this.routeVersion.set(z.id, z.version);
+        this.engine.removeCorridor(z.id);
+        this.routeVersion.delete(z.id);
       }
     }
     for (const s of sites) {
       if (typeof s === 'string') this.engine.removeSite(s);
-      else this.engine.upsertSite(s);
+      else if (!this.admit(`site ${s.id} version ${s.version}`, () => this.engine.upsertSite(s))) this.engine.removeSite(s.id);
     }
     this.synced = size;
+  }
+
+  /**
+   * Indexes one stored zone, or leaves it out when the index refuses it: a route or site stored
+   * under older, looser rules (an edge across the antimeridian, a latitude past ±85°) must not
+   * make every check fail for every caller. Left out, it protects nothing (fail closed), and the
+   * mediator is told on stderr once per version.
+   */
+  private admit(what: string, upsert: () => void): boolean {
+    try {
+      upsert();
+      this.refused.delete(what);
+      return true;
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      if (!this.refused.has(what)) process.stderr.write(`passage: ${what} is left out of the deconfliction index: ${e.message}\n`);
+      this.refused.add(what);
+      return false;
+    }
   }
 
   /** Checks points against the index as it is now; call `sync` first. */
@@ -146,17 +168,32 @@ export function parseCheckPoints(raw: readonly unknown[]): CheckPoint[] {
   return out;
 }
 
-const polygonCache = new Map<string, [number, number][][]>();
+const polygonCache = new Map<string, [number, number][][] | null>();
 
-/** The zone polygon of one corridor version (geodesic buffer, closed, right-hand rule, edges ≤ 1 km). */
-export function zonePolygon(c: LoadedCorridor): [number, number][][] {
-  const key = `${c.row.id}@${c.row.current_version}`;
+/**
+ * The zone polygon of one corridor version (geodesic buffer, closed, right-hand rule, edges ≤ 1 km),
+ * or undefined when the stored route is one the present rules refuse (stored by an older release:
+ * an edge across the antimeridian, say). Such a zone is left out of maps and feeds, as it is out of
+ * the deconfliction index: fail closed, and the corridor's other data still shows.
+ */
+export function zonePolygonOf(corridorId: string, version: number, terms: { readonly route: { readonly coordinates: readonly (readonly number[])[] }; readonly widthM: number }): [number, number][][] | undefined {
+  const key = `${corridorId}@${version}`;
   let poly = polygonCache.get(key);
-  if (!poly) {
-    poly = bufferRouteToPolygon(c.terms.route.coordinates.map(([a, b]) => [a, b] as [number, number]), c.terms.widthM);
+  if (poly === undefined) {
+    try {
+      poly = bufferRouteToPolygon(terms.route.coordinates.map(([a, b]) => [a, b] as [number, number]), terms.widthM);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      poly = null;
+    }
     polygonCache.set(key, poly);
   }
-  return poly;
+  return poly ?? undefined;
+}
+
+/** The zone polygon of a loaded corridor's current version (see `zonePolygonOf`). */
+export function zonePolygon(c: LoadedCorridor): [number, number][][] | undefined {
+  return zonePolygonOf(c.row.id, c.row.current_version, c.terms);
 }
 
 /** Ceasefire zones holding at `at`, as GeoJSON: derived from the corridor record, never stored. */
@@ -165,11 +202,12 @@ export async function ceasefireZones(db: Tx, at: number): Promise<{ type: 'Featu
   const features: unknown[] = [];
   for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended'] })) {
     const st = statusOf(c, at, names);
-    if (!st.open) continue;
+    const zone = st.open ? zonePolygon(c) : undefined;
+    if (zone === undefined) continue;
     features.push({
       type: 'Feature',
       id: c.row.id,
-      geometry: { type: 'Polygon', coordinates: zonePolygon(c) },
+      geometry: { type: 'Polygon', coordinates: zone },
       properties: {
         corridorId: c.row.id,
         version: c.row.current_version,

@@ -5,7 +5,7 @@
  * suspension reason. Never proposals under negotiation, contacts, hazards, sites, movements,
  * positions or who signed with which key.
  */
-import { expandWindows } from '../domain/windows.js';
+import { expandStoredWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import { getSetting } from './bootstrap.js';
 import { loadCorridors, statusOf, toCorridorView } from './corridors.js';
@@ -72,7 +72,8 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
   for (const loaded of all.filter((c) => PUBLIC_STATES.has(c.row.state))) {
     const view = toCorridorView(loaded);
     const s = statusOf(loaded, at, names);
-    const intervals = expandWindows(view.terms.windows);
+    // Windows that no longer expand leave the corridor neither open nor next: it is not shown.
+    const intervals = expandStoredWindows(view.terms.windows).intervals;
     const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);
     const susp = s.reasons.find((r) => r.code === 'suspended');
     const win = s.currentWindow ?? s.nextWindow;

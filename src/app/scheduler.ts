@@ -1,6 +1,6 @@
 import type { CorridorState } from '../schemas/corridor.js';
 import { computeStatus } from '../domain/corridor-status.js';
-import { expandWindows, formatUtc, mergeIntervals } from '../domain/windows.js';
+import { expandStoredWindows, formatUtc, mergeIntervals } from '../domain/windows.js';
 import { loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { emitEvent } from './events.js';
@@ -28,7 +28,7 @@ export async function windowBoundaries(deps: Deps, from: number, to: number): Pr
   const out: WindowBoundary[] = [];
   for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended', 'closed'] })) {
     const id = c.row.id;
-    const intervals = mergeIntervals(expandWindows(c.terms.windows));
+    const intervals = mergeIntervals(expandStoredWindows(c.terms.windows).intervals);
     const tz = c.terms.windows[0]?.timeZone ?? 'UTC';
     const status = (at: number) =>
       computeStatus({

@@ -1,6 +1,9 @@
-import type { CorridorState } from '../schemas/corridor.js';
+import type { z } from 'zod';
+import type { CorridorState, StatusReason as StatusReasonZ } from '../schemas/corridor.js';
+
+type StatusReasonSchema = z.infer<typeof StatusReasonZ>;
 import type { WindowSpec } from './windows.js';
-import { expandWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, type Interval } from './windows.js';
+import { expandStoredWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, type Interval } from './windows.js';
 
 export interface SuspensionRecord {
   readonly since: number;
@@ -29,7 +32,8 @@ export interface WindowInstance {
   readonly endLocal: string;
 }
 
-export type StatusReasonCode = 'draft' | 'not_guaranteed' | 'suspended' | 'outside_window' | 'expired' | 'withdrawn' | 'rejected';
+/** The reason codes of the API's schema (src/schemas/corridor.ts), which this module produces. */
+export type StatusReasonCode = StatusReasonSchema['code'];
 
 export interface StatusReason {
   readonly code: StatusReasonCode;
@@ -67,7 +71,20 @@ function suspensionAt(suspensions: readonly SuspensionRecord[], at: number): Sus
  * version, `at` falls in a window, and no suspension covers `at`. Never stored: computed.
  */
 export function computeStatus(input: StatusInput): CorridorStatus {
-  const intervals = expandWindows(input.windows);
+  const { intervals, problem } = expandStoredWindows(input.windows);
+  if (problem !== undefined) {
+    // Terms stored under older rules that these no longer expand: never open, and say why.
+    return {
+      corridorId: input.corridorId,
+      version: input.version,
+      at: formatUtc(input.at),
+      state: input.state,
+      open: false,
+      currentWindow: null,
+      nextWindow: null,
+      reasons: [{ code: 'unreadable_windows', message: `its stored windows can no longer be expanded (${problem}); the parties must amend them` }],
+    };
+  }
   const current = intervals.find((iv) => iv.start <= input.at && input.at < iv.end);
   const next = intervals.find((iv) => iv.start > input.at);
   const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);
@@ -132,7 +149,8 @@ export function activeIntervals(input: Omit<StatusInput, 'at'>): [number, number
   if (input.state !== 'guaranteed' && input.state !== 'suspended') return [];
   const signed = new Set(input.signedParties);
   if (!input.requiredGuarantors.every((p) => signed.has(p.id))) return [];
-  const merged = mergeIntervals(expandWindows(input.windows));
+  // Windows that no longer expand hold no ceasefire (see computeStatus): fail closed.
+  const merged = mergeIntervals(expandStoredWindows(input.windows).intervals);
   return subtractIntervals(
     merged,
     input.suspensions.map((s) => [s.since, s.until ?? Number.POSITIVE_INFINITY]),

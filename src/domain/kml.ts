@@ -35,12 +35,17 @@ export function kmlDocument(name: string, corridors: readonly KmlCorridor[]): st
       `      <ExtendedData>${data}</ExtendedData>`,
       `      <LineString><tessellate>1</tessellate><coordinates>${coords(c.route)}</coordinates></LineString>`,
       '    </Placemark>',
-      `    <Placemark id="${xmlEscape(c.id)}-zone">`,
-      `      <name>${xmlEscape(c.name)} — ceasefire zone</name>`,
-      '      <styleUrl>#zone</styleUrl>',
-      `      <ExtendedData>${data}</ExtendedData>`,
-      `      <Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing><coordinates>${coords(c.zone)}</coordinates></LinearRing></outerBoundaryIs></Polygon>`,
-      '    </Placemark>',
+      // A LinearRing needs four positions: a corridor without a zone (see zonePolygonOf) has no placemark for it.
+      ...(c.zone.length >= 4
+        ? [
+            `    <Placemark id="${xmlEscape(c.id)}-zone">`,
+            `      <name>${xmlEscape(c.name)} — ceasefire zone</name>`,
+            '      <styleUrl>#zone</styleUrl>',
+            `      <ExtendedData>${data}</ExtendedData>`,
+            `      <Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing><coordinates>${coords(c.zone)}</coordinates></LinearRing></outerBoundaryIs></Polygon>`,
+            '    </Placemark>',
+          ]
+        : []),
       '  </Folder>',
     );
   }

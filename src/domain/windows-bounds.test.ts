@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { DateTime, Settings } from 'luxon';
 import rrulePkg from 'rrule';
 import { DomainError } from './errors.js';
-import { assertWindows, expandWindows, formatLocal, formatUtc, MAX_CORRIDOR_OCCURRENCES, MAX_SCAN_DAYS, parseRfc3339, type WindowSpec } from './windows.js';
+import { activeIntervals, computeStatus } from './corridor-status.js';
+import { assertWindows, expandStoredWindows, expandWindows, formatLocal, formatUtc, MAX_CORRIDOR_OCCURRENCES, MAX_SCAN_DAYS, parseRfc3339, type WindowSpec } from './windows.js';
 
 const { RRule } = rrulePkg;
 
@@ -312,5 +313,29 @@ describe('ordinary rules expand as before', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('windows stored under older rules', () => {
+  const stale: WindowSpec[] = [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;BYWEEKNO=53;COUNT=1000' }];
+
+  it('expand to nothing, with the reason, where a new proposal is refused', () => {
+    expect(() => assertWindows(stale)).toThrow(DomainError);
+    const got = expandStoredWindows(stale);
+    expect(got.intervals).toEqual([]);
+    expect(got.problem).toMatch(/RRULE needs more than 7305 days/);
+  });
+
+  it('leave the corridor never open, and its zone never holding', () => {
+    const input = { corridorId: 'cor_x', version: 1, state: 'guaranteed' as const, windows: stale, requiredGuarantors: [{ id: 'ua', name: 'Ukraine' }], signedParties: ['ua'], suspensions: [] };
+    const st = computeStatus({ ...input, at: Date.parse('2022-03-08T10:00:00Z') });
+    expect(st).toMatchObject({ open: false, state: 'guaranteed', currentWindow: null, nextWindow: null });
+    expect(st.reasons.map((r) => r.code)).toEqual(['unreadable_windows']);
+    expect(activeIntervals(input)).toEqual([]);
+  });
+
+  it('that still expand are read as before', () => {
+    const ok: WindowSpec[] = [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv' }];
+    expect(expandStoredWindows(ok)).toEqual({ intervals: expandWindows(ok) });
   });
 });

@@ -427,6 +427,28 @@ export function expandWindows(windows: readonly WindowSpec[]): Interval[] {
   return [...known];
 }
 
+/** Stored windows expanded, or why they no longer can be (and then no intervals). */
+export interface StoredExpansion {
+  readonly intervals: Interval[];
+  readonly problem?: string;
+}
+
+/**
+ * The windows of stored terms, expanded: what read paths use instead of `expandWindows`. The
+ * rules for windows tighten between releases (bounds on RRULE work, on the years a time may
+ * name), and terms stored under older rules must not turn a corridor list, the public page, a
+ * feed or the scheduler's tick into an error for every corridor. Such terms expand to no
+ * intervals, with the reason, and the corridor is treated as outside any window (never open).
+ */
+export function expandStoredWindows(windows: readonly WindowSpec[]): StoredExpansion {
+  try {
+    return { intervals: expandWindows(windows) };
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return { intervals: [], problem: e.message };
+  }
+}
+
 function expandNow(windows: readonly WindowSpec[]): Interval[] {
   const out: Interval[] = [];
   const allowance = newAllowance();

@@ -131,7 +131,7 @@ export const WindowInstance = z.object({
 });
 
 export const StatusReason = z.object({
-  code: z.enum(['draft', 'not_guaranteed', 'suspended', 'outside_window', 'expired', 'withdrawn', 'rejected']),
+  code: z.enum(['draft', 'not_guaranteed', 'suspended', 'outside_window', 'expired', 'withdrawn', 'rejected', 'unreadable_windows']),
   message: z.string(),
   missingGuarantors: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
   since: z.string().optional(),
