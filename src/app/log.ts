@@ -109,15 +109,18 @@ export async function logSize(db: Tx): Promise<number> {
   return Number(row.size);
 }
 
-function checkRange(name: string, value: number, max: number): void {
+/** `value` must lie in [0, max]; `why` says where the bound comes from ("the log has N entries"). */
+function checkRange(name: string, value: number, max: number, why: string): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new DomainError('validation_failed', `${name} must be a whole number from 0 to ${max} (the log has ${max} entries)`, { details: [{ path: `/${name}`, message: 'out of range' }] });
+    throw new DomainError('validation_failed', `${name} must be a whole number from 0 to ${max} (${why})`, { details: [{ path: `/${name}`, message: 'out of range' }] });
   }
 }
 
+const logHas = (n: number): string => `the log has ${n} entries`;
+
 export async function inclusionProof(db: Tx, index: number, size: number): Promise<Uint8Array[]> {
   const current = await logSize(db);
-  checkRange('size', size, current);
+  checkRange('size', size, current, logHas(current));
   if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new DomainError('validation_failed', `index must be below size (${size})`, { details: [{ path: '/index', message: 'out of range' }] });
   const steps = inclusionProofNodes(index, size);
   const ids = proofNodeIds(steps);
@@ -128,8 +131,8 @@ export async function inclusionProof(db: Tx, index: number, size: number): Promi
 
 export async function consistencyProof(db: Tx, from: number, to: number): Promise<Uint8Array[]> {
   const current = await logSize(db);
-  checkRange('to', to, current);
-  checkRange('from', from, to);
+  checkRange('to', to, current, logHas(current));
+  checkRange('from', from, to, 'it may not exceed to');
   const steps = consistencyProofNodes(from, to);
   const ids = proofNodeIds(steps);
   const hashes = await readNodes(db, ids);

@@ -76,7 +76,12 @@ for (const { engine, available } of ENGINES) {
       expect((await get('/log/entries?start=5&end=2')).statusCode).toBe(400);
       expect((await get('/log/proof/inclusion?index=5&size=5')).statusCode).toBe(400);
       expect((await get('/log/proof/inclusion?index=0&size=999999')).statusCode).toBe(400);
-      expect((await get('/log/proof/consistency?from=3&to=2')).statusCode).toBe(400);
+      const backwards = await get('/log/proof/consistency?from=3&to=2');
+      expect(backwards.statusCode).toBe(400);
+      // The bound is `to`, and the message says so rather than calling it the log's size.
+      expect(json(backwards).detail).toBe('from must be a whole number from 0 to 2 (it may not exceed to)');
+      const tooFar = await get('/log/proof/inclusion?index=0&size=999999');
+      expect(json(tooFar).detail).toMatch(/^size must be a whole number from 0 to \d+ \(the log has \d+ entries\)$/);
       expect((await get('/log/proof/consistency?from=-1&to=2')).statusCode).toBe(400);
       expect((await get('/log/entries?start=abc&end=2')).statusCode).toBe(400);
     });
