@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
 import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
@@ -26,12 +27,29 @@ function remote(cmd: Command): Command {
 }
 
 function client(opts: { url: string; token?: string }): ApiClient {
+  let url: URL;
   try {
-    new URL(opts.url);
+    url = new URL(opts.url);
   } catch {
     throw new CliError(`--url is not a URL: ${opts.url}`, 2);
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be an http:// or https:// URL, not ${url.protocol}`, 2);
   return new ApiClient(opts);
+}
+
+/** Marks every required option "(required)" in the help: commander's help does not say so. */
+function markRequired(cmd: Command): void {
+  for (const o of cmd.options) if (o.mandatory && !o.description.endsWith('(required)')) o.description = `${o.description} (required)`;
+  for (const sub of cmd.commands) markRequired(sub);
+}
+
+/** This package's version, from its package.json (one level above dist/ and src/). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function dbOption(): Option {
@@ -55,6 +73,7 @@ async function serveUntilSignal(db: string, opts: { host: string; port: string |
 export function buildProgram(): Command {
   const program = new Command('passage')
     .description('Passage: humanitarian corridors and the local ceasefires that protect them')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     // Commander's own refusals (unknown option, missing argument) are bad input like any other:
     // thrown, not exited with 1, so the catch below exits 2 (inherited by every subcommand).
@@ -155,14 +174,16 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('audit the log: recompute the Merkle tree, check the signed head, every guarantee and cosignature, and consistency with a saved checkpoint')
-    .addOption(new Option('--url <url>', 'Passage server URL').env('PASSAGE_URL'))
+    .addOption(new Option('--url <url>', 'Passage server URL (default http://127.0.0.1:8080 when --db is not given)').env('PASSAGE_URL'))
     .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'))
-    .option('--db <path|url>', 'read a database directly instead of a server')
+    .option('--db <path|url>', 'read a database directly instead of a server (not with --url)')
     .option('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`)')
     .option('--since <file>', 'a checkpoint saved earlier: check the log still extends it')
     .option('--save <file>', 'save the verified checkpoint, for --since next time')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { url?: string; token?: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }) => {
+    .action(async (o: { url?: string; token?: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, cmd: Command) => {
+      // Both typed: which did you mean? (PASSAGE_URL in the environment does not count.)
+      if (o.db !== undefined && cmd.getOptionValueSource('url') === 'cli') throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
       const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', ...(o.token ? { token: o.token } : {}) }) : undefined;
       await cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
     });
@@ -191,6 +212,7 @@ export function buildProgram(): Command {
   registerLedgerCommands(program, { remote, client, print });
   registerMovementCommands(program, { remote, client, print });
   registerIncidentCommands(program, { remote, client, print });
+  markRequired(program);
   return program;
 }
 

@@ -37,6 +37,8 @@ export class ApiClient {
       } catch {
         /* not a problem document */
       }
+      // Say where a token comes from: the server's wording speaks of HTTP headers.
+      if (code === 'unauthenticated') detail = this.opts.token ? `the server does not accept this token: ${detail}; check --token / PASSAGE_TOKEN` : 'no API token: pass --token or set PASSAGE_TOKEN';
       throw new CliError(`${detail}${code ? ` (${code})` : ''}`, exitCodeFor(code), code);
     }
     return res;

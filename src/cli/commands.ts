@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { initialise, getSetting } from '../app/bootstrap.js';
@@ -154,7 +155,24 @@ export function printDemo(result: DemoResult, print: Print): void {
   for (const [k, id] of Object.entries(result.corridors)) print(`  ${k.padEnd(24)} ${id}`);
 }
 
+/**
+ * Refuses at once when a port is taken, before a new database is made and the demo loaded, and
+ * their tokens printed, for nothing (`listen` below still reports what happens in between).
+ */
+async function assertCanListen(host: string, port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new CliError(`cannot listen ${what} on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (another passage serve?); choose another with --port / PORT or --osmand-port / OSMAND_PORT' : e.message}`, 1)),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+  await assertCanListen(opts.host, opts.port, 'for the API');
+  await assertCanListen(opts.host, opts.osmandPort ?? 5055, 'for OsmAnd trackers');
   ensureDbDir(db);
   if (opts.demo) ensureDir(join(dataDir(db), 'keys'), 'the keys directory', 0o700);
   let store: Store;

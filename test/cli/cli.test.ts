@@ -69,6 +69,38 @@ describe('passage CLI', () => {
     expect(help.out).toMatch(/Usage: passage check/);
   });
 
+  it('prints its version, marks required options in the help, and refuses an URL it cannot speak or two logs at once', () => {
+    const v = run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.out.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(run(['incidents', 'confirm', '--help']).out).toMatch(/--reason <text> +why \(required\)/);
+    const ftp = run(['status', 'cor_x', '--url', 'ftp://example.org']);
+    expect(ftp.code).toBe(2);
+    expect(ftp.err).toBe('passage: --url must be an http:// or https:// URL, not ftp:\n');
+    const both = run(['verify', '--url', 'http://127.0.0.1:1', '--db', 'x.db', '--log-key', 'k']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/^passage: give --url or --db, not both/);
+  });
+
+  it('refuses a port in use before making a database or loading the demo', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-busy-'));
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      for (const args of [['start', '--port', port, '--osmand-port', '0'], ['serve', '--port', '0', '--osmand-port', port]]) {
+        const r = run([...args, '--db', join(dir, 'p.db')], {}, dir, 15_000);
+        expect(r.code, r.err).toBe(1);
+        expect(r.err).toMatch(new RegExp(`^passage: cannot listen (for the API|for OsmAnd trackers) on 127\\.0\\.0\\.1:${port}: the port is in use`));
+        expect(r.out).toBe('');
+        expect(existsSync(join(dir, 'p.db'))).toBe(false);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
   // mkdirSync(dir, { recursive: true }) loops forever on Node 20 for a path under /proc.
   const fileDir = mkdtempSync(join(tmpdir(), 'passage-mkdir-'));
   const file = join(fileDir, 'a-file');
@@ -288,6 +320,10 @@ for (const { engine, available, why } of ENGINES) {
       expect(at.code).toBe(2);
       const bad = run(['corridors', 'list', '--url', server.url, '--token', 'psg_bad']);
       expect(bad.code).toBe(3);
+      expect(bad.err).toMatch(/^passage: the server does not accept this token: .*; check --token \/ PASSAGE_TOKEN \(unauthenticated\)\n$/);
+      const none = run(['corridors', 'list', '--url', server.url], { PASSAGE_TOKEN: '' });
+      expect(none.code).toBe(3);
+      expect(none.err).toBe('passage: no API token: pass --token or set PASSAGE_TOKEN (unauthenticated)\n');
       const down = run(['corridors', 'list', '--url', 'http://127.0.0.1:9', '--token', 'x']);
       expect(down.code).toBe(1);
       expect(down.err).toMatch(/cannot reach/);
