@@ -6,10 +6,16 @@ export const Position = z
   .tuple([z.number(), z.number()])
   .describe('[longitude, latitude] in WGS 84 decimal degrees (RFC 7946)');
 
+/**
+ * The shape of an RFC 3339 date-time with offset. Case spelled out, not a /i flag: the flag does
+ * not reach the OpenAPI pattern, and RFC 3339 allows a lowercase t and z.
+ */
+export const RFC3339_SHAPE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
 export const Rfc3339 = z
   .string()
   .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i,
+    RFC3339_SHAPE,
     { message: 'must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T09:00:00+02:00', abort: true },
   )
   // The shape alone lets through times that do not exist, which then broke whatever read them.

@@ -34,7 +34,7 @@ export const IncidentGeometry = z.discriminatedUnion('type', [IncidentPoint, Inc
 export type IncidentGeometry = z.infer<typeof IncidentGeometry>;
 
 export const Evidence = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be a SHA-256 digest: 64 hexadecimal characters').describe('SHA-256 (hex) of a file kept elsewhere'),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest: 64 hexadecimal characters').describe('SHA-256 (hex) of a file kept elsewhere'),
   name: z.string().max(300).optional(),
   mediaType: z.string().max(100).optional(),
 });
