@@ -15,26 +15,26 @@ function baseUrl(req: FastifyRequest): string {
  */
 export function feedRoutes(app: FastifyInstance, deps: Deps): void {
   const cache = 'public, max-age=15';
-  app.get('/public/cap.atom', { schema: { tags: ['public'], summary: 'Atom index of CAP 1.2 corridor alerts' } }, async (req, reply) =>
+  app.get('/public/cap.atom', { schema: { tags: ['public'], security: [], summary: 'Atom index of CAP 1.2 corridor alerts' } }, async (req, reply) =>
     reply.type('application/atom+xml; charset=utf-8').header('cache-control', cache).send(await capAtomFeed(deps, baseUrl(req))),
   );
-  app.get<{ Params: { id: string } }>('/public/cap/:id', { schema: { tags: ['public'], summary: 'One CAP 1.2 alert: /public/cap/{id}.xml' } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/public/cap/:id', { schema: { tags: ['public'], security: [], summary: 'One CAP 1.2 alert: /public/cap/{id}.xml' } }, async (req, reply) => {
     const m = /^(\d{1,15})\.xml$/.exec(req.params.id);
     if (!m) throw new DomainError('not_found', 'alerts are at /public/cap/{id}.xml');
     const xml = await capAlertDocument(deps, Number(m[1]), baseUrl(req));
     if (xml === undefined) throw new DomainError('not_found', `no public alert ${m[1]}`);
     return reply.type('application/cap+xml; charset=utf-8').header('cache-control', cache).send(xml);
   });
-  app.get('/public/corridors.ics', { schema: { tags: ['public'], summary: 'iCalendar (RFC 5545): one VEVENT per window' } }, async (req, reply) =>
+  app.get('/public/corridors.ics', { schema: { tags: ['public'], security: [], summary: 'iCalendar (RFC 5545): one VEVENT per window' } }, async (req, reply) =>
     reply.type('text/calendar; charset=utf-8').header('cache-control', cache).send(await corridorsIcs(deps, baseUrl(req))),
   );
-  app.get('/public/corridors.geojson', { schema: { tags: ['public'], summary: 'Public corridors: routes and ceasefire zones as GeoJSON' } }, async (_req, reply) =>
+  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as GeoJSON' } }, async (_req, reply) =>
     reply.type('application/geo+json; charset=utf-8').header('cache-control', cache).send(JSON.stringify(await corridorsGeoJson(deps))),
   );
-  app.get('/public/corridors.kml', { schema: { tags: ['public'], summary: 'Public corridors: routes and ceasefire zones as KML' } }, async (_req, reply) =>
+  app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as KML' } }, async (_req, reply) =>
     reply.type('application/vnd.google-earth.kml+xml; charset=utf-8').header('cache-control', cache).send(await corridorsKml(deps)),
   );
-  app.get('/public/corridors.csv', { schema: { tags: ['public'], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (_req, reply) =>
+  app.get('/public/corridors.csv', { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (_req, reply) =>
     reply.type('text/csv; charset=utf-8').header('cache-control', cache).send(await corridorsCsv(deps)),
   );
 }

@@ -299,7 +299,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.get(
     '/rounds/print',
-    { schema: { tags, summary: 'Printable summaries of every round you may read (HTML, one page per round); anonymous: public rounds', produces: ['text/html'] } },
+    { schema: { tags, summary: 'Printable summaries of every round you may read (HTML, one page per round); anonymous: public rounds', security: [] } },
     async (req, reply) => {
       const viewer = viewerOf(req);
       return sendHtml(deps, reply, viewer, await listRounds(db, viewer), 'Negotiation rounds — summary');
@@ -312,7 +312,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.get(
     '/rounds/:id/print',
-    { schema: { tags, summary: 'Printable round summary (HTML, print stylesheet); anonymous requests see public rounds only', params: IdParam, produces: ['text/html'] } },
+    { schema: { tags, summary: 'Printable round summary (HTML, print stylesheet); anonymous requests see public rounds only', params: IdParam, security: [] } },
     async (req, reply) => {
       const viewer = viewerOf(req);
       const round = await getRound(db, viewer, req.params.id);
@@ -415,7 +415,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.get(
     '/ledger/export.csv',
-    { schema: { tags, summary: 'One table as CSV with an HXL hashtag row under the header', querystring: z.object({ table: z.enum(['rounds', 'positions', 'statements']).default('positions') }), produces: ['text/csv'] } },
+    { schema: { tags, summary: 'One table as CSV with an HXL hashtag row under the header', querystring: z.object({ table: z.enum(['rounds', 'positions', 'statements']).default('positions') }) } },
     async (req, reply) => {
       const viewer = actorOf(req);
       const table = req.query.table;
