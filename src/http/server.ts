@@ -5,6 +5,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { authenticate } from '../app/parties.js';
 import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
+import { describeTruthfully } from './openapi.js';
 import { clientErrorResponse, errorHandler, problem, sendProblem } from './problem.js';
 import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
 import { agreementRoutes } from './routes/agreements.js';
@@ -97,7 +98,9 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // What route schemas cannot say (problem details, shared statuses, headers, other media
+    // types) is added once, here: src/http/openapi.ts.
+    transformObject: (doc) => describeTruthfully(jsonSchemaTransformObject(doc)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Position } from './common.js';
+import { CorridorState, StatusReason, WindowInstance } from './corridor.js';
 
 export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);
 
@@ -61,3 +62,23 @@ export const CheckResultView = z.object({
   sites: z.array(z.string()),
   distances: z.record(z.string(), z.number()).optional(),
 });
+
+/** GET /deconfliction/explain (src/app/geo.ts, `Explanation`): documented only, the route serialises it itself. */
+export const ExplanationView = z.object({
+  at: z.string().describe('the instant explained, UTC'),
+  corridors: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      version: z.number().int(),
+      distanceM: z.number().describe('geodesic metres from the point to the route'),
+      widthM: z.number(),
+      ceasefireHolds: z.boolean(),
+      state: CorridorState,
+      reasons: z.array(StatusReason).describe('why the ceasefire does not hold, when it does not'),
+      window: WindowInstance.nullable(),
+    }),
+  ),
+  sites: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })).describe('protected sites you may see that contain the point'),
+});
+z.globalRegistry.add(ExplanationView, { id: 'DeconflictionExplanation' });

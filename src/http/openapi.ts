@@ -1,0 +1,212 @@
+/**
+ * The OpenAPI document, told truthfully. Route schemas say what each operation takes and answers
+ * in JSON; what they cannot say (problem details, the statuses every route shares, headers, bodies
+ * that are not JSON) is added here, once, from the rules the server follows:
+ *
+ * - errors are `application/problem+json` (src/http/problem.ts);
+ * - a wrong or revoked token is a 401 on every route, even anonymous ones (the onRequest hook in
+ *   src/http/server.ts); a route that calls `actorOf` is a 401 without a token too;
+ * - path ids that do not resolve are 404; parameters, query strings and bodies that do not match
+ *   are 400; every method that reads a body can refuse one as too large (413) or of another media
+ *   type (415);
+ * - writes through `write` (src/http/context.ts) honour `Idempotency-Key`, answer a replay with
+ *   `idempotent-replayed: true` and refuse a reused key with another body (422).
+ *
+ * The facts that belong to one operation (its media type, the headers it sends) are in
+ * OPERATIONS below, keyed by method and documented path; test/http/openapi.test.ts checks that
+ * each key names an operation that exists, so the table cannot drift from the routes unseen.
+ */
+type Json = Record<string, unknown>;
+interface Operation {
+  parameters?: Json[];
+  requestBody?: { content: Record<string, Json>; required?: boolean; description?: string };
+  responses: Record<string, { description: string; content?: Record<string, { schema?: Json }>; headers?: Record<string, Json> }>;
+  security?: unknown[];
+  [k: string]: unknown;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Json> };
+  [k: string]: unknown;
+}
+
+const PROBLEM = 'application/problem+json';
+const problemRef = { $ref: '#/components/schemas/Problem' };
+
+/** What each problem status means on this API (docs/api.md, "Errors"). */
+const PROBLEM_DESCRIPTIONS: Record<string, string> = {
+  '400': 'validation_failed or a domain rule (route, width, windows, JWS…): the request does not match',
+  '401': 'unauthenticated: no token where one is needed, or a token that is unknown or revoked',
+  '403': 'forbidden: the role or party may not do this',
+  '404': 'not_found: the resource does not exist or is not visible to you',
+  '409': 'a lifecycle or concurrency conflict (version_conflict, transition_not_allowed, duplicate…)',
+  '412': 'precondition_failed: If-Match names a version that is no longer current',
+  '413': 'payload_too_large: the body is larger than this endpoint accepts',
+  '415': 'unsupported_media_type: the body is not JSON',
+  '422': 'a reference that does not resolve, a signature that does not verify, or idempotency_key_reused',
+  '428': 'precondition_required: say which version you change (If-Match or baseVersion)',
+};
+
+const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
+const ETAG = header('the version, as "<version>": send it back in If-Match to change this version');
+const LOCATION = header('where the new resource is');
+const CACHE = header('how long the answer may be cached');
+const DISPOSITION = header('attachment, with a file name');
+const REPLAYED = header('true when this is the stored answer to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] });
+
+const text = { type: 'string' };
+const geoJson = {
+  type: 'object',
+  description: 'a GeoJSON FeatureCollection (RFC 7946)',
+  required: ['type', 'features'],
+  properties: { type: { const: 'FeatureCollection' }, features: { type: 'array', items: { type: 'object' } } },
+};
+const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
+
+interface OperationFacts {
+  /** The success answer's media types and schemas, replacing a JSON one. */
+  readonly content?: Record<string, Json>;
+  /** Headers of the success answer. */
+  readonly headers?: Record<string, Json>;
+  /** Media types the body may also come in. */
+  readonly alsoAccepts?: Record<string, Json>;
+  /** If-Match is read: a stale one is 412 (`precondition`) or 409 like a stale baseVersion (`conflict`). */
+  readonly ifMatch?: 'precondition' | 'conflict';
+  /** A version must be given (If-Match or baseVersion), else 428. */
+  readonly versionRequired?: boolean;
+  /** Further request headers. */
+  readonly requestHeaders?: Json[];
+  /** Parameter schemas to tighten, by name. */
+  readonly parameters?: Record<string, { schema?: Json; description?: string }>;
+  /** Not through `write`: no Idempotency-Key. */
+  readonly notIdempotent?: boolean;
+}
+
+const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
+const FEED = (type: string, schema: Json = text): OperationFacts => ({ content: { [type]: schema }, headers: { 'cache-control': CACHE } });
+const jose = { type: 'string', description: 'the compact JWS itself', minLength: 1, maxLength: 200_000 };
+const correction: OperationFacts = { ifMatch: 'conflict', versionRequired: true };
+
+/** Per operation, what the route schema cannot say. Keys: "METHOD /documented/path". */
+export const OPERATIONS: Record<string, OperationFacts> = {
+  'POST /api/v1/corridors': { headers: { etag: ETAG, location: LOCATION } },
+  'GET /api/v1/corridors/{id}': { headers: { etag: ETAG } },
+  'GET /api/v1/corridors/{id}/terms': { content: { 'application/json': ref('CorridorTerms') }, headers: { etag: ETAG, 'x-terms-version': header('the version of these terms', { type: 'string', pattern: '^[1-9][0-9]*$' }) } },
+  'POST /api/v1/corridors/{id}/amend': { headers: { etag: ETAG }, ifMatch: 'precondition', versionRequired: true },
+  'POST /api/v1/corridors/{id}/withdraw': { ifMatch: 'precondition' },
+  'POST /api/v1/corridors/{id}/reject': { ifMatch: 'precondition' },
+  'POST /api/v1/corridors/{id}/guarantees': { alsoAccepts: { 'application/jose': jose } },
+  'GET /api/v1/log/checkpoint': { content: { 'text/plain': { ...text, description: 'a C2SP tlog-checkpoint in a signed note' } }, headers: { 'cache-control': CACHE, 'x-log-size': header('the tree size of this checkpoint', { type: 'string', pattern: '^[0-9]+$' }) } },
+  'GET /api/v1/log/key': { content: { 'text/plain': { ...text, description: 'the note verifier key' } } },
+  'POST /api/v1/agenda-items/{id}/corrections': correction,
+  'POST /api/v1/rounds': { headers: { etag: ETAG, location: LOCATION } },
+  'GET /api/v1/rounds/print': { content: { 'text/html': text }, headers: HTML_HEADERS },
+  'GET /api/v1/rounds/{id}': { headers: { etag: ETAG } },
+  'GET /api/v1/rounds/{id}/print': { content: { 'text/html': text }, headers: HTML_HEADERS },
+  'POST /api/v1/rounds/{id}/corrections': { ...correction, headers: { etag: ETAG } },
+  'POST /api/v1/ledger/positions/{id}/corrections': correction,
+  'POST /api/v1/statements/{id}/corrections': correction,
+  'GET /api/v1/protocols/{id}': { headers: { etag: ETAG } },
+  'GET /api/v1/protocols/{id}/text': { content: { 'application/json': ref('ProtocolText') }, headers: { etag: ETAG, 'x-protocol-version': header('the version of this text', { type: 'string', pattern: '^[1-9][0-9]*$' }) } },
+  'POST /api/v1/protocols/{id}/corrections': correction,
+  'POST /api/v1/protocols/{id}/signatures': { alsoAccepts: { 'application/jose': jose } },
+  'GET /api/v1/ledger/export.json': { headers: { 'content-disposition': DISPOSITION } },
+  'GET /api/v1/ledger/export.csv': { content: { 'text/csv': { ...text, description: 'CSV with an HXL hashtag row under the header' } }, headers: { 'content-disposition': DISPOSITION } },
+  'GET /api/v1/public/ledger.json': { headers: { 'cache-control': CACHE, 'access-control-allow-origin': header('any origin may read it', { const: '*' }) } },
+  'GET /api/v1/ceasefire-zones': { content: { 'application/geo+json': geoJson } },
+  'GET /api/v1/deconfliction/explain': { content: { 'application/json': ref('DeconflictionExplanation') } },
+  'GET /api/v1/movements/{id}/track': { content: { 'application/geo+json': {} } },
+  'POST /api/v1/positions': { notIdempotent: true },
+  'POST /api/v1/incidents': { headers: { location: LOCATION } },
+  'GET /api/v1/exports/incidents.geojson': { content: { 'application/geo+json': geoJson } },
+  'GET /api/v1/exports/movements.geojson': { content: { 'application/geo+json': geoJson } },
+  'GET /api/v1/exports/movements.csv': { content: { 'text/csv': text }, headers: { 'content-disposition': DISPOSITION } },
+  'GET /api/v1/exports/incidents.csv': { content: { 'text/csv': text }, headers: { 'content-disposition': DISPOSITION } },
+  'GET /api/v1/events': {
+    content: { 'text/event-stream': { ...text, description: 'messages with `id`, `event` (the type) and `data` (JSON)' } },
+    headers: { 'cache-control': CACHE },
+    requestHeaders: [{ in: 'header', name: 'Last-Event-ID', required: false, description: 'resume after this event id (wins over the lastEventId parameter)', schema: { type: 'string', pattern: '^\\s*[0-9]+\\s*$' } }],
+  },
+  'POST /api/v1/webhooks': { headers: { location: LOCATION } },
+  'DELETE /api/v1/webhooks/{id}': { notIdempotent: true },
+  'GET /public/cap.atom': FEED('application/atom+xml'),
+  'GET /public/cap/{id}': {
+    ...FEED('application/cap+xml'),
+    parameters: { id: { schema: { type: 'string', pattern: '^[0-9]{1,15}\\.xml$' }, description: 'the alert number followed by `.xml`, as in /public/cap/12.xml; anything else is a 404' } },
+  },
+  'GET /public/corridors.ics': FEED('text/calendar'),
+  'GET /public/corridors.geojson': FEED('application/geo+json', geoJson),
+  'GET /public/corridors.kml': FEED('application/vnd.google-earth.kml+xml'),
+  'GET /public/corridors.csv': FEED('text/csv'),
+};
+
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function addProblem(op: Operation, status: string): void {
+  const existing = op.responses[status];
+  op.responses[status] = { description: existing && existing.description !== 'Default Response' ? existing.description : (PROBLEM_DESCRIPTIONS[status] ?? 'problem details'), content: { [PROBLEM]: { schema: problemRef } } };
+}
+
+function addHeaderParameter(op: Operation, param: Json): void {
+  op.parameters ??= [];
+  const name = String(param.name).toLowerCase();
+  if (!op.parameters.some((p) => p.in === 'header' && String(p.name).toLowerCase() === name)) op.parameters.push(param);
+}
+
+/** Rewrites the generated document so that it says what the server does. */
+export function describeTruthfully<T>(input: T): T {
+  const doc = input as unknown as Document;
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const facts = OPERATIONS[`${method.toUpperCase()} ${path}`] ?? {};
+      const success = Object.keys(op.responses).find((s) => s.startsWith('2')) ?? '200';
+      const ok = (op.responses[success] ??= { description: 'Default Response' });
+
+      if (facts.content) {
+        const old = ok.content?.['application/json']?.schema;
+        ok.content = Object.fromEntries(Object.entries(facts.content).map(([type, schema]) => [type, { schema: Object.keys(schema).length === 0 && old ? old : schema }]));
+      }
+      if (facts.headers) ok.headers = { ...ok.headers, ...facts.headers };
+      if (facts.alsoAccepts && op.requestBody) {
+        const json = op.requestBody.content['application/json']?.schema as { anyOf?: Json[] } | undefined;
+        // The JSON body is the object form; the bare string form is what application/jose carries.
+        if (json?.anyOf) op.requestBody.content['application/json'] = { schema: json.anyOf.find((s) => s.type !== 'string') ?? json };
+        for (const [type, schema] of Object.entries(facts.alsoAccepts)) op.requestBody.content[type] = { schema };
+      }
+      for (const [name, change] of Object.entries(facts.parameters ?? {})) {
+        const p = op.parameters?.find((x) => x.name === name);
+        if (p) Object.assign(p, change.description ? { description: change.description } : {}, change.schema ? { schema: change.schema } : {});
+      }
+      for (const h of facts.requestHeaders ?? []) addHeaderParameter(op, h);
+
+      const idempotent = (method === 'post' || method === 'patch') && !facts.notIdempotent;
+      if (idempotent) {
+        addHeaderParameter(op, { in: 'header', name: 'Idempotency-Key', required: false, description: 'a retry with the same key returns the first answer and writes nothing twice; the same key with another request is 422 idempotency_key_reused', schema: { type: 'string', minLength: 1 } });
+        ok.headers = { ...ok.headers, 'idempotent-replayed': REPLAYED };
+      }
+      if (facts.ifMatch) {
+        addHeaderParameter(op, { in: 'header', name: 'If-Match', required: false, description: 'the version you change, as its ETag: "3" (or W/"3"); wins over baseVersion', schema: { type: 'string', pattern: '^(W/)?"[0-9]+"$' } });
+      }
+
+      // Error statuses: every 4xx this operation can answer, as problem details.
+      const statuses = new Set(Object.keys(op.responses).filter((s) => s.startsWith('4') || s.startsWith('5')));
+      statuses.add('401');
+      if (/\{[^}]+\}/.test(path)) statuses.add('404');
+      if ((op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined) statuses.add('400');
+      if (WRITE_METHODS.has(method)) {
+        statuses.add('400');
+        statuses.add('413');
+        statuses.add('415');
+      }
+      if (idempotent) statuses.add('422');
+      if (facts.ifMatch === 'precondition') statuses.add('412');
+      if (facts.ifMatch === 'conflict') statuses.add('409');
+      if (facts.versionRequired) statuses.add('428');
+      for (const s of [...statuses].sort()) addProblem(op, s);
+    }
+  }
+  return input;
+}
