@@ -16,6 +16,8 @@
  * OPERATIONS below, keyed by method and documented path; test/http/openapi.test.ts checks that
  * each key names an operation that exists, so the table cannot drift from the routes unseen.
  */
+import { z } from 'zod';
+
 type Json = Record<string, unknown>;
 interface Operation {
   parameters?: Json[];
@@ -210,3 +212,60 @@ export function describeTruthfully<T>(input: T): T {
   }
   return input;
 }
+
+/**
+ * zod describes a query number (`QueryWholeNumber.pipe(z.number().min(1))`, `QueryDecimal.pipe(…)`)
+ * by its input, a string, and loses the bounds its output carries. For the document, such a pipe
+ * from text to number is the number it yields, with every bound along the way.
+ */
+export function queryNumberOverride(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
+  const bounds = numberBounds(ctx.zodSchema);
+  if (!bounds) return;
+  const keep = ctx.jsonSchema.description;
+  for (const k of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[k];
+  Object.assign(ctx.jsonSchema, { type: bounds.integer ? 'integer' : 'number' });
+  if (bounds.minimum !== undefined) ctx.jsonSchema.minimum = bounds.minimum;
+  if (bounds.maximum !== undefined) ctx.jsonSchema.maximum = bounds.maximum;
+  const how = bounds.integer ? 'written in decimal digits only' : 'written as JSON writes numbers';
+  ctx.jsonSchema.description = typeof keep === 'string' && keep !== '' ? (keep.includes(how) ? keep : `${keep}; ${how}`) : how;
+}
+
+interface PipeDef {
+  type: string;
+  in?: unknown;
+  out?: unknown;
+}
+const defOf = (s: unknown): PipeDef | undefined => (s as { _zod?: { def?: PipeDef } })?._zod?.def;
+
+function numberBounds(schema: unknown): { integer: boolean; minimum?: number; maximum?: number } | undefined {
+  const numbers: unknown[] = [];
+  let s = schema;
+  // A chain of pipes whose outputs are numbers and whose first input is text.
+  while (defOf(s)?.type === 'pipe') {
+    const d = defOf(s) as PipeDef;
+    if (defOf(d.out)?.type === 'number') numbers.push(d.out);
+    s = d.in;
+  }
+  if (numbers.length === 0 || defOf(s)?.type !== 'string') return undefined;
+  const out: { integer: boolean; minimum?: number; maximum?: number } = { integer: false };
+  for (const n of numbers) {
+    const js = z.toJSONSchema(n as z.ZodType) as { type?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
+    if (js.type === 'integer') out.integer = true;
+    if (js.minimum !== undefined) out.minimum = Math.max(out.minimum ?? -Infinity, js.minimum);
+    if (js.maximum !== undefined) out.maximum = Math.min(out.maximum ?? Infinity, js.maximum);
+  }
+  return out;
+}
+
+/**
+ * The zod → JSON Schema settings of the document. Setting `override` replaces the type
+ * provider's own, which for OpenAPI 3.1 only drops empty `anyOf` branches: that is kept.
+ */
+export const zodToJsonConfig = {
+  override: (ctx: { zodSchema: unknown; jsonSchema: Json }): void => {
+    if (defOf(ctx.zodSchema)?.type === 'union' && Array.isArray(ctx.jsonSchema.anyOf)) {
+      ctx.jsonSchema.anyOf = (ctx.jsonSchema.anyOf as Json[]).filter((s) => Object.keys(s).length > 0);
+    }
+    queryNumberOverride(ctx);
+  },
+};

@@ -1,11 +1,11 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from '../app/parties.js';
 import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
-import { describeTruthfully } from './openapi.js';
+import { describeTruthfully, zodToJsonConfig } from './openapi.js';
 import { clientErrorResponse, errorHandler, problem, sendProblem } from './problem.js';
 import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
 import { agreementRoutes } from './routes/agreements.js';
@@ -97,10 +97,10 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token issued to a party member' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: createJsonSchemaTransform({ zodToJsonConfig }),
     // What route schemas cannot say (problem details, shared statuses, headers, other media
     // types) is added once, here: src/http/openapi.ts.
-    transformObject: (doc) => describeTruthfully(jsonSchemaTransformObject(doc)),
+    transformObject: (doc) => describeTruthfully(createJsonSchemaTransformObject({ zodToJsonConfig })(doc)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

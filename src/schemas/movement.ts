@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Rfc3339 } from './common.js';
+import { Id, RFC3339_SHAPE, Rfc3339 } from './common.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
 export const PeopleCategory = z.enum(PEOPLE_CATEGORIES);
@@ -143,8 +143,29 @@ export type AlertView = z.infer<typeof AlertView>;
 z.globalRegistry.add(AlertView, { id: 'MovementAlert' });
 
 export const PositionsBody = z.object({
+  // The items are checked by hand (parseFixes in src/http/routes/movements.ts: 10,000 fixes must
+  // not cost a schema walk each); their shape here is for the OpenAPI document only.
   fixes: z
-    .array(z.unknown())
+    .array(
+      z.unknown().meta({
+        type: 'object',
+        required: ['deviceId'],
+        properties: {
+          deviceId: { type: 'string', minLength: 1, maxLength: 100 },
+          at: { type: 'string', pattern: RFC3339_SHAPE.source, description: 'RFC 3339 date-time with offset; now when left out' },
+          lat: { type: ['number', 'null'], minimum: -90, maximum: 90, description: 'with lon, or neither (a heartbeat)' },
+          lon: { type: ['number', 'null'], minimum: -180, maximum: 180, description: 'with lat, or neither (a heartbeat)' },
+          speed: { type: ['number', 'null'], description: 'm/s' },
+          bearing: { type: ['number', 'null'] },
+          altitude: { type: ['number', 'null'] },
+          accuracy: { type: ['number', 'null'] },
+          battery: { type: ['number', 'null'] },
+          attributes: { type: 'object' },
+        },
+        dependentRequired: { lat: ['lon'], lon: ['lat'] },
+      }),
+    )
+    .meta({ maxItems: 10_000 })
     .describe('up to 10,000 fixes {"deviceId", "at" (RFC 3339), "lat", "lon", "speed" (m/s)?, "bearing"?, "altitude"?, "accuracy"?, "battery"?, "attributes"?}; without lat/lon a fix is a heartbeat'),
 });
 

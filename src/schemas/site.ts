@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Position } from './common.js';
+import { Id, Position, RFC3339_SHAPE } from './common.js';
 import { CorridorState, StatusReason, WindowInstance } from './corridor.js';
 
 export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);
@@ -53,7 +53,22 @@ export type SiteView = z.infer<typeof SiteView>;
 z.globalRegistry.add(SiteView, { id: 'ProtectedSite' });
 
 export const CheckBody = z.object({
-  points: z.array(z.unknown()).describe('up to 100,000 items {"lon": …, "lat": …, "at": "<RFC 3339>"}'),
+  // The items are checked by hand (parseCheckPoints in src/app/geo.ts: a schema walk per point
+  // costs more than the check); their shape here is for the OpenAPI document only.
+  points: z
+    .array(
+      z.unknown().meta({
+        type: 'object',
+        required: ['lon', 'lat', 'at'],
+        properties: {
+          lon: { type: 'number', minimum: -180, maximum: 180 },
+          lat: { type: 'number', minimum: -90, maximum: 90 },
+          at: { type: 'string', pattern: RFC3339_SHAPE.source, description: 'RFC 3339 date-time with offset' },
+        },
+      }),
+    )
+    .meta({ maxItems: 100_000 })
+    .describe('up to 100,000 items {"lon": …, "lat": …, "at": "<RFC 3339>"}'),
   distances: z.boolean().default(false).describe('also return geodesic metres to each matching corridor’s centre line'),
 });
 

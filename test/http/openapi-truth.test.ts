@@ -173,6 +173,23 @@ describe('OpenAPI description tells the truth', () => {
     }
   });
 
+  it('carries the bounds the server checks in query parameters and hand-parsed items', () => {
+    expect(param('GET /api/v1/corridors/{id}/terms', 'version')?.schema).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(param('GET /api/v1/protocols/{id}/text', 'version')?.schema).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(param('GET /api/v1/webhooks/{id}/deliveries', 'limit')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(param('GET /api/v1/deconfliction/explain', 'lon')?.schema).toMatchObject({ type: 'number', minimum: -180, maximum: 180 });
+    expect(param('GET /api/v1/deconfliction/explain', 'lat')?.schema).toMatchObject({ type: 'number', minimum: -90, maximum: 90 });
+    const points = op('POST /api/v1/deconfliction/check').requestBody?.content['application/json']?.schema.properties.points;
+    expect(points.maxItems).toBe(100_000);
+    expect(points.items).toMatchObject({ type: 'object', required: ['lon', 'lat', 'at'], properties: { lon: { type: 'number', minimum: -180, maximum: 180 }, lat: { type: 'number', minimum: -90, maximum: 90 } } });
+    const fixes = op('POST /api/v1/positions').requestBody?.content['application/json']?.schema.properties.fixes;
+    expect(fixes.maxItems).toBe(10_000);
+    expect(fixes.items).toMatchObject({ type: 'object', required: ['deviceId'], properties: { deviceId: { type: 'string', maxLength: 100 }, lat: { minimum: -90, maximum: 90 } } });
+    const cap = param('GET /public/cap/{id}', 'id');
+    expect(new RegExp(cap?.schema.pattern).test('12.xml')).toBe(true);
+    expect(new RegExp(cap?.schema.pattern).test('12')).toBe(false);
+  });
+
   it('answers as it says: a sample of real responses', async () => {
     const liaison = api(w.app, w.ua.liaison.token);
     const viewer = api(w.app, w.ua.viewer.token);
