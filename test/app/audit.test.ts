@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, AuditError, type LogSource } from '../../src/app/audit.js';
 import { databaseLogSource, latestCheckpoint, serverVerifierKey } from '../../src/app/log.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
-import { disableLogProtection, reforgeTree } from '../tamper.js';
+import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
 
 /** A world with some history: a corridor proposed, signed by both, suspended. */
 async function historyWorld(engine: 'sqlite' | 'postgres'): Promise<World & { logKey: string; saved: string }> {

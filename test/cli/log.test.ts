@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import { formatVerifierKey } from '../../src/domain/log/index.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/store.js';
 import { ENGINES } from '../helpers.js';
-import { disableLogProtection, reforgeTree } from '../tamper.js';
 import { run, startDemoServer, type DemoServer } from './spawn.js';
 
 for (const { engine, available } of ENGINES) {
@@ -65,13 +65,13 @@ for (const { engine, available } of ENGINES) {
 
     it('catches the mediator’s server being tampered with: verify --since fails, the witness raises the alarm', async () => {
       await ds.stop();
+      // The README's dishonest operator, as a reader runs it.
+      const forged = spawnSync(process.execPath, ['scripts/forge-log.mjs', ds.db], { encoding: 'utf8' });
+      expect(forged.status, forged.stderr).toBe(0);
+      const index = Number(/^Rewrote log entry (\d+) /.exec(forged.stdout)?.[1]);
       const store = await openStore(ds.db);
       try {
-        await disableLogProtection(store);
-        const row = await store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', 'corridor.rejected').executeTakeFirstOrThrow();
-        // Rewrite history: Ukraine never rejected the corridor into Russia.
-        await store.db.updateTable('log_entries').set({ entry: row.entry.replace('"reason":"The route', '"reason":"Accepted; the route') }).where('idx', '=', row.idx).execute();
-        await reforgeTree(store, { forgetHeads: true });
+        expect((await store.db.selectFrom('log_entries').select('entry').where('idx', '=', index).executeTakeFirstOrThrow()).entry).toContain('"reason":"Accepted; the route');
       } finally {
         await store.close();
       }

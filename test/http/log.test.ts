@@ -15,7 +15,7 @@ import {
   verifyInclusion,
   computeRoot,
 } from '../../src/domain/log/index.js';
-import { disableLogProtection, reforgeTree } from '../tamper.js';
+import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
 
 for (const { engine, available } of ENGINES) {

@@ -1,7 +1,15 @@
+/**
+ * What a dishonest operator with access to the database would do — for the README's tour
+ * (`scripts/forge-log.mjs`) and the tamper tests: switch off the append-only protection, rewrite
+ * an entry, recompute every tree node and the frontier, and forget the heads already signed, so
+ * that the server goes on to sign the forged history. The forgery is self-consistent: only a
+ * party holding a checkpoint saved before it (`passage verify --since`, a witness's state) can
+ * tell, which is the point of saving one. Never called by the server or the CLI.
+ */
 import { sql } from 'kysely';
-import { nodeRowId, treeHasher } from '../src/app/log.js';
-import { appendLeaf, EMPTY_FRONTIER, frontierToJson, type Frontier } from '../src/domain/log/index.js';
-import type { Store } from '../src/store/store.js';
+import { nodeRowId, treeHasher } from '../app/log.js';
+import { appendLeaf, EMPTY_FRONTIER, frontierToJson, type Frontier } from '../domain/log/index.js';
+import type { Store } from '../store/store.js';
 
 /** What an attacker with database access does first: switch off the append-only triggers. */
 export async function disableLogProtection(store: Store): Promise<void> {
@@ -34,4 +42,19 @@ export async function reforgeTree(store: Store, opts: { forgetHeads?: boolean } 
     await store.db.deleteFrom('log_cosignatures').execute();
     await store.db.deleteFrom('log_heads').execute();
   }
+}
+
+/**
+ * The forgery the README tells: Ukraine's rejection of the Kharkiv → Belgorod corridor, in the
+ * demo's log, is rewritten to read as an acceptance; the tree is recomputed and the signed heads
+ * forgotten. Returns the index of the entry rewritten.
+ */
+export async function forgeDemoRejection(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', 'corridor.rejected').orderBy('idx').executeTakeFirst();
+  if (!row || !row.entry.includes('"reason":"The route')) throw new Error('this log holds no rejection from the demo to rewrite (load it with passage demo or npm start)');
+  await disableLogProtection(store);
+  // Rewrite history: Ukraine never rejected the corridor into Russia.
+  await store.db.updateTable('log_entries').set({ entry: row.entry.replace('"reason":"The route', '"reason":"Accepted; the route') }).where('idx', '=', row.idx).execute();
+  await reforgeTree(store, { forgetHeads: true });
+  return Number(row.idx);
 }
