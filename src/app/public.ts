@@ -7,8 +7,9 @@
  */
 import { expandStoredWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
+import type { IncidentKind } from '../schemas/incident.js';
 import { getSetting } from './bootstrap.js';
-import { loadCorridors, statusOf, toCorridorView } from './corridors.js';
+import { loadCorridors, statusOf, toCorridorView, type LoadedCorridor } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
 import type { Deps } from './deps.js';
 
@@ -31,7 +32,8 @@ export interface PublicCorridor {
   readonly window: { start: number; end: number; timeZone: string } | null;
   /** When its last window ended (closed). */
   readonly closedAt: number | null;
-  readonly suspension: { since: number; reason: string } | null;
+  /** The suspension in force; `incidentKind` when a confirmed incident caused it (shown translated). */
+  readonly suspension: { since: number; reason: string; incidentKind?: IncidentKind } | null;
 }
 
 export interface PublicPicture {
@@ -63,11 +65,23 @@ function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorr
   };
 }
 
+function publicSuspension(loaded: LoadedCorridor, since: number, reason: string, incidentKindOf: ReadonlyMap<string, IncidentKind>): NonNullable<PublicCorridor['suspension']> {
+  const row = loaded.suspensions.find((s) => Date.parse(s.since) === since);
+  const kind = row === undefined ? undefined : incidentKindOf.get(row.id);
+  return { since, reason, ...(kind ? { incidentKind: kind } : {}) };
+}
+
 /** The public picture at `at` (default now): grouped, each group in the order a reader needs. */
 export async function publicPicture(deps: Deps, at: number = deps.now()): Promise<PublicPicture> {
   const db = deps.store.db;
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const all = await loadCorridors(db);
+  // Suspensions caused by confirmed incidents, and the incidents' kinds: the public reads those
+  // in its own language, not the reason as recorded.
+  const incidentKindOf = new Map<string, IncidentKind>();
+  for (const r of await db.selectFrom('incidents').select(['kind', 'suspension_ids']).where('state', '=', 'confirmed').execute()) {
+    for (const id of JSON.parse(r.suspension_ids) as string[]) incidentKindOf.set(id, r.kind as IncidentKind);
+  }
   const out: PublicCorridor[] = [];
   for (const loaded of all.filter((c) => PUBLIC_STATES.has(c.row.state))) {
     const view = toCorridorView(loaded);
@@ -83,7 +97,7 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
     if (s.reasons.some((r) => r.code === 'not_guaranteed')) continue;
     if (susp) {
       if (s.state === 'closed' && at - lastEnd > RECENTLY_CLOSED_MS) continue;
-      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: { since: Date.parse(susp.since ?? ''), reason: susp.reason ?? '' } }));
+      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(loaded, Date.parse(susp.since ?? ''), susp.reason ?? '', incidentKindOf) }));
     } else if (s.open) {
       out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }));
     } else if (s.state === 'closed') {

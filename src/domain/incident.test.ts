@@ -45,6 +45,6 @@ describe('incident rules', () => {
     expect(suspendsAutomatically(undefined, 'mine_uxo')).toBe(true);
     expect(suspendsAutomatically(undefined, 'obstruction')).toBe(false);
     expect(suspendsAutomatically({ automatic: [], resumeBy: 'mediator' }, 'shelling')).toBe(false);
-    expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling', description: 'near Mariupol' })).toBe('Shelling (confirmed incident inc_1): near Mariupol');
+    expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling' })).toBe('Shelling (confirmed incident inc_1)');
   });
 });

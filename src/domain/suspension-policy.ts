@@ -26,8 +26,11 @@ export function incidentKindWords(kind: IncidentKind): string {
   return KIND_WORDS[kind];
 }
 
-/** The reason an automatic suspension records: it names the incident. */
-export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind; description: string }): string {
-  const text = `${incidentKindWords(incident.kind)} (confirmed incident ${incident.id}): ${incident.description}`;
-  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+/**
+ * The reason an automatic suspension records: the incident's kind and id. Not the reporter's
+ * description: a suspension's reason reaches the public page and feeds, and a report's own words
+ * (unreviewed, in one language, maybe naming people or positions) are for members, on the incident.
+ */
+export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind }): string {
+  return `${incidentKindWords(incident.kind)} (confirmed incident ${incident.id})`;
 }

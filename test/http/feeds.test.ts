@@ -93,6 +93,13 @@ for (const { engine, available } of ENGINES) {
         w.clock.set('2022-03-08T10:05:00Z');
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
         expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        // The public reads why in its own language; the report's own words and ids stay with members.
+        for (const [lang, words] of [['uk', 'підтверджений інцидент (обстріл) у зоні припинення вогню'], ['ru', 'подтверждённый инцидент (обстрел) в зоне прекращения огня'], ['en', 'a confirmed incident (shelling) in its ceasefire zone']] as const) {
+          const page = (await get(w, `/public?lang=${lang}`)).body;
+          expect(page).toContain(words);
+          expect(page).not.toContain('Shelling near the Lokhvytsia checkpoint');
+          expect(page).not.toContain(inc.id);
+        }
         w.clock.set('2022-03-08T12:00:00Z');
         expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
         w.clock.set('2022-03-08T19:30:00Z');
@@ -121,6 +128,7 @@ for (const { engine, available } of ENGINES) {
         const sender = /<sender>(.*)<\/sender>/.exec(opened)![1]!;
         expect(suspended).toContain(`<references>${sender},${openedId},2022-03-08T09:00:01+02:00</references>`);
         expect(suspended).toMatch(new RegExp(`Shelling \\(confirmed incident ${inc.id}\\)`));
+        expect(suspended).not.toContain('Shelling near the Lokhvytsia checkpoint');
         expect(resumed).toMatch(/<msgType>Update<\/msgType>/);
         expect(closed).toMatch(/<msgType>Cancel<\/msgType>/);
         expect((/<references>(.*)<\/references>/.exec(closed)![1]!).split(' ')).toHaveLength(3);

@@ -183,7 +183,9 @@ function item(c: PublicCorridor, t: Translate, lang: Lang, hasOutline: boolean):
     `<h3>${escapeHtml(c.origin.name)} → ${escapeHtml(c.destination.name)}</h3>` +
     (c.title !== `${c.origin.name} → ${c.destination.name}` ? `<p class="meta">${escapeHtml(c.title)}</p>` : '') +
     when(c, t, lang) +
-    (c.suspension ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(c.suspension.reason)}</p>` : '') +
+    (c.suspension
+      ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(c.suspension.incidentKind ? t('public.reasonIncident', { kind: t(`incident.kind.${c.suspension.incidentKind}` as MessageKey) }) : c.suspension.reason)}</p>`
+      : '') +
     `<p class="meta">${escapeHtml(t('public.purposes'))}: ${list('purpose', c.purposes)} · ${escapeHtml(t(`direction.${c.direction}` as MessageKey))}</p>` +
     `<p class="meta">${escapeHtml(t('public.for'))}: ${list('eligibility', c.eligibility)}</p>` +
     '</div></li>'
