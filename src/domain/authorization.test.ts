@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PartyKind, Role } from '../schemas/common.js';
-import { authorize, isAllowed, PERMISSIONS, type Actor, type Permission, type Target } from './authorization.js';
+import { authorize, isAllowed, PERMISSIONS, type Actor, type Permission, type Target, refusalMessage } from './authorization.js';
 import { DomainError } from './errors.js';
 
 const KINDS: PartyKind[] = ['belligerent', 'mediator', 'humanitarian', 'observer'];
@@ -109,5 +109,14 @@ describe('authorisation matrix: every party kind × role × permission', () => {
   }
   it('never lets the mediator register or revoke another party’s signing keys', () => {
     expect(isAllowed(actor('mediator', 'admin'), 'key.manage', { partyId: 'other' })).toBe(false);
+  });
+});
+
+describe('refusals say who may instead', () => {
+  it('names the actor in words and the rule it did not meet', () => {
+    expect(refusalMessage({ partyKind: 'belligerent', role: 'liaison' }, 'corridor.suspend')).toBe('a belligerent party’s liaison officer may not suspend corridors: only the mediator’s admins and liaison officers do');
+    expect(refusalMessage({ partyKind: 'observer', role: 'viewer' }, 'corridor.propose')).toBe('an observer party’s viewer may not propose corridors: admins and liaison officers of the mediator or of a belligerent party do');
+    expect(refusalMessage({ partyKind: 'mediator', role: 'admin' }, 'key.manage')).toBe('the mediator’s admin may not manage this party’s keys: only the party’s own admins and liaison officers do');
+    expect(() => authorize(actor('belligerent', 'liaison'), 'corridor.suspend')).toThrow('a belligerent party’s liaison officer may not suspend corridors');
   });
 });

@@ -97,10 +97,35 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
   }
 }
 
+/** What each permission lets one do, in words, and who may: the rules of `isAllowed`, for refusals. */
+const IN_WORDS: Record<Permission, { what: string; who: string }> = {
+  'party.manage': { what: 'manage parties', who: 'only the mediator’s admins do' },
+  'member.manage': { what: 'manage this party’s members and tokens', who: 'the mediator’s admins and the party’s own admins do' },
+  'key.manage': { what: 'manage this party’s keys', who: 'only the party’s own admins and liaison officers do' },
+  'agreement.create': { what: 'record agreements', who: 'only the mediator’s admins and liaison officers do' },
+  'corridor.read': { what: 'read corridors', who: 'every member does' },
+  'corridor.propose': { what: 'propose corridors', who: 'admins and liaison officers of the mediator or of a belligerent party do' },
+  'corridor.amend': { what: 'amend this corridor', who: 'admins and liaison officers of the party that proposed it, or of the mediator, do' },
+  'corridor.withdraw': { what: 'withdraw this corridor', who: 'admins and liaison officers of the party that proposed it, or of the mediator, do' },
+  'corridor.reject': { what: 'reject this corridor', who: 'admins and liaison officers of a required guarantor other than the proposer do' },
+  'corridor.sign': { what: 'sign guarantees', who: 'admins and liaison officers of a party that is not an observer do' },
+  'corridor.suspend': { what: 'suspend corridors', who: 'only the mediator’s admins and liaison officers do' },
+  'corridor.resume': { what: 'resume corridors', who: 'only the mediator’s admins and liaison officers do' },
+  'ledger.read': { what: 'read this ledger entry', who: 'its visibility does not include your party' },
+  'ledger.record': { what: 'record rounds, statements and protocols', who: 'only the mediator’s admins and liaison officers do' },
+  'ledger.position': { what: 'record this party’s positions', who: 'admins and liaison officers of that party, or of the mediator, do' },
+  'ledger.sign': { what: 'sign protocols', who: 'admins and liaison officers of a party that is not an observer do' },
+};
+
+const ROLE_WORDS: Record<Role, string> = { admin: 'admin', liaison: 'liaison officer', operator: 'operator', viewer: 'viewer' };
+
+/** "a belligerent party’s liaison officer may not suspend corridors: only the mediator’s … do". */
+export function refusalMessage(actor: Pick<Actor, 'partyKind' | 'role'>, permission: Permission): string {
+  const { what, who } = IN_WORDS[permission];
+  const party = actor.partyKind === 'mediator' ? 'the mediator’s' : `${/^[aeiou]/.test(actor.partyKind) ? 'an' : 'a'} ${actor.partyKind} party’s`;
+  return `${party} ${ROLE_WORDS[actor.role]} may not ${what}: ${who}`;
+}
+
 export function authorize(actor: Actor, permission: Permission, target: Target = {}): void {
-  if (!isAllowed(actor, permission, target)) {
-    throw new DomainError('forbidden', `a ${actor.partyKind} ${actor.role} may not ${permission.replace('.', ': ')}`, {
-      extra: { permission },
-    });
-  }
+  if (!isAllowed(actor, permission, target)) throw new DomainError('forbidden', refusalMessage(actor, permission), { extra: { permission } });
 }
