@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { initialise } from '../../src/app/bootstrap.js';
 import { defaultDeps, type Deps } from '../../src/app/deps.js';
 import { loadDemo, type DemoResult } from '../../src/demo/scenario.js';
@@ -51,6 +51,8 @@ export interface Harness {
   token(key: string): string;
   member(key: string): DemoResult['members'][number];
   newPage(opts?: { width?: number; height?: number; locale?: string }): Promise<{ page: Page; context: BrowserContext }>;
+  /** Uncaught errors thrown in any page since the last call (each test must leave none). */
+  takePageErrors(): string[];
   close(): Promise<void>;
 }
 
@@ -63,6 +65,11 @@ export function useHarness(): Harness {
   beforeAll(async () => {
     started = await startHarness();
   }, 120_000);
+  // An uncaught error in the page fails the test that caused it, even when what it checks passed
+  // (a map update arriving after the view had gone threw unnoticed).
+  afterEach(() => {
+    expect(started?.takePageErrors() ?? [], 'uncaught errors in the page').toEqual([]);
+  });
   afterAll(async () => {
     await started?.close();
   });
@@ -87,6 +94,7 @@ export async function startHarness(): Promise<Harness> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   mkdirSync(RESULTS, { recursive: true });
   const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
   const member = (key: string): DemoResult['members'][number] => {
     const m = demo.members.find((x) => x.key === key);
     if (!m) throw new Error(`no demo member ${key}`);
@@ -106,12 +114,18 @@ export async function startHarness(): Promise<Harness> {
       const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 }, locale: opts.locale ?? 'en-GB', bypassCSP: true, timezoneId: 'Europe/Kyiv' });
       contexts.push(context);
       const page = await context.newPage();
-      page.on('pageerror', (e) => console.error('[browser]', e.message));
+      page.on('pageerror', (e) => {
+        console.error('[browser]', e.message);
+        pageErrors.push(e.message);
+      });
       page.on('console', (m) => {
         // 404s of optional endpoints are expected; anything else the app logs as an error is shown.
         if (m.type() === 'error' && !/status of (404|401)/.test(m.text())) console.error('[browser console]', m.text());
       });
       return { page, context };
+    },
+    takePageErrors() {
+      return pageErrors.splice(0);
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);

@@ -167,12 +167,15 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
   const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+  // A source is gone once the view has removed its map; data fetched before that may still
+  // arrive (navigating away mid-request), and is then dropped rather than thrown on.
+  const geoSource = (id: string): GeoJSONSource | undefined => map.getSource(id) as GeoJSONSource | undefined;
   let pending: { lines: GeoJSON.FeatureCollection; ends: GeoJSON.FeatureCollection } | null = null;
   let pendingZones: GeoJSON.FeatureCollection | null = null;
   let pendingSites: GeoJSON.FeatureCollection | null = null;
   const pending2: { incidents: GeoJSON.FeatureCollection | null } = { incidents: null };
   const setOrKeep = (source: 'incidents', fc: GeoJSON.FeatureCollection): void => {
-    if (loaded) void (map.getSource(source) as GeoJSONSource).setData(fc);
+    if (loaded) void geoSource(source)?.setData(fc);
     else pending2[source] = fc;
   };
   let loaded = false;
@@ -266,8 +269,8 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     setCorridors(items, fit = false) {
       const fc = corridorFeatures(items);
       if (loaded) {
-        (map.getSource('corridors') as GeoJSONSource).setData(fc.lines);
-        (map.getSource('corridor-ends') as GeoJSONSource).setData(fc.ends);
+        geoSource('corridors')?.setData(fc.lines);
+        geoSource('corridor-ends')?.setData(fc.ends);
       } else pending = fc;
       if (fit) {
         const pts = items.flatMap((i) => i.view.terms.route.coordinates);
@@ -292,11 +295,11 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     },
     setSites(sites) {
       const fc = siteFeatures(sites ?? []);
-      if (loaded) (map.getSource('sites') as GeoJSONSource).setData(fc);
+      if (loaded) geoSource('sites')?.setData(fc);
       else pendingSites = fc;
     },
     setZones(fc) {
-      if (loaded) (map.getSource('zones') as GeoJSONSource).setData(fc ?? empty);
+      if (loaded) geoSource('zones')?.setData(fc ?? empty);
       else pendingZones = fc;
     },
     onSelect(fn) {
