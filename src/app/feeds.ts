@@ -9,7 +9,9 @@ import type { Tx } from '../store/store.js';
 import { loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { zonePolygon, zonePolygonOf } from './geo.js';
-import { publicPicture, type PublicCorridor } from './public.js';
+import { incidentKindsBySuspension, publicPicture, type PublicCorridor } from './public.js';
+import { translator } from '../i18n/index.js';
+import type { Lang, MessageKey } from '../i18n/messages.js';
 
 /**
  * Public feeds (no login; corridors only — never movements, positions, sites, or incidents
@@ -126,15 +128,23 @@ const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
  * then withdrawn or re-opened for negotiation). UIDs are stable per window and occurrence;
  * SEQUENCE counts the changes (amendments, suspensions, resumptions, withdrawal).
  */
-export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string> {
+/** The iCalendar feed of public windows, its words in `lang` (times are UTC whatever the language). */
+export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'en'): Promise<string> {
   const db = deps.store.db;
+  const tr = translator(lang);
+  const incidentKindOf = await incidentKindsBySuspension(db);
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
   const events: IcsEvent[] = [];
   for (const c of await loadCorridors(db)) {
     const { id, state } = c.row;
     if (!ICS_STATES.has(state) && !((state === 'withdrawn' || state === 'proposed') && everGuaranteed.has(id))) continue;
     const t = c.terms;
-    const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
+    const suspensions = c.suspensions.map((s) => {
+      const kind = incidentKindOf.get(s.id);
+      return { since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: kind ? tr('public.reasonIncident', { kind: tr(`incident.kind.${kind}` as MessageKey) }) : s.reason };
+    });
+    const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
+    const route = `${t.origin.name} → ${t.destination.name}`;
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
     const perWindow = new Map<number, number>();
     for (const iv of expandStoredWindows(t.windows).intervals) {
@@ -146,13 +156,14 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string
       const cancelled = state === 'withdrawn' || inForce !== undefined || covering !== undefined;
       const why = inForce ?? covering;
       const lines = [
-        `${t.title}: ${t.origin.name} → ${t.destination.name}`,
-        `Window: ${formatLocal(iv.start, tz)} – ${formatLocal(iv.end, tz)} (${tz}); ${formatUtc(iv.start)} – ${formatUtc(iv.end)}`,
-        `Purposes: ${t.purposes.join(', ')}. Eligible: ${t.eligibility.join(', ')}. Direction: ${t.direction}.`,
-        `Ceasefire zone: ${t.widthM / 1000} km wide along the route.`,
-        ...(state === 'withdrawn' ? ['The corridor was withdrawn.'] : []),
-        ...(why ? [`Suspended since ${formatUtc(why.since)}: ${why.reason}`] : []),
-        ...(state === 'proposed' ? ['The terms were amended and await the parties’ guarantees again.'] : []),
+        // The title alone when it is just the route (as it usually is), not "A → B: A → B".
+        t.title === route ? route : `${t.title}: ${route}`,
+        `${tr('ics.window')}: ${formatLocal(iv.start, tz)} – ${formatLocal(iv.end, tz)} (${tz}); ${formatUtc(iv.start)} – ${formatUtc(iv.end)}`,
+        `${tr('public.purposes')}: ${words('purpose', t.purposes)}. ${tr('public.for')}: ${words('eligibility', t.eligibility)}. ${tr('ics.direction')}: ${tr(`direction.${t.direction}` as MessageKey)}.`,
+        tr('ics.zone', { km: t.widthM / 1000 }),
+        ...(state === 'withdrawn' ? [tr('ics.withdrawn')] : []),
+        ...(why ? [tr('ics.suspended', { utc: formatUtc(why.since), reason: why.reason })] : []),
+        ...(state === 'proposed' ? [tr('ics.amended')] : []),
       ];
       events.push({
         uid: `${id}-w${iv.windowIndex}-${n}@passage`,
@@ -160,19 +171,19 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string): Promise<string
         lastModified: Date.parse(c.row.updated_at),
         start: iv.start,
         end: iv.end,
-        summary: `${cancelled ? 'CANCELLED: ' : ''}Humanitarian corridor ${t.title}`,
+        summary: `${cancelled ? `${tr('ics.cancelled')}: ` : ''}${tr('ics.summary', { title: t.title })}`,
         description: lines.join('\n'),
-        location: `${t.origin.name} → ${t.destination.name}`,
+        location: route,
         geo: [t.origin.coordinates[1], t.origin.coordinates[0]],
         status: cancelled ? 'CANCELLED' : state === 'proposed' ? 'TENTATIVE' : 'CONFIRMED',
         sequence,
         timeZone: tz,
-        categories: ['Humanitarian corridor', ...t.purposes],
+        categories: [tr('ics.category'), ...t.purposes.map((p) => tr(`purpose.${p}` as MessageKey))],
         url: baseUrl ? `${baseUrl}/public` : undefined,
       });
     }
   }
-  return icsCalendar(events, { name: 'Passage — humanitarian corridors', description: 'Windows of agreed humanitarian corridors (times in UTC; X-PASSAGE-TZID names the zone they were agreed in).' });
+  return icsCalendar(events, { name: tr('ics.name'), description: tr('ics.description'), language: lang });
 }
 
 // ---- GeoJSON, KML, CSV ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { getSetting } from './bootstrap.js';
 import { loadCorridors, statusOf, toCorridorView, type LoadedCorridor } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
 import type { Deps } from './deps.js';
+import type { Tx } from '../store/store.js';
 
 export type PublicGroup = 'open' | 'next' | 'suspended' | 'closed';
 
@@ -65,6 +66,18 @@ function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorr
   };
 }
 
+/**
+ * Suspensions caused by confirmed incidents, by suspension id, with the incident's kind: the
+ * public reads those in its own language, not the reason as recorded.
+ */
+export async function incidentKindsBySuspension(db: Tx): Promise<Map<string, IncidentKind>> {
+  const kinds = new Map<string, IncidentKind>();
+  for (const r of await db.selectFrom('incidents').select(['kind', 'suspension_ids']).where('state', '=', 'confirmed').execute()) {
+    for (const id of JSON.parse(r.suspension_ids) as string[]) kinds.set(id, r.kind as IncidentKind);
+  }
+  return kinds;
+}
+
 function publicSuspension(loaded: LoadedCorridor, since: number, reason: string, incidentKindOf: ReadonlyMap<string, IncidentKind>): NonNullable<PublicCorridor['suspension']> {
   const row = loaded.suspensions.find((s) => Date.parse(s.since) === since);
   const kind = row === undefined ? undefined : incidentKindOf.get(row.id);
@@ -76,12 +89,7 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
   const db = deps.store.db;
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const all = await loadCorridors(db);
-  // Suspensions caused by confirmed incidents, and the incidents' kinds: the public reads those
-  // in its own language, not the reason as recorded.
-  const incidentKindOf = new Map<string, IncidentKind>();
-  for (const r of await db.selectFrom('incidents').select(['kind', 'suspension_ids']).where('state', '=', 'confirmed').execute()) {
-    for (const id of JSON.parse(r.suspension_ids) as string[]) incidentKindOf.set(id, r.kind as IncidentKind);
-  }
+  const incidentKindOf = await incidentKindsBySuspension(db);
   const out: PublicCorridor[] = [];
   for (const loaded of all.filter((c) => PUBLIC_STATES.has(c.row.state))) {
     const view = toCorridorView(loaded);

@@ -52,7 +52,12 @@ export interface IcsEvent {
   readonly url?: string | undefined;
 }
 
-export function icsCalendar(events: readonly IcsEvent[], opts: { name: string; description: string }): string {
+/**
+ * A calendar of events; `language` (an RFC 5646 tag) is the language of their text, stated on
+ * SUMMARY, DESCRIPTION and LOCATION as RFC 5545's LANGUAGE parameter (§3.2.10).
+ */
+export function icsCalendar(events: readonly IcsEvent[], opts: { name: string; description: string; language?: string }): string {
+  const lang = opts.language ? `;LANGUAGE=${opts.language}` : '';
   const lines: string[] = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Passage//Humanitarian corridors//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(opts.name)}`, `X-WR-CALDESC:${escapeText(opts.description)}`];
   for (const e of events) {
     lines.push(
@@ -62,9 +67,9 @@ export function icsCalendar(events: readonly IcsEvent[], opts: { name: string; d
       `LAST-MODIFIED:${icsUtc(e.lastModified)}`,
       `DTSTART:${icsUtc(e.start)}`,
       `DTEND:${icsUtc(e.end)}`,
-      `SUMMARY:${escapeText(e.summary)}`,
-      `DESCRIPTION:${escapeText(e.description)}`,
-      `LOCATION:${escapeText(e.location)}`,
+      `SUMMARY${lang}:${escapeText(e.summary)}`,
+      `DESCRIPTION${lang}:${escapeText(e.description)}`,
+      `LOCATION${lang}:${escapeText(e.location)}`,
       `GEO:${+e.geo[0].toFixed(6)};${+e.geo[1].toFixed(6)}`,
       `STATUS:${e.status}`,
       `SEQUENCE:${e.sequence}`,

@@ -136,7 +136,7 @@ export const OPERATIONS: Record<string, OperationFacts> = {
     ...FEED('application/cap+xml'),
     parameters: { id: { schema: { type: 'string', pattern: '^[0-9]{1,15}\\.xml$' }, description: 'the alert number followed by `.xml`, as in /public/cap/12.xml; anything else is a 404' } },
   },
-  'GET /public/corridors.ics': FEED('text/calendar'),
+  'GET /public/corridors.ics': { content: { 'text/calendar': text }, headers: { 'cache-control': CACHE, 'content-language': header('the language of the text: the lang asked for, else en') } },
   'GET /public/corridors.geojson': FEED('application/geo+json', geoJson),
   'GET /public/corridors.kml': FEED('application/vnd.google-earth.kml+xml'),
   'GET /public/corridors.csv': FEED('text/csv'),

@@ -194,7 +194,18 @@ for (const { engine, available } of ENGINES) {
         const after = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
         expect(after.map((v: any) => v.props.STATUS[0].value)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
         expect(after[0].props.SEQUENCE[0].value).toBe('1');
-        expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T10:00:00Z: Shelling/);
+        expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T10:00:00Z: a confirmed incident \(shelling\) in its ceasefire zone/);
+        // In the reader's language, as the public page links it (times stay UTC).
+        const uk = await get(w, '/public/corridors.ics?lang=uk');
+        expect(uk.headers['content-language']).toBe('uk');
+        const ukEvent = parseIcs(uk.body).children.filter((c: any) => c.name === 'VEVENT')[0];
+        expect(ukEvent.props.SUMMARY[0].params).toEqual({ LANGUAGE: 'uk' });
+        expect(ukEvent.props.SUMMARY[0].value).toBe(`СКАСОВАНО: Гуманітарний коридор ${view.title}`);
+        const ukText = ukEvent.props.DESCRIPTION[0].value as string;
+        expect(ukText).toContain('Мета: евакуація. Для кого: цивільні');
+        expect(ukText).toContain('Призупинено з 2022-03-08T10:00:00Z: підтверджений інцидент (обстріл) у зоні припинення вогню');
+        expect(ukText).not.toMatch(/foreign_nationals|outbound|Shelling near/);
+        expect((await get(w, '/public/corridors.ics?lang=xx')).statusCode).toBe(400);
         // An amendment (new version) raises SEQUENCE again; the feed keeps the same UIDs.
         const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' });
         expect(amend.statusCode, amend.body).toBe(200);

@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { capAlertDocument, capAtomFeed, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../app/feeds.js';
 import { DomainError } from '../../domain/errors.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LANGS } from '../../i18n/index.js';
 
 function baseUrl(req: FastifyRequest): string {
   const host = String(req.headers.host ?? 'localhost').replace(/[^A-Za-z0-9.:[\]-]/g, '');
@@ -25,8 +28,17 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
     if (xml === undefined) throw new DomainError('not_found', `no public alert ${m[1]}`);
     return reply.type('application/cap+xml; charset=utf-8').header('cache-control', cache).send(xml);
   });
-  app.get('/public/corridors.ics', { schema: { tags: ['public'], security: [], summary: 'iCalendar (RFC 5545): one VEVENT per window' } }, async (req, reply) =>
-    reply.type('text/calendar; charset=utf-8').header('cache-control', cache).send(await corridorsIcs(deps, baseUrl(req))),
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/public/corridors.ics',
+    {
+      schema: {
+        tags: ['public'],
+        security: [],
+        summary: 'iCalendar (RFC 5545): one VEVENT per window',
+        querystring: z.object({ lang: z.enum(LANGS).optional().describe('language of the text (default en); times are UTC in every language') }),
+      },
+    },
+    async (req, reply) => reply.type('text/calendar; charset=utf-8').header('cache-control', cache).header('content-language', req.query.lang ?? 'en').send(await corridorsIcs(deps, baseUrl(req), req.query.lang)),
   );
   app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as GeoJSON' } }, async (_req, reply) =>
     reply.type('application/geo+json; charset=utf-8').header('cache-control', cache).send(JSON.stringify(await corridorsGeoJson(deps))),
