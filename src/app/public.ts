@@ -33,6 +33,8 @@ export interface PublicCorridor {
   readonly window: { start: number; end: number; timeZone: string } | null;
   /** When its last window ended (closed). */
   readonly closedAt: number | null;
+  /** When the last of its windows ends, if more follow the one shown (recurring windows), epoch ms. */
+  readonly lastWindowEnd: number | null;
   /** The suspension in force; `incidentKind` when a confirmed incident caused it (shown translated). */
   readonly suspension: { since: number; reason: string; incidentKind?: IncidentKind } | null;
 }
@@ -48,7 +50,7 @@ export const RECENTLY_CLOSED_MS = 7 * 86_400_000;
 
 const PUBLIC_STATES = new Set(['guaranteed', 'suspended']);
 
-function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorridor, 'window' | 'closedAt' | 'suspension'>): PublicCorridor {
+function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorridor, 'window' | 'closedAt' | 'suspension'>, lastWindowEnd: number | null = null): PublicCorridor {
   const t = view.terms;
   return {
     id: view.id,
@@ -63,6 +65,7 @@ function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorr
     eligibility: [...t.eligibility],
     timeZone: t.windows[0]?.timeZone ?? 'UTC',
     ...extra,
+    lastWindowEnd: extra.window ? lastWindowEnd : null,
   };
 }
 
@@ -100,19 +103,21 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
     const susp = s.reasons.find((r) => r.code === 'suspended');
     const win = s.currentWindow ?? s.nextWindow;
     const window = win ? { start: Date.parse(win.start), end: Date.parse(win.end), timeZone: win.timeZone } : null;
+    // A recurring corridor shows one window; say until when the others run.
+    const later = window !== null && intervals.some((iv) => iv.start >= window.end) ? lastEnd : null;
     // Only a corridor every required party guaranteed is public; a suspended one whose
     // guarantees were voided by an amendment is back under negotiation.
     if (s.reasons.some((r) => r.code === 'not_guaranteed')) continue;
     if (susp) {
       if (s.state === 'closed' && at - lastEnd > RECENTLY_CLOSED_MS) continue;
-      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(loaded, Date.parse(susp.since ?? ''), susp.reason ?? '', incidentKindOf) }));
+      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(loaded, Date.parse(susp.since ?? ''), susp.reason ?? '', incidentKindOf) }, later));
     } else if (s.open) {
-      out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }));
+      out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }, later));
     } else if (s.state === 'closed') {
       if (at - lastEnd > RECENTLY_CLOSED_MS) continue;
       out.push(toPublic(view, 'closed', { window: null, closedAt: lastEnd, suspension: null }));
     } else if (s.nextWindow) {
-      out.push(toPublic(view, 'next', { window, closedAt: null, suspension: null }));
+      out.push(toPublic(view, 'next', { window, closedAt: null, suspension: null }, later));
     }
   }
   const key = (c: PublicCorridor): number =>

@@ -189,6 +189,9 @@ for (const { engine, available } of ENGINES) {
         expect(new Set(vevents.map((v: any) => v.props.UID[0].value)).size).toBe(3);
 
         w.clock.set('2022-03-08T10:05:00Z');
+        // The public page shows the window in force, and that two more follow, until when.
+        const page = (await get(w, '/public?lang=en')).body;
+        expect(page).toMatch(/Further windows follow, the last ending [^<]*\(Europe\/Kyiv\) · 2022-03-10 19:00 UTC/);
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
         await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' });
         const after = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');

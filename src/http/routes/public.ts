@@ -171,6 +171,7 @@ function when(c: PublicCorridor, t: Translate, lang: Lang): string {
   if (c.group === 'next' && c.window) {
     lines.push(`${t('public.opens', zoned(c.window.start, c.window.timeZone))}; ${t('public.closes', { local: formatZoned(c.window.end, c.window.timeZone, lang) })}`);
   }
+  if (c.lastWindowEnd !== null && c.window) lines.push(t('public.furtherWindows', zoned(c.lastWindowEnd, c.window.timeZone)));
   if (c.group === 'suspended' && c.suspension) lines.push(t('public.suspendedSince', zoned(c.suspension.since, c.timeZone)));
   if (c.closedAt !== null) lines.push(t('public.closedAt', zoned(c.closedAt, c.timeZone)));
   return lines.map((l) => `<p class="when">${escapeHtml(l)}</p>`).join('');
