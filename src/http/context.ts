@@ -67,4 +67,20 @@ export function ifMatchVersion(req: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
+/**
+ * Runs a versioned change with the version it replaces: If-Match wins over a body's baseVersion.
+ * A stale If-Match is 412 precondition_failed (RFC 9110 §13.1.1), a stale baseVersion 409
+ * version_conflict (docs/api.md), on every route that takes either.
+ */
+export async function withVersion<T>(ifMatch: number | undefined, bodyVersion: number | undefined, fn: (v: number | undefined) => Promise<T>): Promise<T> {
+  try {
+    return await fn(ifMatch ?? bodyVersion);
+  } catch (e) {
+    if (ifMatch !== undefined && e instanceof DomainError && e.code === 'version_conflict') {
+      throw new DomainError('precondition_failed', e.message, { extra: e.extra });
+    }
+    throw e;
+  }
+}
+
 export type { ZodTypeProvider };

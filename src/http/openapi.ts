@@ -72,8 +72,8 @@ interface OperationFacts {
   readonly headers?: Record<string, Json>;
   /** Media types the body may also come in. */
   readonly alsoAccepts?: Record<string, Json>;
-  /** If-Match is read: a stale one is 412 (`precondition`) or 409 like a stale baseVersion (`conflict`). */
-  readonly ifMatch?: 'precondition' | 'conflict';
+  /** If-Match is read: a stale one is 412 (a stale baseVersion stays a 409). */
+  readonly ifMatch?: 'precondition';
   /** A version must be given (If-Match or baseVersion), else 428. */
   readonly versionRequired?: boolean;
   /** Further request headers. */
@@ -87,7 +87,7 @@ interface OperationFacts {
 const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
 const FEED = (type: string, schema: Json = text): OperationFacts => ({ content: { [type]: schema }, headers: { 'cache-control': CACHE } });
 const jose = { type: 'string', description: 'the compact JWS itself', minLength: 1, maxLength: 200_000 };
-const correction: OperationFacts = { ifMatch: 'conflict', versionRequired: true };
+const correction: OperationFacts = { ifMatch: 'precondition', versionRequired: true };
 
 /** Per operation, what the route schema cannot say. Keys: "METHOD /documented/path". */
 export const OPERATIONS: Record<string, OperationFacts> = {
@@ -205,7 +205,6 @@ export function describeTruthfully<T>(input: T): T {
       }
       if (idempotent) statuses.add('422');
       if (facts.ifMatch === 'precondition') statuses.add('412');
-      if (facts.ifMatch === 'conflict') statuses.add('409');
       if (facts.versionRequired) statuses.add('428');
       for (const s of [...statuses].sort()) addProblem(op, s);
     }

@@ -197,7 +197,10 @@ for (const { engine, available } of ENGINES) {
       expect(res.statusCode, res.body).toBe(200);
       expect(json(res)).toMatchObject({ version: 2, reason: 'machine translation garbled the name and office', speaker: { name: 'Mykhailo Podolyak' } });
       expect((await med.post(`/statements/${s.id}/corrections`, { baseVersion: 1, reason: 'again', statement: fixed })).statusCode).toBe(409);
-      expect((await med.post(`/statements/${s.id}/corrections`, { reason: 'again', statement: fixed }, { 'if-match': '"1"' })).statusCode).toBe(409);
+      // A stale If-Match is a failed precondition, as on corridors (docs/api.md).
+      const stale = await med.post(`/statements/${s.id}/corrections`, { reason: 'again', statement: fixed }, { 'if-match': '"1"' });
+      expect(stale.statusCode).toBe(412);
+      expect(json(stale).code).toBe('precondition_failed');
       const history = json(await api(w.app, w.ua.viewer.token).get(`/ledger/entries/${s.id}/history`));
       expect(history.map((h: any) => [h.version, h.reason, h.body.speaker.name])).toEqual([
         [1, 'recorded', 'Podoljak'],

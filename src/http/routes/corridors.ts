@@ -19,25 +19,13 @@ import { DomainError } from '../../domain/errors.js';
 import { parseRfc3339 } from '../../domain/windows.js';
 import { QueryWholeNumber, Rfc3339 } from '../../schemas/common.js';
 import { AmendBody, CorridorState, CorridorStatus, CorridorView, GuaranteeBody, GuaranteeView, ProposeBody, ReasonBody, SuspendBody } from '../../schemas/corridor.js';
-import { actorOf, commonErrors, IdParam, ifMatchVersion, write } from '../context.js';
+import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
 function parseAt(at: string | undefined, now: number, name = 'at'): number {
   if (at === undefined) return now;
   const t = parseRfc3339(at);
   if (t === undefined) throw new DomainError('invalid_time', `${name} is not an RFC 3339 date-time: ${at}`, { details: [{ path: `/${name}`, message: 'not RFC 3339' }] });
   return t;
-}
-
-/** If-Match wins over a body's baseVersion; a stale If-Match is 412, a stale baseVersion 409. */
-async function withVersion<T>(ifMatch: number | undefined, bodyVersion: number | undefined, fn: (v: number | undefined) => Promise<T>): Promise<T> {
-  try {
-    return await fn(ifMatch ?? bodyVersion);
-  } catch (e) {
-    if (ifMatch !== undefined && e instanceof DomainError && e.code === 'version_conflict') {
-      throw new DomainError('precondition_failed', e.message, { extra: e.extra });
-    }
-    throw e;
-  }
 }
 
 export function corridorRoutes(app: FastifyInstance, deps: Deps): void {

@@ -63,14 +63,18 @@ import {
   type StatementView as StatementT,
 } from '../../schemas/ledger.js';
 import { QueryWholeNumber } from '../../schemas/common.js';
-import { actorOf, commonErrors, IdParam, ifMatchVersion, write } from '../context.js';
+import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 import { escapeHtml } from './public.js';
 
-/** The version a correction replaces: If-Match wins over the body's baseVersion; neither is a 428. */
-function baseOf(req: FastifyRequest, bodyVersion: number | undefined): number {
-  const v = ifMatchVersion(req) ?? bodyVersion;
-  if (v === undefined) throw new DomainError('precondition_required', 'say which version you correct: send If-Match: "<version>" or baseVersion');
-  return v;
+/**
+ * A correction of the version it replaces: If-Match wins over the body's baseVersion, neither is
+ * a 428, and (as for corridors) a stale If-Match is a 412, a stale baseVersion a 409.
+ */
+function correcting<T>(req: FastifyRequest, bodyVersion: number | undefined, fn: (baseVersion: number) => Promise<T>): Promise<T> {
+  return withVersion(ifMatchVersion(req), bodyVersion, (v) => {
+    if (v === undefined) throw new DomainError('precondition_required', 'say which version you correct: send If-Match: "<version>" or baseVersion');
+    return fn(v);
+  });
 }
 
 /** The reader, when a route also answers anonymous requests (public entries only). */
@@ -287,7 +291,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.get('/agenda-items/:id', { schema: { tags, params: IdParam, response: { 200: AgendaItemView, ...commonErrors } } }, async (req) => getAgendaItem(db, actorOf(req), req.params.id));
   r.post('/agenda-items/:id/corrections', { schema: { tags, summary: 'Correct an agenda item: a new version with a reason', params: IdParam, body: AgendaItemRevision, response: { 200: AgendaItemView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => reviseAgendaItem(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) })),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseAgendaItem(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
 
   // ---- rounds
@@ -320,7 +324,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
   r.post('/rounds/:id/corrections', { schema: { tags, summary: 'Correct a round: a new version with a reason', params: IdParam, body: RoundRevision, response: { 200: RoundView, ...commonErrors } } }, async (req, reply) => {
-    const view = await write(deps, req, reply, 200, (u, actor) => reviseRound(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) }));
+    const view = await correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseRound(u, actor, req.params.id, { ...req.body, baseVersion })));
     reply.header('etag', `"${view.version}"`);
     return view;
   });
@@ -339,7 +343,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.get('/ledger/positions/:id', { schema: { tags, params: IdParam, response: { 200: PositionView, ...commonErrors } } }, async (req) => getPosition(db, actorOf(req), req.params.id));
   r.post('/ledger/positions/:id/corrections', { schema: { tags, summary: 'Correct a position record: a new version with a reason', params: IdParam, body: PositionRevision, response: { 200: PositionView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => revisePosition(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) })),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => revisePosition(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
 
   // ---- statements
@@ -360,7 +364,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.get('/statements/:id', { schema: { tags, params: IdParam, response: { 200: StatementView, ...commonErrors } } }, async (req) => getStatement(db, actorOf(req), req.params.id));
   r.post('/statements/:id/corrections', { schema: { tags, summary: 'Correct a statement record: a new version with a reason', params: IdParam, body: StatementRevision, response: { 200: StatementView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => reviseStatement(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) })),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseStatement(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
 
   // ---- protocols
@@ -379,7 +383,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
   r.post('/protocols/:id/corrections', { schema: { tags, summary: 'Correct the protocol: a new version; earlier signatures no longer count', params: IdParam, body: ProtocolRevision, response: { 200: ProtocolView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => reviseProtocol(u, actor, req.params.id, { ...req.body, baseVersion: baseOf(req, req.body.baseVersion) })),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseProtocol(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
   r.get('/protocols/:id/signatures', { schema: { tags, summary: 'Every signature, with its JWS, for anyone to re-verify', params: IdParam, response: { 200: z.array(ProtocolSignatureView), ...commonErrors } } }, async (req) =>
     (await getProtocol(db, actorOf(req), req.params.id)).signatures,
