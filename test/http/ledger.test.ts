@@ -193,8 +193,11 @@ for (const { engine, available } of ENGINES) {
       const fixed = statement({ speaker: { name: 'Mykhailo Podolyak', office: 'adviser to the Head of the Office of the President of Ukraine', partyId: 'ua' } });
       expect((await med.post(`/statements/${s.id}/corrections`, { reason: 'x', statement: fixed })).statusCode).toBe(428);
       expect((await med.post(`/statements/${s.id}/corrections`, { baseVersion: 1, statement: fixed })).statusCode).toBe(400);
+      // Every versioned entry carries its version as the ETag to send back in If-Match.
+      expect((await med.get(`/statements/${s.id}`)).headers.etag).toBe('"1"');
       const res = await med.post(`/statements/${s.id}/corrections`, { baseVersion: 1, reason: 'machine translation garbled the name and office', statement: fixed });
       expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers.etag).toBe('"2"');
       expect(json(res)).toMatchObject({ version: 2, reason: 'machine translation garbled the name and office', speaker: { name: 'Mykhailo Podolyak' } });
       expect((await med.post(`/statements/${s.id}/corrections`, { baseVersion: 1, reason: 'again', statement: fixed })).statusCode).toBe(409);
       // A stale If-Match is a failed precondition, as on corridors (docs/api.md).

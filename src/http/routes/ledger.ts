@@ -77,6 +77,12 @@ function correcting<T>(req: FastifyRequest, bodyVersion: number | undefined, fn:
   });
 }
 
+/** Sends a versioned entry with its version as the ETag, to send back in If-Match. */
+function withEtag<T extends { version: number }>(reply: FastifyReply, view: T): T {
+  reply.header('etag', `"${view.version}"`);
+  return view;
+}
+
 /** The reader, when a route also answers anonymous requests (public entries only). */
 const viewerOf = (req: FastifyRequest): Actor | null => req.actor;
 
@@ -289,9 +295,9 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/agenda-items', { schema: { tags, summary: 'Record an agenda item (mediator)', body: AgendaItemInput, response: { 201: AgendaItemView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => createAgendaItem(u, actor, req.body)),
   );
-  r.get('/agenda-items/:id', { schema: { tags, params: IdParam, response: { 200: AgendaItemView, ...commonErrors } } }, async (req) => getAgendaItem(db, actorOf(req), req.params.id));
+  r.get('/agenda-items/:id', { schema: { tags, params: IdParam, response: { 200: AgendaItemView, ...commonErrors } } }, async (req, reply) => withEtag(reply, await getAgendaItem(db, actorOf(req), req.params.id)));
   r.post('/agenda-items/:id/corrections', { schema: { tags, summary: 'Correct an agenda item: a new version with a reason', params: IdParam, body: AgendaItemRevision, response: { 200: AgendaItemView, ...commonErrors } } }, (req, reply) =>
-    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseAgendaItem(u, actor, req.params.id, { ...req.body, baseVersion }))),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseAgendaItem(u, actor, req.params.id, { ...req.body, baseVersion }))).then((view) => withEtag(reply, view)),
   );
 
   // ---- rounds
@@ -323,11 +329,9 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
       return sendHtml(deps, reply, viewer, [round], `Round ${round.number} — ${round.venue.name}, ${round.startDate}`);
     },
   );
-  r.post('/rounds/:id/corrections', { schema: { tags, summary: 'Correct a round: a new version with a reason', params: IdParam, body: RoundRevision, response: { 200: RoundView, ...commonErrors } } }, async (req, reply) => {
-    const view = await correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseRound(u, actor, req.params.id, { ...req.body, baseVersion })));
-    reply.header('etag', `"${view.version}"`);
-    return view;
-  });
+  r.post('/rounds/:id/corrections', { schema: { tags, summary: 'Correct a round: a new version with a reason', params: IdParam, body: RoundRevision, response: { 200: RoundView, ...commonErrors } } }, async (req, reply) =>
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseRound(u, actor, req.params.id, { ...req.body, baseVersion }))).then((view) => withEtag(reply, view)),
+  );
   r.post('/rounds/:id/protocols', { schema: { tags, summary: 'Record the agreed text of a round, for each delegation to sign (mediator)', params: IdParam, body: ProtocolInput, response: { 201: ProtocolView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => createProtocol(u, actor, req.params.id, req.body)),
   );
@@ -341,9 +345,9 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/ledger/positions', { schema: { tags, summary: 'Record a party’s position on an agenda item (its own negotiators, or the mediator)', body: PositionInput, response: { 201: PositionView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => createPosition(u, actor, req.body)),
   );
-  r.get('/ledger/positions/:id', { schema: { tags, params: IdParam, response: { 200: PositionView, ...commonErrors } } }, async (req) => getPosition(db, actorOf(req), req.params.id));
+  r.get('/ledger/positions/:id', { schema: { tags, params: IdParam, response: { 200: PositionView, ...commonErrors } } }, async (req, reply) => withEtag(reply, await getPosition(db, actorOf(req), req.params.id)));
   r.post('/ledger/positions/:id/corrections', { schema: { tags, summary: 'Correct a position record: a new version with a reason', params: IdParam, body: PositionRevision, response: { 200: PositionView, ...commonErrors } } }, (req, reply) =>
-    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => revisePosition(u, actor, req.params.id, { ...req.body, baseVersion }))),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => revisePosition(u, actor, req.params.id, { ...req.body, baseVersion }))).then((view) => withEtag(reply, view)),
   );
 
   // ---- statements
@@ -362,9 +366,9 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/statements', { schema: { tags, summary: 'Record what an official said, with its source (mediator)', body: StatementInput, response: { 201: StatementView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => createStatement(u, actor, req.body)),
   );
-  r.get('/statements/:id', { schema: { tags, params: IdParam, response: { 200: StatementView, ...commonErrors } } }, async (req) => getStatement(db, actorOf(req), req.params.id));
+  r.get('/statements/:id', { schema: { tags, params: IdParam, response: { 200: StatementView, ...commonErrors } } }, async (req, reply) => withEtag(reply, await getStatement(db, actorOf(req), req.params.id)));
   r.post('/statements/:id/corrections', { schema: { tags, summary: 'Correct a statement record: a new version with a reason', params: IdParam, body: StatementRevision, response: { 200: StatementView, ...commonErrors } } }, (req, reply) =>
-    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseStatement(u, actor, req.params.id, { ...req.body, baseVersion }))),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseStatement(u, actor, req.params.id, { ...req.body, baseVersion }))).then((view) => withEtag(reply, view)),
   );
 
   // ---- protocols
@@ -383,7 +387,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
   r.post('/protocols/:id/corrections', { schema: { tags, summary: 'Correct the protocol: a new version; earlier signatures no longer count', params: IdParam, body: ProtocolRevision, response: { 200: ProtocolView, ...commonErrors } } }, (req, reply) =>
-    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseProtocol(u, actor, req.params.id, { ...req.body, baseVersion }))),
+    correcting(req, req.body.baseVersion, (baseVersion) => write(deps, req, reply, 200, (u, actor) => reviseProtocol(u, actor, req.params.id, { ...req.body, baseVersion }))).then((view) => withEtag(reply, view)),
   );
   r.get('/protocols/:id/signatures', { schema: { tags, summary: 'Every signature, with its JWS, for anyone to re-verify', params: IdParam, response: { 200: z.array(ProtocolSignatureView), ...commonErrors } } }, async (req) =>
     (await getProtocol(db, actorOf(req), req.params.id)).signatures,
