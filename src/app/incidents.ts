@@ -213,7 +213,7 @@ export async function reportIncident(u: Unit, actor: Actor, input: IncidentInput
     })
     .execute();
   const view = (await loadIncident(u.tx, id)) as IncidentView;
-  await appendLog(u, { actor: actor.memberId, action: 'incident.reported', subject: `incident/${id}`, payload: logBody(view) });
+  await appendLog(u, { actor: actor.memberId, action: 'incident.reported', subject: `incident/${id}`, payload: logBody(view), restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.reported');
   // Each movement near it is told, and only those who may see the movement hear of it.
   for (const m of nearby) {
@@ -258,7 +258,7 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
     .where('id', '=', id)
     .execute();
   const view = (await loadIncident(u.tx, id)) as IncidentView;
-  await appendLog(u, { actor: actor.memberId, action: 'incident.confirmed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason, suspended, mediatorOnly } });
+  await appendLog(u, { actor: actor.memberId, action: 'incident.confirmed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason, suspended, mediatorOnly }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.confirmed', { reason: body.reason, suspended, mediatorOnly });
   return view;
 }
@@ -270,7 +270,7 @@ export async function dismissIncident(u: Unit, actor: Actor, id: string, body: {
   const now = nowIso(u.deps);
   await u.tx.updateTable('incidents').set({ state: 'dismissed', decided_by: actor.memberId, decided_at: now, decision_reason: body.reason, updated_at: now }).where('id', '=', id).execute();
   const view = (await loadIncident(u.tx, id)) as IncidentView;
-  await appendLog(u, { actor: actor.memberId, action: 'incident.dismissed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason } });
+  await appendLog(u, { actor: actor.memberId, action: 'incident.dismissed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.dismissed', { reason: body.reason });
   return view;
 }
@@ -281,7 +281,7 @@ export async function disputeIncident(u: Unit, actor: Actor, id: string, body: {
   const i = await lockedIncident(u, actor, id);
   const row = { id: u.deps.newId('dsp'), incident_id: id, party_id: actor.partyId, member_id: actor.memberId, statement: body.statement, created_at: nowIso(u.deps) };
   await u.tx.insertInto('incident_disputes').values(row).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'incident.disputed', subject: `incident/${id}`, payload: { incidentId: id, disputeId: row.id, partyId: actor.partyId, statementSha256: sha256Hex(body.statement), ...(i.distribution === null ? { statement: body.statement } : {}) } });
+  await appendLog(u, { actor: actor.memberId, action: 'incident.disputed', subject: `incident/${id}`, payload: { incidentId: id, disputeId: row.id, partyId: actor.partyId, statementSha256: sha256Hex(body.statement), ...(i.distribution === null ? { statement: body.statement } : {}) }, restricted: i.distribution !== null });
   await incidentEvent(u, i, 'incident.disputed', { disputeId: row.id, partyId: actor.partyId });
   return (await loadIncident(u.tx, id)) as IncidentView;
 }
@@ -311,7 +311,7 @@ export async function correctIncident(
     .where('id', '=', id)
     .execute();
   const view = (await loadIncident(u.tx, id)) as IncidentView;
-  await appendLog(u, { actor: actor.memberId, action: 'incident.corrected', subject: `incident/${id}`, payload: { ...logBody(view), reason: body.reason } });
+  await appendLog(u, { actor: actor.memberId, action: 'incident.corrected', subject: `incident/${id}`, payload: { ...logBody(view), reason: body.reason }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.corrected', { version: view.version, reason: body.reason });
   return view;
 }

@@ -139,7 +139,8 @@ async function logVersion(u: Unit, actor: Actor, action: string, id: string, kin
     ...(visibility === 'public' ? { body: JSON.parse(bodyText) as unknown } : {}),
     ...extra,
   };
-  await appendLog(u, { actor: actor.memberId, action, subject: `ledger/${id}`, payload });
+  // A version not every member may read is logged as a commitment only: its reason too is for its readers.
+  await appendLog(u, { actor: actor.memberId, action, subject: `ledger/${id}`, payload, restricted: visibility !== 'public' });
 }
 
 async function insertEntry(u: Unit, actor: Actor, id: string, kind: Kind, at: Located, body: unknown): Promise<void> {

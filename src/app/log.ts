@@ -25,6 +25,10 @@ import {
   signNote,
   cosignerName,
   verifySignature,
+  openingCommitment,
+  RESTRICTED,
+  type LogOpening,
+  type RestrictedPayload,
   type NodeId,
   type TreeHasher,
 } from '../domain/log/index.js';
@@ -40,6 +44,12 @@ export interface LogInput {
   /** What it happened to, e.g. `corridor/cor_abc`. */
   readonly subject: string;
   readonly payload: unknown;
+  /**
+   * A need-to-know record (a protected site, a movement, an incident with a distribution, a
+   * non-public ledger version): the entry's bytes show only a commitment to what happened
+   * (src/domain/log/restricted.ts), and its opening is kept for those who may see the record.
+   */
+  readonly restricted?: boolean;
 }
 
 export interface LogEntry extends LogInput {
@@ -75,14 +85,26 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
   const state = (await sql<{ size: string | number; frontier: string }>`SELECT size, frontier FROM log_state WHERE id = 1${lock}`.execute(u.tx)).rows[0];
   if (!state) throw new Error('log_state is missing: the database was not migrated');
   const index = Number(state.size);
-  const entry: LogEntry = { ...input, payload: input.payload ?? null, index, time: new Date(u.deps.now()).toISOString() };
-  const text = entryText(entry);
+  const { restricted, ...fields } = input;
+  const entry: LogEntry = { ...fields, payload: input.payload ?? null, index, time: new Date(u.deps.now()).toISOString() };
+  let opening: LogOpening | undefined;
+  let shown = entry;
+  if (restricted) {
+    opening = { salt: hex(u.deps.randomBytes(32)), actor: entry.actor, action: entry.action, subject: entry.subject, payload: entry.payload };
+    const payload: RestrictedPayload = { commitment: openingCommitment(opening, canonicalJson, sha256) };
+    shown = { index, time: entry.time, actor: RESTRICTED, action: RESTRICTED, subject: RESTRICTED, payload };
+  }
+  const text = entryText(shown);
   const leaf = treeHasher.hashLeaf(new TextEncoder().encode(text));
   const { frontier, completed } = appendLeaf(frontierFromJson(JSON.parse(state.frontier)), leaf, treeHasher);
+  // The head columns keep the real actor, action and subject even for a restricted entry: they are
+  // the server's own index (what changed since, for the caches that follow the log), never served;
+  // what members read and verify are the entry's bytes.
   await u.tx
     .insertInto('log_entries')
     .values({ idx: index, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, entry: text })
     .execute();
+  if (opening) await u.tx.insertInto('log_openings').values({ idx: index, opening: canonicalJson(opening) }).execute();
   await u.tx
     .insertInto('log_nodes')
     .values(completed.map((n) => ({ id: nodeRowId(n.level, n.index), hash: hex(n.hash) })))

@@ -130,7 +130,7 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
       .onConflict((oc) => oc.column('device_id').doUpdateSet({ movement_id: id, vehicle: v.plate, registered_at: now, last_at: null, last_lat: null, last_lon: null, last_speed: null, rule_state: state }))
       .execute();
   }
-  await appendLog(u, { actor: actor.memberId, action: 'movement.notified', subject: `movement/${id}`, payload: { movementId: id, corridorId: input.corridorId, bodySha256: sha256Hex(body), distribution: input.distribution, warnings: warnings.map((w) => w.code) } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.notified', subject: `movement/${id}`, payload: { movementId: id, corridorId: input.corridorId, bodySha256: sha256Hex(body), distribution: input.distribution, warnings: warnings.map((w) => w.code) }, restricted: true });
   const m = (await loadMovementRow(u.tx, id)) as LoadedMovement;
   await movementEvent(u, m, 'movement.notified', { corridorId: input.corridorId, state: 'notified', warnings });
   return toMovementView(u.tx, m);
@@ -143,7 +143,7 @@ export async function acknowledgeMovement(u: Unit, actor: Actor, id: string): Pr
   if (m.acks.some((a) => a.party_id === actor.partyId)) throw new DomainError('duplicate', 'the party already acknowledged this movement');
   const at = nowIso(u.deps);
   await u.tx.insertInto('movement_acks').values({ movement_id: id, party_id: actor.partyId, member_id: actor.memberId, at }).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'movement.acknowledged', subject: `movement/${id}`, payload: { movementId: id, partyId: actor.partyId } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.acknowledged', subject: `movement/${id}`, payload: { movementId: id, partyId: actor.partyId }, restricted: true });
   await movementEvent(u, m, 'movement.acknowledged', { partyId: actor.partyId });
   return reload(u, id);
 }
@@ -181,7 +181,7 @@ export async function departMovement(u: Unit, actor: Actor, id: string, body: De
   assertCargoLinesOf(m.input, cargo, '/cargo');
   const hash = await insertCount(u, actor, m, 'departed', null, { ...body, people, cargo }, at);
   await u.tx.updateTable('movements').set({ state: next, departed_at: at, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'movement.departed', subject: `movement/${id}`, payload: { movementId: id, at, countSha256: hash } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.departed', subject: `movement/${id}`, payload: { movementId: id, at, countSha256: hash }, restricted: true });
   await movementEvent(u, m, 'movement.departed', { state: next, at });
   return reload(u, id);
 }
@@ -197,7 +197,7 @@ export async function checkInMovement(u: Unit, actor: Actor, id: string, body: C
   const at = timeOf(u, body.at);
   const hash = await insertCount(u, actor, m, 'checkpoint', cp.id, body, at);
   await u.tx.updateTable('movements').set({ updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'movement.checked_in', subject: `movement/${id}`, payload: { movementId: id, countSha256: hash } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.checked_in', subject: `movement/${id}`, payload: { movementId: id, countSha256: hash }, restricted: true });
   await movementEvent(u, m, 'movement.checked_in', { checkpointId: cp.id, checkpoint: cp.name, at });
   await syncDiscrepancies(u, id, at);
   return reload(u, id);
@@ -212,7 +212,7 @@ export async function arriveMovement(u: Unit, actor: Actor, id: string, body: Co
   const hash = await insertCount(u, actor, m, 'arrived', null, body, at);
   await u.tx.updateTable('movements').set({ state: next, arrived_at: at, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await release(u, m, 'the movement arrived', at);
-  await appendLog(u, { actor: actor.memberId, action: 'movement.arrived', subject: `movement/${id}`, payload: { movementId: id, at, countSha256: hash } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.arrived', subject: `movement/${id}`, payload: { movementId: id, at, countSha256: hash }, restricted: true });
   await movementEvent(u, m, 'movement.arrived', { state: next, at });
   await syncDiscrepancies(u, id, at);
   return reload(u, id);
@@ -224,7 +224,7 @@ export async function abortMovement(u: Unit, actor: Actor, id: string, body: { r
   const next = movementTransition(m.row.state as MovementState, 'abort');
   await u.tx.updateTable('movements').set({ state: next, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await release(u, m, 'the movement was aborted', nowIso(u.deps));
-  await appendLog(u, { actor: actor.memberId, action: 'movement.aborted', subject: `movement/${id}`, payload: { movementId: id, reason: body.reason } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.aborted', subject: `movement/${id}`, payload: { movementId: id, reason: body.reason }, restricted: true });
   await movementEvent(u, m, 'movement.aborted', { state: next, reason: body.reason });
   return reload(u, id);
 }
@@ -239,7 +239,7 @@ export async function addReceipt(u: Unit, actor: Actor, id: string, body: Receip
   const lines = canonicalJson(body.lines);
   await u.tx.insertInto('movement_receipts').values({ id: rid, movement_id: id, party_id: actor.partyId, member_id: actor.memberId, received_by: body.receivedBy, at, lines, notes: body.notes }).execute();
   await u.tx.updateTable('movements').set({ updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'movement.receipt', subject: `movement/${id}`, payload: { movementId: id, receiptId: rid, partyId: actor.partyId, linesSha256: sha256Hex(lines) } });
+  await appendLog(u, { actor: actor.memberId, action: 'movement.receipt', subject: `movement/${id}`, payload: { movementId: id, receiptId: rid, partyId: actor.partyId, linesSha256: sha256Hex(lines) }, restricted: true });
   await movementEvent(u, m, 'movement.receipt', { receiptId: rid, partyId: actor.partyId, at });
   await syncDiscrepancies(u, id, at);
   return reload(u, id);

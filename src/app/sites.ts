@@ -90,7 +90,7 @@ export async function notifySite(u: Unit, actor: Actor, input: SiteInput): Promi
   const now = nowIso(u.deps);
   await u.tx.insertInto('sites').values({ id, operator_party_id: actor.partyId, state: 'active', current_version: 1, created_at: now, updated_at: now }).execute();
   await u.tx.insertInto('site_versions').values({ site_id: id, version: 1, body: canonicalJson(input), created_at: now, created_by: actor.memberId }).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'site.notified', subject: `site/${id}`, payload: logPayload(id, 1, input) });
+  await appendLog(u, { actor: actor.memberId, action: 'site.notified', subject: `site/${id}`, payload: logPayload(id, 1, input), restricted: true });
   return toSiteView(u.tx, (await loadSiteRow(u.tx, id)) as LoadedSite);
 }
 
@@ -104,7 +104,7 @@ export async function amendSite(u: Unit, actor: Actor, id: string, body: { baseV
   const now = nowIso(u.deps);
   await u.tx.insertInto('site_versions').values({ site_id: id, version, body: canonicalJson(body.site), created_at: now, created_by: actor.memberId }).execute();
   await u.tx.updateTable('sites').set({ current_version: version, updated_at: now }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'site.amended', subject: `site/${id}`, payload: { ...logPayload(id, version, body.site), reason: body.reason } });
+  await appendLog(u, { actor: actor.memberId, action: 'site.amended', subject: `site/${id}`, payload: { ...logPayload(id, version, body.site), reason: body.reason }, restricted: true });
   return toSiteView(u.tx, (await loadSiteRow(u.tx, id)) as LoadedSite);
 }
 
@@ -116,7 +116,7 @@ export async function acknowledgeSite(u: Unit, actor: Actor, id: string, body: {
   if (s.acks.some((a) => a.version === s.version && a.partyId === actor.partyId)) throw new DomainError('duplicate', `the party already acknowledged version ${s.version}`);
   const at = nowIso(u.deps);
   await u.tx.insertInto('site_acks').values({ site_id: id, version: s.version, party_id: actor.partyId, member_id: actor.memberId, at }).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'site.acknowledged', subject: `site/${id}`, payload: { siteId: id, version: s.version, partyId: actor.partyId } });
+  await appendLog(u, { actor: actor.memberId, action: 'site.acknowledged', subject: `site/${id}`, payload: { siteId: id, version: s.version, partyId: actor.partyId }, restricted: true });
   return toSiteView(u.tx, (await loadSiteRow(u.tx, id)) as LoadedSite);
 }
 
@@ -125,7 +125,7 @@ export async function withdrawSite(u: Unit, actor: Actor, id: string, body: { re
   requireSite(canManageSite(actor, s) || actor.partyKind === 'mediator', 'only the notifying operator or the mediator withdraws a site');
   if (s.state !== 'active') throw new DomainError('transition_not_allowed', 'the site is already withdrawn');
   await u.tx.updateTable('sites').set({ state: 'withdrawn', updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'site.withdrawn', subject: `site/${id}`, payload: { siteId: id, version: s.version, reason: body.reason } });
+  await appendLog(u, { actor: actor.memberId, action: 'site.withdrawn', subject: `site/${id}`, payload: { siteId: id, version: s.version, reason: body.reason }, restricted: true });
   return toSiteView(u.tx, (await loadSiteRow(u.tx, id)) as LoadedSite);
 }
 

@@ -99,6 +99,8 @@ export interface DB {
   /** Tree nodes keyed by `nodeRowId(level, index)` = level·2^47 + index. */
   log_nodes: { id: number; hash: string };
   log_state: { id: number; size: number; frontier: string };
+  /** The openings of restricted entries (salt + what the entry commits to), by log index. */
+  log_openings: { idx: number; opening: string };
   log_heads: { size: number; root: string; note: string; signed_at: string };
   log_cosignatures: { size: number; party_id: string; kid: string; line: string; member_id: string; created_at: string };
   /** Idempotency-Key records: a retried POST returns the first response. */

@@ -82,12 +82,10 @@ for (const { engine, available } of ENGINES) {
       }
       expect(json(await check(w.ua.viewer.token, [{ ...LOKHVYTSIA, at: IN_WINDOW }])).results[0].sites).toContain(s.id);
       expect(json(await check(w.mediator.viewer.token, [{ ...LOKHVYTSIA, at: IN_WINDOW }])).results[0].sites).toContain(s.id);
-      // The log records it without its whereabouts.
-      const entries = await w.store.db.selectFrom('log_entries').select('entry').where('subject', '=', `site/${s.id}`).execute();
+      // The log records it as a commitment only: every member reads the log, and learns nothing of the site.
+      const entries = await w.store.db.selectFrom('log_entries').select(['idx', 'entry']).where('subject', '=', `site/${s.id}`).execute();
       expect(entries.length).toBe(1);
-      expect(entries[0]!.entry).not.toContain('33.265');
-      expect(entries[0]!.entry).not.toContain('hospital');
-      expect(entries[0]!.entry).toMatch(/"bodySha256":"[0-9a-f]{64}"/);
+      expect(JSON.parse(entries[0]!.entry)).toEqual({ index: entries[0]!.idx, time: expect.any(String), actor: 'restricted', action: 'restricted', subject: 'restricted', payload: { commitment: expect.stringMatching(/^[0-9a-f]{64}$/) } });
       // Acknowledge, amend (re-acknowledge), withdraw.
       expect((await api(w.app, w.ua.viewer.token).post(`/sites/${s.id}/acknowledge`, {})).statusCode).toBe(403);
       const acked = json(await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/acknowledge`, {}));

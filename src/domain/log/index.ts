@@ -5,3 +5,4 @@ export * from './note.js';
 export * from './heads.js';
 export { sha256Js, hashChildrenInto } from './sha256-js.js';
 export * from './entry-text.js';
+export * from './restricted.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, readEntries, serverVerifierKey, submitCosignature } from '../../app/log.js';
 import { DomainError } from '../../domain/errors.js';
+import { logOpening } from '../../app/log-openings.js';
 import { QueryWholeNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, write } from '../context.js';
 
@@ -43,6 +44,28 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
       const rows = await readEntries(db, start, end);
       return { entries: rows.map((e) => ({ index: e.index, entry: Buffer.from(e.entry, 'utf8').toString('base64'), leafHash: e.leafHash === null ? null : Buffer.from(e.leafHash, 'hex').toString('base64') })) };
     },
+  );
+
+  r.get(
+    '/log/openings/:index',
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'What a restricted entry commits to (its opening), for the members who may see its record',
+        description:
+          'Entries about protected sites, movements, incidents with a distribution and non-public ledger versions show every member only `{"actor":"restricted","action":"restricted","subject":"restricted","payload":{"commitment":…}}`. The commitment is the SHA-256 (hex) of the RFC 8785 JSON of the opening returned here: a random salt and the real actor, action, subject and payload. 404 alike for an index without a restricted entry and for one you may not see.',
+        params: z.object({ index: QueryWholeNumber }),
+        response: {
+          200: z.object({
+            index: z.number().int(),
+            commitment: z.string(),
+            opening: z.object({ salt: z.string(), actor: z.string(), action: z.string(), subject: z.string(), payload: z.unknown() }),
+          }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (req) => logOpening(db, actorOf(req), req.params.index),
   );
 
   r.get(

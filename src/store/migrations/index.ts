@@ -10,6 +10,7 @@ import { incidents } from './0007-incidents.js';
 import { incidentMovements } from './0008-incident-movements.js';
 import { positionsByTime } from './0009-positions-by-time.js';
 import { logEntryOnce } from './0010-log-entry-once.js';
+import { logOpenings } from './0011-log-openings.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -27,6 +28,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0008_incident_movements': incidentMovements(engine),
     '0009_positions_by_time': positionsByTime(engine),
     '0010_log_entry_once': logEntryOnce(engine),
+    '0011_log_openings': logOpenings(engine),
   };
   return { getMigrations: async () => migrations };
 }

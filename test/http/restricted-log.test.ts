@@ -1,0 +1,95 @@
+/**
+ * Every member reads the whole log, but need-to-know records must not leak through it: entries
+ * about protected sites, movements, incidents with a distribution and non-public ledger versions
+ * carry only a commitment, and only members who may see the record get its opening.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/domain/corridor-terms.js';
+import { api, ENGINES, json, makeWorld, reportSkippedEngine, type World } from '../helpers.js';
+
+const SECRET_REASON = 'moved to the basement of 12 Shevchenka street';
+
+for (const { engine, available, why } of ENGINES) {
+  if (!available) {
+    reportSkippedEngine('restricted log entries', engine, why);
+    continue;
+  }
+  describe(`${engine}: restricted log entries`, () => {
+    let w: World;
+    let siteId: string;
+    let statementId: string;
+    const allEntries = async (token: string): Promise<{ index: number; text: string }[]> => {
+      const size = Number((await api(w.app, token).get('/log/checkpoint')).headers['x-log-size']);
+      const out: { index: number; text: string }[] = [];
+      for (let start = 0; start < size; start += 1000) {
+        const page = json(await api(w.app, token).get(`/log/entries?start=${start}&end=${Math.min(size, start + 1000)}`));
+        for (const e of page.entries) out.push({ index: e.index, text: Buffer.from(e.entry, 'base64').toString('utf8') });
+      }
+      return out;
+    };
+
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      const site = { kind: 'hospital', name: 'Lokhvytsia district hospital', geometry: { type: 'Point', coordinates: [33.265, 50.36], radiusM: 500 }, contact: 'duty desk', distribution: ['ua'] };
+      const created = await api(w.app, w.aid.operator.token).post('/sites', site);
+      expect(created.statusCode, created.body).toBe(201);
+      siteId = json(created).id;
+      const amended = await api(w.app, w.aid.operator.token).post(`/sites/${siteId}/amend`, { baseVersion: 1, site: { ...site, name: 'Lokhvytsia district hospital (basement)' }, reason: SECRET_REASON });
+      expect(amended.statusCode, amended.body).toBe(200);
+      // A public statement corrected into a mediator-only version, with a reason for the mediator alone.
+      const med = api(w.app, w.mediator.liaison.token);
+      const statement = { speaker: { name: 'A. Speaker', office: 'adviser' }, saidOn: '2022-03-03', source: { outlet: 'news report', date: '2022-03-04' }, original: { lang: 'uk', text: null }, translations: [{ lang: 'en', text: 'Words.', method: 'machine', reviewed: false }], tags: { itemIds: [] } };
+      const s = await med.post('/statements', statement);
+      expect(s.statusCode, s.body).toBe(201);
+      statementId = json(s).id;
+      const c = await med.post(`/statements/${statementId}/corrections`, { baseVersion: 1, reason: 'SECRETREASON for the mediator only', statement: { ...statement, visibility: 'mediator' } });
+      expect(c.statusCode, c.body).toBe(200);
+    }, 60_000);
+    afterAll(async () => w?.close());
+
+    it('shows an outsider neither the site, its operator, its distribution nor a reason', async () => {
+      const entries = await allEntries(w.observer.viewer.token);
+      const text = entries.map((e) => e.text).join('\n');
+      for (const leak of [siteId, 'site.', '"distribution"', SECRET_REASON, 'SECRETREASON', 'Lokhvytsia']) expect(text, leak).not.toContain(leak);
+      // The operator did nothing but notify and amend the site: it appears as the actor of no entry.
+      expect(entries.filter((e) => JSON.parse(e.text).actor === w.aid.operator.memberId)).toEqual([]);
+      const restricted = entries.filter((e) => JSON.parse(e.text).action === 'restricted');
+      expect(restricted.length).toBe(3); // site notified and amended, the statement's mediator-only version
+      for (const e of restricted) expect(Object.keys(JSON.parse(e.text).payload)).toEqual(['commitment']);
+      for (const e of restricted) {
+        const opening = await api(w.app, w.observer.viewer.token).get(`/log/openings/${e.index}`);
+        expect(opening.statusCode).toBe(404);
+      }
+      // Not a restricted entry, or one the asker may not see: the same answer.
+      expect(json(await api(w.app, w.observer.viewer.token).get('/log/openings/0')).detail).toBe(json(await api(w.app, w.observer.viewer.token).get(`/log/openings/${restricted[0]!.index}`)).detail.replace(String(restricted[0]!.index), '0'));
+    });
+
+    it('gives members who may see the record its opening, which hashes to the commitment in the log', async () => {
+      const entries = await allEntries(w.ua.viewer.token);
+      const restricted = entries.filter((e) => JSON.parse(e.text).action === 'restricted');
+      const opened: { action: string; subject: string; payload: any }[] = [];
+      for (const e of restricted) {
+        const res = await api(w.app, w.ua.viewer.token).get(`/log/openings/${e.index}`);
+        if (res.statusCode === 404) continue; // the mediator-only statement version
+        expect(res.statusCode, res.body).toBe(200);
+        const { opening, commitment } = json(res);
+        // Checked as a party would: SHA-256 of the opening's RFC 8785 JSON is what the entry carries.
+        const mine = createHash('sha256').update(canonicalJson(opening)).digest('hex');
+        expect(mine).toBe(commitment);
+        expect(JSON.parse(e.text).payload.commitment).toBe(mine);
+        expect(opening.salt).toMatch(/^[0-9a-f]{64}$/);
+        opened.push(opening);
+      }
+      expect(opened.map((o) => [o.action, o.subject])).toEqual([
+        ['site.notified', `site/${siteId}`],
+        ['site.amended', `site/${siteId}`],
+      ]);
+      expect(opened[1]!.payload.reason).toBe(SECRET_REASON);
+      const mediator = await allEntries(w.mediator.viewer.token);
+      const versionTwo = mediator.filter((e) => JSON.parse(e.text).action === 'restricted').at(-1)!;
+      const o = json(await api(w.app, w.mediator.viewer.token).get(`/log/openings/${versionTwo.index}`)).opening;
+      expect(o).toMatchObject({ action: 'ledger.statement.corrected', subject: `ledger/${statementId}`, payload: { visibility: 'mediator', reason: 'SECRETREASON for the mediator only' } });
+    });
+  });
+}
