@@ -377,6 +377,8 @@ export const en = {
   'common.utc': 'UTC',
   'common.yes': 'yes',
   'common.no': 'no',
+  'propose.latInvalid': 'Enter a latitude from −90 to 90 (decimal degrees).',
+  'propose.lonInvalid': 'Enter a longitude from −180 to 180 (decimal degrees).',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -748,6 +750,8 @@ export const uk: Catalogue = {
   'common.utc': 'UTC',
   'common.yes': 'так',
   'common.no': 'ні',
+  'propose.latInvalid': 'Введіть широту від −90 до 90 (десяткові градуси).',
+  'propose.lonInvalid': 'Введіть довготу від −180 до 180 (десяткові градуси).',
 };
 
 export const ru: Catalogue = {
@@ -1116,6 +1120,8 @@ export const ru: Catalogue = {
   'common.utc': 'UTC',
   'common.yes': 'да',
   'common.no': 'нет',
+  'propose.latInvalid': 'Введите широту от −90 до 90 (десятичные градусы).',
+  'propose.lonInvalid': 'Введите долготу от −180 до 180 (десятичные градусы).',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -9,6 +9,7 @@ import { api, ApiError, type CorridorView } from '../api.js';
 import type { Ctx } from '../context.js';
 import * as maplibregl from 'maplibre-gl';
 import { clear, h, nextId } from '../dom.js';
+import { clearFieldError, parseCoordinate, setFieldError } from '../feedback.js';
 import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -172,13 +173,23 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     }
   });
   addByCoords.addEventListener('click', () => {
-    const lat = Number(wpLat.value);
-    const lon = Number(wpLon.value);
-    if (wpLat.value === '' || wpLon.value === '' || !Number.isFinite(lat) || !Number.isFinite(lon)) return;
+    // An input of type number reads '' for text that is not a number; the range is checked here
+    // (min/max alone do not stop a click), so nothing out of range reaches the list or the map.
+    clearFieldError(wpLat);
+    clearFieldError(wpLon);
+    const lat = parseCoordinate(wpLat.value, 90);
+    const lon = parseCoordinate(wpLon.value, 180);
+    if (lat === null) setFieldError(wpLat, t('propose.latInvalid'));
+    if (lon === null) setFieldError(wpLon, t('propose.lonInvalid'));
+    if (lat === null || lon === null) {
+      (lat === null ? wpLat : wpLon).focus();
+      return;
+    }
     const typed = wpName.value.trim();
     add(typed || nameAt(places, lon, lat), lon, lat, typed === '');
     wpName.value = wpLat.value = wpLon.value = '';
   });
+  for (const input of [wpLat, wpLon]) input.addEventListener('input', () => clearFieldError(input));
 
   const form = h(
     'form',
