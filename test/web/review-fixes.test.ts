@@ -12,8 +12,45 @@ if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
 const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(RESULTS, `web-review-${name}.png`), fullPage: true });
 
+const day = 86_400_000;
+
 describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
   const h = useHarness();
+
+  /** Proposes a corridor as Ukraine's liaison through the API (tomorrow 09:00–17:00 Kyiv); returns its id. */
+  async function proposed(title: string): Promise<string> {
+    const date = new Date(Date.now() + day).toISOString().slice(0, 10);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/corridors',
+      headers: { authorization: `Bearer ${h.token('ua-liaison')}`, 'content-type': 'application/json' },
+      payload: {
+        title,
+        route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] },
+        widthM: 1000,
+        origin: { name: 'Bucha', coordinates: [30.213, 50.543] },
+        destination: { name: 'Kyiv', coordinates: [30.523, 50.45] },
+        direction: 'outbound',
+        purposes: ['evacuation'],
+        eligibility: ['civilians'],
+        windows: [{ start: `${date}T09:00:00+03:00`, end: `${date}T17:00:00+03:00`, timeZone: 'Europe/Kyiv' }],
+        requiredGuarantors: ['ua', 'ru'],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return (JSON.parse(res.body) as { id: string }).id;
+  }
+
+  /** Fills the propose form with two waypoints and a title. */
+  async function twoWaypoints(page: Page): Promise<void> {
+    await page.locator('#f-title').fill('Review test');
+    for (const [lat, lon] of [['50.543', '30.213'], ['50.45', '30.523']] as const) {
+      await page.locator('#wp-lat').fill(lat);
+      await page.locator('#wp-lon').fill(lon);
+      await page.locator('#add-coords').click();
+    }
+    await expect.poll(() => page.locator('#waypoints li').count()).toBe(2);
+  }
 
   it('propose: a latitude of 95 or a longitude of −200 is refused at the field, and nothing is added', async () => {
     const { page } = await h.newPage();
@@ -36,5 +73,38 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await expect.poll(() => page.locator('#waypoints li').count()).toBe(1);
     expect(await page.locator('.field-error').count()).toBe(0);
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('a refusal is translated for its code, gives the server’s reason once, at the field it names', async () => {
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'ua-liaison', '/app/propose');
+    await page.locator('#propose-form').waitFor();
+    await twoWaypoints(page);
+    const date = new Date(Date.now() + 2 * day).toISOString().slice(0, 10);
+    await page.locator('#f-start').fill(`${date}T16:00`);
+    await page.locator('#f-end').fill(`${date}T09:00`);
+    await page.locator('#propose-submit').click();
+    await expect.poll(() => page.locator('#f-end-error').textContent()).toContain('Вікно має закінчуватися після початку');
+    const atField = (await page.locator('#f-end-error').textContent()) ?? '';
+    expect(atField.split('window end must be after its start').length - 1).toBe(1);
+    expect(await page.locator('#propose-error').textContent()).toBe('Відмовлено: виправте позначене поле.');
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).not.toContain('/windows/0/end');
+    expect(text.split('window end must be after its start').length - 1).toBe(1);
+    await shot(page, 'propose-refused-uk');
+    // Editing the form clears the stale messages.
+    await page.locator('#f-end').fill(`${date}T18:00`);
+    await expect.poll(() => page.locator('.field-error').count()).toBe(0);
+    expect(await page.locator('#propose-error').textContent()).toBe('');
+  }, 60_000);
+
+  it('a bad key file is refused without an "Error:" prefix', async () => {
+    const id = await proposed('Bad key test');
+    const { page } = await h.newPage({ locale: 'ru-RU' });
+    await signIn(h, page, 'ua-liaison', `/app/corridors/${id}`);
+    await page.locator('.sign-key').waitFor();
+    await page.locator('.sign-key input[type=file]').setInputFiles({ name: 'bad.jwk', mimeType: 'application/json', buffer: Buffer.from('{"kty":"RSA"}') });
+    await page.locator('.sign-key button[type=submit]').click();
+    await expect.poll(() => page.locator('#action-msg').textContent()).toBe('Отказано: Этот файл не является закрытым ключом Ed25519 в формате JWK.');
   }, 60_000);
 });

@@ -87,6 +87,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly body: unknown,
+    /** The problem's `errors`: the offending input by JSON path, when the server names it. */
+    readonly errors: readonly { path?: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -119,8 +121,8 @@ async function request(method: string, path: string, body?: unknown, headers: Re
     } catch {
       /* not JSON */
     }
-    const detail = [problem.detail ?? problem.title ?? res.statusText, ...(problem.errors ?? []).map((e) => `${e.path ?? ''} ${e.message}`.trim())].filter(Boolean).join('; ');
-    throw new ApiError(res.status, problem.code ?? 'error', detail, problem);
+    // The message is the server's detail, once; the itemised errors stay apart (for the field they name).
+    throw new ApiError(res.status, problem.code ?? 'error', problem.detail ?? problem.title ?? res.statusText, problem, problem.errors ?? []);
   }
   return res;
 }

@@ -2,7 +2,9 @@
  * Form feedback: a message at the field it is about (`aria-invalid`, `aria-describedby`), and
  * clearing every message of a form when the user edits it or acts again.
  */
+import { ApiError } from './api.js';
 import { h } from './dom.js';
+import { t, type MessageKey } from './i18n.js';
 
 /** Shows `text` under `input` (or under the element that holds a group of inputs). */
 export function setFieldError(input: HTMLElement, text: string): void {
@@ -39,4 +41,59 @@ export function parseCoordinate(raw: string, limit: 90 | 180): number | null {
   if (raw.trim() === '') return null;
   const n = Number(raw);
   return Number.isFinite(n) && Math.abs(n) <= limit ? n : null;
+}
+
+/** Problem codes the app has its own words for (`problem.<code>` in src/i18n/messages.ts). */
+const KNOWN = new Set([
+  'validation_failed', 'forbidden', 'unauthenticated', 'not_found', 'transition_not_allowed', 'terms_mismatch', 'already_signed',
+  'key_not_of_party', 'key_unknown', 'key_revoked', 'key_invalid', 'signature_invalid', 'jws_malformed', 'alg_not_allowed',
+  'not_a_required_guarantor', 'version_conflict', 'precondition_failed', 'precondition_required', 'window_invalid',
+  'window_end_before_start', 'invalid_time', 'invalid_rrule', 'unknown_time_zone', 'coordinate_out_of_range', 'route_too_short',
+  'route_degenerate', 'route_edge_too_long', 'route_too_long', 'width_out_of_range', 'unknown_guarantor', 'rate_limited', 'duplicate',
+]);
+
+/**
+ * One message for a refusal: the app's words for the problem code where it has them, then the
+ * server's detail once as the specific reason (never the itemised errors repeated after it), and
+ * the field it is about when the server names one. Errors raised in the browser give their message.
+ */
+export function describeProblem(e: unknown): { text: string; path: string | null; fieldText: string } {
+  if (e instanceof ApiError) {
+    const known = KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
+    const detail = e.message.trim();
+    const text = known ? (detail ? `${known} — ${detail}` : known) : detail || e.code;
+    const named = e.errors.find((x) => x.path && x.path !== '/');
+    return { text, path: named?.path ?? null, fieldText: named ? (known ? `${known} — ${named.message}` : named.message) : text };
+  }
+  const text = e instanceof Error ? e.message : String(e);
+  return { text, path: null, fieldText: text };
+}
+
+/**
+ * Shows a refusal: at the field `fieldFor(path)` when the form has it (and a short pointer in
+ * `msg`), else in `msg` ("Refused: …"). Returns the field used, if any.
+ */
+export function showProblem(e: unknown, msg: HTMLElement, fieldFor: (path: string) => HTMLElement | null = () => null): HTMLElement | null {
+  const p = describeProblem(e);
+  const field = p.path ? fieldFor(p.path) : null;
+  msg.classList.add('error');
+  msg.classList.remove('ok');
+  if (field) {
+    setFieldError(field, p.fieldText);
+    msg.textContent = t('problem.seeField');
+    return field;
+  }
+  msg.textContent = t('actions.failed', { detail: p.text });
+  return null;
+}
+
+/** The element for a JSON path: the longest prefix of `path` that `fields` names (an amendment's `/terms` is dropped). */
+export function fieldByPath(fields: Record<string, HTMLElement | null | undefined>, path: string): HTMLElement | null {
+  let p = path.replace(/^\/terms(?=\/)/, '');
+  while (p) {
+    const f = fields[p];
+    if (f) return f;
+    p = p.replace(/\/[^/]*$/, '');
+  }
+  return null;
 }

@@ -6,6 +6,7 @@
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, type Child } from '../dom.js';
+import { showProblem } from '../feedback.js';
 import { both, zoned } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -233,7 +234,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
   const msg = h('p', { role: 'status', class: 'msg', id: 'action-msg' });
   const fail = (e: unknown): void => {
     msg.className = 'msg error';
-    msg.textContent = t('actions.failed', { detail: e instanceof ApiError ? e.message : String(e) });
+    showProblem(e, msg);
   };
   const done = async (v: CorridorView): Promise<void> => {
     await reload();

@@ -5,7 +5,8 @@
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import * as maplibregl from 'maplibre-gl';
-import { api, ApiError, type IncidentView } from '../api.js';
+import { api, type IncidentView } from '../api.js';
+import { fieldByPath, showProblem } from '../feedback.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId } from '../dom.js';
 import { both } from '../format.js';
@@ -76,7 +77,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
           }
         } catch (err) {
           msg.className = 'msg error';
-          msg.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          showProblem(err, msg, (path) => fieldByPath({ '/geometry': lat, '/occurredAt': when, '/description': description, '/kind': kind, '/severity': severity }, path))?.focus();
         }
       },
     },
@@ -118,7 +119,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: {
           const m = document.getElementById('incident-msg');
           if (m) {
             m.className = 'msg error';
-            m.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+            showProblem(err, m);
           }
         }
       };

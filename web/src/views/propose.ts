@@ -5,11 +5,11 @@
  * in its agreed time zone, and the parties whose guarantee it needs.
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
-import { api, ApiError, type CorridorView } from '../api.js';
+import { api, type CorridorView } from '../api.js';
 import type { Ctx } from '../context.js';
 import * as maplibregl from 'maplibre-gl';
 import { clear, h, nextId } from '../dom.js';
-import { clearFieldError, parseCoordinate, setFieldError } from '../feedback.js';
+import { clearFieldError, clearFieldErrors, fieldByPath, parseCoordinate, setFieldError, showProblem } from '../feedback.js';
 import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -26,7 +26,7 @@ export function disposePropose(): void {
 function checkboxes(name: string, values: readonly string[], checked: readonly string[], label: (v: string) => string): HTMLElement {
   return h(
     'div',
-    { class: 'checks' },
+    { class: 'checks', id: `f-${name}s` },
     values.map((v) => {
       const id = nextId(`${name}-${v}`);
       return h('span', { class: 'check' }, h('input', { type: 'checkbox', id, name, value: v, checked: checked.includes(v) }), h('label', { for: id }, label(v)));
@@ -199,6 +199,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
       onsubmit: async (e: Event) => {
         e.preventDefault();
         error.textContent = '';
+        clearFieldErrors(form);
         if (waypoints.length < 2) {
           error.textContent = t('propose.needTwo');
           return;
@@ -225,7 +226,8 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           const view = amend ? await api.amend(amend.id, amend.version, { terms: body, reason: reason.value }) : await api.propose(body);
           ctx.navigate(`/app/corridors/${view.id}`);
         } catch (err) {
-          error.textContent = t('actions.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          const fields = { '/title': title, '/widthM': width, '/windows': start, '/windows/0/start': start, '/windows/0/end': end, '/windows/0/timeZone': tz, '/windows/0/rrule': rrule, '/purposes': purposeBox, '/eligibility': eligibilityBox, '/requiredGuarantors': guarantorBox, '/notes': notes, '/reason': amend ? reason : null, '/route': wpList, '/origin': wpList, '/destination': wpList, '/checkpoints': wpList };
+          showProblem(err, error, (path) => fieldByPath(fields, path))?.focus();
         }
       },
     },
@@ -250,6 +252,15 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     error,
   );
   main.append(form);
+  // An edit makes the last refusal stale: its messages go (the field's own, and the form's).
+  const edited = (e: Event): void => {
+    const target = e.target as HTMLElement;
+    const marked = target.closest<HTMLElement>('[aria-invalid=true]');
+    if (marked && marked !== wpLat && marked !== wpLon) clearFieldError(marked);
+    if (target !== wpLat && target !== wpLon) error.textContent = '';
+  };
+  form.addEventListener('input', edited);
+  form.addEventListener('change', edited);
 
   disposePropose();
   activeMap = createMap(mapEl, ctx.config);
