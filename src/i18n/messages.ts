@@ -412,6 +412,8 @@ export const en = {
   'problem.unknown_guarantor': 'Unknown guarantor party.',
   'problem.rate_limited': 'Too many requests; wait a moment and try again.',
   'problem.duplicate': 'This already exists.',
+  'common.scrollHint': 'The table is wider than the screen: scroll it sideways →',
+  'common.tableOf': 'Table: {{name}}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -818,6 +820,8 @@ export const uk: Catalogue = {
   'problem.unknown_guarantor': 'Невідома сторона-гарант.',
   'problem.rate_limited': 'Забагато запитів; зачекайте й спробуйте знову.',
   'problem.duplicate': 'Це вже існує.',
+  'common.scrollHint': 'Таблиця ширша за екран: прокрутіть її вбік →',
+  'common.tableOf': 'Таблиця: {{name}}',
 };
 
 export const ru: Catalogue = {
@@ -1221,6 +1225,8 @@ export const ru: Catalogue = {
   'problem.unknown_guarantor': 'Неизвестная сторона-гарант.',
   'problem.rate_limited': 'Слишком много запросов; подождите и попробуйте снова.',
   'problem.duplicate': 'Это уже существует.',
+  'common.scrollHint': 'Таблица шире экрана: прокрутите её вбок →',
+  'common.tableOf': 'Таблица: {{name}}',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -107,4 +107,39 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await page.locator('.sign-key button[type=submit]').click();
     await expect.poll(() => page.locator('#action-msg').textContent()).toBe('Отказано: Этот файл не является закрытым ключом Ed25519 в формате JWK.');
   }, 60_000);
+
+  it('on a 390-px phone no page scrolls sideways; wide tables scroll in their own box, with a cue', async () => {
+    const widths: Record<string, number> = {};
+    const measure = async (page: Page, name: string): Promise<void> => {
+      await page.waitForTimeout(300);
+      widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+    };
+    for (const [key, locale] of [['mediator-liaison', 'uk-UA'], ['ru-liaison', 'ru-RU']] as const) {
+      const { page, context } = await h.newPage({ width: 390, height: 844, locale });
+      await signIn(h, page, key, '/app/incidents');
+      await page.locator('#incidents').waitFor();
+      await measure(page, `incidents ${key}`);
+      if (key === 'mediator-liaison') {
+        // The Actions column is in reach by scrolling the table's own box, which says so.
+        const box = page.locator('.table-scroll:has(#incidents)');
+        expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+        expect(await box.getAttribute('tabindex')).toBe('0');
+        expect(await page.locator('.scroll-wrap:has(#incidents) .scroll-hint').isVisible()).toBe(true);
+        await shot(page, 'incidents-phone-uk');
+      }
+      for (const [name, id] of Object.entries(h.demo.corridors)) {
+        await page.goto(`${h.url}/app/corridors/${id}`);
+        await page.locator('#terms-h').waitFor();
+        await measure(page, `${name} ${key}`);
+        if (name === 'sumy-poltava' && key === 'ru-liaison') await shot(page, 'corridor-phone-ru');
+      }
+      await page.goto(`${h.url}/app/talks`);
+      await page.locator('#position-matrix').waitFor();
+      await measure(page, `talks ${key}`);
+      expect(await page.locator('.scroll-wrap:has(#position-matrix) .scroll-hint').isVisible()).toBe(true);
+      if (key === 'ru-liaison') await shot(page, 'talks-phone-ru');
+      await context.close();
+    }
+    expect(Object.entries(widths).filter(([, w]) => w > 390)).toEqual([]);
+  }, 120_000);
 });

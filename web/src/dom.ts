@@ -30,3 +30,19 @@ export function clear(el: Element): void {
 
 let uid = 0;
 export const nextId = (prefix: string): string => `${prefix}-${++uid}`;
+
+/**
+ * A wide table in its own horizontally scrollable box (focusable, so the keyboard can scroll it),
+ * so that the page itself never scrolls sideways. While the content is wider than the box, the
+ * box is marked `data-overflow` (shadows at the clipped edges) and `hint` is shown above it.
+ */
+export function scrollBox(content: Element, label: string, hint: string): HTMLElement {
+  const box = h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': label }, content);
+  const wrap = h('div', { class: 'scroll-wrap' }, h('p', { class: 'scroll-hint small', 'aria-hidden': 'true' }, hint), box);
+  const check = (): void => {
+    wrap.dataset.overflow = String(box.scrollWidth > box.clientWidth + 1);
+  };
+  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(check).observe(box);
+  requestAnimationFrame(check);
+  return wrap;
+}

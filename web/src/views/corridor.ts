@@ -5,7 +5,7 @@
  */
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, nextId, type Child } from '../dom.js';
+import { clear, h, nextId, scrollBox, type Child } from '../dom.js';
 import { showProblem } from '../feedback.js';
 import { both, zoned } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
@@ -131,13 +131,13 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
       h('h2', { id: 'windows-h' }, t('corridor.windows')),
       h('ul', { class: 'small' }, terms.windows.filter((w) => w.rrule).map((w) => h('li', {}, t('corridor.window.repeats', { rule: w.rrule ?? '' })))),
       windowsTimeline(p.intervals, Date.now(), tz),
-      h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.window.local', { zone: tz })), h('th', { scope: 'col' }, t('corridor.window.utc')))), h('tbody', {}, windowRows)),
+      scrollBox(h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.window.local', { zone: tz })), h('th', { scope: 'col' }, t('corridor.window.utc')))), h('tbody', {}, windowRows)), t('common.tableOf', { name: t('corridor.windows') }), t('common.scrollHint')),
     ),
     h(
       'section',
       { 'aria-labelledby': 'guar-h' },
       h('h2', { id: 'guar-h' }, t('corridor.guarantees')),
-      h('table', { class: 'list', id: 'guarantees' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.guarantee.party')), h('th', { scope: 'col' }, t('corridor.guarantee.status')), h('th', { scope: 'col' }, 'JWS'))), h('tbody', {}, guaranteeRows)),
+      scrollBox(h('table', { class: 'list', id: 'guarantees' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.guarantee.party')), h('th', { scope: 'col' }, t('corridor.guarantee.status')), h('th', { scope: 'col' }, 'JWS'))), h('tbody', {}, guaranteeRows)), t('common.tableOf', { name: t('corridor.guarantees') }), t('common.scrollHint')),
     ),
     h(
       'section',
@@ -180,7 +180,7 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
         ' ',
         h('strong', { class: c.signatureValid ? 'ok' : 'error' }, c.signatureValid === true ? t('log.signatureOk') : c.signatureValid === false ? t('log.signatureBad') : t('log.signatureMissing')),
       ),
-      h(
+      scrollBox(h(
         'table',
         { class: 'list' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('log.entry')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('log.action')), h('th', { scope: 'col' }, t('log.proof')))),
@@ -198,7 +198,7 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
             ),
           ),
         ),
-      ),
+      ), t('common.tableOf', { name: t('log.title') }), t('common.scrollHint')),
       c.scannedFrom > 0 ? h('p', { class: 'small' }, t('log.scanned', { from: c.scannedFrom })) : h('span'),
     );
   } catch (e) {

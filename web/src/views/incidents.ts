@@ -8,7 +8,7 @@ import * as maplibregl from 'maplibre-gl';
 import { api, type IncidentView } from '../api.js';
 import { fieldByPath, showProblem } from '../feedback.js';
 import type { Ctx } from '../context.js';
-import { clear, h, nextId } from '../dom.js';
+import { clear, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -154,11 +154,11 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: {
     h('h2', { id: 'inc-list-h' }, t('incident.list')),
     rows.length === 0
       ? h('p', {}, t('incident.none'))
-      : h(
+      : scrollBox(h(
           'table',
           { class: 'list', id: 'incidents' },
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), decide ? h('th', { scope: 'col' }, t('actions.title')) : null)),
           h('tbody', {}, rows),
-        ),
+        ), t('common.tableOf', { name: t('incident.list') }), t('common.scrollHint')),
   );
 }

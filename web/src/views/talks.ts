@@ -7,7 +7,7 @@
  */
 import { api, type LedgerMatrix, type LedgerPositionView, type LedgerTimeline } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h } from '../dom.js';
+import { clear, h, scrollBox } from '../dom.js';
 import { lang, t, type MessageKey } from '../i18n.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
@@ -104,7 +104,7 @@ function matrixSection(m: LedgerMatrix): HTMLElement {
     ),
   );
   // The section is not a landmark of its own: the scrolling region below carries the name.
-  return h('section', {}, h('h2', { id: 'h-matrix' }, t('talks.matrix')), h('p', { class: 'meta' }, t('talks.matrixHelp')), h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'h-matrix' }, table));
+  return h('section', {}, h('h2', { id: 'h-matrix' }, t('talks.matrix')), h('p', { class: 'meta' }, t('talks.matrixHelp')), scrollBox(table, t('common.tableOf', { name: t('talks.matrix') }), t('common.scrollHint')));
 }
 
 export async function renderTalks(main: HTMLElement, _ctx: Ctx): Promise<void> {
