@@ -142,4 +142,27 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     }
     expect(Object.entries(widths).filter(([, w]) => w > 390)).toEqual([]);
   }, 120_000);
+
+  it('propose: no two inputs overlap, on a desktop or a phone', async () => {
+    const overlaps = async (page: Page, ids: string[]): Promise<string[]> =>
+      page.evaluate((ids) => {
+        const boxes = ids.map((id) => [id, (document.getElementById(id) as HTMLElement).getBoundingClientRect()] as const);
+        const out: string[] = [];
+        for (const [a, ra] of boxes)
+          for (const [b, rb] of boxes) if (a < b && ra.left < rb.right - 0.5 && rb.left < ra.right - 0.5 && ra.top < rb.bottom - 0.5 && rb.top < ra.bottom - 0.5) out.push(`${a}×${b}`);
+        for (const [a, ra] of boxes) if (ra.right > document.documentElement.clientWidth) out.push(`${a} off-screen`);
+        return out;
+      }, ids);
+    const ids = ['wp-name', 'wp-lat', 'wp-lon', 'add-coords', 'f-start', 'f-end', 'f-tz', 'f-rrule', 'f-width', 'f-direction'];
+    for (const [width, height] of [[1280, 860], [390, 844]] as const) {
+      const { page, context } = await h.newPage({ width, height, locale: 'uk-UA' });
+      await signIn(h, page, 'ua-liaison', '/app/propose');
+      await page.locator('#propose-form').waitFor();
+      await page.waitForTimeout(300);
+      expect(await overlaps(page, ids), `${width}`).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width}`).toBeLessThanOrEqual(width);
+      await shot(page, `propose-${width}`);
+      await context.close();
+    }
+  }, 60_000);
 });
