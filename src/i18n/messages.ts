@@ -414,6 +414,7 @@ export const en = {
   'problem.duplicate': 'This already exists.',
   'common.scrollHint': 'The table is wider than the screen: scroll it sideways →',
   'common.tableOf': 'Table: {{name}}',
+  'sign.needKey': 'Choose your party’s private key file first.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -822,6 +823,7 @@ export const uk: Catalogue = {
   'problem.duplicate': 'Це вже існує.',
   'common.scrollHint': 'Таблиця ширша за екран: прокрутіть її вбік →',
   'common.tableOf': 'Таблиця: {{name}}',
+  'sign.needKey': 'Спершу виберіть файл приватного ключа вашої сторони.',
 };
 
 export const ru: Catalogue = {
@@ -1227,6 +1229,7 @@ export const ru: Catalogue = {
   'problem.duplicate': 'Это уже существует.',
   'common.scrollHint': 'Таблица шире экрана: прокрутите её вбок →',
   'common.tableOf': 'Таблица: {{name}}',
+  'sign.needKey': 'Сначала выберите файл закрытого ключа вашей стороны.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -165,4 +165,26 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('sign with no key file chosen says to choose one; a new attempt or an edit clears old messages', async () => {
+    const id = await proposed('No key test');
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', `/app/corridors/${id}`);
+    await page.locator('.sign-key').waitFor();
+    await page.locator('.sign-key button[type=submit]').click();
+    await expect.poll(() => page.locator('.sign-key .field-error').textContent()).toBe('Choose your party’s private key file first.');
+    // A pasted JWS that is refused, then an edit of it: the refusal goes.
+    await page.locator('.sign-paste textarea').fill('not.a.jws');
+    expect(await page.locator('.sign-key .field-error').count()).toBe(1);
+    await page.locator('.sign-paste button[type=submit]').click();
+    await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Refused: /);
+    expect(await page.locator('.sign-key .field-error').count()).toBe(0);
+    await page.locator('.sign-paste textarea').fill('not.a.jws.either');
+    await expect.poll(() => page.locator('#action-msg').textContent()).toBe('');
+    // Choosing a file clears the message at the file field.
+    await page.locator('.sign-key button[type=submit]').click();
+    await page.locator('.sign-key .field-error').waitFor();
+    await page.locator('.sign-key input[type=file]').setInputFiles({ name: 'k.jwk', mimeType: 'application/json', buffer: Buffer.from('{}') });
+    await expect.poll(() => page.locator('.sign-key .field-error').count()).toBe(0);
+  }, 60_000);
 });

@@ -6,7 +6,7 @@
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox, type Child } from '../dom.js';
-import { showProblem } from '../feedback.js';
+import { clearFieldError, clearFieldErrors, setFieldError, showProblem } from '../feedback.js';
 import { both, zoned } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -246,6 +246,18 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
   };
   const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
   if (actions.length === 0) section.append(h('p', {}, t('actions.none')));
+  // Acting again or editing a form makes the last message stale: it goes (capture: before the
+  // form's own submit handler runs).
+  const stale = (e: Event): void => {
+    msg.textContent = '';
+    msg.className = 'msg';
+    const marked = (e.target as HTMLElement).closest<HTMLElement>('[aria-invalid=true]');
+    if (marked) clearFieldError(marked);
+    if (e.type === 'submit') clearFieldErrors(section);
+  };
+  section.addEventListener('input', stale, true);
+  section.addEventListener('change', stale, true);
+  section.addEventListener('submit', stale, true);
   for (const a of actions) section.append(actionForm(a, ctx, view, done, fail));
   section.append(msg);
   return section;
@@ -324,7 +336,11 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
         onsubmit: async (e: Event) => {
           e.preventDefault();
           const file = keyInput.files?.[0];
-          if (!file) return;
+          if (!file) {
+            setFieldError(keyInput, t('sign.needKey'));
+            keyInput.focus();
+            return;
+          }
           const jwk = parsePrivateJwk(await file.text());
           if (!jwk) {
             fail(new Error(t('sign.badKey')));

@@ -87,6 +87,13 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     h('button', { type: 'submit', class: 'primary', id: 'incident-submit' }, t('incident.submit')),
     msg,
   );
+  // An edit or a new attempt makes the last message stale.
+  const stale = (): void => {
+    msg.textContent = '';
+    msg.className = 'msg';
+  };
+  form.addEventListener('input', stale);
+  form.addEventListener('submit', stale, true);
   main.append(form, incidentList(ctx, incidents ?? [], corridors.map((c) => ({ id: c.id, title: c.title })), () => renderIncidents(main, ctx)));
 
   disposeIncidents();
