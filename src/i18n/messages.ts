@@ -415,6 +415,8 @@ export const en = {
   'common.scrollHint': 'The table is wider than the screen: scroll it sideways →',
   'common.tableOf': 'Table: {{name}}',
   'sign.needKey': 'Choose your party’s private key file first.',
+  'propose.timeGap': 'This local time does not exist in {{zone}}: the clocks go forward an hour then. Choose another time.',
+  'propose.timeAmbiguous': 'This local time happens twice in {{zone}} (the clocks go back an hour): it is read as {{chosen}}, not {{other}}.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -824,6 +826,8 @@ export const uk: Catalogue = {
   'common.scrollHint': 'Таблиця ширша за екран: прокрутіть її вбік →',
   'common.tableOf': 'Таблиця: {{name}}',
   'sign.needKey': 'Спершу виберіть файл приватного ключа вашої сторони.',
+  'propose.timeGap': 'Такого місцевого часу в {{zone}} немає: тоді годинники переводять на годину вперед. Виберіть інший час.',
+  'propose.timeAmbiguous': 'Цей місцевий час у {{zone}} настає двічі (годинники переводять на годину назад): його прочитано як {{chosen}}, а не {{other}}.',
 };
 
 export const ru: Catalogue = {
@@ -1230,6 +1234,8 @@ export const ru: Catalogue = {
   'common.scrollHint': 'Таблица шире экрана: прокрутите её вбок →',
   'common.tableOf': 'Таблица: {{name}}',
   'sign.needKey': 'Сначала выберите файл закрытого ключа вашей стороны.',
+  'propose.timeGap': 'Такого местного времени в {{zone}} нет: тогда часы переводят на час вперёд. Выберите другое время.',
+  'propose.timeAmbiguous': 'Это местное время в {{zone}} наступает дважды (часы переводят на час назад): оно прочитано как {{chosen}}, а не {{other}}.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

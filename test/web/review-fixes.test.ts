@@ -187,4 +187,28 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await page.locator('.sign-key input[type=file]').setInputFiles({ name: 'k.jwk', mimeType: 'application/json', buffer: Buffer.from('{}') });
     await expect.poll(() => page.locator('.sign-key .field-error').count()).toBe(0);
   }, 60_000);
+
+  it('propose: a window time the zone skips (spring forward) is refused at the field; a doubled one is explained', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/propose');
+    await page.locator('#propose-form').waitFor();
+    await twoWaypoints(page);
+    await page.locator('#f-start').fill('2027-03-28T03:30');
+    await page.locator('#f-end').fill('2027-03-28T12:00');
+    await expect.poll(() => page.locator('#f-start-error').textContent()).toMatch(/does not exist in Europe\/Kyiv/);
+    const before = (await h.app.inject({ url: '/api/v1/corridors', headers: { authorization: `Bearer ${h.token('observer')}` } })).body;
+    await page.locator('#propose-submit').click();
+    await page.waitForTimeout(500);
+    expect(page.url()).toMatch(/\/app\/propose$/);
+    expect((await h.app.inject({ url: '/api/v1/corridors', headers: { authorization: `Bearer ${h.token('observer')}` } })).body).toBe(before);
+    // Moscow has no daylight saving: the same time is fine there.
+    await page.locator('#f-tz').selectOption('Europe/Moscow');
+    await expect.poll(() => page.locator('#f-start-error').count()).toBe(0);
+    // When the clocks go back, 03:30 happens twice: a note says which is meant.
+    await page.locator('#f-tz').selectOption('Europe/Kyiv');
+    await page.locator('#f-start').fill('2027-10-31T03:30');
+    await page.locator('#f-end').fill('2027-10-31T12:00');
+    await expect.poll(() => page.locator('#f-start-note').textContent()).toMatch(/happens twice in Europe\/Kyiv.*2027-10-31T03:30:00\+0[23]:00, not 2027-10-31T03:30:00\+0[23]:00/);
+    expect(await page.locator('.field-error').count()).toBe(0);
+  }, 60_000);
 });

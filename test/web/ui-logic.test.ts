@@ -11,6 +11,7 @@ import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import type { LatestPosition } from '../../web/src/api.js';
+import { checkLocalTime } from '../../web/src/localtime.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
 
 const H = 3_600_000;
@@ -279,5 +280,18 @@ describe('server-sent events parsing', () => {
     ]);
     expect(r.rest).toBe('id: 9\nevent: partial\nda');
     expect(parseSse('data: z\r\n\r\n').events).toEqual([{ id: '', type: 'message', data: 'z' }]);
+  });
+});
+
+describe('local times around daylight-saving changes', () => {
+  it('a time skipped when the clocks go forward is a gap; one that happens twice is ambiguous', () => {
+    expect(checkLocalTime('2027-03-28T03:30', 'Europe/Kyiv')).toEqual({ kind: 'gap' });
+    expect(checkLocalTime('2027-03-28T02:30', 'Europe/Kyiv')).toEqual({ kind: 'ok' });
+    expect(checkLocalTime('2027-03-28T04:30', 'Europe/Kyiv')).toEqual({ kind: 'ok' });
+    const back = checkLocalTime('2027-10-31T03:30', 'Europe/Kyiv');
+    expect(back.kind).toBe('ambiguous');
+    if (back.kind === 'ambiguous') expect([back.chosen, back.other].sort()).toEqual(['2027-10-31T03:30:00+02:00', '2027-10-31T03:30:00+03:00']);
+    expect(checkLocalTime('2027-10-31T03:30', 'UTC')).toEqual({ kind: 'ok' });
+    expect(checkLocalTime('2027-03-28T03:30', 'Europe/Moscow')).toEqual({ kind: 'ok' });
   });
 });

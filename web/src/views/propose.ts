@@ -14,6 +14,7 @@ import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { ELIGIBILITY, PURPOSES } from '../../../src/domain/vocabulary.js';
+import { checkLocalTime } from '../localtime.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, waypointAt, type Waypoint } from '../waypoints.js';
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
@@ -204,6 +205,11 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           error.textContent = t('propose.needTwo');
           return;
         }
+        if (!checkTimes()) {
+          error.textContent = t('problem.seeField');
+          form.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
+          return;
+        }
         const checked = (name: string): string[] => [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
         const first = waypoints[0] as Waypoint;
         const last = waypoints[waypoints.length - 1] as Waypoint;
@@ -261,6 +267,30 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   };
   form.addEventListener('input', edited);
   form.addEventListener('change', edited);
+  // Local times the zone skips (clocks forward) are refused at the field; those it has twice
+  // (clocks back) get a note saying which of the two is meant.
+  const checkTimes = (): boolean => {
+    let ok = true;
+    for (const input of [start, end]) {
+      document.getElementById(`${input.id}-note`)?.remove();
+      if (input.getAttribute('aria-invalid') === 'true' && document.getElementById(`${input.id}-error`)?.dataset.dst) clearFieldError(input);
+      if (!input.value) continue;
+      const c = checkLocalTime(input.value, tz.value);
+      if (c.kind === 'gap') {
+        setFieldError(input, t('propose.timeGap', { zone: tz.value }));
+        (document.getElementById(`${input.id}-error`) as HTMLElement).dataset.dst = 'gap';
+        ok = false;
+      } else if (c.kind === 'ambiguous') {
+        input.after(h('p', { class: 'small note', id: `${input.id}-note` }, t('propose.timeAmbiguous', { zone: tz.value, chosen: c.chosen, other: c.other })));
+      }
+    }
+    return ok;
+  };
+  for (const el of [start, end, tz]) {
+    el.addEventListener('change', checkTimes);
+    el.addEventListener('input', checkTimes);
+  }
+  checkTimes();
 
   disposePropose();
   activeMap = createMap(mapEl, ctx.config);
