@@ -417,6 +417,19 @@ export const en = {
   'sign.needKey': 'Choose your party’s private key file first.',
   'propose.timeGap': 'This local time does not exist in {{zone}}: the clocks go forward an hour then. Choose another time.',
   'propose.timeAmbiguous': 'This local time happens twice in {{zone}} (the clocks go back an hour): it is read as {{chosen}}, not {{other}}.',
+  'confirm.title': 'Are you sure?',
+  'confirm.cancel': 'Cancel',
+  'confirm.withdraw': 'Withdraw corridor “{{title}}”? It will not open, and this cannot be undone.',
+  'confirm.reject': 'Reject corridor “{{title}}”? It will not open, and this cannot be undone.',
+  'confirm.suspend': 'Suspend corridor “{{title}}”? It closes for everyone at once, until it is resumed.',
+  'confirm.incident': 'Confirming this incident suspends {{corridors}} for everyone at once.',
+  'confirm.incidentNone': 'Confirming this incident suspends no corridor.',
+  'confirm.incidentMediator': 'For {{corridors}} the signed policy leaves suspension to the mediator.',
+  'confirm.dismiss': 'Dismiss this incident? No corridor is suspended because of it.',
+  'incident.confirmedSuspended': 'Incident confirmed. Suspended now: {{corridors}}.',
+  'incident.confirmedNone': 'Incident confirmed. No corridor was suspended.',
+  'incident.dismissedDone': 'Incident dismissed.',
+  'actions.needReason': 'Give a reason first.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -828,6 +841,19 @@ export const uk: Catalogue = {
   'sign.needKey': 'Спершу виберіть файл приватного ключа вашої сторони.',
   'propose.timeGap': 'Такого місцевого часу в {{zone}} немає: тоді годинники переводять на годину вперед. Виберіть інший час.',
   'propose.timeAmbiguous': 'Цей місцевий час у {{zone}} настає двічі (годинники переводять на годину назад): його прочитано як {{chosen}}, а не {{other}}.',
+  'confirm.title': 'Ви впевнені?',
+  'confirm.cancel': 'Скасувати',
+  'confirm.withdraw': 'Відкликати коридор «{{title}}»? Він не відкриється, і це не можна скасувати.',
+  'confirm.reject': 'Відхилити коридор «{{title}}»? Він не відкриється, і це не можна скасувати.',
+  'confirm.suspend': 'Призупинити коридор «{{title}}»? Він одразу закривається для всіх, доки його не відновлять.',
+  'confirm.incident': 'Підтвердження цього інциденту одразу призупиняє для всіх: {{corridors}}.',
+  'confirm.incidentNone': 'Підтвердження цього інциденту не призупиняє жодного коридору.',
+  'confirm.incidentMediator': 'Для {{corridors}} підписана політика залишає призупинення на розсуд посередника.',
+  'confirm.dismiss': 'Відхилити цей інцидент? Через нього жоден коридор не призупиняється.',
+  'incident.confirmedSuspended': 'Інцидент підтверджено. Призупинено: {{corridors}}.',
+  'incident.confirmedNone': 'Інцидент підтверджено. Жоден коридор не призупинено.',
+  'incident.dismissedDone': 'Інцидент відхилено.',
+  'actions.needReason': 'Спершу вкажіть підставу.',
 };
 
 export const ru: Catalogue = {
@@ -1236,6 +1262,19 @@ export const ru: Catalogue = {
   'sign.needKey': 'Сначала выберите файл закрытого ключа вашей стороны.',
   'propose.timeGap': 'Такого местного времени в {{zone}} нет: тогда часы переводят на час вперёд. Выберите другое время.',
   'propose.timeAmbiguous': 'Это местное время в {{zone}} наступает дважды (часы переводят на час назад): оно прочитано как {{chosen}}, а не {{other}}.',
+  'confirm.title': 'Вы уверены?',
+  'confirm.cancel': 'Отмена',
+  'confirm.withdraw': 'Отозвать коридор «{{title}}»? Он не откроется, и это нельзя отменить.',
+  'confirm.reject': 'Отклонить коридор «{{title}}»? Он не откроется, и это нельзя отменить.',
+  'confirm.suspend': 'Приостановить коридор «{{title}}»? Он сразу закрывается для всех, пока его не возобновят.',
+  'confirm.incident': 'Подтверждение этого инцидента сразу приостанавливает для всех: {{corridors}}.',
+  'confirm.incidentNone': 'Подтверждение этого инцидента не приостанавливает ни одного коридора.',
+  'confirm.incidentMediator': 'Для {{corridors}} подписанная политика оставляет приостановку на усмотрение посредника.',
+  'confirm.dismiss': 'Отклонить этот инцидент? Из-за него ни один коридор не приостанавливается.',
+  'incident.confirmedSuspended': 'Инцидент подтверждён. Приостановлено: {{corridors}}.',
+  'incident.confirmedNone': 'Инцидент подтверждён. Ни один коридор не приостановлен.',
+  'incident.dismissedDone': 'Инцидент отклонён.',
+  'actions.needReason': 'Сначала укажите основание.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

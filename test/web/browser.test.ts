@@ -223,6 +223,9 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     const reason = 'Обстріл біля Ірпеня; рух зупинено';
     await page.locator('form[data-action=suspend] input').fill(reason);
     await page.locator('form[data-action=suspend] button').click();
+    // The app asks first, naming the consequence.
+    await expect.poll(() => page.locator('dialog.confirm p').textContent()).toMatch(/closes for everyone/);
+    await page.locator('dialog.confirm button[data-confirm=ok]').click();
     await expect.poll(() => page.locator('#action-msg').textContent(), { timeout: 15_000 }).toMatch(/suspended/);
     expect(await page.locator('form[data-action=resume]').count()).toBe(1);
     if (live) {
@@ -291,6 +294,10 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     const row = med.locator('#incidents tbody tr[data-state=reported]').first();
     await row.locator('input[name=reason]').fill('Confirmed by two independent sources');
     await row.locator('button[data-decision=confirm]').click();
+    // The app asks first, naming what confirming does, and then says what it did.
+    await expect.poll(() => med.locator('dialog.confirm p').textContent()).toContain('suspends “Sumy → Poltava” for everyone');
+    await med.locator('dialog.confirm button[data-confirm=ok]').click();
+    await expect.poll(() => med.locator('#decision-msg').textContent(), { timeout: 15_000 }).toBe('Incident confirmed. Suspended now: “Sumy → Poltava”.');
     await expect.poll(() => med.locator('#incidents tbody tr').first().getAttribute('data-state'), { timeout: 15_000 }).toBe('confirmed');
     await expectAccessible(med);
     await shot(med, 'incident-confirmed', true);

@@ -211,4 +211,44 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await expect.poll(() => page.locator('#f-start-note').textContent()).toMatch(/happens twice in Europe\/Kyiv.*2027-10-31T03:30:00\+0[23]:00, not 2027-10-31T03:30:00\+0[23]:00/);
     expect(await page.locator('.field-error').count()).toBe(0);
   }, 60_000);
+
+  it('withdraw asks first, naming the consequence; an empty reason says so at the field', async () => {
+    const id = await proposed('Withdraw test');
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', `/app/corridors/${id}`);
+    const form = page.locator('form[data-action=withdraw]');
+    await form.waitFor();
+    await form.locator('button').click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toBe('Give a reason first.');
+    expect(await page.locator('dialog.confirm').count()).toBe(0);
+    await form.locator('input').fill('Superseded by another route');
+    expect(await form.locator('.field-error').count()).toBe(0);
+    await form.locator('button').click();
+    await expect.poll(() => page.locator('dialog.confirm p').textContent()).toBe('Withdraw corridor “Withdraw test”? It will not open, and this cannot be undone.');
+    await shot(page, 'withdraw-confirm');
+    await page.locator('dialog.confirm button[data-confirm=cancel]').click();
+    await page.waitForTimeout(300);
+    const state = async (): Promise<string> => (JSON.parse((await h.app.inject({ url: `/api/v1/corridors/${id}`, headers: { authorization: `Bearer ${h.token('observer')}` } })).body) as { state: string }).state;
+    expect(await state()).toBe('proposed');
+    await form.locator('button').click();
+    await page.locator('dialog.confirm button[data-confirm=ok]').click();
+    await expect.poll(state).toBe('withdrawn');
+  }, 60_000);
+
+  it('confirming an incident asks first, naming what it suspends; an empty reason says so at the field', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'mediator-liaison', '/app/incidents');
+    const row = page.locator('#incidents tbody tr[data-state=reported]').first();
+    await row.waitFor();
+    await row.locator('button[data-decision=confirm]').click();
+    await expect.poll(() => row.locator('.field-error').textContent()).toBe('Give a reason first.');
+    expect(await page.locator('dialog.confirm').count()).toBe(0);
+    await row.locator('input[name=reason]').fill('Two sources');
+    await row.locator('button[data-decision=confirm]').click();
+    await expect.poll(() => page.locator('dialog.confirm p').textContent()).toMatch(/^Confirming this incident suspends/);
+    await shot(page, 'incident-confirm-dialog');
+    await page.locator('dialog.confirm button[data-confirm=cancel]').click();
+    await page.waitForTimeout(300);
+    expect(await row.getAttribute('data-state')).toBe('reported');
+  }, 60_000);
 });

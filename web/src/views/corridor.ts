@@ -7,6 +7,7 @@ import { api, ApiError, type CorridorStatus, type CorridorView, type MovementVie
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox, type Child } from '../dom.js';
 import { clearFieldError, clearFieldErrors, setFieldError, showProblem } from '../feedback.js';
+import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -272,9 +273,17 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
     {
       class: `action action-${action}`,
       'data-action': action,
+      novalidate: true,
       onsubmit: async (e: Event) => {
         e.preventDefault();
         const reason = input.value.trim();
+        if (action !== 'propose' && !reason) {
+          setFieldError(input, t('actions.needReason'));
+          input.focus();
+          return;
+        }
+        // Withdraw, reject and suspend cannot be taken back by the one who does them: ask first.
+        if ((action === 'withdraw' || action === 'reject' || action === 'suspend') && !(await confirmAction(t(`confirm.${action}`, { title: view.title }), t(labelKey)))) return;
         try {
           const body = action === 'suspend' || action === 'resume' ? { reason } : { reason: reason || 'proposed', baseVersion: view.version };
           await done(await api.action(view.id, action, body));

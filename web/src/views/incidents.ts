@@ -5,8 +5,11 @@
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import * as maplibregl from 'maplibre-gl';
-import { api, type IncidentView } from '../api.js';
-import { fieldByPath, showProblem } from '../feedback.js';
+import { api, type CorridorView, type IncidentView } from '../api.js';
+import { clearFieldError, fieldByPath, setFieldError, showProblem } from '../feedback.js';
+import { confirmAction } from '../confirm.js';
+import { suspendsAutomatically } from '../../../src/domain/suspension-policy.js';
+import type { IncidentKind } from '../../../src/schemas/incident.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
@@ -94,7 +97,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   };
   form.addEventListener('input', stale);
   form.addEventListener('submit', stale, true);
-  main.append(form, incidentList(ctx, incidents ?? [], corridors.map((c) => ({ id: c.id, title: c.title })), () => renderIncidents(main, ctx)));
+  main.append(form, incidentList(ctx, incidents ?? [], corridors, () => renderIncidents(main, ctx)));
 
   disposeIncidents();
   activeMap = createMap(mapEl, ctx.config);
@@ -107,29 +110,56 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   activeMap.map.on('click', (e) => setPoint(e.lngLat.lng, e.lngLat.lat));
 }
 
-function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: { id: string; title: string }[], reload: () => Promise<void>): HTMLElement {
+/** What confirming `i` would do, as the server does it (src/app/incidents.ts, confirmIncident). */
+function confirmConsequence(i: IncidentView, corridors: readonly CorridorView[]): string {
+  const title = (id: string): string => corridors.find((c) => c.id === id)?.title ?? id;
+  const auto = i.corridorIds.filter((id) => {
+    const c = corridors.find((x) => x.id === id);
+    return c !== undefined && c.state === 'guaranteed' && suspendsAutomatically(c.terms.suspensionPolicy, i.kind as IncidentKind);
+  });
+  const left = i.corridorIds.filter((id) => !suspendsAutomatically(corridors.find((x) => x.id === id)?.terms.suspensionPolicy, i.kind as IncidentKind));
+  return [
+    auto.length ? t('confirm.incident', { corridors: auto.map((id) => `“${title(id)}”`).join(', ') }) : t('confirm.incidentNone'),
+    left.length ? t('confirm.incidentMediator', { corridors: left.map((id) => `“${title(id)}”`).join(', ') }) : '',
+  ].filter(Boolean).join(' ');
+}
+
+function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: readonly CorridorView[], reload: () => Promise<void>): HTMLElement {
   const decide = canDecideIncident(ctx.actor);
+  const decisionMsg = h('p', { id: 'decision-msg', role: 'status', class: 'msg' });
   const rows = [...incidents]
     .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))
     .map((i) => {
       const reasonId = nextId('decision');
       const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '2000' });
       const act = async (d: 'confirm' | 'dismiss'): Promise<void> => {
+        clearFieldError(reason);
+        decisionMsg.textContent = '';
+        decisionMsg.className = 'msg';
         if (!reason.value.trim()) {
+          setFieldError(reason, t('actions.needReason'));
           reason.focus();
           return;
         }
+        const label = t(d === 'confirm' ? 'incident.confirm' : 'incident.dismiss');
+        if (!(await confirmAction(d === 'confirm' ? confirmConsequence(i, corridors) : t('confirm.dismiss'), label))) return;
         try {
-          await api.decideIncident(i.id, d, reason.value.trim());
+          const v = await api.decideIncident(i.id, d, reason.value.trim());
+          // What happened, from the answer: its suspensions, found in the corridors they belong to.
+          const fresh = d === 'confirm' && v.suspensionIds.length > 0 ? await api.corridors() : [];
+          const suspended = fresh.filter((c) => c.suspensions.some((s) => v.suspensionIds.includes(s.id))).map((c) => `“${c.title}”`);
           await reload();
-        } catch (err) {
-          const m = document.getElementById('incident-msg');
+          const m = document.getElementById('decision-msg');
           if (m) {
-            m.className = 'msg error';
-            showProblem(err, m);
+            m.className = 'msg ok';
+            m.textContent = d === 'dismiss' ? t('incident.dismissedDone') : suspended.length ? t('incident.confirmedSuspended', { corridors: suspended.join(', ') }) : t('incident.confirmedNone');
           }
+        } catch (err) {
+          decisionMsg.className = 'msg error';
+          showProblem(err, decisionMsg);
         }
       };
+      reason.addEventListener('input', () => clearFieldError(reason));
       return h(
         'tr',
         { 'data-incident': i.id, 'data-state': i.state },
@@ -159,6 +189,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: {
     'section',
     { 'aria-labelledby': 'inc-list-h' },
     h('h2', { id: 'inc-list-h' }, t('incident.list')),
+    decisionMsg,
     rows.length === 0
       ? h('p', {}, t('incident.none'))
       : scrollBox(h(
