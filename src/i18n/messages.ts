@@ -430,6 +430,8 @@ export const en = {
   'incident.confirmedNone': 'Incident confirmed. No corridor was suspended.',
   'incident.dismissedDone': 'Incident dismissed.',
   'actions.needReason': 'Give a reason first.',
+  'propose.notAllowedTitle': 'Your role may not propose corridors',
+  'propose.notAllowed': 'You are signed in as {{role}} of {{party}}. Corridors are proposed by the negotiators (secretariat, liaison officer) of the mediator and of the belligerent parties.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -854,6 +856,8 @@ export const uk: Catalogue = {
   'incident.confirmedNone': 'Інцидент підтверджено. Жоден коридор не призупинено.',
   'incident.dismissedDone': 'Інцидент відхилено.',
   'actions.needReason': 'Спершу вкажіть підставу.',
+  'propose.notAllowedTitle': 'Ваша роль не дозволяє пропонувати коридори',
+  'propose.notAllowed': 'Ви увійшли як {{role}} сторони {{party}}. Коридори пропонують переговірники (секретаріат, офіцер зв’язку) посередника та сторін конфлікту.',
 };
 
 export const ru: Catalogue = {
@@ -1275,6 +1279,8 @@ export const ru: Catalogue = {
   'incident.confirmedNone': 'Инцидент подтверждён. Ни один коридор не приостановлен.',
   'incident.dismissedDone': 'Инцидент отклонён.',
   'actions.needReason': 'Сначала укажите основание.',
+  'propose.notAllowedTitle': 'Ваша роль не позволяет предлагать коридоры',
+  'propose.notAllowed': 'Вы вошли как {{role}} стороны {{party}}. Коридоры предлагают переговорщики (секретариат, офицер связи) посредника и сторон конфликта.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

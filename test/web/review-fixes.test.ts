@@ -251,4 +251,13 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await page.waitForTimeout(300);
     expect(await row.getAttribute('data-state')).toBe('reported');
   }, 60_000);
+
+  it('an observer opening /app/propose is told the role may not propose, without the form', async () => {
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'observer', '/app/propose');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Ваша роль не дозволяє пропонувати коридори');
+    expect(await page.locator('#propose-form').count()).toBe(0);
+    expect(await page.locator('main a[href="/app/"]').count()).toBe(1);
+    await shot(page, 'propose-observer-uk');
+  }, 60_000);
 });

@@ -148,7 +148,11 @@ async function route(): Promise<void> {
   try {
     if (m?.[1] && m[2]) await renderPropose(main, ctx, await api.corridor(decodeURIComponent(m[1])));
     else if (m?.[1]) await renderCorridor(main, ctx, decodeURIComponent(m[1]));
-    else if (path === '/app/propose') await renderPropose(main, ctx);
+    else if (path === '/app/propose') {
+      // The same rule that hides the link in the header (and that the API enforces).
+      if (canPropose(ctx.actor)) await renderPropose(main, ctx);
+      else renderNotAllowed(ctx);
+    }
     else if (path === '/app/incidents') await renderIncidents(main, ctx);
     else if (path === '/app/talks') await renderTalks(main, ctx);
     else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
@@ -158,6 +162,16 @@ async function route(): Promise<void> {
     main.append(h('p', { class: 'error', role: 'alert' }, t('common.error', { detail: e instanceof Error ? e.message : String(e) })));
   }
   document.title = `${document.querySelector('main h1')?.textContent ?? ''} — Passage`;
+}
+
+/** A page the member's role may not use: says so, and leads back to the map. */
+function renderNotAllowed(ctx: Ctx): void {
+  clear(main);
+  main.append(
+    h('h1', { id: 'not-allowed' }, t('propose.notAllowedTitle')),
+    h('p', {}, t('propose.notAllowed', { role: t(`role.${ctx.me.member.role}`), party: ctx.me.party.name })),
+    h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
+  );
 }
 
 document.addEventListener('click', (e) => {
