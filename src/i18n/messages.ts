@@ -432,6 +432,8 @@ export const en = {
   'actions.needReason': 'Give a reason first.',
   'propose.notAllowedTitle': 'Your role may not propose corridors',
   'propose.notAllowed': 'You are signed in as {{role}} of {{party}}. Corridors are proposed by the negotiators (secretariat, liaison officer) of the mediator and of the belligerent parties.',
+  'actions.resumedOpen': 'Resumed: the suspension is lifted, and the corridor is open now.',
+  'actions.resumedNotOpen': 'Resumed: the suspension is lifted; the corridor is not open right now (see its status above).',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -858,6 +860,8 @@ export const uk: Catalogue = {
   'actions.needReason': 'Спершу вкажіть підставу.',
   'propose.notAllowedTitle': 'Ваша роль не дозволяє пропонувати коридори',
   'propose.notAllowed': 'Ви увійшли як {{role}} сторони {{party}}. Коридори пропонують переговірники (секретаріат, офіцер зв’язку) посередника та сторін конфлікту.',
+  'actions.resumedOpen': 'Відновлено: призупинення знято, і коридор зараз відкритий.',
+  'actions.resumedNotOpen': 'Відновлено: призупинення знято; зараз коридор не відкритий (див. його стан вище).',
 };
 
 export const ru: Catalogue = {
@@ -1281,6 +1285,8 @@ export const ru: Catalogue = {
   'actions.needReason': 'Сначала укажите основание.',
   'propose.notAllowedTitle': 'Ваша роль не позволяет предлагать коридоры',
   'propose.notAllowed': 'Вы вошли как {{role}} стороны {{party}}. Коридоры предлагают переговорщики (секретариат, офицер связи) посредника и сторон конфликта.',
+  'actions.resumedOpen': 'Возобновлено: приостановка снята, и коридор сейчас открыт.',
+  'actions.resumedNotOpen': 'Возобновлено: приостановка снята; сейчас коридор не открыт (см. его состояние выше).',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

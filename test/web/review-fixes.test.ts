@@ -260,4 +260,19 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     expect(await page.locator('main a[href="/app/"]').count()).toBe(1);
     await shot(page, 'propose-observer-uk');
   }, 60_000);
+
+  it('after Resume the message says it was resumed and whether it is open now', async () => {
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    const auth = { authorization: `Bearer ${h.token('mediator-liaison')}`, 'content-type': 'application/json' };
+    const res = await h.app.inject({ method: 'POST', url: `/api/v1/corridors/${sumy}/suspend`, headers: { ...auth, 'idempotency-key': 'review-suspend' }, payload: { reason: 'Review test' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { page } = await h.newPage();
+    await signIn(h, page, 'mediator-liaison', `/app/corridors/${sumy}`);
+    const form = page.locator('form[data-action=resume]');
+    await form.locator('input').fill('Guarantees restated');
+    await form.locator('button').click();
+    const open = async (): Promise<boolean> => (JSON.parse((await h.app.inject({ url: `/api/v1/corridors/${sumy}/status`, headers: auth })).body) as { open: boolean }).open;
+    await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Resumed: /);
+    expect(await page.locator('#action-msg').textContent()).toBe((await open()) ? 'Resumed: the suspension is lifted, and the corridor is open now.' : 'Resumed: the suspension is lifted; the corridor is not open right now (see its status above).');
+  }, 60_000);
 });

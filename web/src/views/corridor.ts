@@ -237,12 +237,15 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
     msg.className = 'msg error';
     showProblem(e, msg);
   };
-  const done = async (v: CorridorView): Promise<void> => {
+  const done = async (v: CorridorView, action?: CorridorUiAction): Promise<void> => {
+    // After a resume the lifecycle state ("guaranteed") says nothing of what happened: say it
+    // was resumed, and whether it is open now (its windows decide).
+    const open = action === 'resume' ? (await api.status(v.id).catch(() => null))?.open : undefined;
     await reload();
     const m = document.getElementById('action-msg');
     if (m) {
       m.className = 'msg ok';
-      m.textContent = t('actions.done', { state: t(`lifecycle.${v.state}` as MessageKey) });
+      m.textContent = action === 'resume' ? t(open ? 'actions.resumedOpen' : 'actions.resumedNotOpen') : t('actions.done', { state: t(`lifecycle.${v.state}` as MessageKey) });
     }
   };
   const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
@@ -264,7 +267,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
   return section;
 }
 
-function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: CorridorView, done: (v: CorridorView) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
   const fid = nextId(`reason-${action}`);
   const input = h('input', { id: fid, name: 'reason', required: action !== 'propose', maxlength: '2000' });
   const labelKey: MessageKey = `actions.${action}` as MessageKey;
@@ -286,7 +289,7 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
         if ((action === 'withdraw' || action === 'reject' || action === 'suspend') && !(await confirmAction(t(`confirm.${action}`, { title: view.title }), t(labelKey)))) return;
         try {
           const body = action === 'suspend' || action === 'resume' ? { reason } : { reason: reason || 'proposed', baseVersion: view.version };
-          await done(await api.action(view.id, action, body));
+          await done(await api.action(view.id, action, body), action);
         } catch (err) {
           fail(err);
         }
@@ -297,7 +300,7 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
   );
 }
 
-function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done: (v: CorridorView) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
   if (action === 'amend') {
     return h('p', {}, h('a', { href: `/app/corridors/${view.id}/amend`, 'data-link': true, class: 'button' }, t('actions.amend')));
   }
