@@ -434,6 +434,10 @@ export const en = {
   'propose.notAllowed': 'You are signed in as {{role}} of {{party}}. Corridors are proposed by the negotiators (secretariat, liaison officer) of the mediator and of the belligerent parties.',
   'actions.resumedOpen': 'Resumed: the suspension is lifted, and the corridor is open now.',
   'actions.resumedNotOpen': 'Resumed: the suspension is lifted; the corridor is not open right now (see its status above).',
+  'app.notFoundTitle': 'Page not found',
+  'app.notFound': 'The operations app has no page at {{path}}.',
+  'app.failedTitle': 'This page could not be shown',
+  'signin.expired': 'Your session has expired or its token was revoked. Sign in again to open the page you asked for.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -862,6 +866,10 @@ export const uk: Catalogue = {
   'propose.notAllowed': 'Ви увійшли як {{role}} сторони {{party}}. Коридори пропонують переговірники (секретаріат, офіцер зв’язку) посередника та сторін конфлікту.',
   'actions.resumedOpen': 'Відновлено: призупинення знято, і коридор зараз відкритий.',
   'actions.resumedNotOpen': 'Відновлено: призупинення знято; зараз коридор не відкритий (див. його стан вище).',
+  'app.notFoundTitle': 'Сторінку не знайдено',
+  'app.notFound': 'В операційному застосунку немає сторінки {{path}}.',
+  'app.failedTitle': 'Цю сторінку не вдалося показати',
+  'signin.expired': 'Ваш сеанс закінчився або його токен відкликано. Увійдіть знову, щоб відкрити потрібну сторінку.',
 };
 
 export const ru: Catalogue = {
@@ -1287,6 +1295,10 @@ export const ru: Catalogue = {
   'propose.notAllowed': 'Вы вошли как {{role}} стороны {{party}}. Коридоры предлагают переговорщики (секретариат, офицер связи) посредника и сторон конфликта.',
   'actions.resumedOpen': 'Возобновлено: приостановка снята, и коридор сейчас открыт.',
   'actions.resumedNotOpen': 'Возобновлено: приостановка снята; сейчас коридор не открыт (см. его состояние выше).',
+  'app.notFoundTitle': 'Страница не найдена',
+  'app.notFound': 'В операционном приложении нет страницы {{path}}.',
+  'app.failedTitle': 'Эту страницу не удалось показать',
+  'signin.expired': 'Ваш сеанс истёк или его токен отозван. Войдите снова, чтобы открыть нужную страницу.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -275,4 +275,26 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Resumed: /);
     expect(await page.locator('#action-msg').textContent()).toBe((await open()) ? 'Resumed: the suspension is lifted, and the corridor is open now.' : 'Resumed: the suspension is lifted; the corridor is not open right now (see its status above).');
   }, 60_000);
+
+  it('no dead ends: a movement not shared, an unknown address, an expired token', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'observer', '/app/movements/mov_doesnotexist');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Not found, or not shared with your party.');
+    expect(await page.locator('main').textContent()).not.toMatch(/Error:|Something went wrong/);
+    await page.locator('main a[href="/app/"]').click();
+    await page.locator('#map').waitFor();
+    await page.goto(`${h.url}/app/no-such-page`);
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Page not found');
+    expect(await page.locator('#map').count()).toBe(0);
+    expect(await page.locator('main a[href="/app/"]').count()).toBe(1);
+    await shot(page, 'not-found');
+    // A deep link opened with a token the server no longer accepts: sign-in says why.
+    await page.evaluate(() => sessionStorage.setItem('passage_token', 'psg_revoked-or-expired'));
+    await page.goto(`${h.url}/app/incidents`);
+    await expect.poll(() => page.locator('#signin-note').textContent()).toBe('Your session has expired or its token was revoked. Sign in again to open the page you asked for.');
+    await page.locator('#token').fill(h.token('observer'));
+    await page.locator('form.signin button[type=submit]').click();
+    await page.locator('#incident-form').waitFor();
+    expect(page.url()).toMatch(/\/app\/incidents$/);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import type { Ctx } from './context.js';
 import { append, clear, h } from './dom.js';
 import { LANGS, lang, setLang, t } from './i18n.js';
 import { canPropose } from './permissions.js';
+import { describeProblem } from './feedback.js';
 import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
@@ -21,6 +22,8 @@ const header = document.getElementById('top') as HTMLElement;
 const main = document.getElementById('main') as HTMLElement;
 let config: AppConfig = { tileUrl: null, tileAttribution: '', demo: false };
 let session: { me: Me; parties: PartyView[] } | null = null;
+/** Set when the stored token was refused (expired or revoked): the sign-in page says so. */
+let expired = false;
 
 function navigate(path: string): void {
   history.pushState(null, '', path);
@@ -119,7 +122,10 @@ async function ensureSession(): Promise<boolean> {
     session = { me, parties };
     return true;
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) setToken(null);
+    if (e instanceof ApiError && e.status === 401) {
+      setToken(null);
+      expired = true;
+    }
     return false;
   }
 }
@@ -132,7 +138,8 @@ async function route(): Promise<void> {
   disposeMovement();
   if (!(await ensureSession()) || !session) {
     renderHeader();
-    renderSignIn(main, () => {
+    renderSignIn(main, expired ? t('signin.expired') : null, () => {
+      expired = false;
       void ensureSession().then(() => {
         renderHeader();
         void route();
@@ -156,12 +163,32 @@ async function route(): Promise<void> {
     else if (path === '/app/incidents') await renderIncidents(main, ctx);
     else if (path === '/app/talks') await renderTalks(main, ctx);
     else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
-    else await renderOverview(main, ctx);
+    else if (path === '' || path === '/app') await renderOverview(main, ctx);
+    else renderNotFound(path);
   } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      // The token was revoked or expired while in use: back to sign-in, which says so.
+      setToken(null);
+      session = null;
+      expired = true;
+      return route();
+    }
+    // Never a dead end: what went wrong, in words, and the way back.
     clear(main);
-    main.append(h('p', { class: 'error', role: 'alert' }, t('common.error', { detail: e instanceof Error ? e.message : String(e) })));
+    const notFound = e instanceof ApiError && e.status === 404;
+    main.append(
+      h('h1', {}, notFound ? t('problem.not_found') : t('app.failedTitle')),
+      h('p', { class: 'error', role: 'alert' }, notFound && e.message ? e.message : describeProblem(e).text),
+      h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
+    );
   }
   document.title = `${document.querySelector('main h1')?.textContent ?? ''} — Passage`;
+}
+
+/** An address the app has no page for: says so, and leads back to the map. */
+function renderNotFound(path: string): void {
+  clear(main);
+  main.append(h('h1', { id: 'not-found' }, t('app.notFoundTitle')), h('p', {}, t('app.notFound', { path })), h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)));
 }
 
 /** A page the member's role may not use: says so, and leads back to the map. */

@@ -2,7 +2,8 @@ import { api, ApiError, setToken } from '../api.js';
 import { clear, h } from '../dom.js';
 import { t } from '../i18n.js';
 
-export function renderSignIn(main: HTMLElement, onSignedIn: () => void): void {
+/** The sign-in form; `note` (e.g. "your session has expired") is shown above it. */
+export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn: () => void): void {
   clear(main);
   const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'token-help', placeholder: 'psg_…' });
   const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' });
@@ -25,6 +26,7 @@ export function renderSignIn(main: HTMLElement, onSignedIn: () => void): void {
       },
     },
     h('h1', {}, t('signin.title')),
+    note ? h('p', { class: 'note-box', id: 'signin-note', role: 'status' }, note) : null,
     h('label', { for: 'token' }, t('signin.token')),
     input,
     h('p', { id: 'token-help', class: 'small' }, t('signin.help')),
