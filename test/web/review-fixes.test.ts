@@ -297,4 +297,15 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     await page.locator('#incident-form').waitFor();
     expect(page.url()).toMatch(/\/app\/incidents$/);
   }, 60_000);
+
+  it('the overview list gives a window’s end with its zone, like its start', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison');
+    const cell = page.locator(`tr[data-corridor="${h.demo.corridors['sumy-poltava'] ?? ''}"] td`).nth(1);
+    await cell.waitFor();
+    const text = (await cell.textContent()) ?? '';
+    const [, end = ''] = text.split(' → ');
+    expect(end).toContain('(Europe/Kyiv)');
+    expect(text).toMatch(/UTC → .*UTC$/);
+  }, 60_000);
 });

@@ -180,7 +180,7 @@ describe.skipIf(!HAVE_CHROMIUM)('talks and movements in chromium', () => {
     expect(await page.locator('#manifest-vehicles tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator('#manifest-people').textContent()).toMatch(/159/);
     // Alerts: off-route raised and cleared for demo-bus-03; the count discrepancy open.
-    expect(await page.locator('#movement-alerts li[data-type="off_route"][data-state="cleared"]').textContent()).toMatch(/demo-bus-03/);
+    expect(await page.locator('#movement-alerts li[data-type="off_route"][data-state="cleared"]').textContent()).toMatch(/^Off the route — cleared — demo-bus-03/);
     const disc = page.locator('#movement-alerts li[data-type="count_discrepancy"]');
     expect(await disc.textContent()).toMatch(/adults · -2 · first at Lubny/);
     // Reconciliation: adults 82 → Lokhvytsia 82 → Lubny 80 → arrived 80, the discrepancy highlighted from Lubny.

@@ -12,3 +12,8 @@ export function both(ms: number, timeZone: string): string {
 }
 
 export { formatUtcShort };
+
+/** A window: "… 09:00 → … 17:00 (Europe/Kyiv) · 2022-03-08 07:00 UTC → 2022-03-08 15:00 UTC"; both ends carry the zone. */
+export function span(startMs: number, endMs: number, timeZone: string): string {
+  return `${zoned(startMs, timeZone)} → ${zoned(endMs, timeZone)} (${timeZone}) · ${formatUtcShort(startMs)} → ${formatUtcShort(endMs)}`;
+}

@@ -13,7 +13,7 @@ import type { Ctx } from '../context.js';
 import { clear, h } from '../dom.js';
 import { subscribe } from '../events.js';
 import { both } from '../format.js';
-import { t, type MessageKey } from '../i18n.js';
+import { lang, t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
 
@@ -101,6 +101,8 @@ function manifestSection(m: MovementView, ctx: Ctx): HTMLElement {
   );
 }
 
+const capitalise = (s: string): string => s.charAt(0).toLocaleUpperCase(lang()) + s.slice(1);
+
 function alertsBody(alerts: readonly AlertView[], cps: Map<string, string>, tz: string): HTMLElement {
   if (alerts.length === 0) return h('p', {}, t('movement.noAlerts'));
   const sorted = [...alerts].sort((a, b) => (a.state === b.state ? b.raisedAt.localeCompare(a.raisedAt) : a.state === 'open' ? -1 : 1));
@@ -115,9 +117,11 @@ function alertsBody(alerts: readonly AlertView[], cps: Map<string, string>, tz: 
       return h(
         'li',
         { class: `alert alert-${a.state}`, 'data-type': a.type, 'data-state': a.state },
+        // "Arrived — cleared", "Прибуття — знято": the alert first, then its state (a badge
+        // before a noun read as one ungrammatical phrase).
+        h('strong', {}, capitalise(t(`movement.alertType.${a.type}` as MessageKey))),
+        ' — ',
         h('span', { class: `badge ${a.state === 'open' ? 'badge-open-alert' : 'badge-cleared'}` }, t(a.state === 'open' ? 'movement.alert.open' : 'movement.alert.cleared')),
-        ' ',
-        h('strong', {}, t(`movement.alertType.${a.type}` as MessageKey)),
         a.deviceId ? ` — ${a.deviceId}` : '',
         what ? ` — ${what}` : '',
         h('br'),

@@ -8,7 +8,7 @@ import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
 import type { Ctx } from '../context.js';
 import { clear, h } from '../dom.js';
-import { both, formatUtcShort, zoned } from '../format.js';
+import { both, formatUtcShort, span, zoned } from '../format.js';
 import { t } from '../i18n.js';
 import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
@@ -143,7 +143,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           { 'data-corridor': p.view.id, 'data-state': pic.state },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
           h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
-          h('td', { class: 'small' }, iv ? `${both(iv.start, tz)} → ${zoned(iv.end, tz)}` : '—'),
+          h('td', { class: 'small' }, iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
     }
