@@ -139,7 +139,7 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     await ru.locator('#log[aria-busy=false]').waitFor({ timeout: 20_000 });
     if ((await ru.locator('[data-log-signature]').count()) > 0) {
       expect(await ru.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('true');
-      const included = await ru.locator('[data-log-entry]').evaluateAll((rows) => rows.map((r) => [r.children[2]?.textContent, r.getAttribute('data-included')]));
+      const included = await ru.locator('[data-log-entry]').evaluateAll((rows) => rows.map((r) => [r.children[2]?.querySelector('[data-value]')?.getAttribute('data-value'), r.getAttribute('data-included')]));
       expect(included.map((r) => r[0])).toEqual(expect.arrayContaining(['corridor.proposed', 'guarantee.given', 'corridor.guaranteed']));
       expect(included.every((r) => r[1] === 'true')).toBe(true);
     }

@@ -308,4 +308,25 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     expect(end).toContain('(Europe/Kyiv)');
     expect(text).toMatch(/UTC → .*UTC$/);
   }, 60_000);
+
+  it('log actions, vehicle types, cargo categories, hazard and contact kinds are shown in words, the raw value in the title', async () => {
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    const { page } = await h.newPage({ locale: 'ru-RU' });
+    await signIn(h, page, 'ua-liaison', `/app/corridors/${sumy}`);
+    await page.locator('[data-log-entry]').first().waitFor({ timeout: 30_000 });
+    const proposed = page.locator('[data-log-entry] [data-value="corridor.proposed"]').first();
+    expect(await proposed.textContent()).toBe('коридор предложен');
+    expect(await proposed.getAttribute('title')).toBe('corridor.proposed');
+    const terms = (await page.locator('dl.terms').textContent()) ?? '';
+    expect(terms).toContain('телефон');
+    expect(terms).not.toMatch(/— phone:/);
+    const movementId = String(h.demo.extra.movementId);
+    await page.goto(`${h.url}/app/movements/${movementId}`);
+    await page.locator('#manifest-vehicles').waitFor();
+    const bus = page.locator('#manifest-vehicles [data-value=bus]').first();
+    expect(await bus.textContent()).toBe('автобус');
+    expect(await bus.getAttribute('title')).toBe('bus');
+    const cargo = await page.locator('#manifest-cargo [data-value]').allTextContents();
+    expect(cargo).toEqual(expect.arrayContaining(['лекарства', 'продукты']));
+  }, 60_000);
 });

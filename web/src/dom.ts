@@ -46,3 +46,8 @@ export function scrollBox(content: Element, label: string, hint: string): HTMLEl
   requestAnimationFrame(check);
   return wrap;
 }
+
+/** A value shown in words, the raw value kept in its title (and `data-value`) for those who need it. */
+export function labelled(text: string, raw: string): HTMLElement {
+  return h('span', { title: raw, 'data-value': raw }, text);
+}

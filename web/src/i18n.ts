@@ -1,5 +1,6 @@
 /** The app's language: chosen by the user (remembered), else the browser's, else Ukrainian. */
 import { LANGS, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../src/i18n/index.js';
+import { en } from '../../src/i18n/messages.js';
 
 export { LANGS, type Lang, type MessageKey };
 
@@ -33,3 +34,12 @@ export function setLang(l: Lang): void {
 
 export const t: Translate = (key, vars) => tr(key, vars);
 document.documentElement.lang = current;
+
+/**
+ * A value from the API (a log action, a vehicle type, a cargo category …) in the reader's
+ * language: the message `prefix.value` where the catalogue has one, else the value as it is.
+ */
+export function tValue(prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  return Object.hasOwn(en, key) ? t(key as MessageKey) : value;
+}

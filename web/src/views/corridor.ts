@@ -5,11 +5,11 @@
  */
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, nextId, scrollBox, type Child } from '../dom.js';
+import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearFieldError, clearFieldErrors, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
-import { t, type MessageKey } from '../i18n.js';
+import { t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
@@ -119,8 +119,8 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
         row(t('corridor.eligibility'), list('eligibility', terms.eligibility)),
         row(t('corridor.checkpoints'), terms.checkpoints.length ? terms.checkpoints.map((c) => `${c.name} (${c.coordinates[1]}, ${c.coordinates[0]})`).join('; ') : t('corridor.none')),
         row(t('corridor.capacity'), capacity || t('corridor.none')),
-        row(t('corridor.hazards'), terms.hazards.length ? h('ul', {}, terms.hazards.map((z) => h('li', {}, `${z.kind}: ${z.description}`))) : t('corridor.none')),
-        row(t('corridor.contacts'), terms.contacts.length ? h('ul', {}, terms.contacts.map((c) => h('li', {}, `${ctx.partyName(c.partyId)} — ${c.channel}: ${c.value}${c.name ? ` (${c.name})` : ''}`))) : t('corridor.none')),
+        row(t('corridor.hazards'), terms.hazards.length ? h('ul', {}, terms.hazards.map((z) => h('li', {}, labelled(tValue('hazard', z.kind), z.kind), `: ${z.description}`))) : t('corridor.none')),
+        row(t('corridor.contacts'), terms.contacts.length ? h('ul', {}, terms.contacts.map((c) => h('li', {}, `${ctx.partyName(c.partyId)} — `, labelled(tValue('channel', c.channel), c.channel), `: ${c.value}${c.name ? ` (${c.name})` : ''}`))) : t('corridor.none')),
         row(t('propose.guarantors'), terms.requiredGuarantors.map((g) => ctx.partyName(g)).join(', ')),
         row(t('corridor.legalBasis'), terms.legalBasis.join('; ') || t('corridor.none')),
         row(t('corridor.notes'), terms.notes || t('corridor.none')),
@@ -194,7 +194,7 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
               { 'data-log-entry': e.index, 'data-included': String(e.included) },
               h('td', {}, `#${e.index}`),
               h('td', { class: 'small' }, both(Date.parse(e.time), tz)),
-              h('td', {}, e.action),
+              h('td', {}, labelled(tValue('log.action', e.action), e.action)),
               h('td', {}, h('span', { class: e.included ? 'ok' : 'error', title: e.problem ?? '' }, e.included ? `✓ ${t('log.included')}` : `✗ ${t('log.notIncluded')}`)),
             ),
           ),

@@ -10,10 +10,10 @@ import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
 import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h } from '../dom.js';
+import { clear, h, labelled } from '../dom.js';
 import { subscribe } from '../events.js';
 import { both } from '../format.js';
-import { lang, t, type MessageKey } from '../i18n.js';
+import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
 
@@ -72,7 +72,7 @@ function manifestSection(m: MovementView, ctx: Ctx): HTMLElement {
       { class: 'list', id: 'manifest-vehicles' },
       h('caption', {}, t('movement.vehicles')),
       h('thead', {}, h('tr', {}, [t('movement.plate'), t('movement.vehicleType'), t('movement.seats'), t('movement.tracker')].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, m.vehicles.map((v) => h('tr', {}, h('td', {}, v.plate), h('td', {}, v.type), h('td', { class: 'num' }, v.seats ?? '—'), h('td', {}, v.trackerDeviceId ?? '—')))),
+      h('tbody', {}, m.vehicles.map((v) => h('tr', {}, h('td', {}, v.plate), h('td', {}, labelled(tValue('vehicle', v.type), v.type)), h('td', { class: 'num' }, v.seats ?? '—'), h('td', {}, v.trackerDeviceId ?? '—')))),
     ),
     h(
       'table',
@@ -92,7 +92,7 @@ function manifestSection(m: MovementView, ctx: Ctx): HTMLElement {
           { class: 'list', id: 'manifest-cargo' },
           h('caption', {}, t('movement.cargo')),
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('movement.item')), h('th', { scope: 'col' }, t('movement.category')), h('th', { scope: 'col', class: 'num' }, t('movement.quantity')))),
-          h('tbody', {}, m.manifest.cargo.map((c) => h('tr', {}, h('td', {}, c.item), h('td', {}, c.category), h('td', { class: 'num' }, `${c.quantity} ${c.unit}`)))),
+          h('tbody', {}, m.manifest.cargo.map((c) => h('tr', {}, h('td', {}, c.item), h('td', {}, labelled(tValue('cargo', c.category), c.category)), h('td', { class: 'num' }, `${c.quantity} ${c.unit}`)))),
         )
       : null,
     h('p', { class: 'small' }, `${t('movement.operator')}: ${ctx.partyName(m.operatorPartyId)}`),
