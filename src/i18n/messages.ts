@@ -481,6 +481,8 @@ export const en = {
   'channel.email': 'email',
   'channel.messenger': 'messenger',
   'channel.other': 'other',
+  'amend.notAllowedTitle': 'You may not amend this corridor now',
+  'amend.notAllowed': 'Only the proposing party’s negotiators, or the mediator’s, amend a corridor, and only while it may still be amended. You are signed in as {{role}} of {{party}}.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -956,6 +958,8 @@ export const uk: Catalogue = {
   'channel.email': 'електронна пошта',
   'channel.messenger': 'месенджер',
   'channel.other': 'інше',
+  'amend.notAllowedTitle': 'Зараз ви не можете змінити цей коридор',
+  'amend.notAllowed': 'Змінювати коридор можуть лише переговірники сторони, що його запропонувала, або посередника, і лише поки його ще можна змінити. Ви увійшли як {{role}} сторони {{party}}.',
 };
 
 export const ru: Catalogue = {
@@ -1428,6 +1432,8 @@ export const ru: Catalogue = {
   'channel.email': 'электронная почта',
   'channel.messenger': 'мессенджер',
   'channel.other': 'другое',
+  'amend.notAllowedTitle': 'Сейчас вы не можете изменить этот коридор',
+  'amend.notAllowed': 'Изменять коридор могут только переговорщики предложившей его стороны или посредника, и только пока его ещё можно изменить. Вы вошли как {{role}} стороны {{party}}.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -259,6 +259,12 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     expect(await page.locator('#propose-form').count()).toBe(0);
     expect(await page.locator('main a[href="/app/"]').count()).toBe(1);
     await shot(page, 'propose-observer-uk');
+    // The same for amending a corridor the role may not amend.
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    await page.goto(`${h.url}/app/corridors/${sumy}/amend`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Зараз ви не можете змінити цей коридор');
+    expect(await page.locator('#propose-form').count()).toBe(0);
+    expect(await page.locator(`main a[href="/app/corridors/${sumy}"]`).count()).toBe(1);
   }, 60_000);
 
   it('after Resume the message says it was resumed and whether it is open now', async () => {

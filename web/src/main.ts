@@ -7,7 +7,7 @@ import { api, ApiError, getToken, setToken, type AppConfig, type Me, type PartyV
 import type { Ctx } from './context.js';
 import { append, clear, h } from './dom.js';
 import { LANGS, lang, setLang, t } from './i18n.js';
-import { canPropose } from './permissions.js';
+import { allowedActions, canPropose } from './permissions.js';
 import { describeProblem } from './feedback.js';
 import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
@@ -153,7 +153,12 @@ async function route(): Promise<void> {
   const m = /^\/app\/corridors\/([^/]+)(\/amend)?$/.exec(path);
   const mv = /^\/app\/movements\/([^/]+)$/.exec(path);
   try {
-    if (m?.[1] && m[2]) await renderPropose(main, ctx, await api.corridor(decodeURIComponent(m[1])));
+    if (m?.[1] && m[2]) {
+      // Amend only where the corridor page would offer it (the API's own rules).
+      const view = await api.corridor(decodeURIComponent(m[1]));
+      if (allowedActions(ctx.actor, view).includes('amend')) await renderPropose(main, ctx, view);
+      else renderNotAllowed(ctx, 'amend', view);
+    }
     else if (m?.[1]) await renderCorridor(main, ctx, decodeURIComponent(m[1]));
     else if (path === '/app/propose') {
       // The same rule that hides the link in the header (and that the API enforces).
@@ -192,13 +197,15 @@ function renderNotFound(path: string): void {
 }
 
 /** A page the member's role may not use: says so, and leads back to the map. */
-function renderNotAllowed(ctx: Ctx): void {
+function renderNotAllowed(ctx: Ctx, what: 'propose' | 'amend' = 'propose', corridor?: { id: string; title: string }): void {
   clear(main);
-  main.append(
-    h('h1', { id: 'not-allowed' }, t('propose.notAllowedTitle')),
-    h('p', {}, t('propose.notAllowed', { role: t(`role.${ctx.me.member.role}`), party: ctx.me.party.name })),
+  const vars = { role: t(`role.${ctx.me.member.role}`), party: ctx.me.party.name };
+  append(main, [
+    h('h1', { id: 'not-allowed' }, what === 'amend' ? t('amend.notAllowedTitle') : t('propose.notAllowedTitle')),
+    h('p', {}, what === 'amend' ? t('amend.notAllowed', vars) : t('propose.notAllowed', vars)),
+    corridor ? h('p', {}, h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, `← ${corridor.title}`)) : null,
     h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
-  );
+  ]);
 }
 
 document.addEventListener('click', (e) => {
