@@ -304,7 +304,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     expect(page.url()).toMatch(/\/app\/incidents$/);
   }, 60_000);
 
-  it('the overview list gives a window’s end with its zone, like its start', async () => {
+  it('window ends carry their zone, like starts: the overview list and the corridor’s time axis', async () => {
     const { page } = await h.newPage();
     await signIn(h, page, 'ua-liaison');
     const cell = page.locator(`tr[data-corridor="${h.demo.corridors['sumy-poltava'] ?? ''}"] td`).nth(1);
@@ -313,6 +313,10 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
     const [, end = ''] = text.split(' → ');
     expect(end).toContain('(Europe/Kyiv)');
     expect(text).toMatch(/UTC → .*UTC$/);
+    // And the corridor page's windows time axis names the zone of its end as well.
+    await page.goto(`${h.url}/app/corridors/${h.demo.corridors['sumy-poltava'] ?? ''}`);
+    const axis = (await page.locator('svg.windows-timeline').getAttribute('aria-label')) ?? '';
+    expect(axis.split(' → ')[1] ?? '').toContain('(Europe/Kyiv)');
   }, 60_000);
 
   it('log actions, vehicle types, cargo categories, hazard and contact kinds are shown in words, the raw value in the title', async () => {

@@ -222,7 +222,7 @@ function windowsTimeline(intervals: readonly { start: number; end: number }[], n
   const hi = Math.max(intervals.reduce((m, iv) => Math.max(m, iv.end), 0), now);
   const span = Math.max(1, hi - lo);
   const x = (ms: number): number => ((ms - lo) / span) * 1000;
-  const label = `${t('corridor.windows')}: ${intervals.length} · ${zoned(first.start, tz)} → ${zoned(hi, tz)}`;
+  const label = `${t('corridor.windows')}: ${intervals.length} · ${zoned(first.start, tz)} → ${zoned(hi, tz)} (${tz})`;
   const el = svg('svg', { viewBox: '0 0 1000 30', preserveAspectRatio: 'none', class: 'windows-timeline', role: 'img', 'aria-label': label });
   el.append(svg('rect', { x: 0, y: 12, width: 1000, height: 6, fill: '#e3e3e3' }));
   for (const iv of intervals) el.append(svg('rect', { x: x(iv.start), y: 4, width: Math.max(2, x(iv.end) - x(iv.start)), height: 22, fill: '#1a7f37', 'fill-opacity': 0.8 }));
