@@ -10,6 +10,7 @@ import {
   canSeeIncident,
   incidentAudience,
   incidentProbePoints,
+  nearbyAudience,
   distanceToProbes,
   NEARBY_M,
   NEARBY_MS,
@@ -215,9 +216,11 @@ export async function reportIncident(u: Unit, actor: Actor, input: IncidentInput
   const view = (await loadIncident(u.tx, id)) as IncidentView;
   await appendLog(u, { actor: actor.memberId, action: 'incident.reported', subject: `incident/${id}`, payload: logBody(view), restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.reported');
-  // Each movement near it is told, and only those who may see the movement hear of it.
+  // Each movement near it is told, and only those who may see both the movement and the incident
+  // hear of it (the mediator sees every event; an empty audience is the mediator's alone).
   for (const m of nearby) {
-    await emitEvent(u, { type: 'movement.incident_nearby', subject: `movement/${m.id}`, corridorId: m.corridorId, audience: m.audience, payload: { movementId: m.id, incidentId: id, kind: view.kind, severity: view.severity, occurredAt: view.occurredAt, distanceM: m.distanceM } });
+    const audience = nearbyAudience(m.audience, { reporterPartyId: view.reporterPartyId, distribution: view.distribution }) ?? [];
+    await emitEvent(u, { type: 'movement.incident_nearby', subject: `movement/${m.id}`, corridorId: m.corridorId, audience, payload: { movementId: m.id, incidentId: id, kind: view.kind, severity: view.severity, occurredAt: view.occurredAt, distanceM: m.distanceM } });
   }
   return forViewer(u.tx, actor, view);
 }

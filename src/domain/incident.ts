@@ -120,6 +120,17 @@ export function incidentAudience(i: { reporterPartyId: string; distribution: rea
   return i.distribution === null ? null : [...new Set([i.reporterPartyId, ...i.distribution])];
 }
 
+/**
+ * Who hears that an incident happened near a movement: those who may see both (the mediator sees
+ * all). A restricted incident must not reach a party outside its distribution through a
+ * movement's event; undefined when nobody but the mediator would.
+ */
+export function nearbyAudience(movementAudience: readonly string[], incident: { reporterPartyId: string; distribution: readonly string[] | null }): string[] | undefined {
+  const allowed = incidentAudience(incident);
+  const both = allowed === null ? [...movementAudience] : movementAudience.filter((p) => allowed.includes(p));
+  return both.length > 0 ? both : undefined;
+}
+
 /** The mediator's negotiators confirm and dismiss. */
 export function canDecideIncident(actor: Actor): boolean {
   return actor.partyKind === 'mediator' && (actor.role === 'admin' || actor.role === 'liaison');

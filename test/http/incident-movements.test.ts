@@ -51,6 +51,12 @@ for (const { engine, available } of ENGINES) {
         const told = (await readEvents(w.store.db, 0)).filter((e) => e.type === 'movement.incident_nearby');
         expect(told).toEqual([expect.objectContaining({ subject: `movement/${near.id}`, audience: ['aid', 'ua'], payload: expect.objectContaining({ incidentId: inc.id, movementId: near.id }) })]);
         expect([far.id, late.id]).not.toContain(told[0]?.payload && (told[0].payload as { movementId: string }).movementId);
+        // An incident restricted to its reporter's own party reaches no one else through a movement:
+        // neither the operator nor the party on the movement's distribution hear of it, or where.
+        const secret = await api(w.app, w.ru.liaison.token).post('/incidents', { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: LOKH }, occurredAt: '2022-03-08T10:12:00Z', description: 'Seen by ru only', evidence: [], distribution: ['ru'] });
+        expect(secret.statusCode, secret.body).toBe(201);
+        const toldOfSecret = (await readEvents(w.store.db, 0)).filter((e) => e.type === 'movement.incident_nearby' && (e.payload as { incidentId: string }).incidentId === json(secret).id);
+        expect(toldOfSecret.map((e) => e.audience)).toEqual([[]]); // the mediator's alone
         // Analysts' exports obey the distribution too.
         const geo = json(await api(w.app, w.ua.viewer.token).get('/exports/movements.geojson'));
         expect(geo.features.map((f: any) => f.id).sort()).toEqual([near.id, far.id, late.id].sort());
