@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import {
   assertCargoLinesOf,
   assertMovementInput,
@@ -102,6 +102,16 @@ async function movementEvent(u: Unit, m: LoadedMovement, type: string, extra: Re
  * and counted, and who it was shared with. Every party can audit that nothing was changed, and
  * the log is not a target list.
  */
+async function canSeeMovementId(tx: Tx, actor: Actor, id: string): Promise<boolean> {
+  try {
+    await getVisibleMovement(tx, actor, id);
+    return true;
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'not_found') return false;
+    throw e;
+  }
+}
+
 export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput): Promise<MovementView> {
   requireMovement(canNotifyMovement(actor), 'only humanitarian operators (and the mediator) notify movements');
   const input = withLineIds(raw);
@@ -109,7 +119,9 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
   const parties = new Map((await u.tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const devices = input.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   const held = devices.length === 0 ? [] : await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id']).where('device_id', 'in', devices).where('movement_id', 'is not', null).execute();
-  const holders = new Map(held.map((h) => [h.device_id, h.movement_id as string]));
+  // A device held by a movement the notifier may not see is refused without naming that movement.
+  const holders = new Map<string, string | null>();
+  for (const h of held) holders.set(h.device_id, (await canSeeMovementId(u.tx, actor, h.movement_id as string)) ? (h.movement_id as string) : null);
   assertMovementInput(input, { partyExists: (id) => parties.has(id), deviceHolder: (d) => holders.get(d) });
   const departure = parseRfc3339(input.plannedDeparture) as number;
   const st = statusOf(corridor, departure, parties);

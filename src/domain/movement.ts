@@ -64,8 +64,11 @@ export function requireMovement(ok: boolean, what: string): void {
 
 export interface MovementContext {
   readonly partyExists: (id: string) => boolean;
-  /** Which movement (notified or departed) holds a device now, if any. */
-  readonly deviceHolder: (deviceId: string) => string | undefined;
+  /**
+   * Which movement (notified or departed) holds a device now: its id, `null` when it is one the
+   * notifier may not see (then it is not named), or undefined when the device is free.
+   */
+  readonly deviceHolder: (deviceId: string) => string | null | undefined;
 }
 
 /** The rule thresholds of a movement: its own, over the defaults. */
@@ -92,7 +95,7 @@ export function assertMovementInput(input: MovementInput, ctx: MovementContext):
       if (devices.has(v.trackerDeviceId)) problems.push({ path: `/vehicles/${i}/trackerDeviceId`, message: `device ${v.trackerDeviceId} is in two vehicles` });
       devices.add(v.trackerDeviceId);
       const holder = ctx.deviceHolder(v.trackerDeviceId);
-      if (holder !== undefined) busy.push({ path: `/vehicles/${i}/trackerDeviceId`, message: `device ${v.trackerDeviceId} is registered to movement ${holder} until it arrives or is aborted` });
+      if (holder !== undefined) busy.push({ path: `/vehicles/${i}/trackerDeviceId`, message: `device ${v.trackerDeviceId} is registered to ${holder === null ? 'another movement' : `movement ${holder}`} until it arrives or is aborted` });
     }
   });
   const lines = new Set<string>();

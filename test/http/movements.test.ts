@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
 import { PositionIngest, positionIngestFor } from '../../src/app/positions.js';
 import { startOsmandListener } from '../../src/http/osmand.js';
+import { inTransaction } from '../../src/app/deps.js';
+import { createMember, createParty, issueToken } from '../../src/app/parties.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
 
 const SUMY: [number, number] = [34.798, 50.908];
@@ -61,6 +63,15 @@ for (const { engine, available } of ENGINES) {
       const busy = await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['dev-2']));
       expect(busy.statusCode).toBe(409);
       expect(json(busy).code).toBe('device_in_use');
+      expect(json(busy).detail).toContain(`registered to movement ${movId}`); // the operator sees its own
+      // Another operator, not on that movement's distribution, is refused without learning which movement holds it.
+      const ngo = await inTransaction(w.deps, (u) => createParty(u, w.mediator.admin, { id: 'ngo2', kind: 'humanitarian', name: 'Second aid operator' }));
+      const member = await inTransaction(w.deps, (u) => createMember(u, null, ngo.id, { name: 'ngo2 operator', role: 'operator' }));
+      const token = (await inTransaction(w.deps, (u) => issueToken(u, null, member.id))).token;
+      const hidden = await api(w.app, token).post('/movements', movement(corridorId, ['dev-2']));
+      expect(hidden.statusCode).toBe(409);
+      expect(json(hidden).detail).toContain('registered to another movement');
+      expect(hidden.body).not.toContain(movId);
       expect((await api(w.app, w.ua.liaison.token).post('/movements', movement(corridorId, ['x']))).statusCode).toBe(403);
       const ack = json(await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/acknowledge`));
       expect(ack.awaitingAcknowledgement).toEqual([]);
