@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import type { DeliveryView, WebhookInput, WebhookView } from '../schemas/incident.js';
@@ -19,18 +19,39 @@ export interface SelfAddress {
   readonly hostPorts: readonly string[];
   /** The port the server listens on (for loopback and unspecified addresses). */
   readonly localPort?: number | undefined;
+  /** Its other listeners' ports on this machine (the OsmAnd listener), refused like localPort. */
+  readonly otherLocalPorts?: readonly number[];
   /** Local IP addresses of the listening socket. */
   readonly localAddresses?: readonly string[];
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '0.0.0.0', '::', '::1', '[::1]', '[::]']);
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.']);
+// Addresses that reach this machine. node:net's BlockList also matches an IPv4-mapped IPv6
+// address (`[::ffff:127.0.0.1]`, which URL writes as `[::ffff:7f00:1]`) against the IPv4 rules.
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('0.0.0.0', 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
 
 function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.') || h === '0.0.0.0';
-  if (isIP(h) === 6) return h === '::1' || h === '::' || /^::ffff:127\./.test(h);
-  return false;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** An IPv4-mapped IPv6 address as its IPv4 form, to compare with the socket's own addresses. */
+function unmapped(address: string): string {
+  const h = address.replace(/^\[|\]$/g, '').toLowerCase();
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  if (dotted) return dotted[1] as string;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (hex) {
+    const [a, b] = [parseInt(hex[1] as string, 16), parseInt(hex[2] as string, 16)];
+    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  }
+  return h;
 }
 
 /** A receiver's URL must be http(s), carry no credentials, and not point at this server. */
@@ -50,7 +71,8 @@ export function assertWebhookUrl(raw: string, self: SelfAddress): string {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const hostPort = `${host}:${port}`;
   const selfHere = self.hostPorts.map((h) => h.toLowerCase()).includes(hostPort);
-  const selfLocal = self.localPort !== undefined && port === self.localPort && (isLoopback(host) || (self.localAddresses ?? []).map((a) => a.replace(/^::ffff:/, '')).includes(host.replace(/^\[|\]$/g, '')));
+  const ownPort = (self.localPort !== undefined && port === self.localPort) || (self.otherLocalPorts ?? []).includes(port);
+  const selfLocal = ownPort && (isLoopback(host) || (self.localAddresses ?? []).map(unmapped).includes(unmapped(host)));
   if (selfHere || selfLocal) bad('the webhook URL points at this Passage server itself; give the receiver’s own address');
   return url.toString();
 }

@@ -92,6 +92,14 @@ export function handleOsmand(deps: Deps) {
   };
 }
 
+/** Ports the OsmAnd listeners of this process listen on: a webhook may not point at them. */
+const LISTENING = new Set<number>();
+
+/** The ports this process's OsmAnd listeners listen on now. */
+export function osmandPorts(): number[] {
+  return [...LISTENING];
+}
+
 /**
  * The OsmAnd / Traccar Client listener on its own port (issue 5). Resolves once listening, with
  * the address and a function that stops it. Also runs the no-signal sweep while it listens.
@@ -107,6 +115,7 @@ export async function startOsmandListener(deps: Deps, opts: { host: string; port
   });
   const a = server.address() as AddressInfo;
   const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
+  LISTENING.add(a.port);
   const ingest = positionIngestFor(deps);
   const timer = setInterval(() => {
     ingest.sweepSilence().catch(() => undefined);
@@ -115,6 +124,7 @@ export async function startOsmandListener(deps: Deps, opts: { host: string; port
   return {
     address: `http://${host}:${a.port}`,
     close: async () => {
+      LISTENING.delete(a.port);
       clearInterval(timer);
       server.closeIdleConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

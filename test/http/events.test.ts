@@ -1,3 +1,4 @@
+import { startOsmandListener } from '../../src/http/osmand.js';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,8 +159,10 @@ for (const { engine, available } of ENGINES) {
     it('refuses webhook URLs that are not http(s) or point at the server itself', async () => {
       const w = await makeWorld(engine);
       const url = await w.app.listen({ port: 0, host: '127.0.0.1' });
+      const osmand = await startOsmandListener(w.deps, { host: '127.0.0.1', port: 0 });
       try {
         const port = new URL(url).port;
+        const trackers = new URL(osmand?.address ?? '').port;
         const post = (u: string) => fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: u }) });
         for (const [u, re] of [
           ['ftp://example.org/x', /http or https/],
@@ -168,6 +171,10 @@ for (const { engine, available } of ENGINES) {
           [`http://127.0.0.1:${port}/api/v1/corridors`, /this Passage server itself/],
           [`http://localhost:${port}/`, /this Passage server itself/],
           [`http://[::1]:${port}/`, /this Passage server itself/],
+          // IPv4-mapped IPv6, which URL rewrites as [::ffff:7f00:1]; and the server's tracker listener.
+          [`http://[::ffff:127.0.0.1]:${port}/`, /this Passage server itself/],
+          [`http://[::ffff:7f00:1]:${port}/`, /this Passage server itself/],
+          [`http://127.0.0.1:${trackers}/`, /this Passage server itself/],
           ['http://user:pw@example.org/', /credentials/],
         ] as const) {
           const res = await post(u);
@@ -177,6 +184,7 @@ for (const { engine, available } of ENGINES) {
         expect((await post('https://example.org/hooks/passage')).status).toBe(201);
         expect((await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${w.ua.viewer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/' }) })).status).toBe(403);
       } finally {
+        await osmand?.close();
         await w.close();
       }
     });

@@ -1,3 +1,4 @@
+import { osmandPorts } from '../osmand.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,7 +26,7 @@ const EventsQuery = z.object({
 function selfAddress(req: FastifyRequest): SelfAddress {
   const host = String(req.headers.host ?? '').toLowerCase();
   const withPort = host === '' ? [] : /:\d+$/.test(host) && !host.endsWith(']') ? [host] : [`${host}:${req.protocol === 'https' ? 443 : 80}`];
-  return { hostPorts: withPort, localPort: req.socket?.localPort, localAddresses: req.socket?.localAddress ? [req.socket.localAddress] : [] };
+  return { hostPorts: withPort, localPort: req.socket?.localPort, otherLocalPorts: osmandPorts(), localAddresses: req.socket?.localAddress ? [req.socket.localAddress] : [] };
 }
 
 /** Server-Sent Events and webhook subscriptions (issue 6). Registered under /api/v1. */
