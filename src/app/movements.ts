@@ -347,7 +347,7 @@ export async function listVisibleAlerts(tx: Tx, actor: Actor, filter: { state?: 
 
 const deviceList = (m: LoadedMovement): { deviceId: string; plate: string }[] => m.input.vehicles.flatMap((v) => (v.trackerDeviceId ? [{ deviceId: v.trackerDeviceId, plate: v.plate }] : []));
 
-/** A movement's track as GeoJSON: per device a LineString with per-point times, and every fix as a Point. */
+/** A movement's track as GeoJSON: per device a LineString with per-point times (a Point while it has one fix), and every fix as a Point. */
 export async function movementTrack(tx: Tx, actor: Actor, id: string, opts: { since?: string | undefined; points?: boolean } = {}) {
   const m = await getVisibleMovement(tx, actor, id);
   const features: unknown[] = [];
@@ -357,9 +357,11 @@ export async function movementTrack(tx: Tx, actor: Actor, id: string, opts: { si
     if (opts.since) q = q.where('at', '>=', opts.since);
     const rows = await q.orderBy('at').execute();
     if (rows.length === 0) continue;
+    // RFC 7946 §3.1.4: a LineString has two positions or more; a tracker with one fix so far is a Point.
+    const coordinates = rows.map((r) => [r.lon, r.lat]);
     lines.push({
       type: 'Feature',
-      geometry: { type: 'LineString', coordinates: rows.map((r) => [r.lon, r.lat]) },
+      geometry: coordinates.length >= 2 ? { type: 'LineString', coordinates } : { type: 'Point', coordinates: coordinates[0] },
       properties: { kind: 'track', movementId: id, deviceId: d.deviceId, vehicle: d.plate, times: rows.map((r) => r.at), from: rows[0]?.at, to: rows.at(-1)?.at, fixes: rows.length },
     });
     if (opts.points !== false) {

@@ -148,6 +148,11 @@ for (const { engine, available } of ENGINES) {
       expect(line.properties).toMatchObject({ deviceId: 'dev-1', fixes: 5, times: [0, 1, 2, 3, 4].map((i) => iso(T0 + i * 60_000)) });
       expect(line.geometry.coordinates[0]).toEqual(SUMY);
       expect(fc.features.filter((f: any) => f.geometry.type === 'Point')).toHaveLength(5);
+      // Since the last fix only one position is left: RFC 7946 has no one-position LineString, so the track is a Point.
+      const one = json(await api(w.app, w.ua.viewer.token).get(`/movements/${movId}/track?since=${encodeURIComponent(iso(T0 + 4 * 60_000))}`));
+      const track = one.features.find((f: any) => f.properties.kind === 'track');
+      expect(track).toMatchObject({ geometry: { type: 'Point' }, properties: { deviceId: 'dev-1', fixes: 1, times: [iso(T0 + 4 * 60_000)] } });
+      expect(one.features.every((f: any) => f.geometry.type !== 'LineString' || f.geometry.coordinates.length >= 2)).toBe(true);
     });
 
     it('raises off-route once per episode (after N fixes outside), tells the movement’s audience, and clears it on return', async () => {
@@ -360,7 +365,7 @@ for (const { engine, available } of ENGINES) {
       const rows = await w.store.db.selectFrom('positions').select(['movement_id', 'at']).where('device_id', '=', 'dev-moved').orderBy('at').execute();
       expect(rows.map((r) => r.movement_id)).toEqual([first.id, second.id]);
       const track = json(await api(w.app, op).get(`/movements/${second.id}/track`));
-      expect(track.features.filter((f: any) => f.geometry.type === 'Point')).toHaveLength(1);
+      expect(track.features.filter((f: any) => f.properties.kind === 'fix')).toHaveLength(1);
     });
 
     it('keeps a tracker’s state right when two servers ingest for it (each forgets what the other’s groups changed)', async () => {

@@ -122,7 +122,7 @@ export function movementRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.get(
     '/movements/:id/track',
-    { schema: { tags, summary: 'The track as GeoJSON: a LineString per tracker with per-point times, and each fix as a Point', params: IdParam, querystring: z.object({ since: Rfc3339.optional(), points: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ type: z.literal('FeatureCollection'), properties: z.record(z.string(), z.unknown()), features: z.array(z.unknown()) }), ...commonErrors } } },
+    { schema: { tags, summary: 'The track as GeoJSON: a LineString per tracker with per-point times (a Point while the tracker has sent one fix), and each fix as a Point', params: IdParam, querystring: z.object({ since: Rfc3339.optional(), points: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ type: z.literal('FeatureCollection'), properties: z.record(z.string(), z.unknown()), features: z.array(z.unknown()) }), ...commonErrors } } },
     async (req, reply) => {
       const since = req.query.since === undefined ? undefined : new Date(parseRfc3339(req.query.since) as number).toISOString();
       const fc = await movementTrack(db, actorOf(req), req.params.id, { since, points: req.query.points !== 'false' });

@@ -216,12 +216,13 @@ function trackLayers(fc: GeoJSON.FeatureCollection): { lines: GeoJSON.FeatureCol
   let last: { device: string; at: string } | null = null;
   let i = 0;
   for (const f of fc.features) {
-    if (f.geometry.type !== 'LineString') continue;
-    const props = (f.properties ?? {}) as { deviceId?: string; times?: string[]; vehicle?: string };
+    const props = (f.properties ?? {}) as { kind?: string; deviceId?: string; times?: string[]; vehicle?: string };
+    // A tracker's track: a LineString, or a Point while it has sent one fix.
+    if (f.geometry.type !== 'LineString' && !(props.kind === 'track' && f.geometry.type === 'Point')) continue;
     const device = props.deviceId ?? props.vehicle ?? `tracker-${i + 1}`;
     const colour = TRACK_COLOURS[i++ % TRACK_COLOURS.length] ?? '#1b1b1b';
-    lines.push({ type: 'Feature', properties: { device, colour }, geometry: f.geometry });
-    const end = f.geometry.coordinates.at(-1);
+    if (f.geometry.type === 'LineString') lines.push({ type: 'Feature', properties: { device, colour }, geometry: f.geometry });
+    const end = f.geometry.type === 'LineString' ? f.geometry.coordinates.at(-1) : f.geometry.coordinates;
     const at = props.times?.at(-1) ?? '';
     if (end) heads.push({ type: 'Feature', properties: { device, colour, at }, geometry: { type: 'Point', coordinates: end } });
     if (at && (!last || at > last.at)) last = { device, at };
