@@ -70,6 +70,9 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   });
   // A guarantee may be posted as the bare compact JWS.
   app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).trim()));
+  // No route reads plain text: Fastify's own text/plain parser would hand a route a string, to be
+  // refused as a malformed body (400) rather than as the wrong media type it is (415).
+  app.removeContentTypeParser('text/plain');
 
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (req) => {

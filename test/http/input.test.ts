@@ -124,9 +124,11 @@ for (const { engine, available } of ENGINES) {
     });
 
     it('refuses the wrong content type with 415', async () => {
-      const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' });
-      expect(res.statusCode).toBe(415);
-      expect(json(res).code).toBe('unsupported_media_type');
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8']) {
+        const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', 'title=x', { 'content-type': type });
+        expect(res.statusCode, type).toBe(415);
+        expect(json(res).code).toBe('unsupported_media_type');
+      }
     });
 
     it('refuses a body over the size limit with 413', async () => {
