@@ -339,3 +339,15 @@ describe('windows stored under older rules', () => {
     expect(expandStoredWindows(ok)).toEqual({ intervals: expandWindows(ok) });
   });
 });
+
+describe('a daily window inside the hour clocks skip', () => {
+  it('keeps its length on the spring-forward night instead of vanishing and using up COUNT', () => {
+    const w: WindowSpec[] = [{ start: '2022-03-26T03:30:00+02:00', end: '2022-03-26T04:30:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }];
+    expect(expandWindows(w).map((iv) => [formatUtc(iv.start), formatUtc(iv.end)])).toEqual([
+      ['2022-03-26T01:30:00Z', '2022-03-26T02:30:00Z'],
+      // 03:30 does not exist on 27 March: read with the offset before the gap (04:30 summer time), one hour long.
+      ['2022-03-27T01:30:00Z', '2022-03-27T02:30:00Z'],
+      ['2022-03-28T00:30:00Z', '2022-03-28T01:30:00Z'],
+    ]);
+  });
+});

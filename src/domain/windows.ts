@@ -479,7 +479,10 @@ function expandNow(windows: readonly WindowSpec[]): Interval[] {
     for (const occ of dates) {
       const s = fromFloating(occ.getTime(), zone, guess);
       const e = fromFloating(occ.getTime() + wallLength, zone, guess);
-      if (e > s) out.push({ start: s, end: e, windowIndex });
+      // A window inside the hour clocks skip (03:30–04:30 on the spring-forward night) starts, as
+      // RFC 5545 reads it, where it ends: it keeps the agreed window's exact length instead of
+      // vanishing (and using up one of COUNT's occurrences on nothing).
+      out.push({ start: s, end: e > s ? e : s + (end - start), windowIndex });
     }
   });
   out.sort((a, b) => a.start - b.start || a.end - b.end);
