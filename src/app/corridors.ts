@@ -173,8 +173,8 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
     .where('current_version', '=', c.row.current_version)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('version_conflict', 'the corridor changed while amending; reload and retry');
-  // A suspension in force ends with the amendment: the new version must be guaranteed afresh.
-  await u.tx.updateTable('suspensions').set({ until: now, resumed_by: actor.memberId, resume_reason: 'terms amended' }).where('corridor_id', '=', id).where('until', 'is', null).execute();
+  // A suspension in force outlives the amendment: only the mediator ends one (resume). The new
+  // version, once every guarantor signs it, is guaranteed but suspended.
   const voided = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.id);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
   await corridorEvent(u, id, 'corridor.amended', { reason: body.reason, voidedGuarantees: voided.length });
@@ -258,12 +258,12 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
     signedParties: current,
   });
   const fullyGuaranteed = isFullyGuaranteed(c.terms.requiredGuarantors, [...current, actor.partyId]);
-  const next = applyTransition(state, 'sign', { fullyGuaranteed });
+  const next = applyTransition(state, 'sign', { fullyGuaranteed, suspensionInForce: c.suspensions.some((s) => s.until === null) });
   const row = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(evidence.kid), jws: jws.trim(), created_at: nowIso(u.deps) };
   await u.tx.insertInto('guarantees').values(row).execute();
   await setState(u, c, next);
   await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: row.id, partyId: actor.partyId, version: row.version, kid: row.kid, jws: row.jws } });
-  if (next === 'guaranteed') {
+  if (fullyGuaranteed) {
     await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
     await corridorEvent(u, id, 'corridor.guaranteed');
   } else {

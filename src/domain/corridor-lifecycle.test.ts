@@ -47,6 +47,13 @@ describe('corridor lifecycle', () => {
     }
   }
 
+  it('guarantees terms amended under a suspension into a suspended corridor: only the mediator resumes', () => {
+    expect(applyTransition('suspended', 'amend')).toBe('proposed');
+    expect(applyTransition('proposed', 'sign', { fullyGuaranteed: true, suspensionInForce: true })).toBe('suspended');
+    expect(applyTransition('proposed', 'sign', { fullyGuaranteed: false, suspensionInForce: true })).toBe('proposed');
+    expect(applyTransition('suspended', 'resume')).toBe('guaranteed');
+  });
+
   it('has withdrawn, rejected and closed as ends', () => {
     for (const end of ['withdrawn', 'rejected', 'closed'] as const) {
       for (const action of CORRIDOR_ACTIONS) expect(() => applyTransition(end, action)).toThrow(DomainError);

@@ -13,6 +13,11 @@ export type CorridorAction = (typeof CORRIDOR_ACTIONS)[number];
 export interface TransitionContext {
   /** After this signature, has every required guarantor signed the current version? */
   readonly fullyGuaranteed?: boolean;
+  /**
+   * Does a suspension hold that the mediator has not ended? An amendment does not end one (only
+   * the mediator resumes), so terms guaranteed afresh under it are guaranteed but suspended.
+   */
+  readonly suspensionInForce?: boolean;
 }
 
 type Target = CorridorState | ((ctx: TransitionContext) => CorridorState);
@@ -20,14 +25,15 @@ type Target = CorridorState | ((ctx: TransitionContext) => CorridorState);
 /**
  * The one transition table (DESIGN.md, "Lifecycle of a corridor"):
  * draft → proposed → guaranteed → closed by expiry; withdrawn and rejected are ends;
- * suspended ⇄ guaranteed; amending returns to proposed and voids earlier guarantees.
- * Anything not listed is refused.
+ * suspended ⇄ guaranteed; amending returns to proposed and voids earlier guarantees, but not a
+ * suspension: a corridor amended while suspended is suspended again once guaranteed afresh,
+ * until the mediator resumes it. Anything not listed is refused.
  */
 export const TRANSITIONS: Readonly<Record<CorridorState, Partial<Record<CorridorAction, Target>>>> = {
   draft: { propose: 'proposed', amend: 'draft', withdraw: 'withdrawn' },
   proposed: {
     amend: 'proposed',
-    sign: (ctx) => (ctx.fullyGuaranteed ? 'guaranteed' : 'proposed'),
+    sign: (ctx) => (!ctx.fullyGuaranteed ? 'proposed' : ctx.suspensionInForce ? 'suspended' : 'guaranteed'),
     reject: 'rejected',
     withdraw: 'withdrawn',
     expire: 'closed',

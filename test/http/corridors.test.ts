@@ -248,6 +248,28 @@ for (const { engine, available, why } of ENGINES) {
       w.clock.set('2022-03-01T08:00:00Z');
     });
 
+    it('keeps a suspension through an amendment: the parties’ new guarantees do not lift it, the mediator does', async () => {
+      const c = await propose();
+      await sign(c.id, w.ua);
+      await sign(c.id, w.ru);
+      w.clock.set('2022-03-08T12:00:00Z');
+      expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'shelling reported' })).statusCode).toBe(200);
+      const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}`));
+      const amended = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' }, { 'if-match': '"1"' });
+      expect(amended.statusCode, amended.body).toBe(200);
+      expect(json(amended).state).toBe('proposed');
+      await sign(c.id, w.ua);
+      const both = json(await sign(c.id, w.ru));
+      expect(both.state).toBe('suspended');
+      const st = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/status`));
+      expect(st).toMatchObject({ open: false, state: 'suspended' });
+      expect(st.reasons.map((r: any) => r.code)).toEqual(['suspended']);
+      const resumed = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/resume`, { reason: 'calm' });
+      expect(json(resumed).state).toBe('guaranteed');
+      expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/status`)).open).toBe(true);
+      w.clock.set('2022-03-01T08:00:00Z');
+    });
+
     it('lists with filters', async () => {
       const a = await propose(sumyPoltava({ purposes: ['medical'] }));
       const list = json(await api(w.app, w.ua.viewer.token).get('/corridors?purpose=medical'));

@@ -215,7 +215,9 @@ for (const { engine, available } of ENGINES) {
         const amended = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
         expect(amended.map((v: any) => v.props.UID[0].value)).toEqual(after.map((v: any) => v.props.UID[0].value));
         expect(Number(amended[0].props.SEQUENCE[0].value)).toBeGreaterThan(1);
-        expect(amended[0].props.STATUS[0].value).toBe('TENTATIVE');
+        // The amendment does not lift the suspension (only the mediator resumes): still cancelled.
+        expect(amended[0].props.STATUS[0].value).toBe('CANCELLED');
+        expect(amended[0].props.DESCRIPTION[0].value).toContain('The terms were amended and await the parties’ guarantees again.');
       } finally {
         await w.close();
       }
