@@ -5,7 +5,7 @@ import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../do
 import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, isFullyGuaranteed } from '../domain/guarantee-rules.js';
-import { parseRfc3339 } from '../domain/windows.js';
+import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -266,6 +266,14 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   if (fullyGuaranteed) {
     await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
     await corridorEvent(u, id, 'corridor.guaranteed');
+    // Guaranteed inside one of its windows, it opens now: say so, as the scheduler does when a
+    // window starts (the feeds' CAP alert chain begins here; the window's end closes it).
+    const now = u.deps.now();
+    const st = statusOf(await loadCorridor(u.tx, id), now, await partyNames(u.tx));
+    if (st.open && st.currentWindow) {
+      const window = { start: st.currentWindow.start, end: st.currentWindow.end, timeZone: st.currentWindow.timeZone };
+      await emitEvent(u, { type: 'corridor.opened', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: row.version, window, state: 'open', at: formatUtc(now) } });
+    }
   } else {
     await corridorEvent(u, id, 'guarantee.given', { partyId: actor.partyId });
   }

@@ -41,5 +41,32 @@ for (const { engine, available } of ENGINES) {
         await w.close();
       }
     });
+
+    it('announces a corridor guaranteed inside one of its windows as opened then, and closed at the window’s end', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T06:00:00Z');
+        expect(await tickWindows(w.deps)).toBe(0); // the watermark starts before the window
+        const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
+        const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+        await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, w.ua) });
+        w.clock.set('2022-03-08T10:00:00Z'); // mid-window (07:00–19:00Z): the second signature opens it
+        expect(await tickWindows(w.deps)).toBe(0); // the window started while it was not guaranteed
+        await api(w.app, w.ru.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, w.ru) });
+        w.clock.set('2022-03-08T20:00:00Z');
+        expect(await tickWindows(w.deps)).toBe(1);
+        const events = (await readEvents(w.store.db, 0)).filter((e) => e.type === 'corridor.opened' || e.type === 'corridor.closed');
+        expect(events.map((e) => [e.type, (e.payload as any).at])).toEqual([
+          ['corridor.opened', '2022-03-08T10:00:00Z'],
+          ['corridor.closed', '2022-03-08T19:00:00Z'],
+        ]);
+        expect(events[0]).toMatchObject({ corridorId: c.id, audience: null, payload: { state: 'open', window: { start: '2022-03-08T07:00:00Z', end: '2022-03-08T19:00:00Z', timeZone: 'Europe/Kyiv' } } });
+        // The public CAP chain starts with it: an Alert, then the window's end cancels it.
+        const atom = (await w.app.inject({ method: 'GET', url: '/public/cap.atom' })).body;
+        expect([...atom.matchAll(/<entry>/g)]).toHaveLength(2);
+      } finally {
+        await w.close();
+      }
+    });
   });
 }
