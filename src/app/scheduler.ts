@@ -115,7 +115,7 @@ export function startScheduler(deps: Deps, opts: SchedulerOptions = {}): () => P
     try {
       await tickWindows(deps);
       await enqueueDeliveries(deps);
-      await dispatchDeliveries(deps, inFlight, opts.send ?? fetchSender);
+      await dispatchDeliveries(deps, inFlight, opts.send ?? fetchSender, () => !stopped);
     } catch (e) {
       if (!stopped) report(e);
     }

@@ -258,34 +258,62 @@ export const fetchSender: Sender = async (url, init) => {
  * subscription (so deliveries arrive in order), each under a lease so two processes do not send
  * it at once. Returns the attempts started; `inFlight` tracks them for the caller.
  */
-export async function dispatchDeliveries(deps: Deps, inFlight: Map<string, Promise<void>>, send: Sender = fetchSender): Promise<number> {
+export async function dispatchDeliveries(deps: Deps, inFlight: Map<string, Promise<void>>, send: Sender = fetchSender, keepGoing: () => boolean = () => true): Promise<number> {
   const db = deps.store.db;
   const subs = await db.selectFrom('webhook_subscriptions').selectAll().where('disabled_at', 'is', null).execute();
   let started = 0;
   for (const s of subs) {
     if (inFlight.has(s.id)) continue;
-    const head = await db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', s.id).where('state', '=', 'pending').orderBy('event_id').limit(1).executeTakeFirst();
+    const head = await claimNext(deps, s.id);
     if (!head) continue;
-    const now = deps.now();
-    if (Date.parse(head.next_attempt_at) > now) continue;
-    const leaseUntil = new Date(now + ATTEMPT_TIMEOUT_MS + 5_000).toISOString();
-    const nowText = new Date(now).toISOString();
-    const claimed = await db
-      .updateTable('webhook_deliveries')
-      .set({ lease_until: leaseUntil })
-      .where('id', '=', head.id)
-      .where('state', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowText)]))
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
     started++;
-    const p = attempt(deps, s, head, send).finally(() => inFlight.delete(s.id));
+    const p = drain(deps, s, head, send, keepGoing).finally(() => inFlight.delete(s.id));
     inFlight.set(s.id, p);
   }
   return started;
 }
 
-async function attempt(deps: Deps, s: SubRow, d: DeliveryRow, send: Sender): Promise<void> {
+/** Deliveries one subscription sends in a row before the next tick looks again. */
+const MAX_IN_A_ROW = 200;
+
+/**
+ * Sends a subscription's due deliveries one after another, in order, while they succeed: one per
+ * scheduler tick held a busy subscriber to four events a second, and a backlog after an outage
+ * took far longer to clear than it took to build. A failure stops the run (its back-off decides
+ * when the next try is), as does `keepGoing()` turning false (the server stopping).
+ */
+async function drain(deps: Deps, s: SubRow, first: DeliveryRow, send: Sender, keepGoing: () => boolean): Promise<void> {
+  let d: DeliveryRow | undefined = first;
+  let sub: SubRow | undefined = s;
+  for (let n = 0; d !== undefined && sub !== undefined && n < MAX_IN_A_ROW; n++) {
+    if (!(await attempt(deps, sub, d, send)) || !keepGoing()) return;
+    // Re-read between deliveries: a subscription disabled or given a new URL or secret meanwhile.
+    sub = await deps.store.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', s.id).where('disabled_at', 'is', null).executeTakeFirst();
+    d = sub === undefined ? undefined : await claimNext(deps, s.id);
+  }
+}
+
+/** The subscription's oldest pending delivery, if due, leased to this process; else undefined. */
+async function claimNext(deps: Deps, subscriptionId: string): Promise<DeliveryRow | undefined> {
+  const db = deps.store.db;
+  const head = await db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', subscriptionId).where('state', '=', 'pending').orderBy('event_id').limit(1).executeTakeFirst();
+  if (!head) return undefined;
+  const now = deps.now();
+  if (Date.parse(head.next_attempt_at) > now) return undefined;
+  const leaseUntil = new Date(now + ATTEMPT_TIMEOUT_MS + 5_000).toISOString();
+  const nowText = new Date(now).toISOString();
+  const claimed = await db
+    .updateTable('webhook_deliveries')
+    .set({ lease_until: leaseUntil })
+    .where('id', '=', head.id)
+    .where('state', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowText)]))
+    .executeTakeFirst();
+  return Number(claimed.numUpdatedRows) === 1 ? head : undefined;
+}
+
+/** One attempt at one delivery; whether it was delivered. */
+async function attempt(deps: Deps, s: SubRow, d: DeliveryRow, send: Sender): Promise<boolean> {
   const events = await readEvents(deps.store.db, Number(d.event_id) - 1, 1);
   const e: StoredEvent | undefined = events[0];
   let status: number | null = null;
@@ -332,4 +360,5 @@ async function attempt(deps: Deps, s: SubRow, d: DeliveryRow, send: Sender): Pro
     })
     .where('id', '=', d.id)
     .execute();
+  return ok;
 }

@@ -235,6 +235,29 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('sends a subscription’s due deliveries one after another, in order, not one per tick', async () => {
+      const w = await makeWorld(engine);
+      const rx = await receiver();
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:05:00Z');
+        await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url });
+        for (let i = 0; i < 15; i++) {
+          await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: `s${i}` });
+          await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: `r${i}` });
+        }
+        await enqueueDeliveries(w.deps);
+        const inFlight = new Map<string, Promise<void>>();
+        expect(await dispatchDeliveries(w.deps, inFlight)).toBe(1); // one run for the one subscription…
+        await Promise.all(inFlight.values());
+        // …which sent the whole backlog, in order (one per 250 ms tick held a subscriber to 4 a second).
+        expect(rx.got.map((g) => JSON.parse(g.body).data.reason)).toEqual(Array.from({ length: 15 }, (_, i) => [`s${i}`, `r${i}`]).flat());
+      } finally {
+        await rx.close();
+        await w.close();
+      }
+    });
+
     it('a slow receiver does not slow the API', async () => {
       const w = await makeWorld(engine);
       const rx = await receiver();
