@@ -4,7 +4,7 @@ import type { Tx } from '../store/store.js';
 import type { Unit } from './deps.js';
 
 export interface EventInput {
-  /** e.g. `corridor.suspended`, `movement.off_route`, `incident.confirmed`. */
+  /** e.g. `corridor.suspended`, `movement.alert.off_route`, `incident.confirmed`. */
   readonly type: string;
   /** e.g. `corridor/cor_…`. */
   readonly subject: string;

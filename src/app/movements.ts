@@ -112,6 +112,15 @@ async function canSeeMovementId(tx: Tx, actor: Actor, id: string): Promise<boole
   }
 }
 
+/**
+ * The event a live alert raises: `movement.alert.<type>` (and `.cleared`). Not `movement.<type>`:
+ * the "arrived" alert (a tracker within the destination radius) would share `movement.arrived`
+ * with the lifecycle arrival an operator records with its counts, and a filter could not tell them apart.
+ */
+export function alertEventType(type: string): string {
+  return `movement.alert.${type}`;
+}
+
 export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput): Promise<MovementView> {
   requireMovement(canNotifyMovement(actor), 'only humanitarian operators (and the mediator) notify movements');
   const input = withLineIds(raw);
@@ -283,13 +292,13 @@ export interface AlertRaise {
 /** Stores a raised alert and tells the movement's audience (one event). */
 export async function raiseAlert(u: Unit, audience: readonly string[], corridorId: string, a: AlertRaise): Promise<void> {
   await u.tx.insertInto('movement_alerts').values({ id: a.id, movement_id: a.movementId, device_id: a.deviceId, type: a.type, key: a.key, state: 'open', raised_at: a.at, cleared_at: null, details: JSON.stringify(a.details) }).execute();
-  await emitEvent(u, { type: `movement.${a.type}`, subject: `movement/${a.movementId}`, corridorId, audience, payload: { alertId: a.id, movementId: a.movementId, deviceId: a.deviceId, type: a.type, state: 'open', at: a.at, details: a.details } });
+  await emitEvent(u, { type: alertEventType(a.type), subject: `movement/${a.movementId}`, corridorId, audience, payload: { alertId: a.id, movementId: a.movementId, deviceId: a.deviceId, type: a.type, state: 'open', at: a.at, details: a.details } });
 }
 
 export async function clearAlert(u: Unit, movementId: string, audience: readonly string[], corridorId: string, a: { id: string; type: string; device_id: string | null }, at: string, details: Record<string, unknown>): Promise<void> {
   const r = await u.tx.updateTable('movement_alerts').set({ state: 'cleared', cleared_at: at }).where('id', '=', a.id).where('state', '=', 'open').executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return;
-  await emitEvent(u, { type: `movement.${a.type}.cleared`, subject: `movement/${movementId}`, corridorId, audience, payload: { alertId: a.id, movementId, deviceId: a.device_id, type: a.type, state: 'cleared', at, details } });
+  await emitEvent(u, { type: `${alertEventType(a.type)}.cleared`, subject: `movement/${movementId}`, corridorId, audience, payload: { alertId: a.id, movementId, deviceId: a.device_id, type: a.type, state: 'cleared', at, details } });
 }
 
 /** Raises an alert per new discrepancy (where it first appeared), updates known ones, clears resolved ones. */

@@ -169,8 +169,8 @@ for (const { engine, available } of ENGINES) {
       await post(w.aid.operator.token, [fix('dev-2', t + 90_000, on)]);
       a = (await alerts()).filter((x) => x.type === 'off_route');
       expect(a).toMatchObject([{ state: 'cleared', clearedAt: iso(t + 90_000) }]);
-      const ev = (await readEvents(w.store.db, 0)).filter((e) => e.type.startsWith('movement.off_route'));
-      expect(ev.map((e) => e.type)).toEqual(['movement.off_route', 'movement.off_route.cleared']);
+      const ev = (await readEvents(w.store.db, 0)).filter((e) => e.type.startsWith('movement.alert.off_route'));
+      expect(ev.map((e) => e.type)).toEqual(['movement.alert.off_route', 'movement.alert.off_route.cleared']);
       expect(ev[0]?.audience?.sort()).toEqual(['aid', 'ua']);
       const seen = json<any[]>(await api(w.app, w.ru.liaison.token).get('/movement-alerts'));
       expect(seen).toEqual([]);
