@@ -56,4 +56,12 @@ describe('OsmAnd protocol, as Traccar reads it', () => {
     expect(parseTraccarJson({ location: {} }).ok).toBe(false);
     expect(parseTraccarJson([]).ok).toBe(false);
   });
+
+  it('keeps the rest of a Traccar Client JSON location as attributes, as unknown query parameters are', () => {
+    const r = parseTraccarJson({
+      device_id: 'bus-3',
+      location: { timestamp: '2022-03-08T09:00:00Z', coords: { latitude: 50.36, longitude: 33.265 }, uuid: 'f2c1-77', activity: { type: 'in_vehicle', confidence: 90 }, extras: { plate: 'AX 1234', note: 'x'.repeat(600) }, mock: false, list: [1, 2] },
+    });
+    expect(r.ok && r.report.attributes).toEqual({ uuid: 'f2c1-77', 'activity.type': 'in_vehicle', 'activity.confidence': 90, 'extras.plate': 'AX 1234', 'extras.note': 'x'.repeat(500), mock: false });
+  });
 });

@@ -165,6 +165,9 @@ export function parseOsmandParams(params: ReadonlyMap<string, string> | Iterable
 
 const n = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** The fields of Traccar Client 9's `location` read into the report itself (the rest become attributes). */
+const TRACCAR_JSON_READ = new Set(['timestamp', 'coords', 'battery', 'is_moving', 'event', 'odometer']);
+
 /** The JSON body Traccar Client 9 sends (`device_id`, `location` {timestamp, coords, battery, is_moving, event}). */
 export function parseTraccarJson(body: unknown): ParseResult {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'the body must be a JSON object with device_id and location' };
@@ -209,6 +212,19 @@ export function parseTraccarJson(body: unknown): ParseResult {
   if (typeof loc.is_moving === 'boolean') attributes.motion = loc.is_moving;
   if (typeof loc.event === 'string') attributes.event = loc.event.slice(0, 100);
   if (typeof loc.odometer === 'number') attributes.odometer = loc.odometer;
+  // Anything else the app sends (uuid, activity {type, confidence}, extras {…}) is kept as
+  // attributes, as unknown query parameters are: scalars as they are, objects one level deep
+  // (`activity.type`), within the same bounds (50 attributes, keys of 64, strings of 500).
+  const keep = (key: string, value: unknown): void => {
+    if (key.length > 64 || Object.keys(attributes).length >= 50) return;
+    if (typeof value === 'string') attributes[key] = value.slice(0, 500);
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') attributes[key] = value;
+  };
+  for (const [key, value] of Object.entries(loc)) {
+    if (TRACCAR_JSON_READ.has(key)) continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) for (const [sub, v] of Object.entries(value as Record<string, unknown>)) keep(`${key}.${sub}`, v);
+    else keep(key, value);
+  }
   const bad = checkCoordinates(lat, lon);
   if (bad) return { ok: false, message: bad };
   return { ok: true, report: { deviceId, at, lat, lon, speed, bearing, altitude, accuracy, battery, charging, valid: lat !== undefined ? true : undefined, attributes } };
