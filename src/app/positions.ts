@@ -369,7 +369,9 @@ export class PositionIngest {
           if (f.at > to) to = f.at;
         }
       }
-      const entry = await appendLog(u, { actor: 'system', action: 'positions.recorded', subject: 'positions', payload: { fixes: lines.length, devices: all.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fixesSha256: sha256Hex(lines.join('')) } });
+      // Restricted (docs/log.md): how many fixes, from how many trackers and when tell every member
+      // when convoys move; the commitment binds them all the same, and the mediator may open it.
+      const entry = await appendLog(u, { actor: 'system', action: 'positions.recorded', subject: 'positions', payload: { fixes: lines.length, devices: all.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fixesSha256: sha256Hex(lines.join('')) }, restricted: true });
       // Our own entry changes nothing we cache: the next group need not re-read the log for it.
       if (this.seenLog === entry.index) this.seenLog = entry.index + 1;
     }

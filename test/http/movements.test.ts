@@ -89,8 +89,13 @@ for (const { engine, available } of ENGINES) {
       expect(json(r2)).toEqual({ accepted: 0, duplicates: 5, heartbeats: 0 });
       const entries = (await logActions()).slice(before);
       expect(entries.map((e) => e.action)).toEqual(['positions.recorded']);
-      expect(entries[0]?.payload).toMatchObject({ fixes: 5, devices: 1, fixesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-      expect(JSON.stringify(entries[0]?.payload)).not.toContain('34.7');
+      // Every member sees only a commitment; the mediator may open it.
+      expect(Object.keys(entries[0]?.payload ?? {})).toEqual(['commitment']);
+      const index = before;
+      expect((await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`)).statusCode).toBe(404);
+      const opened = json(await api(w.app, w.mediator.viewer.token).get(`/log/openings/${index}`)).opening;
+      expect(opened).toMatchObject({ action: 'positions.recorded', subject: 'positions', payload: { fixes: 5, devices: 1, fixesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(JSON.stringify(opened.payload)).not.toContain('34.7');
       const rows = await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'dev-1').execute();
       expect(rows).toHaveLength(5);
     });
