@@ -86,6 +86,26 @@ export function formatZoned(ms: number, timeZone: string, lang: Lang): string {
   }
 }
 
+/** Places whose zones the corridors of this conflict are agreed in, as a reader would name them. */
+const ZONE_PLACES: Record<string, Record<Lang, string>> = {
+  'Europe/Kyiv': { uk: 'Київ', ru: 'Киев', en: 'Kyiv' },
+  'Europe/Kiev': { uk: 'Київ', ru: 'Киев', en: 'Kyiv' },
+  'Europe/Moscow': { uk: 'Москва', ru: 'Москва', en: 'Moscow' },
+  'Europe/Minsk': { uk: 'Мінськ', ru: 'Минск', en: 'Minsk' },
+  'Europe/Simferopol': { uk: 'Сімферополь', ru: 'Симферополь', en: 'Simferopol' },
+  'Europe/Chisinau': { uk: 'Кишинів', ru: 'Кишинёв', en: 'Chișinău' },
+  'Europe/Warsaw': { uk: 'Варшава', ru: 'Варшава', en: 'Warsaw' },
+  UTC: { uk: 'UTC', ru: 'UTC', en: 'UTC' },
+};
+
+/**
+ * A time zone as a civilian reads it: "Київ", not "Europe/Kyiv" (the public page's own header
+ * says "(Київ)"). Zones not listed show their place name from the IANA id ("Europe/Rome" → "Rome").
+ */
+export function zonePlace(timeZone: string, lang: Lang): string {
+  return ZONE_PLACES[timeZone]?.[lang] ?? (timeZone.split('/').at(-1) ?? timeZone).replace(/_/g, ' ');
+}
+
 /** Unambiguous UTC, the same in every language: "2022-03-08 07:00 UTC". */
 export function formatUtcShort(ms: number): string {
   const iso = new Date(ms).toISOString();

@@ -191,7 +191,11 @@ for (const { engine, available } of ENGINES) {
         w.clock.set('2022-03-08T10:05:00Z');
         // The public page shows the window in force, and that two more follow, until when.
         const page = (await get(w, '/public?lang=en')).body;
-        expect(page).toMatch(/Further windows follow, the last ending [^<]*\(Europe\/Kyiv\) · 2022-03-10 19:00 UTC/);
+        expect(page).toMatch(/Further windows follow, the last ending [^<]*\(Kyiv\) · 2022-03-10 19:00 UTC/);
+        // The zone as a civilian names it, in the reader's language.
+        expect((await get(w, '/public?lang=uk')).body).toMatch(/Відкритий до [^<]*\(Київ\) · /);
+        expect((await get(w, '/public?lang=ru')).body).toMatch(/\(Киев\) · /);
+        expect((await get(w, '/public?lang=en')).body).not.toContain('(Europe/Kyiv)');
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
         await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' });
         const after = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');

@@ -248,7 +248,7 @@ describe.skipIf(!HAVE_CHROMIUM)('operations app and public page in chromium', ()
     const item = suspended.locator(`li#${corridorId}`);
     expect(await item.locator('h3').textContent()).toBe('Bucha → Kyiv');
     expect(await item.locator('.why').textContent()).toBe(`Причина: ${reason}`);
-    expect(await item.textContent()).toMatch(/Призупинений з .+\(Europe\/Kyiv\) · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(await item.textContent()).toMatch(/Призупинений з .+\(Київ\) · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
     expect(await phone.locator('.demo').textContent()).toContain('Демонстраційний сценарій — ілюстративний');
     // Readable at 360 px: nothing wider than the screen.
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);

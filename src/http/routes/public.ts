@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
 import type { Deps } from '../../app/deps.js';
 import { densifyGeodesic } from '../../domain/geo/geodesic.js';
-import { formatUtcShort, formatZoned, LANGS, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
+import { formatUtcShort, formatZoned, LANGS, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
 
 export const LANG_COOKIE = 'passage_lang';
 
@@ -165,7 +165,7 @@ const GROUPS: { group: PublicGroup; title: MessageKey; none: MessageKey }[] = [
 ];
 
 function when(c: PublicCorridor, t: Translate, lang: Lang): string {
-  const zoned = (ms: number, zone: string): Record<string, string> => ({ local: formatZoned(ms, zone, lang), zone, utc: formatUtcShort(ms) });
+  const zoned = (ms: number, zone: string): Record<string, string> => ({ local: formatZoned(ms, zone, lang), zone: zonePlace(zone, lang), utc: formatUtcShort(ms) });
   const lines: string[] = [];
   if (c.group === 'open' && c.window) lines.push(t('public.until', zoned(c.window.end, c.window.timeZone)));
   if (c.group === 'next' && c.window) {
