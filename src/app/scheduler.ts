@@ -37,7 +37,9 @@ export async function windowBoundaries(deps: Deps, from: number, to: number): Pr
         state: c.row.state as CorridorState,
         windows: c.terms.windows,
         requiredGuarantors: c.terms.requiredGuarantors.map((p) => ({ id: p, name: p })),
-        signedParties: c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id),
+        // Guarantees as they stood at that instant: a corridor guaranteed mid-window was not open
+        // at the window's start (its guarantee announced the opening itself, then).
+        signedParties: c.guarantees.filter((g) => g.version === c.row.current_version && Date.parse(g.created_at) <= at).map((g) => g.party_id),
         suspensions: c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
         at,
       });

@@ -68,5 +68,26 @@ for (const { engine, available } of ENGINES) {
         await w.close();
       }
     });
+
+    it('does not announce the start of a window the corridor was not yet guaranteed at, even when the scheduler catches up later', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T06:00:00Z');
+        expect(await tickWindows(w.deps)).toBe(0); // the watermark stays before the window's start
+        const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
+        const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+        w.clock.set('2022-03-08T10:00:00Z'); // no tick since 06:00: the scheduler lags (or was down)
+        for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+        w.clock.set('2022-03-08T20:00:00Z');
+        expect(await tickWindows(w.deps)).toBe(1); // only the end: at 07:00 it was not guaranteed
+        const events = (await readEvents(w.store.db, 0)).filter((e) => e.type === 'corridor.opened' || e.type === 'corridor.closed');
+        expect(events.map((e) => [e.type, (e.payload as any).at])).toEqual([
+          ['corridor.opened', '2022-03-08T10:00:00Z'],
+          ['corridor.closed', '2022-03-08T19:00:00Z'],
+        ]);
+      } finally {
+        await w.close();
+      }
+    });
   });
 }
