@@ -463,9 +463,13 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
   const sig = { id: u.deps.newId('sig'), protocol_id: id, version: row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(ev.kid), jws, created_at: nowIso(u.deps) };
   await ledgerDb(u.tx).insertInto('ledger_signatures').values(sig).execute();
   await ledgerDb(u.tx).updateTable('ledger_entries').set({ updated_at: sig.created_at }).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'ledger.protocol.signed', subject: `ledger/${id}`, payload: { signatureId: sig.id, partyId: sig.party_id, version: sig.version, kid: sig.kid, jws: row.visibility === 'public' ? jws : undefined, jwsSha256: sha256Hex(jws) } });
+  // A protocol not every member may read is signed in the log as a commitment only (who signed,
+  // with which key, is for its readers too); its opening carries the visibility it is read by.
+  const restricted = row.visibility !== 'public';
+  const visibility = row.visibility;
+  await appendLog(u, { actor: actor.memberId, action: 'ledger.protocol.signed', subject: `ledger/${id}`, payload: { signatureId: sig.id, partyId: sig.party_id, version: sig.version, kid: sig.kid, jws: restricted ? undefined : jws, jwsSha256: sha256Hex(jws), visibility }, restricted });
   if (isProtocolSigned(body.text.signatories, [...signed, actor.partyId])) {
-    await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories: body.text.signatories } });
+    await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories: body.text.signatories, visibility }, restricted });
   }
   return getProtocol(u.tx, actor, id);
 }

@@ -267,7 +267,11 @@ export async function dispatchDeliveries(deps: Deps, inFlight: Map<string, Promi
     const head = await claimNext(deps, s.id);
     if (!head) continue;
     started++;
-    const p = drain(deps, s, head, send, keepGoing).finally(() => inFlight.delete(s.id));
+    // Nobody awaits a run until the server stops: a failure (a database error) is reported here,
+    // not left to end the process as an unhandled rejection; the lease lets a later run retry.
+    const p = drain(deps, s, head, send, keepGoing)
+      .catch((e: unknown) => void process.stderr.write(`passage webhooks: deliveries to subscription ${s.id} stopped: ${(e as Error)?.message ?? String(e)}\n`))
+      .finally(() => inFlight.delete(s.id));
     inFlight.set(s.id, p);
   }
   return started;

@@ -247,6 +247,19 @@ for (const { engine, available } of ENGINES) {
       expect(fixed.signatures.map((s: any) => s.valid)).toEqual([false, false]);
       expect(json(await api(w.app, w.ua.liaison.token).post(`/protocols/${p.id}/signatures`, { jws: await signBytes(v1, w.ua) })).code).toBe('terms_mismatch');
       expect((await api(w.app, w.ua.viewer.token).get(`/protocols/${p.id}/text?version=1`)).rawPayload.equals(v1)).toBe(true);
+      // A protocol shared only with the parties is signed in the log as a commitment: the observer,
+      // who reads the whole log, learns neither who signed it nor with which key.
+      const r4 = json(await med.post('/rounds', round({ number: 4, startDate: '2022-03-14', visibility: 'parties', agenda: [] })));
+      const hidden = json(await med.post(`/rounds/${r4.id}/protocols`, { title: 'Protocol of round 4', points: [{ itemId: 'corridors', text: 'Parties only.' }], visibility: 'parties' }));
+      const hv1 = (await api(w.app, w.ua.viewer.token).get(`/protocols/${hidden.id}/text`)).rawPayload;
+      expect((await api(w.app, w.ua.liaison.token).post(`/protocols/${hidden.id}/signatures`, { jws: await signBytes(hv1, w.ua) })).statusCode).toBe(201);
+      const last = json(await api(w.app, w.observer.viewer.token).get('/log/checkpoint').then(async (c) => api(w.app, w.observer.viewer.token).get(`/log/entries?start=${Number(c.headers['x-log-size']) - 1}&end=${c.headers['x-log-size']}`))).entries[0];
+      const bytes = Buffer.from(last.entry, 'base64').toString('utf8');
+      expect(JSON.parse(bytes)).toMatchObject({ action: 'restricted', actor: 'restricted', subject: 'restricted' });
+      expect(bytes).not.toContain(hidden.id);
+      const opened = json(await api(w.app, w.ru.viewer.token).get(`/log/openings/${last.index}`)).opening;
+      expect(opened).toMatchObject({ action: 'ledger.protocol.signed', payload: { partyId: 'ua', visibility: 'parties' } });
+      expect((await api(w.app, w.observer.viewer.token).get(`/log/openings/${last.index}`)).statusCode).toBe(404);
     });
 
     it('replays an idempotent write instead of recording it twice', async () => {
