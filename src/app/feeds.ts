@@ -9,7 +9,7 @@ import type { Tx } from '../store/store.js';
 import { loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { zonePolygon, zonePolygonOf } from './geo.js';
-import { incidentKindsBySuspension, publicPicture, type PublicCorridor } from './public.js';
+import { incidentKindsBySuspension, publicPicture, publicSuspensionReason, type PublicCorridor } from './public.js';
 import { translator } from '../i18n/index.js';
 import type { Lang, MessageKey } from '../i18n/messages.js';
 
@@ -49,13 +49,14 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
   const rows = await db.selectFrom('events').selectAll().where('type', 'in', Object.keys(CAP_EVENT_TYPES)).where('audience', 'is', null).orderBy('id').execute();
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
   const sender = await capSender(db);
+  const incidentKindOf = await incidentKindsBySuspension(db);
   const chains = new Map<string, CapRef[]>();
   const out: CapAlertRecord[] = [];
   for (const r of rows) {
     const corridorId = r.corridor_id;
     if (!corridorId || !everGuaranteed.has(corridorId)) continue;
     const kind = CAP_EVENT_TYPES[r.type] as CapKind;
-    const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string };
+    const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string; suspensionId?: string };
     const terms = await termsAt(db, corridorId, payload.version ?? 1);
     if (!terms) continue;
     const chain = chains.get(corridorId) ?? [];
@@ -86,7 +87,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         widthM: terms.widthM,
         timeZone,
         window,
-        reason: kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn' ? (payload.reason ?? null) : null,
+        reason: kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn' ? (payload.reason === undefined ? null : publicSuspensionReason(payload.reason, kind === 'suspended' && payload.suspensionId ? incidentKindOf.get(payload.suspensionId) : undefined)) : null,
         zone: zoneRingOf(terms),
         web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
       },

@@ -8,6 +8,8 @@
 import { expandStoredWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import type { IncidentKind } from '../schemas/incident.js';
+import { translator } from '../i18n/index.js';
+import type { MessageKey } from '../i18n/messages.js';
 import { getSetting } from './bootstrap.js';
 import { loadCorridors, statusOf, toCorridorView, type LoadedCorridor } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
@@ -81,10 +83,22 @@ export async function incidentKindsBySuspension(db: Tx): Promise<Map<string, Inc
   return kinds;
 }
 
+/**
+ * A suspension's reason as the public reads it in the language-neutral feeds (GeoJSON, KML, CSV,
+ * CAP): the mediator's words, or for one a confirmed incident caused, which kind of incident —
+ * not the recorded "Shelling (confirmed incident inc_…)" with its internal id. The public page
+ * translates the same by `incidentKind`.
+ */
+export function publicSuspensionReason(reason: string, incidentKind: IncidentKind | undefined): string {
+  if (incidentKind === undefined) return reason;
+  const en = translator('en');
+  return en('public.reasonIncident', { kind: en(`incident.kind.${incidentKind}` as MessageKey) });
+}
+
 function publicSuspension(loaded: LoadedCorridor, since: number, reason: string, incidentKindOf: ReadonlyMap<string, IncidentKind>): NonNullable<PublicCorridor['suspension']> {
   const row = loaded.suspensions.find((s) => Date.parse(s.since) === since);
   const kind = row === undefined ? undefined : incidentKindOf.get(row.id);
-  return { since, reason, ...(kind ? { incidentKind: kind } : {}) };
+  return { since, reason: publicSuspensionReason(reason, kind), ...(kind ? { incidentKind: kind } : {}) };
 }
 
 /** The public picture at `at` (default now): grouped, each group in the order a reader needs. */
