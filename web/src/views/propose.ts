@@ -262,7 +262,9 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const edited = (e: Event): void => {
     const target = e.target as HTMLElement;
     const marked = target.closest<HTMLElement>('[aria-invalid=true]');
-    if (marked && marked !== wpLat && marked !== wpLon) clearFieldError(marked);
+    // Not a time the zone skips: the field's own check (below, on the same event) set that one just now.
+    const dst = marked ? document.getElementById(`${marked.id}-error`)?.dataset.dst : undefined;
+    if (marked && marked !== wpLat && marked !== wpLon && !dst) clearFieldError(marked);
     if (target !== wpLat && target !== wpLon) error.textContent = '';
   };
   form.addEventListener('input', edited);
