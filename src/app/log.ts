@@ -88,10 +88,12 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
   const { restricted, ...fields } = input;
   const entry: LogEntry = { ...fields, payload: input.payload ?? null, index, time: new Date(u.deps.now()).toISOString() };
   let opening: LogOpening | undefined;
+  let openingText: string | undefined;
   let shown = entry;
   if (restricted) {
     opening = { salt: hex(u.deps.randomBytes(32)), actor: entry.actor, action: entry.action, subject: entry.subject, payload: entry.payload };
-    const payload: RestrictedPayload = { commitment: openingCommitment(opening, canonicalJson, sha256) };
+    openingText = canonicalJson(opening);
+    const payload: RestrictedPayload = { commitment: openingCommitment(opening, () => openingText as string, sha256) };
     shown = { index, time: entry.time, actor: RESTRICTED, action: RESTRICTED, subject: RESTRICTED, payload };
   }
   const text = entryText(shown);
@@ -104,7 +106,7 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
     .insertInto('log_entries')
     .values({ idx: index, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, entry: text })
     .execute();
-  if (opening) await u.tx.insertInto('log_openings').values({ idx: index, opening: canonicalJson(opening) }).execute();
+  if (openingText !== undefined) await u.tx.insertInto('log_openings').values({ idx: index, opening: openingText }).execute();
   await u.tx
     .insertInto('log_nodes')
     .values(completed.map((n) => ({ id: nodeRowId(n.level, n.index), hash: hex(n.hash) })))

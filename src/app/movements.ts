@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
-import { DomainError, isDomainError } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import {
   assertCargoLinesOf,
   assertMovementInput,
@@ -98,21 +98,6 @@ async function movementEvent(u: Unit, m: LoadedMovement, type: string, extra: Re
 }
 
 /**
- * The log records a movement without its whereabouts or its people: hashes of what was notified
- * and counted, and who it was shared with. Every party can audit that nothing was changed, and
- * the log is not a target list.
- */
-async function canSeeMovementId(tx: Tx, actor: Actor, id: string): Promise<boolean> {
-  try {
-    await getVisibleMovement(tx, actor, id);
-    return true;
-  } catch (e) {
-    if (isDomainError(e) && e.code === 'not_found') return false;
-    throw e;
-  }
-}
-
-/**
  * The event a live alert raises: `movement.alert.<type>` (and `.cleared`). Not `movement.<type>`:
  * the "arrived" alert (a tracker within the destination radius) would share `movement.arrived`
  * with the lifecycle arrival an operator records with its counts, and a filter could not tell them apart.
@@ -121,6 +106,11 @@ export function alertEventType(type: string): string {
   return `movement.alert.${type}`;
 }
 
+/**
+ * The log records a movement without its whereabouts or its people: hashes of what was notified
+ * and counted, and who it was shared with, as restricted entries (docs/log.md). Every party can
+ * audit that nothing was changed, and the log is not a target list.
+ */
 export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput): Promise<MovementView> {
   requireMovement(canNotifyMovement(actor), 'only humanitarian operators (and the mediator) notify movements');
   const input = withLineIds(raw);
@@ -129,8 +119,9 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
   const devices = input.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   const held = devices.length === 0 ? [] : await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id']).where('device_id', 'in', devices).where('movement_id', 'is not', null).execute();
   // A device held by a movement the notifier may not see is refused without naming that movement.
-  const holders = new Map<string, string | null>();
-  for (const h of held) holders.set(h.device_id, (await canSeeMovementId(u.tx, actor, h.movement_id as string)) ? (h.movement_id as string) : null);
+  const holding = held.length === 0 ? [] : await u.tx.selectFrom('movements').select(['id', 'operator_party_id', 'body']).where('id', 'in', held.map((h) => h.movement_id as string)).execute();
+  const visible = new Set(holding.filter((m) => canSeeMovement(actor, { operatorPartyId: m.operator_party_id, distribution: (JSON.parse(m.body) as MovementInput).distribution })).map((m) => m.id));
+  const holders = new Map(held.map((h) => [h.device_id, visible.has(h.movement_id as string) ? (h.movement_id as string) : null]));
   assertMovementInput(input, { partyExists: (id) => parties.has(id), deviceHolder: (d) => holders.get(d) });
   const departure = parseRfc3339(input.plannedDeparture) as number;
   const st = statusOf(corridor, departure, parties);

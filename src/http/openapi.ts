@@ -13,7 +13,7 @@
  *   `idempotent-replayed: true` and refuse a reused key with another body (422).
  *
  * The facts that belong to one operation (its media type, the headers it sends) are in
- * OPERATIONS below, keyed by method and documented path; test/http/openapi.test.ts checks that
+ * OPERATIONS below, keyed by method and documented path; test/http/openapi-truth.test.ts checks that
  * each key names an operation that exists, so the table cannot drift from the routes unseen.
  */
 import { z } from 'zod';

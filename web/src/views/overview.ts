@@ -8,7 +8,7 @@ import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
 import type { Ctx } from '../context.js';
 import { clear, h } from '../dom.js';
-import { both, formatUtcShort, span, zoned } from '../format.js';
+import { formatUtcShort, span, zoned } from '../format.js';
 import { t } from '../i18n.js';
 import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
