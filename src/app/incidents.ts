@@ -15,9 +15,8 @@ import {
   NEARBY_M,
   NEARBY_MS,
 } from '../domain/incident.js';
-import { automaticSuspensionReason, suspendsAutomatically } from '../domain/suspension-policy.js';
+import { automaticSuspensionReason, suspendsAutomatically, suspendsOnConfirm } from '../domain/suspension-policy.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
-import type { CorridorState } from '../schemas/corridor.js';
 import type { IncidentGeometry, IncidentInput, IncidentKind, IncidentSeverity, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -249,7 +248,7 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
       mediatorOnly.push(corridorId);
       continue;
     }
-    if ((c.row.state as CorridorState) !== 'guaranteed') continue;
+    if (!suspendsOnConfirm(c.row.state, c.terms.suspensionPolicy, i.kind)) continue;
     const since = formatUtc(Math.min(Date.parse(i.occurredAt), u.deps.now()));
     const view = await suspendCorridor(u, actor, corridorId, { reason: automaticSuspensionReason(i), since }, { clampSince: true });
     const s = view.suspensions.find((x) => x.until === null);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertIncidentInput, canSeeIncident, incidentAudience, incidentCentre, incidentProbePoints } from './incident.js';
-import { automaticSuspensionReason, suspendsAutomatically } from './suspension-policy.js';
+import { automaticSuspensionReason, suspendsAutomatically, suspendsOnConfirm } from './suspension-policy.js';
 import { IncidentInput } from '../schemas/incident.js';
 
 const NOW = Date.parse('2022-03-05T10:00:00Z');
@@ -46,5 +46,10 @@ describe('incident rules', () => {
     expect(suspendsAutomatically(undefined, 'obstruction')).toBe(false);
     expect(suspendsAutomatically({ automatic: [], resumeBy: 'mediator' }, 'shelling')).toBe(false);
     expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling' })).toBe('Shelling (confirmed incident inc_1)');
+    // Confirming suspends only a guaranteed corridor whose policy names the kind.
+    expect(suspendsOnConfirm('guaranteed', undefined, 'shelling')).toBe(true);
+    expect(suspendsOnConfirm('suspended', undefined, 'shelling')).toBe(false);
+    expect(suspendsOnConfirm('proposed', undefined, 'shelling')).toBe(false);
+    expect(suspendsOnConfirm('guaranteed', undefined, 'obstruction')).toBe(false);
   });
 });

@@ -12,6 +12,15 @@ export function suspendsAutomatically(policy: SuspensionPolicy | undefined, kind
   return effectivePolicy(policy).automatic.includes(kind);
 }
 
+/**
+ * Whether confirming an incident of `kind` suspends a corridor in `state` with this policy, in the
+ * confirmation's own transaction: only a guaranteed corridor whose signed policy names the kind.
+ * The server acts on it (confirmIncident) and the app says it before the mediator confirms.
+ */
+export function suspendsOnConfirm(state: string, policy: SuspensionPolicy | undefined, kind: IncidentKind): boolean {
+  return state === 'guaranteed' && suspendsAutomatically(policy, kind);
+}
+
 const KIND_WORDS: Record<IncidentKind, string> = {
   shelling: 'Shelling',
   small_arms_fire: 'Small-arms fire',

@@ -8,7 +8,7 @@ import * as maplibregl from 'maplibre-gl';
 import { api, type CorridorView, type IncidentView } from '../api.js';
 import { clearFieldError, fieldByPath, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
-import { suspendsAutomatically } from '../../../src/domain/suspension-policy.js';
+import { suspendsAutomatically, suspendsOnConfirm } from '../../../src/domain/suspension-policy.js';
 import type { IncidentKind } from '../../../src/schemas/incident.js';
 import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox } from '../dom.js';
@@ -115,7 +115,7 @@ function confirmConsequence(i: IncidentView, corridors: readonly CorridorView[])
   const title = (id: string): string => corridors.find((c) => c.id === id)?.title ?? id;
   const auto = i.corridorIds.filter((id) => {
     const c = corridors.find((x) => x.id === id);
-    return c !== undefined && c.state === 'guaranteed' && suspendsAutomatically(c.terms.suspensionPolicy, i.kind as IncidentKind);
+    return c !== undefined && suspendsOnConfirm(c.state, c.terms.suspensionPolicy, i.kind as IncidentKind);
   });
   const left = i.corridorIds.filter((id) => !suspendsAutomatically(corridors.find((x) => x.id === id)?.terms.suspensionPolicy, i.kind as IncidentKind));
   return [
