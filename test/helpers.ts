@@ -171,3 +171,14 @@ export function sumyPoltava(overrides: Record<string, unknown> = {}): Record<str
 export function json<T = any>(res: LightMyRequestResponse): T {
   return JSON.parse(res.body) as T;
 }
+
+/** Proposes Sumy → Poltava (with `overrides`) as Ukraine and has both belligerents sign it; its id. */
+export async function guaranteedCorridor(w: World, overrides: Record<string, unknown> = {}): Promise<string> {
+  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava(overrides)));
+  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+  for (const p of [w.ua, w.ru]) {
+    const res = await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+    if (res.statusCode !== 201) throw new Error(`guarantee by ${p.id} refused: ${res.body}`);
+  }
+  return c.id as string;
+}

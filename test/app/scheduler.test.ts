@@ -2,16 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
 import { tickWindows } from '../../src/app/scheduler.js';
 import { defaultDeps } from '../../src/app/deps.js';
-import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava } from '../helpers.js';
+import { api, ENGINES, guaranteedCorridor, json, makeWorld, signBytes, sumyPoltava } from '../helpers.js';
 
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: the window scheduler`, () => {
     it('announces each window start and end once, across restarts and competing processes, late after downtime but never skipped', async () => {
       const w = await makeWorld(engine);
       try {
-        const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ windows: [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }] })));
-        const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
-        for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
+        const c = { id: await guaranteedCorridor(w, { windows: [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }] }) };
         w.clock.set('2022-03-08T06:00:00Z');
         expect(await tickWindows(w.deps)).toBe(0); // first run: the watermark starts now
         w.clock.set('2022-03-08T07:00:00Z');

@@ -5,14 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startScheduler } from '../../src/app/scheduler.js';
 import { backoffMs, dispatchDeliveries, enqueueDeliveries } from '../../src/app/webhooks.js';
-import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+import { api, guaranteedCorridor, ENGINES, json, makeWorld, sumyPoltava } from '../helpers.js';
 
-async function guaranteedCorridor(w: World): Promise<string> {
-  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
-  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
-  for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
-  return c.id as string;
-}
 const shelling = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near Lokhvytsia' };
 
 interface Received {

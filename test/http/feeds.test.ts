@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tickWindows } from '../../src/app/scheduler.js';
-import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
-
-async function guaranteedCorridor(w: World, overrides: Record<string, unknown> = {}): Promise<string> {
-  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava(overrides)));
-  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
-  for (const p of [w.ua, w.ru]) await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) });
-  return c.id as string;
-}
+import { api, guaranteedCorridor, ENGINES, json, makeWorld, type World } from '../helpers.js';
 
 function shelling(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near the Lokhvytsia checkpoint', ...overrides };

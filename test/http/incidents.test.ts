@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
-import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+import { api, guaranteedCorridor, ENGINES, json, makeWorld } from '../helpers.js';
 
 const SHA = 'a'.repeat(64);
-
-async function guaranteedCorridor(w: World, overrides: Record<string, unknown> = {}): Promise<string> {
-  const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava(overrides)));
-  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
-  for (const p of [w.ua, w.ru]) expect((await api(w.app, p.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws: await signBytes(bytes, p) })).statusCode).toBe(201);
-  return c.id as string;
-}
 
 function shelling(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
