@@ -33,7 +33,7 @@ import {
   type TreeHasher,
 } from '../domain/log/index.js';
 import { scanSqliteParallel, type ParallelScanOptions, type RangeScan } from '../store/log-scan.js';
-import type { Tx } from '../store/store.js';
+import type { Store, Tx } from '../store/store.js';
 import { nowIso, type Deps, type Unit } from './deps.js';
 
 export interface LogInput {
@@ -131,6 +131,30 @@ export async function readNodes(db: Tx, ids: readonly NodeId[]): Promise<Uint8Ar
 export async function logSize(db: Tx): Promise<number> {
   const row = await db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
   return Number(row.size);
+}
+
+/**
+ * Answers computed from the recorded state alone, kept until the log grows: every change to that
+ * state appends an entry, so an unchanged size means an unchanged answer (a second server on the
+ * same database appends to the same log). The promise is kept, so concurrent requests share one
+ * computation; a failed one is forgotten. At most MEMO_KEYS answers per store (languages × hosts).
+ */
+const memos = new WeakMap<Store, { size: number; values: Map<string, Promise<unknown>> }>();
+const MEMO_KEYS = 16;
+
+export async function untilLogGrows<T>(deps: Deps, key: string, compute: () => Promise<T>): Promise<{ value: T; logSize: number }> {
+  const size = await logSize(deps.store.db);
+  let m = memos.get(deps.store);
+  if (!m || m.size !== size) memos.set(deps.store, (m = { size, values: new Map() }));
+  let p = m.values.get(key) as Promise<T> | undefined;
+  if (!p) {
+    if (m.values.size >= MEMO_KEYS) m.values.clear();
+    const values = m.values;
+    p = compute();
+    values.set(key, p);
+    p.catch(() => values.get(key) === p && values.delete(key));
+  }
+  return { value: await p, logSize: size };
 }
 
 /** `value` must lie in [0, max]; `why` says where the bound comes from ("the log has N entries"). */

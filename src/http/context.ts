@@ -84,3 +84,16 @@ export async function withVersion<T>(ifMatch: number | undefined, bodyVersion: n
 }
 
 export type { ZodTypeProvider };
+
+/**
+ * Whether the request's If-None-Match names `etag` (RFC 9110 §13.1.2: weak comparison, a list or
+ * `*`): the client holds this representation already, and a 304 answers it.
+ */
+export function notModified(req: FastifyRequest, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (typeof header !== 'string') return false;
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  const want = opaque(etag);
+  return header.trim() === '*' || header.split(',').some((t) => opaque(t) === want);
+}
+

@@ -82,6 +82,8 @@ interface OperationFacts {
   readonly parameters?: Record<string, { schema?: Json; description?: string }>;
   /** Not through `write`: no Idempotency-Key. */
   readonly notIdempotent?: boolean;
+  /** Sends an ETag and answers If-None-Match naming it with 304 Not Modified. */
+  readonly conditional?: boolean;
 }
 
 const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
@@ -139,7 +141,11 @@ export const OPERATIONS: Record<string, OperationFacts> = {
     ...FEED('application/cap+xml'),
     parameters: { id: { schema: { type: 'string', pattern: '^[0-9]{1,15}\\.xml$' }, description: 'the alert number followed by `.xml`, as in /public/cap/12.xml; anything else is a 404' } },
   },
-  'GET /public/corridors.ics': { content: { 'text/calendar': text }, headers: { 'cache-control': CACHE, 'content-language': header('the language of the text: the lang asked for, else en') } },
+  'GET /public/corridors.ics': {
+    content: { 'text/calendar': text },
+    headers: { 'cache-control': CACHE, 'content-language': header('the language of the text: the lang asked for, else en') },
+    conditional: true,
+  },
   'GET /public/corridors.geojson': FEED('application/geo+json', geoJson),
   'GET /public/corridors.kml': FEED('application/vnd.google-earth.kml+xml'),
   'GET /public/corridors.csv': FEED('text/csv'),
@@ -191,6 +197,12 @@ export function describeTruthfully<T>(input: T): T {
       if (idempotent) {
         addHeaderParameter(op, { in: 'header', name: 'Idempotency-Key', required: false, description: 'a retry with the same key returns the first answer and writes nothing twice; the same key with another request is 422 idempotency_key_reused', schema: { type: 'string', minLength: 1 } });
         ok.headers = { ...ok.headers, 'idempotent-replayed': REPLAYED };
+      }
+      if (facts.conditional) {
+        const tag = header('changes whenever the answer does: send it back in If-None-Match');
+        ok.headers = { ...ok.headers, etag: tag };
+        addHeaderParameter(op, { in: 'header', name: 'If-None-Match', required: false, description: 'the ETag of the answer you hold: 304 with no body when it is still current', schema: { type: 'string' } });
+        op.responses['304'] = { description: 'not modified: the answer you hold (its ETag in If-None-Match) is current', headers: { etag: tag, 'cache-control': CACHE } };
       }
       if (facts.ifMatch) {
         addHeaderParameter(op, { in: 'header', name: 'If-Match', required: false, description: 'the version you change, as its ETag: "3" (or W/"3"); wins over baseVersion', schema: { type: 'string', pattern: '^(W/)?"[0-9]+"$' } });

@@ -185,6 +185,14 @@ for (const { engine, available } of ENGINES) {
         expect(vevents[0].props.STATUS[0].value).toBe('CONFIRMED');
         expect(vevents[0].props.SEQUENCE[0].value).toBe('0');
         expect(new Set(vevents.map((v: any) => v.props.UID[0].value)).size).toBe(3);
+        // A calendar client polling with the tag it holds gets a 304 until the record changes.
+        const etag = String(res.headers.etag);
+        expect(etag).toMatch(/^W\/"[^"]+"$/);
+        const again = await w.app.inject({ method: 'GET', url: '/public/corridors.ics', headers: { 'if-none-match': `"other", ${etag}` } });
+        expect(again.statusCode).toBe(304);
+        expect(again.body).toBe('');
+        expect(again.headers.etag).toBe(etag);
+        expect((await w.app.inject({ method: 'GET', url: '/public/corridors.ics', headers: { 'if-none-match': '"other"' } })).statusCode).toBe(200);
 
         w.clock.set('2022-03-08T10:05:00Z');
         // The public page shows the window in force, and that two more follow, until when.
@@ -196,7 +204,10 @@ for (const { engine, available } of ENGINES) {
         expect((await get(w, '/public?lang=en')).body).not.toContain('(Europe/Kyiv)');
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
         await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' });
-        const after = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
+        const changed = await w.app.inject({ method: 'GET', url: '/public/corridors.ics', headers: { 'if-none-match': etag } });
+        expect(changed.statusCode, 'the suspension changed the feed').toBe(200);
+        expect(changed.headers.etag).not.toBe(etag);
+        const after = parseIcs(changed.body).children.filter((c: any) => c.name === 'VEVENT');
         expect(after.map((v: any) => v.props.STATUS[0].value)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
         expect(after[0].props.SEQUENCE[0].value).toBe('1');
         expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T10:00:00Z: a confirmed incident \(shelling\) in its ceasefire zone/);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { capAlertDocument, capAtomFeed, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../app/feeds.js';
@@ -5,6 +6,11 @@ import { DomainError } from '../../domain/errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LANGS } from '../../i18n/index.js';
+import { untilLogGrows } from '../../app/log.js';
+import { notModified } from '../context.js';
+
+/** Tells this process's entity tags from an earlier run's. */
+const BOOT = randomBytes(6).toString('base64url');
 
 function baseUrl(req: FastifyRequest): string {
   const host = String(req.headers.host ?? 'localhost').replace(/[^A-Za-z0-9.:[\]-]/g, '');
@@ -38,7 +44,19 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
         querystring: z.object({ lang: z.enum(LANGS).optional().describe('language of the text (default en); times are UTC in every language') }),
       },
     },
-    async (req, reply) => reply.type('text/calendar; charset=utf-8').header('cache-control', cache).header('content-language', req.query.lang ?? 'en').send(await corridorsIcs(deps, baseUrl(req), req.query.lang)),
+    async (req, reply) => {
+      // Calendar clients poll the feed; it changes only when the log does (every window, guarantee
+      // and suspension is recorded there), so it is built once per log size and language, and a
+      // client holding the current one gets a 304. The boot id makes a restarted (perhaps
+      // upgraded) server's tags new.
+      const lang = req.query.lang ?? 'en';
+      const base = baseUrl(req);
+      const { value, logSize } = await untilLogGrows(deps, `corridors.ics ${lang} ${base}`, () => corridorsIcs(deps, base, lang));
+      const etag = `W/"${BOOT}-${logSize}"`;
+      reply.header('cache-control', cache).header('etag', etag).header('content-language', lang);
+      if (notModified(req, etag)) return reply.code(304).send();
+      return reply.type('text/calendar; charset=utf-8').send(value);
+    },
   );
   app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as GeoJSON' } }, async (_req, reply) =>
     reply.type('application/geo+json; charset=utf-8').header('cache-control', cache).send(JSON.stringify(await corridorsGeoJson(deps))),
