@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { EventType } from '../domain/event-types.js';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { applyTransition, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
@@ -112,7 +113,7 @@ async function termsContext(tx: Tx): Promise<{ partyExists: (id: string) => bool
 }
 
 /** Tells subscribers (SSE, webhooks, feeds) what happened to a corridor; every member may see corridors. */
-async function corridorEvent(u: Unit, id: string, type: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function corridorEvent(u: Unit, id: string, type: EventType, extra: Record<string, unknown> = {}): Promise<void> {
   const c = await loadCorridor(u.tx, id);
   await emitEvent(u, { type, subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, state: c.row.state, ...extra } });
 }
@@ -190,7 +191,7 @@ export async function transitionCorridor(u: Unit, actor: Actor, id: string, acti
   const next = applyTransition(c.row.state as CorridorState, action);
   if (body.baseVersion !== undefined) assertBaseVersion(c, body.baseVersion);
   await setState(u, c, next);
-  const verb = { withdraw: 'withdrawn', reject: 'rejected', propose: 'proposed' }[action];
+  const verb = ({ withdraw: 'withdrawn', reject: 'rejected', propose: 'proposed' } as const)[action];
   await appendLog(u, { actor: actor.memberId, action: `corridor.${verb}`, subject: `corridor/${id}`, payload: { version: c.row.current_version, reason: body.reason ?? '' } });
   await corridorEvent(u, id, `corridor.${verb}`, { reason: body.reason ?? '' });
   return toCorridorView(await loadCorridor(u.tx, id));

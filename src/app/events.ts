@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Actor } from '../domain/authorization.js';
+import type { EventType } from '../domain/event-types.js';
 import type { Tx } from '../store/store.js';
 import type { Unit } from './deps.js';
 
 export interface EventInput {
-  /** e.g. `corridor.suspended`, `movement.alert.off_route`, `incident.confirmed`. */
-  readonly type: string;
+  /** e.g. `corridor.suspended`, `movement.alert.off_route`, `incident.confirmed`: one of EVENT_TYPES (src/domain/event-types.ts). */
+  readonly type: EventType;
   /** e.g. `corridor/cor_…`. */
   readonly subject: string;
   readonly corridorId?: string | null | undefined;

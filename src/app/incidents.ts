@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/authorization.js';
+import type { EventType } from '../domain/event-types.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import {
@@ -166,7 +167,7 @@ function logBody(i: IncidentView): Record<string, unknown> {
     : { incidentId: i.id, version: i.version, kind: i.kind, bodySha256: sha256Hex(canonicalJson(body)), distribution: i.distribution, corridorIds: i.corridorIds };
 }
 
-async function incidentEvent(u: Unit, i: IncidentView, type: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function incidentEvent(u: Unit, i: IncidentView, type: EventType, extra: Record<string, unknown> = {}): Promise<void> {
   await emitEvent(u, {
     type,
     subject: `incident/${i.id}`,

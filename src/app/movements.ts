@@ -16,7 +16,8 @@ import {
   withLineIds,
 } from '../domain/movement.js';
 import { discrepancies, reconcile, type Reconciliation, type StageCount } from '../domain/reconciliation.js';
-import { credibleUntil, initialRuleState, LIVE_ALERT_TYPES } from '../domain/tracking.js';
+import { alertEventType, type EventType } from '../domain/event-types.js';
+import { credibleUntil, initialRuleState, LIVE_ALERT_TYPES, type AlertType } from '../domain/tracking.js';
 import { parseRfc3339 } from '../domain/windows.js';
 import type { AlertView, CheckinBody, CountBody, DepartBody, MovementInput, MovementState, MovementView, ReceiptBody } from '../schemas/movement.js';
 import type { DB } from '../store/schema.js';
@@ -93,17 +94,8 @@ async function reload(u: Unit, id: string): Promise<MovementView> {
   return toMovementView(u.tx, (await loadMovementRow(u.tx, id)) as LoadedMovement);
 }
 
-async function movementEvent(u: Unit, m: LoadedMovement, type: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function movementEvent(u: Unit, m: LoadedMovement, type: EventType, extra: Record<string, unknown> = {}): Promise<void> {
   await emitEvent(u, { type, subject: `movement/${m.row.id}`, corridorId: m.row.corridor_id, audience: audienceOf(visibilityOf(m)), payload: { movementId: m.row.id, title: m.row.title, ...extra } });
-}
-
-/**
- * The event a live alert raises: `movement.alert.<type>` (and `.cleared`). Not `movement.<type>`:
- * the "arrived" alert (a tracker within the destination radius) would share `movement.arrived`
- * with the lifecycle arrival an operator records with its counts, and a filter could not tell them apart.
- */
-export function alertEventType(type: string): string {
-  return `movement.alert.${type}`;
 }
 
 /**
@@ -274,13 +266,17 @@ export interface AlertRaise {
   readonly id: string;
   readonly movementId: string;
   readonly deviceId: string | null;
-  readonly type: string;
+  readonly type: AlertType;
   readonly key: string;
   readonly at: string;
   readonly details: Record<string, unknown>;
 }
 
-/** Stores a raised alert and tells the movement's audience (one event). */
+/**
+ * Stores a raised alert and tells the movement's audience (one event, `movement.alert.<type>`; not
+ * `movement.<type>`: the "arrived" alert, a tracker within the destination radius, would share
+ * `movement.arrived` with the lifecycle arrival an operator records, and a filter could not tell them apart).
+ */
 export async function raiseAlert(u: Unit, audience: readonly string[], corridorId: string, a: AlertRaise): Promise<void> {
   await u.tx.insertInto('movement_alerts').values({ id: a.id, movement_id: a.movementId, device_id: a.deviceId, type: a.type, key: a.key, state: 'open', raised_at: a.at, cleared_at: null, details: JSON.stringify(a.details) }).execute();
   await emitEvent(u, { type: alertEventType(a.type), subject: `movement/${a.movementId}`, corridorId, audience, payload: { alertId: a.id, movementId: a.movementId, deviceId: a.deviceId, type: a.type, state: 'open', at: a.at, details: a.details } });
@@ -289,7 +285,7 @@ export async function raiseAlert(u: Unit, audience: readonly string[], corridorI
 export async function clearAlert(u: Unit, movementId: string, audience: readonly string[], corridorId: string, a: { id: string; type: string; device_id: string | null }, at: string, details: Record<string, unknown>): Promise<void> {
   const r = await u.tx.updateTable('movement_alerts').set({ state: 'cleared', cleared_at: at }).where('id', '=', a.id).where('state', '=', 'open').executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return;
-  await emitEvent(u, { type: `${alertEventType(a.type)}.cleared`, subject: `movement/${movementId}`, corridorId, audience, payload: { alertId: a.id, movementId, deviceId: a.device_id, type: a.type, state: 'cleared', at, details } });
+  await emitEvent(u, { type: alertEventType(a.type as AlertType, true), subject: `movement/${movementId}`, corridorId, audience, payload: { alertId: a.id, movementId, deviceId: a.device_id, type: a.type, state: 'cleared', at, details } });
 }
 
 /** Raises an alert per new discrepancy (where it first appeared), updates known ones, clears resolved ones. */

@@ -1,4 +1,6 @@
 import type { Actor } from '../domain/authorization.js';
+import { DomainError } from '../domain/errors.js';
+import { EVENT_TYPES, eventFilterProblems, patternMatches } from '../domain/event-types.js';
 import { canSeeEvent, type StoredEvent } from './events.js';
 
 /** What a subscriber (an SSE client or a webhook) asked for. */
@@ -11,7 +13,22 @@ export interface EventFilter {
 
 export function typeMatches(patterns: readonly string[], type: string): boolean {
   if (patterns.length === 0) return true;
-  return patterns.some((p) => (p.endsWith('*') ? type.startsWith(p.slice(0, -1)) : p === type));
+  return patterns.some((p) => patternMatches(p, type));
+}
+
+/**
+ * Refuses a filter with a pattern that matches no event type (a typo, or a name from before a
+ * rename, such as `movement.off_route`): it would never receive anything, and nobody would know.
+ * `path` is where the list is in the request (`/types`).
+ */
+export function assertEventFilter(patterns: readonly string[], path: string): void {
+  const problems = eventFilterProblems(patterns);
+  if (problems.length === 0) return;
+  const why = problems.map((p) => p.message).join('; ');
+  throw new DomainError('validation_failed', `${why}. Event types: ${EVENT_TYPES.join(', ')}; or a prefix ending in * (corridor.*, movement.alert.*)`, {
+    details: problems.map((p) => ({ path: `${path}/${p.index}`, message: p.message })),
+    extra: { eventTypes: [...EVENT_TYPES] },
+  });
 }
 
 export function corridorMatches(corridorId: string | null | undefined, e: Pick<StoredEvent, 'corridorId' | 'payload'>): boolean {

@@ -8,7 +8,7 @@ import type { Tx } from '../store/store.js';
 import { nowIso, type Deps, type Unit } from './deps.js';
 import { readEvents, type StoredEvent } from './events.js';
 import { appendLog } from './log.js';
-import { deliverable, eventEnvelope } from './webhook-events.js';
+import { assertEventFilter, deliverable, eventEnvelope } from './webhook-events.js';
 
 type SubRow = DB['webhook_subscriptions'];
 type DeliveryRow = DB['webhook_deliveries'];
@@ -125,6 +125,7 @@ async function latestEventId(tx: Tx): Promise<number> {
 export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, self: SelfAddress): Promise<WebhookView> {
   if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not subscribe webhooks; ask an admin, liaison or operator of your party');
   const url = assertWebhookUrl(input.url, self);
+  assertEventFilter(input.types, '/types');
   const id = u.deps.newId('whk');
   const now = nowIso(u.deps);
   const row: SubRow = {
@@ -168,7 +169,10 @@ export async function updateWebhook(
   const now = nowIso(u.deps);
   const set: Partial<SubRow> = { updated_at: now };
   if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self);
-  if (patch.types !== undefined) set.types = JSON.stringify(patch.types);
+  if (patch.types !== undefined) {
+    assertEventFilter(patch.types, '/types');
+    set.types = JSON.stringify(patch.types);
+  }
   if (patch.corridorId !== undefined) set.corridor_id = patch.corridorId;
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.active === false && r.disabled_at === null) set.disabled_at = now;

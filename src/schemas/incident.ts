@@ -98,7 +98,7 @@ z.globalRegistry.add(IncidentView, { id: 'Incident' });
 
 export const WebhookInput = z.object({
   url: z.string().min(1).max(2000).describe('http(s) URL of the receiver; not this server'),
-  types: z.array(z.string().min(1).max(100).regex(/^[a-z_.*]+$/, 'an event type such as corridor.suspended, or a prefix such as corridor.*')).max(50).default([]).describe('event types to deliver; [] = all'),
+  types: z.array(z.string().min(1).max(100).regex(/^[a-z_.*]+$/, 'an event type such as corridor.suspended, or a prefix such as corridor.*')).max(50).default([]).describe('event types to deliver (docs/incidents.md, "Events"), or prefixes ending in *; [] = all. One that matches no event type is a 400 listing them; live alerts are movement.alert.<type>'),
   corridorId: Id.nullable().default(null).describe('only events about this corridor'),
   secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_ followed by base64 of 12 to 64 random bytes').optional().describe('Standard Webhooks secret; generated when omitted'),
   description: z.string().max(500).default(''),

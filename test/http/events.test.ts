@@ -150,6 +150,49 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('refuses a filter naming no event type with a 400 that lists them, and names the new name of an old alert', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const liaison = api(w.app, w.ua.liaison.token);
+        for (const [types, path, says] of [
+          [['movement.off_route'], '/types/0', /write movement\.alert\.off_route\b/],
+          [['corridor.*', 'movement.arrived.cleared'], '/types/1', /write movement\.alert\.arrived\.cleared/],
+          [['movement.stop*'], '/types/0', /no event type starts with movement\.stop.*write movement\.alert\.stop\*/],
+          [['corridor.suspend'], '/types/0', /corridor\.suspend is not an event type/],
+        ] as const) {
+          const res = await liaison.post('/webhooks', { url: 'https://example.org/hook', types });
+          expect(res.statusCode, String(types)).toBe(400);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          const p = json(res);
+          expect(p.code).toBe('validation_failed');
+          expect(p.detail, String(types)).toMatch(says);
+          // …and it lists the types there are.
+          expect(p.detail).toContain('corridor.suspended, ');
+          expect(p.detail).toContain('movement.alert.off_route, ');
+          expect(p.eventTypes).toContain('movement.alert.arrived');
+          expect(p.errors.map((e: any) => e.path)).toEqual([path]);
+        }
+        expect(json(await liaison.get('/webhooks'))).toEqual([]);
+        const ok = await liaison.post('/webhooks', { url: 'https://example.org/hook', types: ['movement.arrived', 'movement.alert.*', 'corridor.*', 'incident.confirmed'] });
+        expect(ok.statusCode, ok.body).toBe(201);
+        const id = json(ok).id as string;
+        const patch = (types: string[]) => w.app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${id}`, headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ types }) });
+        const refused = await patch(['movement.no_signal']);
+        expect(refused.statusCode).toBe(400);
+        expect(json(refused).detail).toMatch(/write movement\.alert\.no_signal\b/);
+        expect(json(await liaison.get(`/webhooks/${id}`)).types).toEqual(['movement.arrived', 'movement.alert.*', 'corridor.*', 'incident.confirmed']);
+        expect((await patch(['movement.alert.no_signal', 'movement.alert.no_signal.cleared'])).statusCode).toBe(200);
+        // The same filter on the event stream.
+        const stream = (q: string) => w.app.inject({ method: 'GET', url: `/api/v1/events?follow=false&types=${q}`, headers: { authorization: `Bearer ${w.ua.viewer.token}` } });
+        const sse = await stream('corridor.*,movement.off_route');
+        expect(sse.statusCode).toBe(400);
+        expect(json(sse).detail).toMatch(/write movement\.alert\.off_route\b/);
+        expect((await stream('corridor.*,movement.alert.off_route')).statusCode).toBe(200);
+      } finally {
+        await w.close();
+      }
+    });
+
     it('refuses webhook URLs that are not http(s) or point at the server itself', async () => {
       const w = await makeWorld(engine);
       const url = await w.app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { typeMatches } from '../../src/app/webhook-events.js';
+import { eventFilterProblems } from '../../src/domain/event-types.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { migrate, openStore, type Store } from '../../src/store/store.js';
 import { ENGINES } from '../helpers.js';
@@ -66,6 +68,98 @@ for (const { engine, available } of ENGINES) {
         expect(rows.rows[0]!.entry).toBe(entry);
         await expect(store.db.updateTable('log_entries').set({ actor: 'someone-else' }).where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
         await expect(store.db.deleteFrom('log_entries').where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
+      } finally {
+        await drop();
+      }
+    });
+
+    it('moves stored webhook filters and outbox events to movement.alert.<type>, so each subscriber receives what it asked for', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+        expect((await migrator.migrateTo('0011_log_openings')).error).toBeUndefined();
+        const at = '2026-11-20T08:00:00.000Z';
+        // Subscriptions made before the rename, in the names of the time.
+        const filters: Record<string, string[]> = {
+          whk_off: ['movement.off_route'],
+          whk_arrived: ['movement.arrived'],
+          whk_mixed: ['corridor.*', 'movement.off_route.cleared', 'movement.count_discrepancy'],
+          whk_offprefix: ['movement.off_*'],
+          whk_aprefix: ['movement.a*'],
+          whk_movements: ['movement.*'],
+          whk_all: [],
+          whk_dupe: ['movement.stopped', 'movement.alert.stopped'],
+          whk_paused: ['movement.no_signal', 'movement.no_signal.cleared'],
+        };
+        for (const [id, types] of Object.entries(filters)) {
+          await store.db
+            .insertInto('webhook_subscriptions')
+            .values({ id, party_id: 'aid', party_kind: 'humanitarian', member_id: 'mem_1', url: 'https://example.org/h', secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAA', types: JSON.stringify(types), corridor_id: null, description: '', cursor: 0, created_at: at, updated_at: at, disabled_at: id === 'whk_paused' ? at : null })
+            .execute();
+        }
+        // The outbox as the old code wrote it: an alert's payload names the alert, a lifecycle event's does not.
+        const alert = (type: string, state = 'open') => JSON.stringify({ alertId: `alr_${type}`, movementId: 'mov_1', deviceId: 'dev-1', type, state, at, details: {} });
+        const old: [string, string][] = [
+          ['movement.off_route', alert('off_route')],
+          ['movement.arrived', JSON.stringify({ movementId: 'mov_1', title: 'Convoy', state: 'arrived', at })],
+          ['movement.arrived', alert('arrived')],
+          ['movement.arrived.cleared', alert('arrived', 'cleared')],
+          ['movement.count_discrepancy', alert('count_discrepancy')],
+          ['movement.no_signal', alert('no_signal')],
+          ['movement.no_signal.cleared', alert('no_signal', 'cleared')],
+          ['movement.stopped', alert('stopped')],
+          ['movement.aborted', JSON.stringify({ movementId: 'mov_2', title: 'Convoy 2', state: 'aborted', reason: 'x' })],
+          ['corridor.suspended', JSON.stringify({ corridorId: 'cor_1' })],
+          ['movement.notified', JSON.stringify({ movementId: 'mov_1', title: 'Convoy' })],
+        ];
+        for (const [type, payload] of old) await store.db.insertInto('events').values({ type, time: at, subject: 'movement/mov_1', corridor_id: 'cor_1', audience: null, payload }).execute();
+        const ids = (await store.db.selectFrom('events').select('id').orderBy('id').execute()).map((r) => Number(r.id));
+        const delivery = (id: string, sub: string, event: number, type: string, state: string) => ({ id, subscription_id: sub, event_id: event, event_type: type, state, attempts: state === 'delivered' ? 1 : 0, next_attempt_at: at, lease_until: null, last_status: null, last_error: null, last_attempt_at: null, created_at: at, delivered_at: state === 'delivered' ? at : null });
+        await store.db
+          .insertInto('webhook_deliveries')
+          .values([delivery('dlv_1', 'whk_off', ids[0]!, 'movement.off_route', 'pending'), delivery('dlv_2', 'whk_arrived', ids[1]!, 'movement.arrived', 'pending'), delivery('dlv_3', 'whk_mixed', ids[4]!, 'movement.count_discrepancy', 'delivered')])
+          .execute();
+
+        await migrate(store);
+
+        const subs = Object.fromEntries((await store.db.selectFrom('webhook_subscriptions').select(['id', 'types', 'updated_at']).execute()).map((r) => [r.id, JSON.parse(r.types) as string[]]));
+        expect(subs).toEqual({
+          whk_off: ['movement.alert.off_route'],
+          // It named both the alert and the lifecycle arrival: it keeps getting both.
+          whk_arrived: ['movement.arrived', 'movement.alert.arrived'],
+          whk_mixed: ['corridor.*', 'movement.alert.off_route.cleared', 'movement.alert.count_discrepancy'],
+          whk_offprefix: ['movement.alert.off_*'],
+          whk_aprefix: ['movement.acknowledged', 'movement.arrived', 'movement.aborted', 'movement.alert.a*'],
+          whk_movements: ['movement.*'],
+          whk_all: [],
+          whk_dupe: ['movement.alert.stopped'],
+          whk_paused: ['movement.alert.no_signal', 'movement.alert.no_signal.cleared'],
+        });
+        // Every rewritten filter is one the API accepts today.
+        for (const [id, types] of Object.entries(subs)) expect(eventFilterProblems(types), id).toEqual([]);
+
+        const events = await store.db.selectFrom('events').select(['id', 'type']).orderBy('id').execute();
+        expect(events.map((e) => e.type)).toEqual([
+          'movement.alert.off_route',
+          'movement.arrived',
+          'movement.alert.arrived',
+          'movement.alert.arrived.cleared',
+          'movement.alert.count_discrepancy',
+          'movement.alert.no_signal',
+          'movement.alert.no_signal.cleared',
+          'movement.alert.stopped',
+          'movement.aborted',
+          'corridor.suspended',
+          'movement.notified',
+        ]);
+        // Each subscriber gets exactly the events it got before, now under their new names.
+        for (const [id, before] of Object.entries(filters)) {
+          const got = (names: readonly string[], types: string[]) => ids.filter((_, i) => typeMatches(types, names[i]!));
+          expect(got(events.map((e) => e.type), subs[id]!), id).toEqual(got(old.map(([t]) => t), before));
+        }
+        // A delivery not yet sent goes out under the new name; one sent keeps the name it was sent under.
+        const dlv = Object.fromEntries((await store.db.selectFrom('webhook_deliveries').select(['id', 'event_type']).execute()).map((r) => [r.id, r.event_type]));
+        expect(dlv).toEqual({ dlv_1: 'movement.alert.off_route', dlv_2: 'movement.arrived', dlv_3: 'movement.count_discrepancy' });
       } finally {
         await drop();
       }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { inTransaction } from '../../app/deps.js';
 import { readEvents } from '../../app/events.js';
-import { deliverable, eventEnvelope } from '../../app/webhook-events.js';
+import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook-events.js';
 import { createWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
@@ -17,7 +17,7 @@ export const SSE_POLL_MS = 200;
 const HEARTBEAT_MS = 15_000;
 
 const EventsQuery = z.object({
-  types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*); default all'),
+  types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*, movement.alert.*); default all; one that matches no event type is a 400 listing them'),
   corridor: z.string().max(100).optional().describe('only events about this corridor'),
   lastEventId: z.string().regex(/^\d+$/).optional().describe('resume after this id (the Last-Event-ID header wins); 0 = from the beginning; default: from now'),
   follow: z.enum(['true', 'false']).default('true').describe('false: send what is there and end the response'),
@@ -55,6 +55,7 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
       const last = Array.isArray(header) ? header[0] : header;
       if (last !== undefined && !/^\d+$/.test(last.trim())) throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer)');
       const filter = { types: (req.query.types ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''), corridorId: req.query.corridor ?? null };
+      assertEventFilter(filter.types, '/types');
       let cursor: number;
       if (last !== undefined) cursor = Number(last.trim());
       else if (req.query.lastEventId !== undefined) cursor = Number(req.query.lastEventId);

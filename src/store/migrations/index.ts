@@ -11,6 +11,7 @@ import { incidentMovements } from './0008-incident-movements.js';
 import { positionsByTime } from './0009-positions-by-time.js';
 import { logEntryOnce } from './0010-log-entry-once.js';
 import { logOpenings } from './0011-log-openings.js';
+import { alertEventNames } from './0012-alert-event-names.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -29,6 +30,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0009_positions_by_time': positionsByTime(engine),
     '0010_log_entry_once': logEntryOnce(engine),
     '0011_log_openings': logOpenings(engine),
+    '0012_alert_event_names': alertEventNames(engine),
   };
   return { getMigrations: async () => migrations };
 }
