@@ -182,6 +182,19 @@ export async function updateWebhook(
   return getWebhook(u.tx, actor, id);
 }
 
+/**
+ * Stops a subscription's deliveries (DELETE): the subscription and its delivery log are kept, and
+ * `PATCH {active: true}` resumes it. Stopping one already stopped changes and logs nothing; it
+ * answers the subscription as it is, so a retried DELETE is harmless with or without an
+ * Idempotency-Key.
+ */
+export async function stopWebhook(u: Unit, actor: Actor, id: string): Promise<WebhookView> {
+  const r = await loadSub(u.tx, actor, id);
+  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
+  if (r.disabled_at !== null) return toView(r);
+  return updateWebhook(u, actor, id, { active: false }, { hostPorts: [] });
+}
+
 function deliveryView(d: DeliveryRow): DeliveryView {
   return {
     id: d.id,

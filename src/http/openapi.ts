@@ -10,7 +10,8 @@
  *   are 400; every method that reads a body can refuse one as too large (413) or of another media
  *   type (415);
  * - writes through `write` (src/http/context.ts) honour `Idempotency-Key`, answer a replay with
- *   `idempotent-replayed: true` and refuse a reused key with another body (422).
+ *   `idempotent-replayed: true` and refuse a reused key with another request (422): every POST,
+ *   PUT, PATCH and DELETE but those marked `notIdempotent` below, which do not use `write`.
  *
  * The facts that belong to one operation (its media type, the headers it sends) are in
  * OPERATIONS below, keyed by method and documented path; test/http/openapi-truth.test.ts checks that
@@ -121,6 +122,9 @@ export const OPERATIONS: Record<string, OperationFacts> = {
   'GET /api/v1/ledger/export.csv': { content: { 'text/csv': { ...text, description: 'CSV with an HXL hashtag row under the header' } }, headers: { 'content-disposition': DISPOSITION } },
   'GET /api/v1/public/ledger.json': { headers: { 'cache-control': CACHE, 'access-control-allow-origin': header('any origin may read it', { const: '*' }) } },
   'GET /api/v1/ceasefire-zones': { content: { 'application/geo+json': geoJson } },
+  // A read that takes its many points as a body: nothing to write once, and up to 100,000 results
+  // are not worth an idempotency record.
+  'POST /api/v1/deconfliction/check': { notIdempotent: true },
   'GET /api/v1/deconfliction/explain': { content: { 'application/json': ref('DeconflictionExplanation') } },
   'GET /api/v1/movements/{id}/track': { content: { 'application/geo+json': {} } },
   'POST /api/v1/positions': { notIdempotent: true },
@@ -135,7 +139,6 @@ export const OPERATIONS: Record<string, OperationFacts> = {
     requestHeaders: [{ in: 'header', name: 'Last-Event-ID', required: false, description: 'resume after this event id (wins over the lastEventId parameter)', schema: { type: 'string', pattern: '^\\s*[0-9]+\\s*$' } }],
   },
   'POST /api/v1/webhooks': { headers: { location: LOCATION } },
-  'DELETE /api/v1/webhooks/{id}': { notIdempotent: true },
   'GET /public/cap.atom': FEED('application/atom+xml'),
   'GET /public/cap/{id}': {
     ...FEED('application/cap+xml'),
@@ -193,7 +196,7 @@ export function describeTruthfully<T>(input: T): T {
       }
       for (const h of facts.requestHeaders ?? []) addHeaderParameter(op, h);
 
-      const idempotent = (method === 'post' || method === 'patch') && !facts.notIdempotent;
+      const idempotent = WRITE_METHODS.has(method) && !facts.notIdempotent;
       if (idempotent) {
         addHeaderParameter(op, { in: 'header', name: 'Idempotency-Key', required: false, description: 'a retry with the same key returns the first answer and writes nothing twice; the same key with another request is 422 idempotency_key_reused', schema: { type: 'string', minLength: 1 } });
         ok.headers = { ...ok.headers, 'idempotent-replayed': REPLAYED };

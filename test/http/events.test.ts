@@ -193,6 +193,50 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('DELETE stops a subscription once: a retry with its Idempotency-Key replays the answer, one without writes nothing', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = json(await api(w.app, w.ua.liaison.token).post('/webhooks', { url: 'https://example.org/hook' })).id as string;
+        const del = (target: string, headers: Record<string, string> = {}, token = w.ua.liaison.token) => w.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${target}`, headers: { authorization: `Bearer ${token}`, ...headers } });
+        const logged = async () => (await w.store.db.selectFrom('log_entries').select('action').where('subject', '=', `webhook/${id}`).orderBy('idx').execute()).map((r) => r.action);
+        expect(await logged()).toEqual(['webhook.subscribed']);
+
+        const first = await del(id, { 'idempotency-key': 'stop-1' });
+        expect(first.statusCode, first.body).toBe(200);
+        expect(json(first)).toMatchObject({ id, active: false });
+        expect(first.headers['idempotent-replayed']).toBeUndefined();
+        expect(await logged()).toEqual(['webhook.subscribed', 'webhook.changed']);
+
+        w.clock.ms += 60_000;
+        const replay = await del(id, { 'idempotency-key': 'stop-1' });
+        expect(replay.statusCode).toBe(200);
+        expect(replay.headers['idempotent-replayed']).toBe('true');
+        expect(json(replay)).toEqual(json(first));
+        const reused = await del('whk_other', { 'idempotency-key': 'stop-1' });
+        expect(reused.statusCode).toBe(422);
+        expect(json(reused).code).toBe('idempotency_key_reused');
+
+        // Without a key: the subscription is already stopped, so it is answered as it is and nothing is written.
+        const again = await del(id);
+        expect(again.statusCode).toBe(200);
+        expect(json(again)).toEqual(json(first));
+        expect(await logged()).toEqual(['webhook.subscribed', 'webhook.changed']);
+
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/webhooks/${id}`))).toMatchObject({ active: false });
+        for (const [target, token, status] of [
+          ['whk_none', w.ua.liaison.token, 404],
+          [id, w.ru.liaison.token, 404],
+          [id, w.ua.viewer.token, 403],
+        ] as const) {
+          const res = await del(target, {}, token);
+          expect(res.statusCode, `${target} ${status}`).toBe(status);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        }
+      } finally {
+        await w.close();
+      }
+    });
+
     it('refuses webhook URLs that are not http(s) or point at the server itself', async () => {
       const w = await makeWorld(engine);
       const url = await w.app.listen({ port: 0, host: '127.0.0.1' });

@@ -89,12 +89,19 @@ describe('OpenAPI description tells the truth', () => {
   });
 
   it('declares Idempotency-Key, If-Match and Last-Event-ID where the server reads them, and 412/428 where it answers them', () => {
-    for (const [key, o] of ops) {
-      if (!/^(POST|PATCH) /.test(key) || key === 'POST /api/v1/positions') continue;
-      expect(o.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'), key).toBe(true);
-      expect(o.responses['422'], key).toBeDefined();
+    // Every write goes through `write` (src/http/context.ts), which honours Idempotency-Key, but
+    // these two: a batch of fixes is idempotent by nature, and a deconfliction check is a read.
+    const notThroughWrite = ['POST /api/v1/positions', 'POST /api/v1/deconfliction/check'];
+    const writes = [...ops.keys()].filter((key) => /^(POST|PUT|PATCH|DELETE) /.test(key));
+    expect(writes).toContain('DELETE /api/v1/webhooks/{id}');
+    for (const key of writes) {
+      const o = op(key);
+      const declared = o.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key') ?? false;
+      const success = Object.entries(o.responses).find(([s]) => s.startsWith('2'))?.[1];
+      expect(declared, key).toBe(!notThroughWrite.includes(key));
+      expect(Object.keys(success?.headers ?? {}).includes('idempotent-replayed'), key).toBe(!notThroughWrite.includes(key));
+      if (declared) expect(o.responses['422'], key).toBeDefined();
     }
-    expect(param('POST /api/v1/positions', 'Idempotency-Key')).toBeUndefined();
     for (const key of ['POST /api/v1/corridors/{id}/amend', 'POST /api/v1/corridors/{id}/withdraw', 'POST /api/v1/corridors/{id}/reject']) {
       expect(param(key, 'If-Match')?.in, key).toBe('header');
       expect(op(key).responses['412'], key).toBeDefined();
@@ -212,6 +219,19 @@ describe('OpenAPI description tells the truth', () => {
     conforms('GET /api/v1/ledger/export.csv', await viewer.get('/ledger/export.csv'));
     conforms('GET /api/v1/rounds/print', await api(w.app, undefined).get('/rounds/print'));
     conforms('GET /api/v1/me', await api(w.app, 'psg_wrong').get('/me'));
+    // DELETE honours Idempotency-Key as the document says; a check does not, and says so.
+    const hook = json(await liaison.post('/webhooks', { url: 'https://example.org/hook' })).id as string;
+    const del = (key: string, id = hook) => w.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'idempotency-key': key } });
+    conforms('DELETE /api/v1/webhooks/{id}', await del('d1'));
+    const replay = await del('d1');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    conforms('DELETE /api/v1/webhooks/{id}', replay);
+    conforms('DELETE /api/v1/webhooks/{id}', await del('d1', 'whk_other'));
+    const check = (key: string) => viewer.post('/deconfliction/check', { points: [{ lon: 34, lat: 50, at: '2022-03-08T10:00:00Z' }] }, { 'idempotency-key': key });
+    expect((await check('c1')).statusCode).toBe(200);
+    const again = await check('c1');
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    conforms('POST /api/v1/deconfliction/check', again);
     for (const path of ['/public/cap.atom', '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
       const res = await w.app.inject({ method: 'GET', url: path });
       expect(res.statusCode, path).toBe(200);

@@ -3,10 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
-import { inTransaction } from '../../app/deps.js';
 import { readEvents } from '../../app/events.js';
 import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook-events.js';
-import { createWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
+import { createWebhook, getWebhook, listDeliveries, listWebhooks, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
 import { QueryWholeNumber } from '../../schemas/common.js';
@@ -121,10 +120,19 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
     const self = selfAddress(req);
     return write(deps, req, reply, 200, (u, actor) => updateWebhook(u, actor, req.params.id, req.body, self));
   });
-  r.delete('/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Stop deliveries (the subscription and its delivery log are kept)', params: IdParam, response: { 200: WebhookView, ...commonErrors } } }, async (req) => {
-    const actor = actorOf(req);
-    return inTransaction(deps, (u) => updateWebhook(u, actor, req.params.id, { active: false }, { hostPorts: [] }));
-  });
+  r.delete(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Stop deliveries (the subscription and its delivery log are kept)',
+        description: 'Stopping a subscription already stopped answers it as it is and writes nothing; PATCH {"active": true} resumes it.',
+        params: IdParam,
+        response: { 200: WebhookView, ...commonErrors },
+      },
+    },
+    async (req, reply) => write(deps, req, reply, 200, (u, actor) => stopWebhook(u, actor, req.params.id)),
+  );
   r.get(
     '/webhooks/:id/deliveries',
     { schema: { tags: ['webhooks'], summary: 'The delivery log: each event, its attempts, the last answer, newest first', params: IdParam, querystring: z.object({ limit: QueryWholeNumber.pipe(z.number().min(1).max(1000)).default(100) }), response: { 200: z.array(DeliveryView), ...commonErrors } } },
