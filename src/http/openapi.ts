@@ -9,6 +9,9 @@
  * - path ids that do not resolve are 404; parameters, query strings and bodies that do not match
  *   are 400; every method that reads a body can refuse one as too large (413) or of another media
  *   type (415);
+ * - any operation can fail unexpectedly (500 internal_error, from the error handler in
+ *   src/http/problem.ts) or meet the server shutting down (503 service_unavailable, the closing
+ *   hook in src/http/server.ts);
  * - writes through `write` (src/http/context.ts) honour `Idempotency-Key`, answer a replay with
  *   `idempotent-replayed: true` and refuse a reused key with another request (422): every POST,
  *   PUT, PATCH and DELETE but those marked `notIdempotent` below, which do not use `write`.
@@ -48,6 +51,8 @@ const PROBLEM_DESCRIPTIONS: Record<string, string> = {
   '415': 'unsupported_media_type: the body is not JSON',
   '422': 'a reference that does not resolve, a signature that does not verify, or idempotency_key_reused',
   '428': 'precondition_required: say which version you change (If-Match or baseVersion)',
+  '500': 'internal_error: an unexpected failure (the database unreachable, a bug); it is logged, and the answer says nothing more',
+  '503': 'service_unavailable: the server is shutting down; send the request again (Retry-After), perhaps to another instance',
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
@@ -157,9 +162,19 @@ export const OPERATIONS: Record<string, OperationFacts> = {
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
+/** Headers a problem answer sends, by status. */
+const PROBLEM_HEADERS: Record<string, Record<string, Json>> = {
+  '503': { 'retry-after': header('seconds to wait before sending the request again', { type: 'string', pattern: '^[0-9]+$' }) },
+};
+
 function addProblem(op: Operation, status: string): void {
   const existing = op.responses[status];
-  op.responses[status] = { description: existing && existing.description !== 'Default Response' ? existing.description : (PROBLEM_DESCRIPTIONS[status] ?? 'problem details'), content: { [PROBLEM]: { schema: problemRef } } };
+  const headers = PROBLEM_HEADERS[status];
+  op.responses[status] = {
+    description: existing && existing.description !== 'Default Response' ? existing.description : (PROBLEM_DESCRIPTIONS[status] ?? 'problem details'),
+    content: { [PROBLEM]: { schema: problemRef } },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 function addHeaderParameter(op: Operation, param: Json): void {
@@ -211,9 +226,11 @@ export function describeTruthfully<T>(input: T): T {
         addHeaderParameter(op, { in: 'header', name: 'If-Match', required: false, description: 'the version you change, as its ETag: "3" (or W/"3"); wins over baseVersion', schema: { type: 'string', pattern: '^(W/)?"[0-9]+"$' } });
       }
 
-      // Error statuses: every 4xx this operation can answer, as problem details.
+      // Error statuses: every 4xx and 5xx this operation can answer, as problem details.
       const statuses = new Set(Object.keys(op.responses).filter((s) => s.startsWith('4') || s.startsWith('5')));
       statuses.add('401');
+      statuses.add('500');
+      statuses.add('503');
       if (/\{[^}]+\}/.test(path)) statuses.add('404');
       if ((op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined) statuses.add('400');
       if (WRITE_METHODS.has(method)) {

@@ -62,6 +62,7 @@ const TITLES: Partial<Record<number, string>> = {
   428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface ProblemBody {
@@ -75,8 +76,11 @@ export interface ProblemBody {
   [k: string]: unknown;
 }
 
-export function problem(code: ErrorCode | 'internal_error', detail: string, opts: { status?: number; errors?: readonly ErrorDetail[]; extra?: Record<string, unknown>; instance?: string } = {}): ProblemBody {
-  const status = opts.status ?? (code === 'internal_error' ? 500 : STATUS[code]);
+/** Failures of the server, not of the request: no domain rule raises them. */
+const SERVER_STATUS = { internal_error: 500, service_unavailable: 503 } as const;
+
+export function problem(code: ErrorCode | keyof typeof SERVER_STATUS, detail: string, opts: { status?: number; errors?: readonly ErrorDetail[]; extra?: Record<string, unknown>; instance?: string } = {}): ProblemBody {
+  const status = opts.status ?? (code === 'internal_error' || code === 'service_unavailable' ? SERVER_STATUS[code] : STATUS[code]);
   return {
     ...(opts.extra ?? {}),
     type: `urn:passage:problem:${code}`,

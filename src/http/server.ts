@@ -39,6 +39,10 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     bodyLimit: opts.bodyLimit ?? 2 * 1024 * 1024,
     // Requests that stall are cut rather than hang a connection forever.
     requestTimeout: 60_000,
+    // While the server closes, a request that still arrives (on a kept-alive connection) is a 503
+    // as problem details, like every other refusal (the onRequest hook below), not Fastify's own
+    // application/json body.
+    return503OnClosing: false,
     ajv: undefined,
     // Errors Fastify meets before routing (a URL whose percent-encoding does not decode) are
     // problem details too, like every other refusal.
@@ -73,6 +77,17 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   // No route reads plain text: Fastify's own text/plain parser would hand a route a string, to be
   // refused as a malformed body (400) rather than as the wrong media type it is (415).
   app.removeContentTypeParser('text/plain');
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (!closing) return;
+    // Before authentication: the store may be closing too.
+    reply.header('connection', 'close').header('retry-after', '1');
+    return sendProblem(reply, problem('service_unavailable', 'the server is shutting down; send the request again (another instance may answer it)', { instance: req.url }));
+  });
 
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (req) => {

@@ -1,6 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../src/http/openapi.js';
+import { buildServer } from '../../src/http/server.js';
 import { Rfc3339 } from '../../src/schemas/common.js';
 import { Evidence } from '../../src/schemas/incident.js';
 import { api, json, makeWorld, sumyPoltava, type World } from '../helpers.js';
@@ -70,15 +72,19 @@ describe('OpenAPI description tells the truth', () => {
     for (const key of Object.keys(OPERATIONS)) expect([...ops.keys()], key).toContain(key);
   });
 
-  it('declares every problem as application/problem+json, and 401, 404 and 400 wherever they can happen', () => {
+  it('declares every problem as application/problem+json, and 401, 404, 400, 500 and 503 wherever they can happen', () => {
     for (const [key, o] of ops) {
       for (const [status, r] of Object.entries(o.responses)) {
-        if (!status.startsWith('4')) continue;
+        if (!status.startsWith('4') && !status.startsWith('5')) continue;
         expect(Object.keys(r.content ?? {}), `${key} ${status}`).toEqual(['application/problem+json']);
         expect(r.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
       }
       // A wrong or revoked token is a 401 on every route, anonymous ones included.
       expect(o.responses['401'], key).toBeDefined();
+      // Any operation can fail unexpectedly (the error handler's 500), or meet the server shutting down (503).
+      expect(o.responses['500'], key).toBeDefined();
+      expect(o.responses['503'], key).toBeDefined();
+      expect(Object.keys(o.responses['503']?.headers ?? {}), key).toEqual(['retry-after']);
       if (key.includes('{')) expect(o.responses['404'], key).toBeDefined();
       if ((o.parameters?.length ?? 0) > 0 || o.requestBody) expect(o.responses['400'], key).toBeDefined();
       if (/^(POST|PATCH|DELETE) /.test(key)) {
@@ -239,6 +245,56 @@ describe('OpenAPI description tells the truth', () => {
     }
     conforms('GET /public/cap/{id}', await w.app.inject({ method: 'GET', url: '/public/cap/999.xml' }));
     conforms('GET /public/corridors.csv', await w.app.inject({ method: 'GET', url: '/public/corridors.csv', headers: { authorization: 'Bearer psg_wrong' } }));
+  });
+
+  it('answers an unexpected failure as the 500 it declares, and a request while shutting down as the 503', async () => {
+    // The store gone from under a running server: every request fails, as problem details.
+    const broken = await makeWorld('sqlite');
+    try {
+      await broken.store.close();
+      for (const [key, url, token] of [
+        ['GET /api/v1/corridors', '/api/v1/corridors', broken.ua.viewer.token],
+        ['POST /api/v1/webhooks', '/api/v1/webhooks', broken.ua.liaison.token],
+        ['GET /public/corridors.geojson', '/public/corridors.geojson', undefined],
+      ] as const) {
+        const res = await broken.app.inject({ method: key.startsWith('POST') ? 'POST' : 'GET', url, headers: token ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {}, ...(key.startsWith('POST') ? { payload: '{"url":"https://example.org/h"}' } : {}) });
+        expect(res.statusCode, key).toBe(500);
+        expect(json(res)).toMatchObject({ status: 500, code: 'internal_error' });
+        conforms(key, res);
+      }
+    } finally {
+      await broken.app.close();
+    }
+
+    // A request that arrives on a kept-alive connection while the server closes.
+    const app = await buildServer(w.deps);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (base: string, path: string, token?: string) =>
+      new Promise<LightMyRequestResponse>((resolve, reject) => {
+        const req = request(`${base}${path}`, { agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ statusCode: res.statusCode, headers: res.headers, body, json: () => JSON.parse(body) } as unknown as LightMyRequestResponse));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    let during: LightMyRequestResponse | undefined;
+    let base = '';
+    app.addHook('preClose', async () => {
+      during = await get(base, '/api/v1/corridors', w.ua.viewer.token);
+    });
+    try {
+      base = await app.listen({ port: 0, host: '127.0.0.1' });
+      expect((await get(base, '/api/v1/corridors', w.ua.viewer.token)).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      agent.destroy();
+    }
+    expect(during?.statusCode).toBe(503);
+    expect(JSON.parse(during?.body ?? '{}')).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(during?.headers['retry-after']).toBe('1');
+    conforms('GET /api/v1/corridors', during as LightMyRequestResponse);
   });
 
   it('writes date-time and digest patterns the server and the document read alike', () => {
