@@ -48,8 +48,7 @@ export async function logOpening(db: Tx, actor: Actor, index: number): Promise<O
         break;
       }
       case 'positions':
-        // A batch of fixes spans movements with different distributions: the mediator's alone.
-        if (actor.partyKind !== 'mediator') throw hidden();
+        if (!isAllowed(actor, 'positions.batch.open')) throw hidden();
         break;
       default:
         throw hidden();

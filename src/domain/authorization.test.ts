@@ -50,6 +50,7 @@ const CASES: Record<Permission, Case[]> = {
     { target: { partyId: 'other' }, label: 'another party’s position' },
   ],
   'ledger.sign': [{ target: {}, label: '' }],
+  'positions.batch.open': [{ target: {}, label: '' }],
 };
 
 /** The expected answer, stated as a table of who may, independent of the implementation's switch. */
@@ -86,6 +87,8 @@ function expected(kind: PartyKind, role: Role, p: Permission, c: Case): boolean 
       return negotiator && (kind === 'mediator' || (kind === 'belligerent' && t.partyId === 'own'));
     case 'ledger.sign':
       return negotiator && kind !== 'observer';
+    case 'positions.batch.open':
+      return kind === 'mediator';
   }
 }
 

@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'ledger.record',
   'ledger.position',
   'ledger.sign',
+  'positions.batch.open',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -94,6 +95,10 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
       return negotiator && (mediator || (actor.partyKind === 'belligerent' && target.partyId !== undefined && target.partyId === actor.partyId));
     case 'ledger.sign':
       return negotiator && actor.partyKind !== 'observer';
+    case 'positions.batch.open':
+      // A committed batch of fixes spans movements with different distributions: opening its log
+      // entry would show one party the fixes of convoys not shared with it.
+      return mediator;
   }
 }
 
@@ -115,6 +120,7 @@ const IN_WORDS: Record<Permission, { what: string; who: string }> = {
   'ledger.record': { what: 'record rounds, statements and protocols', who: 'only the mediator’s admins and liaison officers do' },
   'ledger.position': { what: 'record this party’s positions', who: 'admins and liaison officers of that party, or of the mediator, do' },
   'ledger.sign': { what: 'sign protocols', who: 'admins and liaison officers of a party that is not an observer do' },
+  'positions.batch.open': { what: 'open the log entry of a batch of positions', who: 'only the mediator’s members do' },
 };
 
 const ROLE_WORDS: Record<Role, string> = { admin: 'admin', liaison: 'liaison officer', operator: 'operator', viewer: 'viewer' };
