@@ -308,7 +308,7 @@ async function partyNames(tx: Tx): Promise<Map<string, string>> {
 }
 
 function suspensionRecords(rows: readonly SuspensionRow[]): SuspensionRecord[] {
-  return rows.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
+  return rows.map((s) => ({ id: s.id, since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason }));
 }
 
 export function statusOf(c: LoadedCorridor, at: number, names: Map<string, string>): CorridorStatus {

@@ -5,13 +5,14 @@
  * suspension reason. Never proposals under negotiation, contacts, hazards, sites, movements,
  * positions or who signed with which key.
  */
+import type { StatusReason } from '../domain/corridor-status.js';
 import { expandStoredWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import type { IncidentKind } from '../schemas/incident.js';
 import { translator } from '../i18n/index.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { getSetting } from './bootstrap.js';
-import { loadCorridors, statusOf, toCorridorView, type LoadedCorridor } from './corridors.js';
+import { loadCorridors, statusOf, toCorridorView } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
 import type { Deps } from './deps.js';
 import type { Tx } from '../store/store.js';
@@ -95,10 +96,13 @@ export function publicSuspensionReason(reason: string, incidentKind: IncidentKin
   return en('public.reasonIncident', { kind: en(`incident.kind.${incidentKind}` as MessageKey) });
 }
 
-function publicSuspension(loaded: LoadedCorridor, since: number, reason: string, incidentKindOf: ReadonlyMap<string, IncidentKind>): NonNullable<PublicCorridor['suspension']> {
-  const row = loaded.suspensions.find((s) => Date.parse(s.since) === since);
-  const kind = row === undefined ? undefined : incidentKindOf.get(row.id);
-  return { since, reason: publicSuspensionReason(reason, kind), ...(kind ? { incidentKind: kind } : {}) };
+/**
+ * The suspension in force as the public reads it. Found by its id, never by its start: a
+ * suspension lifted and the next begun in the same instant share one.
+ */
+function publicSuspension(reason: StatusReason, incidentKindOf: ReadonlyMap<string, IncidentKind>): NonNullable<PublicCorridor['suspension']> {
+  const kind = reason.suspensionId === undefined ? undefined : incidentKindOf.get(reason.suspensionId);
+  return { since: Date.parse(reason.since ?? ''), reason: publicSuspensionReason(reason.reason ?? '', kind), ...(kind ? { incidentKind: kind } : {}) };
 }
 
 /** The public picture at `at` (default now): grouped, each group in the order a reader needs. */
@@ -124,7 +128,7 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
     if (s.reasons.some((r) => r.code === 'not_guaranteed')) continue;
     if (susp) {
       if (s.state === 'closed' && at - lastEnd > RECENTLY_CLOSED_MS) continue;
-      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(loaded, Date.parse(susp.since ?? ''), susp.reason ?? '', incidentKindOf) }, later));
+      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(susp, incidentKindOf) }, later));
     } else if (s.open) {
       out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }, later));
     } else if (s.state === 'closed') {

@@ -6,6 +6,8 @@ import type { WindowSpec } from './windows.js';
 import { expandStoredWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, type Interval } from './windows.js';
 
 export interface SuspensionRecord {
+  /** Its id, where the caller has one: what names it, as two suspensions may share a start. */
+  readonly id?: string;
   readonly since: number;
   /** When it was resumed, or null while it holds. */
   readonly until: number | null;
@@ -41,6 +43,8 @@ export interface StatusReason {
   readonly missingGuarantors?: { id: string; name: string }[];
   readonly since?: string;
   readonly reason?: string;
+  /** The suspension in force (code `suspended`), when its record had an id. */
+  readonly suspensionId?: string;
 }
 
 export interface CorridorStatus {
@@ -119,7 +123,7 @@ export function computeStatus(input: StatusInput): CorridorStatus {
   }
   const susp = suspensionAt(input.suspensions, input.at);
   if (susp && (input.state === 'guaranteed' || input.state === 'suspended')) {
-    reasons.push({ code: 'suspended', message: `suspended since ${formatUtc(susp.since)}: ${susp.reason}`, since: formatUtc(susp.since), reason: susp.reason });
+    reasons.push({ code: 'suspended', message: `suspended since ${formatUtc(susp.since)}: ${susp.reason}`, since: formatUtc(susp.since), reason: susp.reason, ...(susp.id === undefined ? {} : { suspensionId: susp.id }) });
   }
   if (!current && state !== 'closed') {
     reasons.push({

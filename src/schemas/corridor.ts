@@ -136,6 +136,7 @@ export const StatusReason = z.object({
   missingGuarantors: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
   since: z.string().optional(),
   reason: z.string().optional(),
+  suspensionId: z.string().optional().describe('the suspension in force (code `suspended`), as listed in the corridor’s suspensions'),
 });
 
 export const CorridorStatus = z.object({

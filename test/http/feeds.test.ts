@@ -236,6 +236,58 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('gives each shown suspension its own reason, even when the corridor’s previous suspension started at the same instant', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const mediator = api(w.app, w.mediator.liaison.token);
+        const operator = api(w.app, w.aid.operator.token);
+        const sumy = await guaranteedCorridor(w);
+        const mariupol = await guaranteedCorridor(w, {
+          title: 'Mariupol → Zaporizhzhia',
+          route: { type: 'LineString', coordinates: [[37.543, 47.097], [36.254, 47.484], [35.783, 47.567], [35.14, 47.839]] },
+          origin: { name: 'Mariupol', coordinates: [37.543, 47.097] },
+          destination: { name: 'Zaporizhzhia', coordinates: [35.14, 47.839] },
+          checkpoints: [{ name: 'Polohy', coordinates: [36.254, 47.484] }],
+        });
+        w.clock.set('2022-03-08T10:05:00Z');
+        // Sumy: the mediator suspends and resumes in the same instant, then a confirmed incident
+        // suspends it from that instant too (clamped to the previous suspension's end).
+        const incSumy = json(await operator.post('/incidents', shelling()));
+        expect(incSumy.corridorIds).toEqual([sumy]);
+        expect((await mediator.post(`/corridors/${sumy}/suspend`, { reason: 'Talks paused by the mediator' })).statusCode).toBe(200);
+        expect((await mediator.post(`/corridors/${sumy}/resume`, { reason: 'resumed' })).statusCode).toBe(200);
+        expect((await mediator.post(`/incidents/${incSumy.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        // Mariupol: the other way round — an incident's suspension, lifted, then the mediator's.
+        const incMariupol = json(await operator.post('/incidents', shelling({ geometry: { type: 'Point', coordinates: [36.254, 47.484] }, occurredAt: '2022-03-08T10:05:00Z' })));
+        expect(incMariupol.corridorIds).toEqual([mariupol]);
+        expect((await mediator.post(`/incidents/${incMariupol.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        expect((await mediator.post(`/corridors/${mariupol}/resume`, { reason: 'resumed' })).statusCode).toBe(200);
+        expect((await mediator.post(`/corridors/${mariupol}/suspend`, { reason: 'Route under review by the mediator' })).statusCode).toBe(200);
+        for (const id of [sumy, mariupol]) {
+          const sus = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).suspensions;
+          expect(sus.map((s: any) => s.since)).toEqual(['2022-03-08T10:05:00.000Z', '2022-03-08T10:05:00.000Z']);
+        }
+
+        const incident = 'a confirmed incident (shelling) in its ceasefire zone';
+        const fc = json(await get(w, '/public/corridors.geojson'));
+        const reasonOf = (id: string): string => fc.features.find((f: any) => f.id === `${id}/route`).properties.suspensionReason;
+        expect(reasonOf(sumy)).toBe(incident);
+        expect(reasonOf(mariupol)).toBe('Route under review by the mediator');
+        const csv = (await get(w, '/public/corridors.csv')).body.split('\r\n');
+        expect(csv.find((l) => l.startsWith(sumy))).toContain(incident);
+        expect(csv.find((l) => l.startsWith(mariupol))).toContain('Route under review by the mediator');
+        const page = (await get(w, '/public?lang=en')).body;
+        expect(page).toContain('Route under review by the mediator');
+        expect(page.split(incident)).toHaveLength(2); // once: Sumy's
+        for (const body of [page, (await get(w, '/public/corridors.kml')).body, csv.join('\n')]) {
+          expect(body).not.toContain(incSumy.id);
+          expect(body).not.toContain('Talks paused by the mediator');
+        }
+      } finally {
+        await w.close();
+      }
+    });
+
     it('serves GeoJSON, KML and HXL CSV of public corridors only', async () => {
       const w = await makeWorld(engine);
       try {
