@@ -200,9 +200,9 @@ export async function transitionCorridor(u: Unit, actor: Actor, id: string, acti
 /**
  * Suspends a guaranteed corridor from `since` (default now). A `since` before its previous
  * suspension ended is refused, or with `clampSince` (an incident that happened earlier,
- * confirmed now) moved up to that instant.
+ * confirmed now) moved up to that instant. `incidentId`: the confirmed incident that caused it.
  */
-export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: { reason: string; since?: string | undefined }, opts: { clampSince?: boolean } = {}): Promise<CorridorView> {
+export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: { reason: string; since?: string | undefined }, opts: { clampSince?: boolean; incidentId?: string } = {}): Promise<CorridorView> {
   authorize(actor, 'corridor.suspend');
   await lockCorridor(u, id);
   const c = await loadCorridor(u.tx, id);
@@ -212,7 +212,7 @@ export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: {
   if (body.since !== undefined && requested === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
   const ended = c.suspensions.flatMap((s) => (s.until === null ? [] : [Date.parse(s.until)]));
   const since = suspensionStart(requested, now, ended, opts.clampSince);
-  const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null };
+  const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null, incident_id: opts.incidentId ?? null };
   await u.tx.insertInto('suspensions').values(row).execute();
   await setState(u, c, next);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.suspended', subject: `corridor/${id}`, payload: { suspensionId: row.id, since: row.since, reason: body.reason, version: c.row.current_version } });

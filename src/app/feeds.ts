@@ -49,7 +49,9 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
   const rows = await db.selectFrom('events').selectAll().where('type', 'in', Object.keys(CAP_EVENT_TYPES)).where('audience', 'is', null).orderBy('id').execute();
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
   const sender = await capSender(db);
-  const incidentKindOf = await incidentKindsBySuspension(db);
+  // The incidents behind the suspensions these alerts announce, and no others.
+  const suspensionIds = rows.flatMap((r) => (r.type === 'corridor.suspended' ? ((JSON.parse(r.payload) as { suspensionId?: string }).suspensionId ?? []) : []));
+  const incidentKindOf = await incidentKindsBySuspension(db, suspensionIds);
   const chains = new Map<string, CapRef[]>();
   const out: CapAlertRecord[] = [];
   for (const r of rows) {
@@ -133,12 +135,13 @@ const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
 export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'en'): Promise<string> {
   const db = deps.store.db;
   const tr = translator(lang);
-  const incidentKindOf = await incidentKindsBySuspension(db);
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
+  const listed = (await loadCorridors(db)).filter((c) => ICS_STATES.has(c.row.state) || ((c.row.state === 'withdrawn' || c.row.state === 'proposed') && everGuaranteed.has(c.row.id)));
+  // The incidents behind the listed corridors' suspensions, and no others.
+  const incidentKindOf = await incidentKindsBySuspension(db, listed.flatMap((c) => c.suspensions.map((s) => s.id)));
   const events: IcsEvent[] = [];
-  for (const c of await loadCorridors(db)) {
+  for (const c of listed) {
     const { id, state } = c.row;
-    if (!ICS_STATES.has(state) && !((state === 'withdrawn' || state === 'proposed') && everGuaranteed.has(id))) continue;
     const t = c.terms;
     const suspensions = c.suspensions.map((s) => {
       const kind = incidentKindOf.get(s.id);

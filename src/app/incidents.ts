@@ -251,7 +251,7 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
     }
     if (!suspendsOnConfirm(c.row.state, c.terms.suspensionPolicy, i.kind)) continue;
     const since = formatUtc(Math.min(Date.parse(i.occurredAt), u.deps.now()));
-    const view = await suspendCorridor(u, actor, corridorId, { reason: automaticSuspensionReason(i), since }, { clampSince: true });
+    const view = await suspendCorridor(u, actor, corridorId, { reason: automaticSuspensionReason(i), since }, { clampSince: true, incidentId: i.id });
     const s = view.suspensions.find((x) => x.until === null);
     if (s) suspended.push({ corridorId, suspensionId: s.id });
   }

@@ -72,14 +72,27 @@ function toPublic(view: CorridorView, group: PublicGroup, extra: Pick<PublicCorr
   };
 }
 
+/** Suspension ids per IN list: far below SQLite's 32,766 parameters and PostgreSQL's 65,535. */
+const IN_LIST = 500;
+
 /**
- * Suspensions caused by confirmed incidents, by suspension id, with the incident's kind: the
- * public reads those in its own language, not the reason as recorded.
+ * Of the suspensions given (those a public output shows), the ones a confirmed incident caused,
+ * by suspension id, with the incident's kind: the public reads those in its own language, not
+ * the reason as recorded. Reads only the incidents these suspensions name, one IN list of
+ * suspension ids at a time — never every confirmed incident, on an anonymous request.
  */
-export async function incidentKindsBySuspension(db: Tx): Promise<Map<string, IncidentKind>> {
+export async function incidentKindsBySuspension(db: Tx, suspensionIds: Iterable<string>, chunk: number = IN_LIST): Promise<Map<string, IncidentKind>> {
+  const ids = [...new Set(suspensionIds)];
   const kinds = new Map<string, IncidentKind>();
-  for (const r of await db.selectFrom('incidents').select(['kind', 'suspension_ids']).where('state', '=', 'confirmed').execute()) {
-    for (const id of JSON.parse(r.suspension_ids) as string[]) kinds.set(id, r.kind as IncidentKind);
+  for (let i = 0; i < ids.length; i += chunk) {
+    const rows = await db
+      .selectFrom('suspensions')
+      .innerJoin('incidents', 'incidents.id', 'suspensions.incident_id')
+      .select(['suspensions.id as suspension_id', 'incidents.kind as kind'])
+      .where('suspensions.id', 'in', ids.slice(i, i + chunk))
+      .where('incidents.state', '=', 'confirmed')
+      .execute();
+    for (const r of rows) kinds.set(r.suspension_id, r.kind as IncidentKind);
   }
   return kinds;
 }
@@ -110,8 +123,7 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
   const db = deps.store.db;
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const all = await loadCorridors(db);
-  const incidentKindOf = await incidentKindsBySuspension(db);
-  const out: PublicCorridor[] = [];
+  const shown: { corridor: PublicCorridor; suspended?: StatusReason }[] = [];
   for (const loaded of all.filter((c) => PUBLIC_STATES.has(c.row.state))) {
     const view = toCorridorView(loaded);
     const s = statusOf(loaded, at, names);
@@ -128,16 +140,19 @@ export async function publicPicture(deps: Deps, at: number = deps.now()): Promis
     if (s.reasons.some((r) => r.code === 'not_guaranteed')) continue;
     if (susp) {
       if (s.state === 'closed' && at - lastEnd > RECENTLY_CLOSED_MS) continue;
-      out.push(toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: publicSuspension(susp, incidentKindOf) }, later));
+      shown.push({ corridor: toPublic(view, 'suspended', { window: s.state === 'closed' ? null : window, closedAt: s.state === 'closed' ? lastEnd : null, suspension: null }, later), suspended: susp });
     } else if (s.open) {
-      out.push(toPublic(view, 'open', { window, closedAt: null, suspension: null }, later));
+      shown.push({ corridor: toPublic(view, 'open', { window, closedAt: null, suspension: null }, later) });
     } else if (s.state === 'closed') {
       if (at - lastEnd > RECENTLY_CLOSED_MS) continue;
-      out.push(toPublic(view, 'closed', { window: null, closedAt: lastEnd, suspension: null }));
+      shown.push({ corridor: toPublic(view, 'closed', { window: null, closedAt: lastEnd, suspension: null }) });
     } else if (s.nextWindow) {
-      out.push(toPublic(view, 'next', { window, closedAt: null, suspension: null }, later));
+      shown.push({ corridor: toPublic(view, 'next', { window, closedAt: null, suspension: null }, later) });
     }
   }
+  // Why each shown suspension holds: only their incidents are read.
+  const incidentKindOf = await incidentKindsBySuspension(db, shown.flatMap((x) => x.suspended?.suspensionId ?? []));
+  const out = shown.map((x) => (x.suspended ? { ...x.corridor, suspension: publicSuspension(x.suspended, incidentKindOf) } : x.corridor));
   const key = (c: PublicCorridor): number =>
     c.group === 'open' ? (c.window?.end ?? 0) : c.group === 'next' ? (c.window?.start ?? 0) : c.group === 'suspended' ? -(c.suspension?.since ?? 0) : -(c.closedAt ?? 0);
   out.sort((a, b) => key(a) - key(b) || a.title.localeCompare(b.title));

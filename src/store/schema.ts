@@ -85,6 +85,8 @@ export interface DB {
     suspended_by: string;
     resumed_by: string | null;
     resume_reason: string | null;
+    /** The confirmed incident that caused it (migration 0012); null for the mediator's own. */
+    incident_id: string | null;
   };
   /** The append-only log: one row per state change, never updated or deleted. */
   log_entries: {

@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
+import { capAlerts, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../src/app/feeds.js';
+import { incidentKindsBySuspension, publicPicture } from '../../src/app/public.js';
 import { tickWindows } from '../../src/app/scheduler.js';
 import { api, guaranteedCorridor, ENGINES, json, makeWorld, type World } from '../helpers.js';
 
@@ -283,6 +286,71 @@ for (const { engine, available } of ENGINES) {
           expect(body).not.toContain(incSumy.id);
           expect(body).not.toContain('Talks paused by the mediator');
         }
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('reads only the incidents behind the suspensions an anonymous output shows, not every confirmed incident', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const mediator = api(w.app, w.mediator.liaison.token);
+        const operator = api(w.app, w.aid.operator.token);
+        const id = await guaranteedCorridor(w);
+        const confirm = async (occurredAt: string, description: string): Promise<string> => {
+          const inc = json(await operator.post('/incidents', shelling({ occurredAt, description })));
+          expect((await mediator.post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+          return inc.id as string;
+        };
+        w.clock.set('2022-03-08T10:05:00Z');
+        await confirm('2022-03-08T10:00:00Z', 'first'); // suspends; lifted below
+        w.clock.set('2022-03-08T10:10:00Z');
+        expect((await mediator.post(`/corridors/${id}/resume`, { reason: 'calm' })).statusCode).toBe(200);
+        w.clock.set('2022-03-08T10:25:00Z');
+        await confirm('2022-03-08T10:20:00Z', 'second'); // suspends; in force
+        // Confirmed while the corridor is already suspended: they suspend nothing.
+        for (const n of [1, 2, 3, 4]) await confirm(`2022-03-08T10:2${n}:00Z`, `later ${n}`);
+        const sus = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).suspensions.map((s: any) => s.id as string);
+        expect(sus).toHaveLength(2);
+
+        // Every row a query touching the incidents table hands back.
+        const nodes = new Map<unknown, string>();
+        let rowsRead = 0;
+        let queries = 0;
+        const recorder: KyselyPlugin = {
+          transformQuery: ({ node, queryId }) => {
+            nodes.set(queryId, JSON.stringify(node));
+            return node;
+          },
+          transformResult: async ({ result, queryId }) => {
+            if (nodes.get(queryId)?.includes('"name":"incidents"')) {
+              queries++;
+              rowsRead += result.rows.length;
+            }
+            return result;
+          },
+        };
+        const deps = { ...w.deps, store: { ...w.deps.store, db: w.deps.store.db.withPlugin(recorder) } };
+        const reading = async <T>(f: () => Promise<T>): Promise<{ value: T; rows: number; queries: number }> => {
+          rowsRead = 0;
+          queries = 0;
+          const value = await f();
+          return { value, rows: rowsRead, queries };
+        };
+        const picture = await reading(() => publicPicture(deps));
+        expect(picture.value.corridors[0]?.suspension?.reason).toBe('a confirmed incident (shelling) in its ceasefire zone');
+        expect(picture).toMatchObject({ rows: 1, queries: 1 }); // the suspension in force's
+        for (const feed of [() => corridorsGeoJson(deps), () => corridorsCsv(deps), () => corridorsKml(deps)]) expect((await reading(feed)).rows).toBe(1);
+        const ics = await reading(() => corridorsIcs(deps));
+        expect(ics.value.replace(/\r\n[ \t]/g, '')).toContain('a confirmed incident (shelling) in its ceasefire zone');
+        expect(ics.rows).toBe(2); // the corridor's two suspensions'
+        const cap = await reading(() => capAlerts(deps));
+        expect(cap.value.filter((a) => a.input.kind === 'suspended').map((a) => a.input.reason)).toEqual(['a confirmed incident (shelling) in its ceasefire zone', 'a confirmed incident (shelling) in its ceasefire zone']);
+        expect(cap.rows).toBe(2); // the two announced suspensions'
+        // Long lists go in IN lists of bounded length.
+        const chunked = await reading(() => incidentKindsBySuspension(deps.store.db, [...sus, 'sus_unknown'], 2));
+        expect(chunked.queries).toBe(2);
+        expect([...chunked.value.entries()].sort()).toEqual(sus.map((s: string) => [s, 'shelling']).sort());
       } finally {
         await w.close();
       }

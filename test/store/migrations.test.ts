@@ -164,5 +164,31 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
+    it('links each suspension a confirmed incident caused to that incident, from what the incident recorded', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+        expect((await migrator.migrateTo('0012_alert_event_names')).error).toBeUndefined();
+        const t = '2022-03-08T10:00:00.000Z';
+        await sql`INSERT INTO parties (id, kind, name, short_name, created_at) VALUES ('ua', 'belligerent', 'Ukraine', 'UA', ${t})`.execute(store.db);
+        await sql`INSERT INTO corridors (id, state, current_version, proposer_party_id, title, created_at, updated_at) VALUES ('cor_1', 'suspended', 1, 'ua', 'Sumy → Poltava', ${t}, ${t})`.execute(store.db);
+        for (const [id, until] of [['sus_a', t], ['sus_b', null], ['sus_m', t]] as const) {
+          await sql`INSERT INTO suspensions (id, corridor_id, since, until, reason, suspended_by) VALUES (${id}, 'cor_1', ${t}, ${until}, 'x', 'mem_1')`.execute(store.db);
+        }
+        for (const [id, state, sus] of [['inc_1', 'confirmed', '["sus_a"]'], ['inc_2', 'confirmed', '["sus_b"]'], ['inc_3', 'confirmed', '[]'], ['inc_4', 'reported', '[]']] as const) {
+          await sql`INSERT INTO incidents (id, kind, severity, geometry, occurred_at, reported_at, reported_by, reporter_party_id, description, evidence, corridor_ids, movement_ids, state, version, suspension_ids, updated_at)
+            VALUES (${id}, 'shelling', 'severe', '{}', ${t}, ${t}, 'mem_1', 'ua', 'x', '[]', '["cor_1"]', '[]', ${state}, 1, ${sus}, ${t})`.execute(store.db);
+        }
+        await migrate(store);
+        const rows = await store.db.selectFrom('suspensions').select(['id', 'incident_id']).orderBy('id').execute();
+        expect(rows).toEqual([
+          { id: 'sus_a', incident_id: 'inc_1' },
+          { id: 'sus_b', incident_id: 'inc_2' },
+          { id: 'sus_m', incident_id: null },
+        ]);
+      } finally {
+        await drop();
+      }
+    });
   });
 }

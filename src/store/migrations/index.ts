@@ -12,6 +12,7 @@ import { positionsByTime } from './0009-positions-by-time.js';
 import { logEntryOnce } from './0010-log-entry-once.js';
 import { logOpenings } from './0011-log-openings.js';
 import { alertEventNames } from './0012-alert-event-names.js';
+import { suspensionIncident } from './0013-suspension-incident.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -31,6 +32,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0010_log_entry_once': logEntryOnce(engine),
     '0011_log_openings': logOpenings(engine),
     '0012_alert_event_names': alertEventNames(engine),
+    '0013_suspension_incident': suspensionIncident(engine),
   };
   return { getMigrations: async () => migrations };
 }
