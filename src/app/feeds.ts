@@ -1,7 +1,7 @@
 import { capAlertXml, capAtom, CAP_EVENT_TYPES, type CapAlertInput, type CapKind, type CapRef } from '../domain/cap.js';
 import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
-import { icsCalendar, type IcsEvent } from '../domain/ical.js';
+import { icsCalendar, windowOccurrenceUid, type IcsEvent } from '../domain/ical.js';
 import { kmlDocument } from '../domain/kml.js';
 import { expandStoredWindows, formatLocal, formatUtc } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
@@ -128,8 +128,8 @@ const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
 
 /**
  * One VEVENT per window instance of every public corridor (and of a corridor once public and
- * then withdrawn or re-opened for negotiation). UIDs are stable per window and occurrence;
- * SEQUENCE counts the changes (amendments, suspensions, resumptions, withdrawal).
+ * then withdrawn or re-opened for negotiation). UIDs are stable per occurrence (its agreed local
+ * start: `windowOccurrenceUid`); SEQUENCE counts the changes (amendments, suspensions, resumptions, withdrawal).
  */
 /** The iCalendar feed of public windows, its words in `lang` (times are UTC whatever the language). */
 export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'en'): Promise<string> {
@@ -150,10 +150,12 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
     const route = `${t.origin.name} → ${t.destination.name}`;
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
-    const perWindow = new Map<number, number>();
+    const uids = new Set<string>();
     for (const iv of expandStoredWindows(t.windows).intervals) {
-      const n = perWindow.get(iv.windowIndex) ?? 0;
-      perWindow.set(iv.windowIndex, n + 1);
+      // Named by when it was agreed to start, not by its position among the occurrences.
+      let uid = windowOccurrenceUid(id, iv.localStart);
+      if (uids.has(uid)) uid = windowOccurrenceUid(id, iv.localStart, iv.windowIndex);
+      uids.add(uid);
       const tz = t.windows[iv.windowIndex]?.timeZone ?? 'UTC';
       const inForce = suspensions.find((s) => s.until === null && s.since < iv.end);
       const covering = suspensions.find((s) => s.until !== null && s.since <= iv.start && s.until >= iv.end);
@@ -170,7 +172,7 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
         ...(state === 'proposed' ? [tr('ics.amended')] : []),
       ];
       events.push({
-        uid: `${id}-w${iv.windowIndex}-${n}@passage`,
+        uid,
         dtstamp: Date.parse(c.row.updated_at),
         lastModified: Date.parse(c.row.updated_at),
         start: iv.start,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeText, foldLine, icsUtc } from './ical.js';
+import { escapeText, foldLine, icsUtc, windowOccurrenceUid } from './ical.js';
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 
@@ -49,5 +49,10 @@ describe('iCalendar text', () => {
   });
   it('writes UTC date-times in basic format', () => {
     expect(icsUtc(Date.parse('2022-03-05T06:00:00.123Z'))).toBe('20220305T060000Z');
+  });
+
+  it('names an occurrence by its corridor and agreed local start; the window index only when two windows start together', () => {
+    expect(windowOccurrenceUid('cor_1', '2022-03-27T03:30:00')).toBe('cor_1-20220327T033000@passage');
+    expect(windowOccurrenceUid('cor_1', '2022-03-27T03:30:00', 1)).toBe('cor_1-20220327T033000-w1@passage');
   });
 });

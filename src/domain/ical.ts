@@ -45,6 +45,19 @@ export function icsUtc(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/[-:]/g, '').replace('.000', '');
 }
 
+/**
+ * The UID of one occurrence of a corridor's window, from the corridor and the occurrence's
+ * agreed local start (`Interval.localStart`): RFC 5545 (§3.8.4.7) has a UID name the same event
+ * across every update of the feed. Not its position among the occurrences: a rule that gains or
+ * loses one (as the DST-gap fix gave back 03:30 on 27 March) would shift every later UID, and
+ * subscribers would see events deleted and duplicated. Nor the version: an amendment revises
+ * the same events (SEQUENCE rises). `windowIndex` only tells apart two windows of the corridor
+ * that start at the same local time.
+ */
+export function windowOccurrenceUid(corridorId: string, localStart: string, windowIndex?: number): string {
+  return `${corridorId}-${localStart.replace(/[-:.]/g, '')}${windowIndex === undefined ? '' : `-w${windowIndex}`}@passage`;
+}
+
 export interface IcsEvent {
   readonly uid: string;
   readonly dtstamp: number;

@@ -350,4 +350,11 @@ describe('a daily window inside the hour clocks skip', () => {
       ['2022-03-28T00:30:00Z', '2022-03-28T01:30:00Z'],
     ]);
   });
+
+  it('names each occurrence by its agreed local start, the skipped 03:30 included, whatever else the rule yields', () => {
+    const w: WindowSpec[] = [{ start: '2022-03-26T03:30:00+02:00', end: '2022-03-26T04:30:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }];
+    expect(expandWindows(w).map((iv) => iv.localStart)).toEqual(['2022-03-26T03:30:00', '2022-03-27T03:30:00', '2022-03-28T03:30:00']);
+    // A window without a rule: its own start, in its own zone.
+    expect(expandWindows([{ start: '2022-03-08T07:00:00Z', end: '2022-03-08T19:00:00Z', timeZone: 'Europe/Kyiv' }])[0]?.localStart).toBe('2022-03-08T09:00:00');
+  });
 });

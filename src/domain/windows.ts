@@ -19,6 +19,13 @@ export interface Interval {
   readonly start: number;
   readonly end: number;
   readonly windowIndex: number;
+  /**
+   * The occurrence's start as agreed, wall-clock time in its window's zone
+   * (`2022-03-27T03:30:00`): the window's start, or what its RRULE yields — in the hour clocks
+   * skip, a time that never shows on a clock. What names an occurrence whatever its position
+   * among the others or how a skipped hour is read (iCalendar UIDs).
+   */
+  readonly localStart: string;
 }
 
 /** Recurrences are bounded so that a corridor can never be open "forever" by accident. */
@@ -363,6 +370,12 @@ function occurrences(rule: RRule, allowance: Allowance): Date[] {
   return out;
 }
 
+/** A floating wall-clock date as `2022-03-27T03:30:00` (milliseconds only when it has them). */
+function floatingText(d: Date): string {
+  const iso = d.toISOString();
+  return iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, -1);
+}
+
 function toFloating(ms: number, timeZone: string): Date {
   const local = DateTime.fromMillis(ms, { zone: timeZone });
   return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
@@ -467,7 +480,7 @@ function expandNow(windows: readonly WindowSpec[]): Interval[] {
       throw new DomainError('invalid_rrule', `window ${windowIndex}: ${message}`, { details: [{ path: `/windows/${windowIndex}${w.rrule === undefined ? '' : '/rrule'}`, message }] });
     }
     if (dates === undefined) {
-      out.push({ start, end, windowIndex });
+      out.push({ start, end, windowIndex, localStart: floatingText(toFloating(start, w.timeZone)) });
       return;
     }
     const zone = Info.normalizeZone(w.timeZone);
@@ -482,7 +495,7 @@ function expandNow(windows: readonly WindowSpec[]): Interval[] {
       // A window inside the hour clocks skip (03:30–04:30 on the spring-forward night) starts, as
       // RFC 5545 reads it, where it ends: it keeps the agreed window's exact length instead of
       // vanishing (and using up one of COUNT's occurrences on nothing).
-      out.push({ start: s, end: e > s ? e : s + (end - start), windowIndex });
+      out.push({ start: s, end: e > s ? e : s + (end - start), windowIndex, localStart: floatingText(occ) });
     }
   });
   out.sort((a, b) => a.start - b.start || a.end - b.end);

@@ -356,6 +356,47 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('names each occurrence by its agreed local start, so a daily rule across the skipped hour keeps every UID when occurrences come or go', async () => {
+      const w = await makeWorld(engine);
+      try {
+        // 03:30–04:30 Kyiv daily from 26 March 2022: on 27 March 03:30 does not exist (clocks go
+        // forward at 03:00); the window then runs 04:30–05:30 summer time, and is still an occurrence.
+        const daily = { start: '2022-03-26T03:30:00+02:00', end: '2022-03-26T04:30:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=4' };
+        const id = await guaranteedCorridor(w, { windows: [daily] });
+        const events = async (): Promise<[string, string][]> =>
+          parseIcs((await get(w, '/public/corridors.ics')).body)
+            .children.filter((c: any) => c.name === 'VEVENT')
+            .map((v: any) => [icsTime(v.props.DTSTART[0].value), v.props.UID[0].value]);
+        expect(await events()).toEqual([
+          ['2022-03-26T01:30:00Z', `${id}-20220326T033000@passage`],
+          ['2022-03-27T01:30:00Z', `${id}-20220327T033000@passage`],
+          ['2022-03-28T00:30:00Z', `${id}-20220328T033000@passage`],
+          ['2022-03-29T00:30:00Z', `${id}-20220329T033000@passage`],
+        ]);
+        const before = new Map((await events()).map(([start, uid]) => [start, uid]));
+        // The parties drop the first two nights: the occurrences that remain are the same events,
+        // with the same UIDs (SEQUENCE rises), though each now stands first or second in the list.
+        const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`));
+        const later = { ...daily, start: '2022-03-28T03:30:00+03:00', end: '2022-03-28T04:30:00+03:00', rrule: 'FREQ=DAILY;COUNT=2' };
+        const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, windows: [later] }, reason: 'nights of 28 and 29 March only' });
+        expect(amend.statusCode, amend.body).toBe(200);
+        const after = await events();
+        expect(after.map(([start]) => start)).toEqual(['2022-03-28T00:30:00Z', '2022-03-29T00:30:00Z']);
+        for (const [start, uid] of after) expect(uid, start).toBe(before.get(start));
+        // Two windows of one corridor that start together are still two events.
+        const twice = await guaranteedCorridor(w, {
+          title: 'Sumy → Poltava, two windows',
+          windows: [
+            { start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T12:00:00+02:00', timeZone: 'Europe/Kyiv' },
+            { start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv' },
+          ],
+        });
+        expect((await events()).map(([, uid]) => uid).filter((uid) => uid.startsWith(twice))).toEqual([`${twice}-20220308T090000@passage`, `${twice}-20220308T090000-w1@passage`]);
+      } finally {
+        await w.close();
+      }
+    });
+
     it('serves GeoJSON, KML and HXL CSV of public corridors only', async () => {
       const w = await makeWorld(engine);
       try {
