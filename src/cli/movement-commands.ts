@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { planConvoy } from '../domain/movement-simulation.js';
+import { planConvoy, planEnd, replayableAt } from '../domain/movement-simulation.js';
 import type { ApiClient } from './client.js';
 import { dataDir, dbLocation, parseWholeNumber } from './commands.js';
 import { CliError } from './errors.js';
@@ -118,13 +118,17 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
   const devices = m.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   if (devices.length === 0) throw new CliError('the movement has no tracker devices', 2);
   const cps = corridor.terms.checkpoints;
-  const start = Date.parse(m.plannedDeparture);
-  const plan = planConvoy({ route: corridor.terms.route.coordinates, checkpoints: cps, devices, start, stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 });
+  const planned = planConvoy({ route: corridor.terms.route.coordinates, checkpoints: cps, devices, start: Date.parse(m.plannedDeparture), stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 });
+  // Sent as fast as the server takes them, so nothing may be dated after now: a phone never
+  // sends a fix from the future. A day not over yet is replayed earlier, as a whole.
+  const now = Date.now();
+  const { plan, shiftMs } = replayableAt(planned, now);
   const people = m.manifest.people;
   const short = { ...people, adults: Math.max(0, (people.adults ?? 0) - o.shortfall) };
   print(`Simulating "${m.title}" (${m.id}): ${devices.length} trackers, ${plan.fixes.length} fixes over the OsmAnd protocol to ${o.osmand}`);
-  await c.post(`/movements/${m.id}/depart`, { at: new Date(start).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
-  print(`${hhmm(start)} departed Sumy with ${sum(people)} people`);
+  if (shiftMs < 0) print(`Its day as planned (departing ${hhmm(planned.departAt)}, done ${hhmm(planEnd(planned))}) is not over by now (${hhmm(now)}): replayed ${Math.ceil(-shiftMs / 60_000)} min earlier, so that nothing is dated after it is sent.`);
+  await c.post(`/movements/${m.id}/depart`, { at: new Date(plan.departAt).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
+  print(`${hhmm(plan.departAt)} departed Sumy with ${sum(people)} people`);
   let next = 0;
   let sent = 0;
   const countsDue = async (upTo: number): Promise<void> => {
@@ -157,8 +161,8 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
   }
   await countsDue(Number.POSITIVE_INFINITY);
   if (m.manifest.cargo.length > 0) {
-    await c.post(`/movements/${m.id}/receipts`, { at: new Date(plan.arrivalAt + 30 * 60_000).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
-    print(`${hhmm(plan.arrivalAt + 30 * 60_000)} cargo receipt confirmed (${m.manifest.cargo.length} lines)`);
+    await c.post(`/movements/${m.id}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+    print(`${hhmm(plan.receiptAt)} cargo receipt confirmed (${m.manifest.cargo.length} lines)`);
   }
   print(`Sent ${sent} fixes.`);
   print('Alerts:');

@@ -214,17 +214,23 @@ function corridors(agreementId: string, t: (iso: string) => string): CorridorSpe
 /** Which demo party signs for each member key, and the members who give guarantees. */
 const KEYED_PARTIES = ['mediator', 'ua', 'ru'];
 
+/** How long after the Sumy → Poltava window opens `loadDemo`'s `now` falls. */
+export const DEMO_NOW_AFTER_SUMY_OPENS_MS = 8 * 3_600_000;
+
 /**
  * Loads the demo into an initialised store. `now` (epoch ms) shifts every time so that the
- * Sumy → Poltava window is open at that instant (two hours after its start); without it the
- * story keeps its real 2022 dates. Private keys are written under `keysDir` (mode 0600).
+ * Sumy → Poltava window is open at that instant: eight hours after its start, four before its
+ * end. By then the demo convoy (planned to leave an hour after the window opens, six hours on
+ * the road, counted and received) could have arrived, so `passage simulate` replays its day as
+ * planned without dating anything in the future. Without `now` the story keeps its real 2022
+ * dates. Private keys are written under `keysDir` (mode 0600).
  */
 export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number }): Promise<DemoResult> {
   if ((await getSetting(deps, 'demo_loaded')) !== undefined) throw new Error('the demo is already loaded in this database');
   const mediatorId = (await getSetting(deps, 'mediator_party')) ?? 'mediator';
   const sumyStart = Date.parse('2022-03-08T07:00:00Z');
   // Whole minutes, so shifted times stay readable.
-  const shift = opts.now === undefined ? 0 : Math.floor((opts.now - (sumyStart + 2 * 3600_000)) / 60_000) * 60_000;
+  const shift = opts.now === undefined ? 0 : Math.floor((opts.now - (sumyStart + DEMO_NOW_AFTER_SUMY_OPENS_MS)) / 60_000) * 60_000;
   const dayShift = Math.round(shift / 86_400_000) * 86_400_000;
   const t = (iso: string): string => formatUtc((parseRfc3339(iso) ?? Number.NaN) + shift);
   const shiftDays = (d: string): string => new Date(Date.parse(`${d}T00:00:00Z`) + dayShift).toISOString().slice(0, 10);

@@ -25,9 +25,13 @@ export interface SimCount {
 }
 
 export interface SimPlan {
+  /** When the convoy departs (its departure count). */
+  readonly departAt: number;
   readonly fixes: SimFix[];
   readonly counts: SimCount[];
   readonly arrivalAt: number;
+  /** When the receiving operator confirms the cargo: the plan's last record. */
+  readonly receiptAt: number;
 }
 
 export interface SimOptions {
@@ -139,5 +143,33 @@ export function planConvoy(o: SimOptions): SimPlan {
   counts.push({ at: arrivalAt + 5 * 60_000, kind: 'arrival', checkpointId: null, name: 'destination' });
   fixes.sort((a, b) => a.at - b.at);
   counts.sort((a, b) => a.at - b.at);
-  return { fixes, counts, arrivalAt };
+  return { departAt: o.start, fixes, counts, arrivalAt, receiptAt: arrivalAt + 30 * 60_000 };
+}
+
+/** The time of the plan's last record (fix, count or receipt). */
+export function planEnd(plan: SimPlan): number {
+  return Math.max(plan.receiptAt, plan.arrivalAt, ...plan.counts.map((c) => c.at), ...plan.fixes.map((f) => f.at));
+}
+
+/**
+ * The plan as a replay at `now` may send it: a phone never sends a fix from the future, nor does
+ * an officer record a count before it is made. A plan whose day is over by `now` is sent as
+ * planned; one that would run past `now` is moved earlier, whole and by whole seconds, so that
+ * its last record is dated no later than `now`. `shiftMs` says by how much (0 or negative).
+ */
+export function replayableAt(plan: SimPlan, now: number): { plan: SimPlan; shiftMs: number } {
+  const over = planEnd(plan) - now;
+  if (over <= 0) return { plan, shiftMs: 0 };
+  const shiftMs = -Math.ceil(over / 1000) * 1000;
+  const by = (t: number): number => t + shiftMs;
+  return {
+    plan: {
+      departAt: by(plan.departAt),
+      fixes: plan.fixes.map((f) => ({ ...f, at: by(f.at) })),
+      counts: plan.counts.map((c) => ({ ...c, at: by(c.at) })),
+      arrivalAt: by(plan.arrivalAt),
+      receiptAt: by(plan.receiptAt),
+    },
+    shiftMs,
+  };
 }

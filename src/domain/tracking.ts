@@ -99,7 +99,7 @@ export function haversineM(lon1: number, lat1: number, lon2: number, lat2: numbe
  * wrong (a date lost with a flat battery, a bad year). It is stored as sent, but neither judged
  * nor shown as the device's latest position: one such fix would otherwise make every correct fix
  * after it look like a late retry, switching the device's rules off until real time caught up.
- * Twelve hours leave room for `passage simulate`, which sends a convoy's whole day at once.
+ * (`passage simulate` sends nothing dated after now: see `replayableAt`.)
  */
 export const MAX_FIX_AHEAD_MS = 12 * 3_600_000;
 

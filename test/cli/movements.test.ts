@@ -43,9 +43,24 @@ describe('passage simulate and passage movements', () => {
   });
 
   it('replays the convoy over the OsmAnd protocol: it moves, stops at Lokhvytsia, one bus leaves the route, and two passengers are missing at arrival', async () => {
+    const planned = (await (await fetch(`${server.url}/api/v1/movements/${demo.extra.movementId}`, { headers: { authorization: `Bearer ${token('convoy-operator')}` } })).json()).plannedDeparture as string;
     const sim = await runAsync(['simulate', '--url', server.url, '--osmand', osmand, '--demo-file', join(dir, 'demo.json')]);
+    const done = Date.now();
     expect(sim.err).toBe('');
     expect(sim.code).toBe(0);
+    // A phone replaying the convoy sends nothing from the future: every fix, count and receipt is
+    // dated before simulate ended. The demo shifted to now leaves the convoy's whole day behind
+    // it, so it departs as planned.
+    const read = async (path: string): Promise<any> => (await fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token('ru-liaison')}` } })).json();
+    const mv = await read(`/movements/${demo.extra.movementId}`);
+    const track = await read(`/movements/${demo.extra.movementId}/track`);
+    const fixTimes = track.features.filter((f: any) => f.properties.kind === 'fix').map((f: any) => Date.parse(f.properties.at));
+    expect(fixTimes.length).toBeGreaterThan(900);
+    const times = [...fixTimes, ...mv.counts.map((c: any) => Date.parse(c.at)), ...mv.receipts.map((r: any) => Date.parse(r.at))];
+    expect(times.filter((t) => !(t <= done)).map((t) => new Date(t).toISOString())).toEqual([]);
+    expect(mv.counts[0].at).toBe(new Date(planned).toISOString());
+    expect(sim.out).toContain(`${planned.slice(11, 16)}Z departed Sumy`);
+    expect(sim.out).not.toMatch(/replayed \d+ min earlier/);
     expect(sim.out).toMatch(/convoy stopped at Lokhvytsia/);
     expect(sim.out).toMatch(/checked in at Lokhvytsia: 159 people/);
     expect(sim.out).toMatch(/checked in at Lubny: 157 people/);
@@ -59,6 +74,35 @@ describe('passage simulate and passage movements', () => {
     expect(hidden.code).toBe(4);
     const latest = await runAsync(['movements', 'latest', '--url', server.url, '--token', token('ua-liaison')]);
     expect(latest.out).toMatch(/demo-bus-03/);
+  }, 120_000);
+
+  it('replays a convoy that has only just left as if it had left earlier, so that nothing it sends is dated in the future', async () => {
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const res = await fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token('convoy-operator')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return res.json();
+    };
+    const departing = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+    const m = await call('POST', '/movements', {
+      corridorId: demo.corridors['sumy-poltava'],
+      title: 'A second convoy, leaving now',
+      plannedDeparture: departing,
+      vehicles: [{ plate: 'BM 0404 AA', type: 'bus', seats: 55, trackerDeviceId: 'now-bus-01' }],
+      manifest: { people: { adults: 40 }, cargo: [] },
+      distribution: ['ua'],
+    });
+    const sim = await runAsync(['simulate', '--url', server.url, '--osmand', osmand, '--movement', m.id, '--token', token('convoy-operator')]);
+    const done = Date.now();
+    expect(sim.err).toBe('');
+    expect(sim.code).toBe(0);
+    expect(sim.out).toMatch(new RegExp(`Its day as planned \\(departing ${departing.slice(11, 16)}Z, done \\d\\d:\\d\\dZ\\) is not over by now \\(\\d\\d:\\d\\dZ\\): replayed \\d+ min earlier`));
+    expect(sim.out).toMatch(/arrived at Poltava: 38 people counted/);
+    const mv = await call('GET', `/movements/${m.id}`);
+    const track = await call('GET', `/movements/${m.id}/track`);
+    const times = [...track.features.filter((f: any) => f.properties.kind === 'fix').map((f: any) => Date.parse(f.properties.at)), ...mv.counts.map((c: any) => Date.parse(c.at))];
+    expect(times.length).toBeGreaterThan(300);
+    expect(times.filter((t) => !(t <= done)).map((t) => new Date(t).toISOString())).toEqual([]);
+    expect(Date.parse(mv.counts[0].at)).toBeLessThan(Date.parse(departing));
   }, 120_000);
 });
 

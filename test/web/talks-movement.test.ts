@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { planConvoy } from '../../src/domain/movement-simulation.js';
+import { planConvoy, replayableAt } from '../../src/domain/movement-simulation.js';
 import { axe, describeViolations, HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness, type Harness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
@@ -62,11 +62,11 @@ async function replayConvoy(h: Harness, movementId: string): Promise<void> {
   const terms = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { route: { coordinates: [number, number][] }; checkpoints: { id: string; name: string; coordinates: [number, number] }[] };
   const devices = m.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   const cps = terms.checkpoints;
-  const start = Date.parse(m.plannedDeparture);
-  const plan = planConvoy({ route: terms.route.coordinates, checkpoints: cps, devices, start, stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 });
+  // Nothing dated after now, as simulate sends it.
+  const { plan } = replayableAt(planConvoy({ route: terms.route.coordinates, checkpoints: cps, devices, start: Date.parse(m.plannedDeparture), stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 }), Date.now());
   const people = m.manifest.people;
   const short = { ...people, adults: Math.max(0, (people.adults ?? 0) - 2) };
-  await call('POST', `/movements/${movementId}/depart`, { at: new Date(start).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
+  await call('POST', `/movements/${movementId}/depart`, { at: new Date(plan.departAt).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
   let sent = 0;
   for (const k of plan.counts) {
     const batch = plan.fixes.slice(sent).filter((f) => f.at <= k.at);
@@ -79,7 +79,7 @@ async function replayConvoy(h: Harness, movementId: string): Promise<void> {
     else await call('POST', `/movements/${movementId}/arrive`, { at: new Date(k.at).toISOString(), countedBy: 'Poltava reception centre', people: counted, cargo: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
   }
   if (m.manifest.cargo.length > 0) {
-    await call('POST', `/movements/${movementId}/receipts`, { at: new Date(plan.arrivalAt + 30 * 60_000).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+    await call('POST', `/movements/${movementId}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
   }
 }
 
