@@ -117,7 +117,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('load the demo scenario (public reports of March 2022, illustrative)')
     .addOption(dbOption())
-    .option('--now', 'shift every time so that the Sumy → Poltava window is open now')
+    .option('--now', 'shift the scenario (corridors, convoy, incident; not the talks of 2022) so that the Sumy → Poltava window is open now')
     .option('--json', 'print tokens, party ids, tracker devices and key files as JSON')
     .option('--keys-dir <dir>', 'where to write the demo parties’ private keys')
     .action(async (o: { db?: string; now?: boolean; json?: boolean; keysDir?: string }) => {

@@ -11,8 +11,6 @@ export interface LedgerDemoContext {
   readonly agreementId: string;
   /** Each negotiating party's private signing key and its kid, by party id. */
   readonly keys: ReadonlyMap<string, { key: CryptoKey; kid: string }>;
-  /** Shifts a YYYY-MM-DD date like the rest of the demo (identity with real dates). */
-  readonly shiftDays: (date: string) => string;
 }
 
 /**
@@ -57,14 +55,14 @@ const RU_DELEGATION: Delegations[number] = {
 
 const BELOVEZHSKAYA: RoundInput['venue'] = { name: 'Belovezhskaya Pushcha, Brest region, Belarus', coordinates: [23.84, 52.57] };
 
-function rounds(d: (x: string) => string): RoundInput[] {
+function rounds(): RoundInput[] {
   const base = { host: 'Republic of Belarus (host)', delegations: [UA_DELEGATION, RU_DELEGATION], visibility: 'public' as const };
   return [
     {
       ...base,
       number: 1,
       title: 'First round',
-      startDate: d('2022-02-28'),
+      startDate: '2022-02-28',
       venue: { name: 'Gomel region, Belarus, near the border with Ukraine', coordinates: [30.0, 51.6] },
       agenda: [
         { itemId: 'ceasefire', outcome: 'not_agreed', note: 'Ukraine sought an immediate ceasefire and withdrawal of troops.' },
@@ -79,7 +77,7 @@ function rounds(d: (x: string) => string): RoundInput[] {
       ...base,
       number: 2,
       title: 'Second round',
-      startDate: d('2022-03-03'),
+      startDate: '2022-03-03',
       venue: BELOVEZHSKAYA,
       agenda: [
         { itemId: 'humanitarian-corridors', outcome: 'agreed', note: 'Joint guarantee of humanitarian access, evacuation of civilians, delivery of medicine and food.' },
@@ -97,7 +95,7 @@ function rounds(d: (x: string) => string): RoundInput[] {
       ...base,
       number: 3,
       title: 'Third round',
-      startDate: d('2022-03-07'),
+      startDate: '2022-03-07',
       venue: BELOVEZHSKAYA,
       agenda: [
         { itemId: 'humanitarian-corridors', outcome: 'agreed', note: 'Logistics of the corridors discussed (illustrative).' },
@@ -113,7 +111,11 @@ function rounds(d: (x: string) => string): RoundInput[] {
   ];
 }
 
-/** Loads the ledger part of the demo (issue 8): rounds, positions, protocol, statements. */
+/**
+ * Loads the ledger part of the demo (issue 8): rounds, positions, protocol, statements. Their
+ * dates are those of the talks and of the reports quoted, even when the rest of the demo is
+ * shifted to now: a record of what was said when does not move.
+ */
 export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promise<void> {
   const actor = (key: string): Actor => {
     const a = ctx.actors.get(key);
@@ -121,42 +123,41 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     return a;
   };
   const mediator = actor('mediator-liaison');
-  const d = ctx.shiftDays;
   const run = <T>(fn: Parameters<typeof inTransaction<T>>[1]): Promise<T> => inTransaction(deps, fn);
 
   for (const item of AGENDA) await run((u) => createAgendaItem(u, mediator, { ...item, visibility: 'public' }));
   const roundIds: string[] = [];
-  for (const r of rounds(d)) roundIds.push((await run((u) => createRound(u, mediator, r))).id);
+  for (const r of rounds()) roundIds.push((await run((u) => createRound(u, mediator, r))).id);
   const [r1 = '', r2 = '', r3 = ''] = roundIds;
 
   // Positions over time: Russia's demands on neutrality and "demilitarization" at every round,
   // Ukraine's red line on territorial integrity, and the humanitarian offers of round 2.
-  const src = (outlet: string, date: string, url?: string): PositionInput['source'] => ({ outlet, date: d(date), ...(url ? { url } : {}) });
+  const src = (outlet: string, date: string, url?: string): PositionInput['source'] => ({ outlet, date, ...(url ? { url } : {}) });
   const positions: [string, PositionInput][] = [
-    ['ua-liaison', { itemId: 'ceasefire', partyId: 'ua', roundId: r1, statedOn: d('2022-02-28'), kind: 'demand', text: 'An immediate ceasefire and the withdrawal of Russian troops from the territory of Ukraine.', source: src('Office of the President of Ukraine, public statements (illustrative)', '2022-02-28'), visibility: 'public' }],
-    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r1, statedOn: d('2022-02-28'), kind: 'red_line', text: 'No concession on sovereignty and territorial integrity.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r1, statedOn: d('2022-02-28'), kind: 'demand', text: 'Ukraine to adopt a neutral status.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r1, statedOn: d('2022-02-28'), kind: 'demand', text: '“Demilitarization” of Ukraine.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r2, statedOn: d('2022-03-03'), kind: 'demand', text: 'Ukraine’s neutrality should be discussed first, so that no threats against Russia appear in Ukraine (Putin to Macron, Kremlin readout).', source: src('Kremlin website, readout of the Putin–Macron telephone call', '2022-03-03'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r2, statedOn: d('2022-03-03'), kind: 'demand', text: 'The “demilitarization” of Ukraine should be discussed first; delaying the talks will only add demands (Kremlin readout).', source: src('Kremlin website, readout of the Putin–Macron telephone call', '2022-03-03'), visibility: 'public' }],
-    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r2, statedOn: d('2022-03-03'), kind: 'red_line', text: 'Ukraine will negotiate a ceasefire and humanitarian corridors but will not compromise on territorial integrity (Kuleba).', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
-    ['ua-liaison', { itemId: 'humanitarian-corridors', partyId: 'ua', roundId: r2, statedOn: d('2022-03-03'), kind: 'offer', text: 'Joint guarantee of humanitarian corridors for civilians, medicine and food.', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'humanitarian-corridors', partyId: 'ru', roundId: r2, statedOn: d('2022-03-03'), kind: 'offer', text: 'Humanitarian access with a possible temporary ceasefire along it (Medinsky).', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r3, statedOn: d('2022-03-07'), kind: 'conditional', condition: 'Ukraine amends its constitution to enshrine neutrality, and recognises Crimea as Russian and the “DPR” and “LPR” as independent.', text: 'Military action would stop “in a moment” on Russia’s conditions (Peskov).', source: src('Reuters', '2022-03-07'), visibility: 'public' }],
-    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r3, statedOn: d('2022-03-07'), kind: 'demand', text: 'Ukraine to cease military action (Peskov).', source: src('Reuters', '2022-03-07'), visibility: 'public' }],
-    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r3, statedOn: d('2022-03-07'), kind: 'red_line', text: 'Territorial integrity is not negotiable (illustrative restatement).', source: src('public reports (illustrative)', '2022-03-07'), visibility: 'public' }],
-    ['ua-liaison', { itemId: 'humanitarian-corridors', partyId: 'ua', roundId: r3, statedOn: d('2022-03-07'), kind: 'conditional', condition: 'Corridors lead to Ukrainian-held territory.', text: 'Corridors that lead only into Russia or Belarus are refused (illustrative; shared with the parties).', source: src('public reports (illustrative)', '2022-03-07'), visibility: 'parties' }],
-    ['mediator-liaison', { itemId: 'local-ceasefire', partyId: 'ru', roundId: r3, statedOn: d('2022-03-07'), kind: 'conditional', condition: 'Routes and windows are agreed in detail beforehand.', text: 'Mediator’s note of a side conversation (illustrative; mediator only).', source: src('mediator’s notes (illustrative)', '2022-03-07'), visibility: 'mediator' }],
+    ['ua-liaison', { itemId: 'ceasefire', partyId: 'ua', roundId: r1, statedOn: '2022-02-28', kind: 'demand', text: 'An immediate ceasefire and the withdrawal of Russian troops from the territory of Ukraine.', source: src('Office of the President of Ukraine, public statements (illustrative)', '2022-02-28'), visibility: 'public' }],
+    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r1, statedOn: '2022-02-28', kind: 'red_line', text: 'No concession on sovereignty and territorial integrity.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r1, statedOn: '2022-02-28', kind: 'demand', text: 'Ukraine to adopt a neutral status.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r1, statedOn: '2022-02-28', kind: 'demand', text: '“Demilitarization” of Ukraine.', source: src('public reports (illustrative)', '2022-02-28'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r2, statedOn: '2022-03-03', kind: 'demand', text: 'Ukraine’s neutrality should be discussed first, so that no threats against Russia appear in Ukraine (Putin to Macron, Kremlin readout).', source: src('Kremlin website, readout of the Putin–Macron telephone call', '2022-03-03'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r2, statedOn: '2022-03-03', kind: 'demand', text: 'The “demilitarization” of Ukraine should be discussed first; delaying the talks will only add demands (Kremlin readout).', source: src('Kremlin website, readout of the Putin–Macron telephone call', '2022-03-03'), visibility: 'public' }],
+    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r2, statedOn: '2022-03-03', kind: 'red_line', text: 'Ukraine will negotiate a ceasefire and humanitarian corridors but will not compromise on territorial integrity (Kuleba).', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
+    ['ua-liaison', { itemId: 'humanitarian-corridors', partyId: 'ua', roundId: r2, statedOn: '2022-03-03', kind: 'offer', text: 'Joint guarantee of humanitarian corridors for civilians, medicine and food.', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'humanitarian-corridors', partyId: 'ru', roundId: r2, statedOn: '2022-03-03', kind: 'offer', text: 'Humanitarian access with a possible temporary ceasefire along it (Medinsky).', source: src(SEED_SOURCE, '2022-03-04'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'neutrality', partyId: 'ru', roundId: r3, statedOn: '2022-03-07', kind: 'conditional', condition: 'Ukraine amends its constitution to enshrine neutrality, and recognises Crimea as Russian and the “DPR” and “LPR” as independent.', text: 'Military action would stop “in a moment” on Russia’s conditions (Peskov).', source: src('Reuters', '2022-03-07'), visibility: 'public' }],
+    ['ru-liaison', { itemId: 'demilitarization', partyId: 'ru', roundId: r3, statedOn: '2022-03-07', kind: 'demand', text: 'Ukraine to cease military action (Peskov).', source: src('Reuters', '2022-03-07'), visibility: 'public' }],
+    ['ua-liaison', { itemId: 'territorial-integrity', partyId: 'ua', roundId: r3, statedOn: '2022-03-07', kind: 'red_line', text: 'Territorial integrity is not negotiable (illustrative restatement).', source: src('public reports (illustrative)', '2022-03-07'), visibility: 'public' }],
+    ['ua-liaison', { itemId: 'humanitarian-corridors', partyId: 'ua', roundId: r3, statedOn: '2022-03-07', kind: 'conditional', condition: 'Corridors lead to Ukrainian-held territory.', text: 'Corridors that lead only into Russia or Belarus are refused (illustrative; shared with the parties).', source: src('public reports (illustrative)', '2022-03-07'), visibility: 'parties' }],
+    ['mediator-liaison', { itemId: 'local-ceasefire', partyId: 'ru', roundId: r3, statedOn: '2022-03-07', kind: 'conditional', condition: 'Routes and windows are agreed in detail beforehand.', text: 'Mediator’s note of a side conversation (illustrative; mediator only).', source: src('mediator’s notes (illustrative)', '2022-03-07'), visibility: 'mediator' }],
   ];
   for (const [who, p] of positions) await run((u) => createPosition(u, actor(who), p));
 
   // Statements after round 2, as the seed reports them; the garbled ones are corrected in a second version.
-  const seed = { outlet: SEED_SOURCE, date: d('2022-03-04') };
+  const seed = { outlet: SEED_SOURCE, date: '2022-03-04' };
   const tags = (itemIds: string[]): StatementInput['tags'] => ({ roundIds: [r2], itemIds });
   const mt = (text: string, reviewed: boolean, note?: string): StatementInput['translations'][number] => ({ lang: 'en', text, method: 'machine', reviewed, ...(note ? { note } : {}) });
   const podolyak1: StatementInput = {
     speaker: { name: 'Podoljak', office: 'adviser to the Uzbek Presidential Office' },
-    saidOn: d('2022-03-03'),
+    saidOn: '2022-03-03',
     place: 'Belovezhskaya Pushcha, after the talks',
     source: { ...seed, excerpt: 'According to Podoljak, adviser to the Uzbek Presidential Office, the two sides reached a consensus on the joint guarantee of humanitarian access…' },
     original: { lang: 'uk', text: null },
@@ -175,7 +176,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     {
       first: {
         speaker: { name: 'Mykhailo Podolyak', office: 'adviser to the Head of the Office of the President of Ukraine', partyId: 'ua' },
-        saidOn: d('2022-03-03'),
+        saidOn: '2022-03-03',
         source: seed,
         original: { lang: 'uk', text: null },
         translations: [mt('Unfortunately, we have not achieved the results we expected. The only thing that can be mentioned is that the two sides have had more detailed discussions on the humanitarian field. In addition, the two sides will hold a third round of negotiations in the near future.', true)],
@@ -186,7 +187,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     {
       first: {
         speaker: { name: 'Mekinsky', office: 'head of the Russian delegation, presidential assistant' },
-        saidOn: d('2022-03-03'),
+        saidOn: '2022-03-03',
         source: { ...seed, excerpt: 'the head of the Russian delegation and presidential assistant Mekinsky made a more positive statement' },
         original: { lang: 'ru', text: null },
         translations: [mt('Russia and Ukraine discussed three issues in detail: military issues, international humanitarian issues and the future political settlement of the conflict. The sides reached agreement on humanitarian access and a possible temporary ceasefire — substantial progress.', false)],
@@ -197,7 +198,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
         reason: 'The machine translation garbled the name: Vladimir Medinsky, aide to the President of the Russian Federation (not "Mekinsky").',
         statement: {
           speaker: { name: 'Vladimir Medinsky', office: 'aide to the President of the Russian Federation; head of the Russian delegation', partyId: 'ru' },
-          saidOn: d('2022-03-03'),
+          saidOn: '2022-03-03',
           source: { ...seed, excerpt: 'the head of the Russian delegation and presidential assistant Mekinsky made a more positive statement' },
           original: { lang: 'ru', text: null },
           translations: [mt('Russia and Ukraine discussed three issues in detail: military issues, international humanitarian issues and the future political settlement of the conflict. The sides reached agreement on humanitarian access and a possible temporary ceasefire — substantial progress.', true)],
@@ -209,7 +210,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     {
       first: {
         speaker: { name: 'Leonid Slutsky', office: 'chairman of the State Duma Committee on International Affairs; member of the Russian delegation', partyId: 'ru' },
-        saidOn: d('2022-03-03'),
+        saidOn: '2022-03-03',
         source: seed,
         original: { lang: 'ru', text: null },
         translations: [mt('The third round of negotiations with Ukraine will be held in the next few days; several more rounds may be needed.', true)],
@@ -220,7 +221,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     {
       first: {
         speaker: { name: 'Dmitry Peskov', office: 'Press Secretary of the President of the Russian Federation', partyId: 'ru' },
-        saidOn: d('2022-03-03'),
+        saidOn: '2022-03-03',
         source: seed,
         original: { lang: 'ru', text: null },
         translations: [mt('It is very important that the two sides reached an understanding on humanitarian issues in the current severe situation.', true)],
@@ -231,7 +232,7 @@ export async function loadLedgerDemo(deps: Deps, ctx: LedgerDemoContext): Promis
     {
       first: {
         speaker: { name: 'Dmytro Kuleba', office: 'Minister of Foreign Affairs of Ukraine', partyId: 'ua' },
-        saidOn: d('2022-03-03'),
+        saidOn: '2022-03-03',
         source: seed,
         original: { lang: 'uk', text: null },
         translations: [mt('Ukraine will negotiate for a ceasefire and the establishment of humanitarian channels, but will not compromise on the issue of territorial integrity.', true)],

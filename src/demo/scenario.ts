@@ -82,11 +82,15 @@ export interface DemoResult {
   extra: Record<string, unknown>;
 }
 
-/** Round 2 of the talks, 3 March 2022: the political basis of the demo corridors. */
-function agreement(shiftDays: (d: string) => string): AgreementInput {
+/**
+ * Round 2 of the talks, 3 March 2022: the political basis of the demo corridors. Like the rest
+ * of the talks it keeps its date when the demo is shifted to now: corridors operating today may
+ * cite an understanding reached in 2022, but the understanding was not reached today.
+ */
+function agreement(): AgreementInput {
   return {
     title: 'Understanding on humanitarian corridors with a temporary local ceasefire',
-    date: shiftDays('2022-03-03'),
+    date: '2022-03-03',
     venue: { name: 'Belovezhskaya Pushcha, Brest region, Belarus', coordinates: [23.84, 52.57] },
     round: '2nd round',
     parties: [
@@ -102,7 +106,7 @@ function agreement(shiftDays: (d: string) => string): AgreementInput {
       'Deliver medicine and food along agreed routes',
       'Observe a temporary ceasefire in the corridor while evacuation is under way',
     ],
-    nextRound: { date: shiftDays('2022-03-07'), venue: 'Belarus', note: 'third round "in the near future"' },
+    nextRound: { date: '2022-03-07', venue: 'Belarus', note: 'third round "in the near future"' },
     legalBasis: ['Geneva Convention IV, art. 17', 'Geneva Convention IV, art. 23', 'Additional Protocol I, art. 70'],
   };
 }
@@ -218,12 +222,16 @@ const KEYED_PARTIES = ['mediator', 'ua', 'ru'];
 export const DEMO_NOW_AFTER_SUMY_OPENS_MS = 8 * 3_600_000;
 
 /**
- * Loads the demo into an initialised store. `now` (epoch ms) shifts every time so that the
- * Sumy → Poltava window is open at that instant: eight hours after its start, four before its
+ * Loads the demo into an initialised store. `now` (epoch ms) shifts the scenario's times (the
+ * corridors' windows, the convoy, the incident, the suspension) so that the Sumy → Poltava
+ * window is open at that instant: eight hours after its start, four before its
  * end. By then the demo convoy (planned to leave an hour after the window opens, six hours on
  * the road, counted and received) could have arrived, so `passage simulate` replays its day as
- * planned without dating anything in the future. Without `now` the story keeps its real 2022
- * dates. Private keys are written under `keysDir` (mode 0600).
+ * planned without dating anything in the future. The talks of February and March 2022 (rounds,
+ * positions, statements, their sources, the protocol and the agreement) keep their real dates
+ * either way: they are a historical record, and the public page would otherwise say they took
+ * place this week. Without `now` the whole story keeps its real 2022 dates. Private keys are
+ * written under `keysDir` (mode 0600).
  */
 export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number }): Promise<DemoResult> {
   if ((await getSetting(deps, 'demo_loaded')) !== undefined) throw new Error('the demo is already loaded in this database');
@@ -231,9 +239,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
   const sumyStart = Date.parse('2022-03-08T07:00:00Z');
   // Whole minutes, so shifted times stay readable.
   const shift = opts.now === undefined ? 0 : Math.floor((opts.now - (sumyStart + DEMO_NOW_AFTER_SUMY_OPENS_MS)) / 60_000) * 60_000;
-  const dayShift = Math.round(shift / 86_400_000) * 86_400_000;
   const t = (iso: string): string => formatUtc((parseRfc3339(iso) ?? Number.NaN) + shift);
-  const shiftDays = (d: string): string => new Date(Date.parse(`${d}T00:00:00Z`) + dayShift).toISOString().slice(0, 10);
 
   const system: Actor = { memberId: 'system', partyId: mediatorId, partyKind: 'mediator', role: 'admin' };
   for (const p of PARTIES) await inTransaction(deps, (u) => createParty(u, system, p));
@@ -268,7 +274,7 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
   }
   const mediatorLiaison = actors.get('mediator-liaison');
   if (!mediatorLiaison) throw new Error('no mediator liaison');
-  const agr = await inTransaction(deps, (u) => createAgreement(u, mediatorLiaison, agreement(shiftDays)));
+  const agr = await inTransaction(deps, (u) => createAgreement(u, mediatorLiaison, agreement()));
   result.agreementId = agr.id;
 
   for (const spec of corridors(agr.id, t)) {
@@ -292,7 +298,8 @@ export async function loadDemo(deps: Deps, opts: { keysDir: string; now?: number
       await inTransaction(deps, (u) => suspendCorridor(u, mediatorLiaison, c.id, { since, reason }));
     }
   }
-  await loadLedgerDemo(deps, { actors, agreementId: agr.id, keys: privateKeys, shiftDays });
+  // The talks are a record, not part of the scenario: their dates never move.
+  await loadLedgerDemo(deps, { actors, agreementId: agr.id, keys: privateKeys });
   const ctx: DemoContext = { actors, corridors: result.corridors, t, trackerDevices: result.trackerDevices, extra: result.extra };
   await loadMovementDemo(deps, ctx);
   await loadIncidentDemo(deps, ctx);

@@ -11,17 +11,24 @@ import { buildServer } from '../../src/http/server.js';
 import type { Store } from '../../src/store/store.js';
 import { api, ENGINES, freshStore, json } from '../helpers.js';
 
-for (const { engine, available } of ENGINES) {
-  describe.skipIf(!available)(`${engine}: the demo's negotiation ledger`, () => {
+/**
+ * The talks are a historical record: the demo shifted to now (`passage demo --now`, `npm start`)
+ * moves its corridors, convoy and incident, never the dates of the talks, the statements, their
+ * sources or the agreement they reached.
+ */
+const NOW = Date.parse('2026-11-27T08:00:00Z');
+
+for (const { engine, available } of ENGINES) for (const shifted of [false, true]) {
+  describe.skipIf(!available)(`${engine}: the demo's negotiation ledger${shifted ? ', the demo shifted to now' : ''}`, () => {
     let store: Store;
     let app: FastifyInstance;
     let demo: DemoResult;
     const token = (key: string): string => demo.members.find((m) => m.key === key)?.token ?? '';
     beforeAll(async () => {
       store = await freshStore(engine);
-      const deps = defaultDeps(store);
+      const deps = defaultDeps(store, () => (shifted ? NOW : Date.now()));
       await initialise(deps);
-      demo = await loadDemo(deps, { keysDir: mkdtempSync(join(tmpdir(), 'passage-demo-keys-')) });
+      demo = await loadDemo(deps, { keysDir: mkdtempSync(join(tmpdir(), 'passage-demo-keys-')), ...(shifted ? { now: NOW } : {}) });
       app = await buildServer(deps);
       await app.ready();
     });
@@ -105,6 +112,25 @@ for (const { engine, available } of ENGINES) {
       expect(page.body).toContain('machine translation');
       const all = await app.inject({ method: 'GET', url: '/api/v1/rounds/print' });
       expect((all.body.match(/<section class="round"/g) ?? []).length).toBe(3);
+    });
+
+    it('dates the talks, the statements, their sources and the agreement as they happened, while the corridors move with the demo', async () => {
+      const statements = json(await api(app, token('observer')).get('/statements'));
+      expect(new Set(statements.map((s: any) => s.saidOn))).toEqual(new Set(['2022-03-03']));
+      expect(new Set(statements.map((s: any) => s.source.date))).toEqual(new Set(['2022-03-04']));
+      const m = json(await api(app, token('ua-liaison')).get('/ledger/matrix'));
+      const sources = m.rows.flatMap((r: any) => r.cells.flatMap((c: any) => c.history.map((p: any) => p.source.date)));
+      expect(sources.length).toBeGreaterThan(10);
+      expect(sources.every((d: string) => d >= '2022-02-28' && d <= '2022-03-07')).toBe(true);
+      const agreement = json(await api(app, token('observer')).get(`/agreements/${demo.agreementId}`));
+      expect(agreement).toMatchObject({ date: '2022-03-03', nextRound: { date: '2022-03-07' } });
+      // What a press reader sees on the public page: the rounds as they happened.
+      const page = (await app.inject({ method: 'GET', url: '/public?lang=en' })).body;
+      for (const line of ['Round 1 · 28 February 2022', 'Round 2 · 3 March 2022', 'Round 3 · 7 March 2022']) expect(page).toContain(line);
+      expect(page).not.toMatch(/Round \d · [^<]*2026/);
+      // The corridors do move: Sumy → Poltava is open at the demo's now when shifted, in 2022 when not.
+      const status = json(await api(app, token('observer')).get(`/corridors/${demo.corridors['sumy-poltava']}/status?at=${new Date(shifted ? NOW : Date.parse('2022-03-08T15:00:00Z')).toISOString()}`));
+      expect(status.open).toBe(true);
     });
   });
 }
