@@ -1,9 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from './dirs.js';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import { SearchPathPostgresDialect } from './pg-introspector.js';
 import type { DB } from './schema.js';
 
 export type { Engine } from './schema.js';
@@ -82,7 +83,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
         client.release();
       }
     }
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new SearchPathPostgresDialect({ pool }) });
     store = {
       db,
       engine: 'postgres',

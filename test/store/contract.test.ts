@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
@@ -15,6 +16,33 @@ for (const { engine, available, why } of ENGINES) {
         const names = tables.map((t) => t.name);
         for (const t of ['parties', 'corridors', 'corridor_versions', 'guarantees', 'log_entries', 'log_nodes', 'log_state', 'log_heads', 'events', 'sites']) expect(names).toContain(t);
       } finally {
+        await store.close();
+      }
+    });
+
+    it.skipIf(engine !== 'postgres')('looks only at its own schema when it migrates, so a schema dropped elsewhere meanwhile cannot fail it', async () => {
+      // Kysely's own introspector read every schema's tables (has_schema_privilege on each name),
+      // and failed with "schema … does not exist" when another connection dropped one meanwhile.
+      const store = await freshStore(engine);
+      const other = `other_${process.pid}_${Date.now().toString(36)}`;
+      try {
+        await sql`CREATE SCHEMA ${sql.raw(other)}`.execute(store.db);
+        await sql`CREATE TABLE ${sql.raw(other)}.parties (id text)`.execute(store.db);
+        await sql`CREATE TABLE ${sql.raw(other)}.kysely_migration (name text)`.execute(store.db);
+        const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true });
+        expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([store.schema]));
+        expect(tables.find((t) => t.name === 'parties')?.columns.map((c) => c.name)).toContain('kind');
+        // Dropping schemas while migrations run (each run introspects) fails none of them.
+        const churn = (async () => {
+          for (let i = 0; i < 20; i++) {
+            await sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(`${other}_${i}`)}`.execute(store.db);
+            await sql`CREATE TABLE IF NOT EXISTS ${sql.raw(`${other}_${i}`)}.t (id serial)`.execute(store.db);
+            await sql`DROP SCHEMA ${sql.raw(`${other}_${i}`)} CASCADE`.execute(store.db);
+          }
+        })();
+        await Promise.all([churn, ...Array.from({ length: 20 }, () => migrate(store))]);
+      } finally {
+        await sql`DROP SCHEMA IF EXISTS ${sql.raw(other)} CASCADE`.execute(store.db);
         await store.close();
       }
     });
