@@ -1,17 +1,28 @@
 /**
- * Request bodies as JSON, with one rule more than JSON itself: no string may hold a lone UTF-16
- * surrogate. JSON text can carry one as an escape (`"\ud800"`), no UTF-8 bytes can, and every
- * record Passage signs or hashes is RFC 8785 canonical JSON, which has no way to write one: such
- * a string either broke the write with a 500 or was stored altered (as U+FFFD).
+ * Request bodies as JSON, with two rules more than JSON itself, for characters JSON text can
+ * carry as an escape but Passage cannot store:
+ * - no lone UTF-16 surrogate (`"\ud800"`): no UTF-8 bytes can hold one, and every record Passage
+ *   signs or hashes is RFC 8785 canonical JSON, which has no way to write one — such a string
+ *   broke the write with a 500 or was stored altered (as U+FFFD);
+ * - no NUL (`"\u0000"`): PostgreSQL's text and jsonb cannot hold it, so the same request that
+ *   SQLite stored failed there with a 500; no field has a use for it.
  */
 
-/** The JSON Pointer of the first string (or object key) in `value` holding a lone surrogate, else undefined. Any depth: no recursion. */
-export function loneSurrogateAt(value: unknown): string | undefined {
+/** Why the string cannot be stored as given, or undefined when it can. */
+export function unstorable(s: string): 'a lone UTF-16 surrogate (\\ud800–\\udfff without its pair)' | 'a NUL character (\\u0000)' | undefined {
+  if (!s.isWellFormed()) return 'a lone UTF-16 surrogate (\\ud800–\\udfff without its pair)';
+  if (s.includes('\u0000')) return 'a NUL character (\\u0000)';
+  return undefined;
+}
+
+/** The JSON Pointer of the first string (or object key) in `value` that cannot be stored, and why; else undefined. Any depth: no recursion. */
+export function unstorableStringAt(value: unknown): { path: string; why: NonNullable<ReturnType<typeof unstorable>> } | undefined {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === 'string') {
-      if (!v.isWellFormed()) return path;
+      const why = unstorable(v);
+      if (why) return { path, why };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}/${i}`]);
     } else if (v !== null && typeof v === 'object') {
@@ -19,7 +30,8 @@ export function loneSurrogateAt(value: unknown): string | undefined {
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i] as string;
         const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        if (!k.isWellFormed()) return at;
+        const why = unstorable(k);
+        if (why) return { path: at, why };
         stack.push([(v as Record<string, unknown>)[k], at]);
       }
     }
@@ -27,7 +39,7 @@ export function loneSurrogateAt(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether the JSON text could hold a lone surrogate at all: only through a \u escape. */
-export function mayHoldLoneSurrogate(text: string): boolean {
+/** Whether the JSON text could hold such a string at all: only through a \u escape. */
+export function mayHoldUnstorable(text: string): boolean {
   return text.includes('\\u');
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { positionIngestFor, type Report } from '../app/positions.js';
 import { parseOsmandParams, parseTraccarJson, type TrackerReport } from '../domain/tracking-protocol.js';
-import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
+import { mayHoldUnstorable, unstorable, unstorableStringAt } from './json-body.js';
 
 const MAX_BODY = 64 * 1024;
 /** How often trackers that fell silent are looked for (the no-signal rule). */
@@ -41,6 +41,9 @@ export function handleOsmand(deps: Deps) {
     const q = url.indexOf('?');
     const query = q >= 0 ? url.slice(q + 1) : '';
     const finish = (params: URLSearchParams | undefined, json: unknown, isJson: boolean): void => {
+      // A NUL (%00) in a name or value: kept as an attribute, it would fail the whole group's
+      // commit on PostgreSQL, the other trackers' reports with it.
+      if (params) for (const [k, v] of params) if (unstorable(k) || unstorable(v)) return send(res, 400);
       const parsed = isJson ? parseTraccarJson(json) : parseOsmandParams(params ?? new URLSearchParams());
       if (!parsed.ok) return send(res, 400);
       ingest.submit([toReport(parsed.report, deps.now())], 'osmand').then(
@@ -81,8 +84,9 @@ export function handleOsmand(deps: Deps) {
         } catch {
           return send(res, 400);
         }
-        // As on the API: a lone surrogate could be stored in the fix's attributes but never hashed for the log.
-        if (mayHoldLoneSurrogate(body) && loneSurrogateAt(json) !== undefined) return send(res, 400);
+        // As on the API: a lone surrogate could be stored in the fix's attributes but never hashed
+        // for the log, and PostgreSQL cannot store a NUL at all.
+        if (mayHoldUnstorable(body) && unstorableStringAt(json) !== undefined) return send(res, 400);
         finish(undefined, json, true);
         return;
       }

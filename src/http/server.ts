@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
 import { describeTruthfully, zodToJsonConfig } from './openapi.js';
 import { clientErrorResponse, errorHandler, problem, sendProblem } from './problem.js';
-import { loneSurrogateAt, mayHoldLoneSurrogate } from './json-body.js';
+import { mayHoldUnstorable, unstorableStringAt } from './json-body.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
 import { eventRoutes } from './routes/events.js';
@@ -58,16 +58,17 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { instance: req.url })));
-  // JSON bodies: Fastify's own parser (with its prototype-poisoning checks), then no lone
-  // surrogates (src/http/json-body.ts), looked for only in text that has a \u escape.
+  // JSON bodies: Fastify's own parser (with its prototype-poisoning checks), then no string
+  // Passage cannot store — a lone surrogate or a NUL (src/http/json-body.ts) — looked for only in
+  // text that has a \u escape.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     parseJson(req, body as string, (err, value) => {
       if (err) return done(err, undefined);
-      const at = mayHoldLoneSurrogate(body as string) ? loneSurrogateAt(value) : undefined;
-      if (at !== undefined) {
-        return done(new DomainError('validation_failed', `a string holds a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair) at ${at || '/'}`, { details: [{ path: at || '/', message: 'lone surrogate' }] }), undefined);
+      const bad = mayHoldUnstorable(body as string) ? unstorableStringAt(value) : undefined;
+      if (bad !== undefined) {
+        return done(new DomainError('validation_failed', `a string holds ${bad.why}, which no field may hold, at ${bad.path || '/'}`, { details: [{ path: bad.path || '/', message: bad.why }] }), undefined);
       }
       done(null, value);
     });
@@ -87,6 +88,13 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     // Before authentication: the store may be closing too.
     reply.header('connection', 'close').header('retry-after', '1');
     return sendProblem(reply, problem('service_unavailable', 'the server is shutting down; send the request again (another instance may answer it)', { instance: req.url }));
+  });
+
+  // A NUL (%00) in the path or the query names nothing Passage holds, and PostgreSQL refuses it
+  // as a query parameter (a 500 where SQLite answered 404): refused here, for every route, as the
+  // body's NUL is refused by the JSON parser.
+  app.addHook('onRequest', async (req, reply) => {
+    if (/%00/.test(req.url)) return sendProblem(reply, problem('validation_failed', 'the URL holds a NUL character (%00), which no path or query value may hold', { instance: req.url.replace(/%00/g, '') }));
   });
 
   app.decorateRequest('actor', null);

@@ -88,6 +88,22 @@ for (const { engine, available } of ENGINES) {
       expect(json(ok).terms.title).toBe('Sumy 🚌 Poltava');
     });
 
+    it('refuses a NUL character in a body, a path or a query, which PostgreSQL cannot hold (it answered 500 there)', async () => {
+      const token = w.ua.liaison.token;
+      const body = await api(w.app, token).post('/corridors', sumyPoltava({ title: 'Sumy\u0000Poltava' }));
+      expect(body.statusCode, body.body).toBe(400);
+      expect(json(body)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/title' }] });
+      expect(json(body).detail).toContain('NUL');
+      const member = await api(w.app, w.mediator.admin.token).post(`/parties/ua/members`, { name: 'N\u0000', role: 'viewer' });
+      expect(member.statusCode, member.body).toBe(400);
+      for (const url of ['/corridors/cor_%00x', '/parties/%00', '/incidents?since=%00']) {
+        const res = await api(w.app, token).get(url);
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+        expect(json(res).code).toBe('validation_failed');
+      }
+      expect(json(await api(w.app, w.ua.viewer.token).get('/corridors')).filter((c: any) => c.title.includes('\u0000'))).toEqual([]);
+    });
+
     it('refuses a JSON body nested too deeply to hash, on a write that takes no body', async () => {
       const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
       const res = await api(w.app, w.aid.admin.token).raw('POST', '/tokens/tok_nope/revoke', deep, { 'content-type': 'application/json' });

@@ -347,10 +347,15 @@ for (const { engine, available } of ENGINES) {
         }
         const lone = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"device_id":"phone-1","location":{"timestamp":"${iso(T0)}","coords":{"latitude":50,"longitude":33},"extras":{"note":"\\ud800"}}}` });
         expect(lone.status).toBe(400);
+        // A NUL, kept as an attribute, would fail the whole group's commit on PostgreSQL (the
+        // other trackers' reports with it): refused in either form, and a good report still lands.
+        const nul = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"device_id":"phone-1","location":{"timestamp":"${iso(T0 + 7_000)}","coords":{"latitude":50,"longitude":33},"extras":{"note":"a\\u0000b"}}}` });
+        const [nulQuery, good] = await Promise.all([fetch(`${base}/?id=phone-1&lat=50&lon=33&timestamp=${Math.floor(T0 / 1000) + 8}&note=a%00b`), fetch(`${base}/?id=phone-1&lat=50&lon=33&timestamp=${Math.floor(T0 / 1000) + 9}`)]);
+        expect([nul.status, nulQuery.status, good.status]).toEqual([400, 400, 200]);
         const rej = json<any[]>(await api(w.app, w.mediator.liaison.token).get('/positions/rejections'));
         expect(rej.find((r) => r.deviceId === 'nobody')).toMatchObject({ count: 2 });
         const track = json(await api(w.app, w.ua.viewer.token).get(`/movements/${m.id}/track`));
-        expect(track.features[0].properties.times).toHaveLength(3);
+        expect(track.features[0].properties.times).toHaveLength(4); // the three above and the good report beside the NULs
         expect((await api(w.app, w.ru.viewer.token).get(`/movements/${m.id}/track`)).statusCode).toBe(404);
       } finally {
         await osm?.close();
