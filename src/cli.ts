@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
+import { cmdCorridorShow, cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -170,6 +170,9 @@ export function buildProgram(): Command {
   const corridors = program.command('corridors').description('corridors');
   remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(
     async (o: { url: string; token?: string; state?: string; json?: boolean }) => cmdCorridorsList(client(o), o, print),
+  );
+  remote(corridors.command('show <corridor>').description('one corridor: each required party’s guarantee, the key it was made with, and whether it binds').option('--json', 'print JSON')).action(
+    async (corridor: string, o: { url: string; token?: string; json?: boolean }) => cmdCorridorShow(client(o), corridor, o, print),
   );
   program
     .command('verify')

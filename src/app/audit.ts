@@ -103,10 +103,27 @@ export interface AuditReport {
   /** Signatures on private protocols: the log holds only their hash, so nobody outside can check them. */
   readonly privateProtocolSignatures: number;
   readonly keys: number;
+  /**
+   * Guarantees made with a key that stood then and was revoked later in the log: valid when given,
+   * but no longer binding (src/domain/guarantee-rules.ts) — what the corridor view shows as
+   * `keyRevokedAt` with `valid: false`. `revokedAt` is the index of the key's `key.revoked` entry.
+   */
+  readonly revokedKeyGuarantees: RevokedKeyGuarantee[];
   readonly cosignedBy: string[];
   readonly unknownSignatures: string[];
   readonly since?: { size: number; root: string };
   readonly checkpoint: string;
+}
+
+export interface RevokedKeyGuarantee {
+  /** The `guarantee.given` entry. */
+  readonly index: number;
+  readonly corridorId: string;
+  readonly partyId: string;
+  readonly version: number;
+  readonly kid: string;
+  /** The `key.revoked` entry that revoked its key. */
+  readonly revokedAt: number;
 }
 
 interface KeyRecord {
@@ -172,7 +189,7 @@ export async function auditLog(
   const tree = new StreamingRoot(treeHasher);
   const keys = new Map<string, KeyRecord>();
   const terms = new Map<string, string>(); // `${corridorId}@${version}` -> canonical terms
-  const tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0 };
+  const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: [] };
   let savedRootChecked = saved === undefined || saved.size === 0;
   if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
 
@@ -296,8 +313,14 @@ export async function auditLog(
     origin: head.origin,
     size: head.size,
     root: encodeBase64(head.rootHash),
-    ...tally,
+    guarantees: tally.guarantees,
+    protocolSignatures: tally.protocolSignatures,
+    privateProtocolSignatures: tally.privateProtocolSignatures,
     keys: keys.size,
+    revokedKeyGuarantees: tally.given.flatMap((g) => {
+      const revokedAt = keys.get(g.kid)?.revokedAt;
+      return revokedAt === undefined ? [] : [{ ...g, revokedAt }];
+    }),
     cosignedBy,
     unknownSignatures,
     ...(saved ? { since: { size: saved.size, root: encodeBase64(saved.rootHash) } } : {}),
@@ -305,7 +328,7 @@ export async function auditLog(
   };
 }
 
-type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number };
+type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number; given: Omit<RevokedKeyGuarantee, 'revokedAt'>[] };
 
 /** Parses an inspected entry (which must be canonical JSON) and checks it, counting what it verified. */
 async function inspectText(index: number, action: string, text: string, keys: Map<string, KeyRecord>, terms: Map<string, string>, tally: Tally): Promise<void> {
@@ -369,6 +392,15 @@ async function inspect(index: number, action: string, e: { time: string; subject
         throw new AuditError(`the guarantee of ${String(p.partyId)} signs something other than version ${String(p.version)} of the logged terms`, index);
       }
       tally.guarantees += 1;
+      tally.given.push({ index, corridorId: id ?? '', partyId: String(p.partyId), version: Number(p.version), kid: String(p.kid) });
+      return;
+    }
+    case 'guarantee.voided': {
+      // The server voids a guarantee only because its key was revoked: before this entry.
+      const key = keys.get(String(p.kid));
+      if (!key || key.revokedAt === undefined || key.revokedAt > index) {
+        throw new AuditError(`it voids guarantees of ${String(p.partyId)} made with key ${String(p.kid)}, which had not been revoked`, index);
+      }
       return;
     }
     case 'ledger.protocol.recorded':

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { EventType } from '../domain/event-types.js';
 import { authorize, type Actor } from '../domain/authorization.js';
-import { applyTransition, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
+import { applyTransition, canApply, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
 import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
-import { assertGuarantee, isFullyGuaranteed } from '../domain/guarantee-rules.js';
+import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
 import type { DB } from '../store/schema.js';
@@ -16,7 +16,8 @@ import { jwsEvidence } from './jws.js';
 import { appendLog } from './log.js';
 
 type CorridorRow = DB['corridors'];
-type GuaranteeRow = DB['guarantees'];
+/** A stored guarantee, with when the key it was made with was revoked (null while it stands). */
+type GuaranteeRow = DB['guarantees'] & { key_revoked_at: string | null };
 type SuspensionRow = DB['suspensions'];
 
 export interface LoadedCorridor {
@@ -55,7 +56,8 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
     ? tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms']).where('corridor_id', 'in', ids)
     : tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms'])
   ).execute();
-  const guarantees = await (ids.length <= 500 ? tx.selectFrom('guarantees').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('guarantees').selectAll()).orderBy('created_at').execute();
+  const gq = tx.selectFrom('guarantees').leftJoin('party_keys', 'party_keys.kid', 'guarantees.kid').selectAll('guarantees').select('party_keys.revoked_at as key_revoked_at');
+  const guarantees: GuaranteeRow[] = await (ids.length <= 500 ? gq.where('guarantees.corridor_id', 'in', ids) : gq).orderBy('guarantees.created_at').orderBy('guarantees.id').execute();
   const suspensions = await (ids.length <= 500 ? tx.selectFrom('suspensions').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('suspensions').selectAll()).orderBy('since').execute();
   const group = <T extends { corridor_id: string }>(xs: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();
@@ -71,6 +73,24 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
     if (text === undefined) throw new Error(`corridor ${row.id} has no terms for version ${row.current_version}`);
     return { row, terms: JSON.parse(text) as Terms, termsText: text, guarantees: g.get(row.id) ?? [], suspensions: su.get(row.id) ?? [] };
   });
+}
+
+/** A stored guarantee as the domain's rules on whether it binds read it. */
+export function guaranteeRecord(g: GuaranteeRow): GuaranteeRecord {
+  return { partyId: g.party_id, version: g.version, createdAt: g.created_at, keyRevokedAt: g.key_revoked_at };
+}
+
+/**
+ * The parties whose guarantee of the corridor's current version binds (guarantee-rules.ts): not
+ * those whose key was revoked since. With `at`: those whose guarantee bound at that instant.
+ */
+export function bindingParties(c: LoadedCorridor, at?: number): string[] {
+  return bindingGuarantors(c.guarantees.map(guaranteeRecord), c.row.current_version, at);
+}
+
+/** Guarantees of the current version that the revocation of their key voided. */
+function revokedKeyGuarantees(c: LoadedCorridor): { partyId: string; kid: string; keyRevokedAt: string }[] {
+  return c.guarantees.flatMap((g) => (guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_revoked' && g.key_revoked_at !== null ? [{ partyId: g.party_id, kid: g.kid, keyRevokedAt: g.key_revoked_at }] : []));
 }
 
 export function toCorridorView(c: LoadedCorridor): CorridorView {
@@ -91,7 +111,8 @@ export function toCorridorView(c: LoadedCorridor): CorridorView {
       kid: g.kid,
       version: g.version,
       jws: g.jws,
-      valid: g.version === c.row.current_version,
+      valid: guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null,
+      keyRevokedAt: g.key_revoked_at,
       createdAt: g.created_at,
     })),
     suspensions: c.suspensions.map((s) => ({
@@ -176,7 +197,7 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('version_conflict', 'the corridor changed while amending; reload and retry');
   // A suspension in force outlives the amendment: only the mediator ends one (resume). The new
   // version, once every guarantor signs it, is guaranteed but suspended.
-  const voided = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.id);
+  const voided = c.guarantees.filter((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null).map((g) => g.id);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
   await corridorEvent(u, id, 'corridor.amended', { reason: body.reason, voidedGuarantees: voided.length });
   return toCorridorView(await loadCorridor(u.tx, id));
@@ -249,8 +270,9 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   await lockCorridor(u, id);
   const c = await loadCorridor(u.tx, id);
   const state = c.row.state as CorridorState;
-  const evidence = await jwsEvidence(u.tx, jws.trim());
-  const current = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id);
+  const evidence = await jwsEvidence(u.tx, jws.trim(), { lockKey: u.deps.store.engine === 'postgres' });
+  // A guarantee voided by its key's revocation does not count: the party signs again.
+  const current = bindingParties(c);
   assertGuarantee(evidence, {
     signerPartyId: actor.partyId,
     currentTerms: canonicalTermsBytes(c.terms),
@@ -279,6 +301,44 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
     await corridorEvent(u, id, 'guarantee.given', { partyId: actor.partyId });
   }
   return toCorridorView(await loadCorridor(u.tx, id));
+}
+
+/**
+ * After a party's key was revoked (in this transaction): voids the guarantees that key made over
+ * the current version of each corridor still in play, returning it to proposed (a suspension in
+ * force stays: see corridor-lifecycle.ts). The party signs again with a key that stands. Each
+ * corridor's voiding is logged (`guarantee.voided`) and announced; one that was open at this
+ * moment is announced as closed, as a window's end is, so the public alert is cancelled.
+ * Corridors past their last window, withdrawn or rejected keep their state: the view still shows
+ * the revoked key. Returns the ids of the corridors whose guarantees were voided.
+ */
+export async function voidGuaranteesOfRevokedKey(u: Unit, actor: Actor, kid: string): Promise<string[]> {
+  const rows = await u.tx.selectFrom('guarantees').select('corridor_id').where('kid', '=', kid).execute();
+  const ids = [...new Set(rows.map((r) => r.corridor_id))].sort(); // one lock order, whoever revokes
+  const names = await partyNames(u.tx);
+  const now = u.deps.now();
+  const voidedIn: string[] = [];
+  for (const id of ids) {
+    await lockCorridor(u, id);
+    const c = await loadCorridor(u.tx, id);
+    const voided = c.guarantees.filter((g) => g.kid === kid && g.version === c.row.current_version);
+    const state = c.row.state as CorridorState;
+    if (voided.length === 0 || !canApply(state, 'void')) continue;
+    // The corridor as it stood a moment ago, with the key still standing.
+    const before = statusOf({ ...c, guarantees: c.guarantees.map((g) => (g.kid === kid ? { ...g, key_revoked_at: null } : g)) }, now, names);
+    if (before.state === 'closed') continue;
+    await setState(u, c, applyTransition(state, 'void'));
+    const partyId = voided[0]?.party_id ?? '';
+    const guaranteeIds = voided.map((g) => g.id);
+    await appendLog(u, { actor: actor.memberId, action: 'guarantee.voided', subject: `corridor/${id}`, payload: { guaranteeIds, partyId, kid, version: c.row.current_version, reason: 'key revoked' } });
+    await corridorEvent(u, id, 'guarantee.voided', { partyId, kid, guaranteeIds, reason: 'key_revoked' });
+    if (before.open && before.currentWindow) {
+      const w = before.currentWindow;
+      await emitEvent(u, { type: 'corridor.closed', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, window: { start: w.start, end: w.end, timeZone: w.timeZone }, state: 'closed', at: formatUtc(now) } });
+    }
+    voidedIn.push(id);
+  }
+  return voidedIn;
 }
 
 export interface CorridorFilter {
@@ -318,7 +378,8 @@ export function statusOf(c: LoadedCorridor, at: number, names: Map<string, strin
     state: c.row.state as CorridorState,
     windows: c.terms.windows,
     requiredGuarantors: c.terms.requiredGuarantors.map((id) => ({ id, name: names.get(id) ?? id })),
-    signedParties: c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id),
+    signedParties: bindingParties(c),
+    revokedKeyGuarantees: revokedKeyGuarantees(c),
     suspensions: suspensionRecords(c.suspensions),
     at,
   });

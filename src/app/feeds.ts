@@ -1,12 +1,13 @@
 import { capAlertXml, capAtom, CAP_EVENT_TYPES, type CapAlertInput, type CapKind, type CapRef } from '../domain/cap.js';
 import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
+import { guaranteeVoid } from '../domain/guarantee-rules.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
 import { icsCalendar, windowOccurrenceUid, type IcsEvent } from '../domain/ical.js';
 import { kmlDocument } from '../domain/kml.js';
 import { expandStoredWindows, formatLocal, formatUtc } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor, loadCorridors } from './corridors.js';
+import { guaranteeRecord, loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { zonePolygon, zonePolygonOf } from './geo.js';
 import { incidentKindsBySuspension, publicPicture, publicSuspensionReason, type PublicCorridor } from './public.js';
@@ -149,6 +150,8 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
     });
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
     const route = `${t.origin.name} → ${t.destination.name}`;
+    // Back under negotiation because a guarantee's key was revoked, not because terms changed.
+    const keyVoided = c.guarantees.some((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_revoked');
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
     const uids = new Set<string>();
     for (const iv of expandStoredWindows(t.windows).intervals) {
@@ -169,7 +172,7 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
         tr('ics.zone', { km: t.widthM / 1000 }),
         ...(state === 'withdrawn' ? [tr('ics.withdrawn')] : []),
         ...(why ? [tr('ics.suspended', { utc: formatUtc(why.since), reason: why.reason })] : []),
-        ...(state === 'proposed' ? [tr('ics.amended')] : []),
+        ...(state === 'proposed' ? [tr(keyVoided ? 'ics.guaranteeVoided' : 'ics.amended')] : []),
       ];
       events.push({
         uid,

@@ -7,7 +7,7 @@ import { canSeeSite } from '../domain/sites.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState } from '../schemas/corridor.js';
 import type { Store, Tx } from '../store/store.js';
-import { loadCorridors, statusOf, type LoadedCorridor } from './corridors.js';
+import { bindingParties, loadCorridors, statusOf, type LoadedCorridor } from './corridors.js';
 import type { Deps } from './deps.js';
 import { logSize } from './log.js';
 import { loadSiteUnchecked } from './sites.js';
@@ -15,7 +15,7 @@ import { loadSiteUnchecked } from './sites.js';
 export const MAX_CHECK_POINTS = 100_000;
 
 function toZoneCorridor(c: LoadedCorridor): ZoneCorridor {
-  const current = c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id);
+  const current = bindingParties(c);
   return {
     id: c.row.id,
     version: c.row.current_version,

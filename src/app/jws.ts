@@ -8,7 +8,7 @@ import type { Tx } from '../store/store.js';
  * Shared by corridor guarantees and protocol signatures: the adapter half of a signature check.
  * The rules themselves are `assertGuarantee` in src/domain/guarantee-rules.ts.
  */
-export async function jwsEvidence(tx: Tx, jws: string): Promise<GuaranteeEvidence> {
+export async function jwsEvidence(tx: Tx, jws: string, opts: { lockKey?: boolean } = {}): Promise<GuaranteeEvidence> {
   const parts = jws.split('.');
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[1] === '') {
     throw new DomainError('jws_malformed', 'a signature is a JWS in compact serialization with the payload embedded: header.payload.signature');
@@ -23,7 +23,10 @@ export async function jwsEvidence(tx: Tx, jws: string): Promise<GuaranteeEvidenc
     throw new DomainError('jws_malformed', `cannot decode the JWS: ${(e as Error).message}`);
   }
   const unsupported = header.b64 === false ? 'b64: false (detached/unencoded payloads are not accepted)' : header.crit !== undefined ? `crit ${JSON.stringify(header.crit)}` : undefined;
-  const keyRow = typeof header.kid === 'string' ? await tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid).executeTakeFirst() : undefined;
+  // `lockKey` (PostgreSQL): hold the key's row until commit, so a revocation running at the same
+  // time either comes first (and this signature is refused) or waits and then sees what it voids.
+  const keyQuery = typeof header.kid === 'string' ? tx.selectFrom('party_keys').selectAll().where('kid', '=', header.kid) : undefined;
+  const keyRow = keyQuery ? await (opts.lockKey ? keyQuery.forShare() : keyQuery).executeTakeFirst() : undefined;
   let signatureValid = false;
   if (keyRow && header.alg === 'EdDSA' && unsupported === undefined) {
     try {

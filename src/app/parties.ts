@@ -7,6 +7,7 @@ import type { CreateMemberBody, CreatePartyBody, Ed25519PublicJwk, KeyView, Memb
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
+import { voidGuaranteesOfRevokedKey } from './corridors.js';
 import { appendLog } from './log.js';
 
 type KeyRow = DB['party_keys'];
@@ -164,5 +165,8 @@ export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: str
   const revokedAt = nowIso(u.deps);
   await u.tx.updateTable('party_keys').set({ revoked_at: revokedAt }).where('kid', '=', kid).execute();
   await appendLog(u, { actor: actor.memberId, action: 'key.revoked', subject: `party/${partyId}`, payload: { kid } });
+  // What the key signed can no longer be told from a thief's signature: guarantees it made over
+  // terms still in play stop binding, in this same transaction (src/domain/guarantee-rules.ts).
+  await voidGuaranteesOfRevokedKey(u, actor, kid);
   return toKeyView({ ...row, revoked_at: revokedAt });
 }

@@ -8,7 +8,7 @@ import type { CorridorState, Terms } from '../schemas/corridor.js';
 import type { MovementInput } from '../schemas/movement.js';
 import type { TrackerReport } from '../domain/tracking-protocol.js';
 import type { Store } from '../store/store.js';
-import { loadCorridor } from './corridors.js';
+import { bindingParties, loadCorridor } from './corridors.js';
 import { inTransaction, sha256Hex, type Deps, type Unit } from './deps.js';
 import { geoIndexFor } from './geo.js';
 import { emitEvent } from './events.js';
@@ -194,7 +194,7 @@ export class PositionIngest {
       const m = this.movements.get(id);
       if (m && !this.corridors.has(m.corridorId)) {
         const c = await loadCorridor(u.tx, m.corridorId);
-        this.corridors.set(m.corridorId, corridorInfo(c.terms, c.row.state as CorridorState, c.row.current_version, c.guarantees.filter((g) => g.version === c.row.current_version).map((g) => g.party_id), c.suspensions));
+        this.corridors.set(m.corridorId, corridorInfo(c.terms, c.row.state as CorridorState, c.row.current_version, bindingParties(c), c.suspensions));
       }
     }
   }

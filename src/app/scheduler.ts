@@ -1,7 +1,7 @@
 import type { CorridorState } from '../schemas/corridor.js';
 import { computeStatus } from '../domain/corridor-status.js';
 import { expandStoredWindows, formatUtc, mergeIntervals } from '../domain/windows.js';
-import { loadCorridors } from './corridors.js';
+import { bindingParties, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { emitEvent } from './events.js';
 import { dispatchDeliveries, enqueueDeliveries, fetchSender, type Sender } from './webhooks.js';
@@ -38,8 +38,9 @@ export async function windowBoundaries(deps: Deps, from: number, to: number): Pr
         windows: c.terms.windows,
         requiredGuarantors: c.terms.requiredGuarantors.map((p) => ({ id: p, name: p })),
         // Guarantees as they stood at that instant: a corridor guaranteed mid-window was not open
-        // at the window's start (its guarantee announced the opening itself, then).
-        signedParties: c.guarantees.filter((g) => g.version === c.row.current_version && Date.parse(g.created_at) <= at).map((g) => g.party_id),
+        // at the window's start (its guarantee announced the opening itself, then); one whose
+        // key was revoked before it no longer held.
+        signedParties: bindingParties(c, at),
         suspensions: c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
         at,
       });

@@ -303,6 +303,45 @@ export async function cmdStatus(client: ApiClient, corridorId: string, opts: { a
   if (s.nextWindow) print(`Next window: ${s.nextWindow.startLocal} (${s.nextWindow.timeZone}; ${s.nextWindow.start})`);
 }
 
+interface CorridorLite {
+  id: string;
+  title: string;
+  state: string;
+  version: number;
+  terms: { requiredGuarantors: string[] };
+  guarantees: { partyId: string; version: number; kid: string; valid: boolean; keyRevokedAt: string | null; createdAt: string }[];
+}
+
+/**
+ * A corridor and where each required party's guarantee stands: which key made it and whether it
+ * binds — void once the terms were amended, or once that key was revoked (then the party must
+ * sign again). The same rule as the API's `valid` and `passage verify`'s report.
+ */
+export function corridorLines(c: CorridorLite): string[] {
+  const out = [`${c.id}  v${c.version}  ${c.state}  ${c.title}`, 'Guarantees:'];
+  for (const party of c.terms.requiredGuarantors) {
+    const mine = c.guarantees.filter((g) => g.partyId === party);
+    const binding = mine.find((g) => g.valid && g.version === c.version);
+    if (!binding && !mine.some((g) => g.version === c.version)) out.push(`  ${party}  has not signed version ${c.version}`);
+    for (const g of mine) {
+      const what = `version ${g.version}, signed ${g.createdAt} with key ${g.kid}`;
+      if (g === binding) out.push(`  ${party}  binds: ${what}`);
+      else if (g.version !== c.version) out.push(`  ${party}  void (the terms were amended since): ${what}${g.keyRevokedAt ? `; that key was revoked ${g.keyRevokedAt}` : ''}`);
+      else out.push(`  ${party}  VOID, KEY REVOKED ${g.keyRevokedAt ?? ''}: ${what}${binding ? '' : `; ${party} must sign version ${c.version} again with a key that stands`}`);
+    }
+  }
+  return out;
+}
+
+export async function cmdCorridorShow(client: ApiClient, corridorId: string, opts: { json?: boolean }, print: Print): Promise<void> {
+  const c = await client.get<CorridorLite>(`/corridors/${encodeURIComponent(corridorId)}`);
+  if (opts.json) {
+    print(JSON.stringify(c, null, 2));
+    return;
+  }
+  for (const line of corridorLines(c)) print(line);
+}
+
 export async function cmdCorridorsList(client: ApiClient, opts: { state?: string; json?: boolean }, print: Print): Promise<void> {
   const list = await client.get<{ id: string; title: string; state: string; version: number }[]>(`/corridors${opts.state ? `?state=${encodeURIComponent(opts.state)}` : ''}`);
   if (opts.json) {

@@ -9,9 +9,9 @@ import type { CorridorState } from '../schemas/corridor.js';
  */
 const EXPECTED: Record<CorridorState, Partial<Record<CorridorAction, CorridorState | [CorridorState, CorridorState]>>> = {
   draft: { propose: 'proposed', amend: 'draft', withdraw: 'withdrawn' },
-  proposed: { amend: 'proposed', sign: ['proposed', 'guaranteed'], reject: 'rejected', withdraw: 'withdrawn', expire: 'closed' },
-  guaranteed: { amend: 'proposed', suspend: 'suspended', withdraw: 'withdrawn', expire: 'closed' },
-  suspended: { amend: 'proposed', resume: 'guaranteed', withdraw: 'withdrawn', expire: 'closed' },
+  proposed: { amend: 'proposed', sign: ['proposed', 'guaranteed'], void: 'proposed', reject: 'rejected', withdraw: 'withdrawn', expire: 'closed' },
+  guaranteed: { amend: 'proposed', void: 'proposed', suspend: 'suspended', withdraw: 'withdrawn', expire: 'closed' },
+  suspended: { amend: 'proposed', void: 'proposed', resume: 'guaranteed', withdraw: 'withdrawn', expire: 'closed' },
   closed: {},
   withdrawn: {},
   rejected: {},
@@ -52,6 +52,11 @@ describe('corridor lifecycle', () => {
     expect(applyTransition('proposed', 'sign', { fullyGuaranteed: true, suspensionInForce: true })).toBe('suspended');
     expect(applyTransition('proposed', 'sign', { fullyGuaranteed: false, suspensionInForce: true })).toBe('proposed');
     expect(applyTransition('suspended', 'resume')).toBe('guaranteed');
+  });
+
+  it('keeps a suspension through a guarantee voided by its key’s revocation: signed again, it is suspended until resumed', () => {
+    expect(applyTransition('suspended', 'void')).toBe('proposed');
+    expect(applyTransition('proposed', 'sign', { fullyGuaranteed: true, suspensionInForce: true })).toBe('suspended');
   });
 
   it('has withdrawn, rejected and closed as ends', () => {

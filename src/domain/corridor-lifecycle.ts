@@ -5,9 +5,11 @@ export const CORRIDOR_STATES = ['draft', 'proposed', 'guaranteed', 'suspended', 
 
 /**
  * Everything that can happen to a corridor. `sign` is one party's guarantee; whether it
- * completes the set decides the target state. `expire` closes a corridor whose last window ended.
+ * completes the set decides the target state. `void` is a guarantee of the current version
+ * ceasing to bind because the key it was made with was revoked (guarantee-rules.ts,
+ * `guaranteeVoid`). `expire` closes a corridor whose last window ended.
  */
-export const CORRIDOR_ACTIONS = ['propose', 'amend', 'sign', 'withdraw', 'reject', 'suspend', 'resume', 'expire'] as const;
+export const CORRIDOR_ACTIONS = ['propose', 'amend', 'sign', 'void', 'withdraw', 'reject', 'suspend', 'resume', 'expire'] as const;
 export type CorridorAction = (typeof CORRIDOR_ACTIONS)[number];
 
 export interface TransitionContext {
@@ -27,19 +29,23 @@ type Target = CorridorState | ((ctx: TransitionContext) => CorridorState);
  * draft → proposed → guaranteed → closed by expiry; withdrawn and rejected are ends;
  * suspended ⇄ guaranteed; amending returns to proposed and voids earlier guarantees, but not a
  * suspension: a corridor amended while suspended is suspended again once guaranteed afresh,
- * until the mediator resumes it. Anything not listed is refused.
+ * until the mediator resumes it. A guarantee voided by its key's revocation returns the corridor
+ * to proposed just as an amendment does (a required party's guarantee no longer holds), keeping a
+ * suspension in force the same way; the party signs the same version again with a key that
+ * stands. Anything not listed is refused.
  */
 export const TRANSITIONS: Readonly<Record<CorridorState, Partial<Record<CorridorAction, Target>>>> = {
   draft: { propose: 'proposed', amend: 'draft', withdraw: 'withdrawn' },
   proposed: {
     amend: 'proposed',
     sign: (ctx) => (!ctx.fullyGuaranteed ? 'proposed' : ctx.suspensionInForce ? 'suspended' : 'guaranteed'),
+    void: 'proposed',
     reject: 'rejected',
     withdraw: 'withdrawn',
     expire: 'closed',
   },
-  guaranteed: { amend: 'proposed', suspend: 'suspended', withdraw: 'withdrawn', expire: 'closed' },
-  suspended: { amend: 'proposed', resume: 'guaranteed', withdraw: 'withdrawn', expire: 'closed' },
+  guaranteed: { amend: 'proposed', void: 'proposed', suspend: 'suspended', withdraw: 'withdrawn', expire: 'closed' },
+  suspended: { amend: 'proposed', void: 'proposed', resume: 'guaranteed', withdraw: 'withdrawn', expire: 'closed' },
   closed: {},
   withdrawn: {},
   rejected: {},
@@ -70,6 +76,7 @@ function pastTense(action: CorridorAction): string {
     propose: 'proposed',
     amend: 'amended',
     sign: 'signed',
+    void: 'voided',
     withdraw: 'withdrawn',
     reject: 'rejected',
     suspend: 'suspended',

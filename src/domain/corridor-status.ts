@@ -22,6 +22,12 @@ export interface StatusInput {
   readonly requiredGuarantors: readonly { id: string; name: string }[];
   /** Parties whose guarantee over the current version holds. */
   readonly signedParties: readonly string[];
+  /**
+   * Guarantees of the current version voided because the key they were made with was revoked
+   * since (guarantee-rules.ts): named in the reason, so a reader learns why a party that signed
+   * is missing and what it must do.
+   */
+  readonly revokedKeyGuarantees?: readonly { partyId: string; kid: string; keyRevokedAt: string }[];
   readonly suspensions: readonly SuspensionRecord[];
   readonly at: number;
 }
@@ -115,9 +121,13 @@ export function computeStatus(input: StatusInput): CorridorStatus {
   }
   if (state === 'closed') reasons.push({ code: 'expired', message: `its last window ended at ${formatUtc(lastEnd)}` });
   if (missing.length > 0 && input.state !== 'withdrawn' && input.state !== 'rejected') {
+    const revoked = missing.flatMap((m) => {
+      const r = input.revokedKeyGuarantees?.find((x) => x.partyId === m.id);
+      return r ? [`${m.name}’s guarantee was made with key ${r.kid}, revoked at ${r.keyRevokedAt}: it must sign again with a key that stands`] : [];
+    });
     reasons.push({
       code: 'not_guaranteed',
-      message: `not yet guaranteed by ${missing.map((m) => m.name).join(' and ')}`,
+      message: `not yet guaranteed by ${missing.map((m) => m.name).join(' and ')}${revoked.length > 0 ? ` (${revoked.join('; ')})` : ''}`,
       missingGuarantors: missing,
     });
   }

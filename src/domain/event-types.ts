@@ -16,6 +16,7 @@ export const CORRIDOR_EVENT_TYPES = [
   'corridor.opened',
   'corridor.closed',
   'guarantee.given',
+  'guarantee.voided',
 ] as const;
 
 export const INCIDENT_EVENT_TYPES = ['incident.reported', 'incident.confirmed', 'incident.dismissed', 'incident.disputed', 'incident.corrected'] as const;

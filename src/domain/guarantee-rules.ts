@@ -84,6 +84,48 @@ export function assertGuarantee(ev: GuaranteeEvidence, subject: GuaranteeSubject
   }
 }
 
+/** A stored guarantee, as far as whether it still binds depends on it. */
+export interface GuaranteeRecord {
+  readonly partyId: string;
+  /** The version of the terms it signs. */
+  readonly version: number;
+  /** When it was given (RFC 3339). */
+  readonly createdAt: string;
+  /** When the key it was made with was revoked (RFC 3339), or null while that key stands. */
+  readonly keyRevokedAt: string | null;
+}
+
+/** Why a guarantee no longer binds: the terms were amended after it, or its key was revoked since. */
+export type GuaranteeVoid = 'amended' | 'key_revoked';
+
+/**
+ * Whether a guarantee binds, and if not why. A guarantee binds only while it signs the current
+ * version and the key it was made with stands. A key is revoked because it was lost or
+ * compromised: from then on the party can disown whatever that key signed, and nobody verifying
+ * the JWS with the party's JWK can tell its signature from a thief's. So a guarantee made with a
+ * key revoked afterwards is void like one of amended terms — valid when given, but no longer
+ * evidence anyone may rely on — and the party must sign again with a key that stands.
+ */
+export function guaranteeVoid(g: GuaranteeRecord, currentVersion: number): GuaranteeVoid | null {
+  if (g.version !== currentVersion) return 'amended';
+  if (g.keyRevokedAt !== null) return 'key_revoked';
+  return null;
+}
+
+/**
+ * The parties whose guarantee of the current version binds (`guaranteeVoid` is null). With `at`
+ * (epoch ms): those whose guarantee bound at that instant — given by then, its key not yet revoked.
+ */
+export function bindingGuarantors(gs: readonly GuaranteeRecord[], currentVersion: number, at?: number): string[] {
+  const out = new Set<string>();
+  for (const g of gs) {
+    if (g.version !== currentVersion) continue;
+    if (at === undefined ? g.keyRevokedAt !== null : Date.parse(g.createdAt) > at || (g.keyRevokedAt !== null && Date.parse(g.keyRevokedAt) <= at)) continue;
+    out.add(g.partyId);
+  }
+  return [...out];
+}
+
 /** Whether, once `newSigner` is added, every required guarantor has signed. */
 export function isFullyGuaranteed(required: readonly string[], signed: readonly string[]): boolean {
   const set = new Set(signed);

@@ -156,10 +156,16 @@ export const GuaranteeView = z.object({
   corridorId: z.string(),
   partyId: z.string(),
   memberId: z.string(),
-  kid: z.string(),
+  kid: z.string().describe('the key it was made with: the RFC 7638 thumbprint of a key its party registered'),
   version: z.number().int(),
   jws: z.string(),
-  valid: z.boolean().describe('false once the terms were amended after it was given'),
+  valid: z
+    .boolean()
+    .describe('whether it binds: false once the terms were amended after it was given, and false once the key it was made with was revoked (keyRevokedAt): the party must sign again'),
+  keyRevokedAt: z
+    .string()
+    .nullable()
+    .describe('when the key it was made with was revoked (lost or compromised: its signatures can no longer be told from a thief’s), or null while that key stands'),
   createdAt: z.string(),
 });
 z.globalRegistry.add(GuaranteeView, { id: 'Guarantee' });

@@ -190,5 +190,25 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
+    it('lets a party sign one version again with another key (after a revocation), but never twice with the same key', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+        expect((await migrator.migrateTo('0013_suspension_incident')).error).toBeUndefined();
+        const at = '2022-03-08T08:00:00.000Z';
+        await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: at }).execute();
+        await store.db.insertInto('corridors').values({ id: 'cor_1', state: 'guaranteed', current_version: 1, proposer_party_id: 'ua', title: 'Sumy → Poltava', created_at: at, updated_at: at }).execute();
+        const g = (id: string, kid: string) => ({ id, corridor_id: 'cor_1', version: 1, party_id: 'ua', member_id: 'mem_1', kid, jws: `jws-${id}`, created_at: at });
+        await store.db.insertInto('guarantees').values(g('gua_1', 'old-key')).execute();
+        await expect(store.db.insertInto('guarantees').values(g('gua_2', 'new-key')).execute()).rejects.toThrow(); // once per version, before
+        await migrate(store);
+        expect((await store.db.selectFrom('guarantees').selectAll().execute()).map((r) => [r.id, r.kid, r.jws])).toEqual([['gua_1', 'old-key', 'jws-gua_1']]);
+        await store.db.insertInto('guarantees').values(g('gua_2', 'new-key')).execute();
+        await expect(store.db.insertInto('guarantees').values(g('gua_3', 'new-key')).execute()).rejects.toThrow();
+        await expect(store.db.insertInto('guarantees').values({ ...g('gua_4', 'k'), corridor_id: 'cor_nope' }).execute()).rejects.toThrow(); // still references its corridor
+      } finally {
+        await drop();
+      }
+    });
   });
 }

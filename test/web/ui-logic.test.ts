@@ -8,7 +8,7 @@ import type { CorridorView } from '../../src/schemas/corridor.js';
 import { fold, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
 import { allowedActions, canPropose } from '../../web/src/permissions.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
-import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
+import { DISPLAY_STATES, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
@@ -50,7 +50,7 @@ function corridor(over: Partial<CorridorView> & { windows?: CorridorView['terms'
       legalBasis: [],
       notes: '',
     },
-    guarantees: (over.signed ?? guarantors).map((p, i) => ({ id: `g${i}`, corridorId: 'cor_x', partyId: p, memberId: 'm', kid: 'k', version, jws: 'a.b.c', valid: true, createdAt: '2022-03-07T00:00:00Z' })),
+    guarantees: (over.signed ?? guarantors).map((p, i) => ({ id: `g${i}`, corridorId: 'cor_x', partyId: p, memberId: 'm', kid: 'k', version, jws: 'a.b.c', valid: true, keyRevokedAt: null, createdAt: '2022-03-07T00:00:00Z' })),
     suspensions: over.suspensions ?? [],
   };
   return view as unknown as CorridorView;
@@ -74,6 +74,23 @@ describe('state at an instant (the map’s colouring)', () => {
     expect(pictureAt(prepare(corridor({ state: 'rejected' })), T0 + H).state).toBe('rejected');
     expect(pictureAt(prepare(corridor({ state: 'withdrawn' })), T0 + H).state).toBe('rejected');
     expect(pictureAt(prepare(corridor({ state: 'draft', signed: [] })), T0 + H).state).toBe('draft');
+  });
+
+  it('a guarantee made with a key revoked since: the row says so, the party is missing, and may sign again', () => {
+    const c = corridor({ state: 'proposed' });
+    c.guarantees = c.guarantees.map((g) => (g.partyId === 'ua' ? { ...g, kid: 'old', valid: false, keyRevokedAt: '2022-03-08T08:30:00.000Z' } : g));
+    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'revoked', current: undefined, revoked: { kid: 'old' }, others: [] });
+    expect(partyGuarantee(c, 'ru')).toMatchObject({ standing: 'signed', current: { partyId: 'ru' }, revoked: undefined });
+    expect(pictureAt(prepare(c), T0 + H).state).toBe('waiting');
+    expect(allowedActions({ memberId: 'm', partyId: 'ua', partyKind: 'belligerent', role: 'liaison' }, c)).toContain('sign');
+    // Signed again with a key that stands: that one binds; the voided one is listed with the others.
+    c.guarantees.push({ ...c.guarantees[0]!, id: 'g-new', kid: 'new', valid: true, keyRevokedAt: null });
+    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'signed', current: { kid: 'new' }, revoked: undefined, others: [{ kid: 'old' }] });
+    // Amended since: void for the amendment, whatever became of the key.
+    const amended = corridor({ state: 'proposed', version: 2 });
+    amended.guarantees = amended.guarantees.map((g) => ({ ...g, version: 1, valid: false, keyRevokedAt: g.partyId === 'ua' ? '2022-03-08T08:30:00.000Z' : null }));
+    expect(partyGuarantee(amended, 'ua').standing).toBe('void');
+    expect(partyGuarantee(corridor({ state: 'proposed', signed: [] }), 'ua').standing).toBe('waiting');
   });
 
   it('suspended only while the suspension holds', () => {

@@ -51,6 +51,35 @@ export function prepare(view: CorridorView): Prepared {
   };
 }
 
+type Guarantee = CorridorView['guarantees'][number];
+
+/**
+ * Where a required party's guarantee stands (the server's rule: src/domain/guarantee-rules.ts):
+ * `signed` while one binds; `revoked` when the one it gave over the current version was made with
+ * a key revoked since (it must sign again); `void` when it signed only earlier versions; else
+ * `waiting`.
+ */
+export type GuaranteeStanding = 'signed' | 'revoked' | 'void' | 'waiting';
+
+export interface PartyGuarantee {
+  readonly standing: GuaranteeStanding;
+  /** The guarantee that binds, if any. */
+  readonly current: Guarantee | undefined;
+  /** The guarantee of the current version voided by its key's revocation, when none binds. */
+  readonly revoked: Guarantee | undefined;
+  /** Every other guarantee the party gave (earlier versions, revoked keys), oldest first. */
+  readonly others: readonly Guarantee[];
+}
+
+export function partyGuarantee(view: CorridorView, partyId: string): PartyGuarantee {
+  const mine = view.guarantees.filter((g) => g.partyId === partyId);
+  const current = mine.find((g) => g.valid && g.version === view.version);
+  const revoked = current ? undefined : mine.filter((g) => g.version === view.version && g.keyRevokedAt !== null).at(-1);
+  const others = mine.filter((g) => g !== current && g !== revoked);
+  const standing: GuaranteeStanding = current ? 'signed' : revoked ? 'revoked' : others.length > 0 ? 'void' : 'waiting';
+  return { standing, current, revoked, others };
+}
+
 export interface Picture {
   readonly state: DisplayState;
   /** The window in force at the instant, if any. */

@@ -13,6 +13,7 @@ export const INSPECTED_ACTIONS: ReadonlySet<string> = new Set([
   'corridor.drafted',
   'corridor.amended',
   'guarantee.given',
+  'guarantee.voided',
   'ledger.protocol.recorded',
   'ledger.protocol.corrected',
   'ledger.protocol.signed',

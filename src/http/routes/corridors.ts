@@ -133,7 +133,7 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
     async (req, reply) => write(deps, req, reply, 200, (u, actor) => resumeCorridor(u, actor, req.params.id, req.body)),
   );
 
-  r.get('/corridors/:id/guarantees', { schema: { tags: ['guarantees'], summary: 'Every guarantee, with its JWS, for anyone to re-verify', params: IdParam, response: { 200: z.array(GuaranteeView), ...commonErrors } } }, async (req) => {
+  r.get('/corridors/:id/guarantees', { schema: { tags: ['guarantees'], summary: 'Every guarantee, with its JWS and the key it was made with (and when that key was revoked, if it was), for anyone to re-verify', params: IdParam, response: { 200: z.array(GuaranteeView), ...commonErrors } } }, async (req) => {
     actorOf(req);
     return toCorridorView(await loadCorridor(db, req.params.id)).guarantees;
   });
@@ -144,7 +144,8 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['guarantees'],
         summary: 'Give your party’s guarantee: a compact JWS (EdDSA) whose payload is the exact current terms bytes',
-        description: 'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose.',
+        description:
+          'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose. A party whose guarantee of this version was voided because its key was revoked signs it again with a key that stands.',
         params: IdParam,
         body: z.union([GuaranteeBody, z.string().min(1).max(200_000)]),
         response: { 201: CorridorView, ...commonErrors },

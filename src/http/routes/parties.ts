@@ -61,7 +61,19 @@ export function partyRoutes(app: FastifyInstance, deps: Deps): void {
     write(deps, req, reply, 201, (u, actor) => registerKey(u, actor, req.params.id, req.body.jwk)),
   );
 
-  r.post('/parties/:id/keys/:kid/revoke', { schema: { tags: ['keys'], params: IdParam.extend({ kid: z.string().min(1).max(100) }), response: { 200: KeyView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => revokeKey(u, actor, req.params.id, req.params.kid)),
+  r.post(
+    '/parties/:id/keys/:kid/revoke',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke a key of your own party (lost or compromised); its guarantees of corridors still in play stop binding',
+        description:
+          'A revoked key signs nothing more. Every guarantee it made over the current version of a corridor that is proposed, guaranteed or suspended (and not past its last window) is voided in the same transaction: the corridor returns to proposed (a suspension in force stays) and the party must sign again with a key that stands. The corridor view then shows the guarantee with `keyRevokedAt` and `valid: false`.',
+        params: IdParam.extend({ kid: z.string().min(1).max(100) }),
+        response: { 200: KeyView, ...commonErrors },
+      },
+    },
+    (req, reply) =>
+      write(deps, req, reply, 200, (u, actor) => revokeKey(u, actor, req.params.id, req.params.kid)),
   );
 }

@@ -13,6 +13,7 @@ import { logEntryOnce } from './0010-log-entry-once.js';
 import { logOpenings } from './0011-log-openings.js';
 import { alertEventNames } from './0012-alert-event-names.js';
 import { suspensionIncident } from './0013-suspension-incident.js';
+import { guaranteesOncePerKey } from './0014-guarantees-once-per-key.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -33,6 +34,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0011_log_openings': logOpenings(engine),
     '0012_alert_event_names': alertEventNames(engine),
     '0013_suspension_incident': suspensionIncident(engine),
+    '0014_guarantees_once_per_key': guaranteesOncePerKey(engine),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,6 +1,7 @@
 /**
  * A corridor's page: every term, the route on a map, its windows, each required party's
- * guarantee (signed, waiting, or void after an amendment) with the JWS to download, its
+ * guarantee (signed, waiting, void after an amendment, or void because the key it was made with
+ * was revoked since) with the key it was made with and the JWS to download, its
  * suspensions, and the actions the member's role allows in the corridor's state.
  */
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
@@ -15,7 +16,7 @@ import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
 import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
-import { pictureAt, prepare } from '../state.js';
+import { partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
 let activeMap: CorridorMap | null = null;
@@ -58,21 +59,32 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   const cap = terms.capacity;
   const capacity = [cap.people ? t('corridor.capacity.people', { n: cap.people }) : '', cap.vehicles ? t('corridor.capacity.vehicles', { n: cap.vehicles }) : '', cap.cargoTonnes ? t('corridor.capacity.cargo', { n: cap.cargoTonnes }) : ''].filter(Boolean).join(', ');
 
-  // Guarantees: one row per required party, for the current version; older ones are void.
+  // Guarantees: one row per required party, for the current version. Older ones are void, and so
+  // is one made with a key revoked since: the row says which key and when, and the party must
+  // sign again. Every guarantee names the key it was made with.
+  const keyOf = (kid: string): string => `${kid.slice(0, 12)}…`;
+  const revokedNote = (g: { kid: string; keyRevokedAt: string | null }): HTMLElement | null =>
+    g.keyRevokedAt === null ? null : h('div', { class: 'small key-revoked', 'data-key-revoked': g.keyRevokedAt, title: g.kid }, t('corridor.guarantee.keyRevokedAt', { kid: keyOf(g.kid), when: both(Date.parse(g.keyRevokedAt), tz) }));
   const guaranteeRows = terms.requiredGuarantors.map((partyId) => {
-    const current = view.guarantees.find((g) => g.partyId === partyId && g.valid && g.version === view.version);
-    const old = view.guarantees.filter((g) => g.partyId === partyId && !(g.valid && g.version === view.version));
-    const statusKey: MessageKey = current ? 'corridor.guarantee.signed' : old.length > 0 ? 'corridor.guarantee.void' : 'corridor.guarantee.waiting';
+    const { standing, current, revoked, others } = partyGuarantee(view, partyId);
+    const statusKey: MessageKey = { signed: 'corridor.guarantee.signed', revoked: 'corridor.guarantee.keyRevoked', void: 'corridor.guarantee.void', waiting: 'corridor.guarantee.waiting' }[standing] as MessageKey;
+    const shown = current ?? revoked;
     return h(
       'tr',
-      { 'data-party': partyId, 'data-guarantee': current ? 'signed' : old.length > 0 ? 'void' : 'waiting' },
+      { 'data-party': partyId, 'data-guarantee': standing },
       h('th', { scope: 'row' }, ctx.partyName(partyId)),
-      h('td', {}, h('span', { class: `gstate g-${current ? 'signed' : old.length > 0 ? 'void' : 'waiting'}` }, t(statusKey)), current ? h('div', { class: 'small' }, both(Date.parse(current.createdAt), tz), ` · kid ${current.kid.slice(0, 12)}…`) : null),
       h(
         'td',
         {},
-        current ? jwsLink(current.jws, `${view.id}-v${view.version}-${partyId}.jws`) : null,
-        old.map((g) => h('div', { class: 'small' }, `v${g.version}: `, jwsLink(g.jws, `${view.id}-v${g.version}-${partyId}.jws`))),
+        h('span', { class: `gstate g-${standing}` }, t(statusKey)),
+        shown ? h('div', { class: 'small', title: shown.kid }, both(Date.parse(shown.createdAt), tz), ` · ${t('corridor.guarantee.madeWith', { kid: keyOf(shown.kid) })}`) : null,
+        revoked ? revokedNote(revoked) : null,
+      ),
+      h(
+        'td',
+        {},
+        shown ? jwsLink(shown.jws, `${view.id}-v${view.version}-${partyId}.jws`) : null,
+        others.map((g) => h('div', { class: 'small', title: g.kid }, `v${g.version} · ${t('corridor.guarantee.madeWith', { kid: keyOf(g.kid) })}: `, jwsLink(g.jws, `${view.id}-v${g.version}-${partyId}-${g.kid.slice(0, 8)}.jws`), revokedNote(g))),
       ),
     );
   });
