@@ -8,9 +8,9 @@ import {
   canCountMovement,
   canNotifyMovement,
   canOperateMovement,
-  canReceiveMovement,
   canSeeMovement,
   movementTransition,
+  receiptRefusal,
   requireMovement,
   rulesOf,
   withLineIds,
@@ -19,6 +19,7 @@ import { discrepancies, reconcile, type Reconciliation, type StageCount } from '
 import { alertEventType, type EventType } from '../domain/event-types.js';
 import { credibleUntil, initialRuleState, LIVE_ALERT_TYPES, type AlertType } from '../domain/tracking.js';
 import { parseRfc3339 } from '../domain/windows.js';
+import type { PartyKind } from '../schemas/common.js';
 import type { AlertView, CheckinBody, CountBody, DepartBody, MovementInput, MovementState, MovementView, ReceiptBody } from '../schemas/movement.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -70,6 +71,7 @@ export async function toMovementView(_tx: Tx, m: LoadedMovement): Promise<Moveme
     id: m.row.id,
     corridorId: m.row.corridor_id,
     operatorPartyId: m.row.operator_party_id,
+    receivingPartyId: i.receivingPartyId ?? null,
     state: m.row.state as MovementState,
     title: m.row.title,
     plannedDeparture: i.plannedDeparture,
@@ -107,14 +109,16 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
   requireMovement(canNotifyMovement(actor), 'only humanitarian operators (and the mediator) notify movements');
   const input = withLineIds(raw);
   const corridor = await loadCorridor(u.tx, input.corridorId);
-  const parties = new Map((await u.tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  const partyRows = await u.tx.selectFrom('parties').select(['id', 'name', 'kind']).execute();
+  const parties = new Map(partyRows.map((p) => [p.id, p.name]));
+  const kinds = new Map(partyRows.map((p) => [p.id, p.kind as PartyKind]));
   const devices = input.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   const held = devices.length === 0 ? [] : await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id']).where('device_id', 'in', devices).where('movement_id', 'is not', null).execute();
   // A device held by a movement the notifier may not see is refused without naming that movement.
   const holding = held.length === 0 ? [] : await u.tx.selectFrom('movements').select(['id', 'operator_party_id', 'body']).where('id', 'in', held.map((h) => h.movement_id as string)).execute();
   const visible = new Set(holding.filter((m) => canSeeMovement(actor, { operatorPartyId: m.operator_party_id, distribution: (JSON.parse(m.body) as MovementInput).distribution })).map((m) => m.id));
   const holders = new Map(held.map((h) => [h.device_id, visible.has(h.movement_id as string) ? (h.movement_id as string) : null]));
-  assertMovementInput(input, { partyExists: (id) => parties.has(id), deviceHolder: (d) => holders.get(d) });
+  assertMovementInput(input, { partyExists: (id) => parties.has(id), partyKind: (id) => kinds.get(id), operatorPartyId: actor.partyId, deviceHolder: (d) => holders.get(d) });
   const departure = parseRfc3339(input.plannedDeparture) as number;
   const st = statusOf(corridor, departure, parties);
   const warnings = st.open ? [] : [{ code: 'corridor_not_open', message: `the corridor is not open at the planned departure (${st.at}): ${st.reasons.map((r) => r.message).join('; ')}` }];
@@ -233,9 +237,12 @@ export async function abortMovement(u: Unit, actor: Actor, id: string, body: { r
   return reload(u, id);
 }
 
+/** A cargo receipt, by the receiving party alone (`receiptRefusal` in src/domain/movement.ts). */
 export async function addReceipt(u: Unit, actor: Actor, id: string, body: ReceiptBody): Promise<MovementView> {
   const m = await getVisibleMovement(u.tx, actor, id);
-  requireMovement(canReceiveMovement(actor, visibilityOf(m)), 'only a receiving humanitarian operator that may see the movement confirms delivery');
+  const names = new Map((await u.tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  const refusal = receiptRefusal(actor, { ...visibilityOf(m), receivingPartyId: m.input.receivingPartyId }, (id) => names.get(id) ?? id);
+  if (refusal !== undefined) throw new DomainError('forbidden', refusal, { extra: { receivingPartyId: m.input.receivingPartyId ?? null } });
   if (m.row.state !== 'departed' && m.row.state !== 'arrived') throw new DomainError('transition_not_allowed', `a movement that is ${m.row.state} delivers nothing`);
   assertCargoLinesOf(m.input, body.lines, '/lines');
   const at = timeOf(u, body.at);

@@ -16,6 +16,7 @@ interface MovementLite {
   title: string;
   state: string;
   corridorId: string;
+  receivingPartyId: string | null;
   plannedDeparture: string;
   vehicles: { plate: string; trackerDeviceId?: string }[];
   manifest: { people: Record<string, number>; cargo: { id: string; item: string; quantity: number; unit: string }[] };
@@ -63,7 +64,7 @@ function printReconciliation(r: { balanced: boolean; people: ReconRow[]; cargo: 
 /** What simulate needs of the demo summary `passage demo` wrote: tokens and the demo movement's id. */
 const DemoSummary = z.object({
   members: z.array(z.object({ key: z.string(), token: z.string() })),
-  extra: z.object({ movementId: z.string().optional() }).optional(),
+  extra: z.object({ movementId: z.string().optional(), movement: z.object({ receiverMember: z.string().optional() }).optional() }).optional(),
 });
 
 /**
@@ -106,9 +107,10 @@ export interface SimulateOptions {
  * Replays the demo convoy like the drivers' phones would (Traccar Client, OsmAnd protocol): the
  * convoy departs, drives the corridor, stops at the first checkpoint, one bus leaves the route for
  * a few minutes, it is counted at each checkpoint — two passengers short from the second — and
- * arrives; the receiving operator confirms the cargo.
+ * arrives; the receiving party confirms the cargo through `receiver` (only it may: the operator
+ * cannot confirm the delivery of its own cargo).
  */
-export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: string) => void): Promise<void> {
+export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: string) => void, receiver?: ApiClient): Promise<void> {
   if (!o.movement) throw new CliError('no movement: pass --movement <id> (or load the demo: `passage demo`)', 2);
   const m = await c.get<MovementLite>(`/movements/${o.movement}`);
   if (m.state !== 'notified') throw new CliError(`movement ${m.id} is ${m.state}; simulate replays a notified movement (load a fresh demo)`, 5);
@@ -161,8 +163,11 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
   }
   await countsDue(Number.POSITIVE_INFINITY);
   if (m.manifest.cargo.length > 0) {
-    await c.post(`/movements/${m.id}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
-    print(`${hhmm(plan.receiptAt)} cargo receipt confirmed (${m.manifest.cargo.length} lines)`);
+    const whose = m.receivingPartyId ?? 'the receiving party';
+    if (receiver) {
+      await receiver.post(`/movements/${m.id}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: `Warehouse at ${corridor.terms.destination.name}`, lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+      print(`${hhmm(plan.receiptAt)} cargo receipt confirmed by ${whose} (${m.manifest.cargo.length} lines)`);
+    } else print(`No cargo receipt: only ${whose} confirms delivery; pass its token with --receiver-token.`);
   }
   print(`Sent ${sent} fixes.`);
   print('Alerts:');
@@ -180,15 +185,19 @@ export function registerMovementCommands(program: Command, kit: CliKit): void {
       .option('--osmand <url>', 'the tracker listener', 'http://127.0.0.1:5055')
       .option('--movement <id>', 'the movement to drive (default: the demo’s)')
       .option('--demo-file <file>', 'the summary `passage demo` wrote (token and movement id)')
+      .option('--receiver-token <token>', 'a token of the movement’s receiving party, to confirm the cargo (default: the demo’s receiving operator)')
       .option('--delay <ms>', 'pause between fixes, to watch it live', '0')
       .option('--shortfall <n>', 'passengers missing from the second checkpoint on', '2'),
-  ).action(async (o: Remote & { osmand: string; movement?: string; demoFile?: string; delay: string; shortfall: string }) => {
+  ).action(async (o: Remote & { osmand: string; movement?: string; demoFile?: string; receiverToken?: string; delay: string; shortfall: string }) => {
     // Milliseconds up to what setTimeout can wait (2^31 - 1); beyond it Node would not wait at all.
     const delay = parseWholeNumber(o.delay, '--delay', 0, 2_147_483_647);
     const shortfall = parseWholeNumber(o.shortfall, '--shortfall', 0, Number.MAX_SAFE_INTEGER);
     const demo = readDemo(o.demoFile ?? join(dataDir(dbLocation(undefined)), 'demo.json'), o.demoFile !== undefined);
     const token = o.token || demo?.members.find((x) => x.key === 'convoy-operator')?.token;
-    await cmdSimulate(client({ url: o.url, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print);
+    const receiverKey = demo?.extra?.movement?.receiverMember ?? 'receiving-operator';
+    const receiverToken = o.receiverToken || demo?.members.find((x) => x.key === receiverKey)?.token;
+    const receiver = receiverToken ? client({ url: o.url, token: receiverToken }) : undefined;
+    await cmdSimulate(client({ url: o.url, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
   });
 
   const mv = program.command('movements').description('convoys and vehicles on corridors: notifications, tracks, alerts, reconciliation');

@@ -2,7 +2,7 @@ import type { Actor } from '../domain/authorization.js';
 
 /** What the demo's parts share: members, corridors, time shifting, and where to report what they made. */
 export interface DemoContext {
-  /** Demo members by key: mediator-liaison, ua-admin, ua-liaison, ru-admin, ru-liaison, convoy-operator, observer. */
+  /** Demo members by key: mediator-liaison, ua-admin, ua-liaison, ru-admin, ru-liaison, convoy-operator, receiving-operator, observer. */
   readonly actors: ReadonlyMap<string, Actor>;
   /** Demo corridor ids by key: sumy-poltava, mariupol-zaporizhzhia, kharkiv-belgorod, irpin-kyiv. */
   readonly corridors: Readonly<Record<string, string>>;

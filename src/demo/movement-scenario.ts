@@ -6,8 +6,10 @@ import type { DemoContext } from './demo-context.js';
 /**
  * The Sumy → Poltava convoy of 8 March 2022 (illustrative: public reports say about 5,000 people
  * left with ICRC that day; this is one small convoy of it, with invented plates and counts).
- * Notified by the convoy operator, shared with Ukraine and Russia, acknowledged by both. It has
- * not departed: `passage simulate` drives it, over the OsmAnd protocol, like the drivers' phones.
+ * Notified by the convoy operator, shared with Ukraine, Russia and the receiving operator at
+ * Poltava (the consignee of its cargo, which alone confirms delivery), acknowledged by all three.
+ * It has not departed: `passage simulate` drives it, over the OsmAnd protocol, like the drivers'
+ * phones, and records the receipt as the receiving operator.
  */
 export async function loadMovementDemo(deps: Deps, ctx: DemoContext): Promise<void> {
   const operator = ctx.actors.get('convoy-operator');
@@ -31,15 +33,17 @@ export async function loadMovementDemo(deps: Deps, ctx: DemoContext): Promise<vo
         { id: 'baby-food', item: 'Infant formula', category: 'food', quantity: 120, unit: 'kg' },
       ],
     },
-    distribution: ['ua', 'ru'],
+    // The cargo is for the receiving operator at Poltava: it alone confirms delivery by receipt.
+    distribution: ['ua', 'ru', 'poltava-aid'],
+    receivingPartyId: 'poltava-aid',
     rules: {},
     notes: 'Illustrative demo movement based on public reports of 8 March 2022; not a record of events.',
   };
   const m = await inTransaction(deps, (u) => notifyMovement(u, operator, input));
-  for (const key of ['ua-liaison', 'ru-liaison']) {
+  for (const key of ['ua-liaison', 'ru-liaison', 'receiving-operator']) {
     const a = ctx.actors.get(key);
     if (a) await inTransaction(deps, (u) => acknowledgeMovement(u, a, m.id));
   }
   ctx.extra.movementId = m.id;
-  ctx.extra.movement = { id: m.id, corridorId, trackerDevices: [...ctx.trackerDevices], checkpoints: ['lokhvytsia', 'lubny'], operatorMember: 'convoy-operator' };
+  ctx.extra.movement = { id: m.id, corridorId, trackerDevices: [...ctx.trackerDevices], checkpoints: ['lokhvytsia', 'lubny'], operatorMember: 'convoy-operator', receiverMember: 'receiving-operator' };
 }

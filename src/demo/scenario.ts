@@ -54,6 +54,7 @@ const PARTIES: { id: string; kind: PartyKind; name: string; shortName: string }[
   { id: 'ua', kind: 'belligerent', name: 'Ukraine', shortName: 'UA' },
   { id: 'ru', kind: 'belligerent', name: 'Russian Federation', shortName: 'RU' },
   { id: 'convoy-ops', kind: 'humanitarian', name: 'Convoy operator (illustrative)', shortName: 'Convoy ops' },
+  { id: 'poltava-aid', kind: 'humanitarian', name: 'Receiving operator at Poltava (illustrative)', shortName: 'Poltava aid' },
   { id: 'observers', kind: 'observer', name: 'Observer mission (illustrative)', shortName: 'Observers' },
 ];
 
@@ -64,6 +65,7 @@ const MEMBERS: DemoMember[] = [
   { key: 'ru-admin', partyId: 'ru', name: 'Russian delegation secretariat', role: 'admin' },
   { key: 'ru-liaison', partyId: 'ru', name: 'Russian liaison officer', role: 'liaison' },
   { key: 'convoy-operator', partyId: 'convoy-ops', name: 'Convoy leader', role: 'operator' },
+  { key: 'receiving-operator', partyId: 'poltava-aid', name: 'Warehouse manager, Poltava', role: 'operator' },
   { key: 'observer', partyId: 'observers', name: 'Observer', role: 'viewer' },
 ];
 

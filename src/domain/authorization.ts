@@ -125,11 +125,16 @@ const IN_WORDS: Record<Permission, { what: string; who: string }> = {
 
 const ROLE_WORDS: Record<Role, string> = { admin: 'admin', liaison: 'liaison officer', operator: 'operator', viewer: 'viewer' };
 
+/** "a belligerent party’s liaison officer", "the mediator’s admin": who is refused, in a refusal. */
+export function actorInWords(actor: Pick<Actor, 'partyKind' | 'role'>): string {
+  const party = actor.partyKind === 'mediator' ? 'the mediator’s' : `${/^[aeiou]/.test(actor.partyKind) ? 'an' : 'a'} ${actor.partyKind} party’s`;
+  return `${party} ${ROLE_WORDS[actor.role]}`;
+}
+
 /** "a belligerent party’s liaison officer may not suspend corridors: only the mediator’s … do". */
 export function refusalMessage(actor: Pick<Actor, 'partyKind' | 'role'>, permission: Permission): string {
   const { what, who } = IN_WORDS[permission];
-  const party = actor.partyKind === 'mediator' ? 'the mediator’s' : `${/^[aeiou]/.test(actor.partyKind) ? 'an' : 'a'} ${actor.partyKind} party’s`;
-  return `${party} ${ROLE_WORDS[actor.role]} may not ${what}: ${who}`;
+  return `${actorInWords(actor)} may not ${what}: ${who}`;
 }
 
 export function authorize(actor: Actor, permission: Permission, target: Target = {}): void {

@@ -1,5 +1,6 @@
 import type { MovementInput, MovementState } from '../schemas/movement.js';
-import type { Actor } from './authorization.js';
+import { actorInWords, type Actor } from './authorization.js';
+import type { PartyKind } from '../schemas/common.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { DEFAULT_RULES, type RuleConfig } from './tracking.js';
 import { parseRfc3339 } from './windows.js';
@@ -53,9 +54,41 @@ export function canAcknowledgeMovement(actor: Actor, m: { distribution: readonly
   return m.distribution.includes(actor.partyId) && ACTING_ROLES.includes(actor.role);
 }
 
-/** Receipts: the receiving operator — a humanitarian party that may see the movement. */
-export function canReceiveMovement(actor: Actor, m: { operatorPartyId: string; distribution: readonly string[] }): boolean {
-  return actor.partyKind === 'humanitarian' && ACTING_ROLES.includes(actor.role) && canSeeMovement(actor, m);
+/** What the receipt rule needs to know of a movement. */
+export interface ReceiptParties {
+  readonly operatorPartyId: string;
+  readonly distribution: readonly string[];
+  /** The consignee the movement names; absent on movements notified before it was required. */
+  readonly receivingPartyId?: string | undefined;
+}
+
+/**
+ * Who may record a cargo receipt: only the receiving party the movement names — its admins,
+ * operators and liaison officers. A receipt is the consignee's confirmation that it took the
+ * cargo into its hands, checked against what the sender dispatched; recorded by the sender it
+ * would be the sender vouching for itself, and the reconciliation's "received" column would mean
+ * nothing. Never the operator, then, and not the mediator either: its independent count at the
+ * destination is an arrival count (which it may record), not a consignee's receipt. A movement
+ * notified before movements named their receiving party falls back to a humanitarian party on
+ * its distribution other than its operator.
+ *
+ * Returns undefined when `actor` may, else the refusal, saying who may instead (names by `nameOf`).
+ */
+export function receiptRefusal(actor: Actor, m: ReceiptParties, nameOf: (partyId: string) => string = (id) => id): string | undefined {
+  const acting = ACTING_ROLES.includes(actor.role);
+  const receiver = m.receivingPartyId;
+  const isReceiver = receiver === undefined ? actor.partyKind === 'humanitarian' && m.distribution.includes(actor.partyId) && actor.partyId !== m.operatorPartyId : actor.partyId === receiver;
+  if (isReceiver && acting) return undefined;
+  const staff = 'its admins, operators and liaison officers';
+  const who = receiver === undefined ? `only a humanitarian party on its distribution other than its operator does — ${staff}` : `only the receiving party, ${nameOf(receiver)} (${receiver}), does — ${staff}`;
+  if (actor.partyId === m.operatorPartyId) return `the party that sent this movement may not confirm delivery of its own cargo: ${who}`;
+  if (isReceiver) return `${actorInWords(actor)} may not confirm delivery of this movement’s cargo: only the receiving party’s admins, operators and liaison officers do`;
+  return `${actorInWords(actor)} may not confirm delivery of this movement’s cargo: ${who}`;
+}
+
+/** Whether `actor` may record a cargo receipt (see `receiptRefusal`). */
+export function canRecordReceipt(actor: Actor, m: ReceiptParties): boolean {
+  return receiptRefusal(actor, m) === undefined;
 }
 
 export function requireMovement(ok: boolean, what: string): void {
@@ -64,6 +97,10 @@ export function requireMovement(ok: boolean, what: string): void {
 
 export interface MovementContext {
   readonly partyExists: (id: string) => boolean;
+  /** The kind of a party, or undefined when there is no such party. */
+  readonly partyKind: (id: string) => PartyKind | undefined;
+  /** The party notifying the movement: its operator. */
+  readonly operatorPartyId: string;
   /**
    * Which movement (notified or departed) holds a device now: its id, `null` when it is one the
    * notifier may not see (then it is not named), or undefined when the device is free.
@@ -107,6 +144,14 @@ export function assertMovementInput(input: MovementInput, ctx: MovementContext):
   input.distribution.forEach((id, i) => {
     if (!ctx.partyExists(id)) unknown.push({ path: `/distribution/${i}`, message: `no party with id ${id}` });
   });
+  // The receiving party: the consignee that alone confirms delivery (see `receiptRefusal`).
+  const receiver = input.receivingPartyId;
+  if (receiver === undefined) {
+    if (input.manifest.cargo.length > 0) problems.push({ path: '/receivingPartyId', message: 'a movement carrying cargo names its receiving party: the humanitarian operator that takes delivery and alone confirms it by receipt' });
+  } else if (!ctx.partyExists(receiver)) unknown.push({ path: '/receivingPartyId', message: `no party with id ${receiver}` });
+  else if (receiver === ctx.operatorPartyId) problems.push({ path: '/receivingPartyId', message: 'the receiving party cannot be the operator itself: a receipt is another party’s confirmation of what the operator dispatched' });
+  else if (ctx.partyKind(receiver) !== 'humanitarian') problems.push({ path: '/receivingPartyId', message: `the receiving party must be a humanitarian operator; ${receiver} is ${ctx.partyKind(receiver)}` });
+  else if (!input.distribution.includes(receiver)) problems.push({ path: '/receivingPartyId', message: `the receiving party ${receiver} must be on the distribution: it has to see the movement to confirm its delivery` });
   if (problems.length > 0) throw new DomainError('validation_failed', problems[0]?.message ?? 'invalid movement', { details: problems });
   if (unknown.length > 0) throw new DomainError('unknown_party', unknown[0]?.message ?? 'unknown party', { details: unknown });
   if (busy.length > 0) throw new DomainError('device_in_use', busy[0]?.message ?? 'device in use', { details: busy });

@@ -52,6 +52,9 @@ export const MovementInput = z.object({
   vehicles: z.array(Vehicle).min(1).max(500),
   manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }),
   distribution: z.array(Id).min(1).max(20).describe('parties that may see this movement (need-to-know); it is never public'),
+  receivingPartyId: Id.optional().describe(
+    'the receiving party (consignee): a humanitarian operator other than the one notifying, on the distribution, that takes delivery of the cargo; only its members confirm delivery by receipt (POST /movements/{id}/receipts). Required when the manifest lists cargo',
+  ),
   rules: RulesInput.default({}),
   notes: z.string().max(5000).default(''),
 });
@@ -81,6 +84,7 @@ export type DepartBody = z.infer<typeof DepartBody>;
 export const CheckinBody = CountBody.extend({ checkpointId: z.string().min(1).max(40).describe('a checkpoint id of the corridor') });
 export type CheckinBody = z.infer<typeof CheckinBody>;
 
+/** A receipt: what the receiving party (the movement's `receivingPartyId`) took delivery of. */
 export const ReceiptBody = z.object({
   at: Rfc3339.optional(),
   lines: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) })).min(1).max(500),
@@ -105,6 +109,7 @@ export const MovementView = z.object({
   id: z.string(),
   corridorId: z.string(),
   operatorPartyId: z.string(),
+  receivingPartyId: z.string().nullable().describe('the receiving party, whose members alone confirm delivery of the cargo; null for a movement without one (no cargo, or notified before it was required)'),
   state: MovementState,
   title: z.string(),
   plannedDeparture: z.string(),

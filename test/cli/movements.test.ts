@@ -37,9 +37,11 @@ describe('passage simulate and passage movements', () => {
   }, 120_000);
   afterAll(() => server?.proc.kill());
 
-  it('the demo notifies the Sumy → Poltava convoy with its trackers, shared with both belligerents', () => {
+  it('the demo notifies the Sumy → Poltava convoy with its trackers, shared with both belligerents and the receiving operator of its cargo', async () => {
     expect(demo.extra.movementId).toMatch(/^mov_/);
     expect(demo.trackerDevices).toEqual(['demo-bus-01', 'demo-bus-02', 'demo-bus-03']);
+    const show = await runAsync(['movements', 'show', demo.extra.movementId, '--url', server.url, '--token', token('receiving-operator')]);
+    expect(JSON.parse(show.out)).toMatchObject({ operatorPartyId: 'convoy-ops', receivingPartyId: 'poltava-aid', distribution: ['ua', 'ru', 'poltava-aid'], awaitingAcknowledgement: [] });
   });
 
   it('replays the convoy over the OsmAnd protocol: it moves, stops at Lokhvytsia, one bus leaves the route, and two passengers are missing at arrival', async () => {
@@ -66,6 +68,19 @@ describe('passage simulate and passage movements', () => {
     expect(sim.out).toMatch(/checked in at Lubny: 157 people/);
     expect(sim.out).toMatch(/cleared off_route\s+demo-bus-03/);
     expect(sim.out).toMatch(/OPEN\s+count_discrepancy .*adults -2 \(first at lubny\)/);
+    // The receipt is the receiving operator's, recorded with its own token: the sender may not.
+    expect(sim.out).toMatch(/cargo receipt confirmed by poltava-aid \(2 lines\)/);
+    expect(sim.out).toMatch(/Insulin for Poltava regional hospital \(doses\) departed\s+300 → .* → arrived 300 → received 300\n/);
+    const own = await fetch(`${server.url}/api/v1/movements/${demo.extra.movementId}/receipts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('convoy-operator')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ receivedBy: 'Convoy leader', lines: [{ lineId: 'insulin', quantity: 300 }] }),
+    });
+    expect(own.status).toBe(403);
+    expect(own.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await own.json()) as { detail: string }).detail).toBe(
+      'the party that sent this movement may not confirm delivery of its own cargo: only the receiving party, Receiving operator at Poltava (illustrative) (poltava-aid), does — its admins, operators and liaison officers',
+    );
     const rec = await runAsync(['movements', 'reconcile', demo.extra.movementId, '--url', server.url, '--token', token('ru-liaison')]);
     expect(rec.out).toMatch(/adults\s+departed\s+82 → lokhvytsia 82 → lubny 80 → arrived 80\s+⚠ -2 first at lubny/);
     const obs = await runAsync(['movements', 'list', '--url', server.url, '--token', token('observer')]);

@@ -21,7 +21,9 @@ function movement(corridorId: string, devices: string[], overrides: Record<strin
     plannedDeparture: '2022-03-08T10:00:00+02:00',
     vehicles: devices.map((d, i) => ({ plate: `AB ${1000 + i} CD`, type: 'bus', seats: 50, trackerDeviceId: d })),
     manifest: { people: { adults: 50, children: 20 }, cargo: [{ id: 'insulin', item: 'Insulin', category: 'medicine', quantity: 200, unit: 'doses' }] },
-    distribution: ['ua'],
+    // The insulin is for the receiving operator at Poltava: it alone confirms delivery by receipt.
+    distribution: ['ua', 'recv'],
+    receivingPartyId: 'recv',
     ...overrides,
   };
 }
@@ -31,6 +33,8 @@ for (const { engine, available } of ENGINES) {
     let w: World;
     let corridorId: string;
     let movId: string;
+    /** The receiving party's operator and viewer. */
+    const recv = { operator: '', viewer: '' };
     const fix = (deviceId: string, at: number, p: [number, number], speed = 15) => ({ deviceId, at: iso(at), lon: p[0], lat: p[1], speed });
     const post = (token: string, fixes: unknown[]) => api(w.app, token).post('/positions', { fixes });
     const alerts = async (id = movId) => json<any[]>(await api(w.app, w.aid.operator.token).get(`/movements/${id}/alerts`));
@@ -39,6 +43,11 @@ for (const { engine, available } of ENGINES) {
     beforeAll(async () => {
       w = await makeWorld(engine);
       w.clock.set(iso(T0));
+      await inTransaction(w.deps, (u) => createParty(u, w.mediator.admin, { id: 'recv', kind: 'humanitarian', name: 'Poltava receiving operator' }));
+      for (const role of ['operator', 'viewer'] as const) {
+        const member = await inTransaction(w.deps, (u) => createMember(u, null, 'recv', { name: `recv ${role}`, role }));
+        recv[role] = (await inTransaction(w.deps, (u) => issueToken(u, null, member.id))).token;
+      }
       const c = json(
         await api(w.app, w.ua.liaison.token).post(
           '/corridors',
@@ -56,7 +65,7 @@ for (const { engine, available } of ENGINES) {
       expect(res.statusCode).toBe(201);
       const m = json(res);
       movId = m.id;
-      expect(m).toMatchObject({ state: 'notified', operatorPartyId: 'aid', distribution: ['ua'], warnings: [], awaitingAcknowledgement: ['ua'] });
+      expect(m).toMatchObject({ state: 'notified', operatorPartyId: 'aid', receivingPartyId: 'recv', distribution: ['ua', 'recv'], warnings: [], awaitingAcknowledgement: ['ua', 'recv'] });
       expect(m.manifest.cargo[0].id).toBe('insulin');
       const late = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, [], { plannedDeparture: '2022-03-09T10:00:00+02:00', vehicles: [{ plate: 'ZZ 1', type: 'car' }] })));
       expect(late.warnings).toEqual([expect.objectContaining({ code: 'corridor_not_open', message: expect.stringMatching(/outside its windows|last window ended/) })]);
@@ -74,9 +83,29 @@ for (const { engine, available } of ENGINES) {
       expect(hidden.body).not.toContain(movId);
       expect((await api(w.app, w.ua.liaison.token).post('/movements', movement(corridorId, ['x']))).statusCode).toBe(403);
       const ack = json(await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/acknowledge`));
-      expect(ack.awaitingAcknowledgement).toEqual([]);
+      expect(ack.awaitingAcknowledgement).toEqual(['recv']);
+      expect(json(await api(w.app, recv.operator).post(`/movements/${movId}/acknowledge`)).awaitingAcknowledgement).toEqual([]);
       expect((await api(w.app, w.ru.liaison.token).post(`/movements/${movId}/acknowledge`)).statusCode).toBe(404);
-      expect((await logActions()).filter((e) => e.action.startsWith('movement.')).map((e) => e.action)).toEqual(['movement.notified', 'movement.notified', 'movement.acknowledged']);
+      expect((await logActions()).filter((e) => e.action.startsWith('movement.')).map((e) => e.action)).toEqual(['movement.notified', 'movement.notified', 'movement.acknowledged', 'movement.acknowledged']);
+    });
+
+    it('names the receiving party of a movement carrying cargo: another humanitarian operator, on the distribution', async () => {
+      const op = api(w.app, w.aid.operator.token);
+      const refused = async (overrides: Record<string, unknown>, status: number, code: string, message: RegExp) => {
+        const res = await op.post('/movements', movement(corridorId, [], { vehicles: [{ plate: 'ZZ 2', type: 'truck' }], ...overrides }));
+        expect(res.statusCode, res.body).toBe(status);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(json(res)).toMatchObject({ code, errors: [{ path: '/receivingPartyId', message: expect.stringMatching(message) }] });
+      };
+      await refused({ receivingPartyId: undefined }, 400, 'validation_failed', /carrying cargo names its receiving party/);
+      await refused({ receivingPartyId: 'aid', distribution: ['ua', 'aid'] }, 400, 'validation_failed', /cannot be the operator itself/);
+      await refused({ receivingPartyId: 'ua' }, 400, 'validation_failed', /must be a humanitarian operator; ua is belligerent/);
+      await refused({ receivingPartyId: 'recv', distribution: ['ua'] }, 400, 'validation_failed', /must be on the distribution/);
+      await refused({ receivingPartyId: 'nobody' }, 422, 'unknown_party', /no party with id nobody/);
+      // People only: nothing to receive, so no receiving party needed.
+      const people = await op.post('/movements', movement(corridorId, [], { vehicles: [{ plate: 'ZZ 3', type: 'bus' }], manifest: { people: { adults: 10 }, cargo: [] }, receivingPartyId: undefined, distribution: ['ua'] }));
+      expect(people.statusCode, people.body).toBe(201);
+      expect(json(people).receivingPartyId).toBeNull();
     });
 
     it('stores JSON batches once per (device, time), answers only after commit, and logs one entry per batch holding a hash', async () => {
@@ -176,7 +205,7 @@ for (const { engine, available } of ENGINES) {
       expect(a).toMatchObject([{ state: 'cleared', clearedAt: iso(t + 90_000) }]);
       const ev = (await readEvents(w.store.db, 0)).filter((e) => e.type.startsWith('movement.alert.off_route'));
       expect(ev.map((e) => e.type)).toEqual(['movement.alert.off_route', 'movement.alert.off_route.cleared']);
-      expect(ev[0]?.audience?.sort()).toEqual(['aid', 'ua']);
+      expect(ev[0]?.audience?.sort()).toEqual(['aid', 'recv', 'ua']);
       const seen = json<any[]>(await api(w.app, w.ru.liaison.token).get('/movement-alerts'));
       expect(seen).toEqual([]);
     });
@@ -288,13 +317,31 @@ for (const { engine, available } of ENGINES) {
       expect(rec.balanced).toBe(false);
       expect(rec.people.find((p: any) => p.category === 'adults')).toMatchObject({ expected: 50, final: 48, difference: -2, firstDiscrepancy: { checkpointId: 'lubny' } });
       expect(rec.people.find((p: any) => p.category === 'adults').stages.map((s: any) => s.checkpointId ?? s.stage)).toEqual(['lokhvytsia', 'lubny', 'arrived']);
-      // Cargo: confirmed by the receiving operator.
-      expect((await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/receipts`, { receivedBy: 'x', lines: [{ lineId: 'insulin', quantity: 200 }] })).statusCode).toBe(403);
+      // Cargo: confirmed by the receiving party alone — never by the operator that sent it.
+      const receipt = { receivedBy: 'x', lines: [{ lineId: 'insulin', quantity: 200 }] };
+      const instead = 'only the receiving party, Poltava receiving operator (recv), does — its admins, operators and liaison officers';
+      for (const [token, who] of [
+        [w.aid.operator.token, 'the party that sent this movement may not confirm delivery of its own cargo'],
+        [w.aid.admin.token, 'the party that sent this movement may not confirm delivery of its own cargo'],
+        [w.mediator.liaison.token, 'the mediator’s liaison officer may not confirm delivery of this movement’s cargo'],
+        [w.ua.liaison.token, 'a belligerent party’s liaison officer may not confirm delivery of this movement’s cargo'],
+      ] as const) {
+        const res = await api(w.app, token).post(`/movements/${movId}/receipts`, receipt);
+        expect(res.statusCode, res.body).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(json(res)).toMatchObject({ code: 'forbidden', detail: `${who}: ${instead}`, receivingPartyId: 'recv' });
+      }
+      const viewer = await api(w.app, recv.viewer).post(`/movements/${movId}/receipts`, receipt);
+      expect(json(viewer)).toMatchObject({ code: 'forbidden', detail: 'a humanitarian party’s viewer may not confirm delivery of this movement’s cargo: only the receiving party’s admins, operators and liaison officers do' });
+      expect(json(await api(w.app, recv.viewer).get(`/movements/${movId}`)).receipts).toEqual([]);
       // A receipt naming one line twice is sent back, not added up.
-      const twice = await op.post(`/movements/${movId}/receipts`, { receivedBy: 'pharmacy', lines: [{ lineId: 'insulin', quantity: 100 }, { lineId: 'insulin', quantity: 80 }] });
+      const receiver = api(w.app, recv.operator);
+      const twice = await receiver.post(`/movements/${movId}/receipts`, { receivedBy: 'pharmacy', lines: [{ lineId: 'insulin', quantity: 100 }, { lineId: 'insulin', quantity: 80 }] });
       expect(twice.statusCode).toBe(400);
       expect(json(twice)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/lines/1/lineId' }] });
-      await op.post(`/movements/${movId}/receipts`, { receivedBy: 'Poltava regional hospital pharmacy', lines: [{ lineId: 'insulin', quantity: 180 }] });
+      const got = await receiver.post(`/movements/${movId}/receipts`, { receivedBy: 'Poltava regional hospital pharmacy', lines: [{ lineId: 'insulin', quantity: 180 }] });
+      expect(got.statusCode, got.body).toBe(201);
+      expect(json(got).receipts).toMatchObject([{ partyId: 'recv', receivedBy: 'Poltava regional hospital pharmacy', lines: [{ lineId: 'insulin', quantity: 180 }] }]);
       expect((await alerts()).filter((x) => x.type === 'cargo_discrepancy')).toMatchObject([{ state: 'open', details: { lineId: 'insulin', difference: -20 } }]);
       // Arrival released the trackers and ended the live episodes.
       expect((await post(w.aid.operator.token, [fix('dev-1', T0 + 300 * 60_000, POLTAVA)])).statusCode).toBe(404);

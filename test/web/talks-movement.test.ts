@@ -43,11 +43,10 @@ interface MovementLite {
  * Replays the demo convoy as `passage simulate` does (src/cli/movement-commands.ts), but posts the
  * fixes as JSON batches to POST /positions instead of the OsmAnd listener: departs, drives the
  * route, stops at the first checkpoint, one bus strays 8 km, two adults are missing from the
- * second checkpoint on, arrives, and the cargo receipt is confirmed.
+ * second checkpoint on, arrives, and the receiving operator confirms the cargo receipt.
  */
 async function replayConvoy(h: Harness, movementId: string): Promise<void> {
-  const token = h.token('convoy-operator');
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  const call = async (method: string, path: string, body?: unknown, token = h.token('convoy-operator')): Promise<unknown> => {
     const res = await fetch(`${h.url}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}) },
@@ -79,7 +78,8 @@ async function replayConvoy(h: Harness, movementId: string): Promise<void> {
     else await call('POST', `/movements/${movementId}/arrive`, { at: new Date(k.at).toISOString(), countedBy: 'Poltava reception centre', people: counted, cargo: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
   }
   if (m.manifest.cargo.length > 0) {
-    await call('POST', `/movements/${movementId}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+    // Only the receiving party confirms delivery, never the operator that sent it.
+    await call('POST', `/movements/${movementId}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: 'Receiving operator at the destination', lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, h.token('receiving-operator'));
   }
 }
 

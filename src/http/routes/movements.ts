@@ -117,8 +117,20 @@ export function movementRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/movements/:id/abort', { schema: { tags, params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }), response: { 200: MovementView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => abortMovement(u, actor, req.params.id, req.body)),
   );
-  r.post('/movements/:id/receipts', { schema: { tags, summary: 'Confirm delivery of cargo (the receiving operator)', params: IdParam, body: ReceiptBody, response: { 201: MovementView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 201, (u, actor) => addReceipt(u, actor, req.params.id, req.body)),
+  r.post(
+    '/movements/:id/receipts',
+    {
+      schema: {
+        tags,
+        summary: 'Confirm delivery of cargo: the receiving party the movement names, never its operator',
+        description:
+          'Only the admins, operators and liaison officers of the movement’s `receivingPartyId` record a receipt: it is the consignee’s confirmation of what the operator dispatched, reconciled line by line against it. Anyone else — the operator that sent the cargo, the mediator, another party — gets 403 `forbidden`, whose detail names the receiving party (also given as `receivingPartyId`). A movement notified before movements named their receiving party takes receipts from a humanitarian party on its distribution other than its operator.',
+        params: IdParam,
+        body: ReceiptBody,
+        response: { 201: MovementView, ...commonErrors },
+      },
+    },
+    (req, reply) => write(deps, req, reply, 201, (u, actor) => addReceipt(u, actor, req.params.id, req.body)),
   );
   r.get(
     '/movements/:id/track',

@@ -96,6 +96,7 @@ function manifestSection(m: MovementView, ctx: Ctx): HTMLElement {
         )
       : null,
     h('p', { class: 'small' }, `${t('movement.operator')}: ${ctx.partyName(m.operatorPartyId)}`),
+    m.receivingPartyId ? h('p', { class: 'small', id: 'movement-receiver' }, `${t('movement.receiver')}: ${ctx.partyName(m.receivingPartyId)}`) : null,
     m.acknowledgements.length > 0 ? h('p', { class: 'small' }, `${t('movement.acknowledged')}: ${m.acknowledgements.map((a) => ctx.partyName(a.partyId)).join(', ')}`) : null,
     m.awaitingAcknowledgement.length > 0 ? h('p', { class: 'small' }, `${t('movement.awaiting')}: ${m.awaitingAcknowledgement.map((p) => ctx.partyName(p)).join(', ')}`) : null,
   );
