@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { cmdCorridorShow, cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
+import { cmdCorridorShow, cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdKeysRevoke, REVOKE_REASON_HELP, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -139,6 +139,15 @@ export function buildProgram(): Command {
       .requiredOption('--party <id>', 'your party’s id')
       .requiredOption('--key <file>', 'the .public.jwk file'),
   ).action(async (o: { url: string; token?: string; party: string; key: string }) => cmdKeysRegister(client(o), o, print));
+  remote(
+    keys
+      .command('revoke')
+      .description('revoke a key of your party, saying why: superseded (routine rotation; its guarantees still bind) or compromised (lost or stolen; its guarantees from --since on are void)')
+      .argument('<kid>', 'the key id (RFC 7638 thumbprint), as `passage keys register` printed it')
+      .requiredOption('--party <id>', 'your party’s id')
+      .addOption(new Option('--reason <reason>', `why: ${REVOKE_REASON_HELP}`).choices(['superseded', 'compromised']).makeOptionMandatory())
+      .option('--since <time>', 'with --reason compromised: RFC 3339 instant from which the key is suspect (not in the future, not before it was registered; default: its registration)'),
+  ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => cmdKeysRevoke(client(o), kid, o, print));
 
   remote(
     program

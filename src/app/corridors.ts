@@ -6,6 +6,7 @@ import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../do
 import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
+import type { RevocationReason } from '../domain/key-revocation.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
 import type { DB } from '../store/schema.js';
@@ -16,8 +17,13 @@ import { jwsEvidence } from './jws.js';
 import { appendLog } from './log.js';
 
 type CorridorRow = DB['corridors'];
-/** A stored guarantee, with when the key it was made with was revoked (null while it stands). */
-type GuaranteeRow = DB['guarantees'] & { key_revoked_at: string | null };
+/** A stored guarantee, with the revocation of the key it was made with (nulls while it stands). */
+type GuaranteeRow = DB['guarantees'] & {
+  key_revoked_at: string | null;
+  key_revocation_reason: string | null;
+  key_compromised_since: string | null;
+  key_compromised_at: string | null;
+};
 type SuspensionRow = DB['suspensions'];
 
 export interface LoadedCorridor {
@@ -56,7 +62,11 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
     ? tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms']).where('corridor_id', 'in', ids)
     : tx.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms'])
   ).execute();
-  const gq = tx.selectFrom('guarantees').leftJoin('party_keys', 'party_keys.kid', 'guarantees.kid').selectAll('guarantees').select('party_keys.revoked_at as key_revoked_at');
+  const gq = tx
+    .selectFrom('guarantees')
+    .leftJoin('party_keys', 'party_keys.kid', 'guarantees.kid')
+    .selectAll('guarantees')
+    .select(['party_keys.revoked_at as key_revoked_at', 'party_keys.revocation_reason as key_revocation_reason', 'party_keys.compromised_since as key_compromised_since', 'party_keys.compromised_at as key_compromised_at']);
   const guarantees: GuaranteeRow[] = await (ids.length <= 500 ? gq.where('guarantees.corridor_id', 'in', ids) : gq).orderBy('guarantees.created_at').orderBy('guarantees.id').execute();
   const suspensions = await (ids.length <= 500 ? tx.selectFrom('suspensions').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('suspensions').selectAll()).orderBy('since').execute();
   const group = <T extends { corridor_id: string }>(xs: T[]): Map<string, T[]> => {
@@ -77,20 +87,28 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
 
 /** A stored guarantee as the domain's rules on whether it binds read it. */
 export function guaranteeRecord(g: GuaranteeRow): GuaranteeRecord {
-  return { partyId: g.party_id, version: g.version, createdAt: g.created_at, keyRevokedAt: g.key_revoked_at };
+  const compromised = g.key_revocation_reason === 'compromised' && g.key_compromised_since !== null;
+  return {
+    partyId: g.party_id,
+    version: g.version,
+    createdAt: g.created_at,
+    keyCompromise: compromised ? { since: g.key_compromised_since ?? '', declaredAt: g.key_compromised_at ?? g.key_revoked_at ?? '' } : null,
+  };
 }
 
 /**
  * The parties whose guarantee of the corridor's current version binds (guarantee-rules.ts): not
- * those whose key was revoked since. With `at`: those whose guarantee bound at that instant.
+ * those made with a key compromised at the time. With `at`: those whose guarantee bound at that instant.
  */
 export function bindingParties(c: LoadedCorridor, at?: number): string[] {
   return bindingGuarantors(c.guarantees.map(guaranteeRecord), c.row.current_version, at);
 }
 
-/** Guarantees of the current version that the revocation of their key voided. */
-function revokedKeyGuarantees(c: LoadedCorridor): { partyId: string; kid: string; keyRevokedAt: string }[] {
-  return c.guarantees.flatMap((g) => (guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_revoked' && g.key_revoked_at !== null ? [{ partyId: g.party_id, kid: g.kid, keyRevokedAt: g.key_revoked_at }] : []));
+/** Guarantees of the current version that the compromise of their key voided. */
+function compromisedKeyGuarantees(c: LoadedCorridor): { partyId: string; kid: string; compromisedSince: string; keyRevokedAt: string }[] {
+  return c.guarantees.flatMap((g) =>
+    guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised' ? [{ partyId: g.party_id, kid: g.kid, compromisedSince: g.key_compromised_since ?? '', keyRevokedAt: g.key_compromised_at ?? g.key_revoked_at ?? '' }] : [],
+  );
 }
 
 export function toCorridorView(c: LoadedCorridor): CorridorView {
@@ -113,6 +131,8 @@ export function toCorridorView(c: LoadedCorridor): CorridorView {
       jws: g.jws,
       valid: guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null,
       keyRevokedAt: g.key_revoked_at,
+      keyRevocationReason: g.key_revoked_at === null ? null : ((g.key_revocation_reason ?? 'compromised') as RevocationReason),
+      keyCompromisedSince: g.key_compromised_since,
       createdAt: g.created_at,
     })),
     suspensions: c.suspensions.map((s) => ({
@@ -304,15 +324,16 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
 }
 
 /**
- * After a party's key was revoked (in this transaction): voids the guarantees that key made over
- * the current version of each corridor still in play, returning it to proposed (a suspension in
- * force stays: see corridor-lifecycle.ts). The party signs again with a key that stands. Each
- * corridor's voiding is logged (`guarantee.voided`) and announced; one that was open at this
- * moment is announced as closed, as a window's end is, so the public alert is cancelled.
+ * After a party declared its key compromised from `since` (in this transaction): voids the
+ * guarantees that key made at or after `since` over the current version of each corridor still in
+ * play, returning it to proposed (a suspension in force stays: see corridor-lifecycle.ts); those
+ * made before `since` stand. The party signs again with a key that stands. Each corridor's voiding
+ * is logged (`guarantee.voided`, with the `since` it follows from) and announced; one that was open
+ * at this moment is announced as closed, as a window's end is, so the public alert is cancelled.
  * Corridors past their last window, withdrawn or rejected keep their state: the view still shows
- * the revoked key. Returns the ids of the corridors whose guarantees were voided.
+ * the guarantee void. Returns the ids of the corridors whose guarantees were voided.
  */
-export async function voidGuaranteesOfRevokedKey(u: Unit, actor: Actor, kid: string): Promise<string[]> {
+export async function voidGuaranteesOfCompromisedKey(u: Unit, actor: Actor, kid: string, since: string): Promise<string[]> {
   const rows = await u.tx.selectFrom('guarantees').select('corridor_id').where('kid', '=', kid).execute();
   const ids = [...new Set(rows.map((r) => r.corridor_id))].sort(); // one lock order, whoever revokes
   const names = await partyNames(u.tx);
@@ -321,17 +342,17 @@ export async function voidGuaranteesOfRevokedKey(u: Unit, actor: Actor, kid: str
   for (const id of ids) {
     await lockCorridor(u, id);
     const c = await loadCorridor(u.tx, id);
-    const voided = c.guarantees.filter((g) => g.kid === kid && g.version === c.row.current_version);
+    const voided = c.guarantees.filter((g) => g.kid === kid && guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised');
     const state = c.row.state as CorridorState;
     if (voided.length === 0 || !canApply(state, 'void')) continue;
-    // The corridor as it stood a moment ago, with the key still standing.
-    const before = statusOf({ ...c, guarantees: c.guarantees.map((g) => (g.kid === kid ? { ...g, key_revoked_at: null } : g)) }, now, names);
+    // The corridor as it stood a moment ago, before the compromise was declared.
+    const before = statusOf({ ...c, guarantees: c.guarantees.map((g) => (g.kid === kid ? { ...g, key_revocation_reason: 'superseded', key_compromised_since: null, key_compromised_at: null } : g)) }, now, names);
     if (before.state === 'closed') continue;
     await setState(u, c, applyTransition(state, 'void'));
     const partyId = voided[0]?.party_id ?? '';
     const guaranteeIds = voided.map((g) => g.id);
-    await appendLog(u, { actor: actor.memberId, action: 'guarantee.voided', subject: `corridor/${id}`, payload: { guaranteeIds, partyId, kid, version: c.row.current_version, reason: 'key revoked' } });
-    await corridorEvent(u, id, 'guarantee.voided', { partyId, kid, guaranteeIds, reason: 'key_revoked' });
+    await appendLog(u, { actor: actor.memberId, action: 'guarantee.voided', subject: `corridor/${id}`, payload: { guaranteeIds, partyId, kid, version: c.row.current_version, reason: 'key compromised', since } });
+    await corridorEvent(u, id, 'guarantee.voided', { partyId, kid, guaranteeIds, reason: 'key_compromised', since });
     if (before.open && before.currentWindow) {
       const w = before.currentWindow;
       await emitEvent(u, { type: 'corridor.closed', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, window: { start: w.start, end: w.end, timeZone: w.timeZone }, state: 'closed', at: formatUtc(now) } });
@@ -379,7 +400,7 @@ export function statusOf(c: LoadedCorridor, at: number, names: Map<string, strin
     windows: c.terms.windows,
     requiredGuarantors: c.terms.requiredGuarantors.map((id) => ({ id, name: names.get(id) ?? id })),
     signedParties: bindingParties(c),
-    revokedKeyGuarantees: revokedKeyGuarantees(c),
+    compromisedKeyGuarantees: compromisedKeyGuarantees(c),
     suspensions: suspensionRecords(c.suspensions),
     at,
   });

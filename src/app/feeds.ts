@@ -150,8 +150,8 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
     });
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
     const route = `${t.origin.name} → ${t.destination.name}`;
-    // Back under negotiation because a guarantee's key was revoked, not because terms changed.
-    const keyVoided = c.guarantees.some((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_revoked');
+    // Back under negotiation because a guarantee's key was compromised, not because terms changed.
+    const keyVoided = c.guarantees.some((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised');
     const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
     const uids = new Set<string>();
     for (const iv of expandStoredWindows(t.windows).intervals) {

@@ -2,12 +2,13 @@ import { calculateJwkThumbprint, importJWK } from 'jose';
 import type { z } from 'zod';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
+import { resolveRevocation, type RevocationReason, type RevocationRequest } from '../domain/key-revocation.js';
 import type { PartyKind, Role } from '../schemas/common.js';
 import type { CreateMemberBody, CreatePartyBody, Ed25519PublicJwk, KeyView, MemberView, PartyView } from '../schemas/party.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
-import { voidGuaranteesOfRevokedKey } from './corridors.js';
+import { voidGuaranteesOfCompromisedKey } from './corridors.js';
 import { appendLog } from './log.js';
 
 type KeyRow = DB['party_keys'];
@@ -21,6 +22,8 @@ export function toKeyView(row: KeyRow): z.infer<typeof KeyView> {
     jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: row.kid, alg: 'EdDSA', use: 'sig' },
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    revocationReason: row.revocation_reason as RevocationReason | null,
+    compromisedSince: row.compromised_since,
   };
 }
 
@@ -151,22 +154,41 @@ export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z
     if (existing.party_id !== partyId) throw new DomainError('duplicate', 'this key is registered to another party');
     return toKeyView(existing);
   }
-  const row = { kid, party_id: partyId, jwk: JSON.stringify(pub), created_at: nowIso(u.deps), created_by: actor.memberId, revoked_at: null };
+  const row = { kid, party_id: partyId, jwk: JSON.stringify(pub), created_at: nowIso(u.deps), created_by: actor.memberId, revoked_at: null, revocation_reason: null, compromised_since: null, compromised_at: null };
   await u.tx.insertInto('party_keys').values(row).execute();
   await appendLog(u, { actor: actor.memberId, action: 'key.registered', subject: `party/${partyId}`, payload: { kid, jwk: pub } });
   return toKeyView(row);
 }
 
-export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: string): Promise<z.infer<typeof KeyView>> {
+/**
+ * Revokes a key of the actor's own party, saying why (src/domain/key-revocation.ts). `superseded`
+ * (routine rotation) only stops the key signing: every guarantee it made keeps binding and no
+ * corridor changes. `compromised` also voids, in this same transaction, the guarantees it made at
+ * or after `since` over terms still in play (src/domain/guarantee-rules.ts). A key retired as
+ * superseded may later be declared compromised; a compromise is never withdrawn or moved.
+ */
+export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: string, request: RevocationRequest): Promise<z.infer<typeof KeyView> & { voidedCorridorIds: string[] }> {
   authorize(actor, 'key.manage', { partyId });
-  const row = await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).where('party_id', '=', partyId).executeTakeFirst();
+  const q = u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).where('party_id', '=', partyId);
+  // PostgreSQL: two revocations of one key at once serialise here (the second sees the first's).
+  const row = await (u.deps.store.engine === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   if (!row) throw new DomainError('not_found', `party ${partyId} has no key ${kid}`);
-  if (row.revoked_at) return toKeyView(row);
-  const revokedAt = nowIso(u.deps);
-  await u.tx.updateTable('party_keys').set({ revoked_at: revokedAt }).where('kid', '=', kid).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'key.revoked', subject: `party/${partyId}`, payload: { kid } });
-  // What the key signed can no longer be told from a thief's signature: guarantees it made over
-  // terms still in play stop binding, in this same transaction (src/domain/guarantee-rules.ts).
-  await voidGuaranteesOfRevokedKey(u, actor, kid);
-  return toKeyView({ ...row, revoked_at: revokedAt });
+  const prior =
+    row.revoked_at === null
+      ? null
+      : { reason: (row.revocation_reason ?? 'compromised') as RevocationReason, revokedAt: row.revoked_at, compromisedSince: row.compromised_since, compromisedAt: row.compromised_at };
+  const { change, voidSince } = resolveRevocation(request, { createdAt: row.created_at, revocation: prior }, nowIso(u.deps));
+  if (change === null) return { ...toKeyView(row), voidedCorridorIds: [] };
+  const updated = { ...row, revoked_at: change.revokedAt, revocation_reason: change.reason, compromised_since: change.compromisedSince, compromised_at: change.compromisedAt };
+  await u.tx
+    .updateTable('party_keys')
+    .set({ revoked_at: updated.revoked_at, revocation_reason: updated.revocation_reason, compromised_since: updated.compromised_since, compromised_at: updated.compromised_at })
+    .where('kid', '=', kid)
+    .execute();
+  // The log says why, and for a compromise from when: `passage verify` holds every voiding to it.
+  await appendLog(u, { actor: actor.memberId, action: 'key.revoked', subject: `party/${partyId}`, payload: { kid, reason: change.reason, ...(voidSince !== null ? { since: voidSince } : {}) } });
+  // What a compromised key signed from `since` on can no longer be told from a thief's signature:
+  // those guarantees over terms still in play stop binding, in this same transaction.
+  const voidedCorridorIds = voidSince === null ? [] : await voidGuaranteesOfCompromisedKey(u, actor, kid, voidSince);
+  return { ...toKeyView(updated), voidedCorridorIds };
 }

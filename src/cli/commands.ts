@@ -264,6 +264,27 @@ export async function cmdKeysRegister(client: ApiClient, opts: { party: string; 
   print(`Registered key ${view.kid} for party ${view.partyId}`);
 }
 
+/** What each reason does, for `passage keys revoke --help` and its refusals. */
+export const REVOKE_REASON_HELP =
+  'superseded = routine rotation (new liaison officer, scheduled change): the key signs nothing more, every guarantee it made still binds, no corridor changes; compromised = lost or stolen: its guarantees made at or after --since (default: all of them) are void, and their corridors return to proposed until your party signs again with a key that stands';
+
+export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { party: string; reason: string; since?: string }, print: Print): Promise<void> {
+  if (opts.reason !== 'superseded' && opts.reason !== 'compromised') throw new CliError(`--reason must be superseded or compromised (${REVOKE_REASON_HELP})`, 2);
+  if (opts.since !== undefined && opts.reason !== 'compromised') throw new CliError('--since goes only with --reason compromised: a superseded key was never compromised', 2);
+  const since = opts.since === undefined ? undefined : parseAtOption(opts.since, '--since');
+  const view = await client.post<{ kid: string; partyId: string; revokedAt: string; revocationReason: string; compromisedSince: string | null; voidedCorridorIds: string[] }>(
+    `/parties/${encodeURIComponent(opts.party)}/keys/${encodeURIComponent(kid)}/revoke`,
+    { reason: opts.reason, ...(since !== undefined ? { since } : {}) },
+  );
+  if (view.revocationReason === 'superseded') {
+    print(`Retired key ${view.kid} of party ${view.partyId} (superseded) at ${view.revokedAt}: it signs nothing more; the guarantees it made still bind.`);
+    return;
+  }
+  print(`Revoked key ${view.kid} of party ${view.partyId} as compromised since ${view.compromisedSince ?? '?'}: guarantees it made from then on no longer bind.`);
+  if (view.voidedCorridorIds.length === 0) print('No corridor in play lost a guarantee now.');
+  else print(`Corridors back to proposed until ${view.partyId} signs again with a key that stands: ${view.voidedCorridorIds.join(', ')}`);
+}
+
 export async function cmdSign(client: ApiClient, corridorId: string, opts: { key: string }, print: Print): Promise<void> {
   const jwk = readJwk(opts.key);
   if (jwk.d === undefined) throw new CliError(`${opts.key} has no private key ("d"): sign with your .private.jwk`, 2);
@@ -283,9 +304,9 @@ export async function cmdSign(client: ApiClient, corridorId: string, opts: { key
   print(`Signed version ${terms.version} of "${terms.title}" with key ${kid}; the corridor is now ${view.state}.`);
 }
 
-export function parseAtOption(at: string | undefined): string | undefined {
+export function parseAtOption(at: string | undefined, name = '--at'): string | undefined {
   if (at === undefined) return undefined;
-  if (parseRfc3339(at) === undefined) throw new CliError(`--at must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T10:00:00+02:00 (got "${at}")`, 2);
+  if (parseRfc3339(at) === undefined) throw new CliError(`${name} must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T10:00:00+02:00 (got "${at}")`, 2);
   return at;
 }
 
@@ -309,13 +330,30 @@ interface CorridorLite {
   state: string;
   version: number;
   terms: { requiredGuarantors: string[] };
-  guarantees: { partyId: string; version: number; kid: string; valid: boolean; keyRevokedAt: string | null; createdAt: string }[];
+  guarantees: {
+    partyId: string;
+    version: number;
+    kid: string;
+    valid: boolean;
+    keyRevokedAt: string | null;
+    keyRevocationReason?: 'superseded' | 'compromised' | null;
+    keyCompromisedSince?: string | null;
+    createdAt: string;
+  }[];
+}
+
+/** What became of the key a guarantee was made with, as a neutral note ('' while it stands). */
+function keyNote(g: CorridorLite['guarantees'][number]): string {
+  if (g.keyRevokedAt === null) return '';
+  if (g.keyRevocationReason === 'superseded') return `; key since retired (superseded) ${g.keyRevokedAt}`;
+  return `; key revoked ${g.keyRevokedAt} as compromised since ${g.keyCompromisedSince ?? '?'}`;
 }
 
 /**
  * A corridor and where each required party's guarantee stands: which key made it and whether it
- * binds — void once the terms were amended, or once that key was revoked (then the party must
- * sign again). The same rule as the API's `valid` and `passage verify`'s report.
+ * binds — void once the terms were amended, or when made with a key compromised at the time (then
+ * the party must sign again). A key retired routinely (superseded) is noted, not warned about: its
+ * guarantees bind. The same rule as the API's `valid` and `passage verify`'s report.
  */
 export function corridorLines(c: CorridorLite): string[] {
   const out = [`${c.id}  v${c.version}  ${c.state}  ${c.title}`, 'Guarantees:'];
@@ -325,9 +363,13 @@ export function corridorLines(c: CorridorLite): string[] {
     if (!binding && !mine.some((g) => g.version === c.version)) out.push(`  ${party}  has not signed version ${c.version}`);
     for (const g of mine) {
       const what = `version ${g.version}, signed ${g.createdAt} with key ${g.kid}`;
-      if (g === binding) out.push(`  ${party}  binds: ${what}`);
-      else if (g.version !== c.version) out.push(`  ${party}  void (the terms were amended since): ${what}${g.keyRevokedAt ? `; that key was revoked ${g.keyRevokedAt}` : ''}`);
-      else out.push(`  ${party}  VOID, KEY REVOKED ${g.keyRevokedAt ?? ''}: ${what}${binding ? '' : `; ${party} must sign version ${c.version} again with a key that stands`}`);
+      if (g === binding) out.push(`  ${party}  binds: ${what}${keyNote(g)}`);
+      else if (g.version !== c.version) out.push(`  ${party}  void (the terms were amended since): ${what}${keyNote(g)}`);
+      else {
+        out.push(
+          `  ${party}  VOID, KEY COMPROMISED since ${g.keyCompromisedSince ?? '?'} (revoked ${g.keyRevokedAt ?? '?'}): ${what}${binding ? '' : `; ${party} must sign version ${c.version} again with a key that stands`}`,
+        );
+      }
     }
   }
   return out;

@@ -6,8 +6,8 @@ export const CORRIDOR_STATES = ['draft', 'proposed', 'guaranteed', 'suspended', 
 /**
  * Everything that can happen to a corridor. `sign` is one party's guarantee; whether it
  * completes the set decides the target state. `void` is a guarantee of the current version
- * ceasing to bind because the key it was made with was revoked (guarantee-rules.ts,
- * `guaranteeVoid`). `expire` closes a corridor whose last window ended.
+ * ceasing to bind because the key it was made with was declared compromised (guarantee-rules.ts,
+ * `guaranteeVoid`; a key retired as superseded voids nothing). `expire` closes a corridor whose last window ended.
  */
 export const CORRIDOR_ACTIONS = ['propose', 'amend', 'sign', 'void', 'withdraw', 'reject', 'suspend', 'resume', 'expire'] as const;
 export type CorridorAction = (typeof CORRIDOR_ACTIONS)[number];
@@ -29,7 +29,7 @@ type Target = CorridorState | ((ctx: TransitionContext) => CorridorState);
  * draft → proposed → guaranteed → closed by expiry; withdrawn and rejected are ends;
  * suspended ⇄ guaranteed; amending returns to proposed and voids earlier guarantees, but not a
  * suspension: a corridor amended while suspended is suspended again once guaranteed afresh,
- * until the mediator resumes it. A guarantee voided by its key's revocation returns the corridor
+ * until the mediator resumes it. A guarantee voided by its key's compromise returns the corridor
  * to proposed just as an amendment does (a required party's guarantee no longer holds), keeping a
  * suspension in force the same way; the party signs the same version again with a key that
  * stands. Anything not listed is refused.

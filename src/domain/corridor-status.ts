@@ -23,11 +23,11 @@ export interface StatusInput {
   /** Parties whose guarantee over the current version holds. */
   readonly signedParties: readonly string[];
   /**
-   * Guarantees of the current version voided because the key they were made with was revoked
-   * since (guarantee-rules.ts): named in the reason, so a reader learns why a party that signed
-   * is missing and what it must do.
+   * Guarantees of the current version voided because the key they were made with was declared
+   * compromised from before them (guarantee-rules.ts): named in the reason, so a reader learns why
+   * a party that signed is missing and what it must do.
    */
-  readonly revokedKeyGuarantees?: readonly { partyId: string; kid: string; keyRevokedAt: string }[];
+  readonly compromisedKeyGuarantees?: readonly { partyId: string; kid: string; compromisedSince: string; keyRevokedAt: string }[];
   readonly suspensions: readonly SuspensionRecord[];
   readonly at: number;
 }
@@ -122,8 +122,8 @@ export function computeStatus(input: StatusInput): CorridorStatus {
   if (state === 'closed') reasons.push({ code: 'expired', message: `its last window ended at ${formatUtc(lastEnd)}` });
   if (missing.length > 0 && input.state !== 'withdrawn' && input.state !== 'rejected') {
     const revoked = missing.flatMap((m) => {
-      const r = input.revokedKeyGuarantees?.find((x) => x.partyId === m.id);
-      return r ? [`${m.name}’s guarantee was made with key ${r.kid}, revoked at ${r.keyRevokedAt}: it must sign again with a key that stands`] : [];
+      const r = input.compromisedKeyGuarantees?.find((x) => x.partyId === m.id);
+      return r ? [`${m.name}’s guarantee was made with key ${r.kid}, declared compromised at ${r.keyRevokedAt} (since ${r.compromisedSince}): it must sign again with a key that stands`] : [];
     });
     reasons.push({
       code: 'not_guaranteed',

@@ -1,3 +1,5 @@
+import type { CorridorState } from '../schemas/corridor.js';
+import { canApply } from './corridor-lifecycle.js';
 import { DomainError } from './errors.js';
 
 /** What the adapter learnt from the JWS and the key store, before any rule is applied. */
@@ -89,41 +91,69 @@ export interface GuaranteeRecord {
   readonly partyId: string;
   /** The version of the terms it signs. */
   readonly version: number;
-  /** When it was given (RFC 3339). */
+  /** When it was given, i.e. recorded (RFC 3339). */
   readonly createdAt: string;
-  /** When the key it was made with was revoked (RFC 3339), or null while that key stands. */
-  readonly keyRevokedAt: string | null;
+  /**
+   * When the key it was made with was declared compromised, and from when its signatures are
+   * suspect (RFC 3339 both); null while that key stands or was only retired (superseded).
+   */
+  readonly keyCompromise: { readonly since: string; readonly declaredAt: string } | null;
 }
 
-/** Why a guarantee no longer binds: the terms were amended after it, or its key was revoked since. */
-export type GuaranteeVoid = 'amended' | 'key_revoked';
+/** Why a guarantee no longer binds: the terms were amended after it, or its key was compromised when it was made. */
+export type GuaranteeVoid = 'amended' | 'key_compromised';
 
 /**
  * Whether a guarantee binds, and if not why. A guarantee binds only while it signs the current
- * version and the key it was made with stands. A key is revoked because it was lost or
- * compromised: from then on the party can disown whatever that key signed, and nobody verifying
- * the JWS with the party's JWK can tell its signature from a thief's. So a guarantee made with a
- * key revoked afterwards is void like one of amended terms — valid when given, but no longer
- * evidence anyone may rely on — and the party must sign again with a key that stands.
+ * version and was not made with a key compromised at the time (key-revocation.ts). A key retired
+ * routinely (`superseded`) was never compromised: what it signed while it stood is still the
+ * party's word, recorded with its time in the log, so its guarantees keep binding. A key lost or
+ * stolen (`compromised`) makes its signatures from `since` on indistinguishable from a thief's:
+ * a guarantee recorded at or after `since` is void like one of amended terms — and the party must
+ * sign again with a key that stands; one recorded before `since` stands.
  */
 export function guaranteeVoid(g: GuaranteeRecord, currentVersion: number): GuaranteeVoid | null {
   if (g.version !== currentVersion) return 'amended';
-  if (g.keyRevokedAt !== null) return 'key_revoked';
+  if (madeWhileCompromised(g)) return 'key_compromised';
   return null;
+}
+
+function madeWhileCompromised(g: GuaranteeRecord): boolean {
+  return g.keyCompromise !== null && Date.parse(g.createdAt) >= Date.parse(g.keyCompromise.since);
 }
 
 /**
  * The parties whose guarantee of the current version binds (`guaranteeVoid` is null). With `at`
- * (epoch ms): those whose guarantee bound at that instant — given by then, its key not yet revoked.
+ * (epoch ms): those whose guarantee bound at that instant — given by then, and not yet voided by
+ * the declaration of its key's compromise (history before the declaration is not rewritten).
  */
 export function bindingGuarantors(gs: readonly GuaranteeRecord[], currentVersion: number, at?: number): string[] {
   const out = new Set<string>();
   for (const g of gs) {
     if (g.version !== currentVersion) continue;
-    if (at === undefined ? g.keyRevokedAt !== null : Date.parse(g.createdAt) > at || (g.keyRevokedAt !== null && Date.parse(g.keyRevokedAt) <= at)) continue;
+    const voided = madeWhileCompromised(g);
+    if (at === undefined ? voided : Date.parse(g.createdAt) > at || (voided && Date.parse(g.keyCompromise?.declaredAt ?? '') <= at)) continue;
     out.add(g.partyId);
   }
   return [...out];
+}
+
+/** A corridor as the API shows it, as far as what a compromise of one key would void. */
+export interface CorridorGuarantees {
+  readonly state: CorridorState;
+  readonly version: number;
+  readonly guarantees: readonly { readonly partyId: string; readonly kid: string; readonly version: number; readonly createdAt: string; readonly valid: boolean }[];
+}
+
+/**
+ * Whether declaring `kid` compromised from `since` would take a binding guarantee from this
+ * corridor while it is still in play (proposed, guaranteed, suspended) — what the operations app's
+ * confirmation names before it revokes (`guaranteeVoid`, the rule the server then applies).
+ */
+export function losesGuaranteeIfCompromised(c: CorridorGuarantees, kid: string, since: string): boolean {
+  if (!canApply(c.state, 'void')) return false;
+  const keyCompromise = { since, declaredAt: since };
+  return c.guarantees.some((g) => g.kid === kid && g.valid && guaranteeVoid({ partyId: g.partyId, version: g.version, createdAt: g.createdAt, keyCompromise }, c.version) === 'key_compromised');
 }
 
 /** Whether, once `newSigner` is added, every required guarantor has signed. */

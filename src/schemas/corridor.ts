@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
+import { REVOCATION_REASONS } from '../domain/key-revocation.js';
 import { Id, Position, Rfc3339 } from './common.js';
 import { DEFAULT_AUTOMATIC_SUSPENSION, SuspensionPolicy } from './incident.js';
 
@@ -161,11 +162,18 @@ export const GuaranteeView = z.object({
   jws: z.string(),
   valid: z
     .boolean()
-    .describe('whether it binds: false once the terms were amended after it was given, and false once the key it was made with was revoked (keyRevokedAt): the party must sign again'),
+    .describe(
+      'whether it binds: false once the terms were amended after it was given, and false when the key it was made with was revoked as compromised from (keyCompromisedSince) at or before the moment it was recorded: the party must sign again. A key retired as superseded leaves it valid',
+    ),
   keyRevokedAt: z
     .string()
     .nullable()
-    .describe('when the key it was made with was revoked (lost or compromised: its signatures can no longer be told from a thief’s), or null while that key stands'),
+    .describe('when the key it was made with was revoked, or null while that key stands. Not by itself a reason to distrust it: see keyRevocationReason'),
+  keyRevocationReason: z
+    .enum(REVOCATION_REASONS)
+    .nullable()
+    .describe('why that key was revoked: superseded (routine rotation, never compromised: the guarantee still binds) or compromised (lost or stolen: void if recorded at or after keyCompromisedSince); null while it stands'),
+  keyCompromisedSince: z.string().nullable().describe('for a compromised key: from when its signatures are suspect; guarantees recorded before this instant stand'),
   createdAt: z.string(),
 });
 z.globalRegistry.add(GuaranteeView, { id: 'Guarantee' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PartyKind, Role } from './common.js';
+import { REVOCATION_CHOICES, REVOCATION_REASONS } from '../domain/key-revocation.js';
+import { PartyKind, Role, Rfc3339 } from './common.js';
 
 export const Slug = z.string().min(2).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
@@ -37,8 +38,32 @@ export const KeyView = z.object({
   jwk: z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() }),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  revocationReason: z.enum(REVOCATION_REASONS).nullable().describe('why it was revoked: superseded (routine rotation; what it signed still binds) or compromised (lost or stolen; what it signed from compromisedSince on is void); null while it stands'),
+  compromisedSince: z.string().nullable().describe('for a compromised key: from when its signatures are suspect (guarantees recorded at or after this instant are void)'),
 });
 z.globalRegistry.add(KeyView, { id: 'PartyKey' });
+
+export const RevokedKeyView = KeyView.extend({
+  voidedCorridorIds: z
+    .array(z.string())
+    .describe('corridors whose guarantee by this key this request voided (returned to proposed): none for superseded, nor when the revocation was already recorded'),
+});
+
+export const RevocationReason = z.enum(REVOCATION_REASONS, { error: REVOCATION_CHOICES });
+
+export const RevokeKeyBody = z
+  .object(
+    {
+      reason: RevocationReason.describe(
+        'superseded: routine rotation (new liaison officer, scheduled change) — the key signs nothing more and every guarantee it made still binds. compromised: lost or stolen — guarantees it made at or after `since` are void and their corridors return to proposed until the party signs again',
+      ),
+      since: Rfc3339.optional().describe(
+        'only with compromised: from when the key is suspect (RFC 5280 invalidityDate); not in the future, not before the key was registered. Default: its registration, i.e. everything it signed',
+      ),
+    },
+    { error: (iss) => (iss.input === undefined || iss.input === null ? `the body must say why the key is revoked: ${REVOCATION_CHOICES}` : undefined) },
+  )
+  .describe('Why the key is revoked (RFC 5280 revocation reasons superseded / keyCompromise)');
 
 export const MemberView = z.object({
   id: z.string(),

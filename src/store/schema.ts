@@ -42,6 +42,12 @@ export interface DB {
     created_at: string;
     created_by: string;
     revoked_at: string | null;
+    /** Why it was revoked (src/domain/key-revocation.ts): 'superseded' or 'compromised'; null while it stands. */
+    revocation_reason: string | null;
+    /** 'compromised': from when its signatures are suspect (RFC 3339 UTC). */
+    compromised_since: string | null;
+    /** 'compromised': when the compromise was declared. */
+    compromised_at: string | null;
   };
   agreements: {
     id: string;

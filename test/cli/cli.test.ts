@@ -7,7 +7,7 @@ import { ENGINES, reportSkippedEngine } from '../helpers.js';
 import { run, serve } from './spawn.js';
 
 describe('passage CLI', () => {
-  it.each([[[]], [['init']], [['serve']], [['demo']], [['keys', 'generate']], [['keys', 'register']], [['sign']], [['status']], [['corridors', 'list']]])('has --help for %j', (args) => {
+  it.each([[[]], [['init']], [['serve']], [['demo']], [['keys', 'generate']], [['keys', 'register']], [['keys', 'revoke']], [['sign']], [['status']], [['corridors', 'list']]])('has --help for %j', (args) => {
     const r = run([...args, '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Usage: passage/);
@@ -310,6 +310,39 @@ for (const { engine, available, why } of ENGINES) {
       expect(ok.out).toMatch(/Registered key \S+ for party ru/);
       const denied = run(['keys', 'register', '--party', 'ua', '--key', join(kdir, 'ru2.public.jwk'), '--url', server.url, '--token', token('ru-admin')]);
       expect(denied.code).toBe(3);
+    });
+
+    it('keys revoke must say why (--reason superseded or compromised), and says what each did', () => {
+      const help = run(['keys', 'revoke', '--help']).out.replace(/\s+/g, ' ');
+      expect(help).toMatch(/--reason <reason> why: superseded = routine rotation .* every guarantee it made still binds, no corridor changes; compromised = lost or stolen: its guarantees made at or after --since \(default: all of them\) are void, .*\(required\) \(choices: "superseded", "compromised"\)/);
+      const kdir = mkdtempSync(join(tmpdir(), 'passage-revoke-'));
+      const register = (name: string): string => {
+        expect(run(['keys', 'generate', '--out', kdir, '--name', name]).code).toBe(0);
+        const r = run(['keys', 'register', '--party', 'ru', '--key', join(kdir, `${name}.public.jwk`), '--url', server.url, '--token', token('ru-admin')]);
+        expect(r.code, r.err).toBe(0);
+        return /Registered key (\S+)/.exec(r.out)?.[1] ?? '';
+      };
+      const retiring = register('ru-retire');
+      const as = (kid: string, ...args: string[]) => run(['keys', 'revoke', kid, '--party', 'ru', ...args, '--url', server.url, '--token', token('ru-admin')]);
+      const none = as(retiring);
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/required option '--reason <reason>' not specified/);
+      const unknown = as(retiring, '--reason', 'lost');
+      expect(unknown.code).toBe(2);
+      expect(unknown.err).toMatch(/Allowed choices are superseded, compromised/);
+      const sinceWithSuperseded = as(retiring, '--reason', 'superseded', '--since', '2022-03-08T00:00:00Z');
+      expect(sinceWithSuperseded.code).toBe(2);
+      expect(sinceWithSuperseded.err).toMatch(/--since goes only with --reason compromised/);
+      const retired = as(retiring, '--reason', 'superseded');
+      expect(retired.code, retired.err).toBe(0);
+      expect(retired.out).toMatch(new RegExp(`^Retired key ${retiring} of party ru \\(superseded\\) at \\S+: it signs nothing more; the guarantees it made still bind\\.\n$`));
+      const stolen = register('ru-stolen');
+      const future = as(stolen, '--reason', 'compromised', '--since', '2999-01-01T00:00:00Z');
+      expect(future.code).toBe(2);
+      expect(future.err).toMatch(/is in the future: .*\(invalid_time\)/);
+      const compromised = as(stolen, '--reason', 'compromised');
+      expect(compromised.code, compromised.err).toBe(0);
+      expect(compromised.out).toMatch(new RegExp(`^Revoked key ${stolen} of party ru as compromised since \\S+: guarantees it made from then on no longer bind\\.\nNo corridor in play lost a guarantee now\\.\n$`));
     });
 
     it('exits non-zero with one line for an unknown corridor, a bad --at, a bad token and an unreachable server', () => {

@@ -210,5 +210,25 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
+    it('records why keys were revoked: those revoked before reasons existed read as compromised since their registration', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+        expect((await migrator.migrateTo('0014_guarantees_once_per_key')).error).toBeUndefined();
+        await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: '2022-03-01T00:00:00.000Z' }).execute();
+        const key = (kid: string, revoked: string | null) => ({ kid, party_id: 'ua', jwk: '{}', created_at: '2022-03-01T08:00:00.000Z', created_by: 'mem_1', revoked_at: revoked });
+        await store.db.insertInto('party_keys').values([key('standing', null), key('revoked', '2022-03-08T08:30:00.000Z')]).execute();
+        await migrate(store);
+        const rows = await store.db.selectFrom('party_keys').select(['kid', 'revocation_reason', 'compromised_since', 'compromised_at']).orderBy('kid').execute();
+        expect(rows).toEqual([
+          { kid: 'revoked', revocation_reason: 'compromised', compromised_since: '2022-03-01T08:00:00.000Z', compromised_at: '2022-03-08T08:30:00.000Z' },
+          { kid: 'standing', revocation_reason: null, compromised_since: null, compromised_at: null },
+        ]);
+        // Only the two reasons the domain knows.
+        await expect(store.db.updateTable('party_keys').set({ revocation_reason: 'lost' }).where('kid', '=', 'standing').execute()).rejects.toThrow();
+      } finally {
+        await drop();
+      }
+    });
   });
 }

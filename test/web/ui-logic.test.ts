@@ -8,7 +8,8 @@ import type { CorridorView } from '../../src/schemas/corridor.js';
 import { fold, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
 import { allowedActions, canPropose } from '../../web/src/permissions.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
-import { DISPLAY_STATES, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
+import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
+import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
@@ -50,7 +51,7 @@ function corridor(over: Partial<CorridorView> & { windows?: CorridorView['terms'
       legalBasis: [],
       notes: '',
     },
-    guarantees: (over.signed ?? guarantors).map((p, i) => ({ id: `g${i}`, corridorId: 'cor_x', partyId: p, memberId: 'm', kid: 'k', version, jws: 'a.b.c', valid: true, keyRevokedAt: null, createdAt: '2022-03-07T00:00:00Z' })),
+    guarantees: (over.signed ?? guarantors).map((p, i) => ({ id: `g${i}`, corridorId: 'cor_x', partyId: p, memberId: 'm', kid: 'k', version, jws: 'a.b.c', valid: true, keyRevokedAt: null, keyRevocationReason: null, keyCompromisedSince: null, createdAt: '2022-03-07T00:00:00Z' })),
     suspensions: over.suspensions ?? [],
   };
   return view as unknown as CorridorView;
@@ -76,21 +77,46 @@ describe('state at an instant (the map’s colouring)', () => {
     expect(pictureAt(prepare(corridor({ state: 'draft', signed: [] })), T0 + H).state).toBe('draft');
   });
 
-  it('a guarantee made with a key revoked since: the row says so, the party is missing, and may sign again', () => {
+  it('a guarantee made with a key compromised at the time: the row says so, the party is missing, and may sign again', () => {
     const c = corridor({ state: 'proposed' });
-    c.guarantees = c.guarantees.map((g) => (g.partyId === 'ua' ? { ...g, kid: 'old', valid: false, keyRevokedAt: '2022-03-08T08:30:00.000Z' } : g));
-    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'revoked', current: undefined, revoked: { kid: 'old' }, others: [] });
-    expect(partyGuarantee(c, 'ru')).toMatchObject({ standing: 'signed', current: { partyId: 'ru' }, revoked: undefined });
+    const compromised = { keyRevokedAt: '2022-03-08T08:30:00.000Z', keyRevocationReason: 'compromised' as const, keyCompromisedSince: '2022-03-01T00:00:00.000Z' };
+    c.guarantees = c.guarantees.map((g) => (g.partyId === 'ua' ? { ...g, kid: 'old', valid: false, ...compromised } : g));
+    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'compromised', current: undefined, compromised: { kid: 'old' }, others: [] });
+    expect(keyFate(partyGuarantee(c, 'ua').compromised!)).toEqual({ kind: 'compromised', at: '2022-03-08T08:30:00.000Z', since: '2022-03-01T00:00:00.000Z', voids: true });
+    expect(partyGuarantee(c, 'ru')).toMatchObject({ standing: 'signed', current: { partyId: 'ru' }, compromised: undefined });
     expect(pictureAt(prepare(c), T0 + H).state).toBe('waiting');
     expect(allowedActions({ memberId: 'm', partyId: 'ua', partyKind: 'belligerent', role: 'liaison' }, c)).toContain('sign');
     // Signed again with a key that stands: that one binds; the voided one is listed with the others.
-    c.guarantees.push({ ...c.guarantees[0]!, id: 'g-new', kid: 'new', valid: true, keyRevokedAt: null });
-    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'signed', current: { kid: 'new' }, revoked: undefined, others: [{ kid: 'old' }] });
+    c.guarantees.push({ ...c.guarantees[0]!, id: 'g-new', kid: 'new', valid: true, keyRevokedAt: null, keyRevocationReason: null, keyCompromisedSince: null });
+    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'signed', current: { kid: 'new' }, compromised: undefined, others: [{ kid: 'old' }] });
     // Amended since: void for the amendment, whatever became of the key.
     const amended = corridor({ state: 'proposed', version: 2 });
-    amended.guarantees = amended.guarantees.map((g) => ({ ...g, version: 1, valid: false, keyRevokedAt: g.partyId === 'ua' ? '2022-03-08T08:30:00.000Z' : null }));
+    amended.guarantees = amended.guarantees.map((g) => ({ ...g, version: 1, valid: false, ...(g.partyId === 'ua' ? compromised : {}) }));
     expect(partyGuarantee(amended, 'ua').standing).toBe('void');
     expect(partyGuarantee(corridor({ state: 'proposed', signed: [] }), 'ua').standing).toBe('waiting');
+  });
+
+  it('a key since retired (superseded), or compromised only after the guarantee: it binds, with a neutral note', () => {
+    const c = corridor({ state: 'guaranteed' });
+    c.guarantees = c.guarantees.map((g) => (g.partyId === 'ua' ? { ...g, keyRevokedAt: '2022-03-08T08:30:00.000Z', keyRevocationReason: 'superseded' as const, keyCompromisedSince: null } : g));
+    expect(partyGuarantee(c, 'ua')).toMatchObject({ standing: 'signed', current: { partyId: 'ua' } });
+    expect(keyFate(partyGuarantee(c, 'ua').current!)).toEqual({ kind: 'retired', at: '2022-03-08T08:30:00.000Z' });
+    expect(pictureAt(prepare(c), T0 + H).state).toBe('open');
+    const later = { ...c.guarantees[0]!, keyRevokedAt: '2022-03-08T08:30:00.000Z', keyRevocationReason: 'compromised' as const, keyCompromisedSince: '2022-03-07T12:00:00.000Z' };
+    expect(keyFate(later)).toMatchObject({ kind: 'compromised', voids: false });
+  });
+
+  it('names the corridors that lose a guarantee if a key is declared compromised from an instant: those in play, signed then', () => {
+    const c = corridor({ state: 'guaranteed' }); // both signed 2022-03-07T00:00:00Z with key "k"
+    expect(losesGuaranteeIfCompromised(c, 'k', '2022-03-06T00:00:00.000Z')).toBe(true);
+    expect(losesGuaranteeIfCompromised(c, 'k', '2022-03-07T00:00:00.000Z')).toBe(true);
+    expect(losesGuaranteeIfCompromised(c, 'k', '2022-03-07T00:00:00.001Z')).toBe(false);
+    expect(losesGuaranteeIfCompromised(c, 'other', '2022-03-06T00:00:00.000Z')).toBe(false);
+    expect(losesGuaranteeIfCompromised(corridor({ state: 'withdrawn' }), 'k', '2022-03-06T00:00:00.000Z')).toBe(false);
+    // Already void (amended): nothing more to lose.
+    const amended = corridor({ state: 'proposed', version: 2 });
+    amended.guarantees = amended.guarantees.map((g) => ({ ...g, version: 1, valid: false }));
+    expect(losesGuaranteeIfCompromised(amended, 'k', '2022-03-06T00:00:00.000Z')).toBe(false);
   });
 
   it('suspended only while the suspension holds', () => {

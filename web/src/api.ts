@@ -8,6 +8,7 @@ import type { AlertView, MovementView, ReconciliationView as ReconciliationSchem
 import type { PositionView as LedgerPositionView } from '../../src/schemas/ledger.js';
 
 export type { CorridorStatus, CorridorView, PartyView, AlertView, MovementView, LedgerPositionView };
+export type KeyView = PartyView['keys'][number];
 export type ReconciliationView = z.infer<typeof ReconciliationSchema>;
 
 /** GET /ledger/timeline: rounds in order with agreed and open points, and what is still open. */
@@ -146,6 +147,9 @@ export const api = {
   amend: (id: string, version: number, body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/amend`, body, { 'if-match': `"${version}"` }),
   action: (id: string, action: 'withdraw' | 'reject' | 'propose' | 'suspend' | 'resume', body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/${action}`, body),
   guarantee: (id: string, jws: string): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/guarantees`, { jws }),
+  /** Revokes a key of the member's party, saying why (docs/api.md, "Keys and guarantees"). */
+  revokeKey: (partyId: string, kid: string, body: { reason: 'superseded' | 'compromised'; since?: string }): Promise<KeyView & { voidedCorridorIds: string[] }> =>
+    json('POST', `/parties/${encodeURIComponent(partyId)}/keys/${encodeURIComponent(kid)}/revoke`, body),
   /** Protected sites shared with the member's party (need-to-know; null if the API has none). */
   sites: async (): Promise<SiteView[] | null> => {
     try {

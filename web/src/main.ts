@@ -15,6 +15,7 @@ import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, renderPropose } from './views/propose.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
+import { renderKeys } from './views/keys.js';
 import { disposeMovement, renderMovement } from './views/movement.js';
 import { translator } from '../../src/i18n/index.js';
 
@@ -84,6 +85,7 @@ function renderHeader(): void {
             canPropose(ctx.actor) ? h('a', { href: '/app/propose', 'data-link': true, id: 'nav-propose' }, t('nav.propose')) : null,
             h('a', { href: '/app/incidents', 'data-link': true, id: 'nav-incidents' }, t('nav.incidents')),
             h('a', { href: '/app/talks', 'data-link': true, id: 'nav-talks' }, t('nav.talks')),
+            h('a', { href: '/app/keys', 'data-link': true, id: 'nav-keys' }, t('nav.keys')),
             h('a', { href: '/public' }, t('nav.public')),
           )
         : h('nav', { 'aria-label': t('nav.corridors') }, h('a', { href: '/public' }, t('nav.public'))),
@@ -167,6 +169,7 @@ async function route(): Promise<void> {
     }
     else if (path === '/app/incidents') await renderIncidents(main, ctx);
     else if (path === '/app/talks') await renderTalks(main, ctx);
+    else if (path === '/app/keys') await renderKeys(main, ctx);
     else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
     else if (path === '' || path === '/app') await renderOverview(main, ctx);
     else renderNotFound(path);

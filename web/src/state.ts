@@ -55,29 +55,40 @@ type Guarantee = CorridorView['guarantees'][number];
 
 /**
  * Where a required party's guarantee stands (the server's rule: src/domain/guarantee-rules.ts):
- * `signed` while one binds; `revoked` when the one it gave over the current version was made with
- * a key revoked since (it must sign again); `void` when it signed only earlier versions; else
- * `waiting`.
+ * `signed` while one binds — also when the key it was made with was since retired (superseded),
+ * or reported compromised only from after it; `compromised` when the one it gave over the current
+ * version was made with a key compromised at the time (it must sign again); `void` when it signed
+ * only earlier versions; else `waiting`.
  */
-export type GuaranteeStanding = 'signed' | 'revoked' | 'void' | 'waiting';
+export type GuaranteeStanding = 'signed' | 'compromised' | 'void' | 'waiting';
 
 export interface PartyGuarantee {
   readonly standing: GuaranteeStanding;
   /** The guarantee that binds, if any. */
   readonly current: Guarantee | undefined;
-  /** The guarantee of the current version voided by its key's revocation, when none binds. */
-  readonly revoked: Guarantee | undefined;
-  /** Every other guarantee the party gave (earlier versions, revoked keys), oldest first. */
+  /** The guarantee of the current version voided by its key's compromise, when none binds. */
+  readonly compromised: Guarantee | undefined;
+  /** Every other guarantee the party gave (earlier versions, compromised keys), oldest first. */
   readonly others: readonly Guarantee[];
 }
 
 export function partyGuarantee(view: CorridorView, partyId: string): PartyGuarantee {
   const mine = view.guarantees.filter((g) => g.partyId === partyId);
   const current = mine.find((g) => g.valid && g.version === view.version);
-  const revoked = current ? undefined : mine.filter((g) => g.version === view.version && g.keyRevokedAt !== null).at(-1);
-  const others = mine.filter((g) => g !== current && g !== revoked);
-  const standing: GuaranteeStanding = current ? 'signed' : revoked ? 'revoked' : others.length > 0 ? 'void' : 'waiting';
-  return { standing, current, revoked, others };
+  const compromised = current ? undefined : mine.filter((g) => g.version === view.version && !g.valid).at(-1);
+  const others = mine.filter((g) => g !== current && g !== compromised);
+  const standing: GuaranteeStanding = current ? 'signed' : compromised ? 'compromised' : others.length > 0 ? 'void' : 'waiting';
+  return { standing, current, compromised, others };
+}
+
+/** What became of the key a guarantee was made with, for a note beside it. */
+export type KeyFate = { kind: 'standing' } | { kind: 'retired'; at: string } | { kind: 'compromised'; at: string; since: string; voids: boolean };
+
+export function keyFate(g: Guarantee): KeyFate {
+  if (g.keyRevokedAt === null) return { kind: 'standing' };
+  if (g.keyRevocationReason === 'superseded') return { kind: 'retired', at: g.keyRevokedAt };
+  const since = g.keyCompromisedSince ?? g.keyRevokedAt;
+  return { kind: 'compromised', at: g.keyRevokedAt, since, voids: Date.parse(g.createdAt) >= Date.parse(since) };
 }
 
 export interface Picture {

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { createMember, createParty, getParty, issueToken, listMembers, listTokens, loadParties, registerKey, revokeKey, revokeToken } from '../../app/parties.js';
-import { CreateMemberBody, CreatePartyBody, IssuedToken, IssueTokenBody, KeyView, MemberView, MeView, PartyView, RegisterKeyBody, TokenView } from '../../schemas/party.js';
+import { CreateMemberBody, CreatePartyBody, IssuedToken, IssueTokenBody, KeyView, MemberView, MeView, PartyView, RegisterKeyBody, RevokedKeyView, RevokeKeyBody, TokenView } from '../../schemas/party.js';
 import { actorOf, commonErrors, IdParam, write } from '../context.js';
 
 export function partyRoutes(app: FastifyInstance, deps: Deps): void {
@@ -66,14 +66,18 @@ export function partyRoutes(app: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['keys'],
-        summary: 'Revoke a key of your own party (lost or compromised); its guarantees of corridors still in play stop binding',
-        description:
-          'A revoked key signs nothing more. Every guarantee it made over the current version of a corridor that is proposed, guaranteed or suspended (and not past its last window) is voided in the same transaction: the corridor returns to proposed (a suspension in force stays) and the party must sign again with a key that stands. The corridor view then shows the guarantee with `keyRevokedAt` and `valid: false`.',
+        summary: 'Revoke a key of your own party, saying why: superseded (routine rotation) or compromised (lost or stolen)',
+        description: [
+          'Body: {"reason": "superseded"} or {"reason": "compromised", "since"?: RFC 3339}. The reason is required (400 without it). A revoked key signs nothing more (422 key_revoked) either way.',
+          '`superseded` (RFC 5280 superseded / cessationOfOperation): the key was never compromised, so every guarantee it made while it stood is still the party’s word and keeps binding — no corridor changes state. The guarantee views show `keyRevokedAt` with `keyRevocationReason: "superseded"` and `valid: true`.',
+          '`compromised` (RFC 5280 keyCompromise, `since` as its invalidityDate): guarantees the key made at or after `since` (default: the key’s registration, i.e. all of them; not in the future, not before the registration) are voided in the same transaction. Each corridor whose current version such a guarantee signed and which is proposed, guaranteed or suspended (and not past its last window) returns to proposed (a suspension in force stays), is logged `guarantee.voided` and, if open then, announced closed; the party must sign again with a key that stands. Guarantees made before `since` stand.',
+          'A key revoked as superseded may later be revoked again as compromised; a compromise is never withdrawn or moved (409). Repeating the same revocation changes nothing.',
+        ].join('\n\n'),
         params: IdParam.extend({ kid: z.string().min(1).max(100) }),
-        response: { 200: KeyView, ...commonErrors },
+        body: RevokeKeyBody,
+        response: { 200: RevokedKeyView, ...commonErrors },
       },
     },
-    (req, reply) =>
-      write(deps, req, reply, 200, (u, actor) => revokeKey(u, actor, req.params.id, req.params.kid)),
+    (req, reply) => write(deps, req, reply, 200, (u, actor) => revokeKey(u, actor, req.params.id, req.params.kid, req.body)),
   );
 }

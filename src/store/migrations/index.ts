@@ -14,6 +14,7 @@ import { logOpenings } from './0011-log-openings.js';
 import { alertEventNames } from './0012-alert-event-names.js';
 import { suspensionIncident } from './0013-suspension-incident.js';
 import { guaranteesOncePerKey } from './0014-guarantees-once-per-key.js';
+import { keyRevocationReasons } from './0015-key-revocation-reasons.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -35,6 +36,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0012_alert_event_names': alertEventNames(engine),
     '0013_suspension_incident': suspensionIncident(engine),
     '0014_guarantees_once_per_key': guaranteesOncePerKey(engine),
+    '0015_key_revocation_reasons': keyRevocationReasons(engine),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,7 +1,7 @@
 /**
  * A corridor's page: every term, the route on a map, its windows, each required party's
  * guarantee (signed, waiting, void after an amendment, or void because the key it was made with
- * was revoked since) with the key it was made with and the JWS to download, its
+ * was compromised at the time; a key since retired is noted) with the key it was made with and the JWS to download, its
  * suspensions, and the actions the member's role allows in the corridor's state.
  */
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
@@ -16,7 +16,7 @@ import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
 import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
-import { partyGuarantee, pictureAt, prepare } from '../state.js';
+import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
 let activeMap: CorridorMap | null = null;
@@ -60,15 +60,24 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   const capacity = [cap.people ? t('corridor.capacity.people', { n: cap.people }) : '', cap.vehicles ? t('corridor.capacity.vehicles', { n: cap.vehicles }) : '', cap.cargoTonnes ? t('corridor.capacity.cargo', { n: cap.cargoTonnes }) : ''].filter(Boolean).join(', ');
 
   // Guarantees: one row per required party, for the current version. Older ones are void, and so
-  // is one made with a key revoked since: the row says which key and when, and the party must
-  // sign again. Every guarantee names the key it was made with.
+  // is one made with a key reported compromised from before it: the row says which key, since when,
+  // and that the party must sign again. A key since retired (superseded) is noted, not warned
+  // about: its guarantees bind. Every guarantee names the key it was made with.
   const keyOf = (kid: string): string => `${kid.slice(0, 12)}…`;
-  const revokedNote = (g: { kid: string; keyRevokedAt: string | null }): HTMLElement | null =>
-    g.keyRevokedAt === null ? null : h('div', { class: 'small key-revoked', 'data-key-revoked': g.keyRevokedAt, title: g.kid }, t('corridor.guarantee.keyRevokedAt', { kid: keyOf(g.kid), when: both(Date.parse(g.keyRevokedAt), tz) }));
+  const keyNote = (g: CorridorView['guarantees'][number]): HTMLElement | null => {
+    const fate = keyFate(g);
+    if (fate.kind === 'standing') return null;
+    const kid = keyOf(g.kid);
+    if (fate.kind === 'retired') return h('div', { class: 'small key-retired', 'data-key-retired': fate.at, title: g.kid }, t('corridor.guarantee.keyRetired', { kid, when: both(Date.parse(fate.at), tz) }));
+    const words = { kid, when: both(Date.parse(fate.at), tz), since: both(Date.parse(fate.since), tz) };
+    return fate.voids
+      ? h('div', { class: 'small key-compromised', 'data-key-compromised': fate.since, title: g.kid }, t('corridor.guarantee.keyCompromisedAt', words))
+      : h('div', { class: 'small key-compromised-later', 'data-key-compromised-later': fate.since, title: g.kid }, t('corridor.guarantee.keyCompromisedLater', words));
+  };
   const guaranteeRows = terms.requiredGuarantors.map((partyId) => {
-    const { standing, current, revoked, others } = partyGuarantee(view, partyId);
-    const statusKey: MessageKey = { signed: 'corridor.guarantee.signed', revoked: 'corridor.guarantee.keyRevoked', void: 'corridor.guarantee.void', waiting: 'corridor.guarantee.waiting' }[standing] as MessageKey;
-    const shown = current ?? revoked;
+    const { standing, current, compromised, others } = partyGuarantee(view, partyId);
+    const statusKey: MessageKey = { signed: 'corridor.guarantee.signed', compromised: 'corridor.guarantee.keyCompromised', void: 'corridor.guarantee.void', waiting: 'corridor.guarantee.waiting' }[standing] as MessageKey;
+    const shown = current ?? compromised;
     return h(
       'tr',
       { 'data-party': partyId, 'data-guarantee': standing },
@@ -78,13 +87,13 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
         {},
         h('span', { class: `gstate g-${standing}` }, t(statusKey)),
         shown ? h('div', { class: 'small', title: shown.kid }, both(Date.parse(shown.createdAt), tz), ` · ${t('corridor.guarantee.madeWith', { kid: keyOf(shown.kid) })}`) : null,
-        revoked ? revokedNote(revoked) : null,
+        shown ? keyNote(shown) : null,
       ),
       h(
         'td',
         {},
         shown ? jwsLink(shown.jws, `${view.id}-v${view.version}-${partyId}.jws`) : null,
-        others.map((g) => h('div', { class: 'small', title: g.kid }, `v${g.version} · ${t('corridor.guarantee.madeWith', { kid: keyOf(g.kid) })}: `, jwsLink(g.jws, `${view.id}-v${g.version}-${partyId}-${g.kid.slice(0, 8)}.jws`), revokedNote(g))),
+        others.map((g) => h('div', { class: 'small', title: g.kid }, `v${g.version} · ${t('corridor.guarantee.madeWith', { kid: keyOf(g.kid) })}: `, jwsLink(g.jws, `${view.id}-v${g.version}-${partyId}-${g.kid.slice(0, 8)}.jws`), keyNote(g))),
       ),
     );
   });

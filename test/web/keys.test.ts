@@ -1,0 +1,109 @@
+/**
+ * The keys page: a party's admins and liaison officers revoke a key saying why, the form spells
+ * out both consequences, and a compromise is confirmed naming the corridors that lose the guarantee.
+ * Its own harness: it revokes the demo's Ukrainian key.
+ */
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
+import type { CorridorView } from '../../src/schemas/corridor.js';
+import { axe, describeViolations, HAVE_CHROMIUM, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
+
+if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
+
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(RESULTS, `web-keys-${name}.png`), fullPage: true });
+
+describe.skipIf(!HAVE_CHROMIUM)('revoking a key in the operations app', () => {
+  const h = useHarness();
+  const get = async <T>(url: string): Promise<T> => JSON.parse((await h.app.inject({ url: `/api/v1${url}`, headers: { authorization: `Bearer ${h.token('observer')}` } })).body) as T;
+  const uaKey = async () => (await get<{ keys: { kid: string; revokedAt: string | null; revocationReason: string | null; createdAt: string }[] }>('/parties/ua')).keys[0]!;
+
+  it('an observer sees its party’s keys without the means to revoke', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'observer', '/app/keys');
+    await page.locator('#keys-read-only').waitFor();
+    expect(await page.locator('button[data-revoke]').count()).toBe(0);
+  }, 60_000);
+
+  it('on a 390-px phone the page, with the form open, does not scroll sideways (ru)', async () => {
+    const { page } = await h.newPage({ width: 390, height: 844, locale: 'ru-RU' });
+    await signIn(h, page, 'ru-liaison', '/app/keys');
+    await page.locator('button[data-revoke]').first().click();
+    await page.locator('form.revoke-key').waitFor();
+    expect(await page.locator('form.revoke-key').textContent()).toContain('Всё, что им подписано, по-прежнему обязывает');
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'phone-ru');
+  }, 60_000);
+
+  it('asks why, spells out both consequences (uk), and names the corridors a compromise takes the guarantee from', async () => {
+    const key = await uaKey();
+    const corridors = await get<CorridorView[]>('/corridors');
+    const losing = corridors.filter((c) => losesGuaranteeIfCompromised(c, key.kid, key.createdAt)).map((c) => `“${c.title}”`);
+    expect(losing.length).toBeGreaterThan(0); // the demo's Ukrainian guarantees
+
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'ua-liaison', '/app/keys');
+    await page.locator(`tr[data-kid="${key.kid}"][data-key-state=standing] button[data-revoke]`).click();
+    const form = page.locator('form.revoke-key');
+    await form.waitFor();
+    expect(await form.textContent()).toContain('Усе, що ним підписано, й далі зобов’язує');
+    expect(await form.textContent()).toContain('повертаються до стану «запропоновано»');
+    await page.locator('nav a#nav-keys').waitFor();
+
+    // English from here on, as the rest of the checks read the English wording.
+    await page.locator('button[lang=en]').click();
+    await page.locator(`tr[data-kid="${key.kid}"] button[data-revoke]`).click();
+    await form.waitFor();
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toBe('Choose why the key is revoked.');
+    expect(await page.locator('dialog.confirm').count()).toBe(0);
+    expect(await form.locator('input[name=since]').isVisible()).toBe(false);
+    await form.locator('input[value=compromised]').check();
+    expect(await form.locator('input[name=since]').isVisible()).toBe(true);
+    await form.locator('button[type=submit]').click();
+    const dialog = page.locator('dialog.confirm p');
+    await expect.poll(() => dialog.textContent()).toMatch(/^Report key \S+ compromised\? These corridors lose your party’s guarantee now and return to proposed until it signs again with a key that stands: /);
+    for (const title of losing) expect(await dialog.textContent()).toContain(title);
+    await shot(page, 'compromised-confirm');
+    await page.locator('dialog.confirm button[data-confirm=cancel]').click();
+    await page.waitForTimeout(300);
+    // The page with the form open passes axe (labels, the fieldset's legend, contrast).
+    const violations = await axe(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    await form.locator('button[type=submit]').click();
+    await page.locator('dialog.confirm button[data-confirm=cancel]').click();
+    await page.waitForTimeout(300);
+    expect((await uaKey()).revokedAt).toBeNull();
+  }, 90_000);
+
+  it('retiring the key (superseded) changes no corridor, and the corridor page notes it neutrally', async () => {
+    const key = await uaKey();
+    const before = (await get<CorridorView[]>('/corridors')).map((c) => [c.id, c.state]);
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/keys');
+    await page.locator(`tr[data-kid="${key.kid}"] button[data-revoke]`).click();
+    const form = page.locator('form.revoke-key');
+    await form.locator('input[value=superseded]').check();
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator('dialog.confirm p').textContent()).toMatch(/^Retire key \S+\? It will sign nothing more; its guarantees stay binding and no corridor changes\.$/);
+    await page.locator('dialog.confirm button[data-confirm=ok]').click();
+    await expect.poll(() => page.locator('#keys-msg').textContent()).toMatch(/^Key \S+ retired\. Its guarantees still bind\.$/);
+    await page.locator(`tr[data-kid="${key.kid}"][data-key-state=superseded]`).waitFor();
+    expect(await uaKey()).toMatchObject({ revocationReason: 'superseded' });
+    expect((await get<CorridorView[]>('/corridors')).map((c) => [c.id, c.state])).toEqual(before);
+    // Still offered: reporting the retired key compromised later.
+    expect(await page.locator(`tr[data-kid="${key.kid}"] button[data-revoke]`).textContent()).toBe('Report compromised…');
+
+    const signed = (await get<CorridorView[]>('/corridors')).find((c) => c.guarantees.some((g) => g.kid === key.kid && g.valid && g.version === c.version));
+    expect(signed).toBeDefined();
+    await page.goto(`${h.url}/app/corridors/${signed!.id}`);
+    const row = page.locator('tr[data-party=ua]');
+    await row.locator('.key-retired').waitFor();
+    expect(await row.getAttribute('data-guarantee')).toBe('signed');
+    expect(await row.locator('.key-retired').textContent()).toMatch(/since retired .*: a routine rotation; the guarantee still binds\./);
+    expect(await row.locator('.key-compromised').count()).toBe(0);
+    await shot(page, 'corridor-retired-key');
+  }, 90_000);
+});
