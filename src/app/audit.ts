@@ -1,6 +1,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
+import type { RevocationReason } from '../domain/key-revocation.js';
 import {
   actionOfEntry,
   cosignerName,
@@ -104,9 +105,10 @@ export interface AuditReport {
   readonly privateProtocolSignatures: number;
   readonly keys: number;
   /**
-   * Guarantees made with a key that stood then and was revoked later in the log: valid when given,
-   * but no longer binding (src/domain/guarantee-rules.ts) — what the corridor view shows as
-   * `keyRevokedAt` with `valid: false`. `revokedAt` is the index of the key's `key.revoked` entry.
+   * Guarantees made with a key that stood then and was revoked later in the log, each with why:
+   * retired as `superseded`, it still binds; declared `compromised`, it no longer binds when it was
+   * recorded at or after the compromise's `since` (`void`; src/domain/guarantee-rules.ts) — what
+   * the corridor view shows as `keyRevokedAt`, `keyRevocationReason` and `valid`.
    */
   readonly revokedKeyGuarantees: RevokedKeyGuarantee[];
   readonly cosignedBy: string[];
@@ -122,16 +124,32 @@ export interface RevokedKeyGuarantee {
   readonly partyId: string;
   readonly version: number;
   readonly kid: string;
-  /** The `key.revoked` entry that revoked its key. */
+  /** When it was recorded (the entry's time). */
+  readonly time: string;
+  /** The `key.revoked` entry that revoked its key (the first, when a retired key was later declared compromised). */
   readonly revokedAt: number;
+  /** Why the key was revoked, as it stands at the end of the log. */
+  readonly reason: RevocationReason;
+  /** For a compromised key: from when it is suspect. */
+  readonly compromisedSince?: string;
+  /** Whether the guarantee no longer binds: its key was compromised from at or before it. */
+  readonly void: boolean;
 }
 
 interface KeyRecord {
   partyId: string;
   jwk: JWK;
+  /** The entry's time of its registration: a compromise cannot reach back past it. */
+  registeredTime: string;
   revokedAt?: number;
+  reason?: RevocationReason;
+  /** Declared compromised: by which entry, and from when its signatures are suspect. */
+  compromise?: { index: number; since: string };
   registeredAt: number;
 }
+
+/** A guarantee the log recorded, by its id: what a later `guarantee.voided` must agree with. */
+type Given = Omit<RevokedKeyGuarantee, 'revokedAt' | 'reason' | 'compromisedSince' | 'void'> & { guaranteeId: string };
 
 const decoder = new TextDecoder();
 
@@ -189,7 +207,7 @@ export async function auditLog(
   const tree = new StreamingRoot(treeHasher);
   const keys = new Map<string, KeyRecord>();
   const terms = new Map<string, string>(); // `${corridorId}@${version}` -> canonical terms
-  const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: [] };
+  const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: new Map() };
   let savedRootChecked = saved === undefined || saved.size === 0;
   if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
 
@@ -317,9 +335,11 @@ export async function auditLog(
     protocolSignatures: tally.protocolSignatures,
     privateProtocolSignatures: tally.privateProtocolSignatures,
     keys: keys.size,
-    revokedKeyGuarantees: tally.given.flatMap((g) => {
-      const revokedAt = keys.get(g.kid)?.revokedAt;
-      return revokedAt === undefined ? [] : [{ ...g, revokedAt }];
+    revokedKeyGuarantees: [...tally.given.values()].flatMap(({ guaranteeId: _id, ...g }) => {
+      const key = keys.get(g.kid);
+      if (key?.revokedAt === undefined || key.reason === undefined) return [];
+      const since = key.compromise?.since;
+      return [{ ...g, revokedAt: key.revokedAt, reason: key.reason, ...(since !== undefined ? { compromisedSince: since } : {}), void: since !== undefined && Date.parse(g.time) >= Date.parse(since) }];
     }),
     cosignedBy,
     unknownSignatures,
@@ -328,7 +348,7 @@ export async function auditLog(
   };
 }
 
-type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number; given: Omit<RevokedKeyGuarantee, 'revokedAt'>[] };
+type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number; given: Map<string, Given> };
 
 /** Parses an inspected entry (which must be canonical JSON) and checks it, counting what it verified. */
 async function inspectText(index: number, action: string, text: string, keys: Map<string, KeyRecord>, terms: Map<string, string>, tally: Tally): Promise<void> {
@@ -367,12 +387,28 @@ async function inspect(index: number, action: string, e: { time: string; subject
   switch (action) {
     case 'key.registered': {
       const jwk = p.jwk as JWK;
-      keys.set(String(p.kid), { partyId: id ?? '', jwk, registeredAt: index });
+      keys.set(String(p.kid), { partyId: id ?? '', jwk, registeredAt: index, registeredTime: e.time });
       return;
     }
     case 'key.revoked': {
       const k = keys.get(String(p.kid));
-      if (k) k.revokedAt = index;
+      if (!k) return;
+      // Entries from before reasons were recorded revoked a key as lost or compromised, and voided
+      // everything it had signed: compromised since its registration (migration 0013).
+      const reason = p.reason === undefined ? 'compromised' : p.reason;
+      if (reason !== 'superseded' && reason !== 'compromised') throw new AuditError(`it revokes key ${String(p.kid)} for an unknown reason ${JSON.stringify(reason)}`, index);
+      if (k.revokedAt !== undefined && !(k.reason === 'superseded' && reason === 'compromised')) {
+        throw new AuditError(`it revokes key ${String(p.kid)} again (${reason}), already revoked as ${k.reason ?? '?'} at entry ${k.revokedAt}: only a retired key may later be declared compromised`, index);
+      }
+      if (reason === 'compromised') {
+        const since = p.since === undefined ? k.registeredTime : String(p.since);
+        if (!Number.isFinite(Date.parse(since)) || Date.parse(since) < Date.parse(k.registeredTime) || Date.parse(since) > Date.parse(e.time)) {
+          throw new AuditError(`it declares key ${String(p.kid)} compromised since ${since}, outside the key's life (registered ${k.registeredTime}, revoked ${e.time})`, index);
+        }
+        k.compromise = { index, since };
+      }
+      k.revokedAt ??= index;
+      k.reason = reason;
       return;
     }
     case 'corridor.proposed':
@@ -392,14 +428,30 @@ async function inspect(index: number, action: string, e: { time: string; subject
         throw new AuditError(`the guarantee of ${String(p.partyId)} signs something other than version ${String(p.version)} of the logged terms`, index);
       }
       tally.guarantees += 1;
-      tally.given.push({ index, corridorId: id ?? '', partyId: String(p.partyId), version: Number(p.version), kid: String(p.kid) });
+      const guaranteeId = String(p.guaranteeId);
+      tally.given.set(guaranteeId, { guaranteeId, index, corridorId: id ?? '', partyId: String(p.partyId), version: Number(p.version), kid: String(p.kid), time: e.time });
       return;
     }
     case 'guarantee.voided': {
-      // The server voids a guarantee only because its key was revoked: before this entry.
+      // The server voids a guarantee only because its key was declared compromised, before this
+      // entry, from a `since` at or before the moment the guarantee was recorded. A key retired
+      // as superseded voids nothing: what it signed while it stood still binds.
       const key = keys.get(String(p.kid));
-      if (!key || key.revokedAt === undefined || key.revokedAt > index) {
-        throw new AuditError(`it voids guarantees of ${String(p.partyId)} made with key ${String(p.kid)}, which had not been revoked`, index);
+      const whose = `guarantees of ${String(p.partyId)} made with key ${String(p.kid)}`;
+      if (!key || key.revokedAt === undefined || key.revokedAt > index) throw new AuditError(`it voids ${whose}, which had not been revoked`, index);
+      const compromise = key.compromise;
+      if (!compromise || compromise.index > index) {
+        throw new AuditError(`it voids ${whose}, which was revoked as superseded (routine rotation, entry ${key.revokedAt}), not compromised: what it signed still binds`, index);
+      }
+      if (p.since !== undefined && p.since !== compromise.since) throw new AuditError(`it voids ${whose} as compromised since ${String(p.since)}, but the key was declared compromised since ${compromise.since} (entry ${compromise.index})`, index);
+      const ids = Array.isArray(p.guaranteeIds) ? p.guaranteeIds.map(String) : [];
+      if (ids.length === 0) throw new AuditError(`it voids ${whose} but names none`, index);
+      for (const gid of ids) {
+        const g = tally.given.get(gid);
+        if (!g || g.kid !== String(p.kid) || g.corridorId !== id) throw new AuditError(`it voids guarantee ${gid}, which the log holds for no corridor ${String(id)} with key ${String(p.kid)}`, index);
+        if (Date.parse(g.time) < Date.parse(compromise.since)) {
+          throw new AuditError(`it voids guarantee ${gid} of ${g.partyId} (entry ${g.index}), recorded ${g.time}, before key ${g.kid} was compromised (since ${compromise.since}): that guarantee stands`, index);
+        }
       }
       return;
     }

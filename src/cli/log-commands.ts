@@ -72,10 +72,17 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
     else {
       print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
       print(`    ${report.guarantees} guarantees verified against the keys their parties had registered (${report.keys} keys in the log).`);
-      if (report.revokedKeyGuarantees.length > 0) {
-        // Valid when given; void now, as the corridor view shows them (keyRevokedAt, valid: false).
-        print(`    ${report.revokedKeyGuarantees.length} of them were made with a key revoked since, and no longer bind (the party must sign again):`);
-        for (const g of report.revokedKeyGuarantees) print(`      entry ${g.index}: ${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}, key ${g.kid} revoked at entry ${g.revokedAt}`);
+      // Valid when given. Made with a key compromised since: void now, as the corridor view shows
+      // them (valid: false). Made with a key retired since (superseded): still binding, a note.
+      const voided = report.revokedKeyGuarantees.filter((g) => g.void);
+      const standing = report.revokedKeyGuarantees.filter((g) => !g.void);
+      if (voided.length > 0) {
+        print(`    ${voided.length} of them were made with a key compromised at the time, and no longer bind (the party must sign again):`);
+        for (const g of voided) print(`      entry ${g.index}: ${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}, key ${g.kid} compromised since ${g.compromisedSince ?? '?'} (revoked at entry ${g.revokedAt})`);
+      }
+      if (standing.length > 0) {
+        print(`    ${standing.length} of them were made with a key revoked since that was not compromised then, and still bind:`);
+        for (const g of standing) print(`      entry ${g.index}: ${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}, key ${g.kid} ${g.reason === 'superseded' ? 'since retired (superseded)' : `compromised only since ${g.compromisedSince ?? '?'}`} at entry ${g.revokedAt}`);
       }
       if (report.protocolSignatures + report.privateProtocolSignatures > 0) {
         print(`    ${report.protocolSignatures} signatures on public negotiation protocols verified the same way${report.privateProtocolSignatures > 0 ? `; ${report.privateProtocolSignatures} on private protocols are logged by hash only` : ''}.`);

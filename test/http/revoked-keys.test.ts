@@ -1,7 +1,10 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, AuditError } from '../../src/app/audit.js';
 import { readEvents } from '../../src/app/events.js';
+import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
 import { corridorLines } from '../../src/cli/commands.js';
+import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
 import { api, ENGINES, guaranteedCorridor, json, makeWorld, reportSkippedEngine, signBytes, sumyPoltava, type World } from '../helpers.js';
 
 /**
@@ -20,6 +23,24 @@ for (const { engine, available, why } of ENGINES) {
   const bytesOf = async (w: World, id: string) => (await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/terms`)).rawPayload;
   const revoke = (w: World, body: unknown, kid = w.ua.kid) => api(w.app, w.ua.liaison.token).post(`/parties/ua/keys/${kid}/revoke`, body);
   const logged = async (w: World) => (await w.store.db.selectFrom('log_entries').select(['idx', 'action', 'subject', 'entry']).orderBy('idx').execute()).map((r) => ({ ...r, payload: JSON.parse(r.entry).payload }));
+  const audit = async (w: World) => auditLog(databaseLogSource(w.deps), { logKey: await serverVerifierKey(w.store.db) });
+  /** Rewrites the first entry of `action` as a forger with database access would, and audits the log. */
+  const forgedAudit = async (w: World, action: string, edit: (entry: string) => string): Promise<{ err: AuditError; index: number }> => {
+    await disableLogProtection(w.store);
+    const row = await w.store.db.selectFrom('log_entries').select(['idx', 'entry']).where('action', '=', action).orderBy('idx').executeTakeFirstOrThrow();
+    const forged = edit(row.entry);
+    expect(forged).not.toBe(row.entry);
+    await w.store.db.updateTable('log_entries').set({ entry: forged }).where('idx', '=', row.idx).execute();
+    await reforgeTree(w.store, { forgetHeads: true });
+    let err: unknown;
+    try {
+      await audit(w);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AuditError);
+    return { err: err as AuditError, index: Number(row.idx) };
+  };
   const freshKey = async (w: World) => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const x = (await exportJWK(publicKey)).x ?? '';
@@ -122,6 +143,12 @@ for (const { engine, available, why } of ENGINES) {
       expect((await logged(w)).filter((e) => e.action === 'key.revoked')).toHaveLength(1);
     });
 
+    it('passage verify accepts the log and lists the guarantees as made with a key since retired, still binding', async () => {
+      const report = await audit(w);
+      expect(report.revokedKeyGuarantees.map((g) => g.corridorId).sort()).toEqual([ids.open, ids.suspended].sort());
+      for (const g of report.revokedKeyGuarantees) expect(g).toMatchObject({ partyId: 'ua', kid: w.ua.kid, reason: 'superseded', void: false });
+    });
+
     it('found compromised later, its guarantees from since are voided then; the compromise cannot be withdrawn', async () => {
       w.clock.set('2022-03-08T09:00:00Z');
       const res = await revoke(w, { reason: 'compromised', since: '2022-03-08T07:30:00Z' });
@@ -135,6 +162,17 @@ for (const { engine, available, why } of ENGINES) {
       const back = await revoke(w, { reason: 'superseded' });
       expect(back.statusCode).toBe(409);
       expect(json(back).detail).toMatch(/cannot be withdrawn/);
+      // Both revocations are in the log, and verify holds the voidings to the second.
+      const entries = await logged(w);
+      expect(entries.filter((e) => e.action === 'key.revoked').map((e) => e.payload)).toEqual([
+        { kid: w.ua.kid, reason: 'superseded' },
+        { kid: w.ua.kid, reason: 'compromised', since: '2022-03-08T07:30:00.000Z' },
+      ]);
+      const report = await audit(w);
+      expect(report.revokedKeyGuarantees.map((g) => [g.reason, g.void])).toEqual([
+        ['compromised', true],
+        ['compromised', true],
+      ]);
     });
   });
 
@@ -233,6 +271,23 @@ for (const { engine, available, why } of ENGINES) {
       // Declaring it compromised again from elsewhere is refused: the compromise stands as declared.
       expect((await revoke(w, { reason: 'compromised', since: '2022-03-05T00:00:00Z' })).statusCode).toBe(409);
     });
+
+    it('passage verify accepts the log and lists the guarantees the compromise voided', async () => {
+      const report = await audit(w);
+      const voided = report.revokedKeyGuarantees.filter((g) => g.void);
+      expect(voided.map((g) => g.corridorId).sort()).toEqual(Object.values(ids).sort());
+      for (const g of voided) expect(g).toMatchObject({ partyId: 'ua', kid: w.ua.kid, version: 1, reason: 'compromised', compromisedSince: '2022-03-01T08:00:00.000Z' });
+      const keyRevoked = (await w.store.db.selectFrom('log_entries').select('idx').where('action', '=', 'key.revoked').executeTakeFirstOrThrow()).idx;
+      expect(new Set(voided.map((g) => g.revokedAt))).toEqual(new Set([Number(keyRevoked)]));
+    });
+
+    it('passage verify names a voiding that follows a revocation as superseded (the log rewritten to say so)', async () => {
+      // The forger makes the revocation read as a routine rotation: the voidings after it are then unjustified.
+      const { err } = await forgedAudit(w, 'key.revoked', (entry) => entry.replace('"reason":"compromised","since":"2022-03-01T08:00:00.000Z"', '"reason":"superseded"'));
+      const firstVoiding = (await w.store.db.selectFrom('log_entries').select('idx').where('action', '=', 'guarantee.voided').orderBy('idx').executeTakeFirstOrThrow()).idx;
+      expect(err.index).toBe(Number(firstVoiding));
+      expect(err.message).toMatch(new RegExp(`voids guarantees of ua made with key ${w.ua.kid}, which was revoked as superseded \\(routine rotation, entry \\d+\\), not compromised: what it signed still binds`));
+    });
   });
 
   describe(`${engine}: a key revoked as compromised since a given instant`, () => {
@@ -265,6 +320,22 @@ for (const { engine, available, why } of ENGINES) {
       expect(entries.filter((e) => e.action === 'guarantee.voided').map((e) => e.subject)).toEqual([`corridor/${ids.after}`]);
       expect(entries.filter((e) => e.action === 'key.revoked').map((e) => e.payload)).toEqual([{ kid: w.ua.kid, reason: 'compromised', since: '2022-03-08T06:00:00.000Z' }]);
       expect(corridorLines(before)).toContain(`  ua  binds: version 1, signed 2022-03-08T05:00:00.000Z with key ${w.ua.kid}; key revoked 2022-03-08T08:30:00.000Z as compromised since 2022-03-08T06:00:00.000Z`);
+    });
+
+    it('passage verify accepts the log: the earlier guarantee still binds, the later one is void', async () => {
+      const report = await audit(w);
+      expect(report.revokedKeyGuarantees.filter((g) => g.partyId === 'ua').map((g) => [g.corridorId, g.void])).toEqual([
+        [ids.before, false],
+        [ids.after, true],
+      ]);
+    });
+
+    it('passage verify names a voiding of a guarantee recorded before since', async () => {
+      const given = async (id: string) => JSON.parse((await w.store.db.selectFrom('log_entries').select('entry').where('action', '=', 'guarantee.given').where('subject', '=', `corridor/${id}`).orderBy('idx').executeTakeFirstOrThrow()).entry).payload.guaranteeId as string;
+      const [early, late] = [await given(ids.before), await given(ids.after)];
+      const { err, index } = await forgedAudit(w, 'guarantee.voided', (entry) => entry.replaceAll(ids.after, ids.before).replace(late, early));
+      expect(err.index).toBe(index);
+      expect(err.message).toMatch(new RegExp(`voids guarantee ${early} of ua \\(entry \\d+\\), recorded 2022-03-08T05:00:00.000Z, before key ${w.ua.kid} was compromised \\(since 2022-03-08T06:00:00.000Z\\): that guarantee stands`));
     });
   });
 }
