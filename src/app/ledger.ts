@@ -12,7 +12,8 @@ import { sql, type Kysely } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
-import type { GuaranteeEvidence } from '../domain/guarantee-rules.js';
+import { signedWhileCompromised, type GuaranteeEvidence } from '../domain/guarantee-rules.js';
+import type { RevocationReason } from '../domain/key-revocation.js';
 import {
   assertPositionInput,
   assertProtocolInput,
@@ -381,7 +382,15 @@ async function assertAgreement(tx: Tx, id: string | null): Promise<void> {
 
 async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
   const body = JSON.parse(row.body) as ProtocolBody;
-  const sigs = await ledgerDb(tx).selectFrom('ledger_signatures').selectAll().where('protocol_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
+  const sigs = await ledgerDb(tx)
+    .selectFrom('ledger_signatures')
+    .leftJoin('party_keys', 'party_keys.kid', 'ledger_signatures.kid')
+    .selectAll('ledger_signatures')
+    .select(['party_keys.revoked_at as key_revoked_at', 'party_keys.revocation_reason as key_revocation_reason', 'party_keys.compromised_since as key_compromised_since'])
+    .where('protocol_id', '=', row.id)
+    .orderBy('ledger_signatures.created_at')
+    .orderBy('ledger_signatures.id')
+    .execute();
   const current = sigs.filter((s) => Number(s.version) === row.current_version).map((s) => s.party_id);
   return {
     id: row.id,
@@ -390,7 +399,26 @@ async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<Prot
     agreementId: body.input.agreementId,
     visibility: row.visibility as Visibility,
     text: body.text,
-    signatures: sigs.map((s) => ({ id: s.id, protocolId: s.protocol_id, partyId: s.party_id, memberId: s.member_id, kid: s.kid, version: Number(s.version), jws: s.jws, valid: Number(s.version) === row.current_version, createdAt: s.created_at })),
+    signatures: sigs.map((s) => {
+      // A key revoked before reasons were recorded counts as compromised since its registration (migration 0013).
+      const reason = s.key_revoked_at === null ? null : ((s.key_revocation_reason ?? 'compromised') as RevocationReason);
+      const since = reason === 'compromised' ? s.key_compromised_since : null;
+      return {
+        id: s.id,
+        protocolId: s.protocol_id,
+        partyId: s.party_id,
+        memberId: s.member_id,
+        kid: s.kid,
+        version: Number(s.version),
+        jws: s.jws,
+        valid: Number(s.version) === row.current_version,
+        keyRevokedAt: s.key_revoked_at,
+        keyRevocationReason: reason,
+        keyCompromisedSince: since,
+        keyCompromised: signedWhileCompromised(s.created_at, since === null ? null : { since }),
+        createdAt: s.created_at,
+      };
+    }),
     ...meta(row, reason),
   };
 }
@@ -505,7 +533,14 @@ export async function ledgerMatrix(tx: Tx, viewer: Actor | null, f: { item?: str
 export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
   const items = await listAgendaItems(tx, viewer);
   const rounds = await listRounds(tx, viewer);
-  const protocols = (await listProtocols(tx, viewer)).map((p) => ({ id: p.id, roundId: p.roundId, title: p.text.title, state: p.state, agreementId: p.agreementId }));
+  const protocols = (await listProtocols(tx, viewer)).map((p) => ({
+    id: p.id,
+    roundId: p.roundId,
+    title: p.text.title,
+    state: p.state,
+    agreementId: p.agreementId,
+    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason ?? 'compromised', compromised: s.keyCompromised })),
+  }));
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
 }
 

@@ -119,7 +119,16 @@ export function guaranteeVoid(g: GuaranteeRecord, currentVersion: number): Guara
 }
 
 function madeWhileCompromised(g: GuaranteeRecord): boolean {
-  return g.keyCompromise !== null && Date.parse(g.createdAt) >= Date.parse(g.keyCompromise.since);
+  return signedWhileCompromised(g.createdAt, g.keyCompromise);
+}
+
+/**
+ * Whether a signature recorded at `createdAt` was made with its key compromised at the time (at
+ * or after the compromise's `since`): it can no longer be told from a thief's. The rule behind
+ * `guaranteeVoid`, and behind the mark on a protocol signature made that way.
+ */
+export function signedWhileCompromised(createdAt: string, keyCompromise: { readonly since: string } | null): boolean {
+  return keyCompromise !== null && Date.parse(createdAt) >= Date.parse(keyCompromise.since);
 }
 
 /**

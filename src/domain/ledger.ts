@@ -256,6 +256,8 @@ export interface TimelineProtocol {
   readonly title: string;
   readonly state: 'open' | 'signed';
   readonly agreementId: string | null;
+  /** Signatures of the current version made with a key revoked since (what the talks page notes). */
+  readonly keyNotes: readonly { readonly partyId: string; readonly reason: 'superseded' | 'compromised'; readonly compromised: boolean }[];
 }
 
 /** Rounds in order, each with its agreed and open points and its protocols. */
@@ -270,7 +272,7 @@ export function ledgerTimeline(rounds: readonly RoundView[], items: readonly Pic
     venue: r.venue.name,
     agreed: r.agenda.filter((a) => a.outcome === 'agreed' && title.has(a.itemId)).map((a) => ({ itemId: a.itemId, title: title.get(a.itemId) ?? a.itemId })),
     open: r.agenda.filter((a) => a.outcome !== 'agreed' && title.has(a.itemId)).map((a) => ({ itemId: a.itemId, title: title.get(a.itemId) ?? a.itemId, outcome: a.outcome })),
-    protocols: protocols.filter((p) => p.roundId === r.id).map((p) => ({ id: p.id, title: p.title, state: p.state, agreementId: p.agreementId })),
+    protocols: protocols.filter((p) => p.roundId === r.id).map((p) => ({ id: p.id, title: p.title, state: p.state, agreementId: p.agreementId, keyNotes: [...p.keyNotes] })),
     nextRound: describeNextRound(r.nextRound),
     next: r.nextRound,
   }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REVOCATION_REASONS } from '../domain/key-revocation.js';
 import { Id, Position } from './common.js';
 import { Slug } from './party.js';
 
@@ -245,6 +246,12 @@ export const ProtocolSignatureView = z.object({
   version: z.number().int(),
   jws: z.string(),
   valid: z.boolean().describe('false once the protocol was corrected after it was signed'),
+  keyRevokedAt: z.string().nullable().describe('when the key it was made with was revoked, or null while that key stands'),
+  keyRevocationReason: z.enum(REVOCATION_REASONS).nullable().describe('superseded (routine rotation: the signature stands) or compromised; null while the key stands'),
+  keyCompromisedSince: z.string().nullable().describe('for a compromised key: from when its signatures are suspect'),
+  keyCompromised: z
+    .boolean()
+    .describe('true when it was recorded at or after keyCompromisedSince: it can no longer be told from a thief’s signature (the record of the talks keeps it; the party should sign again if it stands by the text)'),
   createdAt: z.string(),
 });
 
@@ -294,7 +301,17 @@ export const TimelineEntry = z.object({
   venue: z.string(),
   agreed: z.array(z.object({ itemId: z.string(), title: z.string() })),
   open: z.array(z.object({ itemId: z.string(), title: z.string(), outcome: Outcome })),
-  protocols: z.array(z.object({ id: z.string(), title: z.string(), state: z.enum(['open', 'signed']), agreementId: z.string().nullable() })),
+  protocols: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      state: z.enum(['open', 'signed']),
+      agreementId: z.string().nullable(),
+      keyNotes: z
+        .array(z.object({ partyId: z.string(), reason: z.enum(REVOCATION_REASONS), compromised: z.boolean() }))
+        .describe('signatures of the current version made with a key revoked since: compromised true when made while it was compromised, else a neutral note (retired, or compromised only later)'),
+    }),
+  ),
   nextRound: z.string().describe('"YYYY-MM-DD, venue" or "to be set", in English'),
   next: NextRound.nullable().describe('the next round as recorded, for showing in the reader\'s language'),
 });

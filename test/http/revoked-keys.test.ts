@@ -338,4 +338,56 @@ for (const { engine, available, why } of ENGINES) {
       expect(err.message).toMatch(new RegExp(`voids guarantee ${early} of ua \\(entry \\d+\\), recorded 2022-03-08T05:00:00.000Z, before key ${w.ua.kid} was compromised \\(since 2022-03-08T06:00:00.000Z\\): that guarantee stands`));
     });
   });
+
+  describe(`${engine}: protocol signatures made with a key revoked since`, () => {
+    let w: World;
+    let protocolId = '';
+    let roundId = '';
+
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      const med = api(w.app, w.mediator.liaison.token);
+      expect((await med.post('/agenda-items', { id: 'corridors', title: 'Humanitarian corridors', visibility: 'public' })).statusCode).toBe(201);
+      const round = await med.post('/rounds', {
+        number: 2,
+        startDate: '2022-03-03',
+        venue: { name: 'Belovezhskaya Pushcha, Belarus' },
+        delegations: [
+          { partyId: 'ua', head: { name: 'Davyd Arakhamia' } },
+          { partyId: 'ru', head: { name: 'Vladimir Medinsky' } },
+        ],
+        agenda: [{ itemId: 'corridors', outcome: 'agreed' }],
+        visibility: 'public',
+      });
+      expect(round.statusCode, round.body).toBe(201);
+      roundId = json(round).id;
+      w.clock.set('2022-03-03T18:00:00Z');
+      protocolId = json(await med.post(`/rounds/${roundId}/protocols`, { title: 'Protocol of round 2', points: [{ itemId: 'corridors', text: 'Joint guarantee of humanitarian corridors.' }], visibility: 'public' })).id;
+      const text = (await api(w.app, w.ua.viewer.token).get(`/protocols/${protocolId}/text`)).rawPayload;
+      for (const p of [w.ua, w.ru]) expect((await api(w.app, p.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, p) })).statusCode).toBe(201);
+      w.clock.set('2022-03-08T08:30:00Z');
+      expect((await revoke(w, { reason: 'compromised' })).statusCode).toBe(200);
+      expect((await api(w.app, w.ru.liaison.token).post(`/parties/ru/keys/${w.ru.kid}/revoke`, { reason: 'superseded' })).statusCode).toBe(200);
+    });
+    afterAll(async () => w?.close());
+
+    it('marks the one made with a compromised key, and notes the retired one neutrally', async () => {
+      const sigs = json(await api(w.app, w.observer.viewer.token).get(`/protocols/${protocolId}/signatures`));
+      // Both signed at the same instant: their order is the ids'.
+      const byParty = (xs: any[]) => [...xs].sort((a, b) => a.partyId.localeCompare(b.partyId));
+      expect(byParty(sigs).map((s: any) => [s.partyId, s.keyRevocationReason, s.keyCompromised])).toEqual([
+        ['ru', 'superseded', false],
+        ['ua', 'compromised', true],
+      ]);
+      expect(sigs.find((s: any) => s.partyId === 'ua')).toMatchObject({ keyRevokedAt: '2022-03-08T08:30:00.000Z', keyCompromisedSince: '2022-03-01T08:00:00.000Z' });
+      const tl = json(await api(w.app, w.observer.viewer.token).get('/ledger/timeline'));
+      expect(byParty(tl.rounds[0].protocols[0].keyNotes)).toEqual([
+        { partyId: 'ru', reason: 'superseded', compromised: false },
+        { partyId: 'ua', reason: 'compromised', compromised: true },
+      ]);
+      const page = (await w.app.inject({ method: 'GET', url: `/api/v1/rounds/${roundId}/print` })).body;
+      expect(page).toContain('key reported compromised from 2022-03-01T08:00:00.000Z: this signature can no longer be told from a thief’s');
+      expect(page).toContain('key since retired 2022-03-08');
+    });
+  });
 }

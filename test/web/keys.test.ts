@@ -105,5 +105,12 @@ describe.skipIf(!HAVE_CHROMIUM)('revoking a key in the operations app', () => {
     expect(await row.locator('.key-retired').textContent()).toMatch(/since retired .*: a routine rotation; the guarantee still binds\./);
     expect(await row.locator('.key-compromised').count()).toBe(0);
     await shot(page, 'corridor-retired-key');
+
+    // The demo's protocol of round 2, signed with that key: the talks page notes it, neutrally.
+    await page.goto(`${h.url}/app/talks`);
+    const note = page.locator('[data-key-retired=ua]').first();
+    await note.waitFor();
+    expect(await note.textContent()).toBe('Ukraine signed it with a key since retired (routine rotation): the signature stands.');
+    expect(await page.locator('[data-key-compromised]').count()).toBe(0);
   }, 90_000);
 });

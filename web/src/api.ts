@@ -22,7 +22,7 @@ export interface LedgerTimeline {
     venue: string;
     agreed: { itemId: string; title: string }[];
     open: { itemId: string; title: string; outcome: string }[];
-    protocols: { id: string; title: string; state: 'open' | 'signed'; agreementId: string | null }[];
+    protocols: { id: string; title: string; state: 'open' | 'signed'; agreementId: string | null; keyNotes: { partyId: string; reason: 'superseded' | 'compromised'; compromised: boolean }[] }[];
     nextRound: string;
     /** The next round as recorded: shown in the reader's language (`nextRound` is the English line). */
     next: { date?: string; venue?: string; note?: string } | null;

@@ -216,13 +216,22 @@ function renderRoundSection(p: RoundPage): string {
       return `<li><strong>${e(s.speaker.name)}</strong>, ${e(s.speaker.office)}, ${e(s.saidOn)}${s.place ? `, ${e(s.place)}` : ''}${texts}<span class="small">Source: ${e(s.source.outlet)}, ${e(s.source.date)}${s.source.url ? `, ${e(s.source.url)}` : ''}</span></li>`;
     })
     .join('');
+  // What became of a signature's key: retired routinely is a note; compromised when it signed, a warning.
+  const keyNote = (s: ProtocolT['signatures'][number]): string =>
+    s.keyRevokedAt === null
+      ? ''
+      : s.keyCompromised
+        ? `; <strong class="mark">key reported compromised from ${e(s.keyCompromisedSince ?? '')}: this signature can no longer be told from a thief’s</strong>`
+        : s.keyRevocationReason === 'superseded'
+          ? `; key since retired ${e(s.keyRevokedAt.slice(0, 10))}`
+          : `; key reported compromised only from ${e(s.keyCompromisedSince ?? '')}, after this signature`;
   const protocols = p.protocols
     .map(
       (x) =>
         `<h3>${e(x.text.title)} <span class="mark">${x.state === 'signed' ? 'Signed by every delegation' : 'Not yet signed by every delegation'}</span></h3><ol>${x.text.points.map((pt) => `<li><em>${e(p.items.get(pt.itemId) ?? pt.itemId)}</em>: ${e(pt.text)}</li>`).join('')}</ol>${x.text.text ? `<p>${e(x.text.text)}</p>` : ''}<p class="small">Version ${x.version}. Signed by: ${
           x.signatures
             .filter((s) => s.valid)
-            .map((s) => `${name(s.partyId)} (key ${e(s.kid.slice(0, 12))}…, ${e(s.createdAt.slice(0, 10))})`)
+            .map((s) => `${name(s.partyId)} (key ${e(s.kid.slice(0, 12))}…, ${e(s.createdAt.slice(0, 10))}${keyNote(s)})`)
             .join('; ') || 'nobody yet'
         }${x.agreementId ? `. Agreement: ${e(x.agreementId)}` : ''}</p>`,
     )

@@ -39,7 +39,20 @@ function position(p: LedgerPositionView): HTMLElement {
   );
 }
 
-function timelineSection(tl: LedgerTimeline): HTMLElement {
+/**
+ * A protocol's signatures made with a key revoked since: one made while its key was compromised
+ * can no longer be told from a thief's (a warning); one made with a key retired routinely, or
+ * compromised only later, stands (a neutral note).
+ */
+function keyNotes(p: LedgerTimeline['rounds'][number]['protocols'][number], partyName: (id: string) => string): HTMLElement[] {
+  return p.keyNotes.map((n) =>
+    n.compromised
+      ? h('p', { class: 'small error key-compromised', 'data-key-compromised': n.partyId }, t('talks.protocol.keyCompromised', { party: partyName(n.partyId) }))
+      : h('p', { class: 'small key-retired', 'data-key-retired': n.partyId }, t(n.reason === 'superseded' ? 'talks.protocol.keyRetired' : 'talks.protocol.keyCompromisedLater', { party: partyName(n.partyId) })),
+  );
+}
+
+function timelineSection(tl: LedgerTimeline, partyName: (id: string) => string): HTMLElement {
   const rounds = tl.rounds.map((r) =>
     h(
       'li',
@@ -50,7 +63,7 @@ function timelineSection(tl: LedgerTimeline): HTMLElement {
       r.open.length > 0
         ? h('p', {}, h('strong', { class: 'open-text' }, `${t('talks.open')}: `), r.open.map((a) => a.title + (a.outcome === 'not_agreed' ? '' : ` (${t(`outcome.${a.outcome}` as MessageKey)})`)).join('; '))
         : null,
-      r.protocols.map((p) => h('p', {}, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`)),
+      r.protocols.map((p) => [h('p', {}, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`), keyNotes(p, partyName)]),
       h('p', { class: 'meta next-round' }, t('talks.next', { next: describeNext(r.next) })),
       h('p', {}, h('a', { href: `/api/v1/rounds/${encodeURIComponent(r.roundId)}/print`, target: '_blank', rel: 'noopener', class: 'print-link' }, t('talks.print', { number: r.number }))),
     ),
@@ -107,10 +120,10 @@ function matrixSection(m: LedgerMatrix): HTMLElement {
   return h('section', {}, h('h2', { id: 'h-matrix' }, t('talks.matrix')), h('p', { class: 'meta' }, t('talks.matrixHelp')), scrollBox(table, t('common.tableOf', { name: t('talks.matrix') }), t('common.scrollHint')));
 }
 
-export async function renderTalks(main: HTMLElement, _ctx: Ctx): Promise<void> {
+export async function renderTalks(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
   const [timeline, matrix] = await Promise.all([api.ledgerTimeline(), api.ledgerMatrix()]);
   clear(main);
-  main.append(h('div', { class: 'talks' }, h('h1', {}, t('talks.title')), timelineSection(timeline), matrixSection(matrix)));
+  main.append(h('div', { class: 'talks' }, h('h1', {}, t('talks.title')), timelineSection(timeline, ctx.partyName), matrixSection(matrix)));
 }
