@@ -393,9 +393,9 @@ async function inspect(index: number, action: string, e: { time: string; subject
     case 'key.revoked': {
       const k = keys.get(String(p.kid));
       if (!k) return;
-      // Entries from before reasons were recorded revoked a key as lost or compromised, and voided
-      // everything it had signed: compromised since its registration (migration 0013).
-      const reason = p.reason === undefined ? 'compromised' : p.reason;
+      // Entries from before reasons were recorded retired a key without voiding anything it had
+      // signed: superseded, as migration 0015 reads them.
+      const reason = p.reason === undefined ? 'superseded' : p.reason;
       if (reason !== 'superseded' && reason !== 'compromised') throw new AuditError(`it revokes key ${String(p.kid)} for an unknown reason ${JSON.stringify(reason)}`, index);
       if (k.revokedAt !== undefined && !(k.reason === 'superseded' && reason === 'compromised')) {
         throw new AuditError(`it revokes key ${String(p.kid)} again (${reason}), already revoked as ${k.reason ?? '?'} at entry ${k.revokedAt}: only a retired key may later be declared compromised`, index);

@@ -131,7 +131,7 @@ export function toCorridorView(c: LoadedCorridor): CorridorView {
       jws: g.jws,
       valid: guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null,
       keyRevokedAt: g.key_revoked_at,
-      keyRevocationReason: g.key_revoked_at === null ? null : ((g.key_revocation_reason ?? 'compromised') as RevocationReason),
+      keyRevocationReason: g.key_revoked_at === null ? null : ((g.key_revocation_reason ?? 'superseded') as RevocationReason),
       keyCompromisedSince: g.key_compromised_since,
       createdAt: g.created_at,
     })),

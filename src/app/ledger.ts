@@ -400,8 +400,8 @@ async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<Prot
     visibility: row.visibility as Visibility,
     text: body.text,
     signatures: sigs.map((s) => {
-      // A key revoked before reasons were recorded counts as compromised since its registration (migration 0013).
-      const reason = s.key_revoked_at === null ? null : ((s.key_revocation_reason ?? 'compromised') as RevocationReason);
+      // A key revoked before reasons were recorded was retired: nothing it signed was voided (migration 0015).
+      const reason = s.key_revoked_at === null ? null : ((s.key_revocation_reason ?? 'superseded') as RevocationReason);
       const since = reason === 'compromised' ? s.key_compromised_since : null;
       return {
         id: s.id,
@@ -539,7 +539,7 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
     title: p.text.title,
     state: p.state,
     agreementId: p.agreementId,
-    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason ?? 'compromised', compromised: s.keyCompromised })),
+    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason ?? 'superseded', compromised: s.keyCompromised })),
   }));
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
 }

@@ -176,7 +176,7 @@ export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: str
   const prior =
     row.revoked_at === null
       ? null
-      : { reason: (row.revocation_reason ?? 'compromised') as RevocationReason, revokedAt: row.revoked_at, compromisedSince: row.compromised_since, compromisedAt: row.compromised_at };
+      : { reason: (row.revocation_reason ?? 'superseded') as RevocationReason, revokedAt: row.revoked_at, compromisedSince: row.compromised_since, compromisedAt: row.compromised_at };
   const { change, voidSince } = resolveRevocation(request, { createdAt: row.created_at, revocation: prior }, nowIso(u.deps));
   if (change === null) return { ...toKeyView(row), voidedCorridorIds: [] };
   const updated = { ...row, revoked_at: change.revokedAt, revocation_reason: change.reason, compromised_since: change.compromisedSince, compromised_at: change.compromisedAt };

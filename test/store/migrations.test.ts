@@ -210,7 +210,7 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
-    it('records why keys were revoked: those revoked before reasons existed read as compromised since their registration', async () => {
+    it('records why keys were revoked: those revoked before reasons existed read as retired, as nothing was voided then', async () => {
       const { store, drop } = await storeAt(engine);
       try {
         const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
@@ -221,7 +221,7 @@ for (const { engine, available } of ENGINES) {
         await migrate(store);
         const rows = await store.db.selectFrom('party_keys').select(['kid', 'revocation_reason', 'compromised_since', 'compromised_at']).orderBy('kid').execute();
         expect(rows).toEqual([
-          { kid: 'revoked', revocation_reason: 'compromised', compromised_since: '2022-03-01T08:00:00.000Z', compromised_at: '2022-03-08T08:30:00.000Z' },
+          { kid: 'revoked', revocation_reason: 'superseded', compromised_since: null, compromised_at: null },
           { kid: 'standing', revocation_reason: null, compromised_since: null, compromised_at: null },
         ]);
         // Only the two reasons the domain knows.

@@ -7,9 +7,11 @@ import type { Engine } from '../schema.js';
  * on is void), and when the compromise was declared (`compromised_at`: the revocation itself, or
  * later when a key retired as superseded is found compromised afterwards).
  *
- * Keys revoked before reasons existed were revoked "because lost or compromised" (the only
- * reason the API then gave) and their guarantees were voided: they are read as compromised since
- * their registration, declared when revoked.
+ * Keys revoked before reasons existed are read as retired (`superseded`): revoking one then
+ * voided nothing — every guarantee it had made went on binding — so this keeps them as they were
+ * and as the log recorded them (the auditor reads a `key.revoked` entry without a reason the same
+ * way). A party that revoked one because it was compromised declares so now (a retired key may
+ * later be declared compromised, with `since`).
  *
  * This touches only party_keys (0001) and none of the tables other migrations change, so its
  * number may move (e.g. after another branch's 0012 lands) by renaming this file and its key in
@@ -23,6 +25,6 @@ export const keyRevocationReasons = (_engine: Engine) => ({
       .execute();
     await db.schema.alterTable('party_keys').addColumn('compromised_since', 'text').execute();
     await db.schema.alterTable('party_keys').addColumn('compromised_at', 'text').execute();
-    await sql`UPDATE party_keys SET revocation_reason = 'compromised', compromised_since = created_at, compromised_at = revoked_at WHERE revoked_at IS NOT NULL`.execute(db);
+    await sql`UPDATE party_keys SET revocation_reason = 'superseded' WHERE revoked_at IS NOT NULL`.execute(db);
   },
 });
