@@ -2,13 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { cmdCorridorShow, cmdCorridorsList, cmdDemo, cmdInit, cmdKeysGenerate, cmdKeysRegister, cmdKeysRevoke, REVOKE_REASON_HELP, cmdServe, cmdSign, cmdStatus, dbLocation, parsePort, parseWholeNumber, requireText } from './cli/commands.js';
+import { dbLocation, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
 import { registerLedgerCommands } from './cli/ledger-commands.js';
 import { registerMovementCommands } from './cli/movement-commands.js';
-import { cmdLogKey, cmdLogWatch, cmdVerify } from './cli/log-commands.js';
+
+// The commands that open a store, serve or audit load the server, the store drivers and the
+// demo (most of a second): imported when such a command runs, so that help, a refused option and
+// the client commands start at once.
+const commands = (): Promise<typeof import('./cli/commands.js')> => import('./cli/commands.js');
+const logCommands = (): Promise<typeof import('./cli/log-commands.js')> => import('./cli/log-commands.js');
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -57,7 +62,7 @@ function dbOption(): Option {
 }
 
 async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean }): Promise<void> {
-  const server = await cmdServe(
+  const server = await (await commands()).cmdServe(
     db,
     { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
     print,
@@ -93,7 +98,7 @@ export function buildProgram(): Command {
     .description('create a database, the server key, the mediator party and its first admin token')
     .addOption(dbOption())
     .option('--mediator-name <name>', 'the mediator organisation’s name')
-    .action(async (o: { db?: string; mediatorName?: string }) => cmdInit(dbLocation(o.db), o.mediatorName !== undefined ? { mediatorName: o.mediatorName } : {}, print));
+    .action(async (o: { db?: string; mediatorName?: string }) => (await commands()).cmdInit(dbLocation(o.db), o.mediatorName !== undefined ? { mediatorName: o.mediatorName } : {}, print));
 
   program
     .command('serve')
@@ -121,7 +126,7 @@ export function buildProgram(): Command {
     .option('--json', 'print tokens, party ids, tracker devices and key files as JSON')
     .option('--keys-dir <dir>', 'where to write the demo parties’ private keys')
     .action(async (o: { db?: string; now?: boolean; json?: boolean; keysDir?: string }) => {
-      await cmdDemo(dbLocation(o.db), o, print);
+      await (await commands()).cmdDemo(dbLocation(o.db), o, print);
     });
 
   const keys = program.command('keys').description('Ed25519 signing keys of a party');
@@ -131,14 +136,14 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'directory for the key files', '.')
     .option('--name <name>', 'file name stem', 'party')
     .option('--force', 'overwrite existing files')
-    .action(async (o: { out: string; name: string; force?: boolean }) => cmdKeysGenerate(o, print));
+    .action(async (o: { out: string; name: string; force?: boolean }) => (await commands()).cmdKeysGenerate(o, print));
   remote(
     keys
       .command('register')
       .description('upload a public JWK for your party')
       .requiredOption('--party <id>', 'your party’s id')
       .requiredOption('--key <file>', 'the .public.jwk file'),
-  ).action(async (o: { url: string; token?: string; party: string; key: string }) => cmdKeysRegister(client(o), o, print));
+  ).action(async (o: { url: string; token?: string; party: string; key: string }) => (await commands()).cmdKeysRegister(client(o), o, print));
   remote(
     keys
       .command('revoke')
@@ -147,7 +152,7 @@ export function buildProgram(): Command {
       .requiredOption('--party <id>', 'your party’s id')
       .addOption(new Option('--reason <reason>', `why: ${REVOKE_REASON_HELP}`).choices(['superseded', 'compromised']).makeOptionMandatory())
       .option('--since <time>', 'with --reason compromised: RFC 3339 instant from which the key is suspect (not in the future, not before it was registered; default: its registration)'),
-  ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => cmdKeysRevoke(client(o), kid, o, print));
+  ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => (await commands()).cmdKeysRevoke(client(o), kid, o, print));
 
   remote(
     program
@@ -155,7 +160,7 @@ export function buildProgram(): Command {
       .description('fetch a corridor’s current terms, sign them with your private key, and submit the guarantee')
       .argument('<corridor>', 'corridor id')
       .requiredOption('--key <file>', 'your party’s .private.jwk file'),
-  ).action(async (corridor: string, o: { url: string; token?: string; key: string }) => cmdSign(client(o), corridor, o, print));
+  ).action(async (corridor: string, o: { url: string; token?: string; key: string }) => (await commands()).cmdSign(client(o), corridor, o, print));
 
   remote(
     program
@@ -164,7 +169,7 @@ export function buildProgram(): Command {
       .argument('<corridor>', 'corridor id')
       .option('--at <time>', 'RFC 3339 instant, e.g. 2022-03-08T10:00:00+02:00')
       .option('--json', 'print JSON'),
-  ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => cmdStatus(client(o), corridor, o, print));
+  ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => (await commands()).cmdStatus(client(o), corridor, o, print));
 
   remote(
     program
@@ -178,10 +183,10 @@ export function buildProgram(): Command {
 
   const corridors = program.command('corridors').description('corridors');
   remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(
-    async (o: { url: string; token?: string; state?: string; json?: boolean }) => cmdCorridorsList(client(o), o, print),
+    async (o: { url: string; token?: string; state?: string; json?: boolean }) => (await commands()).cmdCorridorsList(client(o), o, print),
   );
   remote(corridors.command('show <corridor>').description('one corridor: each required party’s guarantee, the key it was made with, and whether it binds').option('--json', 'print JSON')).action(
-    async (corridor: string, o: { url: string; token?: string; json?: boolean }) => cmdCorridorShow(client(o), corridor, o, print),
+    async (corridor: string, o: { url: string; token?: string; json?: boolean }) => (await commands()).cmdCorridorShow(client(o), corridor, o, print),
   );
   program
     .command('verify')
@@ -197,7 +202,7 @@ export function buildProgram(): Command {
       // Both typed: which did you mean? (PASSAGE_URL in the environment does not count.)
       if (o.db !== undefined && cmd.getOptionValueSource('url') === 'cli') throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
       const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', ...(o.token ? { token: o.token } : {}) }) : undefined;
-      await cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
+      await (await logCommands()).cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
     });
 
   const log = program.command('log').description('the verifiable log');
@@ -205,7 +210,7 @@ export function buildProgram(): Command {
     .command('key')
     .description('print the server’s log verifier key from a database, to publish out of band')
     .addOption(dbOption())
-    .action(async (o: { db?: string }) => cmdLogKey(dbLocation(o.db), print));
+    .action(async (o: { db?: string }) => (await logCommands()).cmdLogKey(dbLocation(o.db), print));
   remote(
     log
       .command('watch')
@@ -219,7 +224,7 @@ export function buildProgram(): Command {
   ).action(async (o: { url: string; token?: string; logKey: string; partyKey: string; party: string; state: string; interval: string; once?: boolean }) => {
     // At most what setTimeout can wait (2^31 - 1 ms); beyond it Node would poll every millisecond.
     const interval = parseWholeNumber(o.interval, '--interval', 1, 2_147_483);
-    await cmdLogWatch(client(o), { ...o, interval }, print);
+    await (await logCommands()).cmdLogWatch(client(o), { ...o, interval }, print);
   });
   registerLedgerCommands(program, { remote, client, print });
   registerMovementCommands(program, { remote, client, print });

@@ -1,6 +1,6 @@
 import type { Explanation } from '../app/geo.js';
 import type { ApiClient } from './client.js';
-import { parseAtOption, parseDecimal, type Print } from './commands.js';
+import { parseAtOption, parseDecimal, type Print } from './options.js';
 
 const coordinate = (value: string, name: 'longitude' | 'latitude', max: number): number => parseDecimal(value, name, -max, max);
 

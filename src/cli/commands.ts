@@ -5,40 +5,21 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, import
 import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
-import { decimalOf } from '../domain/numbers.js';
-import { parseRfc3339 } from '../domain/windows.js';
 import { CreatePartyBody } from '../schemas/party.js';
 import { startScheduler } from '../app/scheduler.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
-import { DEFAULT_DB, isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
+import { isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
 import { ApiClient } from './client.js';
 import { ensureDir, readSmallFile } from './files.js';
 import { CliError } from './errors.js';
+import { dataDir, parseAtOption, requireText, REVOKE_REASON_HELP, type Print } from './options.js';
 
-export type Print = (line: string) => void;
-
-export function dbLocation(opt: string | undefined): string {
-  const db = opt ?? (process.env.DATABASE_URL || DEFAULT_DB);
-  if (db.trim() === '') throw new CliError('--db must not be empty: give a SQLite file path or a postgres:// URL', 2);
-  return db;
-}
+export { dataDir, dbLocation, parseAtOption, parseDecimal, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP, type Print } from './options.js';
 
 /** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
 function ensureDbDir(db: string): void {
   if (!isPostgresUrl(db) && db !== ':memory:') ensureDir(dirname(resolve(db)), 'the database directory');
-}
-
-/** A free-text option that must say something: not empty, not only spaces. Returns it trimmed. */
-export function requireText(value: string, option: string): string {
-  const text = value.trim();
-  if (text === '') throw new CliError(`${option} must not be empty`, 2);
-  return text;
-}
-
-/** Where demo key files and the demo summary live: beside the SQLite file, or ./data for PostgreSQL. */
-export function dataDir(db: string): string {
-  return isPostgresUrl(db) ? resolve('data') : dirname(resolve(db));
 }
 
 /**
@@ -96,27 +77,6 @@ export async function cmdInit(db: string, opts: { mediatorName?: string }, print
     print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${r.logKey}`);
     print(`Log origin: ${r.logOrigin}`);
   });
-}
-
-/**
- * A whole-number option: decimal digits only, from `min` to `max`. Not `Number(value)`, which
- * also takes "1e3", "0x50", " 80" and "".
- */
-export function parseWholeNumber(value: string, option: string, min: number, max: number): number {
-  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new CliError(`invalid ${option} "${value}": use a whole number from ${min} to ${max}`, 2);
-  return n;
-}
-
-/** A decimal number (the domain's `decimalOf`) within [min, max], else exit 2 naming the option. */
-export function parseDecimal(value: string, name: string, min: number, max: number): number {
-  const n = decimalOf(value);
-  if (n === undefined || n < min || n > max) throw new CliError(`${name} must be a number between ${min} and ${max}, got "${value}"`, 2);
-  return n;
-}
-
-export function parsePort(value: string | undefined, option: string, fallback: number): number {
-  return value === undefined ? fallback : parseWholeNumber(value, option, 0, 65535);
 }
 
 function demoSummaryPath(db: string): string {
@@ -264,10 +224,6 @@ export async function cmdKeysRegister(client: ApiClient, opts: { party: string; 
   print(`Registered key ${view.kid} for party ${view.partyId}`);
 }
 
-/** What each reason does, for `passage keys revoke --help` and its refusals. */
-export const REVOKE_REASON_HELP =
-  'superseded = routine rotation (new liaison officer, scheduled change): the key signs nothing more, every guarantee it made still binds, no corridor changes; compromised = lost or stolen: its guarantees made at or after --since (default: all of them) are void, and their corridors return to proposed until your party signs again with a key that stands';
-
 export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { party: string; reason: string; since?: string }, print: Print): Promise<void> {
   if (opts.reason !== 'superseded' && opts.reason !== 'compromised') throw new CliError(`--reason must be superseded or compromised (${REVOKE_REASON_HELP})`, 2);
   if (opts.since !== undefined && opts.reason !== 'compromised') throw new CliError('--since goes only with --reason compromised: a superseded key was never compromised', 2);
@@ -302,12 +258,6 @@ export async function cmdSign(client: ApiClient, corridorId: string, opts: { key
   const jws = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key);
   const view = await client.post<{ state: string; version: number }>(`/corridors/${id}/guarantees`, { jws });
   print(`Signed version ${terms.version} of "${terms.title}" with key ${kid}; the corridor is now ${view.state}.`);
-}
-
-export function parseAtOption(at: string | undefined, name = '--at'): string | undefined {
-  if (at === undefined) return undefined;
-  if (parseRfc3339(at) === undefined) throw new CliError(`${name} must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T10:00:00+02:00 (got "${at}")`, 2);
-  return at;
 }
 
 export async function cmdStatus(client: ApiClient, corridorId: string, opts: { at?: string; json?: boolean }, print: Print): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DeliveryView, IncidentView, WebhookView } from '../schemas/incident.js';
 import type { CorridorView } from '../schemas/corridor.js';
-import { parseDecimal, parseWholeNumber } from './commands.js';
+import { parseDecimal, parseWholeNumber } from './options.js';
 import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
 

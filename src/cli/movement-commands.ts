@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { planConvoy, planEnd, replayableAt } from '../domain/movement-simulation.js';
 import type { ApiClient } from './client.js';
-import { dataDir, dbLocation, parseWholeNumber } from './commands.js';
+import { dataDir, dbLocation, parseWholeNumber } from './options.js';
 import { CliError } from './errors.js';
 import { readSmallFile } from './files.js';
 import type { CliKit } from './kit.js';

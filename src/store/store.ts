@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from './dirs.js';
+import { DEFAULT_DB, isPostgresUrl } from './location.js';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
@@ -32,11 +33,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export const DEFAULT_DB = './data/passage.db';
-
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+export { DEFAULT_DB, isPostgresUrl } from './location.js';
 
 function redact(url: string): string {
   try {
