@@ -27,14 +27,18 @@ async function storeAt(engine: 'sqlite' | 'postgres'): Promise<{ store: Store; d
   };
 }
 
+/** Migrates `store` up to the migration `name` (as a database an earlier version left), and no further. */
+async function migrateTo(store: Store, name: string): Promise<void> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+  expect((await migrator.migrateTo(name)).error).toBeUndefined();
+}
+
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: migrating a database made by an earlier version`, () => {
     it('re-keys positions by time without losing a fix, and stays idempotent on (device, time)', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        const to8 = await migrator.migrateTo('0008_incident_movements');
-        expect(to8.error).toBeUndefined();
+        await migrateTo(store, '0008_incident_movements');
         const row = (device: string, at: string) => ({ device_id: device, at, movement_id: 'mov_1', lat: 50.9, lon: 34.8, speed: 3, bearing: null, altitude: null, accuracy: null, battery: null, attributes: null, received_at: at });
         const rows = [row('b', '2022-03-08T08:00:00.000Z'), row('a', '2022-03-08T08:00:01.000Z'), row('a', '2022-03-08T08:00:00.000Z')];
         await store.db.insertInto('positions').values(rows).execute();
@@ -57,8 +61,7 @@ for (const { engine, available } of ENGINES) {
     it('stores each log entry once: the payload copy goes, the entries and the append-only rule stay', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        expect((await migrator.migrateTo('0009_positions_by_time')).error).toBeUndefined();
+        await migrateTo(store, '0009_positions_by_time');
         const entry = '{"action":"corridor.proposed","actor":"mem_1","index":0,"payload":{"x":1},"subject":"corridor/c1","time":"2022-03-08T08:00:00.000Z"}';
         await sql`INSERT INTO log_entries (idx, time, actor, action, subject, payload, entry) VALUES (0, '2022-03-08T08:00:00.000Z', 'mem_1', 'corridor.proposed', 'corridor/c1', '{"x":1}', ${entry})`.execute(store.db);
         await migrate(store);
@@ -76,8 +79,7 @@ for (const { engine, available } of ENGINES) {
     it('moves stored webhook filters and outbox events to movement.alert.<type>, so each subscriber receives what it asked for', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        expect((await migrator.migrateTo('0011_log_openings')).error).toBeUndefined();
+        await migrateTo(store, '0011_log_openings');
         const at = '2026-11-20T08:00:00.000Z';
         // Subscriptions made before the rename, in the names of the time.
         const filters: Record<string, string[]> = {
@@ -167,8 +169,7 @@ for (const { engine, available } of ENGINES) {
     it('links each suspension a confirmed incident caused to that incident, from what the incident recorded', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        expect((await migrator.migrateTo('0012_alert_event_names')).error).toBeUndefined();
+        await migrateTo(store, '0012_alert_event_names');
         const t = '2022-03-08T10:00:00.000Z';
         await sql`INSERT INTO parties (id, kind, name, short_name, created_at) VALUES ('ua', 'belligerent', 'Ukraine', 'UA', ${t})`.execute(store.db);
         await sql`INSERT INTO corridors (id, state, current_version, proposer_party_id, title, created_at, updated_at) VALUES ('cor_1', 'suspended', 1, 'ua', 'Sumy → Poltava', ${t}, ${t})`.execute(store.db);
@@ -193,8 +194,7 @@ for (const { engine, available } of ENGINES) {
     it('lets a party sign one version again with another key (after a revocation), but never twice with the same key', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        expect((await migrator.migrateTo('0013_suspension_incident')).error).toBeUndefined();
+        await migrateTo(store, '0013_suspension_incident');
         const at = '2022-03-08T08:00:00.000Z';
         await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: at }).execute();
         await store.db.insertInto('corridors').values({ id: 'cor_1', state: 'guaranteed', current_version: 1, proposer_party_id: 'ua', title: 'Sumy → Poltava', created_at: at, updated_at: at }).execute();
@@ -213,8 +213,7 @@ for (const { engine, available } of ENGINES) {
     it('records why keys were revoked: those revoked before reasons existed read as retired, as nothing was voided then', async () => {
       const { store, drop } = await storeAt(engine);
       try {
-        const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine), ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
-        expect((await migrator.migrateTo('0014_guarantees_once_per_key')).error).toBeUndefined();
+        await migrateTo(store, '0014_guarantees_once_per_key');
         await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: '2022-03-01T00:00:00.000Z' }).execute();
         const key = (kid: string, revoked: string | null) => ({ kid, party_id: 'ua', jwk: '{}', created_at: '2022-03-01T08:00:00.000Z', created_by: 'mem_1', revoked_at: revoked });
         await store.db.insertInto('party_keys').values([key('standing', null), key('revoked', '2022-03-08T08:30:00.000Z')]).execute();
