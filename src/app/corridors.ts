@@ -6,7 +6,7 @@ import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../do
 import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
-import type { RevocationReason } from '../domain/key-revocation.js';
+import { storedRevocation, type KeyRevocation } from '../domain/key-revocation.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
 import type { DB } from '../store/schema.js';
@@ -87,13 +87,13 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
 
 /** A stored guarantee as the domain's rules on whether it binds read it. */
 export function guaranteeRecord(g: GuaranteeRow): GuaranteeRecord {
-  const compromised = g.key_revocation_reason === 'compromised' && g.key_compromised_since !== null;
-  return {
-    partyId: g.party_id,
-    version: g.version,
-    createdAt: g.created_at,
-    keyCompromise: compromised ? { since: g.key_compromised_since ?? '', declaredAt: g.key_compromised_at ?? g.key_revoked_at ?? '' } : null,
-  };
+  const r = keyRevocationOf(g);
+  return { partyId: g.party_id, version: g.version, createdAt: g.created_at, keyCompromise: r?.compromisedSince ? { since: r.compromisedSince, declaredAt: r.compromisedAt ?? r.revokedAt } : null };
+}
+
+/** The revocation of the key a guarantee was made with, as the domain reads it (null while it stands). */
+function keyRevocationOf(g: GuaranteeRow): KeyRevocation | null {
+  return storedRevocation({ revokedAt: g.key_revoked_at, reason: g.key_revocation_reason, compromisedSince: g.key_compromised_since, compromisedAt: g.key_compromised_at });
 }
 
 /**
@@ -106,9 +106,10 @@ export function bindingParties(c: LoadedCorridor, at?: number): string[] {
 
 /** Guarantees of the current version that the compromise of their key voided. */
 function compromisedKeyGuarantees(c: LoadedCorridor): { partyId: string; kid: string; compromisedSince: string; keyRevokedAt: string }[] {
-  return c.guarantees.flatMap((g) =>
-    guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised' ? [{ partyId: g.party_id, kid: g.kid, compromisedSince: g.key_compromised_since ?? '', keyRevokedAt: g.key_compromised_at ?? g.key_revoked_at ?? '' }] : [],
-  );
+  return c.guarantees.flatMap((g) => {
+    const k = guaranteeRecord(g).keyCompromise;
+    return k !== null && guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised' ? [{ partyId: g.party_id, kid: g.kid, compromisedSince: k.since, keyRevokedAt: k.declaredAt }] : [];
+  });
 }
 
 export function toCorridorView(c: LoadedCorridor): CorridorView {
@@ -131,8 +132,8 @@ export function toCorridorView(c: LoadedCorridor): CorridorView {
       jws: g.jws,
       valid: guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null,
       keyRevokedAt: g.key_revoked_at,
-      keyRevocationReason: g.key_revoked_at === null ? null : ((g.key_revocation_reason ?? 'superseded') as RevocationReason),
-      keyCompromisedSince: g.key_compromised_since,
+      keyRevocationReason: keyRevocationOf(g)?.reason ?? null,
+      keyCompromisedSince: keyRevocationOf(g)?.compromisedSince ?? null,
       createdAt: g.created_at,
     })),
     suspensions: c.suspensions.map((s) => ({

@@ -13,7 +13,7 @@ import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { signedWhileCompromised, type GuaranteeEvidence } from '../domain/guarantee-rules.js';
-import type { RevocationReason } from '../domain/key-revocation.js';
+import { storedRevocation, type RevocationReason } from '../domain/key-revocation.js';
 import {
   assertPositionInput,
   assertProtocolInput,
@@ -400,9 +400,9 @@ async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<Prot
     visibility: row.visibility as Visibility,
     text: body.text,
     signatures: sigs.map((s) => {
-      // A key revoked before reasons were recorded was retired: nothing it signed was voided (migration 0015).
-      const reason = s.key_revoked_at === null ? null : ((s.key_revocation_reason ?? 'superseded') as RevocationReason);
-      const since = reason === 'compromised' ? s.key_compromised_since : null;
+      const revocation = storedRevocation({ revokedAt: s.key_revoked_at, reason: s.key_revocation_reason, compromisedSince: s.key_compromised_since, compromisedAt: null });
+      const reason = revocation?.reason ?? null;
+      const since = revocation?.compromisedSince ?? null;
       return {
         id: s.id,
         protocolId: s.protocol_id,
@@ -539,7 +539,7 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
     title: p.text.title,
     state: p.state,
     agreementId: p.agreementId,
-    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason ?? 'superseded', compromised: s.keyCompromised })),
+    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
   }));
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
 }

@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, importJWK } from 'jose';
 import type { z } from 'zod';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
-import { resolveRevocation, type RevocationReason, type RevocationRequest } from '../domain/key-revocation.js';
+import { resolveRevocation, storedRevocation, type RevocationReason, type RevocationRequest } from '../domain/key-revocation.js';
 import type { PartyKind, Role } from '../schemas/common.js';
 import type { CreateMemberBody, CreatePartyBody, Ed25519PublicJwk, KeyView, MemberView, PartyView } from '../schemas/party.js';
 import type { DB } from '../store/schema.js';
@@ -173,10 +173,7 @@ export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: str
   // PostgreSQL: two revocations of one key at once serialise here (the second sees the first's).
   const row = await (u.deps.store.engine === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   if (!row) throw new DomainError('not_found', `party ${partyId} has no key ${kid}`);
-  const prior =
-    row.revoked_at === null
-      ? null
-      : { reason: (row.revocation_reason ?? 'superseded') as RevocationReason, revokedAt: row.revoked_at, compromisedSince: row.compromised_since, compromisedAt: row.compromised_at };
+  const prior = storedRevocation({ revokedAt: row.revoked_at, reason: row.revocation_reason, compromisedSince: row.compromised_since, compromisedAt: row.compromised_at });
   const { change, voidSince } = resolveRevocation(request, { createdAt: row.created_at, revocation: prior }, nowIso(u.deps));
   if (change === null) return { ...toKeyView(row), voidedCorridorIds: [] };
   const updated = { ...row, revoked_at: change.revokedAt, revocation_reason: change.reason, compromised_since: change.compromisedSince, compromised_at: change.compromisedAt };

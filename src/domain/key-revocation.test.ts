@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
-import { resolveRevocation, type KeyRevocation } from './key-revocation.js';
+import { resolveRevocation, storedRevocation, type KeyRevocation } from './key-revocation.js';
 
 const NOW = '2022-03-08T08:30:00.000Z';
 const key = (revocation: KeyRevocation | null = null) => ({ createdAt: '2022-03-01T10:00:00.000Z', revocation });
@@ -55,5 +55,15 @@ describe('revoking a key says why', () => {
     expect(resolveRevocation({ reason: 'compromised', since: '2022-03-04T00:00:00Z' }, key(stolen), NOW)).toEqual({ change: null, voidSince: null });
     expect(refusal(() => resolveRevocation({ reason: 'compromised' }, key(stolen), NOW)).code).toBe('transition_not_allowed');
     expect(refusal(() => resolveRevocation({ reason: 'superseded' }, key(stolen), NOW)).code).toBe('transition_not_allowed');
+  });
+});
+
+describe('a revocation as stored', () => {
+  const at = '2022-03-08T08:30:00.000Z';
+  it('is none while the key stands, retired when no reason was recorded, and a compromise only with its since', () => {
+    expect(storedRevocation({ revokedAt: null, reason: null, compromisedSince: null, compromisedAt: null })).toBeNull();
+    expect(storedRevocation({ revokedAt: at, reason: null, compromisedSince: null, compromisedAt: null })).toEqual({ reason: 'superseded', revokedAt: at, compromisedSince: null, compromisedAt: null });
+    expect(storedRevocation({ revokedAt: at, reason: 'compromised', compromisedSince: '2022-03-01T00:00:00.000Z', compromisedAt: null })).toEqual({ reason: 'compromised', revokedAt: at, compromisedSince: '2022-03-01T00:00:00.000Z', compromisedAt: at });
+    expect(storedRevocation({ revokedAt: at, reason: 'compromised', compromisedSince: null, compromisedAt: null })?.reason).toBe('superseded');
   });
 });

@@ -13,6 +13,20 @@ import { parseRfc3339 } from './windows.js';
 export const REVOCATION_REASONS = ['superseded', 'compromised'] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
+/**
+ * A key's revocation from its stored columns, or null while the key stands. A key revoked before
+ * reasons were recorded (no reason stored) was retired: revoking then voided nothing (migration
+ * 0015 marks such keys so; this reads any it missed the same way). A compromise is one only with
+ * its \`since\`.
+ */
+export function storedRevocation(row: { revokedAt: string | null; reason: string | null; compromisedSince: string | null; compromisedAt: string | null }): KeyRevocation | null {
+  if (row.revokedAt === null) return null;
+  const reason: RevocationReason = row.reason === 'compromised' && row.compromisedSince !== null ? 'compromised' : 'superseded';
+  return reason === 'compromised'
+    ? { reason, revokedAt: row.revokedAt, compromisedSince: row.compromisedSince, compromisedAt: row.compromisedAt ?? row.revokedAt }
+    : { reason, revokedAt: row.revokedAt, compromisedSince: null, compromisedAt: null };
+}
+
 /** What each choice does, in the words the API, the CLI and the docs use. */
 export const REVOCATION_CHOICES =
   'reason must be "superseded" (routine rotation: the key signs nothing more, and what it signed stays binding — no corridor changes) or "compromised" (lost or stolen: guarantees it made at or after `since`, by default all of them, are void, and the corridors they guaranteed return to proposed until the party signs again with a key that stands)';
