@@ -107,8 +107,9 @@ export function bindingParties(c: LoadedCorridor, at?: number): string[] {
 /** Guarantees of the current version that the compromise of their key voided. */
 function compromisedKeyGuarantees(c: LoadedCorridor): { partyId: string; kid: string; compromisedSince: string; keyRevokedAt: string }[] {
   return c.guarantees.flatMap((g) => {
-    const k = guaranteeRecord(g).keyCompromise;
-    return k !== null && guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised' ? [{ partyId: g.party_id, kid: g.kid, compromisedSince: k.since, keyRevokedAt: k.declaredAt }] : [];
+    const record = guaranteeRecord(g);
+    const k = record.keyCompromise;
+    return k !== null && guaranteeVoid(record, c.row.current_version) === 'key_compromised' ? [{ partyId: g.party_id, kid: g.kid, compromisedSince: k.since, keyRevokedAt: k.declaredAt }] : [];
   });
 }
 

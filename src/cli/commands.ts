@@ -15,8 +15,6 @@ import { ensureDir, readSmallFile } from './files.js';
 import { CliError } from './errors.js';
 import { dataDir, parseAtOption, requireText, REVOKE_REASON_HELP, type Print } from './options.js';
 
-export { dataDir, dbLocation, parseAtOption, parseDecimal, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP, type Print } from './options.js';
-
 /** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
 function ensureDbDir(db: string): void {
   if (!isPostgresUrl(db) && db !== ':memory:') ensureDir(dirname(resolve(db)), 'the database directory');

@@ -7,7 +7,8 @@ import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, for
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
-import { withStore, type Print } from './commands.js';
+import { withStore } from './commands.js';
+import type { Print } from './options.js';
 import { CliError } from './errors.js';
 import { readSmallFile } from './files.js';
 
