@@ -28,7 +28,7 @@ import {
   readableVisibilities,
   type LedgerContext,
 } from '../domain/ledger.js';
-import { assertProtocolSignature, isProtocolSigned } from '../domain/ledger-protocol.js';
+import { assertProtocolSignature, countingSignatories, isProtocolSigned, signatureCounts, type ProtocolSignatureRecord } from '../domain/ledger-protocol.js';
 import type {
   AgendaItemInput,
   AgendaItemView,
@@ -380,45 +380,54 @@ async function assertAgreement(tx: Tx, id: string | null): Promise<void> {
   if (!found) throw new DomainError('unknown_agreement', `no agreement with id ${id}`, { details: [{ path: '/agreementId', message: 'unknown agreement' }] });
 }
 
-async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
-  const body = JSON.parse(row.body) as ProtocolBody;
-  const sigs = await ledgerDb(tx)
+/** A protocol's signatures, oldest first, each with what became of its key (key-revocation.ts). */
+async function protocolSignatures(tx: Tx, protocolId: string) {
+  const rows = await ledgerDb(tx)
     .selectFrom('ledger_signatures')
     .leftJoin('party_keys', 'party_keys.kid', 'ledger_signatures.kid')
     .selectAll('ledger_signatures')
     .select(['party_keys.revoked_at as key_revoked_at', 'party_keys.revocation_reason as key_revocation_reason', 'party_keys.compromised_since as key_compromised_since'])
-    .where('protocol_id', '=', row.id)
+    .where('protocol_id', '=', protocolId)
     .orderBy('ledger_signatures.created_at')
     .orderBy('ledger_signatures.id')
     .execute();
-  const current = sigs.filter((s) => Number(s.version) === row.current_version).map((s) => s.party_id);
+  return rows.map((s) => {
+    const revocation = storedRevocation({ revokedAt: s.key_revoked_at, reason: s.key_revocation_reason, compromisedSince: s.key_compromised_since, compromisedAt: null });
+    const since = revocation?.compromisedSince ?? null;
+    const record: ProtocolSignatureRecord = { partyId: s.party_id, version: Number(s.version), createdAt: s.created_at, keyCompromise: since === null ? null : { since } };
+    return { row: s, record, reason: revocation?.reason ?? null, since };
+  });
+}
+
+async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
+  const body = JSON.parse(row.body) as ProtocolBody;
+  const sigs = await protocolSignatures(tx, row.id);
+  const counting = countingSignatories(
+    sigs.map((s) => s.record),
+    row.current_version,
+  );
   return {
     id: row.id,
     roundId: body.text.roundId,
-    state: isProtocolSigned(body.text.signatories, current) ? 'signed' : 'open',
+    state: isProtocolSigned(body.text.signatories, counting) ? 'signed' : 'open',
     agreementId: body.input.agreementId,
     visibility: row.visibility as Visibility,
     text: body.text,
-    signatures: sigs.map((s) => {
-      const revocation = storedRevocation({ revokedAt: s.key_revoked_at, reason: s.key_revocation_reason, compromisedSince: s.key_compromised_since, compromisedAt: null });
-      const reason = revocation?.reason ?? null;
-      const since = revocation?.compromisedSince ?? null;
-      return {
-        id: s.id,
-        protocolId: s.protocol_id,
-        partyId: s.party_id,
-        memberId: s.member_id,
-        kid: s.kid,
-        version: Number(s.version),
-        jws: s.jws,
-        valid: Number(s.version) === row.current_version,
-        keyRevokedAt: s.key_revoked_at,
-        keyRevocationReason: reason,
-        keyCompromisedSince: since,
-        keyCompromised: signedWhileCompromised(s.created_at, since === null ? null : { since }),
-        createdAt: s.created_at,
-      };
-    }),
+    signatures: sigs.map(({ row: s, record, reason, since }) => ({
+      id: s.id,
+      protocolId: s.protocol_id,
+      partyId: s.party_id,
+      memberId: s.member_id,
+      kid: s.kid,
+      version: record.version,
+      jws: s.jws,
+      valid: signatureCounts(record, row.current_version),
+      keyRevokedAt: s.key_revoked_at,
+      keyRevocationReason: reason,
+      keyCompromisedSince: since,
+      keyCompromised: signedWhileCompromised(s.created_at, record.keyCompromise),
+      createdAt: s.created_at,
+    })),
     ...meta(row, reason),
   };
 }
@@ -478,8 +487,11 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
   const body = JSON.parse(row.body) as ProtocolBody;
   const jws = jwsInput.trim();
   const ev = await jwsEvidence(u.tx, jws);
-  const sigs = await ledgerDb(u.tx).selectFrom('ledger_signatures').select(['party_id', 'version']).where('protocol_id', '=', id).execute();
-  const signed = sigs.filter((s) => Number(s.version) === row.current_version).map((s) => s.party_id);
+  // A signature made with a key compromised at the time no longer counts: its party signs again.
+  const signed = countingSignatories(
+    (await protocolSignatures(u.tx, id)).map((s) => s.record),
+    row.current_version,
+  );
   assertProtocolSignature(ev, {
     signerPartyId: actor.partyId,
     currentText: new TextEncoder().encode(canonicalJson(body.text)),
@@ -539,7 +551,7 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
     title: p.text.title,
     state: p.state,
     agreementId: p.agreementId,
-    keyNotes: p.signatures.filter((s) => s.valid && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
+    keyNotes: p.signatures.filter((s) => s.version === p.text.version && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
   }));
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
 }

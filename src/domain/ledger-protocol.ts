@@ -1,5 +1,5 @@
 import { DomainError } from './errors.js';
-import { assertGuarantee, isFullyGuaranteed, type GuaranteeEvidence } from './guarantee-rules.js';
+import { assertGuarantee, isFullyGuaranteed, signedWhileCompromised, type GuaranteeEvidence } from './guarantee-rules.js';
 
 /** A protocol version and who signed it, as the signature rules need it. */
 export interface ProtocolSubject {
@@ -36,6 +36,31 @@ export function assertProtocolSignature(ev: GuaranteeEvidence, s: ProtocolSubjec
   if (s.signedParties.includes(s.signerPartyId)) {
     throw new DomainError('already_signed', `the party already signed version ${s.currentVersion} of this protocol`);
   }
+}
+
+/** A delegation's recorded signature over one version of a protocol, as the counting rule needs it. */
+export interface ProtocolSignatureRecord {
+  readonly partyId: string;
+  readonly version: number;
+  /** When the server recorded it. */
+  readonly createdAt: string;
+  /** The compromise its key was declared to have suffered, if any (key-revocation.ts). */
+  readonly keyCompromise: { readonly since: string } | null;
+}
+
+/**
+ * Whether a signature counts towards the protocol being signed: it signs the current version, and
+ * was not recorded with its key compromised at the time — such a signature can no longer be told
+ * from a thief's, exactly like a guarantee (`guaranteeVoid`). The record of the talks keeps it;
+ * the party signs again with a key that stands if it stands by the text.
+ */
+export function signatureCounts(s: ProtocolSignatureRecord, currentVersion: number): boolean {
+  return s.version === currentVersion && !signedWhileCompromised(s.createdAt, s.keyCompromise);
+}
+
+/** The delegations whose signature of the current version counts (`signatureCounts`). */
+export function countingSignatories(sigs: readonly ProtocolSignatureRecord[], currentVersion: number): string[] {
+  return [...new Set(sigs.filter((s) => signatureCounts(s, currentVersion)).map((s) => s.partyId))];
 }
 
 /** Whether every delegation has signed the current version. */

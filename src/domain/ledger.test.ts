@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
 import { assertRoundInput, describeNextRound, isRealDate, openPoints, positionMatrix, toHxlCsv, type LedgerContext } from './ledger.js';
-import { assertProtocolSignature } from './ledger-protocol.js';
+import { assertProtocolSignature, countingSignatories, isProtocolSigned } from './ledger-protocol.js';
 import type { PositionView, RoundInput } from '../schemas/ledger.js';
 
 const ctx: LedgerContext = { partyExists: (id) => ['ua', 'ru'].includes(id), itemExists: (id) => ['neutrality', 'corridors'].includes(id), round: () => undefined, otherRounds: [] };
@@ -84,5 +84,20 @@ describe('protocol signatures', () => {
     expect(codeOf(() => assertProtocolSignature({ ...ev, payload: new TextEncoder().encode('{"a":2}') }, subject))).toBe('terms_mismatch');
     expect(codeOf(() => assertProtocolSignature({ ...ev, key: { partyId: 'aid', revoked: false } }, { ...subject, signerPartyId: 'aid' }))).toBe('not_a_required_guarantor');
     expect(codeOf(() => assertProtocolSignature(ev, { ...subject, signedParties: ['ua'] }))).toBe('already_signed');
+  });
+});
+
+describe('which protocol signatures count', () => {
+  const sig = (partyId: string, version: number, createdAt: string, since: string | null = null) => ({ partyId, version, createdAt, keyCompromise: since === null ? null : { since } });
+  it('counts each delegation once, over the current version only', () => {
+    expect(countingSignatories([sig('ua', 1, '2022-03-03T18:00:00Z'), sig('ru', 2, '2022-03-04T09:00:00Z'), sig('ua', 2, '2022-03-04T10:00:00Z')], 2)).toEqual(['ru', 'ua']);
+    expect(countingSignatories([sig('ua', 1, '2022-03-03T18:00:00Z')], 2)).toEqual([]);
+  });
+  it('does not count one recorded at or after its key’s compromise, and counts one before it', () => {
+    const sigs = [sig('ua', 1, '2022-03-03T18:00:00Z', '2022-03-03T18:00:00Z'), sig('ru', 1, '2022-03-03T18:00:00Z', '2022-03-03T18:00:00.001Z')];
+    expect(countingSignatories(sigs, 1)).toEqual(['ru']);
+    expect(isProtocolSigned(['ua', 'ru'], countingSignatories(sigs, 1))).toBe(false);
+    // The party signs again with a key that stands: the protocol is signed again.
+    expect(isProtocolSigned(['ua', 'ru'], countingSignatories([...sigs, sig('ua', 1, '2022-03-09T10:00:00Z')], 1))).toBe(true);
   });
 });

@@ -245,7 +245,7 @@ export const ProtocolSignatureView = z.object({
   kid: z.string(),
   version: z.number().int(),
   jws: z.string(),
-  valid: z.boolean().describe('false once the protocol was corrected after it was signed'),
+  valid: z.boolean().describe('whether it counts towards the protocol being signed: false once the protocol was corrected after it was signed, or when it was made with a key compromised at the time (keyCompromised; the party signs again with a key that stands)'),
   keyRevokedAt: z.string().nullable().describe('when the key it was made with was revoked, or null while that key stands'),
   keyRevocationReason: z.enum(REVOCATION_REASONS).nullable().describe('superseded (routine rotation: the signature stands) or compromised; null while the key stands'),
   keyCompromisedSince: z.string().nullable().describe('for a compromised key: from when its signatures are suspect'),
@@ -258,7 +258,7 @@ export const ProtocolSignatureView = z.object({
 export const ProtocolView = z.object({
   id: z.string(),
   roundId: z.string(),
-  state: z.enum(['open', 'signed']).describe('signed: every delegation signed the current version'),
+  state: z.enum(['open', 'signed']).describe('signed: every delegation signed the current version, none with a key compromised at the time'),
   agreementId: z.string().nullable(),
   visibility: Visibility,
   text: ProtocolText,

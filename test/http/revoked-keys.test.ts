@@ -389,5 +389,29 @@ for (const { engine, available, why } of ENGINES) {
       expect(page).toContain('key reported compromised from 2022-03-01T08:00:00.000Z: this signature can no longer be told from a thief’s');
       expect(page).toContain('key since retired 2022-03-08');
     });
+
+    it('no longer counts the one made with a compromised key: the protocol is open until that party signs again with a key that stands', async () => {
+      const protocol = async () => json(await api(w.app, w.observer.viewer.token).get(`/protocols/${protocolId}`));
+      const before = await protocol();
+      expect(before.state).toBe('open');
+      expect(before.signatures.map((s: any) => [s.partyId, s.valid])).toEqual(expect.arrayContaining([['ua', false], ['ru', true]]));
+      // The printed record still lists it, marked, and says the protocol is not signed by every delegation.
+      const page = (await w.app.inject({ method: 'GET', url: `/api/v1/rounds/${roundId}/print` })).body;
+      expect(page).toContain('Not yet signed by every delegation');
+      expect(page).toMatch(/Signed by: .*key reported compromised from/);
+      // Signing again is not "already signed": the party's word is given anew with a live key.
+      const fresh = await freshKey(w);
+      w.clock.set('2022-03-09T10:00:00Z');
+      const text = (await api(w.app, w.ua.viewer.token).get(`/protocols/${protocolId}/text`)).rawPayload;
+      const res = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(json(res).state).toBe('signed');
+      const again = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
+      expect(again.statusCode).toBe(409);
+      expect(json(again).code).toBe('already_signed');
+      const actions = (await logged(w)).filter((e) => e.subject === `ledger/${protocolId}`).map((e) => e.action);
+      expect(actions.filter((a) => a === 'ledger.protocol.fully_signed')).toHaveLength(2);
+      expect((await audit(w)).size).toBeGreaterThan(0);
+    });
   });
 }

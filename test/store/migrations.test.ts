@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { ledgerDb } from '../../src/app/ledger.js';
 import { typeMatches } from '../../src/app/webhook-events.js';
 import { eventFilterProblems } from '../../src/domain/event-types.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
@@ -206,6 +207,32 @@ for (const { engine, available } of ENGINES) {
         await store.db.insertInto('guarantees').values(g('gua_2', 'new-key')).execute();
         await expect(store.db.insertInto('guarantees').values(g('gua_3', 'new-key')).execute()).rejects.toThrow();
         await expect(store.db.insertInto('guarantees').values({ ...g('gua_4', 'k'), corridor_id: 'cor_nope' }).execute()).rejects.toThrow(); // still references its corridor
+      } finally {
+        await drop();
+      }
+    });
+    it('lets a delegation sign one protocol version again with another key, never twice with the same key, and keeps signatures append-only', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        await migrateTo(store, '0015_key_revocation_reasons');
+        const ledger = ledgerDb(store.db);
+        const at = '2022-03-03T18:00:00.000Z';
+        await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: at }).execute();
+        await ledger
+          .insertInto('ledger_entries')
+          .values({ id: 'prt_1', kind: 'protocol', current_version: 1, visibility: 'public', round_id: 'rnd_1', item_id: null, party_id: null, occurred_on: '2022-03-03', body: '{}', created_at: at, created_by: 'mem_1', updated_at: at })
+          .execute();
+        const sig = (id: string, kid: string) => ({ id, protocol_id: 'prt_1', version: 1, party_id: 'ua', member_id: 'mem_1', kid, jws: `jws-${id}`, created_at: at });
+        await ledger.insertInto('ledger_signatures').values(sig('sig_1', 'old-key')).execute();
+        await expect(ledger.insertInto('ledger_signatures').values(sig('sig_2', 'new-key')).execute()).rejects.toThrow(); // once per version, before
+        await migrate(store);
+        expect((await ledger.selectFrom('ledger_signatures').selectAll().execute()).map((r) => [r.id, r.kid, r.jws])).toEqual([['sig_1', 'old-key', 'jws-sig_1']]);
+        await ledger.insertInto('ledger_signatures').values(sig('sig_2', 'new-key')).execute();
+        await expect(ledger.insertInto('ledger_signatures').values(sig('sig_3', 'new-key')).execute()).rejects.toThrow();
+        await expect(ledger.insertInto('ledger_signatures').values({ ...sig('sig_4', 'k'), protocol_id: 'prt_nope' }).execute()).rejects.toThrow(); // still references its protocol
+        // Still history: the database refuses to rewrite or delete a signature.
+        await expect(ledger.updateTable('ledger_signatures').set({ jws: 'forged' }).where('id', '=', 'sig_1').execute()).rejects.toThrow(/append-only/);
+        await expect(ledger.deleteFrom('ledger_signatures').where('id', '=', 'sig_1').execute()).rejects.toThrow(/append-only/);
       } finally {
         await drop();
       }

@@ -230,7 +230,7 @@ function renderRoundSection(p: RoundPage): string {
       (x) =>
         `<h3>${e(x.text.title)} <span class="mark">${x.state === 'signed' ? 'Signed by every delegation' : 'Not yet signed by every delegation'}</span></h3><ol>${x.text.points.map((pt) => `<li><em>${e(p.items.get(pt.itemId) ?? pt.itemId)}</em>: ${e(pt.text)}</li>`).join('')}</ol>${x.text.text ? `<p>${e(x.text.text)}</p>` : ''}<p class="small">Version ${x.version}. Signed by: ${
           x.signatures
-            .filter((s) => s.valid)
+            .filter((s) => s.version === x.version)
             .map((s) => `${name(s.partyId)} (key ${e(s.kid.slice(0, 12))}…, ${e(s.createdAt.slice(0, 10))}${keyNote(s)})`)
             .join('; ') || 'nobody yet'
         }${x.agreementId ? `. Agreement: ${e(x.agreementId)}` : ''}</p>`,

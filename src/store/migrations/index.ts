@@ -15,6 +15,7 @@ import { alertEventNames } from './0012-alert-event-names.js';
 import { suspensionIncident } from './0013-suspension-incident.js';
 import { guaranteesOncePerKey } from './0014-guarantees-once-per-key.js';
 import { keyRevocationReasons } from './0015-key-revocation-reasons.js';
+import { protocolSignaturesOncePerKey } from './0016-protocol-signatures-once-per-key.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -37,6 +38,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0013_suspension_incident': suspensionIncident(engine),
     '0014_guarantees_once_per_key': guaranteesOncePerKey(engine),
     '0015_key_revocation_reasons': keyRevocationReasons(engine),
+    '0016_protocol_signatures_once_per_key': protocolSignaturesOncePerKey(engine),
   };
   return { getMigrations: async () => migrations };
 }
