@@ -33,15 +33,15 @@ export function reportSkippedEngine(name: string, engine: Engine, why: string | 
 
 let counter = 0;
 
-/** A fresh, empty, migrated store: a temp SQLite file or a new PostgreSQL schema. */
-export async function freshStore(engine: Engine): Promise<Store> {
+/** A fresh, empty, migrated store: a temp SQLite file or a new PostgreSQL schema (on `pgUrl`, by default the test database). */
+export async function freshStore(engine: Engine, pgUrl = PG_URL): Promise<Store> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'passage-test-'));
     return openStore(join(dir, 'passage.db'));
   }
-  if (!PG_URL) throw new Error('PASSAGE_TEST_DATABASE_URL is not set');
+  if (!pgUrl) throw new Error('PASSAGE_TEST_DATABASE_URL is not set');
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const store = await openStore(PG_URL, { schema });
+  const store = await openStore(pgUrl, { schema });
   // Each run gets a fresh schema and leaves nothing behind.
   return {
     ...store,
@@ -105,8 +105,8 @@ async function addParty(deps: Deps, adminActor: Actor | null, id: string, kind: 
   return { id: partyId, kind, admin: members.admin, liaison: members.liaison, operator: members.operator, viewer: members.viewer, privateKey, publicJwk, kid: key.kid };
 }
 
-export async function makeWorld(engine: Engine): Promise<World> {
-  const store = await freshStore(engine);
+export async function makeWorld(engine: Engine, opts: { pgUrl?: string } = {}): Promise<World> {
+  const store = await freshStore(engine, opts.pgUrl);
   const clock = new TestClock();
   const deps = defaultDeps(store, clock.now);
   const init = await initialise(deps);

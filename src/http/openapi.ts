@@ -10,8 +10,8 @@
  *   are 400; every method that reads a body can refuse one as too large (413) or of another media
  *   type (415);
  * - any operation can fail unexpectedly (500 internal_error, from the error handler in
- *   src/http/problem.ts) or meet the server shutting down (503 service_unavailable, the closing
- *   hook in src/http/server.ts);
+ *   src/http/problem.ts) or meet the database out of reach or the server shutting down (503
+ *   service_unavailable: src/store/unavailable.ts, the closing hook in src/http/server.ts);
  * - writes through `write` (src/http/context.ts) honour `Idempotency-Key`, answer a replay with
  *   `idempotent-replayed: true` and refuse a reused key with another request (422): every POST,
  *   PUT, PATCH and DELETE but those marked `notIdempotent` below, which do not use `write`.
@@ -52,7 +52,7 @@ const PROBLEM_DESCRIPTIONS: Record<string, string> = {
   '422': 'a reference that does not resolve, a signature that does not verify, or idempotency_key_reused',
   '428': 'precondition_required: say which version you change (If-Match or baseVersion)',
   '500': 'internal_error: an unexpected failure (the database unreachable, a bug); it is logged, and the answer says nothing more',
-  '503': 'service_unavailable: the server is shutting down; send the request again (Retry-After), perhaps to another instance',
+  '503': 'service_unavailable: the database is out of reach, busy with another writer or out of disk, or the server is shutting down; send the request again after Retry-After seconds (perhaps to another instance)',
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { positionIngestFor, type Report } from '../app/positions.js';
 import { parseOsmandParams, parseTraccarJson, type TrackerReport } from '../domain/tracking-protocol.js';
+import { storeUnavailable } from '../store/unavailable.js';
 import { mayHoldUnstorable, unstorable, unstorableStringAt } from './json-body.js';
 
 const MAX_BODY = 64 * 1024;
@@ -36,6 +37,7 @@ function send(res: ServerResponse, status: number): void {
 
 export function handleOsmand(deps: Deps) {
   const ingest = positionIngestFor(deps);
+  let unavailableSaidAt = 0;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -49,7 +51,20 @@ export function handleOsmand(deps: Deps) {
       ingest.submit([toReport(parsed.report, deps.now())], 'osmand').then(
         (out) => send(res, out.ok ? 200 : isJson ? 404 : 400),
         (e: unknown) => {
-          // A report that could not be stored is the server's fault: say so where the operator looks.
+          // A report that could not be stored: say so where the operator looks. With the database
+          // out of reach, a 503 and Retry-After: the phone keeps the fix and sends it again.
+          const unavailable = storeUnavailable(e);
+          if (unavailable) {
+            // Once every 10 s, not once per phone: a fleet reporting every second would flood the log.
+            const at = Date.now();
+            if (at - unavailableSaidAt >= 10_000) {
+              unavailableSaidAt = at;
+              process.stderr.write(`passage: OsmAnd reports are refused with 503 while ${unavailable.why}\n`);
+            }
+            res.writeHead(503, { 'content-length': '0', 'retry-after': String(unavailable.retryAfter) });
+            res.end();
+            return;
+          }
           process.stderr.write(`passage: an OsmAnd report could not be stored: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
           send(res, 500);
         },

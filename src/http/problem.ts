@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors.js';
+import { storeUnavailable } from '../store/unavailable.js';
 
 /** Every error code's HTTP status. The compiler insists that each code has one. */
 export const STATUS: Record<ErrorCode, number> = {
@@ -154,6 +155,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const mapped = fromFastifyError(err);
   if (mapped) {
     return sendProblem(reply, problem(mapped.code, mapped.detail, { errors: mapped.errors ?? [], instance: req.url, ...(err.statusCode === 400 && mapped.code === 'validation_failed' ? {} : {}) }));
+  }
+  const unavailable = storeUnavailable(err);
+  if (unavailable) {
+    // Not a fault in Passage: the database is out of reach or full. The client sends it again.
+    req.log.warn({ err }, `store unavailable: ${unavailable.why}`);
+    reply.header('retry-after', String(unavailable.retryAfter));
+    return sendProblem(reply, problem('service_unavailable', `${unavailable.why}: send the request again in ${unavailable.retryAfter} s (a write sent with an Idempotency-Key is never applied twice)`, { instance: req.url }));
   }
   req.log.error({ err }, 'unhandled error');
   return sendProblem(reply, problem('internal_error', 'an internal error occurred; it has been logged', { instance: req.url }));

@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from '../app/parties.js';
 import { DomainError } from '../domain/errors.js';
@@ -149,6 +150,12 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   feedRoutes(app, deps);
   ledgerPublicRoutes(app, deps);
   await webRoutes(app, deps);
+  // Liveness: the process answers. Readiness: it also reaches its store (503 with Retry-After
+  // while it cannot: src/store/unavailable.ts), for a load balancer to route around it.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { hide: true } }, async () => {
+    await sql`SELECT 1`.execute(deps.store.db);
+    return { ok: true, store: deps.store.engine };
+  });
   return app;
 }

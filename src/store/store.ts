@@ -70,7 +70,19 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     const pool = new pg.Pool({
       connectionString: url.toString(),
       max: 10,
+      // A database host that drops packets fails a request in 10 s (503) rather than hanging it.
+      connectionTimeoutMillis: 10_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle connection the database closed (a restart, a failover, a network cut) is reported
+    // here; unheard, the 'error' event would end the process. The pool drops that connection and
+    // opens another on the next query; until the database is back, requests answer 503.
+    let saidAt = 0;
+    pool.on('error', (err) => {
+      const now = Date.now();
+      if (now - saidAt < 10_000) return;
+      saidAt = now;
+      process.stderr.write(`passage: lost an idle connection to PostgreSQL (${err.message}); reconnecting on the next query\n`);
     });
     if (schema && !opts.existing) {
       const client = await pool.connect();
@@ -160,7 +172,7 @@ export async function migrate(store: Store): Promise<void> {
   const { error, results } = await migratorFor(store).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+    throw new Error(`${failed ? `migration ${failed.migrationName} failed` : 'could not migrate'}: ${(error as Error).message ?? String(error)}`);
   }
 }
 
