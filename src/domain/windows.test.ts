@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DomainError } from './errors.js';
-import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, parseIsoMillisZ, parseRfc3339, subtractIntervals } from './windows.js';
+import { assertWindows, expandWindows, formatLocal, formatUtc, mergeIntervals, parseIsoMillisZ, parseRfc3339, subtractIntervals, timeZoneSpellingProblem } from './windows.js';
 
 const iso = (ms: number): string => formatUtc(ms);
 
@@ -64,6 +64,22 @@ describe('windows', () => {
       expect((e as DomainError).code).toBe(code);
       expect((e as DomainError).details[0]?.path).toMatch(/^\/windows\/0\//);
     }
+  });
+
+  it('keeps a time zone only as the tz database spells it, and says how', () => {
+    expect(timeZoneSpellingProblem('Europe/Kyiv')).toBeNull();
+    expect(timeZoneSpellingProblem('Europe/Kiev')).toBeNull();
+    expect(timeZoneSpellingProblem('America/Port-au-Prince')).toBeNull();
+    expect(timeZoneSpellingProblem('Etc/GMT+5')).toBeNull();
+    expect(timeZoneSpellingProblem('UTC')).toBeNull();
+    expect(timeZoneSpellingProblem('utc')).toBe('time zone names are case-sensitive: write UTC, not utc');
+    expect(timeZoneSpellingProblem('europe/kiev')).toBe('time zone names are case-sensitive: write Europe/Kiev, not europe/kiev');
+    expect(timeZoneSpellingProblem('america/port-au-prince')).toMatch(/write America\/Port-au-Prince/);
+    // Europe/Kyiv is an alias this runtime's ICU does not list: its parts must start with a capital.
+    expect(timeZoneSpellingProblem('europe/kyiv')).toMatch(/each part starting with a capital .*: not europe\/kyiv/);
+    expect(timeZoneSpellingProblem('Europe/kyiv')).toMatch(/not Europe\/kyiv/);
+    const w = { start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'europe/kyiv' };
+    expect(() => assertWindows([w])).toThrow(/case-sensitive/);
   });
 
   it('merges touching intervals and subtracts suspensions', () => {

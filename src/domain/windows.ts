@@ -135,6 +135,26 @@ export function isValidTimeZone(tz: string): boolean {
   return IANAZone.isValidZone(tz);
 }
 
+/** The zones this runtime lists, by lower-case name: to tell a zone typed in the wrong case. */
+let listedZones: Map<string, string> | undefined;
+
+/**
+ * Why a zone the runtime accepts (`isValidTimeZone`) is not written as the tz database writes it, or null. The
+ * runtime reads zone names in any case ("europe/kyiv"), but what is stored is signed, printed in
+ * feeds (an iCalendar TZID) and read by other software that may not: a zone is stored only as the
+ * database spells it. A listed zone in another case is told its spelling; an alias the runtime
+ * does not list (Europe/Kyiv on an older ICU, US/Eastern) must at least start each part with a
+ * capital, as every name in the database does.
+ */
+export function timeZoneSpellingProblem(tz: string): string | null {
+  listedZones ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+  // A listed zone, or one the runtime resolves to itself in another case (UTC is not listed).
+  const resolved = new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
+  const listed = listedZones.get(tz.toLowerCase()) ?? (resolved.toLowerCase() === tz.toLowerCase() ? resolved : undefined);
+  if (listed !== undefined) return listed === tz ? null : `time zone names are case-sensitive: write ${listed}, not ${tz}`;
+  return /(^|\/)[^A-Z]/.test(tz) ? `time zone names are case-sensitive, each part starting with a capital as in the tz database (e.g. Europe/Kyiv): not ${tz}` : null;
+}
+
 /** Validates one window; returns problems (empty when fine). `path` prefixes each problem's path. */
 export function checkWindow(
   w: WindowSpec,
@@ -151,6 +171,9 @@ export function checkWindow(
   }
   if (!isValidTimeZone(w.timeZone)) {
     out.push({ code: 'unknown_time_zone', detail: { path: `${path}/timeZone`, message: `unknown IANA time zone: ${w.timeZone}` } });
+  } else {
+    const spelling = timeZoneSpellingProblem(w.timeZone);
+    if (spelling !== null) out.push({ code: 'unknown_time_zone', detail: { path: `${path}/timeZone`, message: spelling } });
   }
   if (w.rrule !== undefined && isValidTimeZone(w.timeZone) && s !== undefined) {
     try {

@@ -23,6 +23,7 @@ for (const { engine, available } of ENGINES) {
       ['width over 50 km', sumyPoltava({ widthM: 50_001 }), 400, 'width_out_of_range'],
       ['window end before start', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T09:00:00Z', timeZone: 'Europe/Kyiv' }] }), 400, 'window_end_before_start', '/windows/0/end'],
       ['an unknown time zone', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'Mars/Olympus' }] }), 400, 'unknown_time_zone'],
+      ['a time zone in the wrong case (the runtime reads it; a feed’s TZID might not)', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'europe/kyiv' }] }), 400, 'unknown_time_zone', '/windows/0/timeZone'],
       ['a malformed RRULE', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3;BYGOLLY=1' }] }), 400, 'invalid_rrule'],
       ['an unbounded RRULE', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY' }] }), 400, 'invalid_rrule'],
       ['a route edge across the antimeridian', route([[179.9, 50], [-179.9, 50]]), 400, 'route_edge_too_long', '/route/coordinates/1'],
