@@ -1,6 +1,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
+import { signedWhileCompromised } from '../domain/guarantee-rules.js';
 import type { RevocationReason } from '../domain/key-revocation.js';
 import {
   actionOfEntry,
@@ -111,13 +112,19 @@ export interface AuditReport {
    * the corridor view shows as `keyRevokedAt`, `keyRevocationReason` and `valid`.
    */
   readonly revokedKeyGuarantees: RevokedKeyGuarantee[];
+  /**
+   * Protocol signatures (public and private) made with a key revoked later in the log, by the same
+   * rule: one recorded at or after its key's compromise no longer counts towards the protocol
+   * being signed (`void`; src/domain/ledger-protocol.ts), as the protocol view shows (`valid`).
+   */
+  readonly revokedKeyProtocolSignatures: RevokedKeyProtocolSignature[];
   readonly cosignedBy: string[];
   readonly unknownSignatures: string[];
   readonly since?: { size: number; root: string };
   readonly checkpoint: string;
 }
 
-export interface RevokedKeyGuarantee {
+export interface RevokedKeyGuarantee extends RevokedKeyFate {
   /** The `guarantee.given` entry. */
   readonly index: number;
   readonly corridorId: string;
@@ -126,14 +133,29 @@ export interface RevokedKeyGuarantee {
   readonly kid: string;
   /** When it was recorded (the entry's time). */
   readonly time: string;
+}
+
+/** What became of the key a signature was made with: revoked later in the log, and whether that voids it. */
+export interface RevokedKeyFate {
   /** The `key.revoked` entry that revoked its key (the first, when a retired key was later declared compromised). */
   readonly revokedAt: number;
   /** Why the key was revoked, as it stands at the end of the log. */
   readonly reason: RevocationReason;
   /** For a compromised key: from when it is suspect. */
   readonly compromisedSince?: string;
-  /** Whether the guarantee no longer binds: its key was compromised from at or before it. */
+  /** Whether the signature no longer binds or counts: its key was compromised from at or before it. */
   readonly void: boolean;
+}
+
+export interface RevokedKeyProtocolSignature extends RevokedKeyFate {
+  /** The `ledger.protocol.signed` entry. */
+  readonly index: number;
+  readonly protocolId: string;
+  readonly partyId: string;
+  readonly version: number;
+  readonly kid: string;
+  /** When it was recorded (the entry's time). */
+  readonly time: string;
 }
 
 interface KeyRecord {
@@ -149,7 +171,7 @@ interface KeyRecord {
 }
 
 /** A guarantee the log recorded, by its id: what a later `guarantee.voided` must agree with. */
-type Given = Omit<RevokedKeyGuarantee, 'revokedAt' | 'reason' | 'compromisedSince' | 'void'> & { guaranteeId: string };
+type Given = Omit<RevokedKeyGuarantee, keyof RevokedKeyFate> & { guaranteeId: string };
 
 const decoder = new TextDecoder();
 
@@ -207,7 +229,7 @@ export async function auditLog(
   const tree = new StreamingRoot(treeHasher);
   const keys = new Map<string, KeyRecord>();
   const terms = new Map<string, string>(); // `${corridorId}@${version}` -> canonical terms
-  const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: new Map() };
+  const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: new Map(), signed: [] };
   let savedRootChecked = saved === undefined || saved.size === 0;
   if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
 
@@ -336,10 +358,12 @@ export async function auditLog(
     privateProtocolSignatures: tally.privateProtocolSignatures,
     keys: keys.size,
     revokedKeyGuarantees: [...tally.given.values()].flatMap(({ guaranteeId: _id, ...g }) => {
-      const key = keys.get(g.kid);
-      if (key?.revokedAt === undefined || key.reason === undefined) return [];
-      const since = key.compromise?.since;
-      return [{ ...g, revokedAt: key.revokedAt, reason: key.reason, ...(since !== undefined ? { compromisedSince: since } : {}), void: since !== undefined && Date.parse(g.time) >= Date.parse(since) }];
+      const fate = revokedKeyFate(g.kid, g.time, keys);
+      return fate ? [{ ...g, ...fate }] : [];
+    }),
+    revokedKeyProtocolSignatures: tally.signed.flatMap((s) => {
+      const fate = revokedKeyFate(s.kid, s.time, keys);
+      return fate ? [{ ...s, ...fate }] : [];
     }),
     cosignedBy,
     unknownSignatures,
@@ -348,7 +372,16 @@ export async function auditLog(
   };
 }
 
-type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number; given: Map<string, Given> };
+type Signed = Omit<RevokedKeyProtocolSignature, keyof RevokedKeyFate>;
+type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSignatures: number; given: Map<string, Given>; signed: Signed[] };
+
+/** The fate of a signature recorded at `time` with key `kid`, if that key was revoked by the end of the log. */
+function revokedKeyFate(kid: string, time: string, keys: Map<string, KeyRecord>): RevokedKeyFate | undefined {
+  const key = keys.get(kid);
+  if (key?.revokedAt === undefined || key.reason === undefined) return undefined;
+  const since = key.compromise?.since;
+  return { revokedAt: key.revokedAt, reason: key.reason, ...(since !== undefined ? { compromisedSince: since } : {}), void: signedWhileCompromised(time, since === undefined ? null : { since }) };
+}
 
 /** Parses an inspected entry (which must be canonical JSON) and checks it, counting what it verified. */
 async function inspectText(index: number, action: string, text: string, keys: Map<string, KeyRecord>, terms: Map<string, string>, tally: Tally): Promise<void> {
@@ -464,6 +497,7 @@ async function inspect(index: number, action: string, e: { time: string; subject
     }
     case 'ledger.protocol.signed': {
       const key = signingKey(index, 'protocol signature', p.partyId, p.kid, keys);
+      tally.signed.push({ index, protocolId: id ?? '', partyId: String(p.partyId), version: Number(p.version), kid: String(p.kid), time: e.time });
       if (p.jws === undefined) {
         tally.privateProtocolSignatures += 1;
         return;

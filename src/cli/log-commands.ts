@@ -1,6 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { auditLog, AuditError, type AuditReport, type LogSource } from '../app/audit.js';
+import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
 import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseVerifierKey, SIG_TYPE_ED25519 } from '../domain/log/index.js';
@@ -53,6 +53,24 @@ export function resolveLogKey(value: string): string {
   return key;
 }
 
+/**
+ * Signatures made with a key revoked later, in two groups: made while their key was compromised
+ * (void now, as the views show them: valid: false), and made with a key retired routinely or
+ * compromised only later (still binding: a note).
+ */
+function printRevokedKeyGroups(items: readonly (RevokedKeyFate & { index: number; kid: string; what: string })[], words: { voided: string; standing: string }, print: Print): void {
+  const voided = items.filter((g) => g.void);
+  const standing = items.filter((g) => !g.void);
+  if (voided.length > 0) {
+    print(`    ${voided.length} of them were made with a key compromised at the time, and ${words.voided}:`);
+    for (const g of voided) print(`      entry ${g.index}: ${g.what}, key ${g.kid} compromised since ${g.compromisedSince ?? '?'} (revoked at entry ${g.revokedAt})`);
+  }
+  if (standing.length > 0) {
+    print(`    ${standing.length} of them were made with a key revoked since that was not compromised then, and ${words.standing}:`);
+    for (const g of standing) print(`      entry ${g.index}: ${g.what}, key ${g.kid} ${g.reason === 'superseded' ? 'since retired (superseded)' : `compromised only since ${g.compromisedSince ?? '?'}`} at entry ${g.revokedAt}`);
+  }
+}
+
 async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
   const since = opts.since ? readSmallFile(opts.since, 'saved checkpoint') : undefined;
   let bar: SingleBar | undefined;
@@ -73,20 +91,18 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
     else {
       print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
       print(`    ${report.guarantees} guarantees verified against the keys their parties had registered (${report.keys} keys in the log).`);
-      // Valid when given. Made with a key compromised since: void now, as the corridor view shows
-      // them (valid: false). Made with a key retired since (superseded): still binding, a note.
-      const voided = report.revokedKeyGuarantees.filter((g) => g.void);
-      const standing = report.revokedKeyGuarantees.filter((g) => !g.void);
-      if (voided.length > 0) {
-        print(`    ${voided.length} of them were made with a key compromised at the time, and no longer bind (the party must sign again):`);
-        for (const g of voided) print(`      entry ${g.index}: ${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}, key ${g.kid} compromised since ${g.compromisedSince ?? '?'} (revoked at entry ${g.revokedAt})`);
-      }
-      if (standing.length > 0) {
-        print(`    ${standing.length} of them were made with a key revoked since that was not compromised then, and still bind:`);
-        for (const g of standing) print(`      entry ${g.index}: ${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}, key ${g.kid} ${g.reason === 'superseded' ? 'since retired (superseded)' : `compromised only since ${g.compromisedSince ?? '?'}`} at entry ${g.revokedAt}`);
-      }
+      printRevokedKeyGroups(
+        report.revokedKeyGuarantees.map((g) => ({ ...g, what: `${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}` })),
+        { voided: 'no longer bind (the party must sign again)', standing: 'still bind' },
+        print,
+      );
       if (report.protocolSignatures + report.privateProtocolSignatures > 0) {
         print(`    ${report.protocolSignatures} signatures on public negotiation protocols verified the same way${report.privateProtocolSignatures > 0 ? `; ${report.privateProtocolSignatures} on private protocols are logged by hash only` : ''}.`);
+        printRevokedKeyGroups(
+          report.revokedKeyProtocolSignatures.map((p) => ({ ...p, what: `${p.partyId}'s signature of protocol ${p.protocolId} version ${p.version}` })),
+          { voided: 'no longer count (the delegation must sign again)', standing: 'still count' },
+          print,
+        );
       }
       if (report.since) print(`    The log extends the checkpoint you saved (size ${report.since.size}): nothing before it was changed.`);
       print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
