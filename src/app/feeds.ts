@@ -144,10 +144,7 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
   for (const c of listed) {
     const { id, state } = c.row;
     const t = c.terms;
-    const suspensions = c.suspensions.map((s) => {
-      const kind = incidentKindOf.get(s.id);
-      return { since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: kind ? tr('public.reasonIncident', { kind: tr(`incident.kind.${kind}` as MessageKey) }) : s.reason };
-    });
+    const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: publicSuspensionReason(s.reason, incidentKindOf.get(s.id), lang) }));
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
     const route = `${t.origin.name} → ${t.destination.name}`;
     // Back under negotiation because a guarantee's key was compromised, not because terms changed.

@@ -10,7 +10,7 @@ import { expandStoredWindows } from '../domain/windows.js';
 import type { CorridorView } from '../schemas/corridor.js';
 import type { IncidentKind } from '../schemas/incident.js';
 import { translator } from '../i18n/index.js';
-import type { MessageKey } from '../i18n/messages.js';
+import type { Lang, MessageKey } from '../i18n/messages.js';
 import { getSetting } from './bootstrap.js';
 import { loadCorridors, statusOf, toCorridorView } from './corridors.js';
 import { ledgerTimelineView } from './ledger.js';
@@ -98,15 +98,16 @@ export async function incidentKindsBySuspension(db: Tx, suspensionIds: Iterable<
 }
 
 /**
- * A suspension's reason as the public reads it in the language-neutral feeds (GeoJSON, KML, CSV,
- * CAP): the mediator's words, or for one a confirmed incident caused, which kind of incident —
- * not the recorded "Shelling (confirmed incident inc_…)" with its internal id. The public page
- * translates the same by `incidentKind`.
+ * A suspension's reason as the public reads it — in English in the language-neutral feeds
+ * (GeoJSON, KML, CSV, CAP), in the reader's language in the iCalendar feed: the mediator's words,
+ * or for one a confirmed incident caused, which kind of incident — not the recorded "Shelling
+ * (confirmed incident inc_…)" with its internal id. The public page translates the same by
+ * `incidentKind`.
  */
-export function publicSuspensionReason(reason: string, incidentKind: IncidentKind | undefined): string {
+export function publicSuspensionReason(reason: string, incidentKind: IncidentKind | undefined, lang: Lang = 'en'): string {
   if (incidentKind === undefined) return reason;
-  const en = translator('en');
-  return en('public.reasonIncident', { kind: en(`incident.kind.${incidentKind}` as MessageKey) });
+  const tr = translator(lang);
+  return tr('public.reasonIncident', { kind: tr(`incident.kind.${incidentKind}` as MessageKey) });
 }
 
 /**
