@@ -1,9 +1,13 @@
 /**
  * The keys page: a party's admins and liaison officers revoke a key saying why, the form spells
  * out both consequences, and a compromise is confirmed naming the corridors that lose the guarantee.
- * Its own harness: it revokes the demo's Ukrainian key.
+ * A party adds a key made in the browser (the private key saved on the device, never sent) or
+ * the public file `passage keys generate` wrote. Its own harness: it revokes the demo's Ukrainian key.
  */
+import { createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
@@ -113,4 +117,59 @@ describe.skipIf(!HAVE_CHROMIUM)('revoking a key in the operations app', () => {
     expect(await note.textContent()).toBe('Ukraine signed it with a key since retired (routine rotation): the signature stands.');
     expect(await page.locator('[data-key-compromised]').count()).toBe(0);
   }, 90_000);
+
+  it('adds a key made in this browser: the private file is saved on the device, never sent, and matches the key registered', async () => {
+    const { page } = await h.newPage();
+    const sent: string[] = [];
+    page.on('request', (r) => sent.push(r.postData() ?? ''));
+    await signIn(h, page, 'ua-liaison', '/app/keys');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#key-create').click()]);
+    const file = download.suggestedFilename();
+    expect(file).toMatch(/^ua-[\w-]{8}\.private\.jwk$/);
+    const jwk = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'd', 'kid', 'kty', 'x']);
+    await expect.poll(() => page.locator('#keys-msg').textContent()).toBe(`Key ${jwk.kid.slice(0, 12)}… registered. Its private key was saved as ${file}: keep that file safe, it is the only copy.`);
+    await page.locator(`tr[data-kid="${jwk.kid}"][data-key-state=standing]`).waitFor();
+    // The server holds its public half, under the kid the file names; the private half was never sent.
+    const registered = (await get<{ keys: { kid: string; jwk: { x: string } }[] }>('/parties/ua')).keys.find((k) => k.kid === jwk.kid);
+    expect(registered?.jwk.x).toBe(jwk.x);
+    expect(sent.filter((b) => b.includes(jwk.d))).toEqual([]);
+    // The saved file signs what the registered key verifies.
+    const message = Buffer.from('terms');
+    const signature = cryptoSign(null, message, createPrivateKey({ key: jwk, format: 'jwk' }));
+    expect(cryptoVerify(null, message, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: registered!.jwk.x }, format: 'jwk' }), signature)).toBe(true);
+    await shot(page, 'key-created');
+  }, 60_000);
+
+  it('registers the public file of `passage keys generate`, and refuses a private key or a file that is no key without sending it', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const pub = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(pub, 'sha256');
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    const posted: string[] = [];
+    page.on('request', (r) => (r.method() === 'POST' ? posted.push(r.url()) : undefined));
+    await signIn(h, page, 'ua-admin', '/app/keys');
+    const form = page.locator('form.register-key');
+    const choose = (name: string, body: unknown) => form.locator('input[type=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(body)) });
+    await choose('ua2.private.jwk', { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' });
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toMatch(/^Цей файл містить ПРИВАТНИЙ ключ/);
+    await choose('notes.json', { kty: 'RSA', n: 'x' });
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toMatch(/^Цей файл не є відкритим ключем Ed25519/);
+    expect(posted.filter((u) => u.includes('/keys'))).toEqual([]);
+    await choose('ua2.public.jwk', { ...pub, kid, alg: 'EdDSA', use: 'sig' });
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator('#keys-msg').textContent()).toBe(`Ключ ${kid.slice(0, 12)}… зареєстровано.`);
+    await page.locator(`tr[data-kid="${kid}"][data-key-state=standing]`).waitFor();
+    // The section passes axe (labels, headings, contrast).
+    const violations = await axe(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    // Another party's key: the server's refusal is shown, not swallowed.
+    await form.locator('input[type=file]').setInputFiles(h.demo.keyFiles.ru?.public ?? '');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator('#keys-msg').textContent()).toMatch(/registered to another party/);
+    expect(await page.locator('#keys-msg').getAttribute('class')).toMatch(/error/);
+  }, 60_000);
 });
+

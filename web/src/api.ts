@@ -147,6 +147,8 @@ export const api = {
   amend: (id: string, version: number, body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/amend`, body, { 'if-match': `"${version}"` }),
   action: (id: string, action: 'withdraw' | 'reject' | 'propose' | 'suspend' | 'resume', body: unknown): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/${action}`, body),
   guarantee: (id: string, jws: string): Promise<CorridorView> => json('POST', `/corridors/${encodeURIComponent(id)}/guarantees`, { jws }),
+  /** Registers a public Ed25519 key of the member's party; the private key never comes here. */
+  registerKey: (partyId: string, jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string }): Promise<KeyView> => json('POST', `/parties/${encodeURIComponent(partyId)}/keys`, { jwk }),
   /** Revokes a key of the member's party, saying why (docs/api.md, "Keys and guarantees"). */
   revokeKey: (partyId: string, kid: string, body: { reason: 'superseded' | 'compromised'; since?: string }): Promise<KeyView & { voidedCorridorIds: string[] }> =>
     json('POST', `/parties/${encodeURIComponent(partyId)}/keys/${encodeURIComponent(kid)}/revoke`, body),

@@ -51,3 +51,28 @@ export async function signCompact(payload: Uint8Array, jwk: PrivateJwk): Promise
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, new TextEncoder().encode(input)));
   return `${input}.${b64url(sig)}`;
 }
+
+/**
+ * A new Ed25519 key pair made in the browser, in the form `passage keys generate` writes: the
+ * private JWK with its kid and alg (for the file the user keeps) and the public JWK the server
+ * registers. The private key is extractable only so that it can be saved; nothing sends it.
+ */
+export async function generateSigningKey(): Promise<{ privateJwk: PrivateJwk & { kid: string; alg: 'EdDSA' }; publicJwk: { kty: 'OKP'; crv: 'Ed25519'; x: string }; kid: string }> {
+  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  if (typeof jwk.x !== 'string' || typeof jwk.d !== 'string') throw new Error('the browser exported no Ed25519 key');
+  const kid = await thumbprint({ x: jwk.x });
+  return { privateJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, kid, alg: 'EdDSA' }, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, kid };
+}
+
+/** A public Ed25519 JWK read from a file: the key, `private` if the file holds a private key, or null. */
+export function parsePublicJwk(text: string): { kty: 'OKP'; crv: 'Ed25519'; x: string } | 'private' | null {
+  try {
+    const j = JSON.parse(text) as Partial<PrivateJwk>;
+    if (typeof j !== 'object' || j === null || j.kty !== 'OKP' || j.crv !== 'Ed25519' || typeof j.x !== 'string') return null;
+    if (j.d !== undefined) return 'private';
+    return { kty: 'OKP', crv: 'Ed25519', x: j.x };
+  } catch {
+    return null;
+  }
+}

@@ -14,6 +14,7 @@ import { clear, h, nextId, scrollBox } from '../dom.js';
 import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { both } from '../format.js';
 import { t } from '../i18n.js';
+import { ed25519Supported, generateSigningKey, parsePublicJwk } from '../sign.js';
 
 const TZ = 'Europe/Kyiv';
 const short = (kid: string): string => `${kid.slice(0, 12)}…`;
@@ -87,6 +88,88 @@ export async function renderKeys(main: HTMLElement, ctx: Ctx): Promise<void> {
           t('common.scrollHint'),
         ),
     panel,
+    manage ? addKeySection(ctx, party?.name ?? ctx.actor.partyId, msg, reload) : '',
+  );
+}
+
+/**
+ * Adding a key, for the party's admins and liaison officers: made here (the private key saved to
+ * a file on this device, never sent), or the public half of one `passage keys generate` made.
+ * After a compromise this is how the party gets a key that stands, to sign again.
+ */
+function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: () => Promise<void>): HTMLElement {
+  const say = (cls: 'ok' | 'error', text: string): void => {
+    msg.className = `msg ${cls}`;
+    msg.textContent = text;
+  };
+  const create = h('button', { type: 'button', id: 'key-create', class: 'primary' }, t('keys.add.createButton'));
+  const unsupported = h('p', { class: 'small', hidden: true }, t('keys.add.unsupported'));
+  void ed25519Supported().then((ok) => {
+    create.toggleAttribute('disabled', !ok);
+    unsupported.hidden = ok;
+  });
+  create.addEventListener('click', () => {
+    void (async () => {
+      create.setAttribute('disabled', '');
+      try {
+        const key = await generateSigningKey();
+        // Registered first: a file is saved only for a key the server holds.
+        await api.registerKey(ctx.actor.partyId, key.publicJwk);
+        const file = `${ctx.actor.partyId}-${key.kid.slice(0, 8)}.private.jwk`;
+        const url = URL.createObjectURL(new Blob([`${JSON.stringify(key.privateJwk, null, 2)}\n`], { type: 'application/jwk+json' }));
+        const a = h('a', { href: url, download: file, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        say('ok', t('keys.add.created', { kid: short(key.kid), file }));
+        await reload();
+      } catch (err) {
+        say('error', '');
+        showProblem(err, msg);
+      } finally {
+        create.removeAttribute('disabled');
+      }
+    })();
+  });
+
+  const fileId = nextId('pubkey');
+  const input = h('input', { type: 'file', id: fileId, accept: '.jwk,.json,application/json' }) as HTMLInputElement;
+  const form = h(
+    'form',
+    { class: 'register-key' },
+    h('div', { class: 'field' }, h('label', { for: fileId }, t('keys.add.fileLabel')), input),
+    h('button', { type: 'submit' }, t('keys.add.fileButton')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      clearFieldError(input);
+      const file = input.files?.[0];
+      if (!file) return setFieldError(input, t('keys.add.needFile'));
+      const jwk = parsePublicJwk(await file.text());
+      if (jwk === 'private') return setFieldError(input, t('keys.add.private'));
+      if (jwk === null) return setFieldError(input, t('keys.add.notKey'));
+      try {
+        const view = await api.registerKey(ctx.actor.partyId, jwk);
+        say('ok', t('keys.add.registered', { kid: short(view.kid) }));
+        await reload();
+      } catch (err) {
+        say('error', '');
+        showProblem(err, msg, (path) => (path.startsWith('/jwk') ? input : null));
+      }
+    })();
+  });
+  return h(
+    'section',
+    { id: 'add-key', 'aria-labelledby': 'add-key-title' },
+    h('h2', { id: 'add-key-title' }, t('keys.add.title'), h('span', { class: 'visually-hidden' }, ` — ${partyName}`)),
+    h('h3', {}, t('keys.add.create')),
+    h('p', { class: 'small' }, t('keys.add.createHelp')),
+    unsupported,
+    create,
+    h('h3', {}, t('keys.add.file')),
+    form,
   );
 }
 
