@@ -13,6 +13,7 @@ import { registerMovementCommands } from './cli/movement-commands.js';
 // demo (most of a second): imported when such a command runs, so that help, a refused option and
 // the client commands start at once.
 const commands = (): Promise<typeof import('./cli/commands.js')> => import('./cli/commands.js');
+const clientCommands = (): Promise<typeof import('./cli/client-commands.js')> => import('./cli/client-commands.js');
 const logCommands = (): Promise<typeof import('./cli/log-commands.js')> => import('./cli/log-commands.js');
 
 const print = (line: string): void => {
@@ -136,14 +137,14 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'directory for the key files', '.')
     .option('--name <name>', 'file name stem', 'party')
     .option('--force', 'overwrite existing files')
-    .action(async (o: { out: string; name: string; force?: boolean }) => (await commands()).cmdKeysGenerate(o, print));
+    .action(async (o: { out: string; name: string; force?: boolean }) => (await clientCommands()).cmdKeysGenerate(o, print));
   remote(
     keys
       .command('register')
       .description('upload a public JWK for your party')
       .requiredOption('--party <id>', 'your party’s id')
       .requiredOption('--key <file>', 'the .public.jwk file'),
-  ).action(async (o: { url: string; token?: string; party: string; key: string }) => (await commands()).cmdKeysRegister(client(o), o, print));
+  ).action(async (o: { url: string; token?: string; party: string; key: string }) => (await clientCommands()).cmdKeysRegister(client(o), o, print));
   remote(
     keys
       .command('revoke')
@@ -152,7 +153,7 @@ export function buildProgram(): Command {
       .requiredOption('--party <id>', 'your party’s id')
       .addOption(new Option('--reason <reason>', `why: ${REVOKE_REASON_HELP}`).choices(['superseded', 'compromised']).makeOptionMandatory())
       .option('--since <time>', 'with --reason compromised: RFC 3339 instant from which the key is suspect (not in the future, not before it was registered; default: its registration)'),
-  ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => (await commands()).cmdKeysRevoke(client(o), kid, o, print));
+  ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => (await clientCommands()).cmdKeysRevoke(client(o), kid, o, print));
 
   remote(
     program
@@ -160,7 +161,7 @@ export function buildProgram(): Command {
       .description('fetch a corridor’s current terms, sign them with your private key, and submit the guarantee')
       .argument('<corridor>', 'corridor id')
       .requiredOption('--key <file>', 'your party’s .private.jwk file'),
-  ).action(async (corridor: string, o: { url: string; token?: string; key: string }) => (await commands()).cmdSign(client(o), corridor, o, print));
+  ).action(async (corridor: string, o: { url: string; token?: string; key: string }) => (await clientCommands()).cmdSign(client(o), corridor, o, print));
 
   remote(
     program
@@ -169,7 +170,7 @@ export function buildProgram(): Command {
       .argument('<corridor>', 'corridor id')
       .option('--at <time>', 'RFC 3339 instant, e.g. 2022-03-08T10:00:00+02:00')
       .option('--json', 'print JSON'),
-  ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => (await commands()).cmdStatus(client(o), corridor, o, print));
+  ).action(async (corridor: string, o: { url: string; token?: string; at?: string; json?: boolean }) => (await clientCommands()).cmdStatus(client(o), corridor, o, print));
 
   remote(
     program
@@ -183,10 +184,10 @@ export function buildProgram(): Command {
 
   const corridors = program.command('corridors').description('corridors');
   remote(corridors.command('list').description('list corridors').option('--state <state>', 'only in this state').option('--json', 'print JSON')).action(
-    async (o: { url: string; token?: string; state?: string; json?: boolean }) => (await commands()).cmdCorridorsList(client(o), o, print),
+    async (o: { url: string; token?: string; state?: string; json?: boolean }) => (await clientCommands()).cmdCorridorsList(client(o), o, print),
   );
   remote(corridors.command('show <corridor>').description('one corridor: each required party’s guarantee, the key it was made with, and whether it binds').option('--json', 'print JSON')).action(
-    async (corridor: string, o: { url: string; token?: string; json?: boolean }) => (await commands()).cmdCorridorShow(client(o), corridor, o, print),
+    async (corridor: string, o: { url: string; token?: string; json?: boolean }) => (await clientCommands()).cmdCorridorShow(client(o), corridor, o, print),
   );
   program
     .command('verify')

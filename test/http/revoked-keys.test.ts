@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, AuditError } from '../../src/app/audit.js';
 import { readEvents } from '../../src/app/events.js';
 import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
-import { corridorLines } from '../../src/cli/commands.js';
+import { corridorLines } from '../../src/cli/client-commands.js';
 import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
 import { api, ENGINES, guaranteedCorridor, json, makeWorld, reportSkippedEngine, signBytes, sumyPoltava, type World } from '../helpers.js';
 
