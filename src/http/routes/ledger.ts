@@ -407,7 +407,8 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags,
         summary: 'Sign the protocol for your delegation: a compact JWS (EdDSA) whose payload is the exact current text bytes',
-        description: 'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose.',
+        description:
+          'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose. A delegation signs each version once (409 already_signed); a signature made with a key compromised at the time no longer counts, and the delegation signs again with a key that stands.',
         params: IdParam,
         body: z.union([SignatureBody, z.string().min(1).max(200_000)]),
         response: { 201: ProtocolView, ...commonErrors },
