@@ -221,7 +221,7 @@ function renderRoundSection(p: RoundPage): string {
     s.keyRevokedAt === null
       ? ''
       : s.keyCompromised
-        ? `; <strong class="mark">key reported compromised from ${e(s.keyCompromisedSince ?? '')}: this signature can no longer be told from a thief’s</strong>`
+        ? `; <strong class="mark">key reported compromised from ${e(s.keyCompromisedSince ?? '')}: this signature can no longer be told from a thief’s, and no longer counts</strong>`
         : s.keyRevocationReason === 'superseded'
           ? `; key since retired ${e(s.keyRevokedAt.slice(0, 10))}`
           : `; key reported compromised only from ${e(s.keyCompromisedSince ?? '')}, after this signature`;
