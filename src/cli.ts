@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './cli/client.js';
-import { dbLocation, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
+import { dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -235,7 +235,7 @@ export function buildProgram(): Command {
 }
 
 buildProgram()
-  .parseAsync(process.argv)
+  .parseAsync(keyIdsAsOperands(process.argv))
   .catch((e: unknown) => {
     // Commander has said what was wrong (or shown the help asked for).
     if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -60,3 +60,20 @@ export function parseAtOption(at: string | undefined, name = '--at'): string | u
   if (parseRfc3339(at) === undefined) throw new CliError(`${name} must be an RFC 3339 date-time with an offset, e.g. 2022-03-08T10:00:00+02:00 (got "${at}")`, 2);
   return at;
 }
+
+/** An RFC 7638 thumbprint (a key id: 43 base64url characters) that starts with "-". */
+const DASHED_KEY_ID = /^-[A-Za-z0-9_-]{42}$/;
+
+/**
+ * A key id starts with "-" one time in 64, and the option parser would read it as an unknown
+ * option (`passage keys revoke -4oF…`). Such operands are moved after "--", where only operands
+ * are read; no option of Passage's looks like one.
+ */
+export function keyIdsAsOperands(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const tail = end < 0 ? [] : argv.slice(end + 1);
+  const kids = head.filter((a) => DASHED_KEY_ID.test(a));
+  if (kids.length === 0) return [...argv];
+  return [...head.filter((a) => !DASHED_KEY_ID.test(a)), '--', ...kids, ...tail];
+}

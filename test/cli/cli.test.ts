@@ -1,10 +1,23 @@
 import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyIdsAsOperands } from '../../src/cli/options.js';
 import { ENGINES, reportSkippedEngine } from '../helpers.js';
 import { run, serve } from './spawn.js';
+
+describe('key ids that start with "-"', () => {
+  it('are moved after "--", as operands; everything else stays where it was', () => {
+    const kid = `-${'a'.repeat(42)}`;
+    expect(keyIdsAsOperands(['node', 'cli.js', 'keys', 'revoke', kid, '--party', 'ru'])).toEqual(['node', 'cli.js', 'keys', 'revoke', '--party', 'ru', '--', kid]);
+    expect(keyIdsAsOperands(['node', 'cli.js', 'keys', 'revoke', '--party', 'ru', '--', 'x'])).toEqual(['node', 'cli.js', 'keys', 'revoke', '--party', 'ru', '--', 'x']);
+    expect(keyIdsAsOperands(['node', 'cli.js', 'keys', 'revoke', kid, '--', 'y'])).toEqual(['node', 'cli.js', 'keys', 'revoke', '--', kid, 'y']);
+    // Not a key id: an option, a short flag, a negative number, one character too many.
+    for (const a of ['--reason', '-h', '-5', `-${'a'.repeat(43)}`]) expect(keyIdsAsOperands(['keys', a])).toEqual(['keys', a]);
+  });
+});
 
 describe('passage CLI', () => {
   it.each([[[]], [['init']], [['serve']], [['demo']], [['keys', 'generate']], [['keys', 'register']], [['keys', 'revoke']], [['sign']], [['status']], [['corridors', 'list']]])('has --help for %j', (args) => {
@@ -297,6 +310,26 @@ for (const { engine, available, why } of ENGINES) {
       // Signing with another party's key is refused.
       const list = run(['corridors', 'list', '--url', server.url, '--token', token('observer')]);
       expect(list.out).toContain(id);
+    });
+
+    it('takes a key id that starts with "-" (one in 64 do) as the key, not as an unknown option', async () => {
+      // A key whose RFC 7638 thumbprint starts with "-": found by trying (one in 64 on average).
+      let pub: JsonWebKey & { x: string } = { x: '' };
+      let kid = '';
+      for (let i = 0; i < 5_000 && !kid.startsWith('-'); i++) {
+        const { publicKey } = generateKeyPairSync('ed25519');
+        pub = publicKey.export({ format: 'jwk' }) as JsonWebKey & { x: string };
+        kid = createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${pub.x}"}`).digest('base64url');
+      }
+      expect(kid.startsWith('-')).toBe(true);
+      const file = join(mkdtempSync(join(tmpdir(), 'passage-dashkid-')), 'dash.public.jwk');
+      writeFileSync(file, JSON.stringify(pub));
+      const reg = run(['keys', 'register', '--party', 'ru', '--key', file, '--url', server.url, '--token', token('ru-admin')]);
+      expect(reg.code, reg.err).toBe(0);
+      expect(reg.out).toContain(`Registered key ${kid} for party ru`);
+      const revoked = run(['keys', 'revoke', kid, '--party', 'ru', '--reason', 'superseded', '--url', server.url, '--token', token('ru-admin')]);
+      expect(revoked.code, revoked.err).toBe(0);
+      expect(revoked.out.startsWith(`Retired key ${kid} of party ru (superseded) at `), revoked.out).toBe(true);
     });
 
     it('registers a new public key with `keys register` and refuses a private one', () => {
