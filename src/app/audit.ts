@@ -165,8 +165,8 @@ interface KeyRecord {
   registeredTime: string;
   revokedAt?: number;
   reason?: RevocationReason;
-  /** Declared compromised: by which entry, and from when its signatures are suspect. */
-  compromise?: { index: number; since: string };
+  /** Declared compromised: by which entry, from when its signatures are suspect, and the `since` the entry states. */
+  compromise?: { index: number; since: string; stated: string };
   registeredAt: number;
 }
 
@@ -379,8 +379,8 @@ type Tally = { guarantees: number; protocolSignatures: number; privateProtocolSi
 function revokedKeyFate(kid: string, time: string, keys: Map<string, KeyRecord>): RevokedKeyFate | undefined {
   const key = keys.get(kid);
   if (key?.revokedAt === undefined || key.reason === undefined) return undefined;
-  const since = key.compromise?.since;
-  return { revokedAt: key.revokedAt, reason: key.reason, ...(since !== undefined ? { compromisedSince: since } : {}), void: signedWhileCompromised(time, since === undefined ? null : { since }) };
+  const c = key.compromise;
+  return { revokedAt: key.revokedAt, reason: key.reason, ...(c !== undefined ? { compromisedSince: c.stated } : {}), void: signedWhileCompromised(time, c === undefined ? null : { since: c.since }) };
 }
 
 /** Parses an inspected entry (which must be canonical JSON) and checks it, counting what it verified. */
@@ -434,11 +434,17 @@ async function inspect(index: number, action: string, e: { time: string; subject
         throw new AuditError(`it revokes key ${String(p.kid)} again (${reason}), already revoked as ${k.reason ?? '?'} at entry ${k.revokedAt}: only a retired key may later be declared compromised`, index);
       }
       if (reason === 'compromised') {
-        const since = p.since === undefined ? k.registeredTime : String(p.since);
-        if (!Number.isFinite(Date.parse(since)) || Date.parse(since) < Date.parse(k.registeredTime) || Date.parse(since) > Date.parse(e.time)) {
-          throw new AuditError(`it declares key ${String(p.kid)} compromised since ${since}, outside the key's life (registered ${k.registeredTime}, revoked ${e.time})`, index);
+        const stated = p.since === undefined ? k.registeredTime : String(p.since);
+        if (!Number.isFinite(Date.parse(stated))) throw new AuditError(`it declares key ${String(p.kid)} compromised since ${JSON.stringify(stated)}, which is not a time`, index);
+        if (Date.parse(stated) > Date.parse(e.time)) {
+          throw new AuditError(`it declares key ${String(p.kid)} compromised since ${stated}, after it was revoked (${e.time}): a key is declared compromised from a moment that has passed`, index);
         }
-        k.compromise = { index, since };
+        // A `since` before the key's registration entry voids what a `since` at it would — the key
+        // signed nothing before — so it is read as from registration. Servers before 2026-11-27
+        // read their clock for the key's record a few milliseconds before its log entry, and
+        // their default `since` (the record's time) falls just before the entry's.
+        const since = Date.parse(stated) < Date.parse(k.registeredTime) ? k.registeredTime : stated;
+        k.compromise = { index, since, stated };
       }
       k.revokedAt ??= index;
       k.reason = reason;
@@ -476,7 +482,7 @@ async function inspect(index: number, action: string, e: { time: string; subject
       if (!compromise || compromise.index > index) {
         throw new AuditError(`it voids ${whose}, which was revoked as superseded (routine rotation, entry ${key.revokedAt}), not compromised: what it signed still binds`, index);
       }
-      if (p.since !== undefined && p.since !== compromise.since) throw new AuditError(`it voids ${whose} as compromised since ${String(p.since)}, but the key was declared compromised since ${compromise.since} (entry ${compromise.index})`, index);
+      if (p.since !== undefined && p.since !== compromise.stated) throw new AuditError(`it voids ${whose} as compromised since ${String(p.since)}, but the key was declared compromised since ${compromise.stated} (entry ${compromise.index})`, index);
       const ids = Array.isArray(p.guaranteeIds) ? p.guaranteeIds.map(String) : [];
       if (ids.length === 0) throw new AuditError(`it voids ${whose} but names none`, index);
       for (const gid of ids) {

@@ -154,9 +154,12 @@ export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z
     if (existing.party_id !== partyId) throw new DomainError('duplicate', 'this key is registered to another party');
     return toKeyView(existing);
   }
-  const row = { kid, party_id: partyId, jwk: JSON.stringify(pub), created_at: nowIso(u.deps), created_by: actor.memberId, revoked_at: null, revocation_reason: null, compromised_since: null, compromised_at: null };
+  // The key's registration time is its log entry's: a compromise "since registration" (the
+  // default) is then exactly the moment `passage verify` reads from the log, not a clock read a
+  // few milliseconds earlier.
+  const entry = await appendLog(u, { actor: actor.memberId, action: 'key.registered', subject: `party/${partyId}`, payload: { kid, jwk: pub } });
+  const row = { kid, party_id: partyId, jwk: JSON.stringify(pub), created_at: entry.time, created_by: actor.memberId, revoked_at: null, revocation_reason: null, compromised_since: null, compromised_at: null };
   await u.tx.insertInto('party_keys').values(row).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'key.registered', subject: `party/${partyId}`, payload: { kid, jwk: pub } });
   return toKeyView(row);
 }
 

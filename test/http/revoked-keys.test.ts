@@ -414,4 +414,42 @@ for (const { engine, available, why } of ENGINES) {
       expect((await audit(w)).size).toBeGreaterThan(0);
     });
   });
+
+  describe(`${engine}: a key's registration time is its log entry's`, () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+    });
+    afterAll(async () => w?.close());
+
+    it('records the key with the time of its key.registered entry, so "since registration" is the moment the log shows', async () => {
+      // A clock that moves a millisecond at every read, as a real one may between two reads.
+      const deps = w.deps as { now: () => number };
+      const frozen = deps.now;
+      let ms = Date.parse('2022-03-08T08:00:00Z');
+      deps.now = () => ms++;
+      let fresh: Awaited<ReturnType<typeof freshKey>>;
+      try {
+        fresh = await freshKey(w);
+      } finally {
+        deps.now = frozen;
+      }
+      const row = await w.store.db.selectFrom('party_keys').select('created_at').where('kid', '=', fresh.kid).executeTakeFirstOrThrow();
+      const entry = (await logged(w)).find((e) => e.action === 'key.registered' && e.payload.kid === fresh.kid);
+      expect(JSON.parse(String(entry?.entry)).time).toBe(row.created_at);
+    });
+
+    it('verifies a log whose key record was read from the clock a moment before its entry (servers before this fix), compromised "since registration"', async () => {
+      w.clock.set('2022-03-08T09:00:00Z');
+      const fresh = await freshKey(w);
+      // As earlier servers stored it: the record's time a few milliseconds before the entry's.
+      await w.store.db.updateTable('party_keys').set({ created_at: '2022-03-08T08:59:59.997Z' }).where('kid', '=', fresh.kid).execute();
+      w.clock.set('2022-03-08T10:00:00Z');
+      const res = await revoke(w, { reason: 'compromised' }, fresh.kid);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(json(res).compromisedSince).toBe('2022-03-08T08:59:59.997Z');
+      const report = await audit(w);
+      expect(report.size).toBeGreaterThan(0);
+    });
+  });
 }
