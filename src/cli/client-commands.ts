@@ -61,23 +61,31 @@ export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { part
   else print(`Corridors back to proposed until ${view.partyId} signs again with a key that stands: ${view.voidedCorridorIds.join(', ')}`);
 }
 
-export async function cmdSign(client: ApiClient, corridorId: string, opts: { key: string }, print: Print): Promise<void> {
-  const jwk = readJwk(opts.key);
-  if (jwk.d === undefined) throw new CliError(`${opts.key} has no private key ("d"): sign with your .private.jwk`, 2);
-  const { d: _d, ...pub } = jwk;
-  const kid = await calculateJwkThumbprint({ kty: pub.kty, crv: pub.crv, x: pub.x } as JWK, 'sha256');
-  let key;
+/**
+ * The Ed25519 private JWK in the file at `path`, ready to sign: `sign(bytes)` makes the compact
+ * JWS (EdDSA, kid = the key's RFC 7638 thumbprint, payload embedded) that a guarantee and a
+ * protocol signature are. A file that holds no usable private key fails here, before any request.
+ */
+export async function loadSigningKey(path: string): Promise<{ kid: string; sign: (bytes: Uint8Array) => Promise<string> }> {
+  const jwk = readJwk(path);
+  if (jwk.d === undefined) throw new CliError(`${path} has no private key ("d"): sign with your .private.jwk`, 2);
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK, 'sha256');
+  let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk, 'EdDSA');
   } catch (e) {
-    throw new CliError(`${opts.key} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
+    throw new CliError(`${path} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
   }
+  return { kid, sign: (bytes) => new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key) };
+}
+
+export async function cmdSign(client: ApiClient, corridorId: string, opts: { key: string }, print: Print): Promise<void> {
+  const signer = await loadSigningKey(opts.key);
   const id = encodeURIComponent(corridorId);
   const bytes = await client.getBytes(`/corridors/${id}/terms`);
   const terms = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
-  const jws = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key);
-  const view = await client.post<{ state: string; version: number }>(`/corridors/${id}/guarantees`, { jws });
-  print(`Signed version ${terms.version} of "${terms.title}" with key ${kid}; the corridor is now ${view.state}.`);
+  const view = await client.post<{ state: string; version: number }>(`/corridors/${id}/guarantees`, { jws: await signer.sign(bytes) });
+  print(`Signed version ${terms.version} of "${terms.title}" with key ${signer.kid}; the corridor is now ${view.state}.`);
 }
 
 export async function cmdStatus(client: ApiClient, corridorId: string, opts: { at?: string; json?: boolean }, print: Print): Promise<void> {

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { calculateJwkThumbprint, CompactSign, importJWK, type JWK } from 'jose';
 import type { ApiClient } from './client.js';
+import { loadSigningKey } from './client-commands.js';
 import { CliError } from './errors.js';
-import { readSmallFile } from './files.js';
 
 export interface CliKit {
   /** Adds --url and --token to a command. */
@@ -56,18 +55,6 @@ interface Statement {
 
 const KIND: Record<string, string> = { demand: 'demand', offer: 'offer', red_line: 'RED LINE', conditional: 'conditional' };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function readPrivateJwk(path: string): JWK {
-  const text = readSmallFile(path, 'key');
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(text) as JWK;
-  } catch (e) {
-    throw new CliError(`cannot read the key ${path}: ${(e as Error).message}`, 2);
-  }
-  if (jwk.d === undefined) throw new CliError(`${path} has no private key ("d"): sign with your .private.jwk`, 2);
-  return jwk;
-}
 
 /** `passage ledger …` (issue 8). */
 export function registerLedgerCommands(program: Command, kit: CliKit): void {
@@ -143,21 +130,13 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
       .description('sign a round’s protocol for your delegation: fetches the exact text bytes, signs them locally, submits the JWS')
       .requiredOption('--key <file>', 'your party’s .private.jwk'),
   ).action(async (protocolId: string, o: Remote & { key: string }) => {
-    const jwk = readPrivateJwk(o.key);
-    const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK, 'sha256');
-    let key;
-    try {
-      key = await importJWK(jwk, 'EdDSA');
-    } catch (e) {
-      throw new CliError(`${o.key} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
-    }
+    const signer = await loadSigningKey(o.key);
     const c = client(o);
     const id = encodeURIComponent(protocolId);
     const bytes = await c.getBytes(`/protocols/${id}/text`);
     const text = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
-    const jws = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key);
-    const view = await c.post<{ state: string }>(`/protocols/${id}/signatures`, { jws });
-    print(`Signed version ${text.version} of "${text.title}" with key ${kid}; the protocol is now ${view.state === 'signed' ? 'signed by every delegation' : 'awaiting other delegations'}.`);
+    const view = await c.post<{ state: string }>(`/protocols/${id}/signatures`, { jws: await signer.sign(bytes) });
+    print(`Signed version ${text.version} of "${text.title}" with key ${signer.kid}; the protocol is now ${view.state === 'signed' ? 'signed by every delegation' : 'awaiting other delegations'}.`);
   });
 
   remote(
