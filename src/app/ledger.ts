@@ -545,14 +545,23 @@ export async function ledgerMatrix(tx: Tx, viewer: Actor | null, f: { item?: str
 export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
   const items = await listAgendaItems(tx, viewer);
   const rounds = await listRounds(tx, viewer);
-  const protocols = (await listProtocols(tx, viewer)).map((p) => ({
-    id: p.id,
-    roundId: p.roundId,
-    title: p.text.title,
-    state: p.state,
-    agreementId: p.agreementId,
-    keyNotes: p.signatures.filter((s) => s.version === p.text.version && s.keyRevocationReason !== null).map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
-  }));
+  const protocols = (await listProtocols(tx, viewer)).map((p) => {
+    const signedBy = [...new Set(p.signatures.filter((s) => s.valid).map((s) => s.partyId))];
+    return {
+      id: p.id,
+      roundId: p.roundId,
+      title: p.text.title,
+      state: p.state,
+      agreementId: p.agreementId,
+      version: p.text.version,
+      signatories: p.text.signatories,
+      signedBy,
+      // A signature made with a compromised key is warned about until its delegation signs again.
+      keyNotes: p.signatures
+        .filter((s) => s.version === p.text.version && s.keyRevocationReason !== null && !(s.keyCompromised && signedBy.includes(s.partyId)))
+        .map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
+    };
+  });
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
 }
 

@@ -67,3 +67,8 @@ export function countingSignatories(sigs: readonly ProtocolSignatureRecord[], cu
 export function isProtocolSigned(signatories: readonly string[], signed: readonly string[]): boolean {
   return signatories.length > 0 && isFullyGuaranteed(signatories, signed);
 }
+
+/** Whether the protocol awaits `partyId`'s signature of its current version: a delegation whose signature does not count yet. */
+export function awaitsSignatureOf(p: { readonly signatories: readonly string[]; readonly signedBy: readonly string[] }, partyId: string): boolean {
+  return p.signatories.includes(partyId) && !p.signedBy.includes(partyId);
+}

@@ -256,6 +256,12 @@ export interface TimelineProtocol {
   readonly title: string;
   readonly state: 'open' | 'signed';
   readonly agreementId: string | null;
+  /** The current version: what a delegation signs now. */
+  readonly version: number;
+  /** The delegations' party ids: each signs. */
+  readonly signatories: readonly string[];
+  /** The delegations whose signature of the current version counts (ledger-protocol.ts). */
+  readonly signedBy: readonly string[];
   /** Signatures of the current version made with a key revoked since (what the talks page notes). */
   readonly keyNotes: readonly { readonly partyId: string; readonly reason: 'superseded' | 'compromised'; readonly compromised: boolean }[];
 }
@@ -272,7 +278,7 @@ export function ledgerTimeline(rounds: readonly RoundView[], items: readonly Pic
     venue: r.venue.name,
     agreed: r.agenda.filter((a) => a.outcome === 'agreed' && title.has(a.itemId)).map((a) => ({ itemId: a.itemId, title: title.get(a.itemId) ?? a.itemId })),
     open: r.agenda.filter((a) => a.outcome !== 'agreed' && title.has(a.itemId)).map((a) => ({ itemId: a.itemId, title: title.get(a.itemId) ?? a.itemId, outcome: a.outcome })),
-    protocols: protocols.filter((p) => p.roundId === r.id).map((p) => ({ id: p.id, title: p.title, state: p.state, agreementId: p.agreementId, keyNotes: [...p.keyNotes] })),
+    protocols: protocols.filter((p) => p.roundId === r.id).map((p) => ({ id: p.id, title: p.title, state: p.state, agreementId: p.agreementId, version: p.version, signatories: [...p.signatories], signedBy: [...p.signedBy], keyNotes: [...p.keyNotes] })),
     nextRound: describeNextRound(r.nextRound),
     next: r.nextRound,
   }));

@@ -307,9 +307,12 @@ export const TimelineEntry = z.object({
       title: z.string(),
       state: z.enum(['open', 'signed']),
       agreementId: z.string().nullable(),
+      version: z.number().int().describe('the current version: what a delegation signs now'),
+      signatories: z.array(z.string()).describe('the delegations’ party ids: each signs'),
+      signedBy: z.array(z.string()).describe('the delegations whose signature of the current version counts (not one made with a key compromised at the time)'),
       keyNotes: z
         .array(z.object({ partyId: z.string(), reason: z.enum(REVOCATION_REASONS), compromised: z.boolean() }))
-        .describe('signatures of the current version made with a key revoked since: compromised true when made while it was compromised, else a neutral note (retired, or compromised only later)'),
+        .describe('signatures of the current version made with a key revoked since: compromised true when made while it was compromised (listed until that delegation signs again with a key that stands), else a neutral note (retired, or compromised only later)'),
     }),
   ),
   nextRound: z.string().describe('"YYYY-MM-DD, venue" or "to be set", in English'),

@@ -22,7 +22,16 @@ export interface LedgerTimeline {
     venue: string;
     agreed: { itemId: string; title: string }[];
     open: { itemId: string; title: string; outcome: string }[];
-    protocols: { id: string; title: string; state: 'open' | 'signed'; agreementId: string | null; keyNotes: { partyId: string; reason: 'superseded' | 'compromised'; compromised: boolean }[] }[];
+    protocols: {
+      id: string;
+      title: string;
+      state: 'open' | 'signed';
+      agreementId: string | null;
+      version: number;
+      signatories: string[];
+      signedBy: string[];
+      keyNotes: { partyId: string; reason: 'superseded' | 'compromised'; compromised: boolean }[];
+    }[];
     nextRound: string;
     /** The next round as recorded: shown in the reader's language (`nextRound` is the English line). */
     next: { date?: string; venue?: string; note?: string } | null;
@@ -195,6 +204,12 @@ export const api = {
     }
   },
   ledgerTimeline: (): Promise<LedgerTimeline> => json('GET', '/ledger/timeline'),
+  /** The exact RFC 8785 bytes of a protocol's current text, and their version: what a delegation signs. */
+  protocolText: async (id: string): Promise<{ bytes: Uint8Array; version: number }> => {
+    const res = await request('GET', `/protocols/${encodeURIComponent(id)}/text`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), version: Number(res.headers.get('x-protocol-version') ?? '0') };
+  },
+  signProtocol: (id: string, jws: string): Promise<{ state: 'open' | 'signed' }> => json('POST', `/protocols/${encodeURIComponent(id)}/signatures`, { jws }),
   ledgerMatrix: (): Promise<LedgerMatrix> => json('GET', '/ledger/matrix'),
   /** Movements the party may see (null without the API). */
   movements: async (): Promise<MovementView[] | null> => {

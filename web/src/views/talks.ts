@@ -3,12 +3,17 @@
  * their agreed and open points (GET /ledger/timeline), the points still open and since when,
  * and a matrix of agenda items × parties with the latest position and its history
  * (GET /ledger/matrix). Each round links to its printable summary (GET /rounds/{id}/print:
- * without a token the browser gets public rounds only, which the demo's rounds are).
+ * without a token the browser gets public rounds only, which the demo's rounds are). A
+ * delegation's liaison officer signs a protocol awaiting its signature here, with a key file.
  */
+import { isAllowed } from '../../../src/domain/authorization.js';
+import { awaitsSignatureOf } from '../../../src/domain/ledger-protocol.js';
 import { api, type LedgerMatrix, type LedgerPositionView, type LedgerTimeline } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, scrollBox } from '../dom.js';
+import { clear, h, nextId, scrollBox } from '../dom.js';
+import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { lang, t, type MessageKey } from '../i18n.js';
+import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
 export function formatDay(iso: string, l: string = lang()): string {
@@ -52,7 +57,61 @@ function keyNotes(p: LedgerTimeline['rounds'][number]['protocols'][number], part
   );
 }
 
-function timelineSection(tl: LedgerTimeline, partyName: (id: string) => string): HTMLElement {
+type TimelineProtocol = LedgerTimeline['rounds'][number]['protocols'][number];
+
+/**
+ * Signing a protocol for the member's delegation, as `passage ledger sign` does: the exact bytes of
+ * its current text (GET /protocols/{id}/text) signed in this browser with the party's private key
+ * file, which is read here and never sent. Offered only where the server would accept it: the
+ * member may sign for its party (`ledger.sign`), and the party is a delegation whose signature of
+ * the current version does not count yet (`awaitsSignatureOf`) — not signed, or signed with a key
+ * compromised at the time.
+ */
+function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise<void>): HTMLElement | null {
+  if (!isAllowed(ctx.actor, 'ledger.sign') || !awaitsSignatureOf(p, ctx.actor.partyId)) return null;
+  const keyId = nextId('protocol-key');
+  const input = h('input', { id: keyId, type: 'file', accept: '.jwk,.json,application/json' }) as HTMLInputElement;
+  const button = h('button', { type: 'submit', class: 'primary' }, t('talks.sign.submit', { version: p.version }));
+  const msg = h('p', { role: 'status', class: 'msg' });
+  const unsupported = h('p', { class: 'small', hidden: true }, t('sign.unsupported'));
+  void ed25519Supported().then((ok) => {
+    button.toggleAttribute('disabled', !ok);
+    unsupported.hidden = ok;
+  });
+  const form = h(
+    'form',
+    { class: 'sign-protocol', 'data-protocol': p.id },
+    h('p', { class: 'small' }, t('talks.sign.help', { party: ctx.partyName(ctx.actor.partyId) })),
+    h('div', { class: 'field' }, h('label', { for: keyId }, t('sign.keyLabel')), input),
+    button,
+    unsupported,
+    msg,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      clearFieldError(input);
+      msg.textContent = '';
+      msg.className = 'msg';
+      const file = input.files?.[0];
+      if (!file) return setFieldError(input, t('sign.needKey'));
+      const jwk = parsePrivateJwk(await file.text());
+      if (!jwk) return setFieldError(input, t('sign.badKey'));
+      try {
+        // Sign exactly the bytes the server serves for the current version.
+        const { bytes, version } = await api.protocolText(p.id);
+        const view = await api.signProtocol(p.id, await signCompact(bytes, jwk));
+        await done(t(view.state === 'signed' ? 'talks.sign.doneAll' : 'talks.sign.done', { version }));
+      } catch (err) {
+        msg.className = 'msg error';
+        showProblem(err, msg);
+      }
+    })();
+  });
+  return form;
+}
+
+function timelineSection(tl: LedgerTimeline, partyName: (id: string) => string, sign: (p: TimelineProtocol) => HTMLElement | null): HTMLElement {
   const rounds = tl.rounds.map((r) =>
     h(
       'li',
@@ -63,7 +122,11 @@ function timelineSection(tl: LedgerTimeline, partyName: (id: string) => string):
       r.open.length > 0
         ? h('p', {}, h('strong', { class: 'open-text' }, `${t('talks.open')}: `), r.open.map((a) => a.title + (a.outcome === 'not_agreed' ? '' : ` (${t(`outcome.${a.outcome}` as MessageKey)})`)).join('; '))
         : null,
-      r.protocols.map((p) => [h('p', {}, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`), keyNotes(p, partyName)]),
+      r.protocols.map((p) => [
+        h('p', { 'data-protocol-state': p.state, 'data-protocol-id': p.id }, h('strong', {}, `${t('talks.protocols')}: `), `${p.title} — ${t(p.state === 'signed' ? 'talks.protocol.signed' : 'talks.protocol.open')}`),
+        keyNotes(p, partyName),
+        sign(p),
+      ]),
       h('p', { class: 'meta next-round' }, t('talks.next', { next: describeNext(r.next) })),
       h('p', {}, h('a', { href: `/api/v1/rounds/${encodeURIComponent(r.roundId)}/print`, target: '_blank', rel: 'noopener', class: 'print-link' }, t('talks.print', { number: r.number }))),
     ),
@@ -125,5 +188,15 @@ export async function renderTalks(main: HTMLElement, ctx: Ctx): Promise<void> {
   main.append(h('p', {}, t('common.loading')));
   const [timeline, matrix] = await Promise.all([api.ledgerTimeline(), api.ledgerMatrix()]);
   clear(main);
-  main.append(h('div', { class: 'talks' }, h('h1', {}, t('talks.title')), timelineSection(timeline, ctx.partyName), matrixSection(matrix)));
+  const status = h('p', { id: 'talks-msg', role: 'status', class: 'msg' });
+  // Signed: the view is drawn again from the server's answer, and says what changed.
+  const signed = async (text: string): Promise<void> => {
+    await renderTalks(main, ctx);
+    const m = document.getElementById('talks-msg');
+    if (m) {
+      m.className = 'msg ok';
+      m.textContent = text;
+    }
+  };
+  main.append(h('div', { class: 'talks' }, h('h1', {}, t('talks.title')), status, timelineSection(timeline, ctx.partyName, (p) => signForm(p, ctx, signed)), matrixSection(matrix)));
 }
