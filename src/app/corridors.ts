@@ -304,10 +304,13 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   });
   const fullyGuaranteed = isFullyGuaranteed(c.terms.requiredGuarantors, [...current, actor.partyId]);
   const next = applyTransition(state, 'sign', { fullyGuaranteed, suspensionInForce: c.suspensions.some((s) => s.until === null) });
-  const row = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(evidence.kid), jws: jws.trim(), created_at: nowIso(u.deps) };
+  const given = { id: u.deps.newId('gua'), corridor_id: id, version: c.row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(evidence.kid), jws: jws.trim() };
+  // Recorded at its log entry's time: whether a compromise's `since` voids it is then the same
+  // question for the corridor view and for `passage verify`, which reads the entry's time.
+  const entry = await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: given.id, partyId: actor.partyId, version: given.version, kid: given.kid, jws: given.jws } });
+  const row = { ...given, created_at: entry.time };
   await u.tx.insertInto('guarantees').values(row).execute();
   await setState(u, c, next);
-  await appendLog(u, { actor: actor.memberId, action: 'guarantee.given', subject: `corridor/${id}`, payload: { guaranteeId: row.id, partyId: actor.partyId, version: row.version, kid: row.kid, jws: row.jws } });
   if (fullyGuaranteed) {
     await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
     await corridorEvent(u, id, 'corridor.guaranteed');

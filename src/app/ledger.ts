@@ -500,14 +500,16 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
     signatories: body.text.signatories,
     signedParties: signed,
   });
-  const sig = { id: u.deps.newId('sig'), protocol_id: id, version: row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(ev.kid), jws, created_at: nowIso(u.deps) };
-  await ledgerDb(u.tx).insertInto('ledger_signatures').values(sig).execute();
-  await ledgerDb(u.tx).updateTable('ledger_entries').set({ updated_at: sig.created_at }).where('id', '=', id).execute();
+  const made = { id: u.deps.newId('sig'), protocol_id: id, version: row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(ev.kid), jws };
   // A protocol not every member may read is signed in the log as a commitment only (who signed,
   // with which key, is for its readers too); its opening carries the visibility it is read by.
   const restricted = row.visibility !== 'public';
   const visibility = row.visibility;
-  await appendLog(u, { actor: actor.memberId, action: 'ledger.protocol.signed', subject: `ledger/${id}`, payload: { signatureId: sig.id, partyId: sig.party_id, version: sig.version, kid: sig.kid, jws: restricted ? undefined : jws, jwsSha256: sha256Hex(jws), visibility }, restricted });
+  // Recorded at its log entry's time, as a guarantee is (corridors.ts, submitGuarantee).
+  const entry = await appendLog(u, { actor: actor.memberId, action: 'ledger.protocol.signed', subject: `ledger/${id}`, payload: { signatureId: made.id, partyId: made.party_id, version: made.version, kid: made.kid, jws: restricted ? undefined : jws, jwsSha256: sha256Hex(jws), visibility }, restricted });
+  const sig = { ...made, created_at: entry.time };
+  await ledgerDb(u.tx).insertInto('ledger_signatures').values(sig).execute();
+  await ledgerDb(u.tx).updateTable('ledger_entries').set({ updated_at: sig.created_at }).where('id', '=', id).execute();
   if (isProtocolSigned(body.text.signatories, [...signed, actor.partyId])) {
     await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories: body.text.signatories, visibility }, restricted });
   }

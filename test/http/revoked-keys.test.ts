@@ -403,9 +403,22 @@ for (const { engine, available, why } of ENGINES) {
       const fresh = await freshKey(w);
       w.clock.set('2022-03-09T10:00:00Z');
       const text = (await api(w.app, w.ua.viewer.token).get(`/protocols/${protocolId}/text`)).rawPayload;
-      const res = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
+      // With a clock that moves at every read: the signature is recorded at its log entry's time.
+      const deps = w.deps as { now: () => number };
+      const frozen = deps.now;
+      let ms = Date.parse('2022-03-09T10:00:00Z');
+      deps.now = () => ms++;
+      let res: Awaited<ReturnType<ReturnType<typeof api>['post']>>;
+      try {
+        res = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
+      } finally {
+        deps.now = frozen;
+      }
       expect(res.statusCode, res.body).toBe(201);
       expect(json(res).state).toBe('signed');
+      const mine = json(res).signatures.find((s: any) => s.kid === fresh.kid);
+      const entry = (await logged(w)).find((e) => e.action === 'ledger.protocol.signed' && e.payload.signatureId === mine.id);
+      expect(JSON.parse(String(entry?.entry)).time).toBe(mine.createdAt);
       const again = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
       expect(again.statusCode).toBe(409);
       expect(json(again).code).toBe('already_signed');
@@ -437,6 +450,23 @@ for (const { engine, available, why } of ENGINES) {
       const row = await w.store.db.selectFrom('party_keys').select('created_at').where('kid', '=', fresh.kid).executeTakeFirstOrThrow();
       const entry = (await logged(w)).find((e) => e.action === 'key.registered' && e.payload.kid === fresh.kid);
       expect(JSON.parse(String(entry?.entry)).time).toBe(row.created_at);
+    });
+
+    it('records a guarantee at the time of its guarantee.given entry, so the view and verify judge a compromise alike', async () => {
+      const deps = w.deps as { now: () => number };
+      const frozen = deps.now;
+      let ms = Date.parse('2022-03-08T08:30:00Z');
+      deps.now = () => ms++;
+      let id: string;
+      try {
+        id = await guaranteedCorridor(w);
+      } finally {
+        deps.now = frozen;
+      }
+      const rows = await w.store.db.selectFrom('guarantees').select(['id', 'created_at']).where('corridor_id', '=', id).execute();
+      expect(rows).toHaveLength(2);
+      const entries = (await logged(w)).filter((e) => e.action === 'guarantee.given' && e.subject === `corridor/${id}`);
+      for (const r of rows) expect(JSON.parse(String(entries.find((e) => e.payload.guaranteeId === r.id)?.entry)).time).toBe(r.created_at);
     });
 
     it('verifies a log whose key record was read from the clock a moment before its entry (servers before this fix), compromised "since registration"', async () => {
