@@ -48,6 +48,19 @@ for (const { engine, available, why } of ENGINES) {
     return { privateKey, kid: kid as string };
   };
 
+  /** Runs `fn` with the world's clock moving a millisecond at every read, as a real one may between two reads. */
+  const withTickingClock = async <T>(w: World, startIso: string, fn: () => Promise<T>): Promise<T> => {
+    const deps = w.deps as { now: () => number };
+    const frozen = deps.now;
+    let ms = Date.parse(startIso);
+    deps.now = () => ms++;
+    try {
+      return await fn();
+    } finally {
+      deps.now = frozen;
+    }
+  };
+
   describe(`${engine}: revoking a key requires a reason`, () => {
     let w: World;
     beforeAll(async () => {
@@ -404,16 +417,8 @@ for (const { engine, available, why } of ENGINES) {
       w.clock.set('2022-03-09T10:00:00Z');
       const text = (await api(w.app, w.ua.viewer.token).get(`/protocols/${protocolId}/text`)).rawPayload;
       // With a clock that moves at every read: the signature is recorded at its log entry's time.
-      const deps = w.deps as { now: () => number };
-      const frozen = deps.now;
-      let ms = Date.parse('2022-03-09T10:00:00Z');
-      deps.now = () => ms++;
-      let res: Awaited<ReturnType<ReturnType<typeof api>['post']>>;
-      try {
-        res = await api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws: await signBytes(text, fresh) });
-      } finally {
-        deps.now = frozen;
-      }
+      const jws = await signBytes(text, fresh);
+      const res = await withTickingClock(w, '2022-03-09T10:00:00Z', () => api(w.app, w.ua.liaison.token).post(`/protocols/${protocolId}/signatures`, { jws }));
       expect(res.statusCode, res.body).toBe(201);
       expect(json(res).state).toBe('signed');
       const mine = json(res).signatures.find((s: any) => s.kid === fresh.kid);
@@ -436,33 +441,14 @@ for (const { engine, available, why } of ENGINES) {
     afterAll(async () => w?.close());
 
     it('records the key with the time of its key.registered entry, so "since registration" is the moment the log shows', async () => {
-      // A clock that moves a millisecond at every read, as a real one may between two reads.
-      const deps = w.deps as { now: () => number };
-      const frozen = deps.now;
-      let ms = Date.parse('2022-03-08T08:00:00Z');
-      deps.now = () => ms++;
-      let fresh: Awaited<ReturnType<typeof freshKey>>;
-      try {
-        fresh = await freshKey(w);
-      } finally {
-        deps.now = frozen;
-      }
+      const fresh = await withTickingClock(w, '2022-03-08T08:00:00Z', () => freshKey(w));
       const row = await w.store.db.selectFrom('party_keys').select('created_at').where('kid', '=', fresh.kid).executeTakeFirstOrThrow();
       const entry = (await logged(w)).find((e) => e.action === 'key.registered' && e.payload.kid === fresh.kid);
       expect(JSON.parse(String(entry?.entry)).time).toBe(row.created_at);
     });
 
     it('records a guarantee at the time of its guarantee.given entry, so the view and verify judge a compromise alike', async () => {
-      const deps = w.deps as { now: () => number };
-      const frozen = deps.now;
-      let ms = Date.parse('2022-03-08T08:30:00Z');
-      deps.now = () => ms++;
-      let id: string;
-      try {
-        id = await guaranteedCorridor(w);
-      } finally {
-        deps.now = frozen;
-      }
+      const id = await withTickingClock(w, '2022-03-08T08:30:00Z', () => guaranteedCorridor(w));
       const rows = await w.store.db.selectFrom('guarantees').select(['id', 'created_at']).where('corridor_id', '=', id).execute();
       expect(rows).toHaveLength(2);
       const entries = (await logged(w)).filter((e) => e.action === 'guarantee.given' && e.subject === `corridor/${id}`);
