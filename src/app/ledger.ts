@@ -13,7 +13,7 @@ import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { signedWhileCompromised, type GuaranteeEvidence } from '../domain/guarantee-rules.js';
-import { storedRevocation, type RevocationReason } from '../domain/key-revocation.js';
+import { storedRevocation } from '../domain/key-revocation.js';
 import {
   assertPositionInput,
   assertProtocolInput,
@@ -28,7 +28,7 @@ import {
   readableVisibilities,
   type LedgerContext,
 } from '../domain/ledger.js';
-import { assertProtocolSignature, countingSignatories, isProtocolSigned, signatureCounts, type ProtocolSignatureRecord } from '../domain/ledger-protocol.js';
+import { assertProtocolSignature, countingSignatories, isProtocolSigned, protocolKeyNotes, signatureCounts, type ProtocolSignatureRecord } from '../domain/ledger-protocol.js';
 import type {
   AgendaItemInput,
   AgendaItemView,
@@ -402,10 +402,7 @@ async function protocolSignatures(tx: Tx, protocolId: string) {
 async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
   const body = JSON.parse(row.body) as ProtocolBody;
   const sigs = await protocolSignatures(tx, row.id);
-  const counting = countingSignatories(
-    sigs.map((s) => s.record),
-    row.current_version,
-  );
+  const counting = countingSignatories(sigs.map((s) => s.record), row.current_version);
   return {
     id: row.id,
     roundId: body.text.roundId,
@@ -488,10 +485,7 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
   const jws = jwsInput.trim();
   const ev = await jwsEvidence(u.tx, jws);
   // A signature made with a key compromised at the time no longer counts: its party signs again.
-  const signed = countingSignatories(
-    (await protocolSignatures(u.tx, id)).map((s) => s.record),
-    row.current_version,
-  );
+  const signed = countingSignatories((await protocolSignatures(u.tx, id)).map((s) => s.record), row.current_version);
   assertProtocolSignature(ev, {
     signerPartyId: actor.partyId,
     currentText: new TextEncoder().encode(canonicalJson(body.text)),
@@ -558,10 +552,7 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
       version: p.text.version,
       signatories: p.text.signatories,
       signedBy,
-      // A signature made with a compromised key is warned about until its delegation signs again.
-      keyNotes: p.signatures
-        .filter((s) => s.version === p.text.version && s.keyRevocationReason !== null && !(s.keyCompromised && signedBy.includes(s.partyId)))
-        .map((s) => ({ partyId: s.partyId, reason: s.keyRevocationReason as RevocationReason, compromised: s.keyCompromised })),
+      keyNotes: protocolKeyNotes(p.signatures, p.text.version, signedBy),
     };
   });
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };

@@ -1,4 +1,5 @@
 import { DomainError } from './errors.js';
+import type { RevocationReason } from './key-revocation.js';
 import { assertGuarantee, isFullyGuaranteed, signedWhileCompromised, type GuaranteeEvidence } from './guarantee-rules.js';
 
 /** A protocol version and who signed it, as the signature rules need it. */
@@ -71,4 +72,20 @@ export function isProtocolSigned(signatories: readonly string[], signed: readonl
 /** Whether the protocol awaits `partyId`'s signature of its current version: a delegation whose signature does not count yet. */
 export function awaitsSignatureOf(p: { readonly signatories: readonly string[]; readonly signedBy: readonly string[] }, partyId: string): boolean {
   return p.signatories.includes(partyId) && !p.signedBy.includes(partyId);
+}
+
+/**
+ * What the talks view notes of a protocol's signatures of its current version made with a key
+ * revoked since: one made while its key was compromised is warned about (`compromised`) until its
+ * delegation has signed again (`signedBy`); one whose key was retired, or compromised only later,
+ * gets a neutral note.
+ */
+export function protocolKeyNotes(
+  sigs: readonly { readonly partyId: string; readonly version: number; readonly keyRevocationReason: RevocationReason | null; readonly keyCompromised: boolean }[],
+  currentVersion: number,
+  signedBy: readonly string[],
+): { partyId: string; reason: RevocationReason; compromised: boolean }[] {
+  return sigs.flatMap((s) =>
+    s.version !== currentVersion || s.keyRevocationReason === null || (s.keyCompromised && signedBy.includes(s.partyId)) ? [] : [{ partyId: s.partyId, reason: s.keyRevocationReason, compromised: s.keyCompromised }],
+  );
 }

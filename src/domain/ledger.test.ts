@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
 import { assertRoundInput, describeNextRound, isRealDate, openPoints, positionMatrix, toHxlCsv, type LedgerContext } from './ledger.js';
-import { assertProtocolSignature, countingSignatories, isProtocolSigned } from './ledger-protocol.js';
+import { assertProtocolSignature, awaitsSignatureOf, countingSignatories, isProtocolSigned, protocolKeyNotes } from './ledger-protocol.js';
 import type { PositionView, RoundInput } from '../schemas/ledger.js';
 
 const ctx: LedgerContext = { partyExists: (id) => ['ua', 'ru'].includes(id), itemExists: (id) => ['neutrality', 'corridors'].includes(id), round: () => undefined, otherRounds: [] };
@@ -99,5 +99,23 @@ describe('which protocol signatures count', () => {
     expect(isProtocolSigned(['ua', 'ru'], countingSignatories(sigs, 1))).toBe(false);
     // The party signs again with a key that stands: the protocol is signed again.
     expect(isProtocolSigned(['ua', 'ru'], countingSignatories([...sigs, sig('ua', 1, '2022-03-09T10:00:00Z')], 1))).toBe(true);
+  });
+});
+
+describe('what the talks view notes of signatures made with keys revoked since', () => {
+  const sig = (partyId: string, version: number, keyRevocationReason: 'superseded' | 'compromised' | null, keyCompromised = false) => ({ partyId, version, keyRevocationReason, keyCompromised });
+  it('warns of a compromised one until its delegation signs again, notes a retired one, and ignores earlier versions and standing keys', () => {
+    const sigs = [sig('ua', 2, 'compromised', true), sig('ru', 2, 'superseded'), sig('ru', 1, 'compromised', true), sig('ua', 2, null)];
+    expect(protocolKeyNotes(sigs, 2, ['ru'])).toEqual([
+      { partyId: 'ua', reason: 'compromised', compromised: true },
+      { partyId: 'ru', reason: 'superseded', compromised: false },
+    ]);
+    expect(protocolKeyNotes(sigs, 2, ['ru', 'ua'])).toEqual([{ partyId: 'ru', reason: 'superseded', compromised: false }]);
+  });
+  it('a protocol awaits a delegation whose signature does not count yet, never a party without a delegation', () => {
+    const p = { signatories: ['ua', 'ru'], signedBy: ['ru'] };
+    expect(awaitsSignatureOf(p, 'ua')).toBe(true);
+    expect(awaitsSignatureOf(p, 'ru')).toBe(false);
+    expect(awaitsSignatureOf(p, 'aid')).toBe(false);
   });
 });
