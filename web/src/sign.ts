@@ -76,3 +76,21 @@ export function parsePublicJwk(text: string): { kty: 'OKP'; crv: 'Ed25519'; x: s
     return null;
   }
 }
+
+/**
+ * Disables `button` and shows `note` where this browser cannot make or use Ed25519 keys (every
+ * form that signs or creates a key here): the CLI is the way then, and the note says so.
+ */
+export function gateOnEd25519(button: HTMLButtonElement, note: HTMLElement): void {
+  void ed25519Supported().then((ok) => {
+    button.toggleAttribute('disabled', !ok);
+    note.hidden = ok;
+  });
+}
+
+/** The private key in the file chosen in `input`: the key, `none` when no file is chosen, `bad` when it is no Ed25519 private JWK. */
+export async function chosenPrivateKey(input: HTMLInputElement): Promise<PrivateJwk | 'none' | 'bad'> {
+  const file = input.files?.[0];
+  if (!file) return 'none';
+  return parsePrivateJwk(await file.text()) ?? 'bad';
+}

@@ -15,7 +15,7 @@ import { createMap, type CorridorMap } from '../map.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
-import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, signCompact } from '../sign.js';
 import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
@@ -334,12 +334,7 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
   const keyInput = h('input', { id: keyId, name: 'keyfile', type: 'file', accept: '.jwk,.json,application/json' });
   const keyBtn = h('button', { type: 'submit', class: 'primary' }, t('sign.keySubmit', { version: view.version }));
   const unsupported = h('p', { class: 'small', hidden: true }, t('sign.unsupported'));
-  void ed25519Supported().then((ok) => {
-    if (!ok) {
-      keyBtn.disabled = true;
-      unsupported.hidden = false;
-    }
-  });
+  gateOnEd25519(keyBtn as HTMLButtonElement, unsupported);
   return h(
     'div',
     { class: 'sign', 'data-action': 'sign' },
@@ -368,14 +363,13 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
         class: 'sign-key',
         onsubmit: async (e: Event) => {
           e.preventDefault();
-          const file = keyInput.files?.[0];
-          if (!file) {
+          const jwk = await chosenPrivateKey(keyInput as HTMLInputElement);
+          if (jwk === 'none') {
             setFieldError(keyInput, t('sign.needKey'));
             keyInput.focus();
             return;
           }
-          const jwk = parsePrivateJwk(await file.text());
-          if (!jwk) {
+          if (jwk === 'bad') {
             fail(new Error(t('sign.badKey')));
             return;
           }

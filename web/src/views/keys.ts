@@ -14,7 +14,7 @@ import { clear, h, nextId, scrollBox } from '../dom.js';
 import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { both } from '../format.js';
 import { t } from '../i18n.js';
-import { ed25519Supported, generateSigningKey, parsePublicJwk } from '../sign.js';
+import { gateOnEd25519, generateSigningKey, parsePublicJwk } from '../sign.js';
 
 const TZ = 'Europe/Kyiv';
 const short = (kid: string): string => `${kid.slice(0, 12)}…`;
@@ -104,10 +104,7 @@ function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: ()
   };
   const create = h('button', { type: 'button', id: 'key-create', class: 'primary' }, t('keys.add.createButton'));
   const unsupported = h('p', { class: 'small', hidden: true }, t('keys.add.unsupported'));
-  void ed25519Supported().then((ok) => {
-    create.toggleAttribute('disabled', !ok);
-    unsupported.hidden = ok;
-  });
+  gateOnEd25519(create as HTMLButtonElement, unsupported);
   create.addEventListener('click', () => {
     void (async () => {
       create.setAttribute('disabled', '');

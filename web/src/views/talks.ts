@@ -13,7 +13,7 @@ import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox } from '../dom.js';
 import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { lang, t, type MessageKey } from '../i18n.js';
-import { ed25519Supported, parsePrivateJwk, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, signCompact } from '../sign.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
 export function formatDay(iso: string, l: string = lang()): string {
@@ -74,10 +74,7 @@ function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise
   const button = h('button', { type: 'submit', class: 'primary' }, t('talks.sign.submit', { version: p.version }));
   const msg = h('p', { role: 'status', class: 'msg' });
   const unsupported = h('p', { class: 'small', hidden: true }, t('sign.unsupported'));
-  void ed25519Supported().then((ok) => {
-    button.toggleAttribute('disabled', !ok);
-    unsupported.hidden = ok;
-  });
+  gateOnEd25519(button as HTMLButtonElement, unsupported);
   const form = h(
     'form',
     { class: 'sign-protocol', 'data-protocol': p.id },
@@ -93,10 +90,8 @@ function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise
       clearFieldError(input);
       msg.textContent = '';
       msg.className = 'msg';
-      const file = input.files?.[0];
-      if (!file) return setFieldError(input, t('sign.needKey'));
-      const jwk = parsePrivateJwk(await file.text());
-      if (!jwk) return setFieldError(input, t('sign.badKey'));
+      const jwk = await chosenPrivateKey(input);
+      if (jwk === 'none' || jwk === 'bad') return setFieldError(input, t(jwk === 'none' ? 'sign.needKey' : 'sign.badKey'));
       try {
         // Sign exactly the bytes the server serves for the current version.
         const { bytes, version } = await api.protocolText(p.id);
