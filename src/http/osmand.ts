@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { positionIngestFor, type Report } from '../app/positions.js';
 import { parseOsmandParams, parseTraccarJson, type TrackerReport } from '../domain/tracking-protocol.js';
-import { storeUnavailable } from '../store/unavailable.js';
+import { storeUnavailable, warnAtMostEvery } from '../store/unavailable.js';
 import { mayHoldUnstorable, unstorable, unstorableStringAt } from './json-body.js';
 
 const MAX_BODY = 64 * 1024;
@@ -37,7 +37,7 @@ function send(res: ServerResponse, status: number): void {
 
 export function handleOsmand(deps: Deps) {
   const ingest = positionIngestFor(deps);
-  let unavailableSaidAt = 0;
+  const warnUnavailable = warnAtMostEvery(10_000);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -55,12 +55,7 @@ export function handleOsmand(deps: Deps) {
           // out of reach, a 503 and Retry-After: the phone keeps the fix and sends it again.
           const unavailable = storeUnavailable(e);
           if (unavailable) {
-            // Once every 10 s, not once per phone: a fleet reporting every second would flood the log.
-            const at = Date.now();
-            if (at - unavailableSaidAt >= 10_000) {
-              unavailableSaidAt = at;
-              process.stderr.write(`passage: OsmAnd reports are refused with 503 while ${unavailable.why}\n`);
-            }
+            warnUnavailable(`passage: OsmAnd reports are refused with 503 while ${unavailable.why}`);
             res.writeHead(503, { 'content-length': '0', 'retry-after': String(unavailable.retryAfter) });
             res.end();
             return;

@@ -1,7 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from '../app/parties.js';
 import { DomainError } from '../domain/errors.js';
@@ -21,6 +20,7 @@ import { logRoutes } from './routes/log.js';
 import { partyRoutes } from './routes/parties.js';
 import { siteRoutes } from './routes/sites.js';
 import { webRoutes } from './routes/web.js';
+import { pingStore } from '../store/store.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -154,7 +154,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   // while it cannot: src/store/unavailable.ts), for a load balancer to route around it.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { hide: true } }, async () => {
-    await sql`SELECT 1`.execute(deps.store.db);
+    await pingStore(deps.store);
     return { ok: true, store: deps.store.engine };
   });
   return app;

@@ -2,10 +2,11 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from './dirs.js';
 import { DEFAULT_DB, isPostgresUrl } from './location.js';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import { SearchPathPostgresDialect } from './pg-introspector.js';
+import { warnAtMostEvery } from './unavailable.js';
 import type { DB } from './schema.js';
 
 export type { Engine } from './schema.js';
@@ -77,13 +78,8 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     // An idle connection the database closed (a restart, a failover, a network cut) is reported
     // here; unheard, the 'error' event would end the process. The pool drops that connection and
     // opens another on the next query; until the database is back, requests answer 503.
-    let saidAt = 0;
-    pool.on('error', (err) => {
-      const now = Date.now();
-      if (now - saidAt < 10_000) return;
-      saidAt = now;
-      process.stderr.write(`passage: lost an idle connection to PostgreSQL (${err.message}); reconnecting on the next query\n`);
-    });
+    const warn = warnAtMostEvery(10_000);
+    pool.on('error', (err) => warn(`passage: lost an idle connection to PostgreSQL (${err.message}); reconnecting on the next query`));
     if (schema && !opts.existing) {
       const client = await pool.connect();
       try {
@@ -161,6 +157,11 @@ function cachingPrepare(sqlite: Database.Database): { prepare(sql: string): Data
     },
     close: () => sqlite.close(),
   };
+}
+
+/** Whether the store answers a query now: throws the driver's error when it does not (src/store/unavailable.ts tells which). */
+export async function pingStore(store: Store): Promise<void> {
+  await sql`SELECT 1`.execute(store.db);
 }
 
 function migratorFor(store: Store): Migrator {

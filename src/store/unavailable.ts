@@ -51,3 +51,17 @@ export function storeUnavailable(err: unknown): StoreUnavailable | null {
   };
   return walk(err);
 }
+
+/**
+ * A warning written at most once per `ms`: while the database is away, every idle connection and
+ * every tracker's report fails alike, and a fleet reporting each second would flood the log.
+ */
+export function warnAtMostEvery(ms: number, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): (line: string) => void {
+  let saidAt = Number.NEGATIVE_INFINITY;
+  return (line) => {
+    const now = Date.now();
+    if (now - saidAt < ms) return;
+    saidAt = now;
+    write(line);
+  };
+}

@@ -1,9 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startOsmandListener } from '../../src/http/osmand.js';
-import { storeUnavailable } from '../../src/store/unavailable.js';
+import { storeUnavailable, warnAtMostEvery } from '../../src/store/unavailable.js';
 import { api, json, makeWorld, reportSkippedEngine, sumyPoltava, type World } from '../helpers.js';
 
 /**
@@ -36,6 +36,25 @@ describe('which store failures are the database being unavailable', () => {
     const loop: { cause?: unknown } = new Error('loop');
     loop.cause = loop;
     expect(storeUnavailable(loop)).toBeNull();
+  });
+});
+
+describe('warnings while the database is away', () => {
+  it('are written at most once per interval, however many failures come', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.parse('2026-11-27T12:00:00Z'));
+      const lines: string[] = [];
+      const warn = warnAtMostEvery(10_000, (l) => lines.push(l));
+      for (let i = 0; i < 1000; i++) warn(`failure ${i}`);
+      vi.setSystemTime(Date.parse('2026-11-27T12:00:09.999Z'));
+      warn('still within');
+      vi.setSystemTime(Date.parse('2026-11-27T12:00:10Z'));
+      warn('next interval');
+      expect(lines).toEqual(['failure 0', 'next interval']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
