@@ -3,7 +3,7 @@ import type { EventType } from '../domain/event-types.js';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { applyTransition, canApply, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
-import { assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
+import { assertTermsChanged, assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
 import { storedRevocation, type KeyRevocation } from '../domain/key-revocation.js';
@@ -208,6 +208,7 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   assertTermsInput(body.terms, await termsContext(u.tx));
   const version = c.row.current_version + 1;
   const terms = buildTerms(id, version, body.terms);
+  assertTermsChanged(c.terms, terms);
   const now = nowIso(u.deps);
   await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version, terms: canonicalJson(terms), created_at: now, created_by: actor.memberId }).execute();
   const updated = await u.tx

@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
-import { assertSiteInput, canAcknowledgeSite, canManageSite, canNotifySite, canSeeSite, requireSite } from '../domain/sites.js';
+import { assertSiteChanged, assertSiteInput, canAcknowledgeSite, canManageSite, canNotifySite, canSeeSite, requireSite } from '../domain/sites.js';
 import type { SiteInput, SiteView } from '../schemas/site.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
@@ -100,6 +100,7 @@ export async function amendSite(u: Unit, actor: Actor, id: string, body: { baseV
   if (s.state !== 'active') throw new DomainError('transition_not_allowed', 'a withdrawn site cannot be amended');
   if (body.baseVersion !== undefined && body.baseVersion !== s.version) throw new DomainError('version_conflict', `the site is at version ${s.version}, not ${body.baseVersion}`, { extra: { currentVersion: s.version } });
   assertSiteInput(body.site, await partyContext(u.tx));
+  assertSiteChanged(s.site, body.site, s.version);
   const version = s.version + 1;
   const now = nowIso(u.deps);
   await u.tx.insertInto('site_versions').values({ site_id: id, version, body: canonicalJson(body.site), created_at: now, created_by: actor.memberId }).execute();

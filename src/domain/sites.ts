@@ -1,5 +1,6 @@
 import type { SiteInput } from '../schemas/site.js';
 import type { Actor } from './authorization.js';
+import { canonicalJson } from './corridor-terms.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { inverseGeodesic } from './geo/geodesic.js';
 import { MAX_INDEX_LAT } from './geo/zone-types.js';
@@ -127,4 +128,12 @@ export function canAcknowledgeSite(actor: Actor, site: { distribution: readonly 
 
 export function requireSite(ok: boolean, what: string): void {
   if (!ok) throw new DomainError('forbidden', what);
+}
+
+/** Refuses an amendment that leaves the site as it is: a new version asks every party to acknowledge it again, for nothing. */
+export function assertSiteChanged(current: SiteInput, next: SiteInput, version: number): void {
+  if (canonicalJson(current) !== canonicalJson(next)) return;
+  throw new DomainError('validation_failed', `the amendment changes nothing: this is version ${version} of the site, and a new version would only ask every party to acknowledge it again`, {
+    details: [{ path: '/site', message: `the same as version ${version}` }],
+  });
 }

@@ -158,6 +158,29 @@ for (const { engine, available, why } of ENGINES) {
       expect(res.statusCode, res.body).toBe(201);
     });
 
+    it('refuses an amendment that changes nothing: it would only void the guarantees and close the corridor', async () => {
+      const c = await propose();
+      expect((await sign(c.id, w.ua, await termsBytes(c.id))).statusCode).toBe(201);
+      const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}`));
+      const same = { ...view.terms, type: undefined, corridorId: undefined, version: undefined };
+      const res = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { baseVersion: 1, terms: same, reason: 'nothing' });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(json(res)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/terms', message: 'the same as version 1' }] });
+      expect(json(res).detail).toContain('changes nothing');
+      // Nothing happened: still version 1, the guarantee still binds, no log entry.
+      const after = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}`));
+      expect(after.version).toBe(1);
+      expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/guarantees`))).toEqual([expect.objectContaining({ partyId: 'ua', version: 1, valid: true })]);
+      // Checkpoint ids left out are assigned as before (cp-1, …), so the same terms without them are the same terms too.
+      const withoutIds = { ...same, checkpoints: same.checkpoints.map((k: { id?: string }) => ({ ...k, id: k.id?.startsWith('cp-') ? undefined : k.id })) };
+      expect((await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { baseVersion: 1, terms: withoutIds })).statusCode).toBe(400);
+      // Sets listed in another order say the same.
+      expect((await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { baseVersion: 1, terms: { ...same, requiredGuarantors: [...same.requiredGuarantors].reverse(), purposes: [...same.purposes].reverse() } })).statusCode).toBe(400);
+      // One changed field is an amendment.
+      expect((await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { baseVersion: 1, terms: { ...same, widthM: same.widthM + 1 } })).statusCode).toBe(200);
+    });
+
     it('needs the version for an amendment and refuses a stale one', async () => {
       const c = await propose();
       const none = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { terms: sumyPoltava() });

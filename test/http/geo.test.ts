@@ -94,6 +94,10 @@ for (const { engine, available } of ENGINES) {
       const amended = json(await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 1, site: site({ name: 'Lokhvytsia hospital (new wing)' }) }));
       expect(amended).toMatchObject({ version: 2, awaitingAcknowledgement: ['ua'] });
       expect((await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/amend`, { site: site() })).statusCode).toBe(403);
+      // An amendment that changes nothing would only ask for the acknowledgements again: refused.
+      const same = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 2, site: site({ name: 'Lokhvytsia hospital (new wing)' }) });
+      expect(same.statusCode, same.body).toBe(400);
+      expect(json(same)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/site', message: 'the same as version 2' }] });
       const withdrawn = json(await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/withdraw`, { reason: 'closed' }));
       expect(withdrawn.state).toBe('withdrawn');
       expect(json(await check(w.ua.viewer.token, [{ ...LOKHVYTSIA, at: IN_WINDOW }])).results[0].sites).not.toContain(s.id);

@@ -206,5 +206,12 @@ describe.skipIf(!HAVE_CHROMIUM)('talks and movements in chromium', () => {
     await mapIdle(page);
     await shot(page, 'map-after-convoy', true);
     await context.close();
+    // On a phone: the reconciliation's hidden "first at" note stays inside its table's scroll box.
+    const phone = await h.newPage({ width: 390, height: 844, locale: 'en-GB' });
+    await signIn(h, phone.page, 'ua-liaison', `/app/movements/${movementId}`);
+    await phone.page.locator('#recon-people td.discrepancy.first').waitFor();
+    await phone.page.waitForTimeout(300);
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.context.close();
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { computeStatus } from '../../src/domain/corridor-status.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
-import { fold, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
+import { fold, latinQuery, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
 import { allowedActions, canPropose } from '../../web/src/permissions.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
@@ -232,6 +232,23 @@ describe('gazetteer search', () => {
     expect(searchPlaces(places, 'kamianets-pod').map((p) => p[0])).toEqual(['Kamianets-Podilskyi']);
     expect(searchPlaces(places, 'TSERK').map((p) => p[0])).toEqual(['Bila Tserkva']);
     expect(searchPlaces(places, '  ')).toEqual([]);
+  });
+  it('finds a place typed in Cyrillic (Ukrainian or Russian letters), whichever spelling the gazetteer has', () => {
+    const more: Place[] = [...places, ['Sumy', 34.8, 50.92, 268409], ['Zaporizhia', 35.18, 47.82, 710052], ['Lokhvytsya', 33.26, 50.36, 11603], ['Yahotyn', 31.76, 50.27, 19816]];
+    expect(latinQuery('Суми')).toBe('sumy');
+    expect(latinQuery('Запоріжжя')).toBe('zaporizhzhia');
+    expect(latinQuery('Яготин')).toBe('yahotyn');
+    expect(searchPlaces(more, 'Суми').map((p) => p[0])).toEqual(['Sumy']);
+    expect(searchPlaces(more, 'Запоріжжя').map((p) => p[0])).toEqual(['Zaporizhia']);
+    expect(searchPlaces(more, 'Zaporizhzhia').map((p) => p[0])).toEqual(['Zaporizhia']);
+    expect(searchPlaces(more, 'Лохвиця').map((p) => p[0])).toEqual(['Lokhvytsya']);
+    expect(searchPlaces(more, 'Сумы').map((p) => p[0])).toEqual(['Sumy']);
+    expect(searchPlaces(more, 'Ірпінь').map((p) => p[0])).toEqual(['Irpin']);
+    // A Russian name that is another word (Ирпень for Ірпінь) is not found: the list says so.
+    expect(searchPlaces(more, 'Ирпень')).toEqual([]);
+    expect(searchPlaces(more, 'Ягот').map((p) => p[0])).toEqual(['Yahotyn']);
+    expect(searchPlaces(more, 'Киї')[0]?.[0]).toBe('Kyiv');
+    expect(searchPlaces(more, 'Щщщ')).toEqual([]);
   });
   it('names a clicked point by the nearest settlement within a few km', () => {
     expect(nearestPlace(places, 30.25, 50.52)?.[0]).toBe('Irpin');

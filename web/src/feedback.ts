@@ -36,6 +36,24 @@ export function clearFieldErrors(root: Element): void {
   for (const p of [...root.querySelectorAll('.field-error')]) p.remove();
 }
 
+/**
+ * Acting again or editing a form makes the last message stale: the message line empties, the
+ * field being edited loses its mark, and a new attempt clears every mark (capture: before the
+ * form's own submit handler runs and sets new ones).
+ */
+export function clearOnEdit(root: HTMLElement, msg: HTMLElement): void {
+  const stale = (e: Event): void => {
+    msg.textContent = '';
+    msg.className = 'msg';
+    const marked = (e.target as HTMLElement).closest<HTMLElement>('[aria-invalid=true]');
+    if (marked) clearFieldError(marked);
+    if (e.type === 'submit') clearFieldErrors(root);
+  };
+  root.addEventListener('input', stale, true);
+  root.addEventListener('change', stale, true);
+  root.addEventListener('submit', stale, true);
+}
+
 /** A latitude or longitude as typed: the number, or null when it is empty, not a number or out of range. */
 export function parseCoordinate(raw: string, limit: 90 | 180): number | null {
   if (raw.trim() === '') return null;
@@ -52,6 +70,9 @@ const KNOWN = new Set([
   'route_degenerate', 'route_edge_too_long', 'route_too_long', 'width_out_of_range', 'unknown_guarantor', 'rate_limited', 'duplicate',
 ]);
 
+/** The schema's message for an empty string or list where one is needed. */
+const EMPTY = /^Too small: expected (string|array) to have >=1 (characters|items)$/;
+
 /**
  * One message for a refusal: the app's words for the problem code where it has them, then the
  * server's detail once as the specific reason (never the itemised errors repeated after it), and
@@ -60,9 +81,12 @@ const KNOWN = new Set([
 export function describeProblem(e: unknown): { text: string; path: string | null; fieldText: string } {
   if (e instanceof ApiError) {
     const known = KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
+    const named = e.errors.find((x) => x.path && x.path !== '/');
+    // A required field left empty: the schema's words ("Too small: expected string to have >=1
+    // characters") are for programmers, and English; the app says it in the user's language.
+    if (named && EMPTY.test(named.message)) return { text: t('problem.required'), path: named.path ?? null, fieldText: t('problem.required') };
     const detail = e.message.trim();
     const text = known ? (detail ? `${known} — ${detail}` : known) : detail || e.code;
-    const named = e.errors.find((x) => x.path && x.path !== '/');
     return { text, path: named?.path ?? null, fieldText: named ? (known ? `${known} — ${named.message}` : named.message) : text };
   }
   const text = e instanceof Error ? e.message : String(e);

@@ -15,6 +15,48 @@ export interface Waypoint {
    * user: moving the waypoint renames it. A typed name stays.
    */
   auto: boolean;
+  /** The id of the checkpoint this waypoint was in the terms being amended: kept, so movements' check-ins still name it. */
+  checkpointId?: string | undefined;
+}
+
+/** A checkpoint as corridor terms hold it. */
+export interface TermsCheckpoint {
+  id?: string | undefined;
+  name: string;
+  coordinates: number[];
+}
+
+interface RouteTerms {
+  route: { coordinates: number[][] };
+  origin: { name: string };
+  destination: { name: string };
+  checkpoints: readonly TermsCheckpoint[];
+}
+
+const at = (c: readonly number[], x: readonly number[]): boolean => c[0] === x[0] && c[1] === x[1];
+
+/** The waypoints of terms being amended: the route's points, named after the origin, the destination or the checkpoint there. */
+export function waypointsOfTerms(terms: RouteTerms): Waypoint[] {
+  const all = terms.route.coordinates;
+  return all.map((c, i) => {
+    const inner = i > 0 && i < all.length - 1;
+    const cp = inner ? terms.checkpoints.find((k) => at(k.coordinates, c)) : undefined;
+    const name = i === 0 ? terms.origin.name : i === all.length - 1 ? terms.destination.name : (cp?.name ?? coordName(c[0] as number, c[1] as number));
+    return { name, lon: c[0] as number, lat: c[1] as number, checkpoint: cp !== undefined, auto: false, ...(cp?.id ? { checkpointId: cp.id } : {}) };
+  });
+}
+
+/**
+ * The checkpoints the form sends: each inner waypoint marked as one, with the id it had, then —
+ * when amending — the earlier terms' checkpoints that stood off the route's points (the form
+ * cannot show those), unchanged. Without the ids, every checkpoint would be renumbered
+ * (cp-1, cp-2) and movements' check-ins would name checkpoints the terms no longer have.
+ */
+export function checkpointsOf(waypoints: readonly Waypoint[], before?: RouteTerms): TermsCheckpoint[] {
+  const marked = waypoints.slice(1, -1).filter((w) => w.checkpoint).map((w) => ({ ...(w.checkpointId ? { id: w.checkpointId } : {}), name: w.name, coordinates: [w.lon, w.lat] }));
+  const inner = before ? before.route.coordinates.slice(1, -1) : [];
+  const offRoute = before ? before.checkpoints.filter((k) => !inner.some((c) => at(k.coordinates, c))) : [];
+  return [...marked, ...offRoute.filter((k) => !marked.some((m) => m.id !== undefined && m.id === k.id))];
 }
 
 /** Clicked and dragged points keep 5 decimals (about 1 m), as the API's routes do. */

@@ -7,7 +7,7 @@
 import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
-import { clearFieldError, clearFieldErrors, setFieldError, showProblem } from '../feedback.js';
+import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
 import { t, tValue, type MessageKey } from '../i18n.js';
@@ -271,18 +271,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
   };
   const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
   if (actions.length === 0) section.append(h('p', {}, t('actions.none')));
-  // Acting again or editing a form makes the last message stale: it goes (capture: before the
-  // form's own submit handler runs).
-  const stale = (e: Event): void => {
-    msg.textContent = '';
-    msg.className = 'msg';
-    const marked = (e.target as HTMLElement).closest<HTMLElement>('[aria-invalid=true]');
-    if (marked) clearFieldError(marked);
-    if (e.type === 'submit') clearFieldErrors(section);
-  };
-  section.addEventListener('input', stale, true);
-  section.addEventListener('change', stale, true);
-  section.addEventListener('submit', stale, true);
+  clearOnEdit(section, msg);
   for (const a of actions) section.append(actionForm(a, ctx, view, done, fail));
   section.append(msg);
   return section;
@@ -376,7 +365,7 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
           try {
             // Sign exactly the bytes the server serves for the current version.
             const { bytes, version } = await api.terms(view.id);
-            if (version !== view.version) throw new Error(t('corridor.version', { version }));
+            if (version !== view.version) throw new Error(t('sign.staleVersion', { version }));
             await done(await api.guarantee(view.id, await signCompact(bytes, jwk)));
           } catch (err) {
             fail(err);

@@ -6,7 +6,7 @@
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import * as maplibregl from 'maplibre-gl';
 import { api, type CorridorView, type IncidentView } from '../api.js';
-import { clearFieldError, fieldByPath, setFieldError, showProblem } from '../feedback.js';
+import { clearFieldError, clearOnEdit, fieldByPath, parseCoordinate, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { suspendsAutomatically, suspendsOnConfirm } from '../../../src/domain/suspension-policy.js';
 import type { IncidentKind } from '../../../src/schemas/incident.js';
@@ -42,14 +42,28 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   const msg = h('p', { id: 'incident-msg', role: 'status', class: 'msg' });
   const field = (label: string, input: HTMLElement): HTMLElement => h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
   let marker: maplibregl.Marker | null = null;
+  const showPoint = (lng: number, la: number): void => {
+    if (!activeMap) return;
+    if (!marker) {
+      marker = new maplibregl.Marker({ color: '#b3261e' });
+      marker.getElement().classList.add('report-point');
+    }
+    marker.setLngLat([lng, la]).addTo(activeMap.map);
+  };
   const setPoint = (lng: number, la: number): void => {
     lon.value = String(Math.round(lng * 1e5) / 1e5);
     lat.value = String(Math.round(la * 1e5) / 1e5);
-    if (activeMap) {
-      marker ??= new maplibregl.Marker({ color: '#b3261e' });
-      marker.setLngLat([lng, la]).addTo(activeMap.map);
-    }
+    showPoint(lng, la);
   };
+  // Typed coordinates show on the map too, so the reporter can see where they point.
+  const typed = (): void => {
+    const la = parseCoordinate((lat as HTMLInputElement).value, 90);
+    const lng = parseCoordinate((lon as HTMLInputElement).value, 180);
+    if (la === null || lng === null) return void marker?.remove();
+    showPoint(lng, la);
+  };
+  lat.addEventListener('input', typed);
+  lon.addEventListener('input', typed);
 
   const form = h(
     'form',
@@ -90,13 +104,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     h('button', { type: 'submit', class: 'primary', id: 'incident-submit' }, t('incident.submit')),
     msg,
   );
-  // An edit or a new attempt makes the last message stale.
-  const stale = (): void => {
-    msg.textContent = '';
-    msg.className = 'msg';
-  };
-  form.addEventListener('input', stale);
-  form.addEventListener('submit', stale, true);
+  clearOnEdit(form, msg);
   main.append(form, incidentList(ctx, incidents ?? [], corridors, () => renderIncidents(main, ctx)));
 
   disposeIncidents();

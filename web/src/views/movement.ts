@@ -132,7 +132,11 @@ function alertsBody(alerts: readonly AlertView[], cps: Map<string, string>, tz: 
   );
 }
 
-function reconBody(r: ReconciliationView, cps: Map<string, string>): HTMLElement {
+/**
+ * The reconciliation table. Before departure nothing has been counted: the first column is the
+ * plan (not "Departed") and the status says counting starts at departure, not that counts match.
+ */
+function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: boolean): HTMLElement {
   // Columns: departed, then every stage met in any row (checkpoints in order, arrived, received).
   const stageKeys: { key: string; stage: string; checkpointId: string | null }[] = [];
   for (const row of [...r.people, ...r.cargo]) {
@@ -177,7 +181,7 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>): HTMLElement
   return h(
     'div',
     {},
-    h('p', { class: r.balanced ? 'ok' : 'error', id: 'recon-status' }, t(r.balanced ? 'movement.balanced' : 'movement.unbalanced')),
+    departed ? h('p', { class: r.balanced ? 'ok' : 'error', id: 'recon-status' }, t(r.balanced ? 'movement.balanced' : 'movement.unbalanced')) : h('p', { id: 'recon-status' }, t('movement.notDeparted')),
     h(
       'div',
       { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-people-caption' },
@@ -185,7 +189,7 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>): HTMLElement
         'table',
         { class: 'list recon', id: 'recon-people' },
         h('caption', { id: 'recon-people-caption' }, t('movement.peopleRecon')),
-        head(t('movement.category'), t('movement.stage.departed'), peopleKeys),
+        head(t('movement.category'), t(departed ? 'movement.stage.departed' : 'movement.plannedCount'), peopleKeys),
         h(
           'tbody',
           {},
@@ -202,7 +206,7 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>): HTMLElement
             'table',
             { class: 'list recon', id: 'recon-cargo' },
             h('caption', { id: 'recon-cargo-caption' }, t('movement.cargoRecon')),
-            head(t('movement.item'), t('movement.dispatched'), stageKeys),
+            head(t('movement.item'), t(departed ? 'movement.dispatched' : 'movement.plannedCount'), stageKeys),
             h('tbody', {}, r.cargo.map((c) => rowOf(`${c.item} (${c.unit})`, c.expected, c.stages, stageKeys, c.difference, c.firstDiscrepancy))),
           ),
         )
@@ -243,7 +247,7 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): P
   const mapEl = h('div', { id: 'movement-map', class: 'map small-map', role: 'region', 'aria-label': t('movement.trackLabel') });
   const trackText = h('p', { id: 'track-last', class: 'small', 'aria-live': 'polite' });
   const alertsSlot = h('div', { id: 'alerts-slot' }, alertsBody(alerts, cps, tz));
-  const reconSlot = h('div', { id: 'recon-slot' }, recon ? reconBody(recon, cps) : h('p', {}, '—'));
+  const reconSlot = h('div', { id: 'recon-slot' }, recon ? reconBody(recon, cps, m.departedAt !== null) : h('p', {}, '—'));
   const stateSlot = h('span', { id: 'movement-state', class: 'badge badge-movement' }, t(`movement.state.${m.state}` as MessageKey));
 
   main.append(
@@ -308,7 +312,7 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): P
       clear(alertsSlot);
       alertsSlot.append(alertsBody(al, cps, tz));
       clear(reconSlot);
-      reconSlot.append(reconBody(rc, cps));
+      reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
     } catch {
       /* the next event tries again */
     }

@@ -15,7 +15,8 @@ import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { ELIGIBILITY, PURPOSES } from '../../../src/domain/vocabulary.js';
 import { checkLocalTime } from '../localtime.js';
-import { coordName, markerLabel, movedWaypoint, nameAt, waypointAt, type Waypoint } from '../waypoints.js';
+import { confirmAction } from '../confirm.js';
+import { checkpointsOf, coordName, markerLabel, movedWaypoint, nameAt, waypointAt, waypointsOfTerms, type Waypoint } from '../waypoints.js';
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
 let activeMap: CorridorMap | null = null;
@@ -44,13 +45,7 @@ function field(label: string, input: HTMLElement, help?: string): HTMLElement {
 export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: CorridorView): Promise<void> {
   clear(main);
   const terms = amend?.terms;
-  const waypoints: Waypoint[] = terms
-    ? terms.route.coordinates.map((c, i, all) => {
-        const cp = terms.checkpoints.find((k) => k.coordinates[0] === c[0] && k.coordinates[1] === c[1]);
-        const name = i === 0 ? terms.origin.name : i === all.length - 1 ? terms.destination.name : (cp?.name ?? `${c[1]}, ${c[0]}`);
-        return { name, lon: c[0], lat: c[1], checkpoint: cp !== undefined, auto: false };
-      })
-    : [];
+  const waypoints: Waypoint[] = terms ? waypointsOfTerms(terms) : [];
   const places = await loadGazetteer();
 
   const tz0 = terms?.windows[0]?.timeZone ?? 'Europe/Kyiv';
@@ -64,8 +59,11 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const start = h('input', { id: 'f-start', name: 'start', type: 'datetime-local', required: true, value: localInputValue(start0, tz0) });
   const end = h('input', { id: 'f-end', name: 'end', type: 'datetime-local', required: true, value: localInputValue(end0, tz0) });
   const rrule = h('input', { id: 'f-rrule', name: 'rrule', placeholder: 'FREQ=DAILY;COUNT=3', value: terms?.windows[0]?.rrule ?? '' });
+  const initial = { start: start.value, end: end.value, rrule: rrule.value };
   const notes = h('textarea', { id: 'f-notes', name: 'notes', rows: '2', maxlength: '5000' }, terms?.notes ?? '');
-  const reason = h('input', { id: 'f-reason', name: 'reason', maxlength: '2000' });
+  // An amendment voids every guarantee: the log and the other parties deserve a reason.
+  // (Checked on submit with the app's own words, not the browser's bubble.)
+  const reason = h('input', { id: 'f-reason', name: 'reason', maxlength: '2000', ...(amend ? { 'aria-required': 'true' } : {}) });
   const belligerents = ctx.parties.filter((p) => p.kind === 'belligerent').map((p) => p.id);
   const guarantorBox = checkboxes('guarantor', ctx.parties.filter((p) => p.kind !== 'observer').map((p) => p.id), terms?.requiredGuarantors ?? belligerents, (id) => ctx.partyName(id));
   const purposeBox = checkboxes('purpose', PURPOSES, terms?.purposes ?? ['evacuation'], (v) => t(`purpose.${v}` as MessageKey));
@@ -160,8 +158,14 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     for (const p of searchPlaces(places, search.value)) datalist.append(h('option', { value: p[0] }, `${p[0]} (${p[2].toFixed(2)}, ${p[1].toFixed(2)})`));
   });
   const addSearched = (): void => {
+    clearFieldError(search);
+    if (search.value.trim() === '') return;
     const found: Place | undefined = searchPlaces(places, search.value, 1)[0];
-    if (!found) return;
+    if (!found) {
+      setFieldError(search, t('propose.noPlace', { name: search.value.trim() }));
+      search.focus();
+      return;
+    }
     add(found[0], found[1], found[2], true);
     search.value = '';
     search.focus();
@@ -210,7 +214,12 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           form.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
           return;
         }
-        const checked = (name: string): string[] => [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
+        // In the order the amended terms had them (then any newly ticked): the boxes' own order
+        // would rewrite the signed document without changing what it says.
+        const checked = (name: string, before: readonly string[] = []): string[] => {
+          const now = [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
+          return [...before.filter((v) => now.includes(v)), ...now.filter((v) => !before.includes(v))];
+        };
         const first = waypoints[0] as Waypoint;
         const last = waypoints[waypoints.length - 1] as Waypoint;
         const body = {
@@ -219,17 +228,32 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           widthM: Number(width.value),
           origin: { name: first.name, coordinates: [first.lon, first.lat] },
           destination: { name: last.name, coordinates: [last.lon, last.lat] },
-          checkpoints: waypoints.slice(1, -1).filter((w) => w.checkpoint).map((w) => ({ name: w.name, coordinates: [w.lon, w.lat] })),
+          checkpoints: checkpointsOf(waypoints, terms),
           direction: direction.value,
-          purposes: checked('purpose'),
-          eligibility: checked('eligibility'),
-          windows: [{ start: zonedToRfc3339(start.value, tz.value), end: zonedToRfc3339(end.value, tz.value), timeZone: tz.value, ...(rrule.value.trim() ? { rrule: rrule.value.trim() } : {}) }],
-          requiredGuarantors: checked('guarantor'),
+          purposes: checked('purpose', terms?.purposes),
+          eligibility: checked('eligibility', terms?.eligibility),
+          // The form edits the first window; an amendment keeps the others as they were.
+          // A window left as it was is sent as it was (the inputs hold whole minutes only).
+          windows: [
+            terms?.windows[0] && start.value === initial.start && end.value === initial.end && tz.value === tz0 && rrule.value === initial.rrule
+              ? terms.windows[0]
+              : { start: zonedToRfc3339(start.value, tz.value), end: zonedToRfc3339(end.value, tz.value), timeZone: tz.value, ...(rrule.value.trim() ? { rrule: rrule.value.trim() } : {}) },
+            ...(terms?.windows.slice(1) ?? []),
+          ],
+          requiredGuarantors: checked('guarantor', terms?.requiredGuarantors),
           notes: notes.value,
           ...(terms ? { capacity: terms.capacity, hazards: terms.hazards, contacts: terms.contacts, agreementId: terms.agreementId, legalBasis: terms.legalBasis } : {}),
         };
+        if (amend && reason.value.trim() === '') {
+          setFieldError(reason, t('amend.needReason'));
+          reason.focus();
+          return;
+        }
+        // Say what an amendment costs before it is made: the guarantees that bind now stop binding.
+        const binding = amend ? [...new Set(amend.guarantees.filter((g) => g.valid && g.version === amend.version).map((g) => g.partyId))] : [];
+        if (amend && binding.length > 0 && !(await confirmAction(t('amend.confirm', { parties: binding.map((p) => ctx.partyName(p)).join(', '), version: amend.version + 1 }), t('amend.confirmButton')))) return;
         try {
-          const view = amend ? await api.amend(amend.id, amend.version, { terms: body, reason: reason.value }) : await api.propose(body);
+          const view = amend ? await api.amend(amend.id, amend.version, { terms: body, reason: reason.value.trim() }) : await api.propose(body);
           ctx.navigate(`/app/corridors/${view.id}`);
         } catch (err) {
           const fields = { '/title': title, '/widthM': width, '/windows': start, '/windows/0/start': start, '/windows/0/end': end, '/windows/0/timeZone': tz, '/windows/0/rrule': rrule, '/purposes': purposeBox, '/eligibility': eligibilityBox, '/requiredGuarantors': guarantorBox, '/notes': notes, '/reason': amend ? reason : null, '/route': wpList, '/origin': wpList, '/destination': wpList, '/checkpoints': wpList };
@@ -251,6 +275,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     h('fieldset', {}, h('legend', {}, t('propose.purposes')), purposeBox),
     h('fieldset', {}, h('legend', {}, t('propose.eligibility')), eligibilityBox),
     h('div', { class: 'grid' }, field(t('propose.windowStart'), start), field(t('propose.windowEnd'), end), field(t('propose.timeZone'), tz), field(t('propose.rrule'), rrule)),
+    terms && terms.windows.length > 1 ? h('p', { class: 'small', id: 'kept-windows' }, t('amend.keptWindows', { n: terms.windows.length - 1 })) : null,
     h('fieldset', {}, h('legend', {}, t('propose.guarantors')), guarantorBox),
     field(t('propose.notes'), notes),
     amend ? field(t('propose.reason'), reason) : null,
