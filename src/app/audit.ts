@@ -1,5 +1,5 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
-import { publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
+import { publicKeyFromJwk, sha256, verify, weakJwk } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { signedWhileCompromised } from '../domain/guarantee-rules.js';
 import type { RevocationReason } from '../domain/key-revocation.js';
@@ -406,6 +406,8 @@ function signingKey(index: number, what: string, partyId: unknown, kid: unknown,
 
 /** The payload of a compact JWS if it verifies with the key, else undefined. */
 async function verifiedPayload(jws: string, key: KeyRecord): Promise<Uint8Array | undefined> {
+  // A key of small order verifies forgeries: nothing it signed counts.
+  if (weakJwk(key.jwk)) return undefined;
   try {
     return (await compactVerify(jws, await importJWK(key.jwk, 'EdDSA'), { algorithms: ['EdDSA'] })).payload;
   } catch {

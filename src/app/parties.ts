@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, importJWK } from 'jose';
+import { weakPublicKey } from '../crypto/index.js';
 import type { z } from 'zod';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
@@ -147,6 +148,8 @@ export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z
   } catch (e) {
     throw new DomainError('key_invalid', `not a usable Ed25519 public key: ${(e as Error).message}`);
   }
+  const weak = weakPublicKey(new Uint8Array(Buffer.from(jwk.x, 'base64url')));
+  if (weak) throw new DomainError('key_invalid', `not a usable Ed25519 public key: ${weak}`, { details: [{ path: '/jwk/x', message: weak }] });
   const kid = await calculateJwkThumbprint(pub, 'sha256');
   if (jwk.kid !== undefined && jwk.kid !== kid) throw new DomainError('key_invalid', `kid must be the RFC 7638 thumbprint of the key (${kid})`);
   const existing = await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).executeTakeFirst();

@@ -9,7 +9,9 @@ import {
   publicKeyToJwk,
   sign,
   verify,
+  weakPublicKey,
 } from './ed25519.js';
+import * as nodeCrypto from 'node:crypto';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -77,5 +79,41 @@ describe('Ed25519', () => {
     const ms = performance.now() - start;
     expect(ok).toBe(500);
     expect(ms).toBeLessThan(5000);
+  });
+});
+
+describe('weak public keys (small order, or not on the curve)', () => {
+  const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+  // The eight points of order dividing 8, as encoded (libsodium's blocklist names the same ones).
+  const SMALL_ORDER = [
+    '0100000000000000000000000000000000000000000000000000000000000000', // identity
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // order 2
+    '0000000000000000000000000000000000000000000000000000000000000000', // order 4
+    '0000000000000000000000000000000000000000000000000000000000000080', // order 4
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  ];
+
+  it('names every point of small order, and encodings that are no point', () => {
+    for (const h of SMALL_ORDER) expect(weakPublicKey(hex(h)), h).toMatch(/small order/);
+    expect(weakPublicKey(hex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'))).toMatch(/not a point/); // y = p
+    expect(weakPublicKey(hex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'))).toMatch(/not a point/); // x = 0 with the sign bit set
+    expect(weakPublicKey(new Uint8Array(31))).toBe('not 32 bytes');
+  });
+
+  it('passes real keys', () => {
+    for (let i = 0; i < 20; i++) expect(weakPublicKey(generateKeyPair().publicKey)).toBeUndefined();
+  });
+
+  it('verify refuses the forgery node:crypto accepts for the identity key', () => {
+    const identity = hex(SMALL_ORDER[0] as string);
+    const forged = new Uint8Array(64);
+    forged[0] = 1; // R = identity, S = 0
+    const spki = nodeCrypto.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity]), format: 'der', type: 'spki' });
+    const msg = new TextEncoder().encode('any terms at all');
+    expect(nodeCrypto.verify(null, msg, spki, forged)).toBe(true);
+    expect(verify(identity, msg, forged)).toBe(false);
   });
 });

@@ -50,6 +50,90 @@ function rawPrivate(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(der.length - 32));
 }
 
+// ---- weak public keys -------------------------------------------------------------------
+// A public key of small order (the identity, a point of order 2, 4 or 8) verifies forged
+// signatures: with A = identity, R = identity and S = 0 satisfy [S]B = R + [k]A for every
+// message, so "anyone" can sign for such a key (node:crypto, like RFC 8032's cofactorless check,
+// accepts them). RFC 8032 decodes keys but does not refuse these; libsodium and others do. The
+// check is [8]A = identity on the decoded point, in BigInt affine arithmetic (written here: no
+// library in use exposes curve points, and it runs once per key, not per signature). Encodings
+// that do not decode (y ≥ p, no square root) are refused too.
+
+const P = 2n ** 255n - 19n;
+const modP = (a: bigint): bigint => ((a % P) + P) % P;
+function powP(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  let x = modP(b);
+  while (e > 0n) {
+    if (e & 1n) r = (r * x) % P;
+    x = (x * x) % P;
+    e >>= 1n;
+  }
+  return r;
+}
+const invP = (a: bigint): bigint => powP(a, P - 2n);
+const D = modP(-121665n * invP(121666n));
+const SQRT_M1 = powP(2n, (P - 1n) / 4n);
+
+/** The point a 32-byte encoding names (RFC 8032 §5.1.3), or undefined when it names none. */
+function decodePoint(pub: Uint8Array): [bigint, bigint] | undefined {
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt((pub[i] as number) & (i === 31 ? 0x7f : 0xff));
+  const sign = ((pub[31] as number) >> 7) & 1;
+  if (y >= P) return undefined;
+  const y2 = (y * y) % P;
+  const u = modP(y2 - 1n);
+  const v = modP(D * y2 + 1n);
+  let x = (u * powP(v, 3n) * powP(u * powP(v, 7n), (P - 5n) / 8n)) % P;
+  const vx2 = (v * x * x) % P;
+  if (vx2 !== u) {
+    if (vx2 !== modP(-u)) return undefined;
+    x = (x * SQRT_M1) % P;
+  }
+  if (x === 0n && sign === 1) return undefined;
+  if (Number(x & 1n) !== sign) x = P - x;
+  return [x, y];
+}
+
+function addPoints([x1, y1]: [bigint, bigint], [x2, y2]: [bigint, bigint]): [bigint, bigint] {
+  const t = (D * x1 * x2 * y1 * y2) % P;
+  return [modP((x1 * y2 + x2 * y1) * invP(1n + t)), modP((y1 * y2 + x1 * x2) * invP(modP(1n - t)))];
+}
+
+/**
+ * Why an Ed25519 public key must not be trusted, or undefined when it may: it does not decode to
+ * a curve point, or it is a point of small order, for which signatures can be forged without
+ * any private key.
+ */
+export function weakPublicKey(pub: Uint8Array): string | undefined {
+  if (!(pub instanceof Uint8Array) || pub.length !== 32) return 'not 32 bytes';
+  const a = decodePoint(pub);
+  if (!a) return 'not a point of the curve (RFC 8032 decoding fails)';
+  let q = a;
+  for (let i = 0; i < 3; i++) q = addPoints(q, q);
+  if (q[0] === 0n && q[1] === 1n) return 'a point of small order: signatures for it can be forged without any private key';
+  return undefined;
+}
+
+/** weakPublicKey of a JWK's `x` (a JWK that is not an Ed25519 public key is weak too). */
+export function weakJwk(jwk: unknown): string | undefined {
+  try {
+    return weakPublicKey(publicKeyFromJwk(jwk));
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const weakCache = new Map<string, string | undefined>();
+/** weakPublicKey, remembered per key (verification loops see few keys). */
+function weakCached(pub: Uint8Array, k: string): string | undefined {
+  if (weakCache.has(k)) return weakCache.get(k);
+  const why = weakPublicKey(pub);
+  if (weakCache.size >= PUBLIC_CACHE_LIMIT) weakCache.delete(weakCache.keys().next().value!);
+  weakCache.set(k, why);
+  return why;
+}
+
 // Verification loops check many signatures by few keys: keep parsed public keys.
 const PUBLIC_CACHE_LIMIT = 256;
 const publicCache = new Map<string, KeyObject>();
@@ -86,10 +170,12 @@ export function createSigner(priv: Uint8Array): (msg: Uint8Array) => Uint8Array 
   return (msg) => new Uint8Array(nodeCrypto.sign(null, msg, key));
 }
 
-/** True iff `sig` is a valid signature of `msg` by `pub`. Malformed keys or signatures give false. */
+/** True iff `sig` is a valid signature of `msg` by `pub`. Malformed or weak keys (weakPublicKey) and malformed signatures give false. */
 export function verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   if (!(pub instanceof Uint8Array) || pub.length !== 32) return false;
   if (!(sig instanceof Uint8Array) || sig.length !== 64) return false;
+  // A key of small order verifies forgeries: no signature by it counts.
+  if (weakCached(pub, Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('base64')) !== undefined) return false;
   let key: KeyObject;
   try {
     key = cachedPublicKey(pub);

@@ -6,6 +6,8 @@ export {
   sign,
   createSigner,
   verify,
+  weakPublicKey,
+  weakJwk,
   publicKeyToJwk,
   privateKeyToJwk,
   publicKeyFromJwk,

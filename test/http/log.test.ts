@@ -1,4 +1,4 @@
-import { exportJWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
@@ -84,6 +84,37 @@ for (const { engine, available } of ENGINES) {
       expect(json(tooFar).detail).toMatch(/^size must be a whole number from 0 to \d+ \(the log has \d+ entries\)$/);
       expect((await get('/log/proof/consistency?from=-1&to=2')).statusCode).toBe(400);
       expect((await get('/log/entries?start=abc&end=2')).statusCode).toBe(400);
+    });
+
+    it('a key of small order signs nothing: refused at registration, and one already stored verifies no guarantee and no cosignature', async () => {
+      // With A = the identity point, R = identity and S = 0 pass node:crypto's check over any message.
+      const identity = new Uint8Array(32);
+      identity[0] = 1;
+      const forged = new Uint8Array(64);
+      forged[0] = 1;
+      const x = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+      const order8 = new Uint8Array(Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex'));
+      for (const pub of [identity, new Uint8Array(32), order8]) {
+        const res = await api(w.app, w.ua.admin.token).post('/parties/ua/keys', { jwk: { kty: 'OKP', crv: 'Ed25519', x: x(pub) } });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res)).toMatchObject({ code: 'key_invalid', errors: [{ path: '/jwk/x' }] });
+        expect(json(res).detail).toMatch(/small order/);
+      }
+      // A key stored before such keys were refused (written straight into the table).
+      const jwk = { kty: 'OKP' as const, crv: 'Ed25519' as const, x: x(identity) };
+      const kid = await calculateJwkThumbprint(jwk, 'sha256');
+      await w.store.db.insertInto('party_keys').values({ kid, party_id: 'ua', jwk: JSON.stringify(jwk), created_at: new Date().toISOString(), created_by: 'test', revoked_at: null, revocation_reason: null, compromised_since: null, compromised_at: null }).execute();
+      const c = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava()));
+      const terms = (await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}/terms`)).rawPayload;
+      const jws = `${x(Buffer.from(JSON.stringify({ alg: 'EdDSA', kid })))}.${x(terms)}.${x(forged)}`;
+      const guarantee = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/guarantees`, { jws });
+      expect(guarantee.statusCode, guarantee.body).toBe(422);
+      expect(json(guarantee).code).toBe('signature_invalid');
+      const { checkpoint, body } = openCheckpoint((await get('/log/checkpoint')).body, { log: createVerifierFromKey(logKey, verify, sha256) });
+      const line = formatSignatureLine(cosignCheckpoint(body, { name: cosignerName(checkpoint.origin, 'ua'), publicKey: identity, sign: () => forged }, 1_700_000_000, sha256));
+      const cosig = await api(w.app, w.ua.liaison.token).post('/log/cosignatures', { size: checkpoint.size, signature: line });
+      expect(cosig.statusCode, cosig.body).toBe(422);
+      await w.store.db.deleteFrom('party_keys').where('kid', '=', kid).execute().catch(() => undefined);
     });
 
     it('stores a party’s cosignature after verifying it, serves it with the head, and the audit checks it', async () => {
