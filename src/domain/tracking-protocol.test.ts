@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KNOT_MPS, parseOsmandParams, parseOsmandTimestamp, parseTraccarJson } from './tracking-protocol.js';
+import { clip, KNOT_MPS, parseOsmandParams, parseOsmandTimestamp, parseTraccarJson } from './tracking-protocol.js';
 
 const p = (q: string) => parseOsmandParams(new URLSearchParams(q));
 
@@ -63,5 +63,17 @@ describe('OsmAnd protocol, as Traccar reads it', () => {
       location: { timestamp: '2022-03-08T09:00:00Z', coords: { latitude: 50.36, longitude: 33.265 }, uuid: 'f2c1-77', activity: { type: 'in_vehicle', confidence: 90 }, extras: { plate: 'AX 1234', note: 'x'.repeat(600) }, mock: false, list: [1, 2] },
     });
     expect(r.ok && r.report.attributes).toEqual({ uuid: 'f2c1-77', 'activity.type': 'in_vehicle', 'activity.confidence': 90, 'extras.plate': 'AX 1234', 'extras.note': 'x'.repeat(500), mock: false });
+  });
+});
+
+describe('clipping long attribute values', () => {
+  it('never cuts a surrogate pair in half', () => {
+    expect(clip(`${'a'.repeat(499)}😀`, 500)).toBe('a'.repeat(499));
+    expect(clip(`${'a'.repeat(498)}😀b`, 500)).toBe(`${'a'.repeat(498)}😀`);
+    expect(clip('short', 500)).toBe('short');
+    const r = parseOsmandParams(new URLSearchParams({ id: 'x', lat: '50', lon: '34', note: `${'a'.repeat(499)}😀` }), 0);
+    expect(r.ok && (r.report.attributes.note as string).isWellFormed()).toBe(true);
+    const j = parseTraccarJson({ device_id: 'x', location: { timestamp: '2022-03-08T08:00:00Z', coords: { latitude: 50, longitude: 34 }, event: `${'b'.repeat(99)}😀` } }, 0);
+    expect(j.ok && j.report.attributes.event).toBe('b'.repeat(99));
   });
 });

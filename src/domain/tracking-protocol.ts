@@ -6,6 +6,16 @@
 import { decimalOf } from './numbers.js';
 import { FIRST_INSTANT, LAST_INSTANT, parseRfc3339 } from './windows.js';
 
+/**
+ * The first `n` UTF-16 units of `s`, never ending in half of a surrogate pair: a cut through
+ * "😀" left a lone surrogate, which no UTF-8 can hold and the log's canonical JSON cannot write.
+ */
+export function clip(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const code = s.charCodeAt(n - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
 export const KNOT_MPS = 1852 / 3600;
 
 /** One report of a tracker: a fix when it has coordinates, else a heartbeat. */
@@ -152,7 +162,7 @@ export function parseOsmandParams(params: ReadonlyMap<string, string> | Iterable
       default: {
         if (key.length === 0 || key.length > 64 || Object.keys(attributes).length >= 50) break;
         const n = num(value);
-        attributes[key] = n !== undefined ? n : value.slice(0, 500);
+        attributes[key] = n !== undefined ? n : clip(value, 500);
       }
     }
   }
@@ -210,14 +220,14 @@ export function parseTraccarJson(body: unknown): ParseResult {
     if (typeof batt.is_charging === 'boolean') charging = batt.is_charging;
   }
   if (typeof loc.is_moving === 'boolean') attributes.motion = loc.is_moving;
-  if (typeof loc.event === 'string') attributes.event = loc.event.slice(0, 100);
+  if (typeof loc.event === 'string') attributes.event = clip(loc.event, 100);
   if (typeof loc.odometer === 'number') attributes.odometer = loc.odometer;
   // Anything else the app sends (uuid, activity {type, confidence}, extras {…}) is kept as
   // attributes, as unknown query parameters are: scalars as they are, objects one level deep
   // (`activity.type`), within the same bounds (50 attributes, keys of 64, strings of 500).
   const keep = (key: string, value: unknown): void => {
     if (key.length > 64 || Object.keys(attributes).length >= 50) return;
-    if (typeof value === 'string') attributes[key] = value.slice(0, 500);
+    if (typeof value === 'string') attributes[key] = clip(value, 500);
     else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') attributes[key] = value;
   };
   for (const [key, value] of Object.entries(loc)) {

@@ -129,6 +129,24 @@ for (const { engine, available } of ENGINES) {
       expect(rows).toHaveLength(5);
     });
 
+    it('refuses attributes nested too deep or too large (400 naming the fix) before the batch joins a group commit', async () => {
+      // 5,000 levels: written by hand, as JSON.stringify itself runs out of stack on it. Such a fix
+      // used to reach the group commit and fail it with a 500, other trackers' fixes with it.
+      const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+      const t = T0 + 40 * 60_000;
+      const deepBatch = `{"fixes":[${JSON.stringify(fix('dev-1', t, lerp(SUMY, LOKH, 0.3)))},${JSON.stringify(fix('dev-1', t + 1000, lerp(SUMY, LOKH, 0.3))).slice(0, -1)},"attributes":${deep}}]}`;
+      const bad = await api(w.app, w.aid.operator.token).raw('POST', '/positions', deepBatch, { 'content-type': 'application/json' });
+      expect(bad.statusCode, bad.body).toBe(400);
+      expect(json(bad)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/fixes/1/attributes', message: 'may nest at most 4 levels deep' }] });
+      const big = await post(w.aid.operator.token, [{ ...fix('dev-1', t, lerp(SUMY, LOKH, 0.3)), attributes: { note: 'x'.repeat(5_000) } }]);
+      expect(big.statusCode).toBe(400);
+      expect(json(big).errors[0].message).toMatch(/at most 4096/);
+      // Four levels pass the check (this device is unknown: the ingest, reached, says so).
+      const four = await post(w.aid.operator.token, [{ ...fix('no-such-device', t, lerp(SUMY, LOKH, 0.3)), attributes: { a: { b: { c: { d: 1 } } } } }]);
+      expect(four.statusCode, four.body).toBe(404);
+      expect(await w.store.db.selectFrom('positions').select('at').where('at', '=', iso(t)).execute()).toEqual([]);
+    });
+
     it('never drops a fix silently: a row the table refuses fails its whole group, and nothing of it is stored', async () => {
       // The fast multi-row INSERT skips refused rows; the strict replay must raise what it skipped.
       const at = (i: number) => T0 + 30 * 60_000 + i * 1000;

@@ -66,7 +66,11 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     if ((la === undefined) !== (lo === undefined)) bad('lat', 'send both lat and lon, or neither (a heartbeat)');
     if (la !== undefined && (la < -90 || la > 90)) bad('lat', 'must be in [-90, 90]');
     if (lo !== undefined && (lo < -180 || lo > 180)) bad('lon', 'must be in [-180, 180]');
-    if (attributes !== undefined && (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))) bad('attributes', 'must be an object');
+    if (attributes !== undefined) {
+      if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) bad('attributes', 'must be an object');
+      const why = attributesProblem(attributes as Record<string, unknown>);
+      if (why) bad('attributes', why);
+    }
     const g = f as Record<string, unknown>;
     out[i] = {
       deviceId: deviceId as string,
@@ -83,6 +87,27 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     };
   }
   return out;
+}
+
+/** Attributes nest at most this deep ({"a": {"b": 1}} is 2) and take at most this many bytes as JSON. */
+const ATTRIBUTES_DEPTH = 4;
+const ATTRIBUTES_BYTES = 4_096;
+
+/**
+ * Why a fix's attributes cannot be kept, or undefined. Checked before the batch joins a group
+ * commit: a fix whose attributes could not be written (nested 5,000 deep, JSON.stringify ran out
+ * of stack) failed the whole group with a 500, other trackers' fixes with it.
+ */
+function attributesProblem(attributes: Record<string, unknown>): string | undefined {
+  const stack: [unknown, number][] = [[attributes, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > ATTRIBUTES_DEPTH) return `may nest at most ${ATTRIBUTES_DEPTH} levels deep`;
+    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(attributes));
+  return bytes > ATTRIBUTES_BYTES ? `take ${bytes} bytes as JSON; at most ${ATTRIBUTES_BYTES}` : undefined;
 }
 
 /** Movements, positions, checkpoints, reconciliation (issue 5). Registered under /api/v1. Never public. */
