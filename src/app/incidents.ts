@@ -294,10 +294,11 @@ export async function correctIncident(
   u: Unit,
   actor: Actor,
   id: string,
-  body: { severity?: IncidentSeverity | undefined; description?: string | undefined; casualties?: IncidentView['casualties'] | undefined; evidence?: IncidentView['evidence'] | undefined; reason: string },
+  body: { severity?: IncidentSeverity | undefined; description?: string | undefined; casualties?: IncidentView['casualties'] | undefined; evidence?: IncidentView['evidence'] | undefined; reason: string; baseVersion?: number | undefined },
 ): Promise<IncidentView> {
   const i = await lockedIncident(u, actor, id);
   if (!canCorrectIncident(actor, i)) throw new DomainError('forbidden', 'the reporting party or the mediator corrects a report');
+  if (body.baseVersion !== undefined && body.baseVersion !== i.version) throw new DomainError('version_conflict', `the report is at version ${i.version}, not ${body.baseVersion}: read it again before correcting`, { extra: { currentVersion: i.version } });
   const evidence = [...i.evidence];
   for (const e of body.evidence ?? []) if (!evidence.some((x) => x.sha256 === e.sha256.toLowerCase())) evidence.push({ ...e, sha256: e.sha256.toLowerCase() });
   const now = nowIso(u.deps);

@@ -58,13 +58,19 @@ export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyRe
   return out.body;
 }
 
-/** Parses If-Match: "3" (or W/"3") into a version number. */
+/**
+ * Parses If-Match: "3" into a version number. If-Match compares strongly (RFC 9110 §13.1.1): a
+ * weak tag (W/"3") never matches, nor does a tag no version has ("0", "03"), so either is 412.
+ */
 export function ifMatchVersion(req: FastifyRequest): number | undefined {
   const h = req.headers['if-match'];
   if (h === undefined) return undefined;
-  const m = /^(?:W\/)?"(\d+)"$/.exec(String(h).trim());
-  if (!m) throw new DomainError('validation_failed', 'If-Match must be an ETag such as "3"');
-  return Number(m[1]);
+  const tag = String(h).trim();
+  const m = /^"([1-9]\d{0,8})"$/.exec(tag);
+  if (m) return Number(m[1]);
+  if (/^W\/"[^"]*"$/.test(tag)) throw new DomainError('precondition_failed', `If-Match compares ETags strongly (RFC 9110): the weak ${tag} never matches; send the ETag without W/`);
+  if (/^"[^"]*"$/.test(tag)) throw new DomainError('precondition_failed', `no version has the ETag ${tag}; versions are "1", "2", …`);
+  throw new DomainError('validation_failed', 'If-Match must be an ETag such as "3"');
 }
 
 /**

@@ -104,6 +104,8 @@ export const OPERATIONS: Record<string, OperationFacts> = {
   'GET /api/v1/corridors/{id}/terms': { content: { 'application/json': ref('CorridorTerms') }, headers: { etag: ETAG, 'x-terms-version': header('the version of these terms', { type: 'string', pattern: '^[1-9][0-9]*$' }) } },
   'POST /api/v1/corridors/{id}/amend': { headers: { etag: ETAG }, ifMatch: 'precondition', versionRequired: true },
   'POST /api/v1/corridors/{id}/withdraw': { ifMatch: 'precondition' },
+  'POST /api/v1/sites/{id}/amend': { ifMatch: 'precondition' },
+  'POST /api/v1/incidents/{id}/corrections': { ifMatch: 'precondition' },
   'POST /api/v1/corridors/{id}/reject': { ifMatch: 'precondition' },
   'POST /api/v1/corridors/{id}/guarantees': { alsoAccepts: { 'application/jose': jose } },
   'GET /api/v1/log/checkpoint': { content: { 'text/plain': { ...text, description: 'a C2SP tlog-checkpoint in a signed note' } }, headers: { 'cache-control': CACHE, 'x-log-size': header('the tree size of this checkpoint', { type: 'string', pattern: '^[0-9]+$' }) } },

@@ -192,6 +192,12 @@ for (const { engine, available, why } of ENGINES) {
       expect(json(staleBody)).toMatchObject({ code: 'version_conflict', currentVersion: 2 });
       const staleHeader = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { terms: sumyPoltava({ widthM: 2600 }) }, { 'if-match': '"1"' });
       expect(staleHeader.statusCode).toBe(412);
+      // If-Match compares strongly: a weak tag, or one no version has, never matches.
+      for (const tag of ['W/"2"', '"02"', '"0"']) {
+        const res = await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { terms: sumyPoltava({ widthM: 2600 }) }, { 'if-match': tag });
+        expect(res.statusCode, tag).toBe(412);
+      }
+      expect((await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/amend`, { terms: sumyPoltava({ widthM: 2600 }) }, { 'if-match': '2' })).statusCode).toBe(400);
       const current = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}`));
       expect(current.terms.widthM).toBe(2500);
     });

@@ -94,6 +94,10 @@ for (const { engine, available } of ENGINES) {
       const amended = json(await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 1, site: site({ name: 'Lokhvytsia hospital (new wing)' }) }));
       expect(amended).toMatchObject({ version: 2, awaitingAcknowledgement: ['ua'] });
       expect((await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/amend`, { site: site() })).statusCode).toBe(403);
+      // If-Match: a stale version is 412 and nothing changes.
+      const stale = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { site: site({ name: 'Lokhvytsia hospital (east wing)' }) }, { 'if-match': '"1"' });
+      expect(stale.statusCode, stale.body).toBe(412);
+      expect(json(stale)).toMatchObject({ code: 'precondition_failed', currentVersion: 2 });
       // An amendment that changes nothing would only ask for the acknowledgements again: refused.
       const same = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 2, site: site({ name: 'Lokhvytsia hospital (new wing)' }) });
       expect(same.statusCode, same.body).toBe(400);

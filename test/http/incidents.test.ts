@@ -62,6 +62,14 @@ for (const { engine, available } of ENGINES) {
         const cor = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { casualties: { injured: 3 }, evidence: [{ sha256: 'B'.repeat(64) }], reason: 'hospital figures' });
         expect(cor.statusCode, cor.body).toBe(200);
         expect(json(cor)).toMatchObject({ version: 2, casualties: { injured: 3 }, evidence: [{ sha256: SHA }, { sha256: 'b'.repeat(64) }] });
+        // If-Match guards a correction against one made meanwhile: a stale or weak tag is 412, nothing changes.
+        for (const tag of ['"1"', 'W/"2"', '"02"', '"99"']) {
+          const stale = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { severity: 'minor', reason: 'stale view' }, { 'if-match': tag });
+          expect(stale.statusCode, `${tag}: ${stale.body}`).toBe(412);
+          expect(json(stale).code).toBe('precondition_failed');
+        }
+        const current = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { severity: 'minor', reason: 'seen version 2' }, { 'if-match': '"2"' });
+        expect(json(current)).toMatchObject({ version: 3, severity: 'minor' });
         // The resumption is the mediator's, with a reason.
         expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
       } finally {

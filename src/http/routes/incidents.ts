@@ -10,7 +10,7 @@ import { geometryProblems } from '../../domain/incident.js';
 import { parseRfc3339 } from '../../domain/windows.js';
 import { Rfc3339 } from '../../schemas/common.js';
 import { CorrectionBody, DecisionBody, DisputeBody, IncidentInput, IncidentKind, IncidentState, IncidentView } from '../../schemas/incident.js';
-import { actorOf, commonErrors, IdParam, write } from '../context.js';
+import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
 const ListQuery = z.object({
   state: IncidentState.optional(),
@@ -53,7 +53,7 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
     write(deps, req, reply, 201, (u, actor) => disputeIncident(u, actor, req.params.id, req.body)),
   );
   r.post('/incidents/:id/corrections', { schema: { tags: ['incidents'], summary: 'Correct a report: a new version and a log entry; nothing is removed', params: IdParam, body: CorrectionBody, response: { 200: IncidentView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => correctIncident(u, actor, req.params.id, req.body)),
+    write(deps, req, reply, 200, (u, actor) => withVersion(ifMatchVersion(req), undefined, (baseVersion) => correctIncident(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
 
   r.get('/exports/incidents.geojson', { schema: { tags: ['exports'], summary: 'Incidents your party may see, as GeoJSON', querystring: ListQuery } }, async (req, reply) => {

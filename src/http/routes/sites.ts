@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { acknowledgeSite, amendSite, getVisibleSite, listVisibleSites, notifySite, toSiteView, withdrawSite } from '../../app/sites.js';
 import { SiteAmendBody, SiteInput, SiteView } from '../../schemas/site.js';
-import { actorOf, commonErrors, IdParam, write } from '../context.js';
+import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
 /** Protected sites: never public, and never shown to a party outside their distribution. */
 export function siteRoutes(app: FastifyInstance, deps: Deps): void {
@@ -19,7 +19,7 @@ export function siteRoutes(app: FastifyInstance, deps: Deps): void {
     write(deps, req, reply, 201, (u, actor) => notifySite(u, actor, req.body)),
   );
   r.post('/sites/:id/amend', { schema: { tags: ['sites'], summary: 'Update a site: a new version, to be acknowledged again', params: IdParam, body: SiteAmendBody, response: { 200: SiteView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => amendSite(u, actor, req.params.id, req.body)),
+    write(deps, req, reply, 200, (u, actor) => withVersion(ifMatchVersion(req), req.body.baseVersion, (baseVersion) => amendSite(u, actor, req.params.id, { ...req.body, baseVersion }))),
   );
   r.post(
     '/sites/:id/acknowledge',
