@@ -2,7 +2,7 @@ import { densifyGeodesic } from './geo/geodesic.js';
 import { haversineM } from './tracking.js';
 import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
-import { checkRing } from './sites.js';
+import { checkHoles, checkRing } from './sites.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { parseRfc3339 } from './windows.js';
 
@@ -22,7 +22,8 @@ export function geometryProblems(g: IncidentGeometry): ErrorDetail[] {
     const p = positionProblem(g.coordinates, '/geometry/coordinates');
     return p ? [p] : [];
   }
-  return g.coordinates.flatMap((ring, i) => checkRing(ring, `/geometry/coordinates/${i}`));
+  const rings = g.coordinates.flatMap((ring, i) => checkRing(ring, `/geometry/coordinates/${i}`));
+  return rings.length > 0 ? rings : checkHoles(g.coordinates);
 }
 
 /** Every rule on a report: geometry, time (not in the future beyond a small tolerance), distribution. */

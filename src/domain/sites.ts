@@ -49,6 +49,76 @@ export function checkRing(ring: readonly (readonly number[])[], path: string): E
 }
 
 /**
+ * A closed ring's edges by horizontal band: a point's inside/outside test reads only the edges
+ * whose latitude range can reach it (a few dozen of a 1,000-edge ring, not all of them).
+ */
+interface BandedRing {
+  readonly ring: readonly (readonly number[])[];
+  readonly y0: number;
+  readonly h: number;
+  readonly bands: number[][];
+}
+const BANDS = 64;
+
+function bandRing(ring: readonly (readonly number[])[]): BandedRing {
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const p of ring) {
+    y0 = Math.min(y0, p[1] as number);
+    y1 = Math.max(y1, p[1] as number);
+  }
+  const h = (y1 - y0) / BANDS || 1;
+  const bands: number[][] = Array.from({ length: BANDS }, () => []);
+  const band = (y: number): number => Math.min(BANDS - 1, Math.max(0, Math.floor((y - y0) / h)));
+  for (let i = 0; i < ring.length - 1; i++) {
+    const a = (ring[i] as readonly number[])[1] as number;
+    const b = (ring[i + 1] as readonly number[])[1] as number;
+    for (let k = band(Math.min(a, b)); k <= band(Math.max(a, b)); k++) (bands[k] as number[]).push(i);
+  }
+  return { ring, y0, h, bands };
+}
+
+/** Where `p` lies against a banded ring (planar, in lon/lat): inside, on its boundary, or outside. */
+function placeInRing(p: readonly number[], r: BandedRing): 'in' | 'on' | 'out' {
+  const [x, y] = p as [number, number];
+  const k = Math.floor((y - r.y0) / r.h);
+  if (k < 0 || k > BANDS || (k === BANDS && y > r.y0 + r.h * BANDS)) return 'out';
+  let inside = false;
+  for (const i of r.bands[Math.min(k, BANDS - 1)] as number[]) {
+    const [xi, yi] = r.ring[i] as [number, number];
+    const [xj, yj] = r.ring[i + 1] as [number, number];
+    // On the edge: collinear and within its box.
+    if ((xj - xi) * (y - yi) - (yj - yi) * (x - xi) === 0 && Math.min(xi, xj) <= x && x <= Math.max(xi, xj) && Math.min(yi, yj) <= y && y <= Math.max(yi, yj)) return 'on';
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside ? 'in' : 'out';
+}
+
+/**
+ * Holes (rings after the first, each valid on its own) lie inside the exterior ring and outside
+ * one another, touching at most (RFC 7946 §3.1.6, OGC simple features). A hole outside its
+ * exterior, or across it, was stored, and the point check then counted points outside the
+ * polygon as in it. Checked by the holes' positions, planar.
+ */
+export function checkHoles(rings: readonly (readonly (readonly number[])[])[]): ErrorDetail[] {
+  if (rings.length < 2) return [];
+  const banded = rings.map(bandRing);
+  const exterior = banded[0] as BandedRing;
+  for (let i = 1; i < rings.length; i++) {
+    const hole = rings[i] as readonly (readonly number[])[];
+    for (let k = 0; k < hole.length - 1; k++) {
+      if (placeInRing(hole[k] as readonly number[], exterior) === 'out') return [{ path: `/geometry/coordinates/${i}/${k}`, message: `hole ${i} reaches outside the exterior ring: a hole lies inside it` }];
+    }
+    // One position per hole against the other holes (every one would cost rings² × positions²):
+    // it catches a hole inside another, not two holes that only cross.
+    for (let j = 1; j < rings.length; j++) {
+      if (j !== i && placeInRing(hole[0] as readonly number[], banded[j] as BandedRing) === 'in') return [{ path: `/geometry/coordinates/${i}/0`, message: `hole ${i} lies inside hole ${j}: holes lie outside one another` }];
+    }
+  }
+  return [];
+}
+
+/**
  * A polygon site is a place, like a circle site: every vertex within MAX_SITE_RADIUS_M of the
  * middle of its bounding box. Without a bound, one polygon the size of a continent took the
  * deconfliction index minutes to raster, blocking every other request.
@@ -92,6 +162,7 @@ export function assertSiteInput(input: SiteInput, ctx: SiteContext): void {
     }
   } else {
     g.coordinates.forEach((ring, i) => problems.push(...checkRing(ring, `/geometry/coordinates/${i}`)));
+    if (problems.length === 0) problems.push(...checkHoles(g.coordinates));
     if (problems.length === 0) problems.push(...checkPolygonExtent(g.coordinates));
   }
   const unknown: ErrorDetail[] = [];

@@ -110,6 +110,7 @@ for (const { engine, available } of ENGINES) {
     });
 
     it('refuses bad sites with the offending path', async () => {
+      const sq = (lon: number, lat: number, d: number): number[][] => [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]];
       const cases: [unknown, string][] = [
         [site({ geometry: { type: 'Point', coordinates: [33, 50], radiusM: 0 } }), '/geometry/radiusM'],
         [site({ geometry: { type: 'Point', coordinates: [33, 50], radiusM: 50_001 } }), '/geometry/radiusM'],
@@ -123,12 +124,19 @@ for (const { engine, available } of ENGINES) {
         [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [34, 51], [33, 51], [33, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [[[179.9, 50], [-179.9, 50], [-179.9, 50.1], [179.9, 50.1], [179.9, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1001 }, (_, i) => (i === 1000 ? [33, 50] : [33 + 0.01 * Math.cos(i / 159), 50 + 0.01 * Math.sin(i / 159)]))] } }), '/geometry/coordinates/0'],
+        // Holes: outside the exterior, across it, inside another hole.
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.5, 50.5, 0.01)] } }), '/geometry/coordinates/1/0'],
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.09, 50.05, 0.02)] } }), '/geometry/coordinates/1/1'],
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.02, 50.02, 0.05), sq(33.03, 50.03, 0.01)] } }), '/geometry/coordinates/2/0'],
       ];
       for (const [body, path] of cases) {
         const res = await api(w.app, w.aid.operator.token).post('/sites', body);
         expect(res.statusCode, JSON.stringify(body)).toBe(400);
         expect(json(res).errors.map((e: any) => e.path)).toContain(path);
       }
+      // A hole inside, touching the exterior at a corner, is a hole.
+      const holed = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33, 50, 0.02)] } }));
+      expect(holed.statusCode, holed.body).toBe(201);
       // A polygon of ~10 km still fits.
       const fits = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.05], [33, 50.05], [33, 50]]] } }));
       expect(fits.statusCode, fits.body).toBe(201);
