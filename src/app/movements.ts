@@ -9,6 +9,7 @@ import {
   canNotifyMovement,
   canOperateMovement,
   canSeeMovement,
+  countTimeProblem,
   movementTransition,
   receiptRefusal,
   requireMovement,
@@ -156,10 +157,14 @@ export async function acknowledgeMovement(u: Unit, actor: Actor, id: string): Pr
   return reload(u, id);
 }
 
-function timeOf(u: Unit, at: string | undefined): string {
+/** The time a count or receipt is recorded at (now when left out), checked by countTimeProblem against what came before. */
+function timeOf(u: Unit, at: string | undefined, stage: Parameters<typeof countTimeProblem>[0], m: LoadedMovement): string {
   if (at === undefined) return nowIso(u.deps);
   const t = parseRfc3339(at);
   if (t === undefined) throw new DomainError('invalid_time', `not an RFC 3339 date-time: ${at}`, { details: [{ path: '/at', message: 'not RFC 3339' }] });
+  const checkins = m.counts.filter((c) => c.stage === 'checkpoint').map((c) => Date.parse(c.at));
+  const why = countTimeProblem(stage, t, u.deps.now(), { departedAt: m.row.departed_at ? Date.parse(m.row.departed_at) : null, latestCheckinAt: checkins.length > 0 ? Math.max(...checkins) : null });
+  if (why) throw new DomainError('invalid_time', `at: ${why}`, { details: [{ path: '/at', message: why }] });
   return new Date(t).toISOString();
 }
 
@@ -183,7 +188,7 @@ export async function departMovement(u: Unit, actor: Actor, id: string, body: De
   const m = await getVisibleMovement(u.tx, actor, id);
   requireMovement(canOperateMovement(actor, { operatorPartyId: m.row.operator_party_id }), 'only the operator records a departure');
   const next = movementTransition(m.row.state as MovementState, 'depart');
-  const at = timeOf(u, body.at);
+  const at = timeOf(u, body.at, 'departed', m);
   const people = body.people && Object.keys(body.people).length > 0 ? body.people : m.input.manifest.people;
   const cargo = body.cargo && body.cargo.length > 0 ? body.cargo : m.input.manifest.cargo.map((c) => ({ lineId: c.id ?? '', quantity: c.quantity }));
   assertCargoLinesOf(m.input, cargo, '/cargo');
@@ -202,7 +207,7 @@ export async function checkInMovement(u: Unit, actor: Actor, id: string, body: C
   const cp = corridor.terms.checkpoints.find((c) => c.id === body.checkpointId);
   if (!cp) throw new DomainError('validation_failed', `the corridor has no checkpoint ${body.checkpointId} (it has ${corridor.terms.checkpoints.map((c) => c.id).join(', ') || 'none'})`, { details: [{ path: '/checkpointId', message: 'unknown checkpoint' }] });
   assertCargoLinesOf(m.input, body.cargo, '/cargo');
-  const at = timeOf(u, body.at);
+  const at = timeOf(u, body.at, 'checkpoint', m);
   const hash = await insertCount(u, actor, m, 'checkpoint', cp.id, body, at);
   await u.tx.updateTable('movements').set({ updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await appendLog(u, { actor: actor.memberId, action: 'movement.checked_in', subject: `movement/${id}`, payload: { movementId: id, countSha256: hash }, restricted: true });
@@ -216,7 +221,7 @@ export async function arriveMovement(u: Unit, actor: Actor, id: string, body: Co
   requireMovement(canCountMovement(actor, { operatorPartyId: m.row.operator_party_id }), 'only the operator or the mediator records an arrival');
   const next = movementTransition(m.row.state as MovementState, 'arrive');
   assertCargoLinesOf(m.input, body.cargo, '/cargo');
-  const at = timeOf(u, body.at);
+  const at = timeOf(u, body.at, 'arrived', m);
   const hash = await insertCount(u, actor, m, 'arrived', null, body, at);
   await u.tx.updateTable('movements').set({ state: next, arrived_at: at, updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await release(u, m, 'the movement arrived', at);
@@ -245,7 +250,7 @@ export async function addReceipt(u: Unit, actor: Actor, id: string, body: Receip
   if (refusal !== undefined) throw new DomainError('forbidden', refusal, { extra: { receivingPartyId: m.input.receivingPartyId ?? null } });
   if (m.row.state !== 'departed' && m.row.state !== 'arrived') throw new DomainError('transition_not_allowed', `a movement that is ${m.row.state} delivers nothing`);
   assertCargoLinesOf(m.input, body.lines, '/lines');
-  const at = timeOf(u, body.at);
+  const at = timeOf(u, body.at, 'received', m);
   const rid = u.deps.newId('rcp');
   const lines = canonicalJson(body.lines);
   await u.tx.insertInto('movement_receipts').values({ id: rid, movement_id: id, party_id: actor.partyId, member_id: actor.memberId, received_by: body.receivedBy, at, lines, notes: body.notes }).execute();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from './authorization.js';
-import { canRecordReceipt, receiptRefusal } from './movement.js';
+import { canRecordReceipt, countTimeProblem, receiptRefusal } from './movement.js';
 
 const actor = (partyId: string, partyKind: Actor['partyKind'], role: Actor['role'] = 'operator'): Actor => ({ memberId: `m-${partyId}-${role}`, partyId, partyKind, role });
 const names = (id: string): string => ({ recv: 'Poltava warehouse' })[id] ?? id;
@@ -34,5 +34,23 @@ describe('who records a cargo receipt', () => {
     expect(canRecordReceipt(actor('ua', 'belligerent', 'liaison'), legacy)).toBe(false);
     expect(canRecordReceipt(actor('other', 'humanitarian'), legacy)).toBe(false);
     expect(canRecordReceipt(actor('mediator', 'mediator', 'liaison'), legacy)).toBe(false);
+  });
+});
+
+describe('the time of a count', () => {
+  const now = Date.parse('2022-03-08T12:00:00Z');
+  const dep = Date.parse('2022-03-08T08:00:00Z');
+  const cp = Date.parse('2022-03-08T10:00:00Z');
+  it('is not in the future beyond five minutes of clock skew', () => {
+    expect(countTimeProblem('departed', now + 4 * 60_000, now, { departedAt: null, latestCheckinAt: null })).toBeUndefined();
+    expect(countTimeProblem('departed', now + 6 * 60_000, now, { departedAt: null, latestCheckinAt: null })).toMatch(/in the future/);
+  });
+  it('follows the departure, and an arrival follows the check-ins (a check-in may be recorded late, out of order)', () => {
+    const before = { departedAt: dep, latestCheckinAt: cp };
+    expect(countTimeProblem('checkpoint', dep - 1, now, before)).toMatch(/before the departure/);
+    expect(countTimeProblem('checkpoint', dep + 60_000, now, before)).toBeUndefined();
+    expect(countTimeProblem('received', dep - 1, now, before)).toMatch(/before the departure/);
+    expect(countTimeProblem('arrived', cp - 1, now, before)).toMatch(/before the last check-in/);
+    expect(countTimeProblem('arrived', cp, now, before)).toBeUndefined();
   });
 });

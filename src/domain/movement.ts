@@ -168,3 +168,21 @@ export function assertCargoLinesOf(input: MovementInput, lines: readonly { lineI
   const twice = lines.findIndex((l, i) => lines.findIndex((x) => x.lineId === l.lineId) < i);
   if (twice >= 0) throw new DomainError('validation_failed', `cargo line ${lines[twice]?.lineId} is listed twice`, { details: [{ path: `${path}/${twice}/lineId`, message: 'listed twice' }] });
 }
+
+/** How far ahead of the server's clock a recorded time may lie (a phone's clock, as for incidents). */
+export const COUNT_FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Why the time of a departure, a check-in, an arrival or a receipt cannot be recorded, or
+ * undefined. Not in the future (beyond a phone's clock skew); a check-in, an arrival and a
+ * receipt not before the departure; an arrival not before any check-in. A departure in year 0
+ * and an arrival in 1970 with a check-in in 9999 after it were stored, and the reconciliation
+ * then ordered its stages by them.
+ */
+export function countTimeProblem(stage: 'departed' | 'checkpoint' | 'arrived' | 'received', at: number, now: number, before: { departedAt: number | null; latestCheckinAt: number | null }): string | undefined {
+  const iso = (t: number): string => new Date(t).toISOString();
+  if (at > now + COUNT_FUTURE_TOLERANCE_MS) return `${iso(at)} is in the future (more than ${COUNT_FUTURE_TOLERANCE_MS / 60_000} minutes ahead of the server clock)`;
+  if (stage !== 'departed' && before.departedAt !== null && at < before.departedAt) return `${iso(at)} is before the departure (${iso(before.departedAt)})`;
+  if (stage === 'arrived' && before.latestCheckinAt !== null && at < before.latestCheckinAt) return `${iso(at)} is before the last check-in (${iso(before.latestCheckinAt)})`;
+  return undefined;
+}

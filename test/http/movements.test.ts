@@ -321,6 +321,18 @@ for (const { engine, available } of ENGINES) {
       const op = api(w.app, w.aid.operator.token);
       expect((await op.post(`/movements/${movId}/checkins`, { checkpointId: 'lokhvytsia', countedBy: 'UA checkpoint officer', people: { adults: 50, children: 20 } })).statusCode).toBe(201);
       expect((await op.post(`/movements/${movId}/checkins`, { checkpointId: 'nowhere', countedBy: 'x', people: {} })).statusCode).toBe(400);
+      // Times: not in the future, not before the departure; an arrival not before the last check-in.
+      const departedAt = json(await op.get(`/movements/${movId}`)).departedAt as string;
+      for (const [path, at, why] of [
+        ['checkins', '9999-12-31T23:59:59Z', /in the future/],
+        ['checkins', new Date(Date.parse(departedAt) - 60_000).toISOString(), /before the departure/],
+        ['arrive', '1970-01-01T00:00:00Z', /before the departure/],
+      ] as const) {
+        const res = await op.post(`/movements/${movId}/${path}`, { checkpointId: 'lubny', countedBy: 'x', people: { adults: 1 }, at });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res)).toMatchObject({ code: 'invalid_time', errors: [{ path: '/at' }] });
+        expect(json(res).detail).toMatch(why);
+      }
       expect((await api(w.app, w.ua.liaison.token).post(`/movements/${movId}/checkins`, { checkpointId: 'lubny', countedBy: 'x', people: {} })).statusCode).toBe(403);
       await op.post(`/movements/${movId}/checkins`, { checkpointId: 'lubny', countedBy: 'UA checkpoint officer', people: { adults: 48, children: 20 } });
       let d = (await alerts()).filter((x) => x.type === 'count_discrepancy');
