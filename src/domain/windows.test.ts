@@ -135,3 +135,27 @@ describe('parseRfc3339 on the form Date.toISOString writes (read digit by digit)
     for (const s of ['2022-03-08t08:00:00.000z', '2022-03-08T08:00:00Z', '2022-03-08T10:00:00.000+02:00', '0099-03-08T08:00:00.000Z']) expect(parseIsoMillisZ(s)).toBeUndefined();
   });
 });
+
+describe('recurring windows at the ends of the calendar', () => {
+  const refusal = (w: { start: string; end: string; timeZone: string; rrule: string }): string | undefined => {
+    try {
+      assertWindows([w]);
+      return undefined;
+    } catch (e) {
+      return (e as DomainError).details?.[0]?.message;
+    }
+  };
+  it('refuses a recurrence starting before the year 100 (rrule.js reads years 0–99 as 1900–1999)', () => {
+    expect(refusal({ start: '0050-06-10T09:00:00Z', end: '0050-06-10T10:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3' })).toBe('a recurring window must start in the year 100 or later');
+    expect(refusal({ start: '0100-06-10T09:00:00Z', end: '0100-06-10T10:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3' })).toBeUndefined();
+  });
+  it('refuses a recurrence that runs past 9999-12-31, in local time or in UTC', () => {
+    expect(refusal({ start: '9999-12-31T22:00:00Z', end: '9999-12-31T23:00:00Z', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' })).toBe('the recurrence runs past the year 9999');
+    expect(refusal({ start: '9999-12-29T10:00:00Z', end: '9999-12-29T11:00:00Z', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=5' })).toBe('the recurrence runs past the year 9999');
+    expect(refusal({ start: '9999-12-29T10:00:00Z', end: '9999-12-29T11:00:00Z', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=2' })).toBeUndefined();
+    expect(refusal({ start: '9999-12-31T20:00:00Z', end: '9999-12-31T21:00:00Z', timeZone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=1' })).toBeUndefined();
+  });
+  it('refuses COUNT with UNTIL (RFC 5545 §3.3.10)', () => {
+    expect(refusal({ start: '2022-03-08T09:00:00Z', end: '2022-03-08T10:00:00Z', timeZone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3;UNTIL=20220310T000000Z' })).toMatch(/COUNT or UNTIL, not both/);
+  });
+});

@@ -177,9 +177,22 @@ export function checkWindow(
   }
   if (w.rrule !== undefined && isValidTimeZone(w.timeZone) && s !== undefined) {
     try {
-      const rule = parseRecurrence(w.rrule, s, w.timeZone);
+      const rule = parseRecurrence(w.rrule, s, w.timeZone, true);
       // Once the corridor's allowance is spent, say so once: the rules after are not expanded.
-      if (!allowance.spent) occurrences(rule, allowance);
+      if (!allowance.spent) {
+        const occ = occurrences(rule, allowance);
+        // rrule.js runs out of calendar at the year 10000 (dropping what lies beyond), and
+        // RFC 3339 has no year 10000: every occurrence ends by 9999-12-31, in local time and in UTC.
+        const last = occ[occ.length - 1];
+        if (last && e !== undefined) {
+          const zone = Info.normalizeZone(w.timeZone);
+          const wallEnd = last.getTime() + (toFloating(e, w.timeZone).getTime() - toFloating(s, w.timeZone).getTime());
+          const count = rule.options.count;
+          if (wallEnd > LAST_INSTANT || fromFloating(wallEnd, zone, zone.offset(s)) > LAST_INSTANT || (count !== null && occ.length < count && last.getUTCFullYear() >= 9_999)) {
+            throw new Error('the recurrence runs past the year 9999');
+          }
+        }
+      }
     } catch (err) {
       out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: (err as Error).message } });
     }
@@ -231,7 +244,10 @@ const ALLOWED_RRULE_PARTS = new Set(['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDA
  * converting each occurrence to UTC in the agreed zone is what keeps "daily 09:00 Kyiv"
  * at 09:00 across the DST change.
  */
-function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string): RRule {
+const YEAR_100 = Date.parse('0100-01-01T00:00:00Z');
+
+/** `strict`: the rules for new windows too (refused since; windows stored before still expand). */
+function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string, strict = false): RRule {
   const text = rrule.trim().replace(/^RRULE:/i, '');
   if (text.length === 0) throw new Error('empty RRULE');
   const parts = text.split(';');
@@ -251,6 +267,10 @@ function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string):
   }
   if (!keys.has('FREQ')) throw new Error('RRULE needs FREQ');
   if (!keys.has('COUNT') && !keys.has('UNTIL')) throw new Error('RRULE needs COUNT or UNTIL: a corridor window may not recur forever');
+  if (strict && keys.has('COUNT') && keys.has('UNTIL')) throw new Error('RRULE may have COUNT or UNTIL, not both (RFC 5545 §3.3.10)');
+  // rrule.js builds its dates with Date.UTC, which reads the years 0–99 as 1900–1999: a rule
+  // starting in year 50 recurred in 1950.
+  if (strict && firstStartMs < YEAR_100) throw new Error('a recurring window must start in the year 100 or later');
   let opts: Partial<RRuleOptions>;
   try {
     opts = RRule.parseString(text);
