@@ -3,7 +3,7 @@ import type { EventType } from '../domain/event-types.js';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { applyTransition, canApply, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
-import { assertTermsChanged, assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
+import { assertSignable, assertTermsChanged, assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
 import { storedRevocation, type KeyRevocation } from '../domain/key-revocation.js';
@@ -175,6 +175,7 @@ export async function proposeCorridor(u: Unit, actor: Actor, input: TermsInput &
   assertTermsInput(termsInput, await termsContext(u.tx));
   const id = u.deps.newId('cor');
   const terms = buildTerms(id, 1, termsInput);
+  assertSignable(canonicalJson(terms), 'the terms');
   const text = canonicalJson(terms);
   const now = nowIso(u.deps);
   const state: CorridorState = draft ? 'draft' : applyTransition('draft', 'propose');
@@ -208,6 +209,7 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   assertTermsInput(body.terms, await termsContext(u.tx));
   const version = c.row.current_version + 1;
   const terms = buildTerms(id, version, body.terms);
+  assertSignable(canonicalJson(terms), 'the terms');
   assertTermsChanged(c.terms, terms);
   const now = nowIso(u.deps);
   await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version, terms: canonicalJson(terms), created_at: now, created_by: actor.memberId }).execute();

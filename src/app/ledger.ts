@@ -10,7 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
-import { canonicalJson } from '../domain/corridor-terms.js';
+import { assertSignable, canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
 import { signedWhileCompromised, type GuaranteeEvidence } from '../domain/guarantee-rules.js';
 import { storedRevocation } from '../domain/key-revocation.js';
@@ -436,6 +436,7 @@ export async function createProtocol(u: Unit, actor: Actor, roundId: string, inp
   await assertAgreement(u.tx, input.agreementId);
   const id = u.deps.newId(PREFIX.protocol);
   const body: ProtocolBody = { input, text: buildProtocolText(id, 1, round, input) };
+  assertSignable(canonicalJson(body.text), 'the protocol text and its points');
   await insertEntry(u, actor, id, 'protocol', { visibility: input.visibility, roundId, itemId: null, partyId: null, occurredOn: round.startDate }, body);
   return getProtocol(u.tx, actor, id);
 }
@@ -450,6 +451,7 @@ export async function reviseProtocol(u: Unit, actor: Actor, id: string, rev: { b
   assertProtocolInput(rev.protocol, await context(u.tx, actor));
   await assertAgreement(u.tx, rev.protocol.agreementId);
   const body: ProtocolBody = { input: rev.protocol, text: buildProtocolText(id, row.current_version + 1, round, rev.protocol) };
+  assertSignable(canonicalJson(body.text), 'the protocol text and its points');
   await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: rev.protocol.visibility, roundId: round.id, itemId: null, partyId: null, occurredOn: round.startDate }, body);
   return getProtocol(u.tx, actor, id);
 }

@@ -3,6 +3,7 @@ import { TERMS_TYPE, type Terms, type TermsInput } from '../schemas/corridor.js'
 import { DomainError, type ErrorCode, type ErrorDetail } from './errors.js';
 import { inverseGeodesic } from './geo/geodesic.js';
 import { edgeTooLong, MAX_EDGE_LON_SPAN, MAX_INDEX_LAT } from './geo/zone-types.js';
+import { MAX_JWS_CHARS, MAX_SIGNED_BYTES } from './signing-limits.js';
 import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
 
 export const MAX_WIDTH_M = 50_000;
@@ -138,6 +139,18 @@ export function assertTermsChanged(current: Terms, next: Terms): void {
   if (comparable(current) !== comparable(next)) return;
   throw new DomainError('validation_failed', `the amendment changes nothing: these are version ${current.version}'s terms, and a new version would only void every guarantee`, {
     details: [{ path: '/terms', message: `the same as version ${current.version}` }],
+  });
+}
+
+/**
+ * Refuses a document to be signed that no signature could carry: a route of 10,000 positions
+ * made terms of 164,551 bytes, accepted, whose every guarantee was then refused as too long.
+ */
+export function assertSignable(text: string, what: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_SIGNED_BYTES) return;
+  throw new DomainError('validation_failed', `${what} take ${bytes.toLocaleString('en-US')} bytes as signed; at most ${MAX_SIGNED_BYTES.toLocaleString('en-US')}, so that a signature over them fits in a JWS of ${MAX_JWS_CHARS.toLocaleString('en-US')} characters`, {
+    details: [{ path: '/', message: `${bytes} bytes signed; at most ${MAX_SIGNED_BYTES}` }],
   });
 }
 

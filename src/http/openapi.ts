@@ -21,6 +21,7 @@
  * each key names an operation that exists, so the table cannot drift from the routes unseen.
  */
 import { z } from 'zod';
+import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -94,7 +95,7 @@ interface OperationFacts {
 
 const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
 const FEED = (type: string, schema: Json = text): OperationFacts => ({ content: { [type]: schema }, headers: { 'cache-control': CACHE } });
-const jose = { type: 'string', description: 'the compact JWS itself', minLength: 1, maxLength: 200_000 };
+const jose = { type: 'string', description: 'the compact JWS itself', minLength: 1, maxLength: MAX_JWS_CHARS };
 const correction: OperationFacts = { ifMatch: 'precondition', versionRequired: true };
 
 /** Per operation, what the route schema cannot say. Keys: "METHOD /documented/path". */

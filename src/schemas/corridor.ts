@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
 import { Id, Position, Rfc3339 } from './common.js';
@@ -120,7 +121,7 @@ export const SuspendBody = z.object({
 });
 
 export const GuaranteeBody = z.object({
-  jws: z.string().min(1).max(200_000).describe('JWS compact serialization, payload embedded: the RFC 8785 bytes of the current terms'),
+  jws: z.string().min(1).max(MAX_JWS_CHARS).describe('JWS compact serialization, payload embedded: the RFC 8785 bytes of the current terms'),
 });
 
 export const WindowInstance = z.object({

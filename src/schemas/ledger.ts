@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
 import { Id, Position } from './common.js';
 import { Slug } from './party.js';
@@ -268,7 +269,7 @@ export const ProtocolView = z.object({
 export type ProtocolView = z.infer<typeof ProtocolView>;
 z.globalRegistry.add(ProtocolView, { id: 'Protocol' });
 
-export const SignatureBody = z.object({ jws: z.string().min(1).max(200_000).describe('compact JWS, EdDSA, payload = the exact protocol text bytes') });
+export const SignatureBody = z.object({ jws: z.string().min(1).max(MAX_JWS_CHARS).describe('compact JWS, EdDSA, payload = the exact protocol text bytes') });
 
 // ---- derived views --------------------------------------------------------------------------
 

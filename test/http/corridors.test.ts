@@ -158,6 +158,19 @@ for (const { engine, available, why } of ENGINES) {
       expect(res.statusCode, res.body).toBe(201);
     });
 
+    it('refuses terms no guarantee could carry: their JWS would pass 200,000 characters', async () => {
+      const coordinates = Array.from({ length: 10_000 }, (_, i) => [34 + i * 0.0001, 50 + (i % 2) * 0.0001]);
+      const res = await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ route: { type: 'LineString', coordinates }, origin: { name: 'A', coordinates: coordinates[0] }, destination: { name: 'B', coordinates: coordinates.at(-1) } }));
+      expect(res.statusCode, res.body.slice(0, 300)).toBe(400);
+      expect(json(res)).toMatchObject({ code: 'validation_failed' });
+      expect(json(res).detail).toMatch(/^the terms take [\d,]+ bytes as signed; at most 149,000/);
+      // 5,000 positions fit, and are signed.
+      const half = coordinates.slice(0, 5_000);
+      const ok = await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ route: { type: 'LineString', coordinates: half }, origin: { name: 'A', coordinates: half[0] }, destination: { name: 'B', coordinates: half.at(-1) } }));
+      expect(ok.statusCode, ok.body.slice(0, 300)).toBe(201);
+      expect((await sign(json(ok).id, w.ua, await termsBytes(json(ok).id))).statusCode).toBe(201);
+    });
+
     it('refuses an amendment that changes nothing: it would only void the guarantees and close the corridor', async () => {
       const c = await propose();
       expect((await sign(c.id, w.ua, await termsBytes(c.id))).statusCode).toBe(201);

@@ -217,6 +217,10 @@ for (const { engine, available } of ENGINES) {
     it('has each delegation sign the protocol with its own key; a correction voids the signatures; the agreement is linked', async () => {
       const med = api(w.app, w.mediator.liaison.token);
       const agr = json(await med.post('/agreements', { title: 'Corridors', date: '2022-03-03', venue: { name: 'Belovezhskaya Pushcha' }, round: '2nd round', parties: [{ partyId: 'ua' }, { partyId: 'ru' }], text: 'Humanitarian corridors with a local ceasefire.' }));
+      // A text no signature could carry (160,000 bytes of UTF-8: its JWS would pass 200,000 characters) is refused up front.
+      const huge = await med.post(`/rounds/${roundId}/protocols`, { title: 'Too long', text: 'ї'.repeat(80_000), points: [{ itemId: 'corridors', text: 'y'.repeat(10_000) }], visibility: 'public' });
+      expect(huge.statusCode, huge.body).toBe(400);
+      expect(json(huge).detail).toMatch(/bytes as signed; at most 149,000/);
       const p = json(await med.post(`/rounds/${roundId}/protocols`, { title: 'Protocol of round 2', points: [{ itemId: 'corridors', text: 'Joint guarantee of humanitarian corridors with a temporary local ceasefire.' }], agreementId: agr.id, visibility: 'public' }));
       expect(p).toMatchObject({ state: 'open', agreementId: agr.id, text: { type: 'passage.round-protocol/v1', signatories: ['ua', 'ru'], version: 1 } });
       const text = async (): Promise<Buffer> => (await api(w.app, w.ua.viewer.token).get(`/protocols/${p.id}/text`)).rawPayload;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_JWS_CHARS } from '../../domain/signing-limits.js';
 import {
   amendCorridor,
   corridorStatus,
@@ -147,7 +148,7 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
         description:
           'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose. A party whose guarantee of this version was voided because its key was revoked signs it again with a key that stands.',
         params: IdParam,
-        body: z.union([GuaranteeBody, z.string().min(1).max(200_000)]),
+        body: z.union([GuaranteeBody, z.string().min(1).max(MAX_JWS_CHARS)]),
         response: { 201: CorridorView, ...commonErrors },
       },
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_JWS_CHARS } from '../../domain/signing-limits.js';
 import type { Deps } from '../../app/deps.js';
 import { nowIso } from '../../app/deps.js';
 import {
@@ -410,7 +411,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
         description:
           'Body: {"jws": "<compact JWS>"} as application/json, or the compact JWS itself as application/jose. A delegation signs each version once (409 already_signed); a signature made with a key compromised at the time no longer counts, and the delegation signs again with a key that stands.',
         params: IdParam,
-        body: z.union([SignatureBody, z.string().min(1).max(200_000)]),
+        body: z.union([SignatureBody, z.string().min(1).max(MAX_JWS_CHARS)]),
         response: { 201: ProtocolView, ...commonErrors },
       },
     },
