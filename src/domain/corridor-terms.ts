@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { TERMS_TYPE, type Terms, type TermsInput } from '../schemas/corridor.js';
 import { DomainError, type ErrorCode, type ErrorDetail } from './errors.js';
 import { inverseGeodesic } from './geo/geodesic.js';
-import { edgeTooLong, MAX_EDGE_LON_SPAN, MAX_INDEX_LAT } from './geo/zone-types.js';
+import { edgeTooLong, MAX_EDGE_LON_SPAN, MAX_INDEX_LAT, reachesAntimeridian } from './geo/zone-types.js';
 import { MAX_JWS_CHARS, MAX_SIGNED_BYTES } from './signing-limits.js';
 import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
 
@@ -54,9 +54,14 @@ export function checkRoute(coordinates: readonly (readonly number[])[], path = '
   return [];
 }
 
-export function checkWidth(widthM: number): Problem[] {
+export function checkWidth(widthM: number, route?: readonly (readonly number[])[]): Problem[] {
   if (typeof widthM !== 'number' || !Number.isFinite(widthM) || widthM <= 0 || widthM > MAX_WIDTH_M) {
     return [{ code: 'width_out_of_range', detail: { path: '/widthM', message: `width must be > 0 and ≤ ${MAX_WIDTH_M} metres, got ${widthM}` } }];
+  }
+  // The zone's edge lies within half the width of the route's positions (edges run between them).
+  const across = (route ?? []).findIndex((p) => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' && reachesAntimeridian(p, widthM / 2));
+  if (across >= 0) {
+    return [{ code: 'coordinate_out_of_range', detail: { path: `/route/coordinates/${across}`, message: `the ceasefire zone (${widthM} m wide) around position ${across} would reach across the antimeridian, where zones cannot follow it: keep the route farther from ±180°` } }];
   }
   return [];
 }
@@ -72,7 +77,7 @@ export interface TermsContext {
 export function assertTermsInput(input: TermsInput, ctx: TermsContext): void {
   const problems: Problem[] = [
     ...checkRoute(input.route.coordinates),
-    ...checkWidth(input.widthM),
+    ...checkWidth(input.widthM, input.route.coordinates),
     ...checkPosition(input.origin.coordinates, '/origin/coordinates'),
     ...checkPosition(input.destination.coordinates, '/destination/coordinates'),
     ...input.checkpoints.flatMap((c, i) => checkPosition(c.coordinates, `/checkpoints/${i}/coordinates`)),

@@ -3,7 +3,7 @@ import type { Actor } from './authorization.js';
 import { canonicalJson } from './corridor-terms.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { inverseGeodesic } from './geo/geodesic.js';
-import { MAX_INDEX_LAT } from './geo/zone-types.js';
+import { MAX_INDEX_LAT, reachesAntimeridian } from './geo/zone-types.js';
 
 export const MAX_SITE_RADIUS_M = 50_000;
 
@@ -159,6 +159,8 @@ export function assertSiteInput(input: SiteInput, ctx: SiteContext): void {
     if (p) problems.push(p);
     if (!Number.isFinite(g.radiusM) || g.radiusM <= 0 || g.radiusM > MAX_SITE_RADIUS_M) {
       problems.push({ path: '/geometry/radiusM', message: `radius must be > 0 and ≤ ${MAX_SITE_RADIUS_M} metres, got ${g.radiusM}` });
+    } else if (!p && reachesAntimeridian(g.coordinates, g.radiusM)) {
+      problems.push({ path: '/geometry/coordinates', message: `a circle of ${g.radiusM} m around this point would reach across the antimeridian, where zones cannot follow it` });
     }
   } else {
     g.coordinates.forEach((ring, i) => problems.push(...checkRing(ring, `/geometry/coordinates/${i}`)));

@@ -158,6 +158,15 @@ for (const { engine, available, why } of ENGINES) {
       expect(res.statusCode, res.body).toBe(201);
     });
 
+    it('refuses a corridor whose ceasefire zone would reach across the antimeridian', async () => {
+      const near = (lon: number, widthM: number) => sumyPoltava({ route: { type: 'LineString', coordinates: [[lon - 0.5, 10], [lon, 10]] }, widthM, origin: { name: 'A', coordinates: [lon - 0.5, 10] }, destination: { name: 'B', coordinates: [lon, 10] } });
+      const res = await api(w.app, w.ua.liaison.token).post('/corridors', near(179.99, 50_000));
+      expect(res.statusCode, res.body).toBe(400);
+      expect(json(res)).toMatchObject({ code: 'coordinate_out_of_range', errors: [{ path: '/route/coordinates/1' }] });
+      expect(json(res).detail).toMatch(/antimeridian/);
+      expect((await api(w.app, w.ua.liaison.token).post('/corridors', near(179, 50_000))).statusCode).toBe(201);
+    });
+
     it('refuses terms no guarantee could carry: their JWS would pass 200,000 characters', async () => {
       const coordinates = Array.from({ length: 10_000 }, (_, i) => [34 + i * 0.0001, 50 + (i % 2) * 0.0001]);
       const res = await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ route: { type: 'LineString', coordinates }, origin: { name: 'A', coordinates: coordinates[0] }, destination: { name: 'B', coordinates: coordinates.at(-1) } }));

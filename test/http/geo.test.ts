@@ -124,6 +124,9 @@ for (const { engine, available } of ENGINES) {
         [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [34, 51], [33, 51], [33, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [[[179.9, 50], [-179.9, 50], [-179.9, 50.1], [179.9, 50.1], [179.9, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1001 }, (_, i) => (i === 1000 ? [33, 50] : [33 + 0.01 * Math.cos(i / 159), 50 + 0.01 * Math.sin(i / 159)]))] } }), '/geometry/coordinates/0'],
+        // A circle reaching across the antimeridian (the index's longitudes end there).
+        [site({ geometry: { type: 'Point', coordinates: [179.9, -16.8], radiusM: 30_000 } }), '/geometry/coordinates'],
+        [site({ geometry: { type: 'Point', coordinates: [-179.95, 10], radiusM: 10_000 } }), '/geometry/coordinates'],
         // Holes: outside the exterior, across it, inside another hole.
         [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.5, 50.5, 0.01)] } }), '/geometry/coordinates/1/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.09, 50.05, 0.02)] } }), '/geometry/coordinates/1/1'],
@@ -134,6 +137,8 @@ for (const { engine, available } of ENGINES) {
         expect(res.statusCode, JSON.stringify(body)).toBe(400);
         expect(json(res).errors.map((e: any) => e.path)).toContain(path);
       }
+      // Near the antimeridian but clear of it.
+      expect((await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Point', coordinates: [179, -16.8], radiusM: 30_000 } }))).statusCode).toBe(201);
       // A hole inside, touching the exterior at a corner, is a hole.
       const holed = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33, 50, 0.02)] } }));
       expect(holed.statusCode, holed.body).toBe(201);

@@ -19,6 +19,19 @@ export function edgeTooLong(a: readonly number[], b: readonly number[]): boolean
   return Math.abs((a[0] as number) - (b[0] as number)) > MAX_EDGE_LON_SPAN;
 }
 
+/**
+ * Whether a zone reaching `radiusM` from the position may cross the antimeridian, where the
+ * engine's plain longitudes end: such a zone was stored and then missed every point on the
+ * other side (a site at 179.9° with a 30 km radius did not contain 179.95° W). Generous: the
+ * distance is taken along the parallel with 10 % to spare.
+ */
+export function reachesAntimeridian(p: readonly number[], radiusM: number): boolean {
+  const lon = p[0] as number;
+  const lat = p[1] as number;
+  const metresPerDegree = 111_320 * Math.cos((Math.min(Math.abs(lat), MAX_INDEX_LAT) * Math.PI) / 180);
+  return 180 - Math.abs(lon) < (radiusM * 1.1) / metresPerDegree;
+}
+
 export interface ZoneCorridor {
   id: string;
   version: number;
