@@ -26,6 +26,14 @@ export interface SelfAddress {
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.']);
+// Link-local addresses: no receiver lives there, but a cloud host's metadata service does
+// (169.254.169.254, fd00:ec2::254, fe80::…), whose credentials a webhook would then fetch for
+// whoever subscribed. Refused by address as written; a name resolving there is not caught here.
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.google.internal.', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 // Addresses that reach this machine. node:net's BlockList also matches an IPv4-mapped IPv6
 // address (`[::ffff:127.0.0.1]`, which URL writes as `[::ffff:7f00:1]`) against the IPv4 rules.
 const LOOPBACK = new BlockList();
@@ -74,6 +82,9 @@ export function assertWebhookUrl(raw: string, self: SelfAddress): string {
   const ownPort = (self.localPort !== undefined && port === self.localPort) || (self.otherLocalPorts ?? []).includes(port);
   const selfLocal = ownPort && (isLoopback(host) || (self.localAddresses ?? []).map(unmapped).includes(unmapped(host)));
   if (selfHere || selfLocal) bad('the webhook URL points at this Passage server itself; give the receiver’s own address');
+  const bare = host.replace(/^\[|\]$/g, '');
+  const family = isIP(bare);
+  if (METADATA_NAMES.has(bare) || (family !== 0 && LINK_LOCAL.check(bare, family === 4 ? 'ipv4' : 'ipv6'))) bad(`the webhook URL points at a link-local address (${bare}), where a cloud host's metadata service answers, not a receiver`);
   return url.toString();
 }
 

@@ -45,6 +45,10 @@ export function checkRing(ring: readonly (readonly number[])[], path: string): E
       }
     }
   }
+  // Shoelace (a ring that does not cross itself): positions all in one place or on one line enclose nothing, and contain no point.
+  let twiceArea = 0;
+  for (let i = 0; i < n; i++) twiceArea += ((ring[i] as number[])[0] as number) * ((ring[i + 1] as number[])[1] as number) - ((ring[i + 1] as number[])[0] as number) * ((ring[i] as number[])[1] as number);
+  if (twiceArea === 0) return [{ path, message: 'the ring encloses no area (its positions are one point, or on one line)' }];
   return [];
 }
 

@@ -77,3 +77,11 @@ describe('clipping long attribute values', () => {
     expect(j.ok && j.report.attributes.event).toBe('b'.repeat(99));
   });
 });
+
+describe('the Traccar Client JSON body, malformed', () => {
+  it('refuses a location or coords that is not an object (an array was kept as attributes 0 and 1)', () => {
+    expect(parseTraccarJson({ device_id: 'x', location: [1, 2] })).toEqual({ ok: false, message: 'location must be an object' });
+    expect(parseTraccarJson({ device_id: 'x', location: { coords: [50, 34] } })).toEqual({ ok: false, message: 'location.coords must be an object' });
+    expect(parseTraccarJson({ device_id: 'x', location: { coords: null } })).toEqual({ ok: false, message: 'location.coords must be an object' });
+  });
+});

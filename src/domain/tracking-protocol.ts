@@ -186,7 +186,7 @@ export function parseTraccarJson(body: unknown): ParseResult {
   if (!deviceId) return { ok: false, message: 'no device: send device_id' };
   if (deviceId.length > 100) return { ok: false, message: 'the device id is longer than 100 characters' };
   const loc = (root.location ?? {}) as Record<string, unknown>;
-  if (typeof loc !== 'object' || loc === null) return { ok: false, message: 'location must be an object' };
+  if (typeof loc !== 'object' || loc === null || Array.isArray(loc)) return { ok: false, message: 'location must be an object' };
   let at: number | undefined;
   if (loc.timestamp !== undefined) {
     at = typeof loc.timestamp === 'number' ? parseOsmandTimestamp(String(loc.timestamp)) : typeof loc.timestamp === 'string' ? parseOsmandTimestamp(loc.timestamp) : undefined;
@@ -200,7 +200,8 @@ export function parseTraccarJson(body: unknown): ParseResult {
   let altitude: number | undefined;
   let accuracy: number | undefined;
   const coords = loc.coords as Record<string, unknown> | undefined;
-  if (coords && typeof coords === 'object') {
+  if (coords !== undefined && (coords === null || typeof coords !== 'object' || Array.isArray(coords))) return { ok: false, message: 'location.coords must be an object' };
+  if (coords) {
     lat = n(coords.latitude);
     lon = n(coords.longitude);
     if (lat === undefined || lon === undefined) return { ok: false, message: 'location.coords needs numeric latitude and longitude' };

@@ -237,7 +237,7 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
-    it('refuses webhook URLs that are not http(s) or point at the server itself', async () => {
+    it('refuses webhook URLs that are not http(s), point at the server itself or at a link-local address', async () => {
       const w = await makeWorld(engine);
       const url = await w.app.listen({ port: 0, host: '127.0.0.1' });
       const osmand = await startOsmandListener(w.deps, { host: '127.0.0.1', port: 0 });
@@ -257,6 +257,11 @@ for (const { engine, available } of ENGINES) {
           [`http://[::ffff:7f00:1]:${port}/`, /this Passage server itself/],
           [`http://127.0.0.1:${trackers}/`, /this Passage server itself/],
           ['http://user:pw@example.org/', /credentials/],
+          // Link-local: a cloud host's metadata service, never a receiver.
+          ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', /link-local/],
+          ['http://[fe80::1]/', /link-local/],
+          ['http://[::ffff:169.254.169.254]/', /link-local/],
+          ['http://metadata.google.internal/computeMetadata/v1/', /link-local/],
         ] as const) {
           const res = await post(u);
           expect(res.status, u).toBe(400);

@@ -124,6 +124,8 @@ for (const { engine, available } of ENGINES) {
         [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [34, 50], [34, 51], [33, 51], [33, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [[[179.9, 50], [-179.9, 50], [-179.9, 50.1], [179.9, 50.1], [179.9, 50]]] } }), '/geometry/coordinates/0/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1001 }, (_, i) => (i === 1000 ? [33, 50] : [33 + 0.01 * Math.cos(i / 159), 50 + 0.01 * Math.sin(i / 159)]))] } }), '/geometry/coordinates/0'],
+        // A ring with no area: one point four times.
+        [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33, 50], [33, 50], [33, 50]]] } }), '/geometry/coordinates/0'],
         // A circle reaching across the antimeridian (the index's longitudes end there).
         [site({ geometry: { type: 'Point', coordinates: [179.9, -16.8], radiusM: 30_000 } }), '/geometry/coordinates'],
         [site({ geometry: { type: 'Point', coordinates: [-179.95, 10], radiusM: 10_000 } }), '/geometry/coordinates'],
