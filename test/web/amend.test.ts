@@ -127,6 +127,20 @@ describe.skipIf(!HAVE_CHROMIUM)('amending, signing and other forms in the browse
     expect(await page.locator('#inc-when').getAttribute('aria-invalid')).toBeNull();
   }, 60_000);
 
+  it('the map page in Ukrainian: the slider names its instant, a closed corridor its last window, the scale bar its units', async () => {
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'ua-liaison', '/app/');
+    await page.locator('#map[data-states]').waitFor();
+    await mapIdle(page);
+    const valueText = await page.locator('#timeline').getAttribute('aria-valuetext');
+    expect(valueText).toBe(await page.locator('#timeline-value').textContent());
+    expect(valueText).toMatch(/UTC$/);
+    const mariupol = h.demo.corridors['mariupol-zaporizhzhia'] ?? '';
+    const cells = await page.locator(`tr[data-corridor="${mariupol}"] td`).allTextContents();
+    expect(cells.at(-1)).toMatch(/^завершилося: .+ → .+UTC$/);
+    expect(await page.locator('.maplibregl-ctrl-scale').first().textContent()).toMatch(/\d+\s?(км|м)$/);
+  }, 60_000);
+
   it('a movement not yet departed shows its plan, not matching counts; on a phone its page does not scroll sideways', async () => {
     const movementId = String(h.demo.extra.movementId);
     const { page } = await h.newPage({ width: 390, height: 844 });

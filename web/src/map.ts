@@ -163,6 +163,8 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     attributionControl: { compact: true },
     interactive: opts.interactive ?? true,
     cooperativeGestures: false,
+    // The scale bar's units in the app's language (MapLibre's own words are English).
+    locale: { 'ScaleControl.Meters': t('map.metres'), 'ScaleControl.Kilometers': t('map.kilometres') },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');

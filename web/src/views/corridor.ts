@@ -10,7 +10,7 @@ import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
-import { t, tValue, type MessageKey } from '../i18n.js';
+import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
@@ -134,7 +134,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
         row(t('corridor.origin'), `${terms.origin.name} (${terms.origin.coordinates[1]}, ${terms.origin.coordinates[0]})`),
         row(t('corridor.destination'), `${terms.destination.name} (${terms.destination.coordinates[1]}, ${terms.destination.coordinates[0]})`),
         row(t('public.route'), terms.route.coordinates.map((c) => `${c[1]}, ${c[0]}`).join(' → ')),
-        row(t('corridor.width'), t('corridor.widthValue', { metres: terms.widthM.toLocaleString() })),
+        row(t('corridor.width'), t('corridor.widthValue', { metres: terms.widthM.toLocaleString(lang()) })),
         row(t('corridor.direction'), t(`direction.${terms.direction}` as MessageKey)),
         row(t('corridor.purposes'), list('purpose', terms.purposes)),
         row(t('corridor.eligibility'), list('eligibility', terms.eligibility)),

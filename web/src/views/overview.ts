@@ -131,11 +131,15 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     for (const { pic } of items) stateCounts[pic.state] = (stateCounts[pic.state] ?? 0) + 1;
     drawLegend();
     out.textContent = `${zoned(at, 'Europe/Kyiv')} (Europe/Kyiv) · ${formatUtcShort(at)}`;
+    // A screen reader announces the instant, not the slider's step number.
+    slider.setAttribute('aria-valuetext', out.textContent);
     mapEl.dataset.at = new Date(at).toISOString();
     mapEl.dataset.states = JSON.stringify(Object.fromEntries(items.map(({ p, pic }) => [p.view.id, pic.state])));
     clear(listBody);
     for (const { p, pic } of items.sort((a, b) => DISPLAY_STATES.indexOf(a.pic.state) - DISPLAY_STATES.indexOf(b.pic.state))) {
-      const iv = pic.current ?? pic.next;
+      // Open or next; once none is left, the last one, said to be over (not a bare "—").
+      const last = pic.current ?? pic.next ? undefined : p.intervals.at(-1);
+      const iv = pic.current ?? pic.next ?? last;
       const tz = p.view.terms.windows[iv?.windowIndex ?? 0]?.timeZone ?? 'UTC';
       listBody.append(
         h(
@@ -143,7 +147,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           { 'data-corridor': p.view.id, 'data-state': pic.state },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
           h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
-          h('td', { class: 'small' }, iv ? span(iv.start, iv.end, tz) : '—'),
+          h('td', { class: 'small' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
     }
