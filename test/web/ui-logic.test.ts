@@ -6,7 +6,8 @@ import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { computeStatus } from '../../src/domain/corridor-status.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
 import { fold, latinQuery, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
-import { allowedActions, canPropose } from '../../web/src/permissions.js';
+import { allowedActions, canPropose, movementActions } from '../../web/src/permissions.js';
+import type { MovementView } from '../../src/schemas/movement.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
@@ -353,5 +354,28 @@ describe('local times around daylight-saving changes', () => {
     if (back.kind === 'ambiguous') expect([back.chosen, back.other].sort()).toEqual(['2027-10-31T03:30:00+02:00', '2027-10-31T03:30:00+03:00']);
     expect(checkLocalTime('2027-10-31T03:30', 'UTC')).toEqual({ kind: 'ok' });
     expect(checkLocalTime('2027-03-28T03:30', 'Europe/Moscow')).toEqual({ kind: 'ok' });
+  });
+});
+
+describe('what the movement page offers', () => {
+  const who = (partyId: string, partyKind: Actor['partyKind'], role: Actor['role']): Actor => ({ memberId: `m-${partyId}-${role}`, partyId, partyKind, role });
+  const m = (over: Partial<MovementView> = {}): MovementView =>
+    ({ id: 'mov_1', corridorId: 'cor_1', operatorPartyId: 'ops', receivingPartyId: 'rx', state: 'notified', title: 't', plannedDeparture: '', vehicles: [], manifest: { people: { adults: 1 }, cargo: [{ id: 'c', item: 'i', category: 'food', quantity: 1, unit: 'kg' }] }, distribution: ['ua', 'ru', 'rx'], rules: {}, notes: '', warnings: [], acknowledgements: [], awaitingAcknowledgement: ['ua'], counts: [], receipts: [], departedAt: null, arrivedAt: null, createdAt: '', updatedAt: '', ...over }) as MovementView;
+  it('follows the server’s rules for who, and the lifecycle for when', () => {
+    const operator = who('ops', 'humanitarian', 'operator');
+    const mediator = who('mediator', 'mediator', 'liaison');
+    const receiver = who('rx', 'humanitarian', 'operator');
+    expect(movementActions(who('ua', 'belligerent', 'liaison'), m(), 2)).toEqual(['acknowledge']);
+    expect(movementActions(who('ua', 'belligerent', 'viewer'), m(), 2)).toEqual([]);
+    expect(movementActions(who('ru', 'belligerent', 'liaison'), m(), 2)).toEqual([]); // already acknowledged
+    expect(movementActions(operator, m(), 2)).toEqual(['depart', 'abort']);
+    expect(movementActions(operator, m({ state: 'departed' }), 2)).toEqual(['checkin', 'arrive', 'abort']);
+    expect(movementActions(operator, m({ state: 'departed' }), 0)).toEqual(['arrive', 'abort']); // no checkpoint to check in at
+    expect(movementActions(mediator, m({ state: 'departed' }), 2)).toEqual(['checkin', 'arrive', 'abort']);
+    expect(movementActions(receiver, m({ state: 'departed' }), 2)).toEqual(['receipt']);
+    expect(movementActions(receiver, m({ state: 'arrived' }), 2)).toEqual(['receipt']);
+    expect(movementActions(operator, m({ state: 'arrived' }), 2)).toEqual([]);
+    expect(movementActions(receiver, m({ state: 'departed', manifest: { people: {}, cargo: [] } }), 2)).toEqual([]);
+    expect(movementActions(who('ua', 'belligerent', 'liaison'), m({ state: 'aborted' }), 2)).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@
 import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { canApply } from '../../src/domain/corridor-lifecycle.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
+import { canAcknowledgeMovement, canCountMovement, canOperateMovement, canRecordReceipt } from '../../src/domain/movement.js';
+import type { MovementView } from '../../src/schemas/movement.js';
 
 export type CorridorUiAction = 'sign' | 'amend' | 'propose' | 'withdraw' | 'reject' | 'suspend' | 'resume';
 
@@ -29,4 +31,23 @@ export function allowedActions(actor: Actor, c: CorridorView): CorridorUiAction[
 /** Mirrors canDecideIncident (src/domain/incident.ts): the mediator's negotiators confirm and dismiss. */
 export function canDecideIncident(actor: Actor): boolean {
   return actor.partyKind === 'mediator' && (actor.role === 'admin' || actor.role === 'liaison');
+}
+
+export type MovementUiAction = 'acknowledge' | 'depart' | 'checkin' | 'arrive' | 'receipt' | 'abort';
+
+/**
+ * What the movement page offers `actor`: the server's own rules (src/domain/movement.ts) for
+ * who, and the lifecycle (notified → departed → arrived, or aborted) for when. A check-in needs
+ * a checkpoint on the corridor; a receipt needs cargo.
+ */
+export function movementActions(actor: Actor, m: MovementView, checkpoints: number): MovementUiAction[] {
+  const out: MovementUiAction[] = [];
+  const vis = { operatorPartyId: m.operatorPartyId, distribution: m.distribution };
+  if (m.state !== 'aborted' && m.awaitingAcknowledgement.includes(actor.partyId) && canAcknowledgeMovement(actor, vis)) out.push('acknowledge');
+  if (m.state === 'notified' && canOperateMovement(actor, vis)) out.push('depart');
+  if (m.state === 'departed' && checkpoints > 0 && canCountMovement(actor, vis)) out.push('checkin');
+  if (m.state === 'departed' && canCountMovement(actor, vis)) out.push('arrive');
+  if ((m.state === 'departed' || m.state === 'arrived') && m.manifest.cargo.length > 0 && canRecordReceipt(actor, { ...vis, receivingPartyId: m.receivingPartyId ?? undefined })) out.push('receipt');
+  if ((m.state === 'notified' || m.state === 'departed') && canCountMovement(actor, vis)) out.push('abort');
+  return out;
 }

@@ -16,6 +16,7 @@ import { both } from '../format.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
+import { movementActionsSection } from './movement-actions.js';
 
 const TZ = 'Europe/Kyiv';
 const TRACK_COLOURS = ['#1b1b1b', '#0b5cad', '#6f3a91', '#8a5300', '#005f73'];
@@ -235,7 +236,7 @@ function trackLayers(fc: GeoJSON.FeatureCollection): { lines: GeoJSON.FeatureCol
   return { lines: { type: 'FeatureCollection', features: lines }, heads: { type: 'FeatureCollection', features: heads }, last };
 }
 
-export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
+export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, notice?: string): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
   const m = await api.movement(id);
@@ -265,8 +266,11 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string): P
         m.departedAt ? ` · ${t('movement.departed')}: ${when(m.departedAt, tz)}` : '',
         m.arrivedAt ? ` · ${t('movement.arrived')}: ${when(m.arrivedAt, tz)}` : '',
       ),
+      h('p', { id: 'movement-msg', class: notice ? 'msg ok' : 'msg', role: 'status' }, notice ?? ''),
       m.warnings.map((w) => h('p', { class: 'msg error' }, w.message)),
       h('div', { class: 'movement-grid' }, h('section', { 'aria-labelledby': 'h-track' }, h('h2', { id: 'h-track' }, t('movement.track')), mapEl, trackText), h('section', { 'aria-labelledby': 'h-alerts', class: 'card' }, h('h2', { id: 'h-alerts' }, t('movement.alerts')), alertsSlot)),
+      // What this member records next, by the reconciliation it adds to.
+      movementActionsSection(m, ctx, corridor?.terms.checkpoints ?? [], tz, (message) => renderMovement(main, ctx, id, message)),
       h('section', { 'aria-labelledby': 'h-recon' }, h('h2', { id: 'h-recon' }, t('movement.reconciliation')), reconSlot),
       manifestSection(m, ctx),
     ),
