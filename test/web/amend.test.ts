@@ -102,6 +102,32 @@ describe.skipIf(!HAVE_CHROMIUM)('amending, signing and other forms in the browse
     expect(await page.locator('main').textContent()).not.toContain('Too small');
   }, 60_000);
 
+  it('switching the language keeps what was typed: the propose form’s fields, ticks and waypoints', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/propose');
+    await page.locator('#propose-form').waitFor();
+    await page.locator('#f-title').fill('Sumy → Poltava, second day');
+    for (const name of ['Sumy', 'Poltava']) {
+      await page.locator('#f-search').fill(name);
+      await page.locator('#add-place').click();
+    }
+    await page.locator('#f-width').fill('3000');
+    await page.locator('input[name=purpose][value=medical]').check();
+    await page.locator('.langs button[lang=uk]').click();
+    await expect.poll(() => page.locator('#propose-form h1').textContent()).not.toBe('Propose a corridor');
+    expect(await page.locator('#f-title').inputValue()).toBe('Sumy → Poltava, second day');
+    expect(await page.locator('#f-width').inputValue()).toBe('3000');
+    expect(await page.locator('input[name=purpose][value=medical]').isChecked()).toBe(true);
+    expect(await page.locator('#waypoints li').count()).toBe(2);
+    // A fresh visit starts empty again.
+    await page.goto(`${h.url}/app/`);
+    await page.locator('#map').waitFor();
+    await page.goto(`${h.url}/app/propose`);
+    await page.locator('#propose-form').waitFor();
+    expect(await page.locator('#waypoints li').count()).toBe(0);
+    expect(await page.locator('#f-title').inputValue()).toBe('');
+  }, 60_000);
+
   it('incidents: typed coordinates show on the map, and a corrected field loses its mark', async () => {
     const { page } = await h.newPage();
     await signIn(h, page, 'ua-liaison', '/app/incidents');

@@ -51,3 +51,35 @@ export function scrollBox(content: Element, label: string, hint: string): HTMLEl
 export function labelled(text: string, raw: string): HTMLElement {
   return h('span', { title: raw, 'data-value': raw }, text);
 }
+
+/** Where a form control's value is kept across a re-render: its form, its name, and (a checkbox, a radio) its value. */
+function fieldKey(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): string | null {
+  if (!el.name) return null;
+  const form = el.form;
+  const where = form ? (form.id || form.dataset.action || '') : '';
+  const box = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio');
+  return `${where}|${el.name}${box ? `=${el.value}` : ''}`;
+}
+
+/** What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a re-render. */
+export function snapshotFields(root: ParentNode): Map<string, string | boolean> {
+  const out = new Map<string, string | boolean>();
+  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
+    if (el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')) continue;
+    const key = fieldKey(el);
+    if (key === null || out.has(key)) continue;
+    out.set(key, el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value);
+  }
+  return out;
+}
+
+/** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again. */
+export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, string | boolean>): void {
+  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
+    const key = fieldKey(el);
+    const v = key === null ? undefined : saved.get(key);
+    if (v === undefined) continue;
+    if (typeof v === 'boolean') (el as HTMLInputElement).checked = v;
+    else el.value = v;
+  }
+}

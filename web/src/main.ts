@@ -5,14 +5,14 @@
 import './styles.css';
 import { api, ApiError, getToken, setToken, type AppConfig, type Me, type PartyView } from './api.js';
 import type { Ctx } from './context.js';
-import { append, clear, h } from './dom.js';
+import { append, clear, h, restoreFields, snapshotFields } from './dom.js';
 import { LANGS, lang, setLang, t } from './i18n.js';
 import { allowedActions, canPropose } from './permissions.js';
 import { describeProblem } from './feedback.js';
 import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
-import { disposePropose, renderPropose } from './views/propose.js';
+import { disposePropose, keepProposeDraft, renderPropose } from './views/propose.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
 import { renderKeys } from './views/keys.js';
@@ -61,9 +61,15 @@ function renderHeader(): void {
             lang: l,
             'aria-pressed': l === lang() ? 'true' : 'false',
             onclick: () => {
+              // Another language re-renders the page: what was typed stays.
+              const typed = snapshotFields(main);
+              keepProposeDraft(true);
               setLang(l);
               renderHeader();
-              void route();
+              void route().then(() => {
+                keepProposeDraft(false);
+                restoreFields(main, typed);
+              });
             },
           },
           translator(l)('lang.name'),

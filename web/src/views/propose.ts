@@ -20,6 +20,16 @@ import { checkpointsOf, coordName, markerLabel, movedWaypoint, nameAt, waypointA
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
 let activeMap: CorridorMap | null = null;
+/**
+ * The waypoints being entered, kept for one re-render of the same form (switching the language
+ * re-renders the page; the typed fields come back by `restoreFields`, the list from here).
+ */
+let draft: { key: string; waypoints: Waypoint[] } | null = null;
+let keepDraft = false;
+/** On around re-rendering for another language (then off): the form's waypoints survive it. */
+export function keepProposeDraft(on: boolean): void {
+  keepDraft = on;
+}
 export function disposePropose(): void {
   activeMap?.map.remove();
   activeMap = null;
@@ -45,7 +55,10 @@ function field(label: string, input: HTMLElement, help?: string): HTMLElement {
 export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: CorridorView): Promise<void> {
   clear(main);
   const terms = amend?.terms;
-  const waypoints: Waypoint[] = terms ? waypointsOfTerms(terms) : [];
+  const key = amend ? `amend:${amend.id}:${amend.version}` : 'propose';
+  const waypoints: Waypoint[] = keepDraft && draft?.key === key ? draft.waypoints : terms ? waypointsOfTerms(terms) : [];
+  keepDraft = false;
+  draft = { key, waypoints };
   const places = await loadGazetteer();
 
   const tz0 = terms?.windows[0]?.timeZone ?? 'Europe/Kyiv';
