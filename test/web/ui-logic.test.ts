@@ -8,6 +8,7 @@ import type { CorridorView } from '../../src/schemas/corridor.js';
 import { fold, latinQuery, nearestPlace, searchPlaces, type Place } from '../../web/src/gazetteer.js';
 import { allowedActions, canPropose, movementActions } from '../../web/src/permissions.js';
 import type { MovementView } from '../../src/schemas/movement.js';
+import { rruleInWords } from '../../web/src/rrule-words.js';
 import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
@@ -377,5 +378,18 @@ describe('what the movement page offers', () => {
     expect(movementActions(operator, m({ state: 'arrived' }), 2)).toEqual([]);
     expect(movementActions(receiver, m({ state: 'departed', manifest: { people: {}, cargo: [] } }), 2)).toEqual([]);
     expect(movementActions(who('ua', 'belligerent', 'liaison'), m({ state: 'aborted' }), 2)).toEqual([]);
+  });
+});
+
+describe('a recurrence in words', () => {
+  it('says the simple rules corridors use in each language, and leaves the rest as written', () => {
+    expect(rruleInWords('FREQ=DAILY;COUNT=3', 'en')).toBe('daily, 3 times');
+    expect(rruleInWords('FREQ=DAILY;COUNT=1', 'en')).toBe('daily, 1 time');
+    expect(rruleInWords('FREQ=DAILY;COUNT=3', 'uk')).toBe('щодня, 3 рази');
+    expect(rruleInWords('FREQ=DAILY;COUNT=5', 'uk')).toBe('щодня, 5 разів');
+    expect(rruleInWords('FREQ=DAILY;COUNT=21', 'ru')).toBe('ежедневно, 21 раз');
+    expect(rruleInWords('RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;UNTIL=20220401T000000Z', 'en')).toBe('every 2 weeks (Mon, Wed), until 2022-04-01');
+    expect(rruleInWords('FREQ=MONTHLY;BYMONTHDAY=1;COUNT=3', 'en')).toBeNull();
+    expect(rruleInWords('FREQ=WEEKLY;BYDAY=1MO;COUNT=3', 'en')).toBeNull();
   });
 });

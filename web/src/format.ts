@@ -17,3 +17,4 @@ export { formatUtcShort };
 export function span(startMs: number, endMs: number, timeZone: string): string {
   return `${zoned(startMs, timeZone)} → ${zoned(endMs, timeZone)} (${timeZone}) · ${formatUtcShort(startMs)} → ${formatUtcShort(endMs)}`;
 }
+

@@ -10,6 +10,7 @@ import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
+import { rruleInWords } from '../rrule-words.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { movementTable } from './movement.js';
@@ -151,7 +152,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
       'section',
       { 'aria-labelledby': 'windows-h' },
       h('h2', { id: 'windows-h' }, t('corridor.windows')),
-      h('ul', { class: 'small' }, terms.windows.filter((w) => w.rrule).map((w) => h('li', {}, t('corridor.window.repeats', { rule: w.rrule ?? '' })))),
+      h('ul', { class: 'small' }, terms.windows.filter((w) => w.rrule).map((w) => h('li', {}, t('corridor.window.repeats', { rule: rruleInWords(w.rrule ?? '', lang()) ?? '' }), ' ', h('code', {}, w.rrule ?? '')))),
       windowsTimeline(p.intervals, Date.now(), tz),
       scrollBox(h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('corridor.window.local', { zone: tz })), h('th', { scope: 'col' }, t('corridor.window.utc')))), h('tbody', {}, windowRows)), t('common.tableOf', { name: t('corridor.windows') }), t('common.scrollHint')),
     ),
