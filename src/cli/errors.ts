@@ -38,6 +38,7 @@ export const EXIT: Record<ErrorCode, number> = {
   alg_not_allowed: 2,
   key_invalid: 2,
   not_found: 4,
+  method_not_allowed: 2,
   key_unknown: 4,
   unauthenticated: 3,
   forbidden: 3,

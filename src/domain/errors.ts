@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'not_found',
+  'method_not_allowed',
   // identity and permission
   'unauthenticated',
   'forbidden',

@@ -55,10 +55,28 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       else socket.destroy(err);
     },
   });
+  // Every route's method and path pattern, for the 405 below (catch-alls left out: the web app's
+  // `/*` would otherwise claim every path).
+  const routePatterns: { method: string; re: RegExp }[] = [];
+  app.addHook('onRoute', (r) => {
+    if (r.url.includes('*')) return;
+    const re = new RegExp(`^${r.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`);
+    for (const m of [r.method].flat()) routePatterns.push({ method: m, re });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { instance: req.url })));
+  // A path that exists with other methods is a 405 naming them (RFC 9110 §15.5.6, with Allow),
+  // not a 404 that says the resource is not there.
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = [...new Set(routePatterns.filter((r) => r.re.test(path)).map((r) => r.method))].sort();
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, problem('method_not_allowed', `${req.method} is not a method of ${path}; it takes ${allowed.join(', ')}`, { instance: req.url }));
+    }
+    return sendProblem(reply, problem('not_found', `no route ${req.method} ${path}`, { instance: req.url }));
+  });
   // JSON bodies: Fastify's own parser (with its prototype-poisoning checks), then no string
   // Passage cannot store — a lone surrogate or a NUL (src/http/json-body.ts) — looked for only in
   // text that has a \u escape.

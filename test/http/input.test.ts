@@ -208,6 +208,20 @@ for (const { engine, available } of ENGINES) {
       expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
     });
 
+    it('answers a method the path does not take with 405 and Allow, and an unknown path with 404', async () => {
+      const call = (method: 'DELETE' | 'PUT' | 'POST', url: string) => w.app.inject({ method, url, headers: { authorization: `Bearer ${w.ua.liaison.token}` } });
+      const del = await call('DELETE', '/api/v1/corridors');
+      expect(del.statusCode).toBe(405);
+      expect(del.headers.allow).toBe('GET, HEAD, POST');
+      expect(del.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(JSON.parse(del.body)).toMatchObject({ code: 'method_not_allowed', title: 'Method Not Allowed' });
+      expect((await call('PUT', '/api/v1/corridors/cor_anything')).headers.allow).toBe('GET, HEAD');
+      expect((await call('POST', '/api/v1/log/checkpoint')).statusCode).toBe(405);
+      const none = await call('POST', '/api/v1/no-such-thing');
+      expect(none.statusCode).toBe(404);
+      expect(none.headers.allow).toBeUndefined();
+    });
+
     it('refuses a private key sent for registration and a key for another party', async () => {
       const withD = await api(w.app, w.ua.admin.token).post('/parties/ua/keys', { jwk: { kty: 'OKP', crv: 'Ed25519', x: w.ua.publicJwk.x, d: 'AAAA' } });
       expect(withD.statusCode).toBe(400);
