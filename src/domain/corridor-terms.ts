@@ -152,7 +152,7 @@ export function assertTermsChanged(current: Terms, next: Terms): void {
  * made terms of 164,551 bytes, accepted, whose every guarantee was then refused as too long.
  */
 export function assertSignable(text: string, what: string): void {
-  const bytes = Buffer.byteLength(text);
+  const bytes = encoder.encode(text).length;
   if (bytes <= MAX_SIGNED_BYTES) return;
   throw new DomainError('validation_failed', `${what} take ${bytes.toLocaleString('en-US')} bytes as signed; at most ${MAX_SIGNED_BYTES.toLocaleString('en-US')}, so that a signature over them fits in a JWS of ${MAX_JWS_CHARS.toLocaleString('en-US')} characters`, {
     details: [{ path: '/', message: `${bytes} bytes signed; at most ${MAX_SIGNED_BYTES}` }],

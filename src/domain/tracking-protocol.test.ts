@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clip, KNOT_MPS, parseOsmandParams, parseOsmandTimestamp, parseTraccarJson } from './tracking-protocol.js';
+import { attributesProblem, clip, KNOT_MPS, parseOsmandParams, parseOsmandTimestamp, parseTraccarJson } from './tracking-protocol.js';
 
 const p = (q: string) => parseOsmandParams(new URLSearchParams(q));
 
@@ -83,5 +83,14 @@ describe('the Traccar Client JSON body, malformed', () => {
     expect(parseTraccarJson({ device_id: 'x', location: [1, 2] })).toEqual({ ok: false, message: 'location must be an object' });
     expect(parseTraccarJson({ device_id: 'x', location: { coords: [50, 34] } })).toEqual({ ok: false, message: 'location.coords must be an object' });
     expect(parseTraccarJson({ device_id: 'x', location: { coords: null } })).toEqual({ ok: false, message: 'location.coords must be an object' });
+  });
+});
+
+describe('the attributes a fix may carry', () => {
+  it('nest at most four levels and take at most 4 KiB as JSON', () => {
+    expect(attributesProblem({ a: { b: { c: { d: 1 } } } })).toBeUndefined();
+    expect(attributesProblem({ a: { b: { c: { d: { e: 1 } } } } })).toBe('may nest at most 4 levels deep');
+    expect(attributesProblem({ list: [[[[[1]]]]] })).toBe('may nest at most 4 levels deep');
+    expect(attributesProblem({ note: 'x'.repeat(4_100) })).toMatch(/^take 4\d{3} bytes as JSON; at most 4096$/);
   });
 });

@@ -240,3 +240,24 @@ export function parseTraccarJson(body: unknown): ParseResult {
   if (bad) return { ok: false, message: bad };
   return { ok: true, report: { deviceId, at, lat, lon, speed, bearing, altitude, accuracy, battery, charging, valid: lat !== undefined ? true : undefined, attributes } };
 }
+
+/** Attributes nest at most this deep ({"a": {"b": 1}} is 2) and take at most this many bytes as JSON. */
+const ATTRIBUTES_DEPTH = 4;
+const ATTRIBUTES_BYTES = 4_096;
+
+/**
+ * Why a fix's attributes cannot be kept, or undefined. Checked before the batch joins a group
+ * commit: a fix whose attributes could not be written (nested 5,000 deep, JSON.stringify ran out
+ * of stack) failed the whole group with a 500, other trackers' fixes with it.
+ */
+export function attributesProblem(attributes: Record<string, unknown>): string | undefined {
+  const stack: [unknown, number][] = [[attributes, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > ATTRIBUTES_DEPTH) return `may nest at most ${ATTRIBUTES_DEPTH} levels deep`;
+    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(attributes)).length;
+  return bytes > ATTRIBUTES_BYTES ? `take ${bytes} bytes as JSON; at most ${ATTRIBUTES_BYTES}` : undefined;
+}

@@ -22,6 +22,7 @@ import {
 } from '../../app/movements.js';
 import { positionIngestFor, type Report } from '../../app/positions.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
+import { attributesProblem } from '../../domain/tracking-protocol.js';
 import { parseIsoMillisZ, parseRfc3339 } from '../../domain/windows.js';
 import { Rfc3339 } from '../../schemas/common.js';
 import { AlertView, CheckinBody, CountBody, DepartBody, LatestPositionView, MovementInput, MovementState, MovementView, PositionsBody, PositionsResult, ReceiptBody, ReconciliationView } from '../../schemas/movement.js';
@@ -87,27 +88,6 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
     };
   }
   return out;
-}
-
-/** Attributes nest at most this deep ({"a": {"b": 1}} is 2) and take at most this many bytes as JSON. */
-const ATTRIBUTES_DEPTH = 4;
-const ATTRIBUTES_BYTES = 4_096;
-
-/**
- * Why a fix's attributes cannot be kept, or undefined. Checked before the batch joins a group
- * commit: a fix whose attributes could not be written (nested 5,000 deep, JSON.stringify ran out
- * of stack) failed the whole group with a 500, other trackers' fixes with it.
- */
-function attributesProblem(attributes: Record<string, unknown>): string | undefined {
-  const stack: [unknown, number][] = [[attributes, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > ATTRIBUTES_DEPTH) return `may nest at most ${ATTRIBUTES_DEPTH} levels deep`;
-    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(attributes));
-  return bytes > ATTRIBUTES_BYTES ? `take ${bytes} bytes as JSON; at most ${ATTRIBUTES_BYTES}` : undefined;
 }
 
 /** Movements, positions, checkpoints, reconciliation (issue 5). Registered under /api/v1. Never public. */
