@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
@@ -275,7 +276,28 @@ export interface Sender {
   (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<{ status: number }>;
 }
 
+/**
+ * The link-local address a webhook's host *name* resolves to, if any (an address written in the
+ * URL is refused when the subscription is made). Checked before each delivery: a name may point
+ * at a cloud host's metadata service later than when it was subscribed. What the HTTP client
+ * resolves a moment later could still differ (DNS rebinding); this closes the plain case.
+ */
+export async function linkLocalAddressOf(host: string, resolve: (h: string) => Promise<{ address: string; family: number }[]> = (h) => lookup(h, { all: true })): Promise<string | undefined> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare) !== 0) return undefined;
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await resolve(bare);
+  } catch {
+    return undefined; // unresolvable: the delivery fails on its own, with the resolver's error
+  }
+  return addresses.find((a) => LINK_LOCAL.check(a.address, a.family === 4 ? 'ipv4' : 'ipv6'))?.address;
+}
+
 export const fetchSender: Sender = async (url, init) => {
+  const host = new URL(url).hostname;
+  const linkLocal = await linkLocalAddressOf(host);
+  if (linkLocal !== undefined) throw new Error(`${host} resolves to the link-local address ${linkLocal}, where a cloud host's metadata service answers: not sent`);
   const res = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'manual' });
   await res.arrayBuffer().catch(() => undefined);
   return { status: res.status };

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startScheduler } from '../../src/app/scheduler.js';
-import { backoffMs, dispatchDeliveries, enqueueDeliveries } from '../../src/app/webhooks.js';
+import { backoffMs, dispatchDeliveries, enqueueDeliveries, fetchSender, linkLocalAddressOf } from '../../src/app/webhooks.js';
 import { api, guaranteedCorridor, ENGINES, json, makeWorld, sumyPoltava } from '../helpers.js';
 
 const shelling = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near Lokhvytsia' };
@@ -367,3 +367,17 @@ for (const { engine, available } of ENGINES) {
     }, 20_000);
   });
 }
+
+describe('a webhook host name resolving to a link-local address', () => {
+  it('is found before a delivery, and the delivery is not sent', async () => {
+    const fake = (address: string, family = 4) => async () => [{ address, family }];
+    expect(await linkLocalAddressOf('hooks.example', fake('169.254.169.254'))).toBe('169.254.169.254');
+    expect(await linkLocalAddressOf('hooks.example', fake('fe80::1', 6))).toBe('fe80::1');
+    expect(await linkLocalAddressOf('hooks.example', fake('203.0.113.7'))).toBeUndefined();
+    expect(await linkLocalAddressOf('203.0.113.7')).toBeUndefined(); // an address as written is checked when subscribing
+    expect(await linkLocalAddressOf('localhost')).toBeUndefined();
+    expect(await linkLocalAddressOf('no-such-host.invalid')).toBeUndefined();
+    // The real sender refuses before connecting (localhost resolves fine, so this reaches fetch and fails to connect instead).
+    await expect(fetchSender('http://localhost:9/', { headers: {}, body: '{}', signal: AbortSignal.timeout(2000) })).rejects.toThrow(/fetch failed/);
+  });
+});
