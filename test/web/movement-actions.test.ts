@@ -104,4 +104,37 @@ describe.skipIf(!HAVE_CHROMIUM)('recording a movement in the browser', () => {
     expect((m.counts[2]?.people.adults ?? 0) - (m.counts[0]?.people.adults ?? 0)).toBe(-2);
     expect(m.receipts).toHaveLength(1);
   }, 90_000);
+
+  it('an operator notifies a movement in the browser; a party negotiator is not offered the form', async () => {
+    const { page: ua } = await h.newPage();
+    await signIn(h, ua, 'ua-liaison');
+    expect(await ua.locator('#nav-notify').count()).toBe(0);
+    const { page } = await h.newPage();
+    await signIn(h, page, 'convoy-operator');
+    await page.locator('#nav-notify').click();
+    await page.locator('#notify-form').waitFor();
+    await page.locator('#n-corridor').selectOption({ label: 'Sumy → Poltava' });
+    await page.locator('#n-title').fill('Third convoy');
+    await page.locator('#n-vehicles input[name=plate]').fill('BM 0505 AA');
+    await page.locator('#n-vehicles input[name=trackerDeviceId]').fill('third-bus-1');
+    await page.locator('#n-people-adults').fill('40');
+    await page.locator('#n-add-cargo').click();
+    await page.locator('#n-cargo input[name=item]').fill('Insulin');
+    await page.locator('#n-cargo select[name=category]').selectOption('medicine');
+    await page.locator('#n-cargo input[name=quantity]').fill('100');
+    await page.locator('#n-cargo select[name=unit]').selectOption('doses');
+    // Cargo without a receiving party: said at the field, nothing sent.
+    await page.locator('#notify-submit').click();
+    await expect.poll(() => page.locator('#n-receiver-error').textContent()).toMatch(/^Cargo needs a receiving party/);
+    await page.locator('#n-receiver').selectOption('poltava-aid');
+    await page.locator('#notify-submit').click();
+    await page.waitForURL(/\/app\/movements\/mov_/);
+    await page.locator('#recon-people').waitFor();
+    expect(await page.locator('#movement-state').textContent()).toBe('notified');
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1) ?? '');
+    const m = JSON.parse((await h.app.inject({ url: `/api/v1/movements/${id}`, headers: { authorization: `Bearer ${h.token('convoy-operator')}` } })).body);
+    expect(m).toMatchObject({ title: 'Third convoy', receivingPartyId: 'poltava-aid', vehicles: [{ plate: 'BM 0505 AA', type: 'bus', trackerDeviceId: 'third-bus-1' }], manifest: { people: { adults: 40 }, cargo: [{ item: 'Insulin', category: 'medicine', quantity: 100, unit: 'doses' }] } });
+    expect([...m.distribution].sort()).toEqual(['poltava-aid', 'ru', 'ua']);
+    expect(m.awaitingAcknowledgement.sort()).toEqual(['poltava-aid', 'ru', 'ua']);
+  }, 60_000);
 });

@@ -223,6 +223,7 @@ export const api = {
   movementTrack: (id: string): Promise<GeoJSON.FeatureCollection> => json('GET', `/movements/${encodeURIComponent(id)}/track`, undefined, { accept: 'application/geo+json' }),
   movementAlerts: (id: string): Promise<AlertView[]> => json('GET', `/movements/${encodeURIComponent(id)}/alerts`),
   reconciliation: (id: string): Promise<ReconciliationView> => json('GET', `/movements/${encodeURIComponent(id)}/reconciliation`),
+  notifyMovement: (body: unknown): Promise<MovementView> => json('POST', '/movements', body),
   /** acknowledge, depart, checkins, arrive, receipts, abort: the movement's lifecycle and counts. */
   movementAction: (id: string, action: 'acknowledge' | 'depart' | 'checkins' | 'arrive' | 'receipts' | 'abort', body: unknown = {}): Promise<MovementView> => json('POST', `/movements/${encodeURIComponent(id)}/${action}`, body),
   config: async (): Promise<AppConfig> => {

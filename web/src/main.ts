@@ -13,6 +13,8 @@ import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, keepProposeDraft, renderPropose } from './views/propose.js';
+import { renderNotifyMovement } from './views/notify-movement.js';
+import { canNotifyMovement } from '../../src/domain/movement.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
 import { renderKeys } from './views/keys.js';
@@ -89,6 +91,7 @@ function renderHeader(): void {
             { 'aria-label': t('nav.corridors') },
             h('a', { href: '/app/', 'data-link': true }, t('nav.map')),
             canPropose(ctx.actor) ? h('a', { href: '/app/propose', 'data-link': true, id: 'nav-propose' }, t('nav.propose')) : null,
+            canNotifyMovement(ctx.actor) ? h('a', { href: '/app/movements/new', 'data-link': true, id: 'nav-notify' }, t('nav.notify')) : null,
             h('a', { href: '/app/incidents', 'data-link': true, id: 'nav-incidents' }, t('nav.incidents')),
             h('a', { href: '/app/talks', 'data-link': true, id: 'nav-talks' }, t('nav.talks')),
             h('a', { href: '/app/keys', 'data-link': true, id: 'nav-keys' }, t('nav.keys')),
@@ -176,6 +179,10 @@ async function route(): Promise<void> {
     else if (path === '/app/incidents') await renderIncidents(main, ctx);
     else if (path === '/app/talks') await renderTalks(main, ctx);
     else if (path === '/app/keys') await renderKeys(main, ctx);
+    else if (path === '/app/movements/new') {
+      if (canNotifyMovement(ctx.actor)) await renderNotifyMovement(main, ctx);
+      else renderNotFound(path);
+    }
     else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
     else if (path === '' || path === '/app') await renderOverview(main, ctx);
     else renderNotFound(path);
