@@ -83,3 +83,10 @@ export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, strin
     else el.value = v;
   }
 }
+
+/** A labelled form field: the label bound to the input (given an id if it has none), and an optional help line under it. */
+export function field(label: string, input: HTMLElement, help?: string): HTMLElement {
+  const id = input.id || nextId('f');
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input, help ? h('p', { class: 'small', id: `${id}-help` }, help) : null);
+}

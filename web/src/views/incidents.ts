@@ -11,7 +11,7 @@ import { confirmAction } from '../confirm.js';
 import { suspendsAutomatically, suspendsOnConfirm } from '../../../src/domain/suspension-policy.js';
 import type { IncidentKind } from '../../../src/schemas/incident.js';
 import type { Ctx } from '../context.js';
-import { clear, h, nextId, scrollBox } from '../dom.js';
+import { clear, field, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -40,7 +40,6 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   const when = h('input', { id: 'inc-when', name: 'occurredAt', type: 'datetime-local', required: true, value: localInputValue(Date.now(), tz) });
   const description = h('textarea', { id: 'inc-desc', name: 'description', rows: '2', required: true, maxlength: '5000' });
   const msg = h('p', { id: 'incident-msg', role: 'status', class: 'msg' });
-  const field = (label: string, input: HTMLElement): HTMLElement => h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
   let marker: maplibregl.Marker | null = null;
   const showPoint = (lng: number, la: number): void => {
     if (!activeMap) return;

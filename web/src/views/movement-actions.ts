@@ -9,16 +9,12 @@ import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type MovementView } from '../api.js';
 import { confirmAction } from '../confirm.js';
 import type { Ctx } from '../context.js';
-import { h, nextId } from '../dom.js';
+import { field, h, nextId } from '../dom.js';
 import { clearOnEdit, fieldByPath, setFieldError, showProblem } from '../feedback.js';
 import { t, type MessageKey } from '../i18n.js';
 import { movementActions, type MovementUiAction } from '../permissions.js';
 
 const CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
-
-function field(label: string, input: HTMLElement): HTMLElement {
-  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-}
 
 /** The people last counted (or, before any count, the manifest's plan): what a new count starts from. */
 function lastPeople(m: MovementView): Record<string, number> {

@@ -8,7 +8,7 @@
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type CorridorView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, nextId } from '../dom.js';
+import { clear, field, h, nextId } from '../dom.js';
 import { clearFieldErrors, clearOnEdit, fieldByPath, setFieldError, showProblem } from '../feedback.js';
 import { t, tValue, type MessageKey } from '../i18n.js';
 
@@ -17,9 +17,6 @@ const VEHICLE_TYPES = ['bus', 'car', 'van', 'truck', 'ambulance', 'other'] as co
 const CARGO_CATEGORIES = ['food', 'medicine', 'water', 'shelter', 'hygiene', 'medical_equipment', 'clothing', 'fuel', 'other'] as const;
 const UNITS = ['kg', 't', 'l', 'pcs', 'doses', 'kits', 'pallets'] as const;
 
-function field(label: string, input: HTMLElement): HTMLElement {
-  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-}
 const select = (id: string, name: string, values: readonly string[], label: (v: string) => string): HTMLSelectElement =>
   h('select', { id, name }, values.map((v) => h('option', { value: v }, label(v)))) as HTMLSelectElement;
 

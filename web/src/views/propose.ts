@@ -8,7 +8,7 @@ import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type CorridorView } from '../api.js';
 import type { Ctx } from '../context.js';
 import * as maplibregl from 'maplibre-gl';
-import { clear, h, nextId } from '../dom.js';
+import { clear, field, h, nextId } from '../dom.js';
 import { clearFieldError, clearFieldErrors, fieldByPath, parseCoordinate, setFieldError, showProblem } from '../feedback.js';
 import { loadGazetteer, searchPlaces, type Place } from '../gazetteer.js';
 import { t, type MessageKey } from '../i18n.js';
@@ -44,12 +44,6 @@ function checkboxes(name: string, values: readonly string[], checked: readonly s
       return h('span', { class: 'check' }, h('input', { type: 'checkbox', id, name, value: v, checked: checked.includes(v) }), h('label', { for: id }, label(v)));
     }),
   );
-}
-
-function field(label: string, input: HTMLElement, help?: string): HTMLElement {
-  const id = input.id || nextId('f');
-  input.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), input, help ? h('p', { class: 'small', id: `${id}-help` }, help) : null);
 }
 
 export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: CorridorView): Promise<void> {
