@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, signIn, SKIP_REASON, useHarness } from './harness.js';
+import { axe, describeViolations, HAVE_CHROMIUM, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -67,6 +67,14 @@ describe.skipIf(!HAVE_CHROMIUM)('recording a movement in the browser', () => {
   it('the convoy leader departs and checks in (a name is required), the receiver confirms the cargo, the leader records the arrival', async () => {
     const op = await open('convoy-operator');
     expect(await forms(op)).toEqual(['depart', 'abort']);
+    const violations = await axe(op);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    // The same forms on a phone: nothing scrolls sideways.
+    const { page: phone } = await h.newPage({ width: 390, height: 844 });
+    await signIn(h, phone, 'convoy-operator', `/app/movements/${movementId()}`);
+    await phone.locator('form[data-action=depart]').waitFor();
+    await phone.waitForTimeout(300);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await op.locator('form[data-action=depart] button[type=submit]').click();
     await expect.poll(() => op.locator('#movement-msg').textContent()).toBe('Departure recorded.');
     expect(await op.locator('#movement-state').textContent()).toBe('under way');
@@ -113,6 +121,8 @@ describe.skipIf(!HAVE_CHROMIUM)('recording a movement in the browser', () => {
     await signIn(h, page, 'convoy-operator');
     await page.locator('#nav-notify').click();
     await page.locator('#notify-form').waitFor();
+    const violations = await axe(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
     await page.locator('#n-corridor').selectOption({ label: 'Sumy → Poltava' });
     await page.locator('#n-title').fill('Third convoy');
     await page.locator('#n-vehicles input[name=plate]').fill('BM 0505 AA');
@@ -136,5 +146,12 @@ describe.skipIf(!HAVE_CHROMIUM)('recording a movement in the browser', () => {
     expect(m).toMatchObject({ title: 'Third convoy', receivingPartyId: 'poltava-aid', vehicles: [{ plate: 'BM 0505 AA', type: 'bus', trackerDeviceId: 'third-bus-1' }], manifest: { people: { adults: 40 }, cargo: [{ item: 'Insulin', category: 'medicine', quantity: 100, unit: 'doses' }] } });
     expect([...m.distribution].sort()).toEqual(['poltava-aid', 'ru', 'ua']);
     expect(m.awaitingAcknowledgement.sort()).toEqual(['poltava-aid', 'ru', 'ua']);
+    // On a phone the form does not scroll sideways (its tables scroll in their own boxes).
+    const { page: phone } = await h.newPage({ width: 390, height: 844, locale: 'uk-UA' });
+    await signIn(h, phone, 'convoy-operator', '/app/movements/new');
+    await phone.locator('#notify-form').waitFor();
+    await phone.locator('#n-add-cargo').click();
+    await phone.waitForTimeout(300);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   }, 60_000);
 });

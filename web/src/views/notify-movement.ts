@@ -133,7 +133,7 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
     }
   };
 
-  const head = (cols: string[]): HTMLElement => h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)), h('th', {}, '')));
+  const head = (cols: string[]): HTMLElement => h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('notify.remove')))));
   const vehicleTable = h('table', { class: 'list', id: 'n-vehicle-table' }, head([t('movement.plate'), t('movement.vehicleType'), t('movement.seats'), t('movement.tracker')]), vehicleRows);
   const cargoTable = h('table', { class: 'list', id: 'n-cargo-table' }, head([t('movement.item'), t('movement.category'), t('movement.quantity'), t('notify.unit')]), cargoRows);
   const form = h(
