@@ -30,9 +30,10 @@ export async function jwsEvidence(tx: Tx, jws: string, opts: { lockKey?: boolean
   const keyRow = keyQuery ? await (opts.lockKey ? keyQuery.forShare() : keyQuery).executeTakeFirst() : undefined;
   let signatureValid = false;
   // A key of small order (registered before such keys were refused) verifies forgeries: nothing it signed counts.
-  if (keyRow && header.alg === 'EdDSA' && unsupported === undefined && !weakJwk(JSON.parse(keyRow.jwk) as JWK)) {
+  const jwk = keyRow ? (JSON.parse(keyRow.jwk) as JWK) : undefined;
+  if (jwk && header.alg === 'EdDSA' && unsupported === undefined && !weakJwk(jwk)) {
     try {
-      await flattenedVerify({ protected: h, payload: p, signature: s }, await importJWK(JSON.parse(keyRow.jwk) as JWK, 'EdDSA'), { algorithms: ['EdDSA'] });
+      await flattenedVerify({ protected: h, payload: p, signature: s }, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
       signatureValid = true;
     } catch {
       signatureValid = false;

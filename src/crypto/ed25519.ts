@@ -115,38 +115,37 @@ export function weakPublicKey(pub: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** weakPublicKey of a JWK's `x` (a JWK that is not an Ed25519 public key is weak too). */
+// Verification loops check many signatures by few keys: one cache per key of what it is — weak
+// (weakPublicKey, a BigInt check of ~1 ms) or the parsed key — so neither is worked out twice.
+const PUBLIC_CACHE_LIMIT = 256;
+const publicCache = new Map<string, { weak: string | undefined; key?: KeyObject }>();
+
+function cacheEntry(pub: Uint8Array): { weak: string | undefined; key?: KeyObject } {
+  const k = Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('base64');
+  let entry = publicCache.get(k);
+  if (entry === undefined) {
+    entry = { weak: weakPublicKey(pub) };
+    if (publicCache.size >= PUBLIC_CACHE_LIMIT) publicCache.delete(publicCache.keys().next().value!);
+    publicCache.set(k, entry);
+  }
+  return entry;
+}
+
+/** The parsed key, or undefined for a weak one (no signature by it counts). */
+function cachedPublicKey(pub: Uint8Array): KeyObject | undefined {
+  const entry = cacheEntry(pub);
+  if (entry.weak !== undefined) return undefined;
+  entry.key ??= publicKeyObject(pub);
+  return entry.key;
+}
+
+/** weakPublicKey of a JWK's `x` (a JWK that is not an Ed25519 public key is weak too), remembered per key. */
 export function weakJwk(jwk: unknown): string | undefined {
   try {
-    return weakPublicKey(publicKeyFromJwk(jwk));
+    return cacheEntry(publicKeyFromJwk(jwk)).weak;
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-const weakCache = new Map<string, string | undefined>();
-/** weakPublicKey, remembered per key (verification loops see few keys). */
-function weakCached(pub: Uint8Array, k: string): string | undefined {
-  if (weakCache.has(k)) return weakCache.get(k);
-  const why = weakPublicKey(pub);
-  if (weakCache.size >= PUBLIC_CACHE_LIMIT) weakCache.delete(weakCache.keys().next().value!);
-  weakCache.set(k, why);
-  return why;
-}
-
-// Verification loops check many signatures by few keys: keep parsed public keys.
-const PUBLIC_CACHE_LIMIT = 256;
-const publicCache = new Map<string, KeyObject>();
-
-function cachedPublicKey(pub: Uint8Array): KeyObject {
-  const k = Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('base64');
-  let key = publicCache.get(k);
-  if (key === undefined) {
-    key = publicKeyObject(pub);
-    if (publicCache.size >= PUBLIC_CACHE_LIMIT) publicCache.delete(publicCache.keys().next().value!);
-    publicCache.set(k, key);
-  }
-  return key;
 }
 
 export function generateKeyPair(): Ed25519KeyPair {
@@ -174,14 +173,14 @@ export function createSigner(priv: Uint8Array): (msg: Uint8Array) => Uint8Array 
 export function verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   if (!(pub instanceof Uint8Array) || pub.length !== 32) return false;
   if (!(sig instanceof Uint8Array) || sig.length !== 64) return false;
-  // A key of small order verifies forgeries: no signature by it counts.
-  if (weakCached(pub, Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('base64')) !== undefined) return false;
-  let key: KeyObject;
+  let key: KeyObject | undefined;
   try {
+    // A key of small order verifies forgeries: undefined, and no signature by it counts.
     key = cachedPublicKey(pub);
   } catch {
     return false;
   }
+  if (key === undefined) return false;
   try {
     return nodeCrypto.verify(null, msg, key, sig);
   } catch {
