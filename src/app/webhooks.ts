@@ -34,6 +34,11 @@ const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
 LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
+/** Whether an IP address (v4 or v6; anything else is not) is link-local. */
+function isLinkLocal(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && LINK_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.google.internal.', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 // Addresses that reach this machine. node:net's BlockList also matches an IPv4-mapped IPv6
 // address (`[::ffff:127.0.0.1]`, which URL writes as `[::ffff:7f00:1]`) against the IPv4 rules.
@@ -84,8 +89,7 @@ export function assertWebhookUrl(raw: string, self: SelfAddress): string {
   const selfLocal = ownPort && (isLoopback(host) || (self.localAddresses ?? []).map(unmapped).includes(unmapped(host)));
   if (selfHere || selfLocal) bad('the webhook URL points at this Passage server itself; give the receiver’s own address');
   const bare = host.replace(/^\[|\]$/g, '');
-  const family = isIP(bare);
-  if (METADATA_NAMES.has(bare) || (family !== 0 && LINK_LOCAL.check(bare, family === 4 ? 'ipv4' : 'ipv6'))) bad(`the webhook URL points at a link-local address (${bare}), where a cloud host's metadata service answers, not a receiver`);
+  if (METADATA_NAMES.has(bare) || isLinkLocal(bare)) bad(`the webhook URL points at a link-local address (${bare}), where a cloud host's metadata service answers, not a receiver`);
   return url.toString();
 }
 
@@ -291,7 +295,7 @@ export async function linkLocalAddressOf(host: string, resolve: (h: string) => P
   } catch {
     return undefined; // unresolvable: the delivery fails on its own, with the resolver's error
   }
-  return addresses.find((a) => LINK_LOCAL.check(a.address, a.family === 4 ? 'ipv4' : 'ipv6'))?.address;
+  return addresses.find((a) => isLinkLocal(a.address))?.address;
 }
 
 export const fetchSender: Sender = async (url, init) => {
