@@ -35,38 +35,33 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
     departureLabel.textContent = t('notify.departure', { zone: zoneOf(corridors.find((c) => c.id === corridor.value)) });
   });
 
-  // Vehicles and cargo lines: rows added and removed by the user.
-  const vehicleRows = h('tbody', { id: 'n-vehicles' });
-  const addVehicle = (): void => {
-    const i = nextId('veh');
-    const row = h(
-      'tr',
-      { class: 'vehicle-row' },
-      h('td', {}, h('input', { name: 'plate', 'aria-label': t('movement.plate'), maxlength: '30', id: `${i}-plate` })),
-      h('td', {}, select(`${i}-type`, 'type', VEHICLE_TYPES, (v) => tValue('vehicle', v))),
-      h('td', {}, h('input', { name: 'seats', type: 'number', min: '0', max: '500', step: '1', 'aria-label': t('movement.seats'), id: `${i}-seats` })),
-      h('td', {}, h('input', { name: 'trackerDeviceId', maxlength: '100', 'aria-label': t('movement.tracker'), id: `${i}-tracker` })),
-      h('td', {}, h('button', { type: 'button', class: 'small-btn', 'aria-label': t('notify.remove'), onclick: () => row.remove() }, '×')),
-    );
-    (row.querySelector('select') as HTMLSelectElement).setAttribute('aria-label', t('movement.vehicleType'));
-    vehicleRows.append(row);
+  // Vehicles and cargo lines: rows added and removed by the user, each cell's control labelled.
+  const adder = (body: HTMLElement, cls: string, cells: (id: string) => HTMLElement[]) => (): void => {
+    const row = h('tr', { class: cls }, cells(nextId(cls)).map((c) => h('td', {}, c)));
+    row.append(h('td', {}, h('button', { type: 'button', class: 'small-btn', 'aria-label': t('notify.remove'), onclick: () => row.remove() }, '×')));
+    body.append(row);
   };
+  const input = (id: string, name: string, label: MessageKey, attrs: Record<string, string>): HTMLElement => h('input', { id: `${id}-${name}`, name, 'aria-label': t(label), ...attrs });
+  const choice = (id: string, name: string, label: MessageKey, values: readonly string[], text: (v: string) => string): HTMLElement => {
+    const sel = select(`${id}-${name}`, name, values, text);
+    sel.setAttribute('aria-label', t(label));
+    return sel;
+  };
+  const vehicleRows = h('tbody', { id: 'n-vehicles' });
+  const addVehicle = adder(vehicleRows, 'vehicle-row', (id) => [
+    input(id, 'plate', 'movement.plate', { maxlength: '30' }),
+    choice(id, 'type', 'movement.vehicleType', VEHICLE_TYPES, (v) => tValue('vehicle', v)),
+    input(id, 'seats', 'movement.seats', { type: 'number', min: '0', max: '500', step: '1' }),
+    input(id, 'trackerDeviceId', 'movement.tracker', { maxlength: '100' }),
+  ]);
   addVehicle();
   const cargoRows = h('tbody', { id: 'n-cargo' });
-  const addCargo = (): void => {
-    const i = nextId('cargo');
-    const row = h(
-      'tr',
-      { class: 'cargo-row' },
-      h('td', {}, h('input', { name: 'item', maxlength: '200', 'aria-label': t('movement.item'), id: `${i}-item` })),
-      h('td', {}, select(`${i}-category`, 'category', CARGO_CATEGORIES, (v) => tValue('cargo', v))),
-      h('td', {}, h('input', { name: 'quantity', type: 'number', min: '0', step: 'any', 'aria-label': t('movement.quantity'), id: `${i}-quantity` })),
-      h('td', {}, select(`${i}-unit`, 'unit', UNITS, (v) => v)),
-      h('td', {}, h('button', { type: 'button', class: 'small-btn', 'aria-label': t('notify.remove'), onclick: () => row.remove() }, '×')),
-    );
-    for (const [sel, key] of [['select[name=category]', 'movement.category'], ['select[name=unit]', 'notify.unit']] as const) row.querySelector(sel)?.setAttribute('aria-label', t(key));
-    cargoRows.append(row);
-  };
+  const addCargo = adder(cargoRows, 'cargo-row', (id) => [
+    input(id, 'item', 'movement.item', { maxlength: '200' }),
+    choice(id, 'category', 'movement.category', CARGO_CATEGORIES, (v) => tValue('cargo', v)),
+    input(id, 'quantity', 'movement.quantity', { type: 'number', min: '0', step: 'any' }),
+    choice(id, 'unit', 'notify.unit', UNITS, (v) => v),
+  ]);
 
   const people = new Map<string, HTMLInputElement>();
   const peopleGrid = h('div', { class: 'grid', id: 'n-people' });
