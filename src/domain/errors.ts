@@ -60,6 +60,12 @@ export interface ErrorDetail {
   /** JSON Pointer-ish path to the offending input, e.g. "/route/coordinates/3". */
   readonly path?: string;
   readonly message: string;
+  /**
+   * What is wrong with it, for programs: `required` when the value is missing or empty where
+   * one is needed, else the schema's issue code (`invalid_type`, `too_big`, …). Clients choose
+   * their own words by it instead of reading `message`, which is English and may change.
+   */
+  readonly code?: string;
 }
 
 /** A rule was broken. `message` is for people; `code` is the stable contract. */

@@ -117,10 +117,49 @@ export function clientErrorResponse(err: { code?: string }): string | undefined 
   return `HTTP/1.1 ${status} ${TITLES[status]}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
+/** The part of the request a schema judged ('body', 'querystring', 'params', 'headers'). */
+function validatedPart(req: FastifyRequest, context: string | undefined): unknown {
+  switch (context) {
+    case 'querystring':
+      return req.query;
+    case 'params':
+      return req.params;
+    case 'headers':
+      return req.headers;
+    default:
+      return req.body;
+  }
+}
+
+/** The value at a schema issue's path ("/windows/0/start"), or undefined where there is none. */
+function valueAt(root: unknown, pointer: string): unknown {
+  let at = root;
+  for (const key of pointer.split('/').slice(1)) {
+    if (key === '') continue;
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * A schema issue's machine-readable code: `required` when the value is missing, blank or an
+ * empty list where the schema wanted one (judged on the request itself, not on the wording of
+ * the message), else the schema's own issue code.
+ */
+function issueCode(keyword: string, value: unknown): string {
+  const empty = value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+  return empty && (keyword === 'invalid_type' || keyword === 'too_small') ? 'required' : keyword;
+}
+
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */
-function fromFastifyError(err: FastifyError): { code: ErrorCode; detail: string; errors?: ErrorDetail[] } | undefined {
+function fromFastifyError(err: FastifyError, req: FastifyRequest): { code: ErrorCode; detail: string; errors?: ErrorDetail[] } | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const errors = err.validation.map((v) => ({ path: `${v.instancePath || '/'}`.replace(/^\/?/, '/'), message: v.message ?? 'invalid' }));
+    const part = validatedPart(req, err.validationContext);
+    const errors = err.validation.map((v) => {
+      const path = `${v.instancePath || '/'}`.replace(/^\/?/, '/');
+      return { path, message: v.message ?? 'invalid', code: issueCode(v.keyword, valueAt(part, path)) };
+    });
     const where = err.validationContext ?? 'request';
     return { code: 'validation_failed', detail: `the ${where} does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`, errors };
   }
@@ -154,9 +193,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err instanceof DomainError) {
     return sendProblem(reply, problem(err.code, err.message, { errors: err.details, extra: err.extra, instance: req.url }));
   }
-  const mapped = fromFastifyError(err);
+  const mapped = fromFastifyError(err, req);
   if (mapped) {
-    return sendProblem(reply, problem(mapped.code, mapped.detail, { errors: mapped.errors ?? [], instance: req.url, ...(err.statusCode === 400 && mapped.code === 'validation_failed' ? {} : {}) }));
+    return sendProblem(reply, problem(mapped.code, mapped.detail, { errors: mapped.errors ?? [], instance: req.url }));
   }
   const unavailable = storeUnavailable(err);
   if (unavailable) {

@@ -59,7 +59,15 @@ export const Problem = z
     detail: z.string().optional(),
     code: z.string().describe('stable machine-readable error code'),
     instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string().optional(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().optional().describe('JSON Pointer to the offending input'),
+          message: z.string(),
+          code: z.string().optional().describe('`required` when the value is missing or empty, else the schema issue code (`invalid_type`, `too_big`, …)'),
+        }),
+      )
+      .optional(),
   })
   .catchall(z.unknown())
   .describe('RFC 9457 problem details');

@@ -59,6 +59,25 @@ for (const { engine, available } of ENGINES) {
       });
     }
 
+    it('names what is wrong with each field in a code a program can read, not only in English words', async () => {
+      const codesOf = async (body: unknown) => {
+        const res = await api(w.app, w.ua.liaison.token).post('/corridors', body);
+        expect(res.statusCode, res.body).toBe(400);
+        return Object.fromEntries(json(res).errors.map((e: any) => [e.path, e.code]));
+      };
+      // Missing, blank and empty are all "required", whatever zod's message says.
+      expect(await codesOf(sumyPoltava({ title: undefined }))).toMatchObject({ '/title': 'required' });
+      expect(await codesOf(sumyPoltava({ title: '' }))).toMatchObject({ '/title': 'required' });
+      expect(await codesOf(sumyPoltava({ purposes: [] }))).toMatchObject({ '/purposes': 'required' });
+      // Present but wrong keeps the schema's own code.
+      expect(await codesOf(sumyPoltava({ title: 42 }))).toMatchObject({ '/title': 'invalid_type' });
+      expect(await codesOf(sumyPoltava({ title: 'x'.repeat(10_000) }))).toMatchObject({ '/title': 'too_big' });
+      // In a query string too.
+      const q = await api(w.app, w.ua.liaison.token).get('/log/entries?start=');
+      expect(q.statusCode, q.body).toBe(400);
+      expect(json(q).errors.every((e: any) => typeof e.code === 'string')).toBe(true);
+    });
+
     it('refuses a body that is not JSON', async () => {
       const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', '{"title": ', { 'content-type': 'application/json' });
       expect(res.statusCode).toBe(400);

@@ -98,7 +98,7 @@ export class ApiError extends Error {
     message: string,
     readonly body: unknown,
     /** The problem's `errors`: the offending input by JSON path, when the server names it. */
-    readonly errors: readonly { path?: string; message: string }[] = [],
+    readonly errors: readonly { path?: string; message: string; code?: string }[] = [],
   ) {
     super(message);
   }
@@ -125,7 +125,7 @@ async function request(method: string, path: string, body?: unknown, headers: Re
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) {
-    let problem: { code?: string; detail?: string; title?: string; errors?: { path?: string; message: string }[] } = {};
+    let problem: { code?: string; detail?: string; title?: string; errors?: { path?: string; message: string; code?: string }[] } = {};
     try {
       problem = (await res.json()) as typeof problem;
     } catch {

@@ -70,9 +70,6 @@ const KNOWN = new Set([
   'route_degenerate', 'route_edge_too_long', 'route_too_long', 'width_out_of_range', 'unknown_guarantor', 'rate_limited', 'duplicate',
 ]);
 
-/** The schema's message for an empty string or list where one is needed. */
-const EMPTY = /^Too small: expected (string|array) to have >=1 (characters|items)$/;
-
 /**
  * One message for a refusal: the app's words for the problem code where it has them, then the
  * server's detail once as the specific reason (never the itemised errors repeated after it), and
@@ -82,9 +79,10 @@ export function describeProblem(e: unknown): { text: string; path: string | null
   if (e instanceof ApiError) {
     const known = KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
     const named = e.errors.find((x) => x.path && x.path !== '/');
-    // A required field left empty: the schema's words ("Too small: expected string to have >=1
-    // characters") are for programmers, and English; the app says it in the user's language.
-    if (named && EMPTY.test(named.message)) return { text: t('problem.required'), path: named.path ?? null, fieldText: t('problem.required') };
+    // A required field left empty (the server's code `required`): the schema's words ("Too
+    // small: expected string to have >=1 characters") are for programmers, and English; the app
+    // says it in the user's language.
+    if (named?.code === 'required') return { text: t('problem.required'), path: named.path ?? null, fieldText: t('problem.required') };
     const detail = e.message.trim();
     const text = known ? (detail ? `${known} — ${detail}` : known) : detail || e.code;
     return { text, path: named?.path ?? null, fieldText: named ? (known ? `${known} — ${named.message}` : named.message) : text };
