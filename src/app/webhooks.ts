@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import type { DeliveryView, WebhookInput, WebhookView } from '../schemas/incident.js';
@@ -29,7 +31,8 @@ export interface SelfAddress {
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.']);
 // Link-local addresses: no receiver lives there, but a cloud host's metadata service does
 // (169.254.169.254, fd00:ec2::254, fe80::…), whose credentials a webhook would then fetch for
-// whoever subscribed. Refused by address as written; a name resolving there is not caught here.
+// whoever subscribed. Refused by address as written here; a name resolving there is refused by
+// the sender's own lookup (guardedLookup), on the very address it would connect to.
 const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
@@ -280,32 +283,52 @@ export interface Sender {
   (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<{ status: number }>;
 }
 
+type ResolveAll = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 /**
- * The link-local address a webhook's host *name* resolves to, if any (an address written in the
- * URL is refused when the subscription is made). Checked before each delivery: a name may point
- * at a cloud host's metadata service later than when it was subscribed. What the HTTP client
- * resolves a moment later could still differ (DNS rebinding); this closes the plain case.
+ * The sender's DNS lookup: it resolves the webhook's host name and refuses, with an error naming
+ * it, when any address is link-local. The HTTP client connects to an address this lookup
+ * returned, so a name cannot point at a cloud host's metadata service between a check and the
+ * connection (DNS rebinding): the check is the lookup itself. Addresses written in the URL are
+ * never looked up; those are refused when the subscription is made.
  */
-export async function linkLocalAddressOf(host: string, resolve: (h: string) => Promise<{ address: string; family: number }[]> = (h) => lookup(h, { all: true })): Promise<string | undefined> {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (isIP(bare) !== 0) return undefined;
-  let addresses: { address: string; family: number }[];
-  try {
-    addresses = await resolve(bare);
-  } catch {
-    return undefined; // unresolvable: the delivery fails on its own, with the resolver's error
-  }
-  return addresses.find((a) => isLinkLocal(a.address))?.address;
+export function guardedLookup(resolve: ResolveAll = dnsLookup as ResolveAll): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      const linkLocal = addresses.find((a) => isLinkLocal(a.address));
+      if (linkLocal) {
+        const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to the link-local address ${linkLocal.address}, where a cloud host's metadata service answers: not sent`);
+        refused.code = 'ELINKLOCAL';
+        return callback(refused, '');
+      }
+      const first = addresses[0];
+      if (options.all) return callback(null, addresses);
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      return callback(null, first.address, first.family);
+    });
+  };
 }
 
-export const fetchSender: Sender = async (url, init) => {
-  const host = new URL(url).hostname;
-  const linkLocal = await linkLocalAddressOf(host);
-  if (linkLocal !== undefined) throw new Error(`${host} resolves to the link-local address ${linkLocal}, where a cloud host's metadata service answers: not sent`);
-  const res = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'manual' });
-  await res.arrayBuffer().catch(() => undefined);
-  return { status: res.status };
-};
+/**
+ * POSTs one delivery with node:http(s) (not fetch, whose lookup cannot be replaced), following
+ * no redirect. Only the status matters: the receiver's body is not read.
+ */
+export function sendWith(lookup: LookupFunction): Sender {
+  return (url, init) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = request(target, { method: 'POST', headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) }, lookup, signal: init.signal }, (res) => {
+        resolve({ status: res.statusCode ?? 0 });
+        res.destroy();
+      });
+      req.on('error', (err) => reject(init.signal.aborted ? init.signal.reason : err));
+      req.end(init.body);
+    });
+}
+
+export const fetchSender: Sender = sendWith(guardedLookup());
 
 /**
  * Attempts the head of each subscription's queue whose time has come, at most one in flight per
@@ -395,8 +418,8 @@ async function attempt(deps: Deps, s: SubRow, d: DeliveryRow, send: Sender): Pro
       status = res.status;
       if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      error = (err as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `cannot reach the receiver${cause?.code ? ` (${cause.code})` : ''}: ${(err as Error).message}`;
+      const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      error = (err as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `cannot reach the receiver${code ? ` (${code})` : ''}: ${(err as Error).message}`;
     }
   } else {
     error = 'the event is missing from the outbox';

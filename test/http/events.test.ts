@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startScheduler } from '../../src/app/scheduler.js';
-import { backoffMs, dispatchDeliveries, enqueueDeliveries, fetchSender, linkLocalAddressOf } from '../../src/app/webhooks.js';
+import { backoffMs, dispatchDeliveries, enqueueDeliveries, fetchSender, guardedLookup, sendWith } from '../../src/app/webhooks.js';
 import { api, guaranteedCorridor, ENGINES, json, makeWorld, sumyPoltava } from '../helpers.js';
 
 const shelling = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near Lokhvytsia' };
@@ -369,15 +369,53 @@ for (const { engine, available } of ENGINES) {
 }
 
 describe('a webhook host name resolving to a link-local address', () => {
-  it('is found before a delivery, and the delivery is not sent', async () => {
-    const fake = (address: string, family = 4) => async () => [{ address, family }];
-    expect(await linkLocalAddressOf('hooks.example', fake('169.254.169.254'))).toBe('169.254.169.254');
-    expect(await linkLocalAddressOf('hooks.example', fake('fe80::1', 6))).toBe('fe80::1');
-    expect(await linkLocalAddressOf('hooks.example', fake('203.0.113.7'))).toBeUndefined();
-    expect(await linkLocalAddressOf('203.0.113.7')).toBeUndefined(); // an address as written is checked when subscribing
-    expect(await linkLocalAddressOf('localhost')).toBeUndefined();
-    expect(await linkLocalAddressOf('no-such-host.invalid')).toBeUndefined();
-    // The real sender refuses before connecting (localhost resolves fine, so this reaches fetch and fails to connect instead).
-    await expect(fetchSender('http://localhost:9/', { headers: {}, body: '{}', signal: AbortSignal.timeout(2000) })).rejects.toThrow(/fetch failed/);
+  const fake =
+    (...addresses: { address: string; family: number }[]) =>
+    (_h: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: { address: string; family: number }[]) => void) =>
+      cb(null, addresses);
+
+  it('is refused by the lookup the sender connects with, so a rebinding name cannot slip past a check', async () => {
+    let connected = 0;
+    const metadata = createServer((_req, res) => {
+      connected++;
+      res.end('{"AccessKeyId":"secret"}');
+    });
+    await new Promise<void>((r) => metadata.listen(0, '127.0.0.1', r));
+    const port = (metadata.address() as AddressInfo).port;
+    try {
+      // The name resolves to a public address first and to the metadata service the next time:
+      // what the sender connects to is what its own lookup judged.
+      let calls = 0;
+      const rebinding = (_h: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: { address: string; family: number }[]) => void) =>
+        cb(null, [calls++ === 0 ? { address: '203.0.113.7', family: 4 } : { address: '169.254.169.254', family: 4 }]);
+      const lookup = guardedLookup(rebinding as never);
+      await new Promise<void>((r) => lookup('hooks.example', {}, () => r())); // the first answer, as a check before sending would see it
+      const send = sendWith(lookup);
+      await expect(send(`http://hooks.example:${port}/`, { headers: {}, body: '{}', signal: AbortSignal.timeout(2000) })).rejects.toMatchObject({ code: 'ELINKLOCAL', message: /link-local address 169\.254\.169\.254/ });
+      // Any link-local address among several is refused, v4 or v6.
+      const mixed = sendWith(guardedLookup(fake({ address: '127.0.0.1', family: 4 }, { address: 'fe80::1', family: 6 }) as never));
+      await expect(mixed(`http://hooks.example:${port}/`, { headers: {}, body: '{}', signal: AbortSignal.timeout(2000) })).rejects.toMatchObject({ code: 'ELINKLOCAL' });
+      expect(connected).toBe(0);
+      // A name resolving to an ordinary address is sent to, with the body and headers given.
+      const ok = sendWith(guardedLookup(fake({ address: '127.0.0.1', family: 4 }) as never));
+      await expect(ok(`http://hooks.example:${port}/`, { headers: { 'webhook-id': 'msg_1' }, body: '{}', signal: AbortSignal.timeout(2000) })).resolves.toEqual({ status: 200 });
+      expect(connected).toBe(1);
+    } finally {
+      await new Promise<void>((r) => metadata.close(() => r()));
+    }
+  });
+
+  it('gives the real sender an error naming the cause when nothing listens, and stops at the time limit', async () => {
+    await expect(fetchSender('http://localhost:9/', { headers: {}, body: '{}', signal: AbortSignal.timeout(2000) })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const t0 = Date.now();
+      await expect(fetchSender(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, { headers: {}, body: '{}', signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });
