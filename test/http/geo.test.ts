@@ -133,6 +133,14 @@ for (const { engine, available } of ENGINES) {
         [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.5, 50.5, 0.01)] } }), '/geometry/coordinates/1/0'],
         [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.09, 50.05, 0.02)] } }), '/geometry/coordinates/1/1'],
         [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.02, 50.02, 0.05), sq(33.03, 50.03, 0.01)] } }), '/geometry/coordinates/2/0'],
+        // Two holes that cross, the second starting outside the first (one position per hole missed it).
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.02, 50.02, 0.03), [[33.01, 50.03], [33.06, 50.03], [33.06, 50.04], [33.01, 50.04], [33.01, 50.03]]] } }), '/geometry/coordinates/2/0'],
+        // A hole whose every corner is inside a U-shaped exterior, its edges across the notch.
+        [site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.1], [33.07, 50.1], [33.07, 50.03], [33.03, 50.03], [33.03, 50.1], [33, 50.1], [33, 50]], [[33.01, 50.05], [33.09, 50.05], [33.09, 50.06], [33.01, 50.06], [33.01, 50.05]]] } }), '/geometry/coordinates/1/0'],
+        // A hole sharing a stretch of two exterior edges (rings may touch at points only).
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33, 50, 0.02)] } }), '/geometry/coordinates/1/0'],
+        // The same hole twice.
+        [site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33.02, 50.02, 0.01), sq(33.02, 50.02, 0.01)] } }), '/geometry/coordinates/2/0'],
       ];
       for (const [body, path] of cases) {
         const res = await api(w.app, w.aid.operator.token).post('/sites', body);
@@ -141,9 +149,15 @@ for (const { engine, available } of ENGINES) {
       }
       // Near the antimeridian but clear of it.
       expect((await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Point', coordinates: [179, -16.8], radiusM: 30_000 } }))).statusCode).toBe(201);
-      // A hole inside, touching the exterior at a corner, is a hole.
-      const holed = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), sq(33, 50, 0.02)] } }));
+      // A hole inside, touching the exterior at one point, is a hole; so are two holes touching at a corner.
+      const diamond = [[33.05, 50], [33.07, 50.02], [33.05, 50.04], [33.03, 50.02], [33.05, 50]];
+      const holed = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [sq(33, 50, 0.1), diamond, sq(33.07, 50.04, 0.02)] } }));
       expect(holed.statusCode, holed.body).toBe(201);
+      // Twenty rings of 1,000 positions each, the most a site may have, are judged (an R-tree finds the edge pairs).
+      const ring = (lon: number, lat: number) => Array.from({ length: 1000 }, (_, i) => (i === 999 ? [lon + 0.004, lat] : [lon + 0.004 * Math.cos((2 * Math.PI * i) / 999), lat + 0.004 * Math.sin((2 * Math.PI * i) / 999)]));
+      const many = [sq(33, 50, 0.1), ...Array.from({ length: 19 }, (_, k) => ring(33.01 + 0.01 * (k % 9), 50.01 + 0.02 * Math.floor(k / 9)))];
+      const big = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: many } }));
+      expect(big.statusCode, big.body.slice(0, 300)).toBe(201);
       // A polygon of ~10 km still fits.
       const fits = await api(w.app, w.aid.operator.token).post('/sites', site({ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.05], [33, 50.05], [33, 50]]] } }));
       expect(fits.statusCode, fits.body).toBe(201);
