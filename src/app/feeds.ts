@@ -1,4 +1,4 @@
-import { capAlertXml, capAtom, CAP_EVENT_TYPES, type CapAlertInput, type CapKind, type CapRef } from '../domain/cap.js';
+import { capAlertXml, capAtom, CAP_EVENT_TYPES, CAP_LANGS, type CapAlertInput, type CapKind, type CapLang, type CapRef } from '../domain/cap.js';
 import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
 import { guaranteeVoid } from '../domain/guarantee-rules.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
@@ -59,7 +59,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
     const corridorId = r.corridor_id;
     if (!corridorId || !everGuaranteed.has(corridorId)) continue;
     const kind = CAP_EVENT_TYPES[r.type] as CapKind;
-    const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string; suspensionId?: string };
+    const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string; at?: string; suspensionId?: string };
     const terms = await termsAt(db, corridorId, payload.version ?? 1);
     if (!terms) continue;
     const chain = chains.get(corridorId) ?? [];
@@ -90,7 +90,8 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         widthM: terms.widthM,
         timeZone,
         window,
-        reason: kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn' ? (payload.reason === undefined ? null : publicSuspensionReason(payload.reason, kind === 'suspended' && payload.suspensionId ? incidentKindOf.get(payload.suspensionId) : undefined)) : null,
+        ...(kind === 'suspended' && payload.since ? { effective: Date.parse(payload.since) } : kind === 'resumed' && payload.at ? { effective: Date.parse(payload.at) } : {}),
+        reason: (kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn') && payload.reason !== undefined ? capReason(payload.reason, kind === 'suspended' && payload.suspensionId ? incidentKindOf.get(payload.suspensionId) : undefined) : null,
         zone: zoneRingOf(terms),
         web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
       },
@@ -99,6 +100,13 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
     else chains.set(corridorId, [...chain, { identifier, sent }]);
   }
   return out;
+}
+
+const LANG_OF_CAP: Record<CapLang, Lang> = { 'uk-UA': 'uk', 'ru-RU': 'ru', 'en-US': 'en' };
+
+/** A suspension's public reason in each language of an alert (an incident's kind is translated; a party's words are its own). */
+function capReason(reason: string, incidentKind: Parameters<typeof publicSuspensionReason>[1]): Record<CapLang, string> {
+  return Object.fromEntries(CAP_LANGS.map((l) => [l, publicSuspensionReason(reason, incidentKind, LANG_OF_CAP[l])])) as Record<CapLang, string>;
 }
 
 export async function capAlertDocument(deps: Deps, eventId: number, baseUrl?: string): Promise<string | undefined> {
@@ -117,7 +125,7 @@ export async function capAtomFeed(deps: Deps, baseUrl: string): Promise<string> 
       id: `${baseUrl}/public/cap/${a.eventId}.xml`,
       title: `${a.input.title}: ${a.input.kind} (${a.input.msgType})`,
       updated: a.input.sent,
-      summary: `${a.input.origin} → ${a.input.destination}: corridor ${a.input.kind}${a.input.reason ? ` — ${a.input.reason}` : ''}`,
+      summary: `${a.input.origin} → ${a.input.destination}: corridor ${a.input.kind}${a.input.reason ? ` — ${a.input.reason['en-US']}` : ''}`,
       href: `${baseUrl}/public/cap/${a.eventId}.xml`,
     })),
   });
@@ -166,9 +174,11 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
         t.title === route ? route : `${t.title}: ${route}`,
         `${tr('ics.window')}: ${formatLocal(iv.start, tz)} – ${formatLocal(iv.end, tz)} (${tz}); ${formatUtc(iv.start)} – ${formatUtc(iv.end)}`,
         `${tr('public.purposes')}: ${words('purpose', t.purposes)}. ${tr('public.for')}: ${words('eligibility', t.eligibility)}. ${tr('ics.direction')}: ${tr(`direction.${t.direction}` as MessageKey)}.`,
-        tr('ics.zone', { km: t.widthM / 1000 }),
+        // "1,5 км" in Ukrainian and Russian (CLDR's decimal comma), "1.5 km" in English.
+        tr('ics.zone', { km: new Intl.NumberFormat(lang, { maximumFractionDigits: 3 }).format(t.widthM / 1000) }),
         ...(state === 'withdrawn' ? [tr('ics.withdrawn')] : []),
-        ...(why ? [tr('ics.suspended', { utc: formatUtc(why.since), reason: why.reason })] : []),
+        // To the second, in the agreed zone and in UTC, like the window line above.
+        ...(why ? [tr('ics.suspended', { local: formatLocal(Math.floor(why.since / 1000) * 1000, tz), zone: tz, utc: formatUtc(Math.floor(why.since / 1000) * 1000), reason: why.reason })] : []),
         ...(state === 'proposed' ? [tr(keyVoided ? 'ics.guaranteeVoided' : 'ics.amended')] : []),
       ];
       events.push({
@@ -196,6 +206,11 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
 
 function densified(route: readonly [number, number][]): [number, number][] {
   return densifyGeodesic(route, 1000);
+}
+
+/** A position to 6 decimals (about 10 cm, RFC 7946 §11.2), as in the KML: no 15-digit noise. */
+function micro([lon, lat]: readonly [number, number]): [number, number] {
+  return [+lon.toFixed(6), +lat.toFixed(6)];
 }
 
 function publicProps(c: PublicCorridor): Record<string, unknown> {
@@ -228,9 +243,12 @@ export async function corridorsGeoJson(deps: Deps): Promise<unknown> {
   const features: unknown[] = [];
   for (const c of pic.corridors) {
     const props = publicProps(c);
-    features.push({ type: 'Feature', id: `${c.id}/route`, geometry: { type: 'LineString', coordinates: densified(c.route) }, properties: { ...props, feature: 'route' } });
+    features.push({ type: 'Feature', id: `${c.id}/route`, geometry: { type: 'LineString', coordinates: densified(c.route).map(micro) }, properties: { ...props, feature: 'route' } });
     const zone = await zoneOfPublic(deps, c);
-    if (zone) features.push({ type: 'Feature', id: `${c.id}/zone`, geometry: { type: 'Polygon', coordinates: zone }, properties: { ...props, feature: 'ceasefire_zone' } });
+    // A ceasefire zone only while the ceasefire holds (the corridor open); before its window, while
+    // suspended and after it, the same polygon is the zone agreed, where no ceasefire holds now.
+    const holds = c.group === 'open';
+    if (zone) features.push({ type: 'Feature', id: `${c.id}/zone`, geometry: { type: 'Polygon', coordinates: zone.map((ring) => ring.map(micro)) }, properties: { ...props, feature: holds ? 'ceasefire_zone' : 'agreed_zone', ceasefireInForce: holds } });
   }
   return { type: 'FeatureCollection', generatedAt: formatUtc(pic.at), demo: pic.demo, features };
 }
@@ -247,6 +265,7 @@ export async function corridorsKml(deps: Deps): Promise<string> {
       description: `${c.origin.name} → ${c.destination.name}: ${c.group}${c.window ? `, window ${formatLocal(c.window.start, c.window.timeZone)} – ${formatLocal(c.window.end, c.window.timeZone)} (${c.window.timeZone})` : ''}${c.suspension ? `; suspended since ${formatUtc(c.suspension.since)}: ${c.suspension.reason}` : ''}`,
       route: densified(c.route),
       zone: (await zoneOfPublic(deps, c))?.[0] ?? [],
+      zoneInForce: c.group === 'open',
       data,
     });
   }

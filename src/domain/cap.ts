@@ -42,7 +42,10 @@ export interface CapAlertInput {
   readonly timeZone: string;
   /** The window concerned (opened, closed), or the next/current one. */
   readonly window: { start: number; end: number } | null;
-  readonly reason: string | null;
+  /** When the change took effect (a suspension's start, a resumption), if not when it was sent. */
+  readonly effective?: number;
+  /** The reason, in each language of the alert (a party's own words are the same in all three). */
+  readonly reason: Readonly<Record<CapLang, string>> | null;
   /** Exterior ring of the ceasefire zone, [lon, lat], closed. */
   readonly zone: readonly (readonly [number, number])[];
   readonly web?: string | undefined;
@@ -66,9 +69,17 @@ export function xmlEscape(s: string): string {
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
-/** A CAP polygon: space-separated "lat,lon" pairs, first = last, at least four pairs. */
+/**
+ * A CAP polygon: space-separated "lat,lon" pairs, first = last (CAP 1.2 §3.2.4), to 5 decimals
+ * (about a metre). A position that rounds onto the one before it is left out: a zero-length edge
+ * upsets strict geometry readers.
+ */
 export function capPolygon(ring: readonly (readonly [number, number])[]): string {
-  const pts = ring.map(([lon, lat]) => `${+lat.toFixed(5)},${+lon.toFixed(5)}`);
+  const pts: string[] = [];
+  for (const [lon, lat] of ring) {
+    const pair = `${+lat.toFixed(5)},${+lon.toFixed(5)}`;
+    if (pts[pts.length - 1] !== pair) pts.push(pair);
+  }
   if (pts.length > 0 && pts[0] !== pts[pts.length - 1]) pts.push(pts[0] as string);
   return pts.join(' ');
 }
@@ -159,9 +170,10 @@ export function capAlertXml(a: CapAlertInput): string {
   el('  ', 'code', 'passage:corridor');
   if (a.references.length > 0) el('  ', 'references', capReferences(a.sender, a.references, tz));
   el('  ', 'incidents', a.corridorId);
-  const km = String(Math.round(a.widthM / 100) / 10);
   for (const lang of CAP_LANGS) {
     const w = WORDS[lang];
+    // "2,5 км" in Ukrainian and Russian, "2.5 km" in English (CLDR's decimal separators).
+    const km = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(Math.round(a.widthM / 100) / 10);
     const end = a.window ? `${localText(a.window.end, tz)} (${tz})` : '';
     lines.push('  <info>');
     el('    ', 'language', lang);
@@ -172,14 +184,14 @@ export function capAlertXml(a: CapAlertInput): string {
     el('    ', 'severity', SEVERITY[a.kind]);
     el('    ', 'certainty', 'Observed');
     el('    ', 'audience', 'civilians, humanitarian agencies, journalists');
-    el('    ', 'effective', capTime(a.sent, tz));
+    el('    ', 'effective', capTime(a.effective ?? a.sent, tz));
     if (a.kind === 'opened' && a.window) el('    ', 'onset', capTime(a.window.start, tz));
     if ((a.kind === 'opened' || a.kind === 'resumed') && a.window && a.window.end > a.sent) el('    ', 'expires', capTime(a.window.end, tz));
     el('    ', 'senderName', w.senderName);
     el('    ', 'headline', `${a.title}: ${w.event[a.kind]}`);
     const desc = [fill(w.description, { title: a.title, origin: a.origin, destination: a.destination })];
     if (a.window) desc.push(fill(w.window, { start: localText(a.window.start, tz), end: localText(a.window.end, tz), tz }));
-    if (a.reason) desc.push(fill(w.reason, { reason: a.reason }));
+    if (a.reason) desc.push(fill(w.reason, { reason: a.reason[lang] }));
     el('    ', 'description', desc.join(' '));
     el('    ', 'instruction', fill(w.instruction[a.kind], { end }));
     if (a.web) el('    ', 'web', a.web);

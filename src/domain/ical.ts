@@ -3,7 +3,18 @@
  * octets (never inside a UTF-8 sequence), TEXT values escaped (\\ \; \, \n).
  */
 export function escapeText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  // TEXT may not hold CONTROL characters other than HTAB (RFC 5545 §3.3.11): line breaks become
+  // "\n", the rest (a bell, a vertical tab in a party's reason) are left out, as are the
+  // noncharacters U+FFFE and U+FFFF.
+  return (
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/;/g, '\\;')
+      .replace(/,/g, '\\,')
+      .replace(/\r\n|\r|\n/g, '\\n')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B-\u001F\u007F\uFFFE\uFFFF]/g, '')
+  );
 }
 
 /** UTF-8 octets of the code point `cp`. */

@@ -7,6 +7,8 @@ export interface KmlCorridor {
   readonly description: string;
   readonly route: readonly (readonly [number, number])[];
   readonly zone: readonly (readonly [number, number])[];
+  /** Whether the ceasefire holds in the zone now (the corridor open), or it is only the zone agreed. */
+  readonly zoneInForce: boolean;
   readonly data: Record<string, string>;
 }
 
@@ -39,7 +41,7 @@ export function kmlDocument(name: string, corridors: readonly KmlCorridor[]): st
       ...(c.zone.length >= 4
         ? [
             `    <Placemark id="${xmlEscape(c.id)}-zone">`,
-            `      <name>${xmlEscape(c.name)} — ceasefire zone</name>`,
+            `      <name>${xmlEscape(c.name)} — ${c.zoneInForce ? 'ceasefire zone, in force now' : 'agreed zone, no ceasefire in force now'}</name>`,
             '      <styleUrl>#zone</styleUrl>',
             `      <ExtendedData>${data}</ExtendedData>`,
             `      <Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing><coordinates>${coords(c.zone)}</coordinates></LinearRing></outerBoundaryIs></Polygon>`,

@@ -94,7 +94,9 @@ interface OperationFacts {
 }
 
 const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
-const FEED = (type: string, schema: Json = text): OperationFacts => ({ content: { [type]: schema }, headers: { 'cache-control': CACHE } });
+/** Public feeds: any origin may read them (CORS), and each answers 304 to the tag it sent. */
+const CORS = { 'access-control-allow-origin': header('any origin may read it', { const: '*' }), 'access-control-expose-headers': header('ETag and Content-Language are readable across origins') };
+const FEED = (type: string, schema: Json = text): OperationFacts => ({ content: { [type]: schema }, headers: { 'cache-control': CACHE, ...CORS }, conditional: true });
 const jose = { type: 'string', description: 'the compact JWS itself', minLength: 1, maxLength: MAX_JWS_CHARS };
 const correction: OperationFacts = { ifMatch: 'precondition', versionRequired: true };
 
@@ -154,7 +156,7 @@ export const OPERATIONS: Record<string, OperationFacts> = {
   },
   'GET /public/corridors.ics': {
     content: { 'text/calendar': text },
-    headers: { 'cache-control': CACHE, 'content-language': header('the language of the text: the lang asked for, else en') },
+    headers: { 'cache-control': CACHE, ...CORS, 'content-language': header('the language of the text: the lang asked for, else en') },
     conditional: true,
   },
   'GET /public/corridors.geojson': FEED('application/geo+json', geoJson),

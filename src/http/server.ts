@@ -60,7 +60,8 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   const routePatterns: { method: string; re: RegExp }[] = [];
   app.addHook('onRoute', (r) => {
     if (r.url.includes('*')) return;
-    const re = new RegExp(`^${r.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`);
+    // Exactly the path (Fastify routes `/x/` apart from `/x`): a trailing slash is another path, a 404.
+    const re = new RegExp(`^${r.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
     for (const m of [r.method].flat()) routePatterns.push({ method: m, re });
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -148,6 +148,15 @@ for (const { engine, available } of ENGINES) {
           expect(lon).toBeLessThan(35);
         }
         expect(suspended).toMatch(/<event>Дію гуманітарного коридору призупинено<\/event>/);
+        // Each language block gives the reason in its language (the uk and ru ones gave it in English).
+        const infoOf = (doc: string, lang: string): string => doc.split('<info>').find((b) => b.includes(`<language>${lang}</language>`))!;
+        expect(infoOf(suspended, 'uk-UA')).toContain('Причина: підтверджений інцидент (обстріл) у зоні припинення вогню');
+        expect(infoOf(suspended, 'ru-RU')).toContain('Причина: подтверждённый инцидент (обстрел) в зоне прекращения огня');
+        expect(infoOf(suspended, 'uk-UA')).not.toContain('a confirmed incident');
+        // Effective when the suspension began (the incident, 10:00 UTC), not when the alert was sent (10:05).
+        expect(suspended).toMatch(/<sent>2022-03-08T12:05:00\+02:00<\/sent>/);
+        for (const lang of ['uk-UA', 'ru-RU', 'en-US']) expect(infoOf(suspended, lang)).toContain('<effective>2022-03-08T12:00:00+02:00</effective>');
+        expect(infoOf(resumed, 'en-US')).toContain('<effective>2022-03-08T14:00:00+02:00</effective>');
         expect(suspended).toMatch(/<event>Действие гуманитарного коридора приостановлено<\/event>/);
         expect((await get(w, '/public/cap/999.xml')).statusCode).toBe(404);
         expect((await get(w, '/public/cap/abc')).statusCode).toBe(404);
@@ -157,6 +166,93 @@ for (const { engine, available } of ENGINES) {
         for (const url of ['/public/cap.atom', '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
           expect((await get(w, url)).body).not.toContain('UNCONFIRMED-REPORT');
         }
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('serves every feed to any origin, with a tag of its bytes and a 304; a trailing slash is another path (404)', async () => {
+      const w = await makeWorld(engine);
+      try {
+        await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T06:00:00Z');
+        await tickWindows(w.deps); // initialises the watermark
+        w.clock.set('2022-03-08T07:00:01Z');
+        expect(await tickWindows(w.deps)).toBe(1); // opened: one alert
+        const atom = (await get(w, '/public/cap.atom')).body;
+        const alert = /href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!;
+        for (const url of ['/public/cap.atom', alert, '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
+          const first = await w.app.inject({ method: 'GET', url, headers: { origin: 'https://maps.example.org' } });
+          expect(first.statusCode, url).toBe(200);
+          expect(first.headers['access-control-allow-origin'], url).toBe('*');
+          expect(String(first.headers['access-control-expose-headers']), url).toMatch(/ETag/);
+          const etag = String(first.headers.etag);
+          expect(etag, url).toMatch(/^(W\/)?"[^"]+"$/);
+          const again = await w.app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+          expect(again.statusCode, url).toBe(304);
+          expect(again.body).toBe('');
+          expect((await w.app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode, url).toBe(200);
+          // A page on another site asks before sending If-None-Match.
+          const preflight = await w.app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://maps.example.org', 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' } });
+          expect(preflight.statusCode, url).toBe(204);
+          expect(preflight.headers['access-control-allow-origin']).toBe('*');
+          expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/If-None-Match/i);
+          // The same path with a slash after it is not a resource with other methods.
+          const slash = await get(w, `${url}/`);
+          expect(slash.statusCode, `${url}/`).toBe(404);
+          expect(slash.headers.allow).toBeUndefined();
+        }
+        expect((await get(w, alert)).headers['cache-control']).toBe('public, max-age=3600');
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('labels a zone a ceasefire zone only while the ceasefire holds, to six decimals; says times and numbers as each language does; keeps control characters out', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w, { widthM: 2500, windows: [{ start: '2022-03-08T09:00:00+02:00', end: '2022-03-08T21:00:00+02:00', timeZone: 'Europe/Kyiv', rrule: 'FREQ=DAILY;COUNT=3' }] });
+        const zone = async () => json(await get(w, '/public/corridors.geojson')).features.find((f: any) => f.id === `${id}/zone`);
+        w.clock.set('2022-03-08T06:00:00Z'); // before the first window: agreed, no ceasefire yet
+        expect((await zone()).properties).toMatchObject({ status: 'next', feature: 'agreed_zone', ceasefireInForce: false });
+        expect((await get(w, '/public/corridors.kml')).body).toContain('Sumy → Poltava — agreed zone, no ceasefire in force now');
+        // The next window's close time carries UTC too.
+        expect((await get(w, '/public?lang=en')).body).toMatch(/closes [^<]*· 2022-03-08 19:00 UTC/);
+        w.clock.set('2022-03-08T10:00:00Z');
+        const open = await zone();
+        expect(open.properties).toMatchObject({ status: 'open', feature: 'ceasefire_zone', ceasefireInForce: true });
+        const decimals = (n: number): number => (String(n).split('.')[1] ?? '').length;
+        const fc = json(await get(w, '/public/corridors.geojson'));
+        for (const f of fc.features) for (const p of (f.geometry.type === 'Polygon' ? f.geometry.coordinates.flat() : f.geometry.coordinates) as number[][]) expect(Math.max(decimals(p[0]!), decimals(p[1]!))).toBeLessThanOrEqual(6);
+        // The mediator suspends with a reason holding a bell, a vertical tab and a noncharacter.
+        const mediator = api(w.app, w.mediator.liaison.token);
+        expect((await mediator.post(`/corridors/${id}/suspend`, { reason: 'shots\u0007 heard\u000b near\ufffe the bridge' })).statusCode).toBe(200);
+        expect((await zone()).properties).toMatchObject({ status: 'suspended', feature: 'agreed_zone', ceasefireInForce: false });
+        const ics = (await get(w, '/public/corridors.ics')).body;
+        const page = (await get(w, '/public?lang=en')).body;
+        for (const text of [ics, page]) {
+          // eslint-disable-next-line no-control-regex
+          expect(text).not.toMatch(/[\u0000-\u0008\u000B\u000E-\u001F\uFFFE]/);
+          expect(text.replace(/\r\n[ \t]/g, '')).toContain('shots heard near the bridge');
+        }
+        // A suspended card says until when the agreement runs, not that "further" windows follow none shown.
+        expect(page).not.toContain('Further windows follow');
+        expect(page).toMatch(/Suspended since [^<]*\(Kyiv\)/);
+        expect(page).toMatch(/Its agreed windows run until [^<]*\(Kyiv\) · 2022-03-10 19:00 UTC/);
+        // Decimal commas in Ukrainian and Russian, a point in English.
+        const ukIcs = (await get(w, '/public/corridors.ics?lang=uk')).body.replace(/\r\n[ \t]/g, '');
+        expect(ukIcs).toContain('2\\,5 км завширшки');
+        expect(ics.replace(/\r\n[ \t]/g, '')).toContain('2.5 km wide');
+        const atom = (await get(w, '/public/cap.atom')).body;
+        const alert = (await get(w, /href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!)).body;
+        expect(alert).toContain('ширина 2,5 км');
+        expect(alert).toContain('2.5 km wide');
+        expect(validateCap(alert)).toBe('');
+        // The page links ?lang only on the feed that takes it.
+        const ukPage = (await get(w, '/public?lang=uk')).body;
+        expect(ukPage).toContain('href="/public/corridors.ics?lang=uk"');
+        expect(ukPage).toContain('href="/public/cap.atom"');
+        expect(ukPage).toContain('href="/public/corridors.geojson"');
       } finally {
         await w.close();
       }
@@ -213,7 +309,7 @@ for (const { engine, available } of ENGINES) {
         const after = parseIcs(changed.body).children.filter((c: any) => c.name === 'VEVENT');
         expect(after.map((v: any) => v.props.STATUS[0].value)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
         expect(after[0].props.SEQUENCE[0].value).toBe('1');
-        expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T10:00:00Z: a confirmed incident \(shelling\) in its ceasefire zone/);
+        expect(after[0].props.DESCRIPTION[0].value).toMatch(/Suspended since 2022-03-08T12:00:00\+02:00 \(Europe\/Kyiv\); 2022-03-08T10:00:00Z: a confirmed incident \(shelling\) in its ceasefire zone/);
         // In the reader's language, as the public page links it (times stay UTC).
         const uk = await get(w, '/public/corridors.ics?lang=uk');
         expect(uk.headers['content-language']).toBe('uk');
@@ -222,7 +318,7 @@ for (const { engine, available } of ENGINES) {
         expect(ukEvent.props.SUMMARY[0].value).toBe(`СКАСОВАНО: Гуманітарний коридор ${view.title}`);
         const ukText = ukEvent.props.DESCRIPTION[0].value as string;
         expect(ukText).toContain('Мета: евакуація. Для кого: цивільні');
-        expect(ukText).toContain('Призупинено з 2022-03-08T10:00:00Z: підтверджений інцидент (обстріл) у зоні припинення вогню');
+        expect(ukText).toContain('Призупинено з 2022-03-08T12:00:00+02:00 (Europe/Kyiv); 2022-03-08T10:00:00Z: підтверджений інцидент (обстріл) у зоні припинення вогню');
         expect(ukText).not.toMatch(/foreign_nationals|outbound|Shelling near/);
         expect((await get(w, '/public/corridors.ics?lang=xx')).statusCode).toBe(400);
         // An amendment (new version) raises SEQUENCE again; the feed keeps the same UIDs.
@@ -345,7 +441,7 @@ for (const { engine, available } of ENGINES) {
         expect(ics.value.replace(/\r\n[ \t]/g, '')).toContain('a confirmed incident (shelling) in its ceasefire zone');
         expect(ics.rows).toBe(2); // the corridor's two suspensions'
         const cap = await reading(() => capAlerts(deps));
-        expect(cap.value.filter((a) => a.input.kind === 'suspended').map((a) => a.input.reason)).toEqual(['a confirmed incident (shelling) in its ceasefire zone', 'a confirmed incident (shelling) in its ceasefire zone']);
+        expect(cap.value.filter((a) => a.input.kind === 'suspended').map((a) => a.input.reason?.['en-US'])).toEqual(['a confirmed incident (shelling) in its ceasefire zone', 'a confirmed incident (shelling) in its ceasefire zone']);
         expect(cap.rows).toBe(2); // the two announced suspensions'
         // Long lists go in IN lists of bounded length.
         const chunked = await reading(() => incidentKindsBySuspension(deps.store.db, [...sus, 'sus_unknown'], 2));

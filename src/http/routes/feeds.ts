@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { capAlertDocument, capAtomFeed, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../app/feeds.js';
 import { DomainError } from '../../domain/errors.js';
@@ -17,6 +17,24 @@ function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${host}`;
 }
 
+/** Headers every public feed carries: any origin's page may read it (a map on another site). */
+function publicFeedHeaders(reply: FastifyReply, cacheControl: string): FastifyReply {
+  return reply.header('cache-control', cacheControl).header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Content-Language');
+}
+
+/**
+ * Sends a feed with a strong entity tag of its bytes, and a 304 to a reader that holds them
+ * (RFC 9110 §13.1.2): feed readers and maps poll, and most polls find nothing new. The tag is the
+ * content's hash because what these feeds say also changes with the clock (a window opening),
+ * not only with the log.
+ */
+function sendFeed(req: FastifyRequest, reply: FastifyReply, type: string, body: string, cacheControl: string): FastifyReply {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  publicFeedHeaders(reply, cacheControl).header('etag', etag);
+  if (notModified(req, etag)) return reply.code(304).send();
+  return reply.type(type).send(body);
+}
+
 /**
  * Public feeds at the root (no login; corridors only, never movements, positions, sites or
  * unconfirmed incidents): /public/cap.atom, /public/cap/{id}.xml, /public/corridors.ics,
@@ -24,15 +42,30 @@ function baseUrl(req: FastifyRequest): string {
  */
 export function feedRoutes(app: FastifyInstance, deps: Deps): void {
   const cache = 'public, max-age=15';
+  // A CAP alert never changes once sent (a change is a new alert that references it).
+  const alertCache = 'public, max-age=3600';
+  // Cross-origin readers ask first when they send If-None-Match (not a CORS-safelisted header).
+  for (const url of ['/public/cap.atom', '/public/cap/:id', '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
+    app.options(url, { schema: { hide: true } }, async (_req, reply) =>
+      reply
+        .code(204)
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', 'GET, HEAD')
+        .header('access-control-allow-headers', 'If-None-Match, If-Modified-Since, Accept-Language')
+        .header('access-control-max-age', '86400')
+        .header('allow', 'GET, HEAD, OPTIONS')
+        .send(),
+    );
+  }
   app.get('/public/cap.atom', { schema: { tags: ['public'], security: [], summary: 'Atom index of CAP 1.2 corridor alerts' } }, async (req, reply) =>
-    reply.type('application/atom+xml; charset=utf-8').header('cache-control', cache).send(await capAtomFeed(deps, baseUrl(req))),
+    sendFeed(req, reply, 'application/atom+xml; charset=utf-8', await capAtomFeed(deps, baseUrl(req)), cache),
   );
   app.get<{ Params: { id: string } }>('/public/cap/:id', { schema: { tags: ['public'], security: [], summary: 'One CAP 1.2 alert: /public/cap/{id}.xml' } }, async (req, reply) => {
     const m = /^(\d{1,15})\.xml$/.exec(req.params.id);
     if (!m) throw new DomainError('not_found', 'alerts are at /public/cap/{id}.xml');
     const xml = await capAlertDocument(deps, Number(m[1]), baseUrl(req));
     if (xml === undefined) throw new DomainError('not_found', `no public alert ${m[1]}`);
-    return reply.type('application/cap+xml; charset=utf-8').header('cache-control', cache).send(xml);
+    return sendFeed(req, reply, 'application/cap+xml; charset=utf-8', xml, alertCache);
   });
   app.withTypeProvider<ZodTypeProvider>().get(
     '/public/corridors.ics',
@@ -53,18 +86,18 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       const base = baseUrl(req);
       const { value, logSize } = await untilLogGrows(deps, `corridors.ics ${lang} ${base}`, () => corridorsIcs(deps, base, lang));
       const etag = `W/"${BOOT}-${logSize}"`;
-      reply.header('cache-control', cache).header('etag', etag).header('content-language', lang);
+      publicFeedHeaders(reply, cache).header('etag', etag).header('content-language', lang);
       if (notModified(req, etag)) return reply.code(304).send();
       return reply.type('text/calendar; charset=utf-8').send(value);
     },
   );
-  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as GeoJSON' } }, async (_req, reply) =>
-    reply.type('application/geo+json; charset=utf-8').header('cache-control', cache).send(JSON.stringify(await corridorsGeoJson(deps))),
+  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as GeoJSON' } }, async (req, reply) =>
+    sendFeed(req, reply, 'application/geo+json; charset=utf-8', JSON.stringify(await corridorsGeoJson(deps)), cache),
   );
-  app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and ceasefire zones as KML' } }, async (_req, reply) =>
-    reply.type('application/vnd.google-earth.kml+xml; charset=utf-8').header('cache-control', cache).send(await corridorsKml(deps)),
+  app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as KML' } }, async (req, reply) =>
+    sendFeed(req, reply, 'application/vnd.google-earth.kml+xml; charset=utf-8', await corridorsKml(deps), cache),
   );
-  app.get('/public/corridors.csv', { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (_req, reply) =>
-    reply.type('text/csv; charset=utf-8').header('cache-control', cache).send(await corridorsCsv(deps)),
+  app.get('/public/corridors.csv', { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (req, reply) =>
+    sendFeed(req, reply, 'text/csv; charset=utf-8', await corridorsCsv(deps), cache),
   );
 }

@@ -14,14 +14,22 @@ import { formatUtcShort, formatZoned, LANGS, zonePlace, negotiateLang, translato
 export const LANG_COOKIE = 'passage_lang';
 
 /** Feeds another part of Passage serves; linked only once their routes exist. */
-export const PUBLIC_FEEDS: { path: string; key: MessageKey; type: string }[] = [
+export const PUBLIC_FEEDS: { path: string; key: MessageKey; type: string; translated?: boolean }[] = [
+  // Each CAP alert carries all three languages; GeoJSON is data. Only the calendar takes ?lang.
   { path: '/public/cap.atom', key: 'public.feed.cap', type: 'application/atom+xml' },
-  { path: '/public/corridors.ics', key: 'public.feed.ics', type: 'text/calendar' },
+  { path: '/public/corridors.ics', key: 'public.feed.ics', type: 'text/calendar', translated: true },
   { path: '/public/corridors.geojson', key: 'public.feed.geojson', type: 'application/geo+json' },
 ];
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  // Control characters (but tab and line breaks) and the noncharacters U+FFFE/U+FFFF are parse
+  // errors in HTML (WHATWG §13.2.3.5): a party's free text holding one is shown without it.
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g, '')
+      .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+  );
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
@@ -169,10 +177,14 @@ function when(c: PublicCorridor, t: Translate, lang: Lang): string {
   const lines: string[] = [];
   if (c.group === 'open' && c.window) lines.push(t('public.until', zoned(c.window.end, c.window.timeZone)));
   if (c.group === 'next' && c.window) {
-    lines.push(`${t('public.opens', zoned(c.window.start, c.window.timeZone))}; ${t('public.closes', { local: formatZoned(c.window.end, c.window.timeZone, lang) })}`);
+    lines.push(`${t('public.opens', zoned(c.window.start, c.window.timeZone))}; ${t('public.closes', zoned(c.window.end, c.window.timeZone))}`);
   }
-  if (c.lastWindowEnd !== null && c.window) lines.push(t('public.furtherWindows', zoned(c.lastWindowEnd, c.window.timeZone)));
-  if (c.group === 'suspended' && c.suspension) lines.push(t('public.suspendedSince', zoned(c.suspension.since, c.timeZone)));
+  if (c.group === 'suspended') {
+    if (c.suspension) lines.push(t('public.suspendedSince', zoned(c.suspension.since, c.timeZone)));
+    // No window is shown for "further" ones to follow: say until when the agreement runs.
+    const until = c.lastWindowEnd ?? c.window?.end;
+    if (until !== undefined && c.window) lines.push(t('public.agreedUntil', zoned(until, c.window.timeZone)));
+  } else if (c.lastWindowEnd !== null && c.window) lines.push(t('public.furtherWindows', zoned(c.lastWindowEnd, c.window.timeZone)));
   if (c.closedAt !== null) lines.push(t('public.closedAt', zoned(c.closedAt, c.timeZone)));
   return lines.map((l) => `<p class="when">${escapeHtml(l)}</p>`).join('');
 }
@@ -228,7 +240,7 @@ export interface PublicPageInput {
   readonly rounds?: readonly PublicRound[];
   readonly outline: string;
   /** Feeds whose routes exist. */
-  readonly feeds: readonly { path: string; key: MessageKey; type: string }[];
+  readonly feeds: readonly { path: string; key: MessageKey; type: string; translated?: boolean }[];
 }
 
 export function renderPublicPage(p: PublicPageInput): string {
@@ -246,7 +258,7 @@ export function renderPublicPage(p: PublicPageInput): string {
   }).join('');
   const feeds =
     p.feeds.length > 0
-      ? `<p>${escapeHtml(t('public.feeds'))}: ${p.feeds.map((f) => `<a href="${f.path}?lang=${p.lang}" type="${f.type}">${escapeHtml(t(f.key))}</a>`).join(' · ')}</p>`
+      ? `<p>${escapeHtml(t('public.feeds'))}: ${p.feeds.map((f) => `<a href="${f.path}${f.translated ? `?lang=${p.lang}` : ''}" type="${f.type}">${escapeHtml(t(f.key))}</a>`).join(' · ')}</p>`
       : `<!-- feeds: /public/cap.atom, /public/corridors.ics, /public/corridors.geojson are linked here once their routes exist --><p class="note">${escapeHtml(t('public.feedsPending'))}</p>`;
   const alternates = p.feeds.map((f) => `<link rel="alternate" type="${f.type}" href="${f.path}">`).join('');
   return (
