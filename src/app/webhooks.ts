@@ -137,6 +137,13 @@ async function latestEventId(tx: Tx): Promise<number> {
   return Number(r?.m ?? 0);
 }
 
+/** A subscription's corridor must exist: one naming no corridor would wait forever for events. */
+async function assertCorridorExists(tx: Tx, corridorId: string | null | undefined): Promise<void> {
+  if (corridorId === null || corridorId === undefined) return;
+  const found = await tx.selectFrom('corridors').select('id').where('id', '=', corridorId).executeTakeFirst();
+  if (!found) throw new DomainError('validation_failed', `there is no corridor ${corridorId}: a subscription to it would never receive an event`, { details: [{ path: '/corridorId', message: 'no such corridor' }] });
+}
+
 /**
  * Subscribes a receiver. It gets events from now on (ids after the newest at creation), each
  * as its owner's party may see it. The secret is shown once, in this answer.
@@ -145,6 +152,7 @@ export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, 
   if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not subscribe webhooks; ask an admin, liaison or operator of your party');
   const url = assertWebhookUrl(input.url, self);
   assertEventFilter(input.types, '/types');
+  await assertCorridorExists(u.tx, input.corridorId);
   const id = u.deps.newId('whk');
   const now = nowIso(u.deps);
   const row: SubRow = {
@@ -192,7 +200,10 @@ export async function updateWebhook(
     assertEventFilter(patch.types, '/types');
     set.types = JSON.stringify(patch.types);
   }
-  if (patch.corridorId !== undefined) set.corridor_id = patch.corridorId;
+  if (patch.corridorId !== undefined) {
+    await assertCorridorExists(u.tx, patch.corridorId);
+    set.corridor_id = patch.corridorId;
+  }
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.active === false && r.disabled_at === null) set.disabled_at = now;
   if (patch.active === true && r.disabled_at !== null) set.disabled_at = null;

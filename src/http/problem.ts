@@ -149,7 +149,7 @@ function valueAt(root: unknown, pointer: string): unknown {
  */
 function issueCode(keyword: string, value: unknown): string {
   const empty = value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
-  return empty && (keyword === 'invalid_type' || keyword === 'too_small') ? 'required' : keyword;
+  return empty && (keyword === 'invalid_type' || keyword === 'too_small' || keyword === 'invalid_format') ? 'required' : keyword;
 }
 
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */

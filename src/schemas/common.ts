@@ -27,6 +27,16 @@ export const Rfc3339 = z
 export const Id = z.string().min(1).max(100);
 
 /**
+ * Free text a person must write — a reason, a statement, who counted — in request bodies only:
+ * not blank (spaces alone say nothing, and a decision such as confirming an incident that
+ * suspends corridors must say why). Kept out of the shapes responses share, so a value stored
+ * before the rule is still served.
+ */
+export function Text(max: number) {
+  return z.string().min(1).max(max).regex(/\S/, 'must not be blank');
+}
+
+/**
  * A whole number in a query string, written in decimal digits. Not `z.coerce.number()`, which
  * takes an empty parameter for 0 and reads "0x10", "1e3" or " 7" as numbers: a client that sent
  * those made a mistake and is told so.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { Id, Position, Rfc3339 } from './common.js';
+import { Id, Position, Rfc3339, Text } from './common.js';
 import { DEFAULT_AUTOMATIC_SUSPENSION, SuspensionPolicy } from './incident.js';
 
 /** See src/domain/vocabulary.ts for where the categories come from. */
@@ -111,12 +111,12 @@ export const AmendBody = z.object({
 });
 
 export const ReasonBody = z.object({
-  reason: z.string().min(1).max(2000),
+  reason: Text(2000),
   baseVersion: z.number().int().positive().optional(),
 });
 
 export const SuspendBody = z.object({
-  reason: z.string().min(1).max(2000),
+  reason: Text(2000),
   since: Rfc3339.optional().describe('when the suspension took effect (default: now); may not be in the future'),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_KINDS, SEVERITIES } from '../domain/vocabulary.js';
-import { Id, Position, Rfc3339 } from './common.js';
+import { Id, Position, Rfc3339, Text } from './common.js';
 
 /** What happened. The kinds a corridor's suspension policy can name. */
 export const IncidentKind = z.enum(INCIDENT_KINDS);
@@ -52,21 +52,21 @@ export const IncidentInput = z.object({
   severity: IncidentSeverity,
   geometry: IncidentGeometry,
   occurredAt: Rfc3339.describe('when it happened; not more than 5 minutes in the future'),
-  description: z.string().min(1).max(5000),
+  description: Text(5000),
   evidence: z.array(Evidence).max(100).default([]),
   casualties: Casualties.nullable().default(null).describe('if known'),
   distribution: z.array(Id).max(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
-export const DecisionBody = z.object({ reason: z.string().min(1).max(2000) });
-export const DisputeBody = z.object({ statement: z.string().min(1).max(5000) });
+export const DecisionBody = z.object({ reason: Text(2000) });
+export const DisputeBody = z.object({ statement: Text(5000) });
 export const CorrectionBody = z.object({
   severity: IncidentSeverity.optional(),
-  description: z.string().min(1).max(5000).optional(),
+  description: Text(5000).optional(),
   casualties: Casualties.nullable().optional(),
   evidence: z.array(Evidence).max(100).optional().describe('evidence to add (never removed)'),
-  reason: z.string().min(1).max(2000),
+  reason: Text(2000),
 });
 
 export const DisputeView = z.object({ id: z.string(), partyId: z.string(), memberId: z.string(), statement: z.string(), createdAt: z.string() });

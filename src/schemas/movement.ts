@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, RFC3339_SHAPE, Rfc3339 } from './common.js';
+import { Id, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
 export const PeopleCategory = z.enum(PEOPLE_CATEGORIES);
@@ -18,14 +18,14 @@ export const CargoUnit = z.enum(['kg', 't', 'l', 'pcs', 'doses', 'kits', 'pallet
 
 export const CargoLine = z.object({
   id: z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional().describe('line id; assigned (line-1, …) when left out'),
-  item: z.string().min(1).max(200),
+  item: Text(200),
   category: CargoCategory,
   quantity: z.number().min(0).max(1e9),
   unit: CargoUnit,
 });
 
 export const Vehicle = z.object({
-  plate: z.string().min(1).max(30),
+  plate: Text(30),
   type: z.enum(['bus', 'car', 'van', 'truck', 'ambulance', 'other']),
   seats: z.number().int().min(0).max(500).optional(),
   trackerDeviceId: z.string().min(1).max(100).optional().describe('the tracker (phone with Traccar Client, or a GPS unit) in this vehicle'),
@@ -47,7 +47,7 @@ export const RulesInput = z
 
 export const MovementInput = z.object({
   corridorId: Id,
-  title: z.string().min(1).max(300),
+  title: Text(300),
   plannedDeparture: Rfc3339,
   vehicles: z.array(Vehicle).min(1).max(500),
   manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }),
@@ -65,7 +65,7 @@ export type MovementState = z.infer<typeof MovementState>;
 
 export const CountBody = z.object({
   at: Rfc3339.optional().describe('when the count was made; now when left out'),
-  countedBy: z.string().min(1).max(200).describe('who counted (name, unit)'),
+  countedBy: Text(200).describe('who counted (name, unit)'),
   people: People.default({}),
   cargo: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) })).max(500).default([]),
   notes: z.string().max(2000).default(''),
@@ -74,7 +74,7 @@ export type CountBody = z.infer<typeof CountBody>;
 
 export const DepartBody = z.object({
   at: Rfc3339.optional(),
-  countedBy: z.string().min(1).max(200).optional(),
+  countedBy: Text(200).optional(),
   people: People.optional().describe('what departed; the manifest when left out'),
   cargo: CountBody.shape.cargo.optional().describe('what was dispatched; the manifest when left out'),
   notes: z.string().max(2000).default(''),
@@ -88,7 +88,7 @@ export type CheckinBody = z.infer<typeof CheckinBody>;
 export const ReceiptBody = z.object({
   at: Rfc3339.optional(),
   lines: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) })).min(1).max(500),
-  receivedBy: z.string().min(1).max(200),
+  receivedBy: Text(200),
   notes: z.string().max(2000).default(''),
 });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { REVOCATION_CHOICES, REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { PartyKind, Role, Rfc3339 } from './common.js';
+import { PartyKind, Rfc3339, Role, Text } from './common.js';
 
 export const Slug = z.string().min(2).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
 export const CreatePartyBody = z.object({
   id: Slug.optional().describe('a short stable id; generated when absent'),
   kind: PartyKind,
-  name: z.string().min(1).max(200),
+  name: Text(200),
   shortName: z.string().min(1).max(40).optional(),
 });
 
 export const CreateMemberBody = z.object({
-  name: z.string().min(1).max(200),
+  name: Text(200),
   role: Role,
 });
 

@@ -78,6 +78,32 @@ for (const { engine, available } of ENGINES) {
       expect(json(q).errors.every((e: any) => typeof e.code === 'string')).toBe(true);
     });
 
+    it('refuses blank words where a person must say something: a decision, a reason, a description, and a webhook for no corridor', async () => {
+      w.clock.set('2022-03-08T10:30:00Z');
+      const id = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava())).id;
+      const mediator = api(w.app, w.mediator.liaison.token);
+      const blank = async (res: { statusCode: number; body: string }, path: string) => {
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res as never).errors).toContainEqual(expect.objectContaining({ path, code: 'required' }));
+      };
+      const report = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling' };
+      await blank(await api(w.app, w.aid.operator.token).post('/incidents', { ...report, description: '   ' }), '/description');
+      const reported = await api(w.app, w.aid.operator.token).post('/incidents', report);
+      expect(reported.statusCode, reported.body).toBe(201);
+      const incident = json(reported);
+      await blank(await mediator.post(`/incidents/${incident.id}/confirm`, { reason: ' \t ' }), '/reason');
+      await blank(await mediator.post(`/incidents/${incident.id}/dismiss`, { reason: '  ' }), '/reason');
+      expect(json(await mediator.get(`/incidents/${incident.id}`)).state).toBe('reported');
+      await blank(await mediator.post(`/corridors/${id}/suspend`, { reason: '   ' }), '/reason');
+      const hook = await api(w.app, w.ua.liaison.token).post('/webhooks', { url: 'https://hooks.example.org/passage', corridorId: 'cor_nosuch' });
+      expect(hook.statusCode, hook.body).toBe(400);
+      expect(json(hook).errors).toContainEqual(expect.objectContaining({ path: '/corridorId' }));
+      const made = await api(w.app, w.ua.liaison.token).post('/webhooks', { url: 'https://hooks.example.org/passage', corridorId: id });
+      expect(made.statusCode, made.body).toBe(201);
+      const moved = await w.app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${json(made).id}`, headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ corridorId: 'cor_nosuch' }) });
+      expect(moved.statusCode, moved.body).toBe(400);
+    });
+
     it('refuses a body that is not JSON', async () => {
       const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', '{"title": ', { 'content-type': 'application/json' });
       expect(res.statusCode).toBe(400);
