@@ -39,6 +39,26 @@ async function lockCorridor(u: Unit, id: string): Promise<void> {
   if (u.deps.store.engine === 'postgres') await sql`SELECT id FROM corridors WHERE id = ${id} FOR UPDATE`.execute(u.tx);
 }
 
+/**
+ * Locks several corridors at once, in id order, before anything is appended to the log. Every
+ * corridor change locks its corridor and then the log's one state row (appendLog); a use case
+ * that changes several corridors and locked each only when it came to it would hold the log row
+ * while waiting for the next corridor, and PostgreSQL broke the resulting deadlocks by failing
+ * one request (a key's compromise voiding, an incident's confirmation). Lock order everywhere:
+ * corridors (ascending id), then the log.
+ */
+export async function lockCorridors(u: Unit, ids: readonly string[]): Promise<void> {
+  if (u.deps.store.engine !== 'postgres' || ids.length === 0) return;
+  const sorted = [...new Set(ids)].sort();
+  await sql`SELECT id FROM corridors WHERE id IN (${sql.join(sorted)}) ORDER BY id FOR UPDATE`.execute(u.tx);
+}
+
+/** The corridors a key has signed guarantees on. */
+export async function corridorsSignedWith(tx: Tx, kid: string): Promise<string[]> {
+  const rows = await tx.selectFrom('guarantees').select('corridor_id').where('kid', '=', kid).execute();
+  return [...new Set(rows.map((r) => r.corridor_id))].sort();
+}
+
 export async function loadCorridor(tx: Tx, id: string): Promise<LoadedCorridor> {
   const [c] = await loadCorridors(tx, { ids: [id] });
   if (!c) throw new DomainError('not_found', `no corridor with id ${id}`);
@@ -342,8 +362,8 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
  * the guarantee void. Returns the ids of the corridors whose guarantees were voided.
  */
 export async function voidGuaranteesOfCompromisedKey(u: Unit, actor: Actor, kid: string, since: string): Promise<string[]> {
-  const rows = await u.tx.selectFrom('guarantees').select('corridor_id').where('kid', '=', kid).execute();
-  const ids = [...new Set(rows.map((r) => r.corridor_id))].sort(); // one lock order, whoever revokes
+  const ids = await corridorsSignedWith(u.tx, kid);
+  await lockCorridors(u, ids); // all of them before the first voiding is logged
   const names = await partyNames(u.tx);
   const now = u.deps.now();
   const voidedIn: string[] = [];

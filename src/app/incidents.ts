@@ -21,7 +21,7 @@ import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { IncidentGeometry, IncidentInput, IncidentKind, IncidentSeverity, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor, suspendCorridor } from './corridors.js';
+import { loadCorridor, lockCorridors, suspendCorridor } from './corridors.js';
 import { nowIso, sha256Hex, type Deps, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { geoIndexFor } from './geo.js';
@@ -240,6 +240,8 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
   if (!canDecideIncident(actor)) throw new DomainError('forbidden', 'only the mediator’s negotiators confirm or dismiss incidents');
   const i = await lockedIncident(u, actor, id);
   assertDecision(i.state, 'confirmed');
+  // Every corridor it may suspend, before the first suspension is logged (see lockCorridors).
+  await lockCorridors(u, i.corridorIds);
   const now = nowIso(u.deps);
   const suspended: { corridorId: string; suspensionId: string }[] = [];
   const mediatorOnly: string[] = [];

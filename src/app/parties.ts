@@ -9,7 +9,7 @@ import type { CreateMemberBody, CreatePartyBody, Ed25519PublicJwk, KeyView, Memb
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
-import { voidGuaranteesOfCompromisedKey } from './corridors.js';
+import { corridorsSignedWith, lockCorridors, voidGuaranteesOfCompromisedKey } from './corridors.js';
 import { appendLog } from './log.js';
 
 type KeyRow = DB['party_keys'];
@@ -175,6 +175,10 @@ export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z
  */
 export async function revokeKey(u: Unit, actor: Actor, partyId: string, kid: string, request: RevocationRequest): Promise<z.infer<typeof KeyView> & { voidedCorridorIds: string[] }> {
   authorize(actor, 'key.manage', { partyId });
+  // A compromise voids guarantees on the corridors this key signed: those are locked first, as
+  // every corridor change locks its corridor before anything else (lockCorridors), so signing on
+  // them at the same moment waits instead of deadlocking against this revocation.
+  if (request.reason === 'compromised') await lockCorridors(u, await corridorsSignedWith(u.tx, kid));
   const q = u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).where('party_id', '=', partyId);
   // PostgreSQL: two revocations of one key at once serialise here (the second sees the first's).
   const row = await (u.deps.store.engine === 'postgres' ? q.forUpdate() : q).executeTakeFirst();

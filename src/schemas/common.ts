@@ -47,6 +47,13 @@ export const QueryWholeNumber = z
   .transform(Number)
   .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
 
+/**
+ * A version or a log index in a query string or path: stored as 32-bit integers (PostgreSQL
+ * `integer`), so a larger one names nothing and is refused as such rather than failing the
+ * query (it answered 500 on PostgreSQL and 404 on SQLite).
+ */
+export const QueryRowNumber = QueryWholeNumber.pipe(z.number().max(2_147_483_647));
+
 /** A number in a query string (a coordinate), written as JSON writes numbers: 30.5234, -0.5, 1e-7. */
 export const QueryDecimal = z
   .string()

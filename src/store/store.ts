@@ -80,6 +80,13 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     // opens another on the next query; until the database is back, requests answer 503.
     const warn = warnAtMostEvery(10_000);
     pool.on('error', (err) => warn(`passage: lost an idle connection to PostgreSQL (${err.message}); reconnecting on the next query`));
+    // A connection checked out for a request has no pool listener: the database ending it then
+    // (pg_terminate_backend, a failover under load) emitted an unheard 'error' on the client and
+    // ended the process. The query in flight fails on its own (the request answers 503, see
+    // unavailable.ts) and the pool discards the broken client when it is released.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => warn(`passage: lost a connection to PostgreSQL in use (${err.message}); its request is answered 503`));
+    });
     if (schema && !opts.existing) {
       const client = await pool.connect();
       try {

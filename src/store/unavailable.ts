@@ -6,7 +6,8 @@
  *
  * PostgreSQL (node-postgres): a socket that cannot be opened or was cut (ECONNREFUSED, ECONNRESET,
  * …), SQLSTATE class 08 (connection exception), 57P01–57P03 (the server shutting down, crashed or
- * starting), 53300 (too many connections), 53100 (disk full), and pg's own words for a
+ * starting), 53300 (too many connections), 53100 (disk full), 40P01/40001 (a deadlock broken or
+ * a serialization failure: nothing was written), and pg's own words for a
  * connection lost mid-query or a pool that could not connect in time. SQLite (better-sqlite3):
  * SQLITE_BUSY (another process held the write lock past the busy timeout), SQLITE_LOCKED and
  * SQLITE_FULL (the disk is full).
@@ -28,6 +29,9 @@ function classify(e: { code?: unknown; message?: unknown }): StoreUnavailable | 
     return { why: 'the database cannot be reached', retryAfter: 5 };
   }
   if (code === '53300') return { why: 'the database has no connection free', retryAfter: 2 };
+  // PostgreSQL broke a deadlock, or a serializable transaction could not be ordered, by ending
+  // this transaction: nothing of it was written, and the same request sent again goes through.
+  if (code === '40P01' || code === '40001') return { why: 'the database ended this request to settle a conflict with another one at the same moment (nothing was written)', retryAfter: 1 };
   if (code === '53100' || code === 'SQLITE_FULL') return { why: 'the database’s disk is full', retryAfter: 30 };
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return { why: 'the database is busy with another writer', retryAfter: 1 };
   return null;

@@ -104,6 +104,25 @@ for (const { engine, available } of ENGINES) {
       expect(moved.statusCode, moved.body).toBe(400);
     });
 
+    it('refuses a version or log index past 32 bits, and an event id never sent, the same on both stores (PostgreSQL answered 500)', async () => {
+      const id = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava())).id;
+      const viewer = api(w.app, w.ua.viewer.token);
+      for (const url of [`/corridors/${id}/terms?version=2147483648`, '/log/openings/2147483648', '/log/entries?start=2147483648&end=2147483649', '/events?lastEventId=99999999999999999999']) {
+        const res = await viewer.get(url);
+        expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+        expect(json(res).code).toBe('validation_failed');
+      }
+      expect((await viewer.get(`/corridors/${id}/terms?version=2147483647`)).statusCode).toBe(404);
+      for (const header of ['99999999999999999999', '9223372036854775808']) {
+        const res = await viewer.get('/events', { 'last-event-id': header });
+        expect(res.statusCode, res.body).toBe(400);
+      }
+      // Past the newest event: it was never sent, and a stream resuming after it would wait for nothing.
+      const past = await viewer.get('/events?lastEventId=999999999');
+      expect(past.statusCode, past.body).toBe(400);
+      expect(json(past).detail).toMatch(/there is no event 999999999: the newest is \d+/);
+    });
+
     it('refuses a body that is not JSON', async () => {
       const res = await api(w.app, w.ua.liaison.token).raw('POST', '/corridors', '{"title": ', { 'content-type': 'application/json' });
       expect(res.statusCode).toBe(400);

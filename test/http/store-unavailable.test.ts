@@ -20,6 +20,9 @@ describe('which store failures are the database being unavailable', () => {
     expect(storeUnavailable(err('57P01'))?.why).toBe('the database cannot be reached');
     expect(storeUnavailable(new Error('Connection terminated unexpectedly'))?.why).toBe('the database cannot be reached');
     expect(storeUnavailable(err('53300'))?.why).toBe('the database has no connection free');
+    // A deadlock PostgreSQL broke, or a serialization failure: nothing was written; send it again.
+    expect(storeUnavailable(err('40P01'))?.retryAfter).toBe(1);
+    expect(storeUnavailable(err('40001'))?.why).toMatch(/nothing was written/);
     expect(storeUnavailable(err('SQLITE_BUSY'))).toEqual({ why: 'the database is busy with another writer', retryAfter: 1 });
     expect(storeUnavailable(err('SQLITE_FULL'))?.why).toBe('the database’s disk is full');
   });

@@ -18,7 +18,7 @@ import {
 import type { Deps } from '../../app/deps.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseRfc3339 } from '../../domain/windows.js';
-import { QueryWholeNumber, Rfc3339 } from '../../schemas/common.js';
+import { QueryRowNumber, Rfc3339 } from '../../schemas/common.js';
 import { AmendBody, CorridorState, CorridorStatus, CorridorView, GuaranteeBody, GuaranteeView, ProposeBody, ReasonBody, SuspendBody } from '../../schemas/corridor.js';
 import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
@@ -80,7 +80,7 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['corridors'],
         summary: 'The exact RFC 8785 bytes of a version of the terms: what each guarantor signs',
         params: IdParam,
-        querystring: z.object({ version: QueryWholeNumber.pipe(z.number().min(1)).optional() }),
+        querystring: z.object({ version: QueryRowNumber.pipe(z.number().min(1)).optional() }),
       },
     },
     async (req, reply) => {

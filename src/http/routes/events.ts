@@ -18,7 +18,7 @@ const HEARTBEAT_MS = 15_000;
 const EventsQuery = z.object({
   types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*, movement.alert.*); default all; one that matches no event type is a 400 listing them'),
   corridor: z.string().max(100).optional().describe('only events about this corridor'),
-  lastEventId: z.string().regex(/^\d+$/).optional().describe('resume after this id (the Last-Event-ID header wins); 0 = from the beginning; default: from now'),
+  lastEventId: z.string().regex(/^\d{1,15}$/, 'an event id: up to 15 decimal digits').optional().describe('resume after this id (the Last-Event-ID header wins); 0 = from the beginning; default: from now'),
   follow: z.enum(['true', 'false']).default('true').describe('false: send what is there and end the response'),
 });
 
@@ -52,16 +52,15 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
       const actor = actorOf(req);
       const header = req.headers['last-event-id'];
       const last = Array.isArray(header) ? header[0] : header;
-      if (last !== undefined && !/^\d+$/.test(last.trim())) throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer)');
+      if (last !== undefined && !/^\d{1,15}$/.test(last.trim())) throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer of up to 15 digits)');
       const filter = { types: (req.query.types ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''), corridorId: req.query.corridor ?? null };
       assertEventFilter(filter.types, '/types');
-      let cursor: number;
-      if (last !== undefined) cursor = Number(last.trim());
-      else if (req.query.lastEventId !== undefined) cursor = Number(req.query.lastEventId);
-      else {
-        const m = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
-        cursor = Number(m?.m ?? 0);
-      }
+      const newest = Number((await db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+      const asked = last !== undefined ? Number(last.trim()) : req.query.lastEventId !== undefined ? Number(req.query.lastEventId) : undefined;
+      // An id past the newest event was never sent: resuming after it would wait for nothing
+      // (and on PostgreSQL fail past bigint). Said at once, before the stream starts.
+      if (asked !== undefined && asked > newest) throw new DomainError('validation_failed', `there is no event ${asked}: the newest is ${newest}; resume after an id this stream sent, or 0 for the beginning`, { details: [{ path: last !== undefined ? '/headers/last-event-id' : '/lastEventId', message: 'no such event' }] });
+      let cursor = asked ?? newest;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -63,7 +63,7 @@ import {
   type RoundView as RoundT,
   type StatementView as StatementT,
 } from '../../schemas/ledger.js';
-import { QueryWholeNumber } from '../../schemas/common.js';
+import { QueryRowNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 import { escapeHtml } from './public.js';
 
@@ -390,7 +390,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.get(
     '/protocols/:id/text',
-    { schema: { tags, summary: 'The exact RFC 8785 bytes of a version of the protocol’s agreed text: what each delegation signs', params: IdParam, querystring: z.object({ version: QueryWholeNumber.pipe(z.number().min(1)).optional() }) } },
+    { schema: { tags, summary: 'The exact RFC 8785 bytes of a version of the protocol’s agreed text: what each delegation signs', params: IdParam, querystring: z.object({ version: QueryRowNumber.pipe(z.number().min(1)).optional() }) } },
     async (req, reply) => {
       const { text, version } = await getProtocolText(db, actorOf(req), req.params.id, req.query.version);
       return reply.type('application/json').header('etag', `"${version}"`).header('x-protocol-version', String(version)).send(Buffer.from(text, 'utf8'));

@@ -5,7 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, readEntries, serverVerifierKey, submitCosignature } from '../../app/log.js';
 import { DomainError } from '../../domain/errors.js';
 import { logOpening } from '../../app/log-openings.js';
-import { QueryWholeNumber } from '../../schemas/common.js';
+import { QueryRowNumber, QueryWholeNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, write } from '../context.js';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -31,7 +31,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['log'],
         summary: `Entries [start, end) with their exact bytes (base64), at most ${MAX_ENTRIES_PAGE} per page`,
-        querystring: z.object({ start: QueryWholeNumber, end: QueryWholeNumber }),
+        querystring: z.object({ start: QueryRowNumber, end: QueryRowNumber }),
         response: { 200: z.object({ entries: z.array(z.object({ index: z.number().int(), entry: z.string(), leafHash: z.string().nullable() })) }), ...commonErrors },
       },
     },
@@ -54,7 +54,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
         summary: 'What a restricted entry commits to (its opening), for the members who may see its record',
         description:
           'Entries about protected sites, movements, incidents with a distribution and non-public ledger versions show every member only `{"actor":"restricted","action":"restricted","subject":"restricted","payload":{"commitment":…}}`. The commitment is the SHA-256 (hex) of the RFC 8785 JSON of the opening returned here: a random salt and the real actor, action, subject and payload. 404 alike for an index without a restricted entry and for one you may not see.',
-        params: z.object({ index: QueryWholeNumber }),
+        params: z.object({ index: QueryRowNumber }),
         response: {
           200: z.object({
             index: z.number().int(),
