@@ -214,18 +214,22 @@ function formatDay(iso: string, lang: Lang): string {
 
 /** The talks: one short entry per public round, with its agreed and not yet agreed points. */
 function talks(rounds: readonly PublicRound[], t: Translate, lang: Lang): string {
+  // Titles and venues are recorded in English (the note says so): marked as English on the
+  // Ukrainian and Russian pages, so a screen reader says them in English (WCAG 3.1.2).
+  const english = (text: string): string => (lang === 'en' ? escapeHtml(text) : `<span lang="en">${escapeHtml(text)}</span>`);
+  const VENUE = '\uE000';
   const body =
     rounds.length === 0
       ? `<p class="none">${escapeHtml(t('public.noTalks'))}</p>`
       : `<ol class="t">${rounds
           .map((r) => {
             const date = r.endDate && r.endDate !== r.startDate ? `${formatDay(r.startDate, lang)} – ${formatDay(r.endDate, lang)}` : formatDay(r.startDate, lang);
-            const agreed = r.agreed.length > 0 ? `<p><span class="ok">${escapeHtml(t('public.agreed'))}:</span> ${r.agreed.map((a) => escapeHtml(a.title)).join('; ')}</p>` : '';
+            const agreed = r.agreed.length > 0 ? `<p><span class="ok">${escapeHtml(t('public.agreed'))}:</span> ${r.agreed.map((a) => english(a.title)).join('; ')}</p>` : '';
             const open =
               r.open.length > 0
-                ? `<p><span class="no">${escapeHtml(t('public.notAgreed'))}:</span> ${r.open.map((a) => escapeHtml(a.title) + (a.outcome === 'not_agreed' ? '' : ` (${escapeHtml(t(`outcome.${a.outcome}` as MessageKey))})`)).join('; ')}</p>`
+                ? `<p><span class="no">${escapeHtml(t('public.notAgreed'))}:</span> ${r.open.map((a) => english(a.title) + (a.outcome === 'not_agreed' ? '' : ` (${escapeHtml(t(`outcome.${a.outcome}` as MessageKey))})`)).join('; ')}</p>`
                 : '';
-            return `<li class="t"><h3>${escapeHtml(t('public.round', { number: r.number, date, venue: r.venue }))}</h3>${agreed}${open}</li>`;
+            return `<li class="t"><h3>${escapeHtml(t('public.round', { number: r.number, date, venue: VENUE })).replace(VENUE, english(r.venue))}</h3>${agreed}${open}</li>`;
           })
           .join('')}</ol>`;
   return `<section aria-labelledby="h-talks" style="--c:#5f6368"><h2 id="h-talks">${escapeHtml(t('public.talks'))}</h2><p class="note">${escapeHtml(t('public.talksNote'))}</p>${body}</section>`;
