@@ -74,8 +74,12 @@ export async function listMembers(tx: Tx, partyId: string): Promise<z.infer<type
 }
 
 export async function createMember(u: Unit, actor: Actor | null, partyId: string, body: z.infer<typeof CreateMemberBody>): Promise<z.infer<typeof MemberView>> {
-  if (actor) authorize(actor, 'member.manage', { partyId });
   await getParty(u.tx, partyId);
+  if (actor && actor.partyId !== partyId) {
+    // The mediator may give a party its first admin, nothing more (authorization.ts, `handover`).
+    const admin = await u.tx.selectFrom('members').select('id').where('party_id', '=', partyId).where('role', '=', 'admin').where('disabled_at', 'is', null).executeTakeFirst();
+    authorize(actor, 'member.manage', { partyId, handover: admin === undefined && body.role === 'admin' });
+  } else if (actor) authorize(actor, 'member.manage', { partyId });
   const row = { id: u.deps.newId('mem'), party_id: partyId, name: body.name, role: body.role, created_at: nowIso(u.deps), disabled_at: null };
   await u.tx.insertInto('members').values(row).execute();
   await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'member.created', subject: `member/${row.id}`, payload: { id: row.id, partyId, name: row.name, role: row.role } });
@@ -93,7 +97,11 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 /** Issues an API token for a member. The secret is returned once and stored only as its SHA-256. */
 export async function issueToken(u: Unit, actor: Actor | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; token: string }> {
   const member = await getMember(u.tx, memberId);
-  if (actor) authorize(actor, 'member.manage', { partyId: member.party_id });
+  if (actor && actor.partyId !== member.party_id) {
+    // Another party's member: only its first token, handed over with the member (see createMember).
+    const had = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).executeTakeFirst();
+    authorize(actor, 'member.manage', { partyId: member.party_id, handover: had === undefined });
+  } else if (actor) authorize(actor, 'member.manage', { partyId: member.party_id });
   if (member.disabled_at) throw new DomainError('transition_not_allowed', 'the member is disabled');
   let secret = 'psg_';
   for (const b of u.deps.randomBytes(32)) secret += TOKEN_ALPHABET[b % 64];
@@ -108,7 +116,7 @@ export async function revokeToken(u: Unit, actor: Actor, tokenId: string): Promi
   if (!tok) throw new DomainError('not_found', `no token with id ${tokenId}`);
   const member = await getMember(u.tx, tok.member_id);
   // A member may always revoke its own token.
-  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id });
+  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id, handover: true });
   if (tok.revoked_at) return { id: tok.id, revokedAt: tok.revoked_at };
   const revokedAt = nowIso(u.deps);
   await u.tx.updateTable('tokens').set({ revoked_at: revokedAt }).where('id', '=', tokenId).execute();
@@ -118,7 +126,7 @@ export async function revokeToken(u: Unit, actor: Actor, tokenId: string): Promi
 
 export async function listTokens(tx: Tx, actor: Actor, memberId: string): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: string | null }[]> {
   const member = await getMember(tx, memberId);
-  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id });
+  if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id, handover: true });
   const rows = await tx.selectFrom('tokens').select(['id', 'member_id', 'label', 'created_at', 'revoked_at']).where('member_id', '=', memberId).orderBy('created_at').execute();
   return rows.map((r) => ({ id: r.id, memberId: r.member_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
 }

@@ -15,6 +15,7 @@ const CASES: Record<Permission, Case[]> = {
   'member.manage': [
     { target: { partyId: 'own' }, label: 'own party' },
     { target: { partyId: 'other' }, label: 'another party' },
+    { target: { partyId: 'other', handover: true }, label: 'another party’s first admin or first token' },
   ],
   'key.manage': [
     { target: { partyId: 'own' }, label: 'own party' },
@@ -63,7 +64,7 @@ function expected(kind: PartyKind, role: Role, p: Permission, c: Case): boolean 
     case 'party.manage':
       return kind === 'mediator' && role === 'admin';
     case 'member.manage':
-      return role === 'admin' && (kind === 'mediator' || t.partyId === 'own');
+      return role === 'admin' && (t.partyId === 'own' || (kind === 'mediator' && c.label === 'another party’s first admin or first token'));
     case 'key.manage':
       return negotiator && t.partyId === 'own';
     case 'agreement.create':

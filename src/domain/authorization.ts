@@ -40,13 +40,23 @@ export interface Target {
   readonly requiredGuarantors?: readonly string[];
   /** A ledger entry's visibility: `public`, `parties` or `mediator`. */
   readonly visibility?: string;
+  /**
+   * Managing another party's members: a step the mediator may take for a party without being
+   * able to act as it — creating the first admin of a party that has none, that member's first
+   * token (handed over out of band), listing or revoking tokens. Anything more (another member,
+   * another token for someone who had one) would give the mediator a token of that party, and
+   * with it a key registered in the party's name and a guarantee the party never made.
+   */
+  readonly handover?: boolean;
 }
 
 const NEGOTIATORS: readonly Role[] = ['admin', 'liaison'];
 
 /**
  * Deny by default. Each rule says who may, and nobody else may:
- * - the mediator's admins manage parties and any party's members and tokens;
+ * - the mediator's admins manage parties; a party's own admins its members and tokens — the
+ *   mediator's admins only hand a party its first admin and token, and list and revoke tokens
+ *   (`handover`), never a member or token that would let them act as the party;
  * - a party's admins manage its own members and tokens; its admins and liaisons its own keys
  *   (never the mediator: a guarantee must be the party's own);
  * - belligerent and mediator negotiators propose; the proposer or the mediator amends and withdraws;
@@ -66,7 +76,7 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
     case 'party.manage':
       return mediator && actor.role === 'admin';
     case 'member.manage':
-      return actor.role === 'admin' && (mediator || (target.partyId !== undefined && target.partyId === actor.partyId));
+      return actor.role === 'admin' && ((target.partyId !== undefined && target.partyId === actor.partyId) || (mediator && target.handover === true));
     case 'key.manage':
       return negotiator && target.partyId !== undefined && target.partyId === actor.partyId;
     case 'agreement.create':
@@ -105,7 +115,7 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
 /** What each permission lets one do, in words, and who may: the rules of `isAllowed`, for refusals. */
 const IN_WORDS: Record<Permission, { what: string; who: string }> = {
   'party.manage': { what: 'manage parties', who: 'only the mediator’s admins do' },
-  'member.manage': { what: 'manage this party’s members and tokens', who: 'the mediator’s admins and the party’s own admins do' },
+  'member.manage': { what: 'manage this party’s members and tokens', who: 'the party’s own admins do (the mediator’s admins only create a party’s first admin and that admin’s first token)' },
   'key.manage': { what: 'manage this party’s keys', who: 'only the party’s own admins and liaison officers do' },
   'agreement.create': { what: 'record agreements', who: 'only the mediator’s admins and liaison officers do' },
   'corridor.read': { what: 'read corridors', who: 'every member does' },

@@ -26,7 +26,8 @@ for (const { engine, available } of ENGINES) {
       suspend: (p, r) => p === 'mediator' && ['admin', 'liaison'].includes(r),
       createParty: (p, r) => p === 'mediator' && r === 'admin',
       createAgreement: (p, r) => p === 'mediator' && ['admin', 'liaison'].includes(r),
-      addMemberToAid: (p, r) => (p === 'mediator' || p === 'aid') && r === 'admin',
+      // The party's own admins only: the mediator may not add members to a party that has an admin.
+      addMemberToAid: (p, r) => p === 'aid' && r === 'admin',
       read: () => true,
     };
 
@@ -70,5 +71,30 @@ for (const { engine, available } of ENGINES) {
         }
       });
     }
+
+    it('the mediator hands a new party its first admin and that admin’s first token, and can never get a token of a party', async () => {
+      const mediator = api(w.app, w.mediator.admin.token);
+      const party = json(await mediator.post('/parties', { id: 'icrc-like', kind: 'humanitarian', name: 'A relief agency' }));
+      // A party with no admin: only an admin may be created for it.
+      expect((await mediator.post(`/parties/${party.id}/members`, { name: 'Liaison', role: 'liaison' })).statusCode).toBe(403);
+      const admin = await mediator.post(`/parties/${party.id}/members`, { name: 'First admin', role: 'admin' });
+      expect(admin.statusCode, admin.body).toBe(201);
+      const first = await mediator.post(`/members/${json(admin).id}/tokens`, { label: 'handed over' });
+      expect(first.statusCode, first.body).toBe(201);
+      // After that the party is its own: no second token for its admin, no more members.
+      expect((await mediator.post(`/members/${json(admin).id}/tokens`, { label: 'again' })).statusCode).toBe(403);
+      expect((await mediator.post(`/parties/${party.id}/members`, { name: 'Second admin', role: 'admin' })).statusCode).toBe(403);
+      // Nor for a belligerent: a planted liaison, or a token for one it already has, would let
+      // the mediator register a key in Russia's name and sign guarantees Russia never made.
+      expect((await mediator.post('/parties/ru/members', { name: 'Planted', role: 'liaison' })).statusCode).toBe(403);
+      expect((await mediator.post(`/members/${w.ru.liaison.memberId}/tokens`, {})).statusCode).toBe(403);
+      // The new party's admin manages it from here.
+      const own = api(w.app, json(first).token);
+      expect((await own.post(`/parties/${party.id}/members`, { name: 'Operator', role: 'operator' })).statusCode).toBe(201);
+      // The mediator may still list and revoke a party's tokens (a compromised token is stopped), not act with them.
+      const tokens = await mediator.get(`/members/${json(admin).id}/tokens`);
+      expect(tokens.statusCode, tokens.body).toBe(200);
+      expect((await mediator.post(`/tokens/${json(first).id}/revoke`, {})).statusCode).toBe(200);
+    });
   });
 }
