@@ -45,7 +45,9 @@ describe('incident rules', () => {
     expect(suspendsAutomatically(undefined, 'mine_uxo')).toBe(true);
     expect(suspendsAutomatically(undefined, 'obstruction')).toBe(false);
     expect(suspendsAutomatically({ automatic: [], resumeBy: 'mediator' }, 'shelling')).toBe(false);
-    expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling' })).toBe('Shelling (confirmed incident inc_1)');
+    expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling', distribution: null })).toBe('Shelling (confirmed incident inc_1)');
+    // A restricted report is not named where every member reads.
+    expect(automaticSuspensionReason({ id: 'inc_1', kind: 'shelling', distribution: ['ua'] })).toBe('Shelling (a confirmed incident)');
     // Confirming suspends only a guaranteed corridor whose policy names the kind.
     expect(suspendsOnConfirm('guaranteed', undefined, 'shelling')).toBe(true);
     expect(suspendsOnConfirm('suspended', undefined, 'shelling')).toBe(false);

@@ -40,6 +40,9 @@ export function incidentKindWords(kind: IncidentKind): string {
  * description: a suspension's reason reaches the public page and feeds, and a report's own words
  * (unreviewed, in one language, maybe naming people or positions) are for members, on the incident.
  */
-export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind }): string {
+export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind; distribution: readonly string[] | null }): string {
+  // A report shared with some parties only is named by no one else: the suspension every member
+  // reads (its view, its log entry, its event) says what happened, not which report said so.
+  if (incident.distribution !== null) return `${incidentKindWords(incident.kind)} (a confirmed incident)`;
   return `${incidentKindWords(incident.kind)} (confirmed incident ${incident.id})`;
 }

@@ -114,6 +114,17 @@ for (const { engine, available } of ENGINES) {
         expect((await api(w.app, undefined).get('/exports/incidents.csv')).statusCode).toBe(401);
         const ev = (await readEvents(w.store.db, 0)).find((e) => e.type === 'incident.reported');
         expect(ev?.audience).toEqual(['aid', 'ua']);
+        // Confirmed, it suspends a corridor every member reads: the suspension says what
+        // happened, never which restricted report said so (its id would show that it exists).
+        const cor = await guaranteedCorridor(w);
+        const inc2 = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling({ distribution: ['ua'] })));
+        expect(inc2.corridorIds).toContain(cor);
+        expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc2.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
+        const seen = json(await api(w.app, w.ru.viewer.token).get(`/corridors/${cor}`));
+        expect(seen.state).toBe('suspended');
+        expect(seen.suspensions[0].reason).toBe('Shelling (a confirmed incident)');
+        const everything = [JSON.stringify(seen), (await api(w.app, w.ru.viewer.token).get('/log/entries?start=0&end=1000')).body, JSON.stringify((await readEvents(w.store.db, 0)).filter((e) => e.audience === null || e.audience.includes('ru')))];
+        for (const text of everything) expect(text).not.toContain(inc2.id);
       } finally {
         await w.close();
       }
