@@ -12,6 +12,7 @@ import type { Tx } from '../store/store.js';
 import { getVisibleIncident } from './incidents.js';
 import { getVisibleMovement } from './movements.js';
 import { getVisibleSite } from './sites.js';
+import { getWebhook } from './webhooks.js';
 
 export interface OpenedEntry {
   readonly index: number;
@@ -47,6 +48,9 @@ export async function logOpening(db: Tx, actor: Actor, index: number): Promise<O
         if (!isAllowed(actor, 'ledger.read', { visibility })) throw hidden();
         break;
       }
+      case 'webhook':
+        await getWebhook(db, actor, id);
+        break;
       case 'positions':
         if (!isAllowed(actor, 'positions.batch.open')) throw hidden();
         break;

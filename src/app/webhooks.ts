@@ -126,6 +126,15 @@ function canManage(actor: Pick<Actor, 'partyId' | 'partyKind' | 'role'>, r: SubR
   return actor.partyKind === 'mediator' || actor.partyId === r.party_id;
 }
 
+/**
+ * Changing or stopping a subscription is its own party's (not viewers'): the mediator sees every
+ * subscription but may not point a party's deliveries, signed with that party's secret, elsewhere.
+ */
+function assertOwnWebhook(actor: Actor, r: SubRow): void {
+  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
+  if (actor.partyId !== r.party_id) throw new DomainError('forbidden', `this subscription is party ${r.party_id}'s: only its own admins, liaison officers and operators change or stop it`);
+}
+
 async function loadSub(tx: Tx, actor: Actor, id: string): Promise<SubRow> {
   const r = await tx.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r || !canManage(actor, r)) throw new DomainError('not_found', `no webhook subscription with id ${id}`);
@@ -171,7 +180,9 @@ export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, 
     disabled_at: null,
   };
   await u.tx.insertInto('webhook_subscriptions').values(row).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'webhook.subscribed', subject: `webhook/${id}`, payload: { webhookId: id, partyId: actor.partyId, types: input.types, corridorId: input.corridorId } });
+  // Restricted: a party's receiver, its filter and its words are its own (and the mediator's), not
+  // every member's; the log holds a commitment its party can open (log-openings.ts).
+  await appendLog(u, { actor: actor.memberId, action: 'webhook.subscribed', subject: `webhook/${id}`, payload: { webhookId: id, partyId: actor.partyId, types: input.types, corridorId: input.corridorId }, restricted: true });
   return toView(row, true);
 }
 
@@ -192,7 +203,7 @@ export async function updateWebhook(
   self: SelfAddress,
 ): Promise<WebhookView> {
   const r = await loadSub(u.tx, actor, id);
-  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
+  assertOwnWebhook(actor, r);
   const now = nowIso(u.deps);
   const set: Partial<SubRow> = { updated_at: now };
   if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self);
@@ -208,7 +219,7 @@ export async function updateWebhook(
   if (patch.active === false && r.disabled_at === null) set.disabled_at = now;
   if (patch.active === true && r.disabled_at !== null) set.disabled_at = null;
   await u.tx.updateTable('webhook_subscriptions').set(set).where('id', '=', id).execute();
-  await appendLog(u, { actor: actor.memberId, action: 'webhook.changed', subject: `webhook/${id}`, payload: { webhookId: id, ...patch } });
+  await appendLog(u, { actor: actor.memberId, action: 'webhook.changed', subject: `webhook/${id}`, payload: { webhookId: id, ...patch }, restricted: true });
   return getWebhook(u.tx, actor, id);
 }
 
@@ -220,7 +231,7 @@ export async function updateWebhook(
  */
 export async function stopWebhook(u: Unit, actor: Actor, id: string): Promise<WebhookView> {
   const r = await loadSub(u.tx, actor, id);
-  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
+  assertOwnWebhook(actor, r);
   if (r.disabled_at !== null) return toView(r);
   return updateWebhook(u, actor, id, { active: false }, { hostPorts: [] });
 }

@@ -91,5 +91,32 @@ for (const { engine, available, why } of ENGINES) {
       const o = json(await api(w.app, w.mediator.viewer.token).get(`/log/openings/${versionTwo.index}`)).opening;
       expect(o).toMatchObject({ action: 'ledger.statement.corrected', subject: `ledger/${statementId}`, payload: { visibility: 'mediator', reason: 'SECRETREASON for the mediator only' } });
     });
+
+    it('keeps a party’s webhook — its receiver, filter and words — out of what other parties read, and lets only that party change it', async () => {
+      const ua = api(w.app, w.ua.liaison.token);
+      const made = await ua.post('/webhooks', { url: 'https://hooks.example.org/ua-desk', description: 'UADESKRELAY', types: ['corridor.*'] });
+      expect(made.statusCode, made.body).toBe(201);
+      const id = json(made).id as string;
+      const patch = (token: string, body: unknown) => w.app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${id}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      expect((await patch(w.ua.liaison.token, { url: 'https://hooks.example.org/ua-desk-2' })).statusCode).toBe(200);
+      // The mediator sees it, and may not point Ukraine's deliveries (signed with Ukraine's secret) elsewhere nor stop them.
+      expect((await api(w.app, w.mediator.admin.token).get(`/webhooks/${id}`)).statusCode).toBe(200);
+      const redirect = await patch(w.mediator.admin.token, { url: 'https://capture.example.net/h' });
+      expect(redirect.statusCode, redirect.body).toBe(403);
+      expect((await w.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers: { authorization: `Bearer ${w.mediator.liaison.token}` } })).statusCode).toBe(403);
+      expect(json(await ua.get(`/webhooks/${id}`)).url).toBe('https://hooks.example.org/ua-desk-2');
+      // Russia reads the log: the subscription and the change are there as commitments only.
+      const ruText = (await allEntries(w.ru.liaison.token)).map((e) => e.text).join('\n');
+      for (const leak of [id, 'ua-desk', 'UADESKRELAY', 'webhook.']) expect(ruText, leak).not.toContain(leak);
+      // Ukraine opens them; Russia gets the same 404 as for any index.
+      const mine = (await allEntries(w.ua.liaison.token)).slice(-2);
+      for (const e of mine) {
+        expect(JSON.parse(e.text).action).toBe('restricted');
+        const opened = await ua.get(`/log/openings/${e.index}`);
+        expect(opened.statusCode, opened.body).toBe(200);
+        expect(json(opened).opening.subject).toBe(`webhook/${id}`);
+        expect((await api(w.app, w.ru.liaison.token).get(`/log/openings/${e.index}`)).statusCode).toBe(404);
+      }
+    });
   });
 }
