@@ -189,12 +189,15 @@ async function reviseEntry(u: Unit, actor: Actor, row: EntryRow, baseVersion: nu
 /** What validation needs, as the writer sees the ledger. */
 async function context(tx: Tx, viewer: Actor): Promise<LedgerContext> {
   const parties = new Set((await tx.selectFrom('parties').select('id').execute()).map((p) => p.id));
-  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const itemRows = await rowsOf(tx, 'agenda_item', viewer);
+  const items = new Set(itemRows.map((r) => r.id));
+  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rounds = (await rowsOf(tx, 'round', viewer)).map((r) => ({ id: r.id, body: JSON.parse(r.body) as RoundBody }));
   const byId = new Map(rounds.map((r) => [r.id, r.body]));
   return {
     partyExists: (id) => parties.has(id),
     itemExists: (id) => items.has(id),
+    itemVisibility: (id) => itemVisibility.get(id),
     round: (id) => byId.get(id),
     otherRounds: rounds.map((r) => ({ id: r.id, number: r.body.number, startDate: r.body.startDate })),
   };
@@ -269,14 +272,18 @@ export async function reviseRound(u: Unit, actor: Actor, id: string, rev: { base
 export async function listRounds(tx: Tx, viewer: Actor | null): Promise<RoundView[]> {
   const rows = await rowsOf(tx, 'round', viewer);
   const reasons = await lastReasons(tx, rows);
-  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const itemRows = await rowsOf(tx, 'agenda_item', viewer);
+  const items = new Set(itemRows.map((r) => r.id));
+  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const protocols = await protocolIdsByRound(tx, viewer);
   return rows.map((r) => roundView(r, reasons.get(r.id) ?? '', items, protocols.get(r.id) ?? [])).sort((a, b) => a.startDate.localeCompare(b.startDate) || a.number - b.number);
 }
 
 export async function getRound(tx: Tx, viewer: Actor | null, id: string): Promise<RoundView> {
   const row = await rowOf(tx, 'round', id, viewer);
-  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const itemRows = await rowsOf(tx, 'agenda_item', viewer);
+  const items = new Set(itemRows.map((r) => r.id));
+  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   return roundView(row, (await lastReasons(tx, [row])).get(id) ?? '', items, (await protocolIdsByRound(tx, viewer)).get(id) ?? []);
 }
 
@@ -309,7 +316,9 @@ export interface PositionFilter {
 }
 
 export async function listPositions(tx: Tx, viewer: Actor | null, f: PositionFilter = {}): Promise<PositionView[]> {
-  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const itemRows = await rowsOf(tx, 'agenda_item', viewer);
+  const items = new Set(itemRows.map((r) => r.id));
+  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rows = (await rowsOf(tx, 'position', viewer)).filter(
     (r) => items.has(r.item_id ?? '') && (f.item === undefined || r.item_id === f.item) && (f.party === undefined || r.party_id === f.party) && (f.round === undefined || r.round_id === f.round),
   );
@@ -353,7 +362,9 @@ export interface StatementFilter {
 export async function listStatements(tx: Tx, viewer: Actor | null, f: StatementFilter = {}): Promise<StatementView[]> {
   const rows = await rowsOf(tx, 'statement', viewer);
   const reasons = await lastReasons(tx, rows);
-  const items = new Set((await rowsOf(tx, 'agenda_item', viewer)).map((r) => r.id));
+  const itemRows = await rowsOf(tx, 'agenda_item', viewer);
+  const items = new Set(itemRows.map((r) => r.id));
+  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rounds = new Set((await rowsOf(tx, 'round', viewer)).map((r) => r.id));
   return rows
     .map((r) => statementView(r, reasons.get(r.id) ?? ''))
@@ -399,10 +410,15 @@ async function protocolSignatures(tx: Tx, protocolId: string) {
   });
 }
 
-async function protocolView(tx: Tx, row: EntryRow, reason: string): Promise<ProtocolView> {
+async function protocolView(tx: Tx, row: EntryRow, reason: string, viewer: Actor | null): Promise<ProtocolView> {
   const body = JSON.parse(row.body) as ProtocolBody;
-  const sigs = await protocolSignatures(tx, row.id);
-  const counting = countingSignatories(sigs.map((s) => s.record), row.current_version);
+  const all = await protocolSignatures(tx, row.id);
+  const counting = countingSignatories(all.map((s) => s.record), row.current_version);
+  // A signature carries the text it signed (the JWS payload): one over a version the viewer may
+  // not read (a mediator-only or parties-only draft, later made public) is not shown to it.
+  const versions = await ledgerDb(tx).selectFrom('ledger_versions').select(['version', 'visibility']).where('entry_id', '=', row.id).execute();
+  const visibilityOf = new Map(versions.map((v) => [Number(v.version), v.visibility]));
+  const sigs = all.filter((s) => canRead(viewer, visibilityOf.get(s.record.version) ?? 'mediator'));
   return {
     id: row.id,
     roundId: body.text.roundId,
@@ -458,14 +474,14 @@ export async function reviseProtocol(u: Unit, actor: Actor, id: string, rev: { b
 
 export async function getProtocol(tx: Tx, viewer: Actor | null, id: string): Promise<ProtocolView> {
   const row = await rowOf(tx, 'protocol', id, viewer);
-  return protocolView(tx, row, (await lastReasons(tx, [row])).get(id) ?? '');
+  return protocolView(tx, row, (await lastReasons(tx, [row])).get(id) ?? '', viewer);
 }
 
 export async function listProtocols(tx: Tx, viewer: Actor | null, f: { round?: string | undefined } = {}): Promise<ProtocolView[]> {
   const rows = (await rowsOf(tx, 'protocol', viewer)).filter((r) => f.round === undefined || r.round_id === f.round);
   const reasons = await lastReasons(tx, rows);
   const out: ProtocolView[] = [];
-  for (const r of rows) out.push(await protocolView(tx, r, reasons.get(r.id) ?? ''));
+  for (const r of rows) out.push(await protocolView(tx, r, reasons.get(r.id) ?? '', viewer));
   return out;
 }
 
@@ -473,8 +489,9 @@ export async function listProtocols(tx: Tx, viewer: Actor | null, f: { round?: s
 export async function getProtocolText(tx: Tx, viewer: Actor | null, id: string, version?: number): Promise<{ text: string; version: number }> {
   const row = await rowOf(tx, 'protocol', id, viewer);
   const v = version ?? row.current_version;
-  const ver = await ledgerDb(tx).selectFrom('ledger_versions').select('body').where('entry_id', '=', id).where('version', '=', v).executeTakeFirst();
-  if (!ver) throw new DomainError('not_found', `protocol ${id} has no version ${v} (current: ${row.current_version})`);
+  const ver = await ledgerDb(tx).selectFrom('ledger_versions').select(['body', 'visibility']).where('entry_id', '=', id).where('version', '=', v).executeTakeFirst();
+  // Each version has its own visibility (as the history shows): one the viewer may not read is not there for it.
+  if (!ver || !canRead(viewer, ver.visibility)) throw new DomainError('not_found', `protocol ${id} has no version ${v} that you may read (current: ${row.current_version})`);
   return { text: canonicalJson((JSON.parse(ver.body) as ProtocolBody).text), version: v };
 }
 

@@ -26,6 +26,8 @@ type Problem = { code: ErrorCode; detail: ErrorDetail };
 export interface LedgerContext {
   readonly partyExists: (id: string) => boolean;
   readonly itemExists: (id: string) => boolean;
+  /** An agenda item's visibility (`public`, `parties`, `mediator`), when it exists. */
+  readonly itemVisibility?: (id: string) => string | undefined;
   /** The round's dates when it exists (and is visible to the writer). */
   readonly round: (id: string) => { number: number; startDate: string; endDate: string } | undefined;
   /** Every other round's number and dates, to keep rounds in order. */
@@ -105,6 +107,8 @@ export function assertPositionInput(input: PositionInput, ctx: LedgerContext): v
   ]);
   if (problems.length > 0) return throwFirst(problems);
   if (!ctx.itemExists(input.itemId)) problems.push(unknownItem('/itemId', input.itemId));
+  const wider = widerThanItem(ctx, '/visibility', input.itemId, input.visibility);
+  if (wider) problems.push(wider);
   if (!ctx.partyExists(input.partyId)) problems.push(unknownParty('/partyId', input.partyId));
   if (input.roundId !== null && ctx.round(input.roundId) === undefined) problems.push({ code: 'unknown_round', detail: { path: '/roundId', message: `no round with id ${input.roundId}` } });
   if (input.source.date < input.statedOn) {
@@ -112,6 +116,19 @@ export function assertPositionInput(input: PositionInput, ctx: LedgerContext): v
   }
   if (input.kind === 'conditional' && !input.condition) problems.push({ code: 'validation_failed', detail: { path: '/condition', message: 'a conditional position says on what condition' } });
   throwFirst(problems);
+}
+
+const REACH: Record<string, number> = { mediator: 0, parties: 1, public: 2 };
+
+/**
+ * An entry that names an agenda item is read by more people than the item when its visibility is
+ * wider: the item's id (which says what it is about: "secret-prisoner-swap-channel") would reach
+ * readers the item is hidden from. Refused when the entry is written.
+ */
+function widerThanItem(ctx: LedgerContext, path: string, itemId: string, visibility: string): Problem | undefined {
+  const item = ctx.itemVisibility?.(itemId);
+  if (item === undefined || (REACH[visibility] ?? 0) <= (REACH[item] ?? 0)) return undefined;
+  return { code: 'validation_failed', detail: { path, message: `agenda item ${itemId} is ${item === 'mediator' ? 'the mediator’s only' : 'shared with the parties only'}: an entry about it may not be ${visibility}` } };
 }
 
 /** Rules on a statement: a source not older than the words, known tags, no two texts in one language. */
@@ -127,6 +144,8 @@ export function assertStatementInput(input: StatementInput, ctx: LedgerContext):
   if (input.speaker.partyId !== undefined && !ctx.partyExists(input.speaker.partyId)) problems.push(unknownParty('/speaker/partyId', input.speaker.partyId));
   input.tags.itemIds.forEach((id, i) => {
     if (!ctx.itemExists(id)) problems.push(unknownItem(`/tags/itemIds/${i}`, id));
+    const wider = widerThanItem(ctx, `/tags/itemIds/${i}`, id, input.visibility);
+    if (wider) problems.push(wider);
   });
   input.tags.roundIds.forEach((id, i) => {
     if (ctx.round(id) === undefined) problems.push({ code: 'unknown_round', detail: { path: `/tags/roundIds/${i}`, message: `no round with id ${id}` } });
@@ -148,6 +167,8 @@ export function assertProtocolInput(input: ProtocolInput, ctx: LedgerContext): v
   const seen = new Set<string>();
   input.points.forEach((p, i) => {
     if (!ctx.itemExists(p.itemId)) problems.push(unknownItem(`/points/${i}/itemId`, p.itemId));
+    const wider = widerThanItem(ctx, `/points/${i}/itemId`, p.itemId, input.visibility);
+    if (wider) problems.push(wider);
     if (seen.has(p.itemId)) problems.push({ code: 'validation_failed', detail: { path: `/points/${i}/itemId`, message: `agenda item ${p.itemId} has two points` } });
     seen.add(p.itemId);
   });

@@ -131,7 +131,11 @@ for (const { engine, available } of ENGINES) {
       const med = api(w.app, w.mediator.liaison.token);
       const secret = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'MEDIATOR-ONLY NOTE', source: SOURCE, visibility: 'mediator' }));
       const shared = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ua', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'SHARED WITH PARTIES', source: SOURCE, visibility: 'parties' }));
-      const hiddenItem = json(await med.post('/ledger/positions', { itemId: 'back-channel', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'ON A HIDDEN ITEM', source: SOURCE, visibility: 'public' }));
+      // A public position on a mediator-only item would carry the item's id to everyone: refused.
+      const onHidden = { itemId: 'back-channel', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'ON A HIDDEN ITEM', source: SOURCE };
+      expect((await med.post('/ledger/positions', { ...onHidden, visibility: 'public' })).statusCode).toBe(400);
+      const hiddenItem = json(await med.post('/ledger/positions', { ...onHidden, visibility: 'mediator' }));
+      expect((await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'A PUBLIC POSITION', source: SOURCE, visibility: 'public' })).statusCode).toBe(201);
 
       const texts = async (token: string | undefined, url: string): Promise<string> => (await api(w.app, token).get(url)).body;
       for (const url of ['/ledger/positions', '/ledger/matrix', '/ledger/export.json', '/ledger/export.csv?table=positions']) {
@@ -150,7 +154,8 @@ for (const { engine, available } of ENGINES) {
         .entries.map((e: any) => Buffer.from(e.entry, 'base64').toString('utf8'))
         .join('\n');
       expect(log).toContain('ledger.position.recorded');
-      expect(log).toContain('ON A HIDDEN ITEM'); // a public version is logged in full
+      expect(log).toContain('A PUBLIC POSITION'); // a public version is logged in full
+      expect(log).not.toContain('ON A HIDDEN ITEM');
       expect(log).not.toContain('MEDIATOR-ONLY NOTE');
       expect(log).not.toContain('SHARED WITH PARTIES');
 
@@ -264,6 +269,33 @@ for (const { engine, available } of ENGINES) {
       const opened = json(await api(w.app, w.ru.viewer.token).get(`/log/openings/${last.index}`)).opening;
       expect(opened).toMatchObject({ action: 'ledger.protocol.signed', payload: { partyId: 'ua', visibility: 'parties' } });
       expect((await api(w.app, w.observer.viewer.token).get(`/log/openings/${last.index}`)).statusCode).toBe(404);
+      // Made public by a correction (v2): its parties-only first version, and Ukraine's signature
+      // over it (whose JWS carries that text), stay where they were.
+      const hiddenV2 = { title: 'Protocol of round 4', points: [{ itemId: 'corridors', text: 'Published.' }], visibility: 'public' };
+      const published = await med.post(`/protocols/${hidden.id}/corrections`, { baseVersion: 1, reason: 'published', protocol: hiddenV2 });
+      expect(published.statusCode, published.body).toBe(200);
+      const observer = api(w.app, w.observer.viewer.token);
+      expect((await observer.get(`/protocols/${hidden.id}/text?version=2`)).statusCode).toBe(200);
+      expect((await observer.get(`/protocols/${hidden.id}/text?version=1`)).statusCode).toBe(404);
+      expect((await api(w.app, w.ua.viewer.token).get(`/protocols/${hidden.id}/text?version=1`)).rawPayload.equals(hv1)).toBe(true);
+      expect(json(await observer.get(`/protocols/${hidden.id}/signatures`))).toEqual([]);
+      expect(json(await observer.get(`/protocols/${hidden.id}`)).signatures).toEqual([]);
+      expect(json(await api(w.app, w.ru.viewer.token).get(`/protocols/${hidden.id}/signatures`))).toHaveLength(1);
+      const publicDoc = (await w.app.inject({ method: 'GET', url: '/api/v1/public/ledger.json' })).body;
+      expect(publicDoc).not.toContain('Parties only.');
+      expect(publicDoc).not.toContain(Buffer.from(hv1).toString('base64url').slice(0, 40));
+    });
+
+    it('refuses an entry about an agenda item wider than the item: its id would reach readers the item is hidden from', async () => {
+      const med = api(w.app, w.mediator.liaison.token);
+      // 'back-channel' is the mediator's only (made above).
+      const position = { partyId: 'ua', itemId: 'back-channel', kind: 'demand', text: 'x', statedOn: '2022-03-03', source: { outlet: 'notes', date: '2022-03-03' } };
+      const open = await med.post('/ledger/positions', { ...position, visibility: 'public' });
+      expect(open.statusCode, open.body).toBe(400);
+      expect(json(open).errors).toContainEqual(expect.objectContaining({ path: '/visibility' }));
+      const tagged = await med.post('/statements', statement({ tags: { itemIds: ['back-channel'], roundIds: [] }, visibility: 'parties' }));
+      expect(tagged.statusCode, tagged.body).toBe(400);
+      expect((await med.post('/ledger/positions', { ...position, visibility: 'mediator' })).statusCode).toBe(201);
     });
 
     it('replays an idempotent write instead of recording it twice', async () => {
