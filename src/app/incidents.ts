@@ -265,7 +265,7 @@ export async function confirmIncident(u: Unit, actor: Actor, id: string, body: {
   const view = (await loadIncident(u.tx, id)) as IncidentView;
   await appendLog(u, { actor: actor.memberId, action: 'incident.confirmed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason, suspended, mediatorOnly }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.confirmed', { reason: body.reason, suspended, mediatorOnly });
-  return view;
+  return forViewer(u.tx, actor, view);
 }
 
 export async function dismissIncident(u: Unit, actor: Actor, id: string, body: { reason: string }): Promise<IncidentView> {
@@ -277,7 +277,7 @@ export async function dismissIncident(u: Unit, actor: Actor, id: string, body: {
   const view = (await loadIncident(u.tx, id)) as IncidentView;
   await appendLog(u, { actor: actor.memberId, action: 'incident.dismissed', subject: `incident/${id}`, payload: { incidentId: id, reason: body.reason }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.dismissed', { reason: body.reason });
-  return view;
+  return forViewer(u.tx, actor, view);
 }
 
 /** A party's statement disputing a report (or its confirmation). Added, never replaced. */
@@ -288,7 +288,7 @@ export async function disputeIncident(u: Unit, actor: Actor, id: string, body: {
   await u.tx.insertInto('incident_disputes').values(row).execute();
   await appendLog(u, { actor: actor.memberId, action: 'incident.disputed', subject: `incident/${id}`, payload: { incidentId: id, disputeId: row.id, partyId: actor.partyId, statementSha256: sha256Hex(body.statement), ...(i.distribution === null ? { statement: body.statement } : {}) }, restricted: i.distribution !== null });
   await incidentEvent(u, i, 'incident.disputed', { disputeId: row.id, partyId: actor.partyId });
-  return (await loadIncident(u.tx, id)) as IncidentView;
+  return forViewer(u.tx, actor, (await loadIncident(u.tx, id)) as IncidentView);
 }
 
 /** Corrects severity, description or casualties, or adds evidence: a new version and a log entry; nothing is removed. */
@@ -319,5 +319,5 @@ export async function correctIncident(
   const view = (await loadIncident(u.tx, id)) as IncidentView;
   await appendLog(u, { actor: actor.memberId, action: 'incident.corrected', subject: `incident/${id}`, payload: { ...logBody(view), reason: body.reason }, restricted: view.distribution !== null });
   await incidentEvent(u, view, 'incident.corrected', { version: view.version, reason: body.reason });
-  return view;
+  return forViewer(u.tx, actor, view);
 }

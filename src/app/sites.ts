@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
-import { assertSiteChanged, assertSiteInput, canAcknowledgeSite, canManageSite, canNotifySite, canSeeSite, requireSite } from '../domain/sites.js';
+import { assertSiteChanged, assertSiteInput, canAcknowledgeSite, canManageSite, canNotifySite, canSeeSite, canWithdrawSite, requireSite } from '../domain/sites.js';
 import type { SiteInput, SiteView } from '../schemas/site.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
@@ -123,7 +123,7 @@ export async function acknowledgeSite(u: Unit, actor: Actor, id: string, body: {
 
 export async function withdrawSite(u: Unit, actor: Actor, id: string, body: { reason: string }): Promise<SiteView> {
   const s = await getVisibleSite(u.tx, actor, id);
-  requireSite(canManageSite(actor, s) || actor.partyKind === 'mediator', 'only the notifying operator or the mediator withdraws a site');
+  requireSite(canWithdrawSite(actor, s), 'only the notifying operator or the mediator (not its viewers) withdraws a site');
   if (s.state !== 'active') throw new DomainError('transition_not_allowed', 'the site is already withdrawn');
   await u.tx.updateTable('sites').set({ state: 'withdrawn', updated_at: nowIso(u.deps) }).where('id', '=', id).execute();
   await appendLog(u, { actor: actor.memberId, action: 'site.withdrawn', subject: `site/${id}`, payload: { siteId: id, version: s.version, reason: body.reason }, restricted: true });

@@ -144,7 +144,8 @@ export function canDisputeIncident(actor: Actor): boolean {
 
 /** The reporter's party or the mediator correct a report (a new version; nothing is removed). */
 export function canCorrectIncident(actor: Actor, i: { reporterPartyId: string }): boolean {
-  return actor.partyKind === 'mediator' || (actor.partyId === i.reporterPartyId && actor.role !== 'viewer');
+  // Viewers read, whichever party they belong to: the mediator's viewers too.
+  return actor.role !== 'viewer' && (actor.partyKind === 'mediator' || actor.partyId === i.reporterPartyId);
 }
 
 export function assertDecision(state: IncidentState, to: 'confirmed' | 'dismissed'): void {

@@ -253,6 +253,11 @@ export function canManageSite(actor: Actor, site: { operatorPartyId: string }): 
   return actor.partyId === site.operatorPartyId && (actor.role === 'admin' || actor.role === 'operator' || actor.role === 'liaison');
 }
 
+/** Withdrawing a site: its operator's members who manage it, or the mediator's — not viewers. */
+export function canWithdrawSite(actor: Actor, site: { operatorPartyId: string }): boolean {
+  return canManageSite(actor, site) || (actor.partyKind === 'mediator' && actor.role !== 'viewer');
+}
+
 /** A belligerent on the distribution acknowledges, through its negotiators. */
 export function canAcknowledgeSite(actor: Actor, site: { distribution: readonly string[] }): boolean {
   return actor.partyKind === 'belligerent' && site.distribution.includes(actor.partyId) && (actor.role === 'admin' || actor.role === 'liaison');

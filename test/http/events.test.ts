@@ -132,6 +132,25 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('ends a stream whose token is revoked while it is open: nothing more reaches it', async () => {
+      const w = await makeWorld(engine);
+      const url = await w.app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const issued = json(await api(w.app, w.ua.admin.token).post(`/members/${w.ua.viewer.memberId}/tokens`, { label: 'wall screen' }));
+        const s = sse(`${url}/api/v1/events?types=corridor.*&lastEventId=0`, issued.token);
+        await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ title: 'Before' }));
+        await until(() => s.messages.some((m) => m.event === 'corridor.proposed'));
+        expect((await api(w.app, w.ua.admin.token).post(`/tokens/${issued.id}/revoke`, {})).statusCode).toBe(200);
+        await until(() => s.messages.some((m) => m.event === 'unauthenticated'), 5000);
+        await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava({ title: 'After' }));
+        await new Promise((r) => setTimeout(r, 600));
+        expect(s.messages.filter((m) => m.event === 'corridor.proposed')).toHaveLength(1);
+        await s.close();
+      } finally {
+        await w.close();
+      }
+    }, 20_000);
+
     it('SSE shows only what the member may see, filters by type, and needs a token', async () => {
       const w = await makeWorld(engine);
       try {

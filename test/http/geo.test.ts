@@ -102,6 +102,8 @@ for (const { engine, available } of ENGINES) {
       const same = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 2, site: site({ name: 'Lokhvytsia hospital (new wing)' }) });
       expect(same.statusCode, same.body).toBe(400);
       expect(json(same)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/site', message: 'the same as version 2' }] });
+      // Not by a viewer, the mediator's included.
+      expect((await api(w.app, w.mediator.viewer.token).post(`/sites/${s.id}/withdraw`, { reason: 'intern click' })).statusCode).toBe(403);
       const withdrawn = json(await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/withdraw`, { reason: 'closed' }));
       expect(withdrawn.state).toBe('withdrawn');
       expect(json(await check(w.ua.viewer.token, [{ ...LOKHVYTSIA, at: IN_WINDOW }])).results[0].sites).not.toContain(s.id);

@@ -48,6 +48,15 @@ for (const { engine, available } of ENGINES) {
         }
         expect(json(await api(w.app, w.ru.viewer.token).get(`/incidents/${inc.id}`)).movementIds).toEqual([]);
         expect(json(await api(w.app, w.ru.viewer.token).get('/incidents')).find((i: any) => i.id === inc.id).movementIds).toEqual([]);
+        // Nor through the answers to its own writes on the report (they told it before).
+        const disputed = await api(w.app, w.ru.liaison.token).post(`/incidents/${inc.id}/disputes`, { statement: 'We dispute the time.' });
+        expect(disputed.statusCode, disputed.body).toBe(201);
+        expect(json(disputed).movementIds).toEqual([]);
+        const corrected = await api(w.app, w.ru.liaison.token).post(`/incidents/${inc.id}/corrections`, { severity: 'moderate', reason: 'second look' });
+        expect(corrected.statusCode, corrected.body).toBe(200);
+        expect(json(corrected).movementIds).toEqual([]);
+        // The mediator's viewers read; they do not rewrite a party's report.
+        expect((await api(w.app, w.mediator.viewer.token).post(`/incidents/${inc.id}/corrections`, { severity: 'minor', reason: 'downplayed' })).statusCode).toBe(403);
         const told = (await readEvents(w.store.db, 0)).filter((e) => e.type === 'movement.incident_nearby');
         expect(told).toEqual([expect.objectContaining({ subject: `movement/${near.id}`, audience: ['aid', 'ua'], payload: expect.objectContaining({ incidentId: inc.id, movementId: near.id }) })]);
         expect([far.id, late.id]).not.toContain(told[0]?.payload && (told[0].payload as { movementId: string }).movementId);

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { readEvents } from '../../app/events.js';
+import { authenticate } from '../../app/parties.js';
 import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook-events.js';
 import { createWebhook, getWebhook, listDeliveries, listWebhooks, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
@@ -14,6 +15,7 @@ import { actorOf, commonErrors, IdParam, write } from '../context.js';
 /** How often an SSE connection looks for new events in the outbox. */
 export const SSE_POLL_MS = 200;
 const HEARTBEAT_MS = 15_000;
+export const SSE_RECHECK_MS = 2_000;
 
 const EventsQuery = z.object({
   types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*, movement.alert.*); default all; one that matches no event type is a 400 listing them'),
@@ -89,9 +91,20 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
           return;
         }
         let beat = Date.now();
+        // The token is checked again every few seconds: a stream opened with a token revoked
+        // since (or whose member was disabled) ends, as every other request with it is a 401.
+        const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+        let checked = Date.now();
         while (!closed) {
           await new Promise((ok) => setTimeout(ok, SSE_POLL_MS));
           if (closed) break;
+          if (Date.now() - checked >= SSE_RECHECK_MS) {
+            checked = Date.now();
+            if ((await authenticate(db, token)) === null) {
+              res.write('event: unauthenticated\ndata: {"detail":"the API token was revoked or its member disabled"}\n\n');
+              break;
+            }
+          }
           await pump();
           if (Date.now() - beat > HEARTBEAT_MS) {
             res.write(': keep-alive\n\n');
