@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ApiClient } from './cli/client.js';
-import { dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
+import { ApiClient, DEFAULT_TIMEOUT_S } from './cli/client.js';
+import { checkToken, dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
@@ -26,13 +26,18 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+function timeoutOption(): Option {
+  return new Option('--timeout <seconds>', 'seconds to wait for each answer of the server').env('PASSAGE_TIMEOUT').default(String(DEFAULT_TIMEOUT_S));
+}
+
 function remote(cmd: Command): Command {
   return cmd
     .addOption(new Option('--url <url>', 'Passage server URL').env('PASSAGE_URL').default('http://127.0.0.1:8080'))
-    .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'));
+    .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'))
+    .addOption(timeoutOption());
 }
 
-function client(opts: { url: string; token?: string }): ApiClient {
+function client(opts: { url: string; token?: string | undefined; timeout?: string | undefined }): ApiClient {
   let url: URL;
   try {
     url = new URL(opts.url);
@@ -40,7 +45,10 @@ function client(opts: { url: string; token?: string }): ApiClient {
     throw new CliError(`--url is not a URL: ${opts.url}`, 2);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be an http:// or https:// URL, not ${url.protocol}`, 2);
-  return new ApiClient(opts);
+  if (opts.token) checkToken(opts.token);
+  // At most what setTimeout can wait (2^31 - 1 ms).
+  const timeoutS = opts.timeout === undefined ? DEFAULT_TIMEOUT_S : parseWholeNumber(opts.timeout, '--timeout', 1, 2_147_483);
+  return new ApiClient({ url: opts.url, token: opts.token, timeoutS });
 }
 
 /** Marks every required option "(required)" in the help: commander's help does not say so. */
@@ -103,7 +111,7 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the API (runs migrations first)')
+    .description('serve the API from an existing database (runs migrations first; create one with `passage init`)')
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
@@ -112,7 +120,7 @@ export function buildProgram(): Command {
 
   program
     .command('start')
-    .description('what `npm start` runs: serve, loading the demo (shifted to now) into a new database first')
+    .description('what `npm start` runs: serve, loading the demo (shifted to now) into a new database first; an existing database is served as it is')
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
@@ -194,15 +202,16 @@ export function buildProgram(): Command {
     .description('audit the log: recompute the Merkle tree, check the signed head, every guarantee and cosignature, and consistency with a saved checkpoint')
     .addOption(new Option('--url <url>', 'Passage server URL (default http://127.0.0.1:8080 when --db is not given)').env('PASSAGE_URL'))
     .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'))
+    .addOption(timeoutOption())
     .option('--db <path|url>', 'read a database directly instead of a server (not with --url)')
     .option('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`)')
     .option('--since <file>', 'a checkpoint saved earlier: check the log still extends it')
     .option('--save <file>', 'save the verified checkpoint, for --since next time')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { url?: string; token?: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, cmd: Command) => {
+    .action(async (o: { url?: string; token?: string; timeout: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, cmd: Command) => {
       // Both typed: which did you mean? (PASSAGE_URL in the environment does not count.)
       if (o.db !== undefined && cmd.getOptionValueSource('url') === 'cli') throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
-      const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', ...(o.token ? { token: o.token } : {}) }) : undefined;
+      const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', timeout: o.timeout, ...(o.token ? { token: o.token } : {}) }) : undefined;
       await (await logCommands()).cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
     });
 

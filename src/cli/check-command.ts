@@ -1,6 +1,6 @@
-import type { Explanation } from '../app/geo.js';
 import type { ApiClient } from './client.js';
 import { parseAtOption, parseDecimal, type Print } from './options.js';
+import { Explanation } from './responses.js';
 
 const coordinate = (value: string, name: 'longitude' | 'latitude', max: number): number => parseDecimal(value, name, -max, max);
 
@@ -9,7 +9,7 @@ export async function cmdCheck(client: ApiClient, lonArg: string, latArg: string
   const lon = coordinate(lonArg, 'longitude', 180);
   const lat = coordinate(latArg, 'latitude', 90);
   const at = parseAtOption(opts.at);
-  const e = await client.get<Explanation>(`/deconfliction/explain?lon=${lon}&lat=${lat}${at ? `&at=${encodeURIComponent(at)}` : ''}`);
+  const e = await client.get(`/deconfliction/explain?lon=${lon}&lat=${lat}${at ? `&at=${encodeURIComponent(at)}` : ''}`, Explanation);
   if (opts.json) {
     print(JSON.stringify(e, null, 2));
     return;

@@ -3,13 +3,15 @@
  * from the server's own commands (commands.ts) so that they load jose and the HTTP client, not the
  * store, the server and the demo (a CLI call is a process start).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { z } from 'zod';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { ensureDir, readSmallFile } from './files.js';
 import { parseAtOption, REVOKE_REASON_HELP, type Print } from './options.js';
+import { CorridorDetail, CorridorList, CorridorState, CorridorStatus, KeyRegistered, KeyRevoked, SignedText } from './responses.js';
 
 export async function cmdKeysGenerate(opts: { out: string; name: string; force?: boolean }, print: Print): Promise<void> {
   if (!/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new CliError('--name may only use letters, digits, dot, dash and underscore', 2);
@@ -20,7 +22,10 @@ export async function cmdKeysGenerate(opts: { out: string; name: string; force?:
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub, 'sha256');
   ensureDir(opts.out, 'the key directory', 0o700);
-  writeFileSync(privPath, `${JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600 });
+  // writeFileSync's mode applies only to a file it creates: a key file overwritten with --force
+  // would keep its old, perhaps world-readable, mode. Removed first, so the new one is created 0600.
+  if (opts.force) rmSync(privPath, { force: true });
+  writeFileSync(privPath, `${JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   writeFileSync(pubPath, `${JSON.stringify({ ...pub, kid, alg: 'EdDSA', use: 'sig' }, null, 2)}\n`);
   print(`Private key: ${privPath} (mode 0600; it never leaves this machine)`);
   print(`Public key:  ${pubPath}`);
@@ -29,18 +34,22 @@ export async function cmdKeysGenerate(opts: { out: string; name: string; force?:
 
 function readJwk(path: string): JWK {
   const text = readSmallFile(path, 'key file');
+  let json: unknown;
   try {
-    return JSON.parse(text) as JWK;
+    json = JSON.parse(text);
   } catch {
-    throw new CliError(`${path} is not a JSON Web Key`, 2);
+    json = undefined;
   }
+  // `null`, a number or an array parse as JSON too, and no key is any of them.
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`${path} is not a JSON Web Key`, 2);
+  return json as JWK;
 }
 
 export async function cmdKeysRegister(client: ApiClient, opts: { party: string; key: string }, print: Print): Promise<void> {
   const jwk = readJwk(opts.key);
-  if (jwk.d !== undefined) throw new CliError(`${opts.key} is a PRIVATE key: register the .public.jwk file; the private key must stay with you`, 2);
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new CliError(`${opts.key} is not an Ed25519 public JWK`, 2);
-  const view = await client.post<{ kid: string; partyId: string }>(`/parties/${encodeURIComponent(opts.party)}/keys`, { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } });
+  if (jwk.d !== undefined) throw new CliError(`${opts.key} is a PRIVATE key: register the .public.jwk file; the private key must stay with you`, 2);
+  const view = await client.post(`/parties/${encodeURIComponent(opts.party)}/keys`, { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } }, KeyRegistered);
   print(`Registered key ${view.kid} for party ${view.partyId}`);
 }
 
@@ -48,10 +57,7 @@ export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { part
   if (opts.reason !== 'superseded' && opts.reason !== 'compromised') throw new CliError(`--reason must be superseded or compromised (${REVOKE_REASON_HELP})`, 2);
   if (opts.since !== undefined && opts.reason !== 'compromised') throw new CliError('--since goes only with --reason compromised: a superseded key was never compromised', 2);
   const since = opts.since === undefined ? undefined : parseAtOption(opts.since, '--since');
-  const view = await client.post<{ kid: string; partyId: string; revokedAt: string; revocationReason: string; compromisedSince: string | null; voidedCorridorIds: string[] }>(
-    `/parties/${encodeURIComponent(opts.party)}/keys/${encodeURIComponent(kid)}/revoke`,
-    { reason: opts.reason, ...(since !== undefined ? { since } : {}) },
-  );
+  const view = await client.post(`/parties/${encodeURIComponent(opts.party)}/keys/${encodeURIComponent(kid)}/revoke`, { reason: opts.reason, ...(since !== undefined ? { since } : {}) }, KeyRevoked);
   if (view.revocationReason === 'superseded') {
     print(`Retired key ${view.kid} of party ${view.partyId} (superseded) at ${view.revokedAt}: it signs nothing more; the guarantees it made still bind.`);
     return;
@@ -68,13 +74,17 @@ export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { part
  */
 export async function loadSigningKey(path: string): Promise<{ kid: string; sign: (bytes: Uint8Array) => Promise<string> }> {
   const jwk = readJwk(path);
-  if (jwk.d === undefined) throw new CliError(`${path} has no private key ("d"): sign with your .private.jwk`, 2);
+  // Checked here, not left to jose: an RSA or P-256 key would otherwise fail with jose's wording
+  // (or be imported for another algorithm), and the user must hear which file is wrong and why.
+  const ed25519 = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string';
+  if (ed25519 && jwk.d === undefined) throw new CliError(`${path} has no private key ("d"): sign with your .private.jwk`, 2);
+  if (!ed25519 || typeof jwk.d !== 'string') throw new CliError(`${path} is not an Ed25519 private JWK${typeof jwk.kty === 'string' ? ` (it is a ${[jwk.kty, jwk.crv].filter((x) => typeof x === 'string').join(' ')} key)` : ''}: sign with the .private.jwk \`passage keys generate\` wrote`, 2);
   const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK, 'sha256');
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk, 'EdDSA');
   } catch (e) {
-    throw new CliError(`${path} is not a usable Ed25519 private key: ${(e as Error).message}`, 2);
+    throw new CliError(`${path} is not an Ed25519 private JWK (${(e as Error).message})`, 2);
   }
   return { kid, sign: (bytes) => new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(key) };
 }
@@ -82,17 +92,14 @@ export async function loadSigningKey(path: string): Promise<{ kid: string; sign:
 export async function cmdSign(client: ApiClient, corridorId: string, opts: { key: string }, print: Print): Promise<void> {
   const signer = await loadSigningKey(opts.key);
   const id = encodeURIComponent(corridorId);
-  const bytes = await client.getBytes(`/corridors/${id}/terms`);
-  const terms = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
-  const view = await client.post<{ state: string; version: number }>(`/corridors/${id}/guarantees`, { jws: await signer.sign(bytes) });
+  const { bytes, value: terms } = await client.getJsonBytes(`/corridors/${id}/terms`, SignedText);
+  const view = await client.post(`/corridors/${id}/guarantees`, { jws: await signer.sign(bytes) }, CorridorState);
   print(`Signed version ${terms.version} of "${terms.title}" with key ${signer.kid}; the corridor is now ${view.state}.`);
 }
 
 export async function cmdStatus(client: ApiClient, corridorId: string, opts: { at?: string; json?: boolean }, print: Print): Promise<void> {
   const at = parseAtOption(opts.at);
-  const s = await client.get<{ open: boolean; state: string; at: string; currentWindow: { startLocal: string; endLocal: string; timeZone: string; end: string } | null; nextWindow: { startLocal: string; timeZone: string; start: string } | null; reasons: { message: string }[] }>(
-    `/corridors/${encodeURIComponent(corridorId)}/status${at ? `?at=${encodeURIComponent(at)}` : ''}`,
-  );
+  const s = await client.get(`/corridors/${encodeURIComponent(corridorId)}/status${at ? `?at=${encodeURIComponent(at)}` : ''}`, CorridorStatus);
   if (opts.json) {
     print(JSON.stringify(s, null, 2));
     return;
@@ -102,23 +109,7 @@ export async function cmdStatus(client: ApiClient, corridorId: string, opts: { a
   if (s.nextWindow) print(`Next window: ${s.nextWindow.startLocal} (${s.nextWindow.timeZone}; ${s.nextWindow.start})`);
 }
 
-interface CorridorLite {
-  id: string;
-  title: string;
-  state: string;
-  version: number;
-  terms: { requiredGuarantors: string[] };
-  guarantees: {
-    partyId: string;
-    version: number;
-    kid: string;
-    valid: boolean;
-    keyRevokedAt: string | null;
-    keyRevocationReason?: 'superseded' | 'compromised' | null;
-    keyCompromisedSince?: string | null;
-    createdAt: string;
-  }[];
-}
+type CorridorLite = Omit<z.infer<typeof CorridorDetail>, 'suspensions'>;
 
 /** What became of the key a guarantee was made with, as a neutral note ('' while it stands). */
 function keyNote(g: CorridorLite['guarantees'][number]): string {
@@ -154,7 +145,7 @@ export function corridorLines(c: CorridorLite): string[] {
 }
 
 export async function cmdCorridorShow(client: ApiClient, corridorId: string, opts: { json?: boolean }, print: Print): Promise<void> {
-  const c = await client.get<CorridorLite>(`/corridors/${encodeURIComponent(corridorId)}`);
+  const c = await client.get(`/corridors/${encodeURIComponent(corridorId)}`, CorridorDetail);
   if (opts.json) {
     print(JSON.stringify(c, null, 2));
     return;
@@ -163,7 +154,8 @@ export async function cmdCorridorShow(client: ApiClient, corridorId: string, opt
 }
 
 export async function cmdCorridorsList(client: ApiClient, opts: { state?: string; json?: boolean }, print: Print): Promise<void> {
-  const list = await client.get<{ id: string; title: string; state: string; version: number }[]>(`/corridors${opts.state ? `?state=${encodeURIComponent(opts.state)}` : ''}`);
+  if (opts.state !== undefined && opts.state.trim() === '') throw new CliError('--state must not be empty: give a state such as guaranteed, or leave the option out', 2);
+  const list = await client.get(`/corridors${opts.state !== undefined ? `?state=${encodeURIComponent(opts.state)}` : ''}`, CorridorList);
   if (opts.json) {
     print(JSON.stringify(list, null, 2));
     return;

@@ -8,6 +8,7 @@ import { CreatePartyBody } from '../schemas/party.js';
 import { startScheduler } from '../app/scheduler.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
+import { sql } from 'kysely';
 import { isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
 import { ensureDir } from './files.js';
 import { CliError } from './errors.js';
@@ -25,7 +26,9 @@ function ensureDbDir(db: string): void {
  * changed in a file that is not Passage's.
  */
 export async function withStore<T>(db: string, fn: (store: Store, deps: Deps) => Promise<T>, opts: { existing?: boolean } = {}): Promise<T> {
-  if (opts.existing && !isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 1);
+  if (opts.existing && !isPostgresUrl(db) && !existsSync(db)) throw new CliError(`no database at ${db}`, 2);
+  // Passage's schema goes only into a database that is Passage's or has nothing in it yet.
+  if (!opts.existing) await inspectDatabase(db);
   if (!opts.existing) ensureDbDir(db);
   let store: Store;
   try {
@@ -48,9 +51,59 @@ async function assertCurrentPassageSchema(store: Store, db: string): Promise<voi
   } catch (e) {
     throw new CliError(`cannot read the database at ${db}: ${(e as Error).message}`, 1);
   }
-  if (state.applied.length === 0) throw new CliError(`${db} is not a Passage database (it has none of Passage's tables)`, 1);
+  if (state.applied.length === 0) throw new CliError(`${db} is not a Passage database (it has none of Passage's tables)`, 2);
   if (state.pending.length > 0) {
     throw new CliError(`the database at ${db} was last used by an older Passage (not yet applied: ${state.pending.join(', ')}); \`passage serve\` migrates it when it starts, or verify a migrated copy`, 1);
+  }
+}
+
+/** `db` as it may be printed: a PostgreSQL URL without its password. */
+function shownLocation(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  try {
+    const u = new URL(db);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return db;
+  }
+}
+
+/**
+ * What is at `db`, read without changing anything (no file, schema or table created, no journal
+ * mode set): nothing yet (a SQLite path with no file), an empty database, Passage's (it has had
+ * Passage's migrations), or another application's — refused here (exit 2): Passage must not
+ * write its forty-odd tables into a database that holds something else.
+ */
+export async function inspectDatabase(db: string): Promise<'missing' | 'empty' | 'passage'> {
+  if (db === ':memory:') return 'empty';
+  const where = shownLocation(db);
+  if (!isPostgresUrl(db) && !existsSync(db)) return 'missing';
+  let store: Store;
+  try {
+    store = await openStore(db, { existing: true });
+  } catch (e) {
+    throw new CliError(`cannot open the database at ${where}: ${(e as Error).message}`, 1);
+  }
+  try {
+    let tables: string[];
+    let applied: string[];
+    try {
+      applied = (await migrationState(store)).applied;
+      tables =
+        store.engine === 'sqlite'
+          ? (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'`.execute(store.db)).rows.map((r) => r.name)
+          : (await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${store.schema ?? sql`current_schema()`}`.execute(store.db)).rows.map((r) => r.name);
+    } catch (e) {
+      const notADatabase = (e as { code?: string }).code === 'SQLITE_NOTADB';
+      throw new CliError(`cannot read the database at ${where}: ${(e as Error).message}${notADatabase ? ' (give a Passage database, or a new path)' : ''}`, notADatabase ? 2 : 1);
+    }
+    if (applied.length > 0) return 'passage';
+    if (tables.length === 0) return 'empty';
+    const shown = tables.slice(0, 3).join(', ');
+    throw new CliError(`${where} is not a Passage database (it has ${tables.length} table${tables.length === 1 ? '' : 's'} of another application — ${shown}${tables.length > 3 ? ', …' : ''} — and none of Passage's); Passage will not add its own to it: give a new path or an empty database`, 2);
+  } finally {
+    await store.close();
   }
 }
 
@@ -82,6 +135,8 @@ function demoSummaryPath(db: string): string {
 export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean; keysDir?: string }, print: Print): Promise<DemoResult> {
   if (opts.keysDir !== undefined) requireText(opts.keysDir, '--keys-dir');
   const keysDir = opts.keysDir ?? join(dataDir(db), 'keys');
+  // Before anything is created: another application's database is refused as it is.
+  await inspectDatabase(db);
   // Before the database is touched, so a bad directory leaves nothing half done.
   ensureDbDir(db);
   ensureDir(keysDir, 'the keys directory', 0o700);
@@ -129,8 +184,17 @@ async function assertCanListen(host: string, port: number, what: string): Promis
 export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
   await assertCanListen(opts.host, opts.port, 'for the API');
   await assertCanListen(opts.host, opts.osmandPort ?? 5055, 'for OsmAnd trackers');
+  const found = await inspectDatabase(db);
+  // `serve` serves a database; `init` (or `start`, `demo`) makes one. A mistyped path must not
+  // become a new, empty database with a new admin token and log key that nobody meant to create.
+  // (A PostgreSQL database cannot be "missing" here: its server refuses a database name it does
+  // not have. An empty one, created by its administrator, is initialised as `init` would.)
+  if (found === 'missing' && !opts.demo) {
+    throw new CliError(`no database at ${db}: create it first with \`passage init --db ${db}\` (serve does not create one, so that a mistyped path is not served as a new, empty database)`, 2);
+  }
   ensureDbDir(db);
-  if (opts.demo) ensureDir(join(dataDir(db), 'keys'), 'the keys directory', 0o700);
+  const demoKeysDir = join(dataDir(db), 'keys');
+  if (opts.demo && found !== 'passage') ensureDir(demoKeysDir, 'the keys directory', 0o700);
   let store: Store;
   try {
     store = await openStore(db);
@@ -146,10 +210,16 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
     if (!opts.demo) print(`Log verifier key (publish it out of band; parties pin it for \`passage verify --log-key\`): ${init.logKey}`);
   }
   if (opts.demo) {
-    if ((await getSetting(deps, 'demo_loaded')) === undefined) {
-      const result = await loadDemo(deps, { keysDir: join(dataDir(db), 'keys'), now: deps.now() });
+    const demoLoaded = (await getSetting(deps, 'demo_loaded')) !== undefined;
+    if (!demoLoaded && init.created) {
+      ensureDir(demoKeysDir, 'the keys directory', 0o700);
+      const result = await loadDemo(deps, { keysDir: demoKeysDir, now: deps.now() });
       writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
       printDemo(result, print);
+    } else if (!demoLoaded) {
+      // Someone's own database: its log is append-only, and the demo's fictional parties,
+      // corridors and talks would stay in it for good. Served as it is.
+      print(`${store.location} already holds a Passage database without the demo: serving it as it is (\`start\` loads the demo only into a new database; use \`passage serve\` for this one).`);
     } else if (existsSync(demoSummaryPath(db))) {
       print(`The demo was loaded earlier (its window times are from then; delete ${dataDir(db)} for a fresh one).`);
       printDemo(JSON.parse(readFileSync(demoSummaryPath(db), 'utf8')) as DemoResult, print);

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DirectoryError, ensureDirectory } from '../store/dirs.js';
 import { CliError } from './errors.js';
 
@@ -35,5 +36,36 @@ export function readSmallFile(path: string, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`, 2);
+  }
+}
+
+/**
+ * Refuses (exit 2, naming `option`) a file the command could not write, before it does the work
+ * whose result goes there: empty, a directory, a file or directory without write permission, or a
+ * directory that does not exist. What it cannot foresee (a full disk) still fails at the write.
+ */
+export function checkWritableFile(path: string, option: string): void {
+  if (path.trim() === '') throw new CliError(`${option} must not be empty: give the file to write`, 2);
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new CliError(`${option} ${path} cannot be written: ${(e as Error).message}`, 2);
+  }
+  if (st?.isDirectory()) throw new CliError(`${option} ${path} is a directory: give a file name`, 2);
+  const target = st === undefined ? dirname(resolve(path)) : path;
+  if (st === undefined) {
+    let dir;
+    try {
+      dir = statSync(target, { throwIfNoEntry: false });
+    } catch {
+      dir = undefined; // a file where a directory should be (ENOTDIR)
+    }
+    if (!dir?.isDirectory()) throw new CliError(`${option} ${path} cannot be written: the directory ${target} does not exist`, 2);
+  }
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    throw new CliError(`${option} ${path} cannot be written: no permission to write ${st === undefined ? `in ${target}` : 'it'}`, 2);
   }
 }

@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
-import type { DeliveryView, IncidentView, WebhookView } from '../schemas/incident.js';
-import type { CorridorView } from '../schemas/corridor.js';
+import type { z } from 'zod';
 import { parseDecimal, parseWholeNumber } from './options.js';
 import { CliError } from './errors.js';
 import type { CliKit } from './kit.js';
+import { CorridorDetail, Deliveries, Incident, Incidents, Webhook, Webhooks } from './responses.js';
 
-type Remote = { url: string; token?: string; json?: boolean };
+type Remote = { url: string; token?: string; timeout?: string; json?: boolean };
+type IncidentView = z.infer<typeof Incident>;
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 
 
 function incidentLine(i: IncidentView): string {
-  const where = i.geometry.type === 'Point' ? `${i.geometry.coordinates[1].toFixed(4)}°N ${i.geometry.coordinates[0].toFixed(4)}°E` : 'polygon';
+  const where = i.geometry.type === 'Point' && 'coordinates' in i.geometry ? `${i.geometry.coordinates[1].toFixed(4)}°N ${i.geometry.coordinates[0].toFixed(4)}°E` : 'polygon';
   const corridors = i.corridorIds.length > 0 ? ` corridors: ${i.corridorIds.join(', ')}` : ' no corridor';
   return `${i.id}  ${i.state.toUpperCase().padEnd(9)} ${i.occurredAt}  ${i.kind} (${i.severity}) at ${where};${corridors}${i.disputes.length > 0 ? `; ${i.disputes.length} dispute(s)` : ''}\n    ${i.description}`;
 }
@@ -49,7 +50,7 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
       casualties,
       distribution: o.distribution === undefined ? null : list(o.distribution),
     };
-    const i = await client(o).post<IncidentView>('/incidents', body);
+    const i = await client(o).post('/incidents', body, Incident);
     if (o.json) return print(JSON.stringify(i, null, 2));
     print(`Reported incident ${i.id} (${i.kind}, ${i.severity}); ${i.corridorIds.length > 0 ? `it hit the ceasefire zone of ${i.corridorIds.join(', ')}` : 'no corridor’s ceasefire zone held there and then'}. It awaits the mediator’s confirmation.`);
   });
@@ -62,8 +63,9 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
       .option('--corridor <id>', 'only those matched to this corridor')
       .option('--json', 'print JSON'),
   ).action(async (o: Remote & { state?: string; corridor?: string }) => {
-    const q = new URLSearchParams({ ...(o.state ? { state: o.state } : {}), ...(o.corridor ? { corridor: o.corridor } : {}) }).toString();
-    const items = await client(o).get<IncidentView[]>(`/incidents${q ? `?${q}` : ''}`);
+    for (const [k, v] of [['--state', o.state], ['--corridor', o.corridor]] as const) if (v !== undefined && v.trim() === '') throw new CliError(`${k} must not be empty: leave the option out to list every incident`, 2);
+    const q = new URLSearchParams({ ...(o.state !== undefined ? { state: o.state } : {}), ...(o.corridor !== undefined ? { corridor: o.corridor } : {}) }).toString();
+    const items = await client(o).get(`/incidents${q ? `?${q}` : ''}`, Incidents);
     if (o.json) return print(JSON.stringify(items, null, 2));
     if (items.length === 0) return print('No incidents you may see.');
     for (const i of items) print(incidentLine(i));
@@ -78,12 +80,12 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
         .option('--json', 'print JSON'),
     ).action(async (id: string, o: Remote & { reason: string }) => {
       const c = client(o);
-      const i = await c.post<IncidentView>(`/incidents/${encodeURIComponent(id)}/${action}`, { reason: o.reason });
+      const i = await c.post(`/incidents/${encodeURIComponent(id)}/${action}`, { reason: o.reason }, Incident);
       if (o.json) return print(JSON.stringify(i, null, 2));
       if (action === 'dismiss') return print(`Dismissed incident ${i.id}.`);
       print(`Confirmed incident ${i.id} (${i.kind}).`);
       for (const cid of i.corridorIds) {
-        const view = await c.get<CorridorView>(`/corridors/${encodeURIComponent(cid)}`);
+        const view = await c.get(`/corridors/${encodeURIComponent(cid)}`, CorridorDetail);
         const s = view.suspensions.find((x) => i.suspensionIds.includes(x.id));
         print(s ? `  Suspended "${view.title}" (${cid}) since ${s.since}: ${s.reason}` : `  "${view.title}" (${cid}) is ${view.state}; its policy leaves suspension to the mediator, or it was not in force.`);
       }
@@ -100,19 +102,19 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
       .option('--description <text>', 'a note for your colleagues')
       .option('--json', 'print JSON'),
   ).action(async (url: string, o: Remote & { types?: string; corridor?: string; description?: string }) => {
-    const w = await client(o).post<WebhookView>('/webhooks', { url, types: list(o.types), corridorId: o.corridor ?? null, description: o.description ?? '' });
+    const w = await client(o).post('/webhooks', { url, types: list(o.types), corridorId: o.corridor ?? null, description: o.description ?? '' }, Webhook);
     if (o.json) return print(JSON.stringify(w, null, 2));
     print(`Subscribed ${w.id} → ${w.url} (${w.types.length > 0 ? w.types.join(', ') : 'all events'}${w.corridorId ? `, corridor ${w.corridorId}` : ''}).`);
     print(`Signing secret (shown once, keep it secret): ${w.secret ?? ''}`);
   });
   remote(webhooks.command('list').description('your party’s subscriptions').option('--json', 'print JSON')).action(async (o: Remote) => {
-    const items = await client(o).get<WebhookView[]>('/webhooks');
+    const items = await client(o).get('/webhooks', Webhooks);
     if (o.json) return print(JSON.stringify(items, null, 2));
     if (items.length === 0) return print('No webhook subscriptions.');
     for (const w of items) print(`${w.id}  ${w.active ? 'ACTIVE ' : 'STOPPED'}  ${w.url}  ${w.types.length > 0 ? w.types.join(',') : '*'}${w.corridorId ? `  corridor ${w.corridorId}` : ''}`);
   });
   remote(webhooks.command('deliveries <id>').description('the delivery log of a subscription, newest first').option('--json', 'print JSON')).action(async (id: string, o: Remote) => {
-    const items = await client(o).get<DeliveryView[]>(`/webhooks/${encodeURIComponent(id)}/deliveries`);
+    const items = await client(o).get(`/webhooks/${encodeURIComponent(id)}/deliveries`, Deliveries);
     if (o.json) return print(JSON.stringify(items, null, 2));
     if (items.length === 0) return print('No deliveries yet.');
     for (const d of items) {

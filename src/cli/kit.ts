@@ -5,6 +5,6 @@ import type { ApiClient } from './client.js';
 export interface CliKit {
   /** Adds --url and --token to a command. */
   remote: (cmd: Command) => Command;
-  client: (opts: { url: string; token?: string }) => ApiClient;
+  client: (opts: { url: string; token?: string | undefined; timeout?: string | undefined }) => ApiClient;
   print: (line: string) => void;
 }

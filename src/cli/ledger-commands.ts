@@ -1,57 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { ApiClient } from './client.js';
 import { loadSigningKey } from './client-commands.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
+import { checkWritableFile } from './files.js';
+import type { CliKit } from './kit.js';
+import { AnyObject, CorridorState, Matrix, SignedText, Statements, Timeline } from './responses.js';
 
-export interface CliKit {
-  /** Adds --url and --token to a command. */
-  remote: (cmd: Command) => Command;
-  client: (opts: { url: string; token?: string }) => ApiClient;
-  print: (line: string) => void;
-}
-
-type Remote = { url: string; token?: string; json?: boolean };
-
-interface TimelineRound {
-  roundId: string;
-  number: number;
-  startDate: string;
-  endDate: string;
-  venue: string;
-  agreed: { title: string }[];
-  open: { title: string; outcome: string }[];
-  protocols: { id: string; title: string; state: string }[];
-  nextRound: string;
-}
-interface OpenPoint {
-  itemId: string;
-  title: string;
-  outcome: string;
-  openSince: string;
-  sinceRound: number;
-}
-interface Position {
-  statedOn: string;
-  kind: string;
-  text: string;
-  condition?: string;
-  source: { outlet: string };
-}
-interface Matrix {
-  parties: { id: string; name: string }[];
-  rows: { item: { id: string; title: string }; cells: { partyId: string; latest: Position | null; history: Position[] }[] }[];
-}
-interface Statement {
-  id: string;
-  saidOn: string;
-  speaker: { name: string; office: string };
-  original: { lang: string; text: string | null };
-  translations: { lang: string; text: string; method: string; reviewed: boolean }[];
-  source: { outlet: string; date: string; url?: string };
-  version: number;
-  reason: string;
-}
+type Remote = { url: string; token?: string; timeout?: string; json?: boolean };
 
 const KIND: Record<string, string> = { demand: 'demand', offer: 'offer', red_line: 'RED LINE', conditional: 'conditional' };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -62,7 +17,7 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
   const ledger = program.command('ledger').description('the negotiation ledger: rounds, positions, statements, signed protocols');
 
   remote(ledger.command('rounds').description('the timeline of rounds, with agreed and open points').option('--json', 'print JSON')).action(async (o: Remote) => {
-    const tl = await client(o).get<{ rounds: TimelineRound[]; openPoints: OpenPoint[] }>('/ledger/timeline');
+    const tl = await client(o).get('/ledger/timeline', Timeline);
     if (o.json) return print(JSON.stringify(tl, null, 2));
     if (tl.rounds.length === 0) return print('No rounds you may read.');
     for (const r of tl.rounds) {
@@ -75,7 +30,7 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
   });
 
   remote(ledger.command('open').description('which points are still open, and since when').option('--json', 'print JSON')).action(async (o: Remote) => {
-    const { openPoints } = await client(o).get<{ openPoints: OpenPoint[] }>('/ledger/timeline');
+    const { openPoints } = await client(o).get('/ledger/timeline', Timeline);
     if (o.json) return print(JSON.stringify(openPoints, null, 2));
     if (openPoints.length === 0) return print('No open points.');
     for (const p of openPoints) print(`${p.title}: ${p.outcome.replace('_', ' ')}, open since ${p.openSince} (round ${p.sinceRound})`);
@@ -88,7 +43,13 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
       .option('--item <id>', 'one agenda item, e.g. neutrality')
       .option('--json', 'print JSON'),
   ).action(async (o: Remote & { item?: string }) => {
-    const m = await client(o).get<Matrix>(`/ledger/matrix${o.item ? `?item=${encodeURIComponent(o.item)}` : ''}`);
+    if (o.item !== undefined && o.item.trim() === '') throw new CliError('--item must not be empty: give an agenda item id such as neutrality, or leave the option out', 2);
+    const m = await client(o).get(`/ledger/matrix${o.item !== undefined ? `?item=${encodeURIComponent(o.item)}` : ''}`, Matrix);
+    // The server answers an item it does not know (or that you may not read) with no rows, not an
+    // error: said here, or a typo would look like an item nobody has taken a position on.
+    if (o.item !== undefined && !m.rows.some((r) => r.item.id === o.item)) {
+      throw new CliError(`no agenda item "${o.item}" you may read: see \`passage ledger rounds\` or \`passage ledger matrix\` for their ids (unknown_agenda_item)`, EXIT.unknown_agenda_item, 'unknown_agenda_item');
+    }
     if (o.json) return print(JSON.stringify(m, null, 2));
     const name = new Map(m.parties.map((p) => [p.id, p.name]));
     for (const row of m.rows) {
@@ -111,8 +72,13 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
       .option('--json', 'print JSON'),
   ).action(async (o: Remote & { round?: string; item?: string; speaker?: string }) => {
     const q = new URLSearchParams();
-    for (const k of ['round', 'item', 'speaker'] as const) if (o[k]) q.set(k, o[k] as string);
-    const list = await client(o).get<Statement[]>(`/statements${q.size ? `?${q}` : ''}`);
+    for (const k of ['round', 'item', 'speaker'] as const) {
+      const v = o[k];
+      if (v === undefined) continue;
+      if (v.trim() === '') throw new CliError(`--${k} must not be empty: leave the option out to list every statement`, 2);
+      q.set(k, v);
+    }
+    const list = await client(o).get(`/statements${q.size ? `?${q}` : ''}`, Statements);
     if (o.json) return print(JSON.stringify(list, null, 2));
     if (list.length === 0) return print('No statements you may read.');
     for (const s of list) {
@@ -133,9 +99,8 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
     const signer = await loadSigningKey(o.key);
     const c = client(o);
     const id = encodeURIComponent(protocolId);
-    const bytes = await c.getBytes(`/protocols/${id}/text`);
-    const text = JSON.parse(new TextDecoder().decode(bytes)) as { version: number; title: string };
-    const view = await c.post<{ state: string }>(`/protocols/${id}/signatures`, { jws: await signer.sign(bytes) });
+    const { bytes, value: text } = await c.getJsonBytes(`/protocols/${id}/text`, SignedText);
+    const view = await c.post(`/protocols/${id}/signatures`, { jws: await signer.sign(bytes) }, CorridorState);
     print(`Signed version ${text.version} of "${text.title}" with key ${signer.kid}; the protocol is now ${view.state === 'signed' ? 'signed by every delegation' : 'awaiting other delegations'}.`);
   });
 
@@ -149,9 +114,11 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
   ).action(async (o: Remote & { format: string; table: string; out?: string }) => {
     if (o.format !== 'json' && o.format !== 'csv') throw new CliError(`--format must be json or csv (got "${o.format}")`, 2);
     if (!['rounds', 'positions', 'statements'].includes(o.table)) throw new CliError(`--table must be rounds, positions or statements (got "${o.table}")`, 2);
+    // Before the export is fetched: a path that cannot be written fails now, not after the work.
+    if (o.out !== undefined) checkWritableFile(o.out, '--out');
     const c = client(o);
-    const text = o.format === 'csv' ? new TextDecoder().decode(await c.getBytes(`/ledger/export.csv?table=${o.table}`)) : `${JSON.stringify(await c.get('/ledger/export.json'), null, 2)}\n`;
-    if (o.out) {
+    const text = o.format === 'csv' ? new TextDecoder().decode(await c.getBytes(`/ledger/export.csv?table=${o.table}`, /^text\/csv\b/i)) : `${JSON.stringify(await c.get('/ledger/export.json', AnyObject), null, 2)}\n`;
+    if (o.out !== undefined) {
       writeFileSync(o.out, text);
       print(`Wrote ${o.out}`);
     } else process.stdout.write(text);
@@ -164,7 +131,8 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
       .requiredOption('--out <file>', 'the HTML file to write'),
   ).action(async (round: string, o: Remote & { out: string }) => {
     if (round !== 'all' && DATE.test(round)) throw new CliError('give the round’s id (see `passage ledger rounds`), not a date', 2);
-    const html = await client(o).getBytes(round === 'all' ? '/rounds/print' : `/rounds/${encodeURIComponent(round)}/print`);
+    checkWritableFile(o.out, '--out');
+    const html = await client(o).getBytes(round === 'all' ? '/rounds/print' : `/rounds/${encodeURIComponent(round)}/print`, /^text\/html\b/i);
     writeFileSync(o.out, html);
     print(`Wrote ${o.out}: open it in a browser and print.`);
   });

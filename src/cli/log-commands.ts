@@ -3,24 +3,53 @@ import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseVerifierKey, SIG_TYPE_ED25519 } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
 import { withStore } from './commands.js';
 import type { Print } from './options.js';
 import { CliError } from './errors.js';
-import { readSmallFile } from './files.js';
+import { checkWritableFile, readSmallFile } from './files.js';
+import { ConsistencyProof, KeyRegistered, LogEntries } from './responses.js';
+
+/**
+ * Whether `text` is a signed checkpoint at all (a signed note whose body is a checkpoint), before
+ * any signature is checked: throws the reason it is not. What fails here was never a tree head,
+ * so it says nothing about the log (not exit 6 or 7): a file or an answer of the wrong kind.
+ */
+function checkpointShape(text: string): Checkpoint {
+  return parseCheckpoint(parseSignedNote(text).body);
+}
 
 export function httpLogSource(client: ApiClient): LogSource {
   return {
-    checkpoint: async () => new TextDecoder().decode(await client.getBytes('/log/checkpoint')),
+    checkpoint: async () => {
+      const text = new TextDecoder().decode(await client.getBytes('/log/checkpoint', /^text\/plain\b/i));
+      try {
+        checkpointShape(text);
+      } catch (e) {
+        throw client.notPassageAt('/log/checkpoint', `not a signed checkpoint: ${(e as Error).message}`);
+      }
+      return text;
+    },
     entries: async (start, end) => {
-      const { entries } = await client.get<{ entries: { index: number; entry: string; leafHash: string | null }[] }>(`/log/entries?start=${start}&end=${end}`);
+      const { entries } = await client.get(`/log/entries?start=${start}&end=${end}`, LogEntries);
       return entries.map((e) => ({ index: e.index, entry: new Uint8Array(Buffer.from(e.entry, 'base64')), leafHash: e.leafHash === null ? null : new Uint8Array(Buffer.from(e.leafHash, 'base64')) }));
     },
-    consistency: async (from, to) => (await client.get<{ proof: string[] }>(`/log/proof/consistency?from=${from}&to=${to}`)).proof.map((p) => new Uint8Array(Buffer.from(p, 'base64'))),
+    consistency: async (from, to) => (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof.map((p) => new Uint8Array(Buffer.from(p, 'base64'))),
   };
+}
+
+/** The saved checkpoint in `file` (`verify --since`), refused as bad input (exit 2) when it is not one at all. */
+function readSavedCheckpoint(file: string): string {
+  const text = readSmallFile(file, 'saved checkpoint');
+  try {
+    checkpointShape(text);
+  } catch (e) {
+    throw new CliError(`saved checkpoint ${file} is not a checkpoint \`passage verify --save\` wrote: ${(e as Error).message}`, 2);
+  }
+  return text;
 }
 
 /**
@@ -72,7 +101,7 @@ function printRevokedKeyGroups(items: readonly (RevokedKeyFate & { index: number
 }
 
 async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
-  const since = opts.since ? readSmallFile(opts.since, 'saved checkpoint') : undefined;
+  const since = opts.since !== undefined ? readSavedCheckpoint(opts.since) : undefined;
   let bar: SingleBar | undefined;
   try {
     const report = await auditLog(source, {
@@ -86,7 +115,7 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
       },
     });
     bar?.stop();
-    if (opts.save) writeFileSync(opts.save, report.checkpoint);
+    if (opts.save !== undefined) writeFileSync(opts.save, report.checkpoint);
     if (opts.json) print(JSON.stringify({ ok: true, ...report, checkpoint: undefined }, null, 2));
     else {
       print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
@@ -106,7 +135,7 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
       }
       if (report.since) print(`    The log extends the checkpoint you saved (size ${report.since.size}): nothing before it was changed.`);
       print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
-      if (opts.save) print(`    Saved this checkpoint to ${opts.save}; verify against it next time with --since.`);
+      if (opts.save !== undefined) print(`    Saved this checkpoint to ${opts.save}; verify against it next time with --since.`);
     }
     return report;
   } catch (e) {
@@ -118,6 +147,9 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
 
 export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<void> {
   const pinned = opts.logKey === undefined ? undefined : resolveLogKey(opts.logKey);
+  // Local files first, so that a bad one fails at once, not after the whole audit ran.
+  if (opts.save !== undefined) checkWritableFile(opts.save, '--save');
+  if (opts.since !== undefined) readSavedCheckpoint(opts.since);
   if (opts.db !== undefined) {
     await withStore(
       opts.db,
@@ -133,7 +165,12 @@ export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?
   if (!opts.client) throw new CliError('give --url (and --token) or --db', 2);
   let logKey = pinned;
   if (logKey === undefined) {
-    logKey = new TextDecoder().decode(await opts.client.getBytes('/log/key')).trim();
+    logKey = new TextDecoder().decode(await opts.client.getBytes('/log/key', /^text\/plain\b/i)).trim();
+    try {
+      parseVerifierKey(logKey, sha256);
+    } catch (e) {
+      throw opts.client.notPassageAt('/log/key', `not a verifier key: ${(e as Error).message}`);
+    }
     print(`warning: no --log-key given; trusting the key the server itself serves (${logKey}). Pin it with --log-key.`);
   }
   await runAudit(httpLogSource(opts.client), { ...opts, logKey }, print);
@@ -143,15 +180,41 @@ export async function cmdLogKey(db: string, print: Print): Promise<void> {
   await withStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)), { existing: true });
 }
 
+/** The witness's saved head (`--state`), or undefined when there is none yet; a file that is not one is bad input (exit 2). */
+function readWitnessState(file: string): { body: string; head: Checkpoint } | undefined {
+  if (!existsSync(file)) return undefined;
+  const body = readSmallFile(file, 'witness state');
+  try {
+    return { body, head: parseCheckpoint(body) };
+  } catch (e) {
+    throw new CliError(`witness state ${file} is not a tree head this witness saved (${(e as Error).message}): give the --state file \`passage log watch\` keeps, or a new path to start afresh`, 2);
+  }
+}
+
+/** The longest pause between two attempts while the server cannot be reached. */
+const MAX_BACKOFF_S = 300;
+
 /**
- * A party's witness: follows the log, keeps its own copy of the latest head, checks each new head
- * is consistent with it, cosigns consistent heads, and raises the alarm (exit 7) the moment the
- * server shows a head that contradicts one it already saw.
+ * A failure of one round of the witness that the next round may not meet: the server down or
+ * restarting, a timeout, a 5xx, an answer a proxy made (errors.ts: exit 1). Not an alert (7), a
+ * refused cosignature or token (3), or bad input (2): those end the witness.
+ */
+function isTransient(e: unknown): boolean {
+  return e instanceof CliError && e.exitCode === 1;
+}
+
+/**
+ * A party's witness: follows the log, keeps its own copy of the latest head it cosigned, checks
+ * each new head is consistent with it, cosigns consistent heads, and raises the alarm (exit 7) the
+ * moment the server shows a head that contradicts one it already saw. The state file is written
+ * only once the server accepted the cosignature: a cosignature that failed (a wrong key, a 503, a
+ * dropped connection) is made again on the next run or round, not forgotten.
  */
 export async function cmdLogWatch(
   client: ApiClient,
   opts: { logKey: string; partyKey: string; party: string; state: string; interval: number; once?: boolean },
   print: Print,
+  warn: Print = (line) => process.stderr.write(`${line}\n`),
 ): Promise<void> {
   const verifier = createVerifierFromKey(resolveLogKey(opts.logKey), verify, sha256);
   let jwk: unknown;
@@ -161,40 +224,69 @@ export async function cmdLogWatch(
     if (e instanceof CliError) throw e;
     throw new CliError(`${opts.partyKey} is not a JSON Web Key`, 2);
   }
-  const priv = privateKeyFromJwk(jwk);
-  const pub = publicKeyFromJwk(jwk);
+  let priv: Uint8Array;
+  let pub: Uint8Array;
+  try {
+    priv = privateKeyFromJwk(jwk);
+    pub = publicKeyFromJwk(jwk);
+  } catch (e) {
+    throw new CliError(`${opts.partyKey} is not an Ed25519 private JWK (${(e as Error).message})`, 2);
+  }
   const sign = createSigner(priv);
-  for (;;) {
-    const text = new TextDecoder().decode(await client.getBytes('/log/checkpoint'));
+  checkWritableFile(opts.state, '--state');
+  let saved = readWitnessState(opts.state);
+  const source = httpLogSource(client);
+
+  const round = async (): Promise<void> => {
+    const text = await source.checkpoint();
     let head;
     try {
       head = openCheckpoint(text, { log: verifier }).checkpoint;
     } catch (e) {
       throw new CliError(`ALERT: the server's tree head does not verify with the pinned log key: ${(e as Error).message}`, 7);
     }
-    const savedText = existsSync(opts.state) ? readSmallFile(opts.state, 'witness state') : undefined;
-    if (savedText !== undefined) {
-      const saved = parseCheckpoint(savedText);
-      const [from, to] = saved.size <= head.size ? [saved.size, head.size] : [head.size, saved.size];
-      const proof = from === to || from === 0 ? [] : (await client.get<{ proof: string[] }>(`/log/proof/consistency?from=${from}&to=${to}`).catch(() => ({ proof: [] as string[] }))).proof.map((p) => decodeBase64(p));
+    if (saved !== undefined) {
+      const seen = saved.head;
+      const [from, to] = seen.size <= head.size ? [seen.size, head.size] : [head.size, seen.size];
+      // A proof that cannot be fetched is no evidence either way: the error goes up as it is
+      // (exit 1, retried when following), never taken for an empty proof and a false alarm.
+      const proof = from === to || from === 0 || seen.size > head.size ? [] : (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof.map((p) => decodeBase64(p));
       try {
-        if (saved.size > head.size) throw Object.assign(new Error(`the server shows ${head.size} entries after showing ${saved.size}`), { code: 'inconsistent_heads' });
-        if (from === 0 && saved.size === 0 && head.size > 0) {
+        if (seen.size > head.size) throw Object.assign(new Error(`the server shows ${head.size} entries after showing ${seen.size}`), { code: 'inconsistent_heads' });
+        if (from === 0 && seen.size === 0 && head.size > 0) {
           /* anything extends the empty tree */
-        } else checkHeadsConsistent(saved, head, proof, treeHasher);
+        } else checkHeadsConsistent(seen, head, proof, treeHasher);
       } catch (e) {
         const why = isLogError(e) || (e as { code?: string }).code === 'inconsistent_heads' ? (e as Error).message : String(e);
         print(`ALERT: the log server presented a tree head inconsistent with one this witness saw: ${why}`);
         writeFileSync(`${opts.state}.conflict`, text);
         throw new CliError(`ALERT: inconsistent tree heads (kept the offending head in ${opts.state}.conflict)`, 7);
       }
+      if (seen.size === head.size) return; // cosigned already (the state holds only cosigned heads)
     }
     const body = text.slice(0, text.indexOf('\n\n') + 1);
+    const sig = cosignCheckpoint(body, { name: cosignerName(head.origin, opts.party), publicKey: pub, sign }, Math.floor(Date.now() / 1000), sha256);
+    await client.post('/log/cosignatures', { size: head.size, signature: formatSignatureLine(sig) }, KeyRegistered.pick({ partyId: true }));
+    // Only now: the head is remembered as cosigned once the server has the cosignature.
     writeFileSync(opts.state, body);
-    if (savedText === undefined || parseCheckpoint(savedText).size !== head.size) {
-      const sig = cosignCheckpoint(body, { name: cosignerName(head.origin, opts.party), publicKey: pub, sign }, Math.floor(Date.now() / 1000), sha256);
-      await client.post('/log/cosignatures', { size: head.size, signature: formatSignatureLine(sig) });
-      print(`cosigned tree head of size ${head.size} (${Buffer.from(head.rootHash).toString('base64')}) as ${opts.party}`);
+    saved = { body, head };
+    print(`cosigned tree head of size ${head.size} (${Buffer.from(head.rootHash).toString('base64')}) as ${opts.party}`);
+  };
+
+  let failures = 0;
+  for (;;) {
+    try {
+      await round();
+      failures = 0;
+    } catch (e) {
+      if (opts.once || !isTransient(e)) throw e;
+      // Following the log, a server restart or a network cut is not the end: say so on one line
+      // and try again, waiting longer each time (up to MAX_BACKOFF_S, or --interval if longer).
+      failures += 1;
+      const wait = Math.min(opts.interval * 2 ** (failures - 1), Math.max(opts.interval, MAX_BACKOFF_S));
+      warn(`passage: log watch: ${(e as Error).message}; trying again in ${wait} s`);
+      await new Promise((r) => setTimeout(r, wait * 1000));
+      continue;
     }
     if (opts.once) return;
     await new Promise((r) => setTimeout(r, opts.interval * 1000));

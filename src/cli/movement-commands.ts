@@ -6,41 +6,13 @@ import { planConvoy, planEnd, replayableAt } from '../domain/movement-simulation
 import type { ApiClient } from './client.js';
 import { dataDir, dbLocation, parseWholeNumber } from './options.js';
 import { CliError } from './errors.js';
-import { readSmallFile } from './files.js';
+import { checkWritableFile, readSmallFile } from './files.js';
 import type { CliKit } from './kit.js';
+import { Alert as AlertSchema, Alerts, AnyJson, AnyObject, CorridorTerms, FeatureCollection, LatestPositions, Movement, Movements, Reconciliation } from './responses.js';
 
-type Remote = { url: string; token?: string; json?: boolean };
-
-interface MovementLite {
-  id: string;
-  title: string;
-  state: string;
-  corridorId: string;
-  receivingPartyId: string | null;
-  plannedDeparture: string;
-  vehicles: { plate: string; trackerDeviceId?: string }[];
-  manifest: { people: Record<string, number>; cargo: { id: string; item: string; quantity: number; unit: string }[] };
-  warnings: { code: string; message: string }[];
-}
-interface Alert {
-  type: string;
-  deviceId: string | null;
-  state: string;
-  raisedAt: string;
-  clearedAt: string | null;
-  details: Record<string, unknown>;
-}
-interface ReconRow {
-  category?: string;
-  lineId?: string;
-  item?: string;
-  unit?: string;
-  expected: number;
-  stages: { stage: string; checkpointId: string | null; counted: number | null }[];
-  final: number | null;
-  difference: number | null;
-  firstDiscrepancy: { stage: string; checkpointId: string | null; at: string } | null;
-}
+type Remote = { url: string; token?: string; timeout?: string; json?: boolean };
+type Alert = z.infer<typeof AlertSchema>;
+type ReconRow = z.infer<typeof Reconciliation>['people'][number] | z.infer<typeof Reconciliation>['cargo'][number];
 
 const hhmm = (ms: number | string): string => new Date(ms).toISOString().slice(11, 16) + 'Z';
 const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
@@ -51,10 +23,10 @@ function describeAlert(a: Alert): string {
   return `${a.state === 'open' ? 'OPEN   ' : 'cleared'} ${a.type.padEnd(20)} ${(a.deviceId ?? '').padEnd(12)} raised ${a.raisedAt}${a.clearedAt ? `, cleared ${a.clearedAt}` : ''}${extra}`;
 }
 
-function printReconciliation(r: { balanced: boolean; people: ReconRow[]; cargo: ReconRow[] }, print: (l: string) => void): void {
+function printReconciliation(r: z.infer<typeof Reconciliation>, print: (l: string) => void): void {
   print(`Reconciliation: ${r.balanced ? 'balanced' : 'DISCREPANCIES'}`);
-  for (const row of [...r.people, ...r.cargo]) {
-    const name = row.category ?? `${row.item} (${row.unit})`;
+  for (const row of [...r.people, ...r.cargo] as ReconRow[]) {
+    const name = 'category' in row ? row.category : `${row.item} (${row.unit})`;
     const stages = row.stages.map((s) => `${s.checkpointId ?? s.stage} ${s.counted ?? '–'}`).join(' → ');
     const flag = row.firstDiscrepancy ? `  ⚠ ${row.difference} first at ${row.firstDiscrepancy.checkpointId ?? row.firstDiscrepancy.stage}` : '';
     print(`  ${name.padEnd(32)} departed ${String(row.expected).padStart(4)}${stages ? ` → ${stages}` : ''}${flag}`);
@@ -92,7 +64,7 @@ async function osmandSend(base: string, params: Record<string, string | number>)
     await res.arrayBuffer();
     return res.status;
   } catch (e) {
-    throw new CliError(`cannot reach the tracker listener at ${base} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}): is \`passage serve\` running, and is --osmand right?`, 1);
+    throw new CliError(`cannot reach the tracker listener at ${base} (${(e as { cause?: { code?: string; message?: string } }).cause?.code ?? (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message}): is \`passage serve\` running, and is --osmand right?`, 1);
   }
 }
 
@@ -112,13 +84,19 @@ export interface SimulateOptions {
  */
 export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: string) => void, receiver?: ApiClient): Promise<void> {
   if (!o.movement) throw new CliError('no movement: pass --movement <id> (or load the demo: `passage demo`)', 2);
-  const m = await c.get<MovementLite>(`/movements/${o.movement}`);
+  const m = await c.get(`/movements/${encodeURIComponent(o.movement)}`, Movement);
   if (m.state !== 'notified') throw new CliError(`movement ${m.id} is ${m.state}; simulate replays a notified movement (load a fresh demo)`, 5);
   // The signed terms: route, checkpoints and destination exactly as agreed.
-  const terms = JSON.parse(new TextDecoder().decode(await c.getBytes(`/corridors/${m.corridorId}/terms`))) as { route: { coordinates: [number, number][] }; checkpoints: { id: string; name: string; coordinates: [number, number] }[]; destination: { name: string } };
+  const terms = (await c.getJsonBytes(`/corridors/${encodeURIComponent(m.corridorId)}/terms`, CorridorTerms)).value as { route: { coordinates: [number, number][] }; checkpoints: { id: string; name: string; coordinates: [number, number] }[]; destination: { name: string } };
   const corridor = { terms };
   const devices = m.vehicles.flatMap((v) => (v.trackerDeviceId ? [v.trackerDeviceId] : []));
   if (devices.length === 0) throw new CliError('the movement has no tracker devices', 2);
+  // Before the convoy departs (a state it never leaves): the tracker listener must answer, for
+  // this movement's device, or a mistyped --osmand would leave the movement departed with no
+  // fixes, and the demo could not be replayed. A report without coordinates is a heartbeat in
+  // the OsmAnd protocol: it records only that the device was heard from.
+  const heard = await osmandSend(o.osmand, { id: devices[0] as string });
+  if (heard !== 200) throw new CliError(`the tracker listener at ${o.osmand} answered ${heard} to a heartbeat of ${devices[0]}: is --osmand the listener of this server (\`passage serve\` prints it), and the device registered to this movement? Nothing was changed.`, 1);
   const cps = corridor.terms.checkpoints;
   const planned = planConvoy({ route: corridor.terms.route.coordinates, checkpoints: cps, devices, start: Date.parse(m.plannedDeparture), stopAt: cps[0]?.id, stopMinutes: 40, strayDevice: devices.at(-1), strayM: 8000, strayFixes: 6 });
   // Sent as fast as the server takes them, so nothing may be dated after now: a phone never
@@ -129,7 +107,7 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
   const short = { ...people, adults: Math.max(0, (people.adults ?? 0) - o.shortfall) };
   print(`Simulating "${m.title}" (${m.id}): ${devices.length} trackers, ${plan.fixes.length} fixes over the OsmAnd protocol to ${o.osmand}`);
   if (shiftMs < 0) print(`Its day as planned (departing ${hhmm(planned.departAt)}, done ${hhmm(planEnd(planned))}) is not over by now (${hhmm(now)}): replayed ${Math.ceil(-shiftMs / 60_000)} min earlier, so that nothing is dated after it is sent.`);
-  await c.post(`/movements/${m.id}/depart`, { at: new Date(plan.departAt).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' });
+  await c.post(`/movements/${m.id}/depart`, { at: new Date(plan.departAt).toISOString(), countedBy: 'Convoy leader, departure count at Sumy' }, AnyJson);
   print(`${hhmm(plan.departAt)} departed Sumy with ${sum(people)} people`);
   let next = 0;
   let sent = 0;
@@ -140,10 +118,10 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
       const firstCheckpoint = k.checkpointId === cps[0]?.id;
       const counted = k.kind === 'checkpoint' && firstCheckpoint ? people : short;
       if (k.kind === 'checkpoint') {
-        await c.post(`/movements/${m.id}/checkins`, { checkpointId: k.checkpointId, at: new Date(k.at).toISOString(), countedBy: `${k.name} checkpoint officer`, people: counted });
+        await c.post(`/movements/${m.id}/checkins`, { checkpointId: k.checkpointId, at: new Date(k.at).toISOString(), countedBy: `${k.name} checkpoint officer`, people: counted }, AnyJson);
         print(`${hhmm(k.at)} checked in at ${k.name}: ${sum(counted)} people counted`);
       } else {
-        await c.post(`/movements/${m.id}/arrive`, { at: new Date(k.at).toISOString(), countedBy: `${corridor.terms.destination.name} reception centre`, people: counted, cargo: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+        await c.post(`/movements/${m.id}/arrive`, { at: new Date(k.at).toISOString(), countedBy: `${corridor.terms.destination.name} reception centre`, people: counted, cargo: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, AnyJson);
         print(`${hhmm(k.at)} arrived at ${corridor.terms.destination.name}: ${sum(counted)} people counted`);
       }
     }
@@ -165,14 +143,14 @@ export async function cmdSimulate(c: ApiClient, o: SimulateOptions, print: (l: s
   if (m.manifest.cargo.length > 0) {
     const whose = m.receivingPartyId ?? 'the receiving party';
     if (receiver) {
-      await receiver.post(`/movements/${m.id}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: `Warehouse at ${corridor.terms.destination.name}`, lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) });
+      await receiver.post(`/movements/${m.id}/receipts`, { at: new Date(plan.receiptAt).toISOString(), receivedBy: `Warehouse at ${corridor.terms.destination.name}`, lines: m.manifest.cargo.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, AnyJson);
       print(`${hhmm(plan.receiptAt)} cargo receipt confirmed by ${whose} (${m.manifest.cargo.length} lines)`);
     } else print(`No cargo receipt: only ${whose} confirms delivery; pass its token with --receiver-token.`);
   }
   print(`Sent ${sent} fixes.`);
   print('Alerts:');
-  for (const a of await c.get<Alert[]>(`/movements/${m.id}/alerts`)) print(`  ${describeAlert(a)}`);
-  printReconciliation(await c.get(`/movements/${m.id}/reconciliation`), print);
+  for (const a of await c.get(`/movements/${m.id}/alerts`, Alerts)) print(`  ${describeAlert(a)}`);
+  printReconciliation(await c.get(`/movements/${m.id}/reconciliation`, Reconciliation), print);
 }
 
 /** `passage simulate`, `passage movements …` (issue 5). */
@@ -196,39 +174,41 @@ export function registerMovementCommands(program: Command, kit: CliKit): void {
     const token = o.token || demo?.members.find((x) => x.key === 'convoy-operator')?.token;
     const receiverKey = demo?.extra?.movement?.receiverMember ?? 'receiving-operator';
     const receiverToken = o.receiverToken || demo?.members.find((x) => x.key === receiverKey)?.token;
-    const receiver = receiverToken ? client({ url: o.url, token: receiverToken }) : undefined;
-    await cmdSimulate(client({ url: o.url, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
+    const receiver = receiverToken ? client({ url: o.url, token: receiverToken, timeout: o.timeout }) : undefined;
+    await cmdSimulate(client({ url: o.url, timeout: o.timeout, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
   });
 
   const mv = program.command('movements').description('convoys and vehicles on corridors: notifications, tracks, alerts, reconciliation');
   remote(mv.command('list').description('movements your party may see').option('--json', 'print JSON')).action(async (o: Remote) => {
-    const list = await client(o).get<MovementLite[]>('/movements');
+    const list = await client(o).get('/movements', Movements);
     if (o.json) return print(JSON.stringify(list, null, 2));
     if (list.length === 0) return print('No movements you may see.');
     for (const m of list) print(`${m.id}  ${m.state.padEnd(9)} ${m.plannedDeparture}  ${m.title}${m.warnings.length > 0 ? `  ⚠ ${m.warnings[0]?.message}` : ''}`);
   });
-  remote(mv.command('show <id>').description('one movement')).action(async (id: string, o: Remote) => print(JSON.stringify(await client(o).get(`/movements/${id}`), null, 2)));
+  remote(mv.command('show <id>').description('one movement')).action(async (id: string, o: Remote) => print(JSON.stringify(await client(o).get(`/movements/${encodeURIComponent(id)}`, AnyObject), null, 2)));
   remote(mv.command('alerts [id]').description('alerts of one movement, or of all you may see').option('--open', 'only open alerts').option('--json', 'print JSON')).action(async (id: string | undefined, o: Remote & { open?: boolean }) => {
     const q = o.open ? '?state=open' : '';
-    const list = await client(o).get<Alert[]>(id ? `/movements/${id}/alerts${q}` : `/movement-alerts${q}`);
+    const list = await client(o).get(id ? `/movements/${encodeURIComponent(id)}/alerts${q}` : `/movement-alerts${q}`, Alerts);
     if (o.json) return print(JSON.stringify(list, null, 2));
     if (list.length === 0) return print('No alerts.');
     for (const a of list) print(describeAlert(a));
   });
   remote(mv.command('reconcile <id>').description('people departed vs each checkpoint vs arrived; cargo dispatched vs received').option('--json', 'print JSON')).action(async (id: string, o: Remote) => {
-    const r = await client(o).get<{ balanced: boolean; people: ReconRow[]; cargo: ReconRow[] }>(`/movements/${id}/reconciliation`);
+    const r = await client(o).get(`/movements/${encodeURIComponent(id)}/reconciliation`, Reconciliation);
     if (o.json) return print(JSON.stringify(r, null, 2));
     printReconciliation(r, print);
   });
   remote(mv.command('track <id>').description('the track as GeoJSON').option('--out <file>', 'write it to a file')).action(async (id: string, o: Remote & { out?: string }) => {
-    const fc = await client(o).get(`/movements/${id}/track`);
-    if (o.out) {
+    // Before the track is fetched: a path that cannot be written fails now, not after the work.
+    if (o.out !== undefined) checkWritableFile(o.out, '--out');
+    const fc = await client(o).get(`/movements/${encodeURIComponent(id)}/track`, FeatureCollection);
+    if (o.out !== undefined) {
       writeFileSync(o.out, `${JSON.stringify(fc)}\n`);
       print(`Wrote ${o.out}`);
     } else print(JSON.stringify(fc));
   });
   remote(mv.command('latest').description('the newest position of every tracker you may see').option('--json', 'print JSON')).action(async (o: Remote) => {
-    const list = await client(o).get<{ movementId: string; deviceId: string; vehicle: string | null; at: string | null; lat: number | null; lon: number | null; lastSeen: string | null }[]>('/positions/latest');
+    const list = await client(o).get('/positions/latest', LatestPositions);
     if (o.json) return print(JSON.stringify(list, null, 2));
     if (list.length === 0) return print('No positions you may see.');
     for (const p of list) print(`${p.movementId}  ${p.deviceId.padEnd(14)} ${(p.vehicle ?? '').padEnd(12)} ${p.at ?? '–'}  ${p.lat ?? ''} ${p.lon ?? ''}  last seen ${p.lastSeen ?? '–'}`);

@@ -51,6 +51,19 @@ export function parsePort(value: string | undefined, option: string, fallback: n
   return value === undefined ? fallback : parseWholeNumber(value, option, 0, 65535);
 }
 
+/**
+ * An API token as the server issues them is printable ASCII with no spaces (psg_ and base64url).
+ * Anything else cannot be sent in an HTTP header, or not as typed (fetch refuses a newline or a
+ * non-Latin-1 character before connecting, which would be reported as an unreachable server):
+ * refused here, saying what is wrong with it, and without echoing the secret.
+ */
+export function checkToken(token: string): void {
+  const bad = [...token].find((ch) => !/^[\x21-\x7e]$/.test(ch));
+  if (bad === undefined) return;
+  const what = bad === '\n' || bad === '\r' ? 'a line break' : bad === ' ' || bad === '\t' ? 'a space' : /[\x00-\x1f\x7f]/.test(bad) ? 'a control character' : `a non-ASCII character (${JSON.stringify(bad)})`;
+  throw new CliError(`the token is malformed: it contains ${what}; an API token is printable ASCII without spaces (psg_…), check --token / PASSAGE_TOKEN`, 2);
+}
+
 /** What each reason does, for `passage keys revoke --help` and its refusals. */
 export const REVOKE_REASON_HELP =
   'superseded = routine rotation (new liaison officer, scheduled change): the key signs nothing more, every guarantee it made still binds, no corridor changes; compromised = lost or stolen: its guarantees made at or after --since (default: all of them) are void, and their corridors return to proposed until your party signs again with a key that stands';

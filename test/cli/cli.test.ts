@@ -119,11 +119,11 @@ describe('passage CLI', () => {
   const file = join(fileDir, 'a-file');
   writeFileSync(file, '');
   it.each([
-    [['serve', '--port', '0', '--osmand-port', '0', '--db', '/proc/nonexistent/x.db'], '/proc'],
+    [['start', '--port', '0', '--osmand-port', '0', '--db', '/proc/nonexistent/x.db'], '/proc'],
     [['demo', '--keys-dir', '/proc/x', '--db', join(fileDir, 'demo-proc.db')], '/proc'],
     [['keys', 'generate', '--out', '/proc/nonexistent/keys'], '/proc'],
     [['init', '--db', join(file, 'x', 'y.db')], file],
-    [['serve', '--port', '0', '--osmand-port', '0', '--db', join(file, 'y.db')], file],
+    [['start', '--port', '0', '--osmand-port', '0', '--db', join(file, 'y.db')], file],
     [['demo', '--db', join(fileDir, 'demo-file.db'), '--keys-dir', join(file, 'keys')], file],
     [['keys', 'generate', '--out', join(file, 'x')], file],
   ])('refuses to create a directory it cannot, at once and in one line: %j', (args, under) => {
@@ -167,7 +167,7 @@ describe('passage CLI', () => {
   it('takes an empty environment variable as unset, but not an empty value on the command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'passage-env-'));
     const fromEnv = run(['log', 'key'], { DATABASE_URL: '' }, dir);
-    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.code).toBe(2);
     expect(fromEnv.err).toContain('no database at ./data/passage.db');
     const typed = run(['log', 'key', '--db', ''], { DATABASE_URL: '' }, dir);
     expect(typed.code).toBe(2);

@@ -32,6 +32,13 @@ for (const { engine, available } of ENGINES) {
       expect(ledger(['open']).out).toMatch(/Neutrality of Ukraine: not agreed, open since 2022-02-28 \(round 1\)/);
       const m = ledger(['matrix', '--item', 'territorial-integrity']);
       expect(m.out.match(/RED LINE/g)).toHaveLength(3);
+      // An item the server does not know is answered with no rows: said, not printed as nothing.
+      for (const json of [[], ['--json']]) {
+        const unknown = ledger(['matrix', '--item', 'nosuch', ...json]);
+        expect(unknown.code).toBe(2);
+        expect(unknown.out).toBe('');
+        expect(unknown.err).toMatch(/^passage: no agenda item "nosuch" you may read: .*\(unknown_agenda_item\)\n$/);
+      }
       const s = ledger(['statements', '--speaker', 'podolyak']);
       expect(s.out).toMatch(/Mykhailo Podolyak, adviser to the Head of the Office of the President of Ukraine {2}\[v2: /);
       expect(s.out).toMatch(/MACHINE translation/);

@@ -95,7 +95,7 @@ for (const { engine, available } of ENGINES) {
       const schema = `nothing_here_${process.pid}_${Date.now().toString(36)}`;
       const url = `${process.env.PASSAGE_TEST_DATABASE_URL}?schema=${schema}`;
       const empty = run(['verify', '--db', url, '--log-key', ds.demo.logKey]);
-      expect(empty.code).toBe(1);
+      expect(empty.code).toBe(2);
       expect(empty.err).toMatch(/is not a Passage database/);
       const pg = new (await import('pg')).default.Client({ connectionString: process.env.PASSAGE_TEST_DATABASE_URL });
       await pg.connect();
@@ -106,11 +106,24 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
-    it('verifies a database directly and reports a bad saved() checkpoint file', () => {
-      writeFileSync(join(ds.dir, 'garbage.txt'), 'not a checkpoint\n');
-      const r = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', join(ds.dir, 'garbage.txt')]);
-      expect(r.code).toBe(6);
-      expect(r.err).toMatch(/saved() checkpoint does not verify/);
+    it('verifies a database directly and reports a bad saved() checkpoint file as bad input, naming it', () => {
+      // Not a checkpoint at all: a wrong file (exit 2), not a log that failed verification (exit 6).
+      for (const [name, text] of [['garbage.txt', 'not a checkpoint\n'], ['empty.txt', '']] as const) {
+        writeFileSync(join(ds.dir, name), text);
+        const r = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', join(ds.dir, name)]);
+        expect(r.code, r.err).toBe(2);
+        expect(r.err.trim().split('\n')).toHaveLength(1);
+        expect(r.err.startsWith(`passage: saved checkpoint ${join(ds.dir, name)} is not a checkpoint \`passage verify --save\` wrote: `), r.err).toBe(true);
+        expect(r.out).toBe('');
+      }
+      // A real checkpoint that the pinned key did not sign still fails verification (exit 6).
+      const name = String(ds.demo.logKey).split('+')[0] ?? '';
+      const body = readFileSync(saved(), 'utf8').split('\n\n')[0];
+      const other = `${body}\n\n— ${name} ${Buffer.alloc(68, 1).toString('base64')}\n`;
+      writeFileSync(join(ds.dir, 'other-sig.txt'), other);
+      const forged = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', join(ds.dir, 'other-sig.txt')]);
+      expect(forged.code, forged.err).toBe(6);
+      expect(forged.err).toMatch(/VERIFICATION FAILED: the saved checkpoint does not verify/);
       const missing = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', join(ds.dir, 'nope.txt')]);
       expect(missing.code).toBe(2);
     });
@@ -125,7 +138,7 @@ describe('passage verify --db and log key read a database as it is', () => {
     const path = join(dir, 'typo.db');
     for (const args of [['verify', '--db', path, '--log-key', key], ['log', 'key', '--db', path]]) {
       const r = run(args);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.err).toContain(`no database at ${path}`);
     }
     expect(existsSync(path)).toBe(false);
@@ -142,7 +155,7 @@ describe('passage verify --db and log key read a database as it is', () => {
     db.exec('CREATE TABLE notes (body TEXT)');
     db.close();
     const r = run(['verify', '--db', other, '--log-key', key]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain(`${other} is not a Passage database`);
     const after = new Database(other, { readonly: true });
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(['notes']);

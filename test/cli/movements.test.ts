@@ -44,6 +44,26 @@ describe('passage simulate and passage movements', () => {
     expect(JSON.parse(show.out)).toMatchObject({ operatorPartyId: 'convoy-ops', receivingPartyId: 'poltava-aid', distribution: ['ua', 'ru', 'poltava-aid'], awaitingAcknowledgement: [] });
   });
 
+  it('checks the tracker listener answers before the convoy departs: a wrong --osmand changes nothing', async () => {
+    const state = async (): Promise<string> => ((await (await fetch(`${server.url}/api/v1/movements/${demo.extra.movementId}`, { headers: { authorization: `Bearer ${token('convoy-operator')}` } })).json()) as { state: string }).state;
+    // A port where nothing listens (any more); and the API itself, which is no tracker listener.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closed = `http://127.0.0.1:${(probe.address() as { port: number }).port}`;
+    await new Promise((r) => probe.close(r));
+    for (const [wrong, message] of [
+      [closed, new RegExp(`^passage: cannot reach the tracker listener at ${closed.replace(/\./g, '\\.')} \\(ECONNREFUSED\\): is \`passage serve\` running, and is --osmand right\\?\n$`)],
+      [server.url, /^passage: the tracker listener at http:\/\/\S+ answered 405 to a heartbeat of demo-bus-01: is --osmand the listener of this server .*Nothing was changed\.\n$/],
+    ] as const) {
+      const sim = await runAsync(['simulate', '--url', server.url, '--osmand', wrong, '--demo-file', join(dir, 'demo.json')]);
+      expect(sim.code, sim.err).toBe(1);
+      expect(sim.err).toMatch(message);
+      expect(sim.out).not.toMatch(/departed/);
+      expect(await state()).toBe('notified');
+    }
+  }, 60_000);
+
   it('replays the convoy over the OsmAnd protocol: it moves, stops at Lokhvytsia, one bus leaves the route, and two passengers are missing at arrival', async () => {
     const planned = (await (await fetch(`${server.url}/api/v1/movements/${demo.extra.movementId}`, { headers: { authorization: `Bearer ${token('convoy-operator')}` } })).json()).plannedDeparture as string;
     const sim = await runAsync(['simulate', '--url', server.url, '--osmand', osmand, '--demo-file', join(dir, 'demo.json')]);

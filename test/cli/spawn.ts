@@ -11,9 +11,32 @@ export function run(args: string[], env: Record<string, string> = {}, cwd?: stri
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** Starts `passage serve` on a free port and resolves with its URL once it listens. */
-export function serve(db: string, cwd: string): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--osmand-port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
+/**
+ * Runs the built CLI without blocking this process, so that a server the test runs itself (a
+ * fake API, a proxy) can answer it; a run that outlives `timeout` ms is killed and reports `code: null`.
+ */
+export function runAsync(args: string[], env: Record<string, string> = {}, timeout = 60_000): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolvePromise) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, PASSAGE_TOKEN: '', PASSAGE_URL: '', PASSAGE_TIMEOUT: '', ...env } });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeout);
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, out, err, ms: Date.now() - started });
+    });
+  });
+}
+
+/**
+ * Starts `passage serve` (or `passage start`) on a free port and resolves with its URL once it
+ * listens. `serve` serves an existing database only: make it first (`init` or `demo`).
+ */
+export function serve(db: string, cwd: string, command: 'serve' | 'start' = 'serve'): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
+  const proc = spawn(process.execPath, [CLI, command, '--port', '0', '--osmand-port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
