@@ -163,6 +163,12 @@ export async function registerKey(u: Unit, actor: Actor, partyId: string, jwk: z
   const existing = await u.tx.selectFrom('party_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
   if (existing) {
     if (existing.party_id !== partyId) throw new DomainError('duplicate', 'this key is registered to another party');
+    // A revoked key stays revoked: registering it again answered 201 with the revoked record,
+    // and the app said "registered". Refused, saying why; a new key is what the party needs.
+    if (existing.revoked_at !== null) {
+      const why = existing.revocation_reason === 'compromised' ? 'was reported compromised' : 'was revoked';
+      throw new DomainError('key_revoked', `this key ${why} (${existing.revoked_at}) and cannot be registered again: generate a new key pair`, { details: [{ path: '/jwk', message: 'a revoked key' }] });
+    }
     return toKeyView(existing);
   }
   // The key's registration time is its log entry's: a compromise "since registration" (the

@@ -69,6 +69,20 @@ for (const { engine, available, why } of ENGINES) {
     });
     afterAll(async () => w?.close());
 
+    it('refuses to register again a key that was revoked, saying why (it answered 201 with the revoked record)', async () => {
+      const { publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const ua = api(w.app, w.ua.admin.token);
+      const made = await ua.post('/parties/ua/keys', { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } });
+      expect(made.statusCode, made.body).toBe(201);
+      // Registering it again while it stands answers the same key.
+      expect(json(await ua.post('/parties/ua/keys', { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } })).kid).toBe(json(made).kid);
+      expect((await ua.post(`/parties/ua/keys/${json(made).kid}/revoke`, { reason: 'compromised' })).statusCode).toBe(200);
+      const again = await ua.post('/parties/ua/keys', { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } });
+      expect(again.statusCode, again.body).toBe(422);
+      expect(json(again)).toMatchObject({ code: 'key_revoked', detail: expect.stringMatching(/was reported compromised .* cannot be registered again/) });
+    });
+
     it('refuses a missing or unknown reason with a 400 naming both choices and what each does', async () => {
       for (const body of [undefined, {}, { reason: 'lost' }, { reason: null }]) {
         const res = await revoke(w, body);
