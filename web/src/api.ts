@@ -81,6 +81,9 @@ export interface IncidentView {
   state: 'reported' | 'confirmed' | 'dismissed';
   decisionReason: string | null;
   suspensionIds: string[];
+  /** 1 as reported; each correction makes a new version. */
+  version: number;
+  disputes: { id: string; partyId: string; memberId: string; statement: string; createdAt: string }[];
 }
 
 export interface AppConfig {
@@ -104,6 +107,27 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The server could not be reached at all (down, offline, connection cut): no answer, so no
+ * refusal. The browser's own message ("Failed to fetch") is English and says nothing useful;
+ * the app says, in the user's language, that the input is kept and to try again.
+ */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** fetch, with a failure to reach the server turned into a NetworkError. */
+export async function reach(input: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new NetworkError(e);
+  }
+}
+
 export function getToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
@@ -113,7 +137,7 @@ export function setToken(token: string | null): void {
 }
 
 async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = getToken()): Promise<Response> {
-  const res = await fetch(`/api/v1${path}`, {
+  const res = await reach(`/api/v1${path}`, {
     method,
     headers: {
       accept: 'application/json',
@@ -194,6 +218,8 @@ export const api = {
     }
   },
   reportIncident: (body: unknown): Promise<IncidentView> => json('POST', '/incidents', body),
+  /** A party's statement disputing the report (its negotiators). */
+  disputeIncident: (id: string, statement: string): Promise<IncidentView> => json('POST', `/incidents/${encodeURIComponent(id)}/disputes`, { statement }),
   decideIncident: (id: string, decision: 'confirm' | 'dismiss', reason: string): Promise<IncidentView> => json('POST', `/incidents/${encodeURIComponent(id)}/${decision}`, { reason }),
   /** Ceasefire zones, once the endpoint exists (404 until then: null). */
   zones: async (at: string): Promise<GeoJSON.FeatureCollection | null> => {

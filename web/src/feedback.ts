@@ -2,7 +2,7 @@
  * Form feedback: a message at the field it is about (`aria-invalid`, `aria-describedby`), and
  * clearing every message of a form when the user edits it or acts again.
  */
-import { ApiError } from './api.js';
+import { ApiError, NetworkError } from './api.js';
 import { h } from './dom.js';
 import { t, type MessageKey } from './i18n.js';
 
@@ -75,9 +75,12 @@ const KNOWN = new Set([
  * server's detail once as the specific reason (never the itemised errors repeated after it), and
  * the field it is about when the server names one. Errors raised in the browser give their message.
  */
-export function describeProblem(e: unknown): { text: string; path: string | null; fieldText: string } {
+export function describeProblem(e: unknown, words: Partial<Record<string, MessageKey>> = {}): { text: string; path: string | null; fieldText: string } {
+  // No answer at all is no refusal: say so in the user's language, not the browser's English.
+  if (e instanceof NetworkError) return { text: t('problem.network'), path: null, fieldText: t('problem.network') };
   if (e instanceof ApiError) {
-    const known = KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
+    const own = words[e.code];
+    const known = own ? t(own) : KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
     const named = e.errors.find((x) => x.path && x.path !== '/');
     // A required field left empty (the server's code `required`): the schema's words ("Too
     // small: expected string to have >=1 characters") are for programmers, and English; the app
@@ -93,10 +96,11 @@ export function describeProblem(e: unknown): { text: string; path: string | null
 
 /**
  * Shows a refusal: at the field `fieldFor(path)` when the form has it (and a short pointer in
- * `msg`), else in `msg` ("Refused: …"). Returns the field used, if any.
+ * `msg`), else in `msg` ("Refused: …"; a server out of reach refused nothing, and is said as it is). `words` gives a problem code the app's words
+ * for what this form acts on (an incident, not a corridor). Returns the field used, if any.
  */
-export function showProblem(e: unknown, msg: HTMLElement, fieldFor: (path: string) => HTMLElement | null = () => null): HTMLElement | null {
-  const p = describeProblem(e);
+export function showProblem(e: unknown, msg: HTMLElement, fieldFor: (path: string) => HTMLElement | null = () => null, words: Partial<Record<string, MessageKey>> = {}): HTMLElement | null {
+  const p = describeProblem(e, words);
   const field = p.path ? fieldFor(p.path) : null;
   msg.classList.add('error');
   msg.classList.remove('ok');
@@ -105,7 +109,7 @@ export function showProblem(e: unknown, msg: HTMLElement, fieldFor: (path: strin
     msg.textContent = t('problem.seeField');
     return field;
   }
-  msg.textContent = t('actions.failed', { detail: p.text });
+  msg.textContent = e instanceof NetworkError ? p.text : t('actions.failed', { detail: p.text });
   return null;
 }
 

@@ -3,7 +3,8 @@
  * closes), then the map, corridor pages and the propose/amend form. Plain TypeScript and DOM.
  */
 import './styles.css';
-import { api, ApiError, getToken, setToken, type AppConfig, type Me, type PartyView } from './api.js';
+import { api, ApiError, getToken, NetworkError, setToken, type AppConfig, type Me, type PartyView } from './api.js';
+import { beginNavigation, stillCurrent } from './nav.js';
 import type { Ctx } from './context.js';
 import { append, clear, h, restoreFields, snapshotFields } from './dom.js';
 import { LANGS, lang, setLang, t } from './i18n.js';
@@ -133,6 +134,8 @@ async function ensureSession(): Promise<boolean> {
     session = { me, parties };
     return true;
   } catch (e) {
+    // Out of reach says nothing about the token: the page says so and offers to retry.
+    if (e instanceof NetworkError) throw e;
     if (e instanceof ApiError && e.status === 401) {
       setToken(null);
       expired = true;
@@ -142,12 +145,24 @@ async function ensureSession(): Promise<boolean> {
 }
 
 async function route(): Promise<void> {
+  // Every render below checks, after each wait, that no later navigation has begun since
+  // (`stillCurrent`): a slow page's answer must not replace the page asked for after it.
+  beginNavigation();
+  const current = stillCurrent();
   disposeOverview();
   disposeCorridor();
   disposePropose();
   disposeIncidents();
   disposeMovement();
-  if (!(await ensureSession()) || !session) {
+  let signedIn: boolean;
+  try {
+    signedIn = await ensureSession();
+  } catch (e) {
+    if (current()) renderFailure(e);
+    return;
+  }
+  if (!current()) return;
+  if (!signedIn || !session) {
     renderHeader();
     renderSignIn(main, expired ? t('signin.expired') : null, () => {
       expired = false;
@@ -167,6 +182,7 @@ async function route(): Promise<void> {
     if (m?.[1] && m[2]) {
       // Amend only where the corridor page would offer it (the API's own rules).
       const view = await api.corridor(decodeURIComponent(m[1]));
+      if (!current()) return;
       if (allowedActions(ctx.actor, view).includes('amend')) await renderPropose(main, ctx, view);
       else renderNotAllowed(ctx, 'amend', view);
     }
@@ -187,6 +203,8 @@ async function route(): Promise<void> {
     else if (path === '' || path === '/app') await renderOverview(main, ctx);
     else renderNotFound(path);
   } catch (e) {
+    // The failure of a page no longer asked for is not shown over the one that is.
+    if (!current()) return;
     if (e instanceof ApiError && e.status === 401) {
       // The token was revoked or expired while in use: back to sign-in, which says so.
       setToken(null);
@@ -194,16 +212,25 @@ async function route(): Promise<void> {
       expired = true;
       return route();
     }
-    // Never a dead end: what went wrong, in words, and the way back.
-    clear(main);
-    const notFound = e instanceof ApiError && e.status === 404;
-    main.append(
-      h('h1', {}, notFound ? t('problem.not_found') : t('app.failedTitle')),
-      h('p', { class: 'error', role: 'alert' }, notFound && e.message ? e.message : describeProblem(e).text),
-      h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
-    );
+    renderFailure(e);
   }
+  if (!current()) return;
   document.title = `${document.querySelector('main h1')?.textContent ?? ''} — Passage`;
+}
+
+/** Never a dead end: what went wrong, in words, a way to try again, and the way back. */
+function renderFailure(e: unknown): void {
+  clear(main);
+  const notFound = e instanceof ApiError && e.status === 404;
+  // Out of reach is passing: the page says so in the user's language and offers to try again.
+  const unreachable = e instanceof NetworkError;
+  append(main, [
+    h('h1', {}, notFound ? t('problem.not_found') : t('app.failedTitle')),
+    h('p', { class: 'error', role: 'alert' }, notFound && e.message ? e.message : unreachable ? t('app.unreachable') : describeProblem(e).text),
+    notFound ? null : h('p', {}, h('button', { type: 'button', id: 'retry', class: 'primary', onclick: () => void route() }, t('app.retry'))),
+    h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
+  ]);
+  document.title = `${t('app.failedTitle')} — Passage`;
 }
 
 /** An address the app has no page for: says so, and leads back to the map. */

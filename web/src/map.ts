@@ -163,8 +163,16 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     attributionControl: { compact: true },
     interactive: opts.interactive ?? true,
     cooperativeGestures: false,
-    // The scale bar's units in the app's language (MapLibre's own words are English).
-    locale: { 'ScaleControl.Meters': t('map.metres'), 'ScaleControl.Kilometers': t('map.kilometres') },
+    // The controls' words in the app's language (MapLibre's own are English): the scale bar's
+    // units, and the zoom buttons' and attribution toggle's names a screen reader announces.
+    locale: {
+      'ScaleControl.Meters': t('map.metres'),
+      'ScaleControl.Kilometers': t('map.kilometres'),
+      'NavigationControl.ZoomIn': t('map.zoomIn'),
+      'NavigationControl.ZoomOut': t('map.zoomOut'),
+      'NavigationControl.ResetBearing': t('map.resetBearing'),
+      'AttributionControl.ToggleAttribution': t('map.toggleAttribution'),
+    },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
@@ -210,8 +218,12 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     map.addLayer({ id: 'sites-area', type: 'fill', source: 'sites', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25, 'fill-outline-color': SITE_COLOUR } });
     map.addLayer({ id: 'sites-point', type: 'circle', source: 'sites', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': radiusPx(4), 'circle-color': SITE_COLOUR, 'circle-opacity': 0.25, 'circle-stroke-color': SITE_COLOUR, 'circle-stroke-width': 1.5 } });
     map.addLayer({ id: 'corridor-ends', type: 'circle', source: 'corridor-ends', paint: { 'circle-radius': 5, 'circle-color': ['case', ['==', ['get', 'end'], 'origin'], '#ffffff', ['get', 'colour']], 'circle-stroke-color': ['get', 'colour'], 'circle-stroke-width': 2 } });
-    map.addLayer({ id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': 6, 'circle-color': INCIDENT_COLOUR, 'circle-stroke-color': '#111111', 'circle-stroke-width': 2 } });
-    for (const [layer, label] of [['incidents', 'map.incident']] as const) {
+    // An incident reported as an area is drawn as that area, filled and outlined; a circle
+    // layer alone would draw each of its corners as a loose dot.
+    map.addLayer({ id: 'incidents-area', type: 'fill', source: 'incidents', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': INCIDENT_COLOUR, 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'incidents-outline', type: 'line', source: 'incidents', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': '#111111', 'line-width': 2 } });
+    map.addLayer({ id: 'incidents', type: 'circle', source: 'incidents', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 6, 'circle-color': INCIDENT_COLOUR, 'circle-stroke-color': '#111111', 'circle-stroke-width': 2 } });
+    for (const [layer, label] of [['incidents', 'map.incident'], ['incidents-area', 'map.incident']] as const) {
       map.on('mousemove', layer, (e) => {
         if (dotAt(e.point)) return;
         const p = e.features?.[0]?.properties as Record<string, unknown> | undefined;

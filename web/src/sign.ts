@@ -88,9 +88,35 @@ export function gateOnEd25519(button: HTMLButtonElement, note: HTMLElement): voi
   });
 }
 
-/** The private key in the file chosen in `input`: the key, `none` when no file is chosen, `bad` when it is no Ed25519 private JWK. */
-export async function chosenPrivateKey(input: HTMLInputElement): Promise<PrivateJwk | 'none' | 'bad'> {
+/**
+ * The private key in the file chosen in `input`: the key; `none` when no file is chosen; `public`
+ * when the file holds only a public Ed25519 key; `bad` when it is no Ed25519 JWK at all; and
+ * `mismatch` when its private part (d) is not the private half of its public part (x) — WebCrypto
+ * refuses such a key with an empty message, and a signature made with it could never verify, so
+ * it is found here by signing a probe and verifying it with x, before anything is sent.
+ */
+export async function chosenPrivateKey(input: HTMLInputElement): Promise<PrivateJwk | 'none' | 'bad' | 'public' | 'mismatch'> {
   const file = input.files?.[0];
   if (!file) return 'none';
-  return parsePrivateJwk(await file.text()) ?? 'bad';
+  const text = await file.text();
+  const jwk = parsePrivateJwk(text);
+  if (!jwk) return parsePublicJwk(text) === null ? 'bad' : 'public';
+  return (await keyHalvesMatch(jwk)) ? jwk : 'mismatch';
+}
+
+async function keyHalvesMatch(jwk: PrivateJwk): Promise<boolean> {
+  try {
+    const priv = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, { name: 'Ed25519' }, false, ['sign']);
+    const pub = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify']);
+    const probe = new TextEncoder().encode('passage key check');
+    const sig = await crypto.subtle.sign({ name: 'Ed25519' }, priv, probe);
+    return await crypto.subtle.verify({ name: 'Ed25519' }, pub, sig, probe);
+  } catch {
+    return false;
+  }
+}
+
+/** The message, at the file field, for a key file that cannot sign. */
+export function keyFileProblem(kind: 'none' | 'bad' | 'public' | 'mismatch'): 'sign.needKey' | 'sign.badKey' | 'sign.publicKey' | 'sign.keyMismatch' {
+  return ({ none: 'sign.needKey', bad: 'sign.badKey', public: 'sign.publicKey', mismatch: 'sign.keyMismatch' } as const)[kind];
 }

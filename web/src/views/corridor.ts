@@ -4,10 +4,12 @@
  * was compromised at the time; a key since retired is noted) with the key it was made with and the JWS to download, its
  * suspensions, and the actions the member's role allows in the corridor's state.
  */
-import { api, ApiError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
+import { stillCurrent } from '../nav.js';
+import { api, ApiError, NetworkError, type CorridorStatus, type CorridorView, type MovementView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
+import { busySubmit } from '../busy.js';
 import { confirmAction } from '../confirm.js';
 import { both, zoned } from '../format.js';
 import { rruleInWords } from '../rrule-words.js';
@@ -16,7 +18,7 @@ import { createMap, type CorridorMap } from '../map.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
-import { chosenPrivateKey, gateOnEd25519, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, keyFileProblem, signCompact } from '../sign.js';
 import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
@@ -41,13 +43,19 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   let view: CorridorView;
   let status: CorridorStatus;
   let movements: MovementView[] | null;
+  const current = stillCurrent();
   try {
     [view, status, movements] = await Promise.all([api.corridor(id), api.status(id), api.movements()]);
   } catch (e) {
+    if (!current()) return;
+    // Out of reach: the app's failure page says so and offers to try again.
+    if (e instanceof NetworkError) throw e;
     clear(main);
     main.append(h('h1', {}, t('corridor.notFound')), h('p', {}, e instanceof ApiError ? e.message : String(e)), h('a', { href: '/app/', 'data-link': true }, t('corridor.back')));
     return;
   }
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   const terms = view.terms;
   const p = prepare(view);
   const pic = pictureAt(p, Date.now());
@@ -168,7 +176,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
       h('h2', { id: 'susp-h' }, t('corridor.suspensions')),
       view.suspensions.length === 0
         ? h('p', {}, t('corridor.none'))
-        : h('ul', {}, view.suspensions.map((s) => h('li', {}, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : ''))),
+        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
     ),
   );
 
@@ -210,16 +218,27 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
         h(
           'tbody',
           {},
-          c.entries.map((e) =>
-            h(
+          c.entries.map((e) => {
+            // A proof up to a head the server's key did not sign proves nothing: anyone could
+            // have made that head. Only a verified head makes "included" true.
+            const proof = !e.included ? 'failed' : c.signatureValid === true ? 'proven' : 'unauthenticated';
+            return h(
               'tr',
-              { 'data-log-entry': e.index, 'data-included': String(e.included) },
+              { 'data-log-entry': e.index, 'data-included': String(proof === 'proven'), 'data-proof': proof },
               h('td', {}, `#${e.index}`),
               h('td', { class: 'small' }, both(Date.parse(e.time), tz)),
               h('td', {}, labelled(tValue('log.action', e.action), e.action)),
-              h('td', {}, h('span', { class: e.included ? 'ok' : 'error', title: e.problem ?? '' }, e.included ? `✓ ${t('log.included')}` : `✗ ${t('log.notIncluded')}`)),
-            ),
-          ),
+              h(
+                'td',
+                {},
+                proof === 'proven'
+                  ? h('span', { class: 'ok' }, `✓ ${t('log.included')}`)
+                  : proof === 'unauthenticated'
+                    ? h('span', { class: 'error' }, `✗ ${t('log.headNotAuthenticated')}`, h('span', { class: 'visually-hidden' }, ` — ${t('log.headNotAuthenticatedHelp')}`))
+                    : h('span', { class: 'error', title: e.problem ?? '' }, `✗ ${t('log.notIncluded')}`),
+              ),
+            );
+          }),
         ),
       ), t('common.tableOf', { name: t('log.title') }), t('common.scrollHint')),
       c.scannedFrom > 0 ? h('p', { class: 'small' }, t('log.scanned', { from: c.scannedFrom })) : h('span'),
@@ -255,7 +274,17 @@ function windowsTimeline(intervals: readonly { start: number; end: number }[], n
 function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void>): HTMLElement {
   const actions = allowedActions(ctx.actor, view);
   const msg = h('p', { role: 'status', class: 'msg', id: 'action-msg' });
-  const fail = (e: unknown): void => {
+  const fail = async (e: unknown): Promise<void> => {
+    if (e instanceof ApiError && e.code === 'transition_not_allowed') {
+      // Decided elsewhere meanwhile (another tab, another member): the page still shows the
+      // state it was drawn in. Draw it again from the server, then say why nothing was done.
+      await reload().catch(() => undefined);
+      const m = document.getElementById('action-msg') ?? msg;
+      m.className = 'msg error';
+      showProblem(e, m);
+      m.textContent = `${m.textContent ?? ''} ${t('actions.staleRefreshed')}`;
+      return;
+    }
     msg.className = 'msg error';
     showProblem(e, msg);
   };
@@ -278,7 +307,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
   return section;
 }
 
-function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => Promise<void>): HTMLElement {
   const fid = nextId(`reason-${action}`);
   const input = h('input', { id: fid, name: 'reason', required: action !== 'propose', maxlength: '2000' });
   const labelKey: MessageKey = `actions.${action}` as MessageKey;
@@ -288,8 +317,7 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
       class: `action action-${action}`,
       'data-action': action,
       novalidate: true,
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
+      onsubmit: busySubmit(async () => {
         const reason = input.value.trim();
         if (action !== 'propose' && !reason) {
           setFieldError(input, t('actions.needReason'));
@@ -302,16 +330,16 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
           const body = action === 'suspend' || action === 'resume' ? { reason } : { reason: reason || 'proposed', baseVersion: view.version };
           await done(await api.action(view.id, action, body), action);
         } catch (err) {
-          fail(err);
+          await fail(err);
         }
-      },
+      }),
     },
     h('label', { for: fid }, `${t('actions.reason')} (${t(labelKey)})`),
     h('div', { class: 'inline' }, input, h('button', { type: 'submit', class: action === 'reject' || action === 'suspend' || action === 'withdraw' ? 'danger' : 'primary' }, t(labelKey))),
   );
 }
 
-function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => void): HTMLElement {
+function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done: (v: CorridorView, action?: CorridorUiAction) => Promise<void>, fail: (e: unknown) => Promise<void>): HTMLElement {
   if (action === 'amend') {
     return h('p', {}, h('a', { href: `/app/corridors/${view.id}/amend`, 'data-link': true, class: 'button' }, t('actions.amend')));
   }
@@ -333,14 +361,13 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
       'form',
       {
         class: 'sign-paste',
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
+        onsubmit: busySubmit(async () => {
           try {
             await done(await api.guarantee(view.id, jwsInput.value.trim()));
           } catch (err) {
-            fail(err);
+            await fail(err);
           }
-        },
+        }),
       },
       h('p', { class: 'small' }, t('sign.paste'), ': ', h('code', {}, `passage sign ${view.id} --key <party>.private.jwk`)),
       h('label', { for: jwsId }, t('sign.pasteLabel')),
@@ -351,16 +378,12 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
       'form',
       {
         class: 'sign-key',
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
+        onsubmit: busySubmit(async () => {
           const jwk = await chosenPrivateKey(keyInput as HTMLInputElement);
-          if (jwk === 'none') {
-            setFieldError(keyInput, t('sign.needKey'));
+          // A file that cannot sign is the browser's finding, not the server's refusal: said at the file field.
+          if (typeof jwk === 'string') {
+            setFieldError(keyInput, t(keyFileProblem(jwk)));
             keyInput.focus();
-            return;
-          }
-          if (jwk === 'bad') {
-            fail(new Error(t('sign.badKey')));
             return;
           }
           try {
@@ -369,9 +392,9 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
             if (version !== view.version) throw new Error(t('sign.staleVersion', { version }));
             await done(await api.guarantee(view.id, await signCompact(bytes, jwk)));
           } catch (err) {
-            fail(err);
+            await fail(err);
           }
-        },
+        }),
       },
       h('p', { class: 'small' }, t('sign.key')),
       h('label', { for: keyId }, t('sign.keyLabel')),

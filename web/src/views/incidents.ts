@@ -5,7 +5,9 @@
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import * as maplibregl from 'maplibre-gl';
-import { api, type CorridorView, type IncidentView } from '../api.js';
+import { api, ApiError, type CorridorView, type IncidentView } from '../api.js';
+import { busyClick, busySubmit } from '../busy.js';
+import { stillCurrent } from '../nav.js';
 import { clearFieldError, clearOnEdit, fieldByPath, parseCoordinate, setFieldError, showProblem } from '../feedback.js';
 import { confirmAction } from '../confirm.js';
 import { suspendsAutomatically, suspendsOnConfirm } from '../../../src/domain/suspension-policy.js';
@@ -16,6 +18,7 @@ import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { canDecideIncident } from '../permissions.js';
+import { canDisputeIncident } from '../../../src/domain/incident.js';
 import { pictureAt, prepare } from '../state.js';
 import { INCIDENT_KINDS, SEVERITIES } from '../../../src/domain/vocabulary.js';
 
@@ -29,7 +32,10 @@ export function disposeIncidents(): void {
 export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const current = stillCurrent();
   const [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   clear(main);
   const tz = 'Europe/Kyiv';
   const mapEl = h('div', { id: 'incident-map', class: 'map small-map', role: 'region', 'aria-label': t('map.label') });
@@ -69,8 +75,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     {
       id: 'incident-form',
       class: 'propose',
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
+      onsubmit: busySubmit(async () => {
         if (lat.value === '' || lon.value === '') {
           msg.className = 'msg error';
           msg.textContent = t('incident.needPoint');
@@ -95,7 +100,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
           msg.className = 'msg error';
           showProblem(err, msg, (path) => fieldByPath({ '/geometry': lat, '/occurredAt': when, '/description': description, '/kind': kind, '/severity': severity }, path))?.focus();
         }
-      },
+      }),
     },
     h('h1', {}, t('incident.title')),
     h('h2', {}, t('incident.report')),
@@ -133,12 +138,24 @@ function confirmConsequence(i: IncidentView, corridors: readonly CorridorView[])
 
 function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: readonly CorridorView[], reload: () => Promise<void>): HTMLElement {
   const decide = canDecideIncident(ctx.actor);
+  // The server's own rule: a party's negotiators attach dispute statements.
+  const dispute = canDisputeIncident(ctx.actor);
   const decisionMsg = h('p', { id: 'decision-msg', role: 'status', class: 'msg' });
+  // After a decision the list is drawn again: focus goes to the decided incident's state (not
+  // to <body>), so keyboard and screen-reader users stay where they were and hear the outcome.
+  const focusState = (id: string): void => document.querySelector<HTMLElement>(`tr[data-incident="${CSS.escape(id)}"] .incident-state`)?.focus();
   const rows = [...incidents]
     .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))
     .map((i) => {
       const reasonId = nextId('decision');
-      const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '2000' });
+      const aboutId = `${reasonId}-about`;
+      // Every row has the same field and buttons: each names its incident (kind, time, place)
+      // to assistive technology, so "Confirm" is not one of many identical buttons.
+      const when = both(Date.parse(i.occurredAt), 'Europe/Kyiv');
+      const about = h('span', { id: aboutId, class: 'visually-hidden' }, t('incident.about', { kind: t(`incident.kind.${i.kind}` as MessageKey), when, where: placeOf(i) }));
+      const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '2000', 'aria-describedby': aboutId });
+      const confirmBtn = h('button', { type: 'button', class: 'danger', 'data-decision': 'confirm', 'aria-describedby': aboutId }, t('incident.confirm'));
+      const dismissBtn = h('button', { type: 'button', 'data-decision': 'dismiss', 'aria-describedby': aboutId }, t('incident.dismiss'));
       const act = async (d: 'confirm' | 'dismiss'): Promise<void> => {
         clearFieldError(reason);
         decisionMsg.textContent = '';
@@ -161,31 +178,61 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
             m.className = 'msg ok';
             m.textContent = d === 'dismiss' ? t('incident.dismissedDone') : suspended.length ? t('incident.confirmedSuspended', { corridors: suspended.join(', ') }) : t('incident.confirmedNone');
           }
+          focusState(i.id);
         } catch (err) {
+          if (err instanceof ApiError && err.code === 'transition_not_allowed') {
+            // Decided elsewhere meanwhile (another tab, another member): show the incident as it
+            // stands now, and say so in words about incidents (not corridors).
+            await reload().catch(() => undefined);
+            const m = document.getElementById('decision-msg') ?? decisionMsg;
+            m.className = 'msg error';
+            showProblem(err, m, () => null, { transition_not_allowed: 'problem.incidentDecided' });
+            focusState(i.id);
+            return;
+          }
           decisionMsg.className = 'msg error';
           showProblem(err, decisionMsg);
         }
       };
+      busyClick(confirmBtn, () => act('confirm'), () => [dismissBtn]);
+      busyClick(dismissBtn, () => act('dismiss'), () => [confirmBtn]);
       reason.addEventListener('input', () => clearFieldError(reason));
       return h(
         'tr',
         { 'data-incident': i.id, 'data-state': i.state },
         h('td', {}, t(`incident.kind.${i.kind}` as MessageKey), h('div', { class: 'small' }, t(`incident.severity.${i.severity}` as MessageKey))),
-        h('td', { class: 'small' }, both(Date.parse(i.occurredAt), 'Europe/Kyiv')),
-        h('td', {}, i.description),
+        h('td', { class: 'small' }, when),
+        h(
+          'td',
+          {},
+          i.description,
+          i.disputes.length > 0
+            ? h('ul', { class: 'disputes small' }, i.disputes.map((d) => h('li', { 'data-dispute': d.id }, t('incident.disputedBy', { party: ctx.partyName(d.partyId), when: both(Date.parse(d.createdAt), 'Europe/Kyiv') }), ' ', h('q', {}, d.statement))))
+            : null,
+        ),
         h('td', {}, i.corridorIds.map((id) => corridors.find((c) => c.id === id)?.title ?? id).join(', ') || '—'),
-        h('td', {}, t(`incident.state.${i.state}` as MessageKey), i.decisionReason ? h('div', { class: 'small' }, i.decisionReason) : null),
-        decide
+        h(
+          'td',
+          { class: 'incident-state', tabindex: '-1' },
+          t(`incident.state.${i.state}` as MessageKey),
+          // A corrected report says so: what is shown is not what was first reported.
+          i.version > 1 ? h('div', { class: 'small', 'data-version': i.version }, t('incident.corrected', { version: i.version })) : null,
+          i.disputes.length > 0 ? h('div', { class: 'small disputed', 'data-disputes': i.disputes.length }, t('incident.disputed', { count: i.disputes.length })) : null,
+          i.decisionReason ? h('div', { class: 'small' }, i.decisionReason) : null,
+        ),
+        decide || dispute
           ? h(
               'td',
               {},
-              i.state === 'reported'
+              about,
+              dispute ? disputeForm(i, about.id, ctx.partyName(ctx.actor.partyId), reload, focusState) : null,
+              !decide ? null : i.state === 'reported'
                 ? h(
                     'div',
                     { class: 'decide' },
                     h('label', { for: reasonId }, t('incident.decisionReason')),
                     reason,
-                    h('div', { class: 'inline' }, h('button', { type: 'button', class: 'danger', 'data-decision': 'confirm', onclick: () => void act('confirm') }, t('incident.confirm')), h('button', { type: 'button', 'data-decision': 'dismiss', onclick: () => void act('dismiss') }, t('incident.dismiss'))),
+                    h('div', { class: 'inline' }, confirmBtn, dismissBtn),
                   )
                 : '—',
             )
@@ -202,8 +249,56 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
       : scrollBox(h(
           'table',
           { class: 'list', id: 'incidents' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), decide ? h('th', { scope: 'col' }, t('actions.title')) : null)),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), decide || dispute ? h('th', { scope: 'col' }, t('actions.title')) : null)),
           h('tbody', {}, rows),
         ), t('common.tableOf', { name: t('incident.list') }), t('common.scrollHint')),
   );
+}
+
+/** A party's statement disputing a report: kept beside it, the report itself unchanged. */
+function disputeForm(i: IncidentView, aboutId: string, party: string, reload: () => Promise<void>, focusState: (id: string) => void): HTMLElement {
+  const fid = nextId('dispute');
+  const statement = h('textarea', { id: fid, name: 'statement', rows: '2', maxlength: '5000', 'aria-describedby': aboutId });
+  const msg = h('p', { role: 'status', class: 'msg' });
+  const form = h(
+    'form',
+    {
+      class: 'dispute',
+      'data-dispute-for': i.id,
+      novalidate: true,
+      onsubmit: busySubmit(async () => {
+        clearFieldError(statement);
+        if (!statement.value.trim()) {
+          setFieldError(statement, t('problem.required'));
+          statement.focus();
+          return;
+        }
+        try {
+          await api.disputeIncident(i.id, statement.value.trim());
+          await reload();
+          const m = document.getElementById('decision-msg');
+          if (m) {
+            m.className = 'msg ok';
+            m.textContent = t('incident.disputeDone', { party });
+          }
+          focusState(i.id);
+        } catch (err) {
+          msg.className = 'msg error';
+          showProblem(err, msg);
+        }
+      }),
+    },
+    h('label', { for: fid }, t('incident.disputeLabel', { party })),
+    statement,
+    h('button', { type: 'submit', 'aria-describedby': aboutId }, t('incident.disputeSubmit')),
+    msg,
+  );
+  clearOnEdit(form, msg);
+  return h('details', { class: 'dispute-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.disputeOpen')), form);
+}
+
+/** Where an incident happened, in words a screen reader can say: its point, or its area's first corner. */
+function placeOf(i: IncidentView): string {
+  const c = i.geometry.type === 'Point' ? i.geometry.coordinates : i.geometry.coordinates[0]?.[0];
+  return c ? `${c[1].toFixed(4)}, ${c[0].toFixed(4)}` : '';
 }

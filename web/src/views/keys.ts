@@ -15,6 +15,9 @@ import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { both } from '../format.js';
 import { t } from '../i18n.js';
 import { gateOnEd25519, generateSigningKey, parsePublicJwk } from '../sign.js';
+import { busySubmit, whileBusy } from '../busy.js';
+import { stillCurrent } from '../nav.js';
+import { pictureAt, prepare } from '../state.js';
 
 const TZ = 'Europe/Kyiv';
 const short = (kid: string): string => `${kid.slice(0, 12)}…`;
@@ -22,7 +25,10 @@ const short = (kid: string): string => `${kid.slice(0, 12)}…`;
 export async function renderKeys(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const current = stillCurrent();
   const party = await api.parties().then((ps) => ps.find((p) => p.id === ctx.actor.partyId));
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   clear(main);
   const keys = party?.keys ?? [];
   const manage = isAllowed(ctx.actor, 'key.manage', { partyId: ctx.actor.partyId });
@@ -106,8 +112,9 @@ function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: ()
   const unsupported = h('p', { class: 'small', hidden: true }, t('keys.add.unsupported'));
   gateOnEd25519(create as HTMLButtonElement, unsupported);
   create.addEventListener('click', () => {
-    void (async () => {
-      create.setAttribute('disabled', '');
+    void whileBusy(create, [create], async () => {
+      // A new attempt: the last outcome is stale.
+      say('ok', '');
       try {
         const key = await generateSigningKey();
         // Registered first: a file is saved only for a key the server holds.
@@ -124,10 +131,8 @@ function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: ()
       } catch (err) {
         say('error', '');
         showProblem(err, msg);
-      } finally {
-        create.removeAttribute('disabled');
       }
-    })();
+    });
   });
 
   const fileId = nextId('pubkey');
@@ -138,9 +143,11 @@ function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: ()
     h('div', { class: 'field' }, h('label', { for: fileId }, t('keys.add.fileLabel')), input),
     h('button', { type: 'submit' }, t('keys.add.fileButton')),
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
+  form.addEventListener(
+    'submit',
+    busySubmit(async () => {
+      // A new attempt: the last outcome ("Key … registered") is stale beside what this one says.
+      say('ok', '');
       clearFieldError(input);
       const file = input.files?.[0];
       if (!file) return setFieldError(input, t('keys.add.needFile'));
@@ -149,14 +156,17 @@ function addKeySection(ctx: Ctx, partyName: string, msg: HTMLElement, reload: ()
       if (jwk === null) return setFieldError(input, t('keys.add.notKey'));
       try {
         const view = await api.registerKey(ctx.actor.partyId, jwk);
-        say('ok', t('keys.add.registered', { kid: short(view.kid) }));
+        // The server answers with the record it holds: a key registered before and since
+        // revoked stays revoked, and must not be announced as a key that can sign.
+        if (view.revokedAt !== null) say('error', t(view.revocationReason === 'superseded' ? 'keys.add.alreadyRetired' : 'keys.add.alreadyCompromised', { kid: short(view.kid) }));
+        else say('ok', t('keys.add.registered', { kid: short(view.kid) }));
         await reload();
       } catch (err) {
         say('error', '');
         showProblem(err, msg, (path) => (path.startsWith('/jwk') ? input : null));
       }
-    })();
-  });
+    }),
+  );
   return h(
     'section',
     { id: 'add-key', 'aria-labelledby': 'add-key-title' },
@@ -204,9 +214,9 @@ function revokeForm(ctx: Ctx, key: KeyView, msg: HTMLElement, reload: () => Prom
   const cancel = h('button', { type: 'button' }, t('keys.cancel'));
   cancel.addEventListener('click', cancelled);
   form.append(h('div', { class: 'inline' }, submit, cancel));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
+  form.addEventListener(
+    'submit',
+    busySubmit(async () => {
       msg.textContent = '';
       msg.className = 'msg';
       const reason = radios().find((r) => r.checked)?.value as 'superseded' | 'compromised' | undefined;
@@ -221,7 +231,10 @@ function revokeForm(ctx: Ctx, key: KeyView, msg: HTMLElement, reload: () => Prom
       else {
         // Which corridors lose the guarantee: the same rule the server applies once it is revoked.
         const from = sinceIso !== undefined ? new Date(Date.parse(sinceIso)).toISOString() : key.createdAt;
-        const losing = (await api.corridors()).filter((c) => losesGuaranteeIfCompromised(c, key.kid, from));
+        // A corridor whose last window has ended keeps its record as it is (the server skips
+        // it, though its stored state may still say guaranteed until it is swept): not named.
+        const now = Date.now();
+        const losing = (await api.corridors()).filter((c) => losesGuaranteeIfCompromised(c, key.kid, from) && pictureAt(prepare(c), now).state !== 'closed');
         text = losing.length ? t('keys.confirm.compromised', { kid, corridors: losing.map((c) => `“${c.title}”`).join(', ') }) : t('keys.confirm.compromisedNone', { kid });
       }
       if (!(await confirmAction(text, t(reason === 'superseded' ? 'keys.confirm.okSuperseded' : 'keys.confirm.okCompromised')))) return;
@@ -235,7 +248,7 @@ function revokeForm(ctx: Ctx, key: KeyView, msg: HTMLElement, reload: () => Prom
         msg.className = 'msg error';
         showProblem(err, msg, (path) => (path === '/since' ? since : path === '/reason' ? fieldset : null));
       }
-    })();
-  });
+    }),
+  );
   return form;
 }

@@ -6,6 +6,7 @@
  * (asked first). Times are typed in the corridor's zone and sent as RFC 3339.
  */
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
+import { busySubmit } from '../busy.js';
 import { api, type MovementView } from '../api.js';
 import { confirmAction } from '../confirm.js';
 import type { Ctx } from '../context.js';
@@ -85,8 +86,7 @@ function actionForm(action: MovementUiAction, m: MovementView, checkpoints: read
     fields['/reason'] = reason;
   }
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
+  const submit = async (): Promise<void> => {
     // Required text said in the app's words, before anything is sent.
     const empty = action === 'abort' ? (reason.value.trim() === '' ? reason : null) : action !== 'acknowledge' && action !== 'depart' && who.value.trim() === '' ? who : null;
     if (empty) {
@@ -114,7 +114,7 @@ function actionForm(action: MovementUiAction, m: MovementView, checkpoints: read
   const headingId = nextId(`mv-${action}-h`);
   return h(
     'form',
-    { class: `movement-action action-${action}`, 'data-action': action, novalidate: true, 'aria-labelledby': headingId, onsubmit: (e: Event) => void submit(e) },
+    { class: `movement-action action-${action}`, 'data-action': action, novalidate: true, 'aria-labelledby': headingId, onsubmit: busySubmit(submit) },
     h('h3', { id: headingId }, t(`movement.action.${action}` as MessageKey)),
     parts,
     h('button', { type: 'submit', class: action === 'abort' ? 'danger' : 'primary' }, t(`movement.action.${action}` as MessageKey)),

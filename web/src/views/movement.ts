@@ -6,6 +6,7 @@
  * highlighted (in colour and in words). Reached from the map's movement list and from the
  * corridor page.
  */
+import { stillCurrent } from '../nav.js';
 import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
 import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
@@ -239,8 +240,11 @@ function trackLayers(fc: GeoJSON.FeatureCollection): { lines: GeoJSON.FeatureCol
 export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, notice?: string): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const stillHere = stillCurrent();
   const m = await api.movement(id);
   const [corridor, track, alerts, recon] = await Promise.all([api.corridor(m.corridorId).catch(() => null as CorridorView | null), api.movementTrack(id).catch(() => null), api.movementAlerts(id).catch(() => [] as AlertView[]), api.reconciliation(id).catch(() => null)]);
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!stillHere()) return;
   const tz = corridor?.terms.windows[0]?.timeZone ?? TZ;
   const cps = new Map<string, string>((corridor?.terms.checkpoints ?? []).flatMap((c) => (c.id ? [[c.id, c.name] as [string, string]] : [])));
   clear(main);

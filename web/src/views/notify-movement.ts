@@ -5,8 +5,10 @@
  * and which parties are told. A notification informs; it is acknowledged, never approved — the
  * server says so in a warning when the corridor is not open at the planned departure.
  */
+import { stillCurrent } from '../nav.js';
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type CorridorView } from '../api.js';
+import { busySubmit } from '../busy.js';
 import type { Ctx } from '../context.js';
 import { clear, field, h, nextId } from '../dom.js';
 import { clearFieldErrors, clearOnEdit, fieldByPath, setFieldError, showProblem } from '../feedback.js';
@@ -23,7 +25,10 @@ const select = (id: string, name: string, values: readonly string[], label: (v: 
 export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const current = stillCurrent();
   const corridors = (await api.corridors()).filter((c) => c.state !== 'withdrawn' && c.state !== 'rejected' && c.state !== 'draft');
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   clear(main);
   const zoneOf = (c: CorridorView | undefined): string => c?.terms.windows[0]?.timeZone ?? 'Europe/Kyiv';
 
@@ -85,8 +90,7 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
   const notes = h('textarea', { id: 'n-notes', name: 'notes', rows: '2', maxlength: '5000' }) as HTMLTextAreaElement;
   const msg = h('p', { id: 'notify-msg', class: 'msg', role: 'status' });
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
+  const submit = async (): Promise<void> => {
     clearFieldErrors(form);
     const rowsOf = (body: HTMLElement, sel: string): HTMLElement[] => [...body.querySelectorAll<HTMLElement>(sel)];
     const val = (row: HTMLElement, name: string): string => (row.querySelector<HTMLInputElement | HTMLSelectElement>(`[name=${name}]`)?.value ?? '').trim();
@@ -133,7 +137,7 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
   const cargoTable = h('table', { class: 'list', id: 'n-cargo-table' }, head([t('movement.item'), t('movement.category'), t('movement.quantity'), t('notify.unit')]), cargoRows);
   const form = h(
     'form',
-    { id: 'notify-form', class: 'propose', novalidate: true, onsubmit: (e: Event) => void submit(e) },
+    { id: 'notify-form', class: 'propose', novalidate: true, onsubmit: busySubmit(submit) },
     h('h1', {}, t('notify.title')),
     h('p', { class: 'small' }, t('notify.lead')),
     corridors.length === 0 ? h('p', { class: 'msg error' }, t('notify.noCorridor')) : null,

@@ -3,11 +3,12 @@
  * slider, the legend, and the same corridors as a list (keyboard and screen-reader users
  * get everything the map shows).
  */
+import { stillCurrent } from '../nav.js';
 import { api, type CorridorView, type LatestPosition, type MovementView, type SiteView } from '../api.js';
 import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
 import type { Ctx } from '../context.js';
-import { clear, h } from '../dom.js';
+import { clear, h, scrollBox } from '../dom.js';
 import { formatUtcShort, span, zoned } from '../format.js';
 import { t } from '../i18n.js';
 import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
@@ -39,6 +40,7 @@ const FIX_MIN_INTERVAL_MS = 1000;
 export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const current = stillCurrent();
   const [views, sites, positions0, incidents0, movements]: [CorridorView[], SiteView[] | null, LatestPosition[] | null, GeoJSON.FeatureCollection | null, MovementView[] | null] = await Promise.all([
     api.corridors(),
     api.sites(),
@@ -46,15 +48,23 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     api.incidents(),
     api.movements(),
   ]);
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   let positions = positions0;
   let incidents = incidents0;
   let prepared: Prepared[] = views.map(prepare);
   const now = Date.now();
   const params = new URLSearchParams(location.search);
   const atParam = params.get('at');
-  let at = atParam && !Number.isNaN(Date.parse(atParam)) ? Date.parse(atParam) : now;
+  const atValid = atParam !== null && atParam !== '' && !Number.isNaN(Date.parse(atParam));
+  let at = atValid ? Date.parse(atParam) : now;
   // Following the clock until the user picks another instant: live updates show "now".
-  let followNow = !(atParam && !Number.isNaN(Date.parse(atParam)));
+  let followNow = !atValid;
+  // An instant the app cannot read is said, not silently replaced by now.
+  const atNote = atParam !== null && !atValid ? h('p', { class: 'msg error', id: 'at-invalid', role: 'status' }, t('map.atInvalid', { at: atParam })) : null;
+  // The picture at an instant shows only what had happened by then.
+  const incidentsAt = (): GeoJSON.FeatureCollection | null =>
+    incidents && { ...incidents, features: incidents.features.filter((f) => !(Date.parse(String(f.properties?.occurredAt ?? '')) > at)) };
   const [lo, hi] = timelineRange(prepared, now);
   const range = [Math.min(lo, at), Math.max(hi, at)] as const;
 
@@ -83,6 +93,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       h(
         'aside',
         { class: 'panel' },
+        atNote,
         h('div', { class: 'timeline' }, h('label', { for: 'timeline' }, t('timeline.label')), slider, h('div', { class: 'timeline-row' }, out, nowBtn), h('p', { id: 'timeline-help', class: 'small' }, t('timeline.help'))),
         legendSlot,
       ),
@@ -93,7 +104,9 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       h('h2', { id: 'list-h' }, t('list.title')),
       views.length === 0
         ? h('p', {}, t('list.empty'))
-        : h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody),
+        : // In its own scrolling box: the windows' dates are long in Ukrainian and Russian, and the
+          // page itself must not scroll sideways on a phone.
+          scrollBox(h('table', { class: 'list', id: 'corridor-list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody), t('common.tableOf', { name: t('list.title') }), t('common.scrollHint')),
     ),
     ...(movements !== null && movements.length > 0 ? [h('section', { 'aria-labelledby': 'mov-h', id: 'overview-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(movements))] : []),
   );
@@ -106,7 +119,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   cmap.onMovementClick((id) => ctx.navigate(`/app/movements/${encodeURIComponent(id)}`));
   cmap.setSites(sites);
   cmap.setMovements(positions);
-  cmap.setIncidents(incidents);
+  cmap.setIncidents(incidentsAt());
 
   // Movements with a dot on the map, for the legend's count (kept up to date by live fixes too):
   // a convoy whose trackers have sent nothing yet has no dot, so it is not counted.
@@ -117,7 +130,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     const counts: Partial<Record<DisplayState | 'sites' | 'movements' | 'incidents', number>> = {
       sites: sites?.filter((x) => x.state === 'active').length ?? 0,
       movements: movementIdsShown.size,
-      incidents: incidents?.features.length ?? 0,
+      incidents: incidentsAt()?.features.length ?? 0,
       ...stateCounts,
     };
     clear(legendSlot);
@@ -127,6 +140,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   const draw = (fit: boolean): void => {
     const items = prepared.map((p) => ({ p, pic: pictureAt(p, at) }));
     cmap.setCorridors(items.map(({ p, pic }) => ({ view: p.view, state: pic.state })), fit);
+    cmap.setIncidents(incidentsAt());
     stateCounts = {};
     for (const { pic } of items) stateCounts[pic.state] = (stateCounts[pic.state] ?? 0) + 1;
     drawLegend();
@@ -147,7 +161,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           { 'data-corridor': p.view.id, 'data-state': pic.state },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
           h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
-          h('td', { class: 'small' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
+          h('td', { class: 'small window-cell' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
     }
@@ -198,7 +212,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     }
     if (all || kinds.has('incident')) {
       incidents = await api.incidents();
-      cmap.setIncidents(incidents);
+      cmap.setIncidents(incidentsAt());
     }
     if (all) {
       prepared = (await api.corridors()).map(prepare);

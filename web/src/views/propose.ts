@@ -4,8 +4,10 @@
  * marker that can be dragged to move it, the list and the preview following live); width, direction, purposes, eligibility, one window
  * in its agreed time zone, and the parties whose guarantee it needs.
  */
+import { stillCurrent } from '../nav.js';
 import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type CorridorView } from '../api.js';
+import { busySubmit } from '../busy.js';
 import type { Ctx } from '../context.js';
 import * as maplibregl from 'maplibre-gl';
 import { clear, field, h, nextId } from '../dom.js';
@@ -53,7 +55,10 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const waypoints: Waypoint[] = keepDraft && draft?.key === key ? draft.waypoints : terms ? waypointsOfTerms(terms) : [];
   keepDraft = false;
   draft = { key, waypoints };
+  const current = stillCurrent();
   const places = await loadGazetteer();
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
 
   const tz0 = terms?.windows[0]?.timeZone ?? 'Europe/Kyiv';
   const start0 = terms?.windows[0] ? Date.parse(terms.windows[0].start) : Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
@@ -208,8 +213,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     {
       id: 'propose-form',
       class: 'propose',
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
+      onsubmit: busySubmit(async () => {
         error.textContent = '';
         clearFieldErrors(form);
         if (waypoints.length < 2) {
@@ -266,7 +270,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           const fields = { '/title': title, '/widthM': width, '/windows': start, '/windows/0/start': start, '/windows/0/end': end, '/windows/0/timeZone': tz, '/windows/0/rrule': rrule, '/purposes': purposeBox, '/eligibility': eligibilityBox, '/requiredGuarantors': guarantorBox, '/notes': notes, '/reason': amend ? reason : null, '/route': wpList, '/origin': wpList, '/destination': wpList, '/checkpoints': wpList };
           showProblem(err, error, (path) => fieldByPath(fields, path))?.focus();
         }
-      },
+      }),
     },
     h('h1', {}, amend ? t('amend.title', { version: amend.version }) : t('propose.title')),
     field(t('propose.titleField'), title),

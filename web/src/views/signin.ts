@@ -1,4 +1,5 @@
-import { api, ApiError, setToken } from '../api.js';
+import { api, ApiError, NetworkError, setToken } from '../api.js';
+import { busySubmit } from '../busy.js';
 import { clear, h } from '../dom.js';
 import { t } from '../i18n.js';
 
@@ -11,8 +12,7 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
     'form',
     {
       class: 'card signin',
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
+      onsubmit: busySubmit(async () => {
         error.textContent = '';
         const token = input.value.trim();
         try {
@@ -20,10 +20,10 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
           setToken(token);
           onSignedIn();
         } catch (err) {
-          error.textContent = t('signin.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          error.textContent = err instanceof NetworkError ? t('problem.network') : t('signin.failed', { detail: err instanceof ApiError ? err.message : String(err) });
           input.focus();
         }
-      },
+      }),
     },
     h('h1', {}, t('signin.title')),
     note ? h('p', { class: 'note-box', id: 'signin-note', role: 'status' }, note) : null,

@@ -6,6 +6,7 @@
  * without a token the browser gets public rounds only, which the demo's rounds are). A
  * delegation's liaison officer signs a protocol awaiting its signature here, with a key file.
  */
+import { stillCurrent } from '../nav.js';
 import { isAllowed } from '../../../src/domain/authorization.js';
 import { awaitsSignatureOf } from '../../../src/domain/ledger-protocol.js';
 import { api, type LedgerMatrix, type LedgerPositionView, type LedgerTimeline } from '../api.js';
@@ -13,7 +14,8 @@ import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox } from '../dom.js';
 import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { lang, t, type MessageKey } from '../i18n.js';
-import { chosenPrivateKey, gateOnEd25519, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, keyFileProblem, signCompact } from '../sign.js';
+import { busySubmit } from '../busy.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
 export function formatDay(iso: string, l: string = lang()): string {
@@ -84,14 +86,14 @@ function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise
     unsupported,
     msg,
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
+  form.addEventListener(
+    'submit',
+    busySubmit(async () => {
       clearFieldError(input);
       msg.textContent = '';
       msg.className = 'msg';
       const jwk = await chosenPrivateKey(input);
-      if (jwk === 'none' || jwk === 'bad') return setFieldError(input, t(jwk === 'none' ? 'sign.needKey' : 'sign.badKey'));
+      if (typeof jwk === 'string') return setFieldError(input, t(keyFileProblem(jwk)));
       try {
         // Sign exactly the bytes the server serves for the current version.
         const { bytes, version } = await api.protocolText(p.id);
@@ -101,8 +103,8 @@ function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise
         msg.className = 'msg error';
         showProblem(err, msg);
       }
-    })();
-  });
+    }),
+  );
   return form;
 }
 
@@ -181,7 +183,10 @@ function matrixSection(m: LedgerMatrix): HTMLElement {
 export async function renderTalks(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
+  const current = stillCurrent();
   const [timeline, matrix] = await Promise.all([api.ledgerTimeline(), api.ledgerMatrix()]);
+  // Another page was asked for meanwhile: that page draws, not this one.
+  if (!current()) return;
   clear(main);
   const status = h('p', { id: 'talks-msg', role: 'status', class: 'msg' });
   // Signed: the view is drawn again from the server's answer, and says what changed.
