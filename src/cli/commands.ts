@@ -9,7 +9,7 @@ import { startScheduler } from '../app/scheduler.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { sql } from 'kysely';
-import { isPostgresUrl, migrationState, openStore, type Store } from '../store/store.js';
+import { isPostgresUrl, migrationState, openStore, redactedLocation, type Store } from '../store/store.js';
 import { ensureDir } from './files.js';
 import { CliError } from './errors.js';
 import { dataDir, requireText, type Print } from './options.js';
@@ -57,17 +57,6 @@ async function assertCurrentPassageSchema(store: Store, db: string): Promise<voi
   }
 }
 
-/** `db` as it may be printed: a PostgreSQL URL without its password. */
-function shownLocation(db: string): string {
-  if (!isPostgresUrl(db)) return db;
-  try {
-    const u = new URL(db);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return db;
-  }
-}
 
 /**
  * What is at `db`, read without changing anything (no file, schema or table created, no journal
@@ -77,7 +66,7 @@ function shownLocation(db: string): string {
  */
 export async function inspectDatabase(db: string): Promise<'missing' | 'empty' | 'passage'> {
   if (db === ':memory:') return 'empty';
-  const where = shownLocation(db);
+  const where = redactedLocation(db);
   if (!isPostgresUrl(db) && !existsSync(db)) return 'missing';
   let store: Store;
   try {

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from './dirs.js';
-import { DEFAULT_DB, isPostgresUrl } from './location.js';
+import { DEFAULT_DB, isPostgresUrl, redactedLocation } from './location.js';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
@@ -34,17 +34,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export { DEFAULT_DB, isPostgresUrl } from './location.js';
+export { DEFAULT_DB, isPostgresUrl, redactedLocation } from './location.js';
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 export interface OpenOptions {
   /** PostgreSQL schema to use (created if missing); tests use one fresh schema per run. */
@@ -99,7 +90,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     store = {
       db,
       engine: 'postgres',
-      location: redact(location),
+      location: redactedLocation(location),
       schema,
       transaction: (fn) => db.transaction().execute(fn),
       close: () => db.destroy(),

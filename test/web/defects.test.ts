@@ -9,7 +9,7 @@ import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
-import { HAVE_CHROMIUM, signIn, SKIP_REASON, useHarness } from './harness.js';
+import { buchaKyiv, HAVE_CHROMIUM, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -36,18 +36,7 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
   /** Proposes a corridor as Ukraine's liaison (tomorrow 09:00–17:00 Kyiv); returns its id. */
   async function proposed(title: string): Promise<string> {
     const date = new Date(Date.now() + day).toISOString().slice(0, 10);
-    const res = await api('ua-liaison', 'POST', '/corridors', {
-      title,
-      route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] },
-      widthM: 1000,
-      origin: { name: 'Bucha', coordinates: [30.213, 50.543] },
-      destination: { name: 'Kyiv', coordinates: [30.523, 50.45] },
-      direction: 'outbound',
-      purposes: ['evacuation'],
-      eligibility: ['civilians'],
-      windows: [{ start: `${date}T09:00:00+03:00`, end: `${date}T17:00:00+03:00`, timeZone: 'Europe/Kyiv' }],
-      requiredGuarantors: ['ua', 'ru'],
-    });
+    const res = await api('ua-liaison', 'POST', '/corridors', buchaKyiv(title, date));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   }

@@ -41,6 +41,22 @@ export function ensureWebBuild(): void {
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/** Bucha → Kyiv as Ukraine's liaison proposes it in the browser tests: one window on `date`, 09:00–17:00 Kyiv. */
+export function buchaKyiv(title: string, date: string): Record<string, unknown> {
+  return {
+    title,
+    route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] },
+    widthM: 1000,
+    origin: { name: 'Bucha', coordinates: [30.213, 50.543] },
+    destination: { name: 'Kyiv', coordinates: [30.523, 50.45] },
+    direction: 'outbound',
+    purposes: ['evacuation'],
+    eligibility: ['civilians'],
+    windows: [{ start: `${date}T09:00:00+03:00`, end: `${date}T17:00:00+03:00`, timeZone: 'Europe/Kyiv' }],
+    requiredGuarantors: ['ua', 'ru'],
+  };
+}
+
 export interface Harness {
   url: string;
   demo: DemoResult;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
+import { buchaKyiv, HAVE_CHROMIUM, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -24,18 +24,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review fixes in chromium', () => {
       method: 'POST',
       url: '/api/v1/corridors',
       headers: { authorization: `Bearer ${h.token('ua-liaison')}`, 'content-type': 'application/json' },
-      payload: {
-        title,
-        route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] },
-        widthM: 1000,
-        origin: { name: 'Bucha', coordinates: [30.213, 50.543] },
-        destination: { name: 'Kyiv', coordinates: [30.523, 50.45] },
-        direction: 'outbound',
-        purposes: ['evacuation'],
-        eligibility: ['civilians'],
-        windows: [{ start: `${date}T09:00:00+03:00`, end: `${date}T17:00:00+03:00`, timeZone: 'Europe/Kyiv' }],
-        requiredGuarantors: ['ua', 'ru'],
-      },
+      payload: buchaKyiv(title, date),
     });
     expect(res.statusCode, res.body).toBe(201);
     return (JSON.parse(res.body) as { id: string }).id;
