@@ -621,6 +621,11 @@ export const en = {
   'incident.disputeLabel': 'Statement of {{party}} (kept beside the report; the report is not changed)',
   'incident.disputeSubmit': 'Submit the dispute',
   'incident.disputeDone': 'The dispute of {{party}} was attached to the report.',
+  'incident.correctOpen': 'Correct this report',
+  'incident.correctReason': 'Reason for the correction (kept in the log)',
+  'incident.correctSubmit': 'Submit the correction',
+  'incident.correctDone': 'The report was corrected (version {{version}}).',
+  'incident.correctStale': 'The report was changed meanwhile; the list now shows it as it stands — check it and correct again if still needed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1236,6 +1241,11 @@ export const uk: Catalogue = {
   'incident.disputeLabel': 'Заява сторони {{party}} (зберігається поруч із повідомленням; саме повідомлення не змінюється)',
   'incident.disputeSubmit': 'Подати заперечення',
   'incident.disputeDone': 'Заперечення сторони {{party}} додано до повідомлення.',
+  'incident.correctOpen': 'Виправити це повідомлення',
+  'incident.correctReason': 'Причина виправлення (зберігається в журналі)',
+  'incident.correctSubmit': 'Подати виправлення',
+  'incident.correctDone': 'Повідомлення виправлено (версія {{version}}).',
+  'incident.correctStale': 'Тим часом повідомлення змінили; список тепер показує його поточний стан — перевірте й виправте знову, якщо це ще потрібно.',
 };
 
 export const ru: Catalogue = {
@@ -1848,6 +1858,11 @@ export const ru: Catalogue = {
   'incident.disputeLabel': 'Заявление стороны {{party}} (хранится рядом с сообщением; само сообщение не меняется)',
   'incident.disputeSubmit': 'Подать возражение',
   'incident.disputeDone': 'Возражение стороны {{party}} приложено к сообщению.',
+  'incident.correctOpen': 'Исправить это сообщение',
+  'incident.correctReason': 'Причина исправления (сохраняется в журнале)',
+  'incident.correctSubmit': 'Подать исправление',
+  'incident.correctDone': 'Сообщение исправлено (версия {{version}}).',
+  'incident.correctStale': 'Тем временем сообщение изменили; список теперь показывает его текущее состояние — проверьте и исправьте снова, если это ещё нужно.',
 };
 
 export const CATALOGUES: Record<Lang, Catalogue> = { uk, ru, en };

@@ -188,6 +188,38 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-incident'))).toBe(id);
   }, 60_000);
 
+  it('correcting a report: the reporting party’s liaison corrects severity with a reason; another party is not offered it; an empty reason is said at the field', async () => {
+    const reported = await api('ua-liaison', 'POST', '/incidents', { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [30.32, 50.52] }, occurredAt: new Date(Date.now() - 3_600_000).toISOString(), description: 'Correction test' });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(201);
+    const id = reported.body.id as string;
+    // A party that did not report it sees the row, not the correction form.
+    const other = (await h.newPage()).page;
+    await signIn(h, other, 'ru-liaison', '/app/incidents');
+    await other.locator(`tr[data-incident="${id}"]`).waitFor();
+    expect(await other.locator(`tr[data-incident="${id}"] form[data-correct-for]`).count()).toBe(0);
+
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/incidents');
+    const row = page.locator(`tr[data-incident="${id}"]`);
+    await row.waitFor();
+    await row.locator('details.correct-box summary').click();
+    const form = row.locator('form[data-correct-for]');
+    expect(await form.locator('select[name=severity]').inputValue()).toBe('severe');
+    expect(await form.locator('textarea[name=description]').inputValue()).toBe('Correction test');
+    await form.locator('select[name=severity]').selectOption('minor');
+    // No reason: said at the field, nothing sent.
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toBe('Required.');
+    expect(await form.locator('input[name=correctionReason]').getAttribute('aria-invalid')).toBe('true');
+    expect((await api('ua-liaison', 'GET', `/incidents/${id}`)).body.version).toBe(1);
+    await form.locator('input[name=correctionReason]').fill('observers counted fewer impacts');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator(`tr[data-incident="${id}"] [data-version]`).textContent(), { timeout: 15_000 }).toBe('corrected, v2');
+    const fresh = page.locator(`tr[data-incident="${id}"]`);
+    expect(await fresh.locator('td').first().locator('.small').textContent()).toBe('minor');
+    expect((await api('ua-liaison', 'GET', `/incidents/${id}`)).body).toMatchObject({ version: 2, severity: 'minor' });
+  }, 60_000);
+
   it('a stale Resume from another tab: the corridor page is drawn again in its present state', async () => {
     const id = await proposed('Stale resume test');
     // Both sign through the API (the demo's key files), so that it can be suspended.

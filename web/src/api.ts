@@ -220,6 +220,9 @@ export const api = {
   reportIncident: (body: unknown): Promise<IncidentView> => json('POST', '/incidents', body),
   /** A party's statement disputing the report (its negotiators). */
   disputeIncident: (id: string, statement: string): Promise<IncidentView> => json('POST', `/incidents/${encodeURIComponent(id)}/disputes`, { statement }),
+  /** Corrects a report (its reporting party or the mediator): a new version; a stale `version` answers 412. */
+  correctIncident: (id: string, version: number, body: { severity?: string; description?: string; reason: string }): Promise<IncidentView> =>
+    json('POST', `/incidents/${encodeURIComponent(id)}/corrections`, body, { 'if-match': `"${version}"` }),
   decideIncident: (id: string, decision: 'confirm' | 'dismiss', reason: string): Promise<IncidentView> => json('POST', `/incidents/${encodeURIComponent(id)}/${decision}`, { reason }),
   /** Ceasefire zones, once the endpoint exists (404 until then: null). */
   zones: async (at: string): Promise<GeoJSON.FeatureCollection | null> => {

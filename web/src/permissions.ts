@@ -33,6 +33,9 @@ export function canDecideIncident(actor: Actor): boolean {
   return actor.partyKind === 'mediator' && (actor.role === 'admin' || actor.role === 'liaison');
 }
 
+/** The server's own rule (src/domain/incident.ts): the reporting party's or the mediator's members, never viewers. */
+export { canCorrectIncident } from '../../src/domain/incident.js';
+
 export type MovementUiAction = 'acknowledge' | 'depart' | 'checkin' | 'arrive' | 'receipt' | 'abort';
 
 /**

@@ -17,7 +17,7 @@ import { clear, field, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
-import { canDecideIncident } from '../permissions.js';
+import { canCorrectIncident, canDecideIncident } from '../permissions.js';
 import { canDisputeIncident } from '../../../src/domain/incident.js';
 import { pictureAt, prepare } from '../state.js';
 import { INCIDENT_KINDS, SEVERITIES } from '../../../src/domain/vocabulary.js';
@@ -140,6 +140,8 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
   const decide = canDecideIncident(ctx.actor);
   // The server's own rule: a party's negotiators attach dispute statements.
   const dispute = canDisputeIncident(ctx.actor);
+  // The reporting party's members and the mediator's (not viewers) correct a report.
+  const actions = decide || dispute || incidents.some((i) => canCorrectIncident(ctx.actor, i));
   const decisionMsg = h('p', { id: 'decision-msg', role: 'status', class: 'msg' });
   // After a decision the list is drawn again: focus goes to the decided incident's state (not
   // to <body>), so keyboard and screen-reader users stay where they were and hear the outcome.
@@ -220,11 +222,12 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
           i.disputes.length > 0 ? h('div', { class: 'small disputed', 'data-disputes': i.disputes.length }, t('incident.disputed', { count: i.disputes.length })) : null,
           i.decisionReason ? h('div', { class: 'small' }, i.decisionReason) : null,
         ),
-        decide || dispute
+        actions
           ? h(
               'td',
               {},
               about,
+              canCorrectIncident(ctx.actor, i) ? correctForm(i, about.id, reload, focusState) : null,
               dispute ? disputeForm(i, about.id, ctx.partyName(ctx.actor.partyId), reload, focusState) : null,
               !decide ? null : i.state === 'reported'
                 ? h(
@@ -249,10 +252,78 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
       : scrollBox(h(
           'table',
           { class: 'list', id: 'incidents' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), decide || dispute ? h('th', { scope: 'col' }, t('actions.title')) : null)),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('incident.kind')), h('th', { scope: 'col' }, t('log.time')), h('th', { scope: 'col' }, t('incident.description')), h('th', { scope: 'col' }, t('incident.corridors')), h('th', { scope: 'col' }, t('incident.state')), actions ? h('th', { scope: 'col' }, t('actions.title')) : null)),
           h('tbody', {}, rows),
         ), t('common.tableOf', { name: t('incident.list') }), t('common.scrollHint')),
   );
+}
+
+/**
+ * A correction of a report (its reporting party or the mediator): severity and description as
+ * they stand, changed ones sent with a reason; a new version. If-Match carries the version shown,
+ * so a report changed meanwhile is refused (412) and drawn again as it stands.
+ */
+function correctForm(i: IncidentView, aboutId: string, reload: () => Promise<void>, focusState: (id: string) => void): HTMLElement {
+  const fid = nextId('correct');
+  const severity = h('select', { id: `${fid}-severity`, name: 'severity' }, SEVERITIES.map((k) => h('option', { value: k, selected: k === i.severity }, t(`incident.severity.${k}` as MessageKey))));
+  const description = h('textarea', { id: `${fid}-desc`, name: 'description', rows: '2', maxlength: '5000' }, i.description);
+  const reason = h('input', { id: `${fid}-reason`, name: 'correctionReason', maxlength: '2000', 'aria-describedby': aboutId });
+  const msg = h('p', { role: 'status', class: 'msg' });
+  const form = h(
+    'form',
+    {
+      class: 'correct',
+      'data-correct-for': i.id,
+      novalidate: true,
+      onsubmit: busySubmit(async () => {
+        clearFieldError(reason);
+        clearFieldError(description);
+        const text = description.value.trim();
+        if (!text) {
+          setFieldError(description, t('problem.required'));
+          description.focus();
+          return;
+        }
+        if (!reason.value.trim()) {
+          setFieldError(reason, t('problem.required'));
+          reason.focus();
+          return;
+        }
+        const body: { severity?: string; description?: string; reason: string } = { reason: reason.value.trim() };
+        if (severity.value !== i.severity) body.severity = severity.value;
+        if (text !== i.description) body.description = text;
+        try {
+          const v = await api.correctIncident(i.id, i.version, body);
+          await reload();
+          const m = document.getElementById('decision-msg');
+          if (m) {
+            m.className = 'msg ok';
+            m.textContent = t('incident.correctDone', { version: v.version });
+          }
+          focusState(i.id);
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'precondition_failed') {
+            // Corrected elsewhere meanwhile: show the report as it stands now, and say so.
+            await reload().catch(() => undefined);
+            const m = document.getElementById('decision-msg') ?? msg;
+            m.className = 'msg error';
+            showProblem(err, m, () => null, { precondition_failed: 'incident.correctStale' });
+            focusState(i.id);
+            return;
+          }
+          msg.className = 'msg error';
+          showProblem(err, msg, (path) => fieldByPath({ '/severity': severity, '/description': description, '/reason': reason }, path))?.focus();
+        }
+      }),
+    },
+    field(t('incident.severity'), severity),
+    field(t('incident.description'), description),
+    field(t('incident.correctReason'), reason),
+    h('button', { type: 'submit', 'aria-describedby': aboutId }, t('incident.correctSubmit')),
+    msg,
+  );
+  clearOnEdit(form, msg);
+  return h('details', { class: 'correct-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
 }
 
 /** A party's statement disputing a report: kept beside it, the report itself unchanged. */
