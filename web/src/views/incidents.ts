@@ -136,6 +136,9 @@ function confirmConsequence(i: IncidentView, corridors: readonly CorridorView[])
   ].filter(Boolean).join(' ');
 }
 
+/** How a write on a report ends: the list redrawn, the outcome said at it, focus on the row. */
+type Settle = (id: string, outcome: { text: string } | { error: unknown; words: Parameters<typeof showProblem>[3] }, fallback: HTMLElement) => Promise<void>;
+
 function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: readonly CorridorView[], reload: () => Promise<void>): HTMLElement {
   const decide = canDecideIncident(ctx.actor);
   // The server's own rule: a party's negotiators attach dispute statements.
@@ -146,6 +149,21 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
   // After a decision the list is drawn again: focus goes to the decided incident's state (not
   // to <body>), so keyboard and screen-reader users stay where they were and hear the outcome.
   const focusState = (id: string): void => document.querySelector<HTMLElement>(`tr[data-incident="${CSS.escape(id)}"] .incident-state`)?.focus();
+  // Every write on a report ends the same way: the list drawn again from the server, the outcome
+  // said once at the list (a success, or a refusal because another tab or member got there
+  // first), and focus on the incident's row.
+  const settle: Settle = async (id, outcome, fallback) => {
+    await reload().catch(() => undefined);
+    const m = document.getElementById('decision-msg') ?? fallback;
+    if ('text' in outcome) {
+      m.className = 'msg ok';
+      m.textContent = outcome.text;
+    } else {
+      m.className = 'msg error';
+      showProblem(outcome.error, m, () => null, outcome.words);
+    }
+    focusState(id);
+  };
   const rows = [...incidents]
     .sort((a, b) => b.reportedAt.localeCompare(a.reportedAt))
     .map((i) => {
@@ -174,22 +192,12 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
           // What happened, from the answer: its suspensions, found in the corridors they belong to.
           const fresh = d === 'confirm' && v.suspensionIds.length > 0 ? await api.corridors() : [];
           const suspended = fresh.filter((c) => c.suspensions.some((s) => v.suspensionIds.includes(s.id))).map((c) => `“${c.title}”`);
-          await reload();
-          const m = document.getElementById('decision-msg');
-          if (m) {
-            m.className = 'msg ok';
-            m.textContent = d === 'dismiss' ? t('incident.dismissedDone') : suspended.length ? t('incident.confirmedSuspended', { corridors: suspended.join(', ') }) : t('incident.confirmedNone');
-          }
-          focusState(i.id);
+          await settle(i.id, { text: d === 'dismiss' ? t('incident.dismissedDone') : suspended.length ? t('incident.confirmedSuspended', { corridors: suspended.join(', ') }) : t('incident.confirmedNone') }, decisionMsg);
         } catch (err) {
           if (err instanceof ApiError && err.code === 'transition_not_allowed') {
             // Decided elsewhere meanwhile (another tab, another member): show the incident as it
             // stands now, and say so in words about incidents (not corridors).
-            await reload().catch(() => undefined);
-            const m = document.getElementById('decision-msg') ?? decisionMsg;
-            m.className = 'msg error';
-            showProblem(err, m, () => null, { transition_not_allowed: 'problem.incidentDecided' });
-            focusState(i.id);
+            await settle(i.id, { error: err, words: { transition_not_allowed: 'problem.incidentDecided' } }, decisionMsg);
             return;
           }
           decisionMsg.className = 'msg error';
@@ -227,8 +235,8 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
               'td',
               {},
               about,
-              canCorrectIncident(ctx.actor, i) ? correctForm(i, about.id, reload, focusState) : null,
-              dispute ? disputeForm(i, about.id, ctx.partyName(ctx.actor.partyId), reload, focusState) : null,
+              canCorrectIncident(ctx.actor, i) ? correctForm(i, about.id, settle) : null,
+              dispute ? disputeForm(i, about.id, ctx.partyName(ctx.actor.partyId), settle) : null,
               !decide ? null : i.state === 'reported'
                 ? h(
                     'div',
@@ -263,7 +271,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
  * they stand, changed ones sent with a reason; a new version. If-Match carries the version shown,
  * so a report changed meanwhile is refused (412) and drawn again as it stands.
  */
-function correctForm(i: IncidentView, aboutId: string, reload: () => Promise<void>, focusState: (id: string) => void): HTMLElement {
+function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElement {
   const fid = nextId('correct');
   const severity = h('select', { id: `${fid}-severity`, name: 'severity' }, SEVERITIES.map((k) => h('option', { value: k, selected: k === i.severity }, t(`incident.severity.${k}` as MessageKey))));
   const description = h('textarea', { id: `${fid}-desc`, name: 'description', rows: '2', maxlength: '5000' }, i.description);
@@ -294,21 +302,11 @@ function correctForm(i: IncidentView, aboutId: string, reload: () => Promise<voi
         if (text !== i.description) body.description = text;
         try {
           const v = await api.correctIncident(i.id, i.version, body);
-          await reload();
-          const m = document.getElementById('decision-msg');
-          if (m) {
-            m.className = 'msg ok';
-            m.textContent = t('incident.correctDone', { version: v.version });
-          }
-          focusState(i.id);
+          await settle(i.id, { text: t('incident.correctDone', { version: v.version }) }, msg);
         } catch (err) {
           if (err instanceof ApiError && err.code === 'precondition_failed') {
             // Corrected elsewhere meanwhile: show the report as it stands now, and say so.
-            await reload().catch(() => undefined);
-            const m = document.getElementById('decision-msg') ?? msg;
-            m.className = 'msg error';
-            showProblem(err, m, () => null, { precondition_failed: 'incident.correctStale' });
-            focusState(i.id);
+            await settle(i.id, { error: err, words: { precondition_failed: 'incident.correctStale' } }, msg);
             return;
           }
           msg.className = 'msg error';
@@ -327,7 +325,7 @@ function correctForm(i: IncidentView, aboutId: string, reload: () => Promise<voi
 }
 
 /** A party's statement disputing a report: kept beside it, the report itself unchanged. */
-function disputeForm(i: IncidentView, aboutId: string, party: string, reload: () => Promise<void>, focusState: (id: string) => void): HTMLElement {
+function disputeForm(i: IncidentView, aboutId: string, party: string, settle: Settle): HTMLElement {
   const fid = nextId('dispute');
   const statement = h('textarea', { id: fid, name: 'statement', rows: '2', maxlength: '5000', 'aria-describedby': aboutId });
   const msg = h('p', { role: 'status', class: 'msg' });
@@ -346,13 +344,7 @@ function disputeForm(i: IncidentView, aboutId: string, party: string, reload: ()
         }
         try {
           await api.disputeIncident(i.id, statement.value.trim());
-          await reload();
-          const m = document.getElementById('decision-msg');
-          if (m) {
-            m.className = 'msg ok';
-            m.textContent = t('incident.disputeDone', { party });
-          }
-          focusState(i.id);
+          await settle(i.id, { text: t('incident.disputeDone', { party }) }, msg);
         } catch (err) {
           msg.className = 'msg error';
           showProblem(err, msg);
