@@ -3,7 +3,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import type { Actor } from '../domain/authorization.js';
+import { authorize, isAllowed, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import type { DeliveryView, WebhookInput, WebhookView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
@@ -122,22 +122,10 @@ function toView(r: SubRow, withSecret = false): WebhookView {
   };
 }
 
-function canManage(actor: Pick<Actor, 'partyId' | 'partyKind' | 'role'>, r: SubRow): boolean {
-  return actor.partyKind === 'mediator' || actor.partyId === r.party_id;
-}
-
-/**
- * Changing or stopping a subscription is its own party's (not viewers'): the mediator sees every
- * subscription but may not point a party's deliveries, signed with that party's secret, elsewhere.
- */
-function assertOwnWebhook(actor: Actor, r: SubRow): void {
-  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not change webhooks');
-  if (actor.partyId !== r.party_id) throw new DomainError('forbidden', `this subscription is party ${r.party_id}'s: only its own admins, liaison officers and operators change or stop it`);
-}
 
 async function loadSub(tx: Tx, actor: Actor, id: string): Promise<SubRow> {
   const r = await tx.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!r || !canManage(actor, r)) throw new DomainError('not_found', `no webhook subscription with id ${id}`);
+  if (!r || !isAllowed(actor, 'webhook.read', { partyId: r.party_id })) throw new DomainError('not_found', `no webhook subscription with id ${id}`);
   return r;
 }
 
@@ -158,7 +146,7 @@ async function assertCorridorExists(tx: Tx, corridorId: string | null | undefine
  * as its owner's party may see it. The secret is shown once, in this answer.
  */
 export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, self: SelfAddress): Promise<WebhookView> {
-  if (actor.role === 'viewer') throw new DomainError('forbidden', 'viewers may not subscribe webhooks; ask an admin, liaison or operator of your party');
+  authorize(actor, 'webhook.manage', { partyId: actor.partyId });
   const url = assertWebhookUrl(input.url, self);
   assertEventFilter(input.types, '/types');
   await assertCorridorExists(u.tx, input.corridorId);
@@ -188,7 +176,7 @@ export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, 
 
 export async function listWebhooks(tx: Tx, actor: Actor): Promise<WebhookView[]> {
   const rows = await tx.selectFrom('webhook_subscriptions').selectAll().orderBy('created_at').orderBy('id').execute();
-  return rows.filter((r) => canManage(actor, r)).map((r) => toView(r));
+  return rows.filter((r) => isAllowed(actor, 'webhook.read', { partyId: r.party_id })).map((r) => toView(r));
 }
 
 export async function getWebhook(tx: Tx, actor: Actor, id: string): Promise<WebhookView> {
@@ -203,7 +191,7 @@ export async function updateWebhook(
   self: SelfAddress,
 ): Promise<WebhookView> {
   const r = await loadSub(u.tx, actor, id);
-  assertOwnWebhook(actor, r);
+  authorize(actor, 'webhook.manage', { partyId: r.party_id });
   const now = nowIso(u.deps);
   const set: Partial<SubRow> = { updated_at: now };
   if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self);
@@ -231,7 +219,7 @@ export async function updateWebhook(
  */
 export async function stopWebhook(u: Unit, actor: Actor, id: string): Promise<WebhookView> {
   const r = await loadSub(u.tx, actor, id);
-  assertOwnWebhook(actor, r);
+  authorize(actor, 'webhook.manage', { partyId: r.party_id });
   if (r.disabled_at !== null) return toView(r);
   return updateWebhook(u, actor, id, { active: false }, { hostPorts: [] });
 }

@@ -52,6 +52,14 @@ const CASES: Record<Permission, Case[]> = {
   ],
   'ledger.sign': [{ target: {}, label: '' }],
   'positions.batch.open': [{ target: {}, label: '' }],
+  'webhook.read': [
+    { target: { partyId: 'own' }, label: 'own party’s subscription' },
+    { target: { partyId: 'other' }, label: 'another party’s subscription' },
+  ],
+  'webhook.manage': [
+    { target: { partyId: 'own' }, label: 'own party’s subscription' },
+    { target: { partyId: 'other' }, label: 'another party’s subscription' },
+  ],
 };
 
 /** The expected answer, stated as a table of who may, independent of the implementation's switch. */
@@ -90,6 +98,10 @@ function expected(kind: PartyKind, role: Role, p: Permission, c: Case): boolean 
       return negotiator && kind !== 'observer';
     case 'positions.batch.open':
       return kind === 'mediator';
+    case 'webhook.read':
+      return kind === 'mediator' || t.partyId === 'own';
+    case 'webhook.manage':
+      return role !== 'viewer' && t.partyId === 'own';
   }
 }
 

@@ -27,12 +27,14 @@ export const PERMISSIONS = [
   'ledger.position',
   'ledger.sign',
   'positions.batch.open',
+  'webhook.read',
+  'webhook.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** What the permission is exercised on; only the fields the rule needs. */
 export interface Target {
-  /** The party whose members or keys are managed. */
+  /** The party whose members, keys or webhook subscriptions are managed. */
   readonly partyId?: string;
   /** The party that proposed the corridor. */
   readonly proposerPartyId?: string;
@@ -66,6 +68,10 @@ const NEGOTIATORS: readonly Role[] = ['admin', 'liaison'];
  *   parties, only the mediator mediator-only ones; the mediator's negotiators record rounds,
  *   statements and protocols; a belligerent's negotiators record their own party's positions;
  *   negotiators of any party but an observer sign protocols (a delegation check follows).
+ * - webhooks: a party's members other than viewers subscribe, change and stop their own party's
+ *   subscriptions; the mediator reads every party's but changes only its own (a delivery is
+ *   signed with the party's secret and carries what the party may see: pointing it elsewhere
+ *   would be acting as the party).
  */
 export function isAllowed(actor: Actor, permission: Permission, target: Target = {}): boolean {
   const negotiator = NEGOTIATORS.includes(actor.role);
@@ -109,6 +115,10 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
       // A committed batch of fixes spans movements with different distributions: opening its log
       // entry would show one party the fixes of convoys not shared with it.
       return mediator;
+    case 'webhook.read':
+      return mediator || (target.partyId !== undefined && target.partyId === actor.partyId);
+    case 'webhook.manage':
+      return actor.role !== 'viewer' && target.partyId !== undefined && target.partyId === actor.partyId;
   }
 }
 
@@ -131,6 +141,8 @@ const IN_WORDS: Record<Permission, { what: string; who: string }> = {
   'ledger.position': { what: 'record this party’s positions', who: 'admins and liaison officers of that party, or of the mediator, do' },
   'ledger.sign': { what: 'sign protocols', who: 'admins and liaison officers of a party that is not an observer do' },
   'positions.batch.open': { what: 'open the log entry of a batch of positions', who: 'only the mediator’s members do' },
+  'webhook.read': { what: 'read this webhook subscription', who: 'its own party’s members and the mediator do' },
+  'webhook.manage': { what: 'subscribe, change or stop this party’s webhooks', who: 'only the party’s own admins, liaison officers and operators do' },
 };
 
 const ROLE_WORDS: Record<Role, string> = { admin: 'admin', liaison: 'liaison officer', operator: 'operator', viewer: 'viewer' };
