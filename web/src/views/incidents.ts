@@ -305,8 +305,12 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
           await settle(i.id, { text: t('incident.correctDone', { version: v.version }) }, msg);
         } catch (err) {
           if (err instanceof ApiError && err.code === 'precondition_failed') {
-            // Corrected elsewhere meanwhile: show the report as it stands now, and say so.
+            // Corrected elsewhere meanwhile: show the report as it stands now, and say so. What
+            // the user changed is kept in the form drawn again (open), to check against the newer
+            // version and send again; what they left as it was takes the newer version's value.
+            const draft = { severity: severity.value !== i.severity ? severity.value : null, description: text !== i.description ? description.value : null, reason: reason.value };
             await settle(i.id, { error: err, words: { precondition_failed: 'incident.correctStale' } }, msg);
+            keepDraft(i.id, draft);
             return;
           }
           msg.className = 'msg error';
@@ -322,6 +326,21 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
   );
   clearOnEdit(form, msg);
   return h('details', { class: 'correct-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
+}
+
+/** Puts a correction's unsent changes into the form drawn again for report `id`, and opens it. */
+function keepDraft(id: string, draft: { severity: string | null; description: string | null; reason: string }): void {
+  const form = document.querySelector<HTMLFormElement>(`form.correct[data-correct-for="${CSS.escape(id)}"]`);
+  if (!form) return;
+  const set = (name: string, value: string | null): void => {
+    const el = form.elements.namedItem(name);
+    if (value !== null && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement)) el.value = value;
+  };
+  set('severity', draft.severity);
+  set('description', draft.description);
+  set('correctionReason', draft.reason);
+  const box = form.closest('details');
+  if (box) box.open = true;
 }
 
 /** A party's statement disputing a report: kept beside it, the report itself unchanged. */
