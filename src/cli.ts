@@ -163,6 +163,15 @@ export function buildProgram(): Command {
       .option('--since <time>', 'with --reason compromised: RFC 3339 instant from which the key is suspect (not in the future, not before it was registered; default: its registration)'),
   ).action(async (kid: string, o: { url: string; token?: string; party: string; reason: string; since?: string }) => (await clientCommands()).cmdKeysRevoke(client(o), kid, o, print));
 
+  const token = program.command('token').description('your API token');
+  remote(
+    token
+      .command('rotate')
+      .description('replace the token you use by a new one for the same member, shown once; the old one stops working (the first thing to do with a token the mediator handed over: until then it can do nothing else)')
+      .option('--label <label>', 'a note to tell your tokens apart', 'rotated')
+      .option('--json', 'print the new token and ids as JSON'),
+  ).action(async (o: { url: string; token?: string; label: string; json?: boolean }) => (await clientCommands()).cmdTokenRotate(client(o), o, print));
+
   remote(
     program
       .command('sign')

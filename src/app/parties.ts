@@ -94,10 +94,16 @@ async function getMember(tx: Tx, memberId: string): Promise<MemberRow> {
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Issues an API token for a member. The secret is returned once and stored only as its SHA-256. */
-export async function issueToken(u: Unit, actor: Actor | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; token: string }> {
+/**
+ * Issues an API token for a member. The secret is returned once and stored only as its SHA-256.
+ * A token another party's member issues (the mediator's handover) is marked handed over; the
+ * first token a member issues itself retires every token handed over to it (authorization.ts,
+ * `HANDED_OVER_TOKEN_MAY`).
+ */
+export async function issueToken(u: Unit, actor: Actor | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; handedOver: boolean; token: string }> {
   const member = await getMember(u.tx, memberId);
-  if (actor && actor.partyId !== member.party_id) {
+  const handedOver = actor !== null && actor.partyId !== member.party_id;
+  if (actor && handedOver) {
     // Another party's member: only its first token, handed over with the member (see createMember).
     const had = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).executeTakeFirst();
     authorize(actor, 'member.manage', { partyId: member.party_id, handover: had === undefined });
@@ -105,10 +111,17 @@ export async function issueToken(u: Unit, actor: Actor | null, memberId: string,
   if (member.disabled_at) throw new DomainError('transition_not_allowed', 'the member is disabled');
   let secret = 'psg_';
   for (const b of u.deps.randomBytes(32)) secret += TOKEN_ALPHABET[b % 64];
-  const row = { id: u.deps.newId('tok'), member_id: memberId, hash: sha256Hex(secret), label, created_at: nowIso(u.deps), revoked_at: null };
+  const row = { id: u.deps.newId('tok'), member_id: memberId, hash: sha256Hex(secret), label, created_at: nowIso(u.deps), revoked_at: null, handed_over_by: handedOver ? (actor?.memberId ?? null) : null };
   await u.tx.insertInto('tokens').values(row).execute();
-  await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'token.issued', subject: `member/${memberId}`, payload: { tokenId: row.id, label } });
-  return { id: row.id, memberId, label, createdAt: row.created_at, revokedAt: null, token: secret };
+  await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'token.issued', subject: `member/${memberId}`, payload: { tokenId: row.id, label, ...(handedOver ? { handedOver: true } : {}) } });
+  if (actor?.memberId === memberId) {
+    const retired = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).where('handed_over_by', 'is not', null).where('revoked_at', 'is', null).orderBy('id').execute();
+    for (const t of retired) {
+      await u.tx.updateTable('tokens').set({ revoked_at: row.created_at }).where('id', '=', t.id).execute();
+      await appendLog(u, { actor: actor.memberId, action: 'token.revoked', subject: `member/${memberId}`, payload: { tokenId: t.id, reason: 'replaced the token handed over' } });
+    }
+  }
+  return { id: row.id, memberId, label, createdAt: row.created_at, revokedAt: null, handedOver, token: secret };
 }
 
 export async function revokeToken(u: Unit, actor: Actor, tokenId: string): Promise<{ id: string; revokedAt: string }> {
@@ -124,25 +137,25 @@ export async function revokeToken(u: Unit, actor: Actor, tokenId: string): Promi
   return { id: tok.id, revokedAt };
 }
 
-export async function listTokens(tx: Tx, actor: Actor, memberId: string): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: string | null }[]> {
+export async function listTokens(tx: Tx, actor: Actor, memberId: string): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: string | null; handedOver: boolean }[]> {
   const member = await getMember(tx, memberId);
   if (member.id !== actor.memberId) authorize(actor, 'member.manage', { partyId: member.party_id, handover: true });
-  const rows = await tx.selectFrom('tokens').select(['id', 'member_id', 'label', 'created_at', 'revoked_at']).where('member_id', '=', memberId).orderBy('created_at').execute();
-  return rows.map((r) => ({ id: r.id, memberId: r.member_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  const rows = await tx.selectFrom('tokens').select(['id', 'member_id', 'label', 'created_at', 'revoked_at', 'handed_over_by']).where('member_id', '=', memberId).orderBy('created_at').execute();
+  return rows.map((r) => ({ id: r.id, memberId: r.member_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at, handedOver: r.handed_over_by !== null }));
 }
 
 /** Resolves a bearer token to the acting member, or null. */
-export async function authenticate(tx: Tx, token: string): Promise<(Actor & { memberName: string; partyName: string }) | null> {
+export async function authenticate(tx: Tx, token: string): Promise<(Actor & { memberName: string; partyName: string; tokenId: string; handedOver: boolean }) | null> {
   if (!token.startsWith('psg_') || token.length > 200) return null;
   const row = await tx
     .selectFrom('tokens')
     .innerJoin('members', 'members.id', 'tokens.member_id')
     .innerJoin('parties', 'parties.id', 'members.party_id')
-    .select(['members.id as memberId', 'members.name as memberName', 'members.role as role', 'members.disabled_at as disabledAt', 'parties.id as partyId', 'parties.kind as partyKind', 'parties.name as partyName', 'tokens.revoked_at as revokedAt'])
+    .select(['members.id as memberId', 'members.name as memberName', 'members.role as role', 'members.disabled_at as disabledAt', 'parties.id as partyId', 'parties.kind as partyKind', 'parties.name as partyName', 'tokens.revoked_at as revokedAt', 'tokens.handed_over_by as handedOverBy', 'tokens.id as tokenId'])
     .where('tokens.hash', '=', sha256Hex(token))
     .executeTakeFirst();
   if (!row || row.revokedAt || row.disabledAt) return null;
-  return { memberId: row.memberId, memberName: row.memberName, role: row.role as Role, partyId: row.partyId, partyKind: row.partyKind as PartyKind, partyName: row.partyName };
+  return { memberId: row.memberId, memberName: row.memberName, role: row.role as Role, partyId: row.partyId, partyKind: row.partyKind as PartyKind, partyName: row.partyName, tokenId: row.tokenId, handedOver: row.handedOverBy !== null };
 }
 
 /** Registers a party's Ed25519 public key. Its kid is the RFC 7638 thumbprint. */

@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { z } from 'zod';
 import type { ApiClient } from './client.js';
-import { CliError } from './errors.js';
+import { CliError, toCliError } from './errors.js';
 import { ensureDir, readSmallFile } from './files.js';
 import { parseAtOption, REVOKE_REASON_HELP, type Print } from './options.js';
-import { CorridorDetail, CorridorList, CorridorState, CorridorStatus, KeyRegistered, KeyRevoked, SignedText } from './responses.js';
+import { AnyJson, CorridorDetail, CorridorList, CorridorState, CorridorStatus, IssuedToken, KeyRegistered, KeyRevoked, Me, SignedText } from './responses.js';
 
 export async function cmdKeysGenerate(opts: { out: string; name: string; force?: boolean }, print: Print): Promise<void> {
   if (!/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new CliError('--name may only use letters, digits, dot, dash and underscore', 2);
@@ -51,6 +51,31 @@ export async function cmdKeysRegister(client: ApiClient, opts: { party: string; 
   if (jwk.d !== undefined) throw new CliError(`${opts.key} is a PRIVATE key: register the .public.jwk file; the private key must stay with you`, 2);
   const view = await client.post(`/parties/${encodeURIComponent(opts.party)}/keys`, { jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } }, KeyRegistered);
   print(`Registered key ${view.kid} for party ${view.partyId}`);
+}
+
+/**
+ * Replaces the token in use by a new one for the same member: issues it, then revokes the one in
+ * use (a token the mediator handed over is retired by the server as the new one is issued).
+ * The new secret is printed once, alone on its line, for a script to take.
+ */
+export async function cmdTokenRotate(client: ApiClient, opts: { label: string; json?: boolean }, print: Print): Promise<void> {
+  const me = await client.get('/me', Me);
+  const issued = await client.post(`/members/${encodeURIComponent(me.member.id)}/tokens`, { label: opts.label }, IssuedToken);
+  // The new secret exists only in this answer: it is printed whatever happens to the revocation.
+  let revokeError: unknown;
+  if (!me.handedOverToken) await client.post(`/tokens/${encodeURIComponent(me.tokenId)}/revoke`, {}, AnyJson).catch((e: unknown) => (revokeError = e));
+  const replaced = revokeError === undefined;
+  if (opts.json) print(JSON.stringify({ memberId: me.member.id, partyId: me.party.id, tokenId: issued.id, token: issued.token, replacedTokenId: me.tokenId, replacedTokenRevoked: replaced }, null, 2));
+  else {
+    print(`New API token ${issued.id} for ${me.member.name} (${me.party.name}); it is shown only this once, keep it secret:`);
+    print(issued.token);
+    if (me.handedOverToken) print(`The token the mediator handed over (${me.tokenId}) no longer works: the mediator, who saw it, holds no token of yours.`);
+    else if (replaced) print(`The token used for this (${me.tokenId}) is revoked.`);
+  }
+  if (!replaced) {
+    const e = toCliError(revokeError);
+    throw new CliError(`the new token works, but the one it replaces (${me.tokenId}) could not be revoked: ${e.message}`, e.exitCode, e.code);
+  }
 }
 
 export async function cmdKeysRevoke(client: ApiClient, kid: string, opts: { party: string; reason: string; since?: string }, print: Print): Promise<void> {

@@ -42,6 +42,7 @@ export const EXIT: Record<ErrorCode, number> = {
   key_unknown: 4,
   unauthenticated: 3,
   forbidden: 3,
+  token_handed_over: 3,
   key_not_of_party: 3,
   not_a_required_guarantor: 3,
   key_revoked: 3,

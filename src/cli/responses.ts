@@ -21,6 +21,9 @@ export const LogEntries = z.object({ entries: z.array(z.object({ index: num, ent
 export const ConsistencyProof = z.object({ proof: z.array(str) });
 
 export const KeyRegistered = z.object({ kid: str, partyId: str });
+
+export const Me = z.object({ member: z.object({ id: str, name: str }), party: z.object({ id: str, name: str }), tokenId: str, handedOverToken: z.boolean() });
+export const IssuedToken = z.object({ id: str, token: str });
 export const KeyRevoked = z.object({
   kid: str,
   partyId: str,

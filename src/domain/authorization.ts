@@ -122,6 +122,25 @@ export function isAllowed(actor: Actor, permission: Permission, target: Target =
   }
 }
 
+/**
+ * What a token handed over by another party's member may do: the mediator issues a new party's
+ * first admin its first token and hands it over out of band, so the mediator has seen it. Until
+ * its holder has made a token of its own (which retires the handed-over one), it only says whose
+ * it is, lists that member's tokens and issues that member a token — never acts as the party:
+ * otherwise the mediator, holding it, could register a key in the party's name and sign
+ * guarantees the party never made.
+ */
+export const HANDED_OVER_TOKEN_MAY = ['whoami', 'own_tokens'] as const;
+export type HandedOverTokenUse = (typeof HANDED_OVER_TOKEN_MAY)[number] | 'other';
+
+export function assertTokenUse(handedOver: boolean, use: HandedOverTokenUse): void {
+  if (!handedOver || use !== 'other') return;
+  throw new DomainError(
+    'token_handed_over',
+    'this is the token the mediator handed over, and the mediator has seen it: first issue yourself a token of your own (POST /api/v1/members/{your member id}/tokens, `passage token rotate`, or sign in to the app), which retires this one',
+  );
+}
+
 /** What each permission lets one do, in words, and who may: the rules of `isAllowed`, for refusals. */
 const IN_WORDS: Record<Permission, { what: string; who: string }> = {
   'party.manage': { what: 'manage parties', who: 'only the mediator’s admins do' },

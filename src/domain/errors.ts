@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   // identity and permission
   'unauthenticated',
   'forbidden',
+  'token_handed_over',
   // lifecycle and concurrency
   'transition_not_allowed',
   'version_conflict',

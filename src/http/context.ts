@@ -11,7 +11,8 @@ import { Problem } from '../schemas/common.js';
 export type App = FastifyInstance;
 export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
 
-export type AuthedActor = Actor & { memberName: string; partyName: string };
+/** The acting member; `handedOver` when its token is one the mediator handed over (authorization.ts). */
+export type AuthedActor = Actor & { memberName: string; partyName: string; tokenId: string; handedOver: boolean };
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -26,6 +26,7 @@ export const STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   unauthenticated: 401,
   forbidden: 403,
+  token_handed_over: 403,
   transition_not_allowed: 409,
   version_conflict: 409,
   precondition_failed: 412,

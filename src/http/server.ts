@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { authenticate } from '../app/parties.js';
+import { assertTokenUse, type HandedOverTokenUse } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
 import { describeTruthfully, zodToJsonConfig } from './openapi.js';
@@ -21,6 +22,14 @@ import { partyRoutes } from './routes/parties.js';
 import { siteRoutes } from './routes/sites.js';
 import { webRoutes } from './routes/web.js';
 import { pingStore } from '../store/store.js';
+
+/** What a request does, as far as a handed-over token is concerned (authorization.ts, `HANDED_OVER_TOKEN_MAY`). */
+function handedOverTokenUse(method: string, route: string | undefined, params: unknown, memberId: string): HandedOverTokenUse {
+  if (method === 'GET' && route === `${API_PREFIX}/me`) return 'whoami';
+  const own = (params as { id?: unknown } | undefined)?.id === memberId;
+  if ((method === 'GET' || method === 'POST') && route === `${API_PREFIX}/members/:id/tokens` && own) return 'own_tokens';
+  return 'other';
+}
 
 export const API_PREFIX = '/api/v1';
 
@@ -127,6 +136,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       // A wrong or revoked token is refused outright, even on routes that would not need one.
       throw new DomainError('unauthenticated', 'the API token is unknown, revoked, or its member disabled');
     }
+    assertTokenUse(req.actor.handedOver, handedOverTokenUse(req.method, req.routeOptions.url, req.params, req.actor.memberId));
   });
 
   await app.register(fastifySwagger, {

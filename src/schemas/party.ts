@@ -92,6 +92,7 @@ export const TokenView = z.object({
   label: z.string(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  handedOver: z.boolean().describe('issued by another party’s member (the mediator handing a party its first admin’s first token): it can only issue its holder a token of its own, which retires it'),
 });
 export const IssuedToken = TokenView.extend({
   token: z.string().describe('the secret; shown once, stored only as a hash'),
@@ -100,4 +101,6 @@ export const IssuedToken = TokenView.extend({
 export const MeView = z.object({
   member: MemberView,
   party: PartyView,
+  tokenId: z.string().describe('the id of the token this request was made with (to revoke it once replaced)'),
+  handedOverToken: z.boolean().describe('this token was handed over by the mediator: until its holder issues itself a token (POST /members/{id}/tokens), which retires it, it can do nothing else'),
 });

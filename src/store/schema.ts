@@ -33,6 +33,8 @@ export interface DB {
     label: string;
     created_at: string;
     revoked_at: string | null;
+    /** The member of another party (the mediator) who issued it, handing it over; null if the member's own party did. */
+    handed_over_by: string | null;
   };
   /** Parties' public signing keys (JWK text). Private keys never reach the server. */
   party_keys: {

@@ -88,13 +88,50 @@ for (const { engine, available } of ENGINES) {
       // the mediator register a key in Russia's name and sign guarantees Russia never made.
       expect((await mediator.post('/parties/ru/members', { name: 'Planted', role: 'liaison' })).statusCode).toBe(403);
       expect((await mediator.post(`/members/${w.ru.liaison.memberId}/tokens`, {})).statusCode).toBe(403);
+      expect(json(first).handedOver).toBe(true);
+      // The handed-over token, which the mediator has seen, says whose it is and makes its holder a
+      // token of its own; nothing else — not a member, not a key in the party's name, not a read.
+      const handed = api(w.app, json(first).token);
+      const me = await handed.get('/me');
+      expect(me.statusCode, me.body).toBe(200);
+      expect(json(me)).toMatchObject({ member: { id: json(admin).id }, handedOverToken: true });
+      for (const refused of [
+        await handed.post(`/parties/${party.id}/members`, { name: 'Operator', role: 'operator' }),
+        await handed.post(`/parties/${party.id}/keys`, { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'OmhtxreWW6zO5GZOWdWmJ5EvzA4STU7j7qjzwckBw-8' } }),
+        await handed.get('/corridors'),
+        await handed.get(`/members/${w.ru.liaison.memberId}/tokens`),
+      ]) {
+        expect(refused.statusCode, refused.body).toBe(403);
+        expect(json(refused)).toMatchObject({ code: 'token_handed_over', detail: expect.stringMatching(/issue yourself a token of your own/) });
+      }
+      expect((await handed.get(`/members/${json(admin).id}/tokens`)).statusCode).toBe(200);
+      // Its own token retires the handed-over one, in the same step.
+      const mine = await handed.post(`/members/${json(admin).id}/tokens`, { label: 'my own' });
+      expect(mine.statusCode, mine.body).toBe(201);
+      expect(json(mine).handedOver).toBe(false);
+      expect((await handed.get('/me')).statusCode).toBe(401);
       // The new party's admin manages it from here.
-      const own = api(w.app, json(first).token);
+      const own = api(w.app, json(mine).token);
+      expect(json(await own.get('/me')).handedOverToken).toBe(false);
       expect((await own.post(`/parties/${party.id}/members`, { name: 'Operator', role: 'operator' })).statusCode).toBe(201);
       // The mediator may still list and revoke a party's tokens (a compromised token is stopped), not act with them.
       const tokens = await mediator.get(`/members/${json(admin).id}/tokens`);
       expect(tokens.statusCode, tokens.body).toBe(200);
-      expect((await mediator.post(`/tokens/${json(first).id}/revoke`, {})).statusCode).toBe(200);
+      expect(json(tokens).map((t: { label: string; handedOver: boolean; revokedAt: string | null }) => [t.label, t.handedOver, t.revokedAt !== null]).sort()).toEqual([
+        ['handed over', true, true],
+        ['my own', false, false],
+      ]);
+      expect((await mediator.post(`/tokens/${json(mine).id}/revoke`, {})).statusCode).toBe(200);
+      expect((await own.get('/me')).statusCode).toBe(401);
+      // The log says the handed-over token was retired, and by whom.
+      const entries = (json(await mediator.get('/log/entries?start=0&end=1000')).entries as { entry: string }[]).map((e) => JSON.parse(Buffer.from(e.entry, 'base64').toString('utf8')));
+      const tokenEntries = entries.filter((e) => e.subject === `member/${json(admin).id}` && String(e.action).startsWith('token.')).map((e) => [e.action, e.actor, e.payload]);
+      expect(tokenEntries).toEqual([
+        ['token.issued', w.mediator.admin.memberId, { tokenId: json(first).id, label: 'handed over', handedOver: true }],
+        ['token.issued', json(admin).id, { tokenId: json(mine).id, label: 'my own' }],
+        ['token.revoked', json(admin).id, { tokenId: json(first).id, reason: 'replaced the token handed over' }],
+        ['token.revoked', w.mediator.admin.memberId, { tokenId: json(mine).id }],
+      ]);
     });
   });
 }

@@ -16,6 +16,8 @@ export function partyRoutes(app: FastifyInstance, deps: Deps): void {
     return {
       member: { id: member.id, partyId: member.party_id, name: member.name, role: actor.role, createdAt: member.created_at, disabledAt: member.disabled_at },
       party: await getParty(db, actor.partyId),
+      tokenId: actor.tokenId,
+      handedOverToken: actor.handedOver,
     };
   });
 

@@ -16,6 +16,7 @@ import { suspensionIncident } from './0013-suspension-incident.js';
 import { guaranteesOncePerKey } from './0014-guarantees-once-per-key.js';
 import { keyRevocationReasons } from './0015-key-revocation-reasons.js';
 import { protocolSignaturesOncePerKey } from './0016-protocol-signatures-once-per-key.js';
+import { handedOverTokens } from './0017-handed-over-tokens.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -39,6 +40,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0014_guarantees_once_per_key': guaranteesOncePerKey(engine),
     '0015_key_revocation_reasons': keyRevocationReasons(engine),
     '0016_protocol_signatures_once_per_key': protocolSignaturesOncePerKey(engine),
+    '0017_handed_over_tokens': handedOverTokens(engine),
   };
   return { getMigrations: async () => migrations };
 }
