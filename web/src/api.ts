@@ -48,6 +48,8 @@ export interface LedgerMatrix {
 export interface Me {
   member: { id: string; partyId: string; name: string; role: 'admin' | 'liaison' | 'operator' | 'viewer' };
   party: PartyView;
+  /** The mediator handed this token over: it can only make its holder a token of its own. */
+  handedOverToken?: boolean;
 }
 
 /** A protected site as GET /sites returns it (only the fields the map uses). */
@@ -167,6 +169,8 @@ async function json<T>(method: string, path: string, body?: unknown, headers?: R
 
 export const api = {
   me: (token?: string): Promise<Me> => json('GET', '/me', undefined, {}, token ?? getToken()),
+  /** Issues member `memberId` a token with `token` (shown once); issuing one's own retires a handed-over token. */
+  issueToken: (memberId: string, label: string, token: string): Promise<{ id: string; token: string }> => json('POST', `/members/${encodeURIComponent(memberId)}/tokens`, { label }, {}, token),
   parties: (): Promise<PartyView[]> => json('GET', '/parties'),
   corridors: (): Promise<CorridorView[]> => json('GET', '/corridors'),
   corridor: (id: string): Promise<CorridorView> => json('GET', `/corridors/${encodeURIComponent(id)}`),

@@ -1,4 +1,4 @@
-import { api, ApiError, NetworkError, setToken } from '../api.js';
+import { api, ApiError, NetworkError, setToken, type Me } from '../api.js';
 import { busySubmit } from '../busy.js';
 import { clear, h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -16,7 +16,11 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
         error.textContent = '';
         const token = input.value.trim();
         try {
-          await api.me(token);
+          const me = await api.me(token);
+          if (me.handedOverToken) {
+            renderHandover(main, me, token, onSignedIn);
+            return;
+          }
           setToken(token);
           onSignedIn();
         } catch (err) {
@@ -35,4 +39,48 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
   );
   main.append(form);
   input.focus();
+}
+
+/**
+ * A token the mediator handed over (it has seen it) can only make its holder a token of its own,
+ * which retires it. The new token is shown once, to be kept, before the app goes on with it.
+ */
+function renderHandover(main: HTMLElement, me: Me, handed: string, onSignedIn: () => void): void {
+  clear(main);
+  const error = h('p', { class: 'error', role: 'alert', id: 'handover-error' });
+  const result = h('div', { id: 'handover-result' });
+  const make = h('button', { type: 'submit', class: 'primary', id: 'handover-make' }, t('signin.handover.make'));
+  const form = h(
+    'form',
+    {
+      class: 'card signin',
+      onsubmit: busySubmit(async () => {
+        error.textContent = '';
+        try {
+          const issued = await api.issueToken(me.member.id, 'web app', handed);
+          setToken(issued.token);
+          make.remove();
+          const value = h('input', { id: 'own-token', type: 'text', readonly: true, value: issued.token, 'aria-describedby': 'own-token-note', spellcheck: 'false' });
+          const copied = h('span', { class: 'small', role: 'status' });
+          result.append(
+            h('p', { id: 'own-token-note', class: 'note-box' }, t('signin.handover.done')),
+            value,
+            h('button', { type: 'button', onclick: () => void navigator.clipboard?.writeText(issued.token).then(() => (copied.textContent = t('signin.handover.copied'))) }, t('signin.handover.copy')),
+            copied,
+            h('button', { type: 'button', class: 'primary', id: 'handover-continue', onclick: () => onSignedIn() }, t('signin.handover.continue')),
+          );
+          value.select();
+        } catch (err) {
+          error.textContent = err instanceof NetworkError ? t('problem.network') : t('signin.handover.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+        }
+      }),
+    },
+    h('h1', {}, t('signin.handover.title')),
+    h('p', { id: 'handover-why' }, t('signin.handover.why', { name: me.member.name, party: me.party.name })),
+    make,
+    error,
+    result,
+  );
+  main.append(form);
+  make.focus();
 }
