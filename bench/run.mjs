@@ -23,6 +23,7 @@ const suites = {
   'deconfliction-http': async () => runDeconflictionHttpBench({ quick }),
   positions: async () => (await import('./positions.bench.mjs')).runPositionsBench({ quick }),
   web: async () => (await import('./web.bench.mjs')).runWebBench({ quick }),
+  events: async () => (await import('./events.bench.mjs')).runEventsBench({ quick }),
 };
 for (const [name, run] of Object.entries(suites)) {
   if (only && only !== name) continue;

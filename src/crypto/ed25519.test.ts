@@ -68,18 +68,6 @@ describe('Ed25519', () => {
     expect(() => publicKeyFromJwk({ kty: 'OKP', crv: 'Ed25519', x: x.slice(1) })).toThrow();
     expect(() => privateKeyFromJwk({ kty: 'OKP', crv: 'Ed25519', d, x: publicKeyToJwk(hex(T2.pk)).x })).toThrow();
   });
-
-  it('verifies fast enough for verification loops', () => {
-    const { publicKey, privateKey } = generateKeyPair();
-    const msg = Buffer.from('x'.repeat(200));
-    const sig = sign(privateKey, msg);
-    const start = performance.now();
-    let ok = 0;
-    for (let i = 0; i < 500; i++) if (verify(publicKey, msg, sig)) ok++;
-    const ms = performance.now() - start;
-    expect(ok).toBe(500);
-    expect(ms).toBeLessThan(5000);
-  });
 });
 
 describe('weak public keys (small order, or not on the curve)', () => {

@@ -16,10 +16,11 @@ interface Received {
 }
 
 /** A webhook receiver on a free local port; `mode` says how it answers. */
-async function receiver(): Promise<{ url: string; got: Received[]; mode: { status: number; delayMs: number }; close: () => Promise<void>; server: Server }> {
+async function receiver(): Promise<{ url: string; got: Received[]; mode: { status: number; delayMs: number; arrived: number }; close: () => Promise<void>; server: Server }> {
   const got: Received[] = [];
-  const mode = { status: 200, delayMs: 0 };
+  const mode = { status: 200, delayMs: 0, arrived: 0 };
   const server = createServer((req, res) => {
+    mode.arrived += 1;
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -92,10 +93,10 @@ for (const { engine, available } of ENGINES) {
         stream = s;
         await new Promise((r) => setTimeout(r, 300));
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling));
-        const t0 = Date.now();
         expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
-        await until(() => rx.got.length >= 2 && s.messages.some((m) => m.event === 'corridor.suspended'), 1000);
-        expect(Date.now() - t0).toBeLessThan(1000);
+        // How soon ("within a second", issue 6) is measured by `npm run bench -- --only=events`
+        // (docs/benchmarks.md), not timed here.
+        await until(() => rx.got.length >= 2 && s.messages.some((m) => m.event === 'corridor.suspended'), 10_000);
         // The webhook: in order, signed per Standard Webhooks.
         const bodies = rx.got.map((g) => JSON.parse(g.body));
         expect(bodies.map((b) => b.type)).toEqual(['corridor.suspended', 'incident.confirmed']);
@@ -366,19 +367,20 @@ for (const { engine, available } of ENGINES) {
     it('a slow receiver does not slow the API', async () => {
       const w = await makeWorld(engine);
       const rx = await receiver();
-      rx.mode.delayMs = 3000;
+      rx.mode.delayMs = 8000;
       const stop = startScheduler(w.deps, { intervalMs: 20 });
       try {
         const id = await guaranteedCorridor(w);
         await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url });
         await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: 'x' });
-        await new Promise((r) => setTimeout(r, 200)); // the delivery is now in flight, held by the receiver
-        const t0 = Date.now();
+        await until(() => rx.mode.arrived > 0, 10_000); // the delivery is in flight, held by the receiver for 8 s
         for (let i = 0; i < 5; i++) expect((await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).statusCode).toBe(200);
         expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'y' })).statusCode).toBe(200);
-        expect(Date.now() - t0).toBeLessThan(1000);
+        // Reads and a write were all answered while the delivery was still held: nothing waited for it.
+        expect(rx.got).toHaveLength(0);
       } finally {
         rx.mode.delayMs = 0;
+        rx.server.closeAllConnections();
         await stop();
         await rx.close();
         await w.close();
