@@ -91,8 +91,12 @@ for (const { engine, available } of ENGINES) {
       const acked = json(await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/acknowledge`, {}));
       expect(acked.awaitingAcknowledgement).toEqual([]);
       expect((await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/acknowledge`, {})).statusCode).toBe(409);
-      const amended = json(await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 1, site: site({ name: 'Lokhvytsia hospital (new wing)' }) }));
+      expect((await api(w.app, w.ua.liaison.token).get(`/sites/${s.id}`)).headers.etag).toBe('"1"');
+      const amendedRes = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { baseVersion: 1, site: site({ name: 'Lokhvytsia hospital (new wing)' }) });
+      expect(amendedRes.headers.etag).toBe('"2"');
+      const amended = json(amendedRes);
       expect(amended).toMatchObject({ version: 2, awaitingAcknowledgement: ['ua'] });
+      expect((await api(w.app, w.ua.liaison.token).get(`/sites/${s.id}`)).headers.etag).toBe('"2"');
       expect((await api(w.app, w.ua.liaison.token).post(`/sites/${s.id}/amend`, { site: site() })).statusCode).toBe(403);
       // If-Match: a stale version is 412 and nothing changes.
       const stale = await api(w.app, w.aid.operator.token).post(`/sites/${s.id}/amend`, { site: site({ name: 'Lokhvytsia hospital (east wing)' }) }, { 'if-match': '"1"' });

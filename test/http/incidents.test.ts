@@ -62,6 +62,9 @@ for (const { engine, available } of ENGINES) {
         const cor = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { casualties: { injured: 3 }, evidence: [{ sha256: 'B'.repeat(64) }], reason: 'hospital figures' });
         expect(cor.statusCode, cor.body).toBe(200);
         expect(json(cor)).toMatchObject({ version: 2, casualties: { injured: 3 }, evidence: [{ sha256: SHA }, { sha256: 'b'.repeat(64) }] });
+        // The version to send back in If-Match is the ETag of the report and of the correction's answer.
+        expect(cor.headers.etag).toBe('"2"');
+        expect((await api(w.app, w.observer.viewer.token).get(`/incidents/${inc.id}`)).headers.etag).toBe('"2"');
         // If-Match guards a correction against one made meanwhile: a stale or weak tag is 412, nothing changes.
         for (const tag of ['"1"', 'W/"2"', '"02"', '"99"']) {
           const stale = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { severity: 'minor', reason: 'stale view' }, { 'if-match': tag });
@@ -70,6 +73,7 @@ for (const { engine, available } of ENGINES) {
         }
         const current = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { severity: 'minor', reason: 'seen version 2' }, { 'if-match': '"2"' });
         expect(json(current)).toMatchObject({ version: 3, severity: 'minor' });
+        expect(current.headers.etag).toBe('"3"');
         // The resumption is the mediator's, with a reason.
         expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
       } finally {

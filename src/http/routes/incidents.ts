@@ -41,7 +41,11 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
     listVisibleIncidents(db, actorOf(req), req.query),
   );
 
-  r.get('/incidents/:id', { schema: { tags: ['incidents'], params: IdParam, response: { 200: IncidentView, ...commonErrors } } }, async (req) => getVisibleIncident(db, actorOf(req), req.params.id));
+  r.get('/incidents/:id', { schema: { tags: ['incidents'], params: IdParam, response: { 200: IncidentView, ...commonErrors } } }, async (req, reply) => {
+    const view = await getVisibleIncident(db, actorOf(req), req.params.id);
+    reply.header('etag', `"${view.version}"`);
+    return view;
+  });
 
   r.post('/incidents/:id/confirm', { schema: { tags: ['incidents'], summary: 'Confirm (the mediator); suspends matched corridors whose policy says so, in the same transaction', params: IdParam, body: DecisionBody, response: { 200: IncidentView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => confirmIncident(u, actor, req.params.id, req.body)),
@@ -52,9 +56,11 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/incidents/:id/disputes', { schema: { tags: ['incidents'], summary: 'Attach a dispute statement (a party’s negotiators)', params: IdParam, body: DisputeBody, response: { 201: IncidentView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 201, (u, actor) => disputeIncident(u, actor, req.params.id, req.body)),
   );
-  r.post('/incidents/:id/corrections', { schema: { tags: ['incidents'], summary: 'Correct a report: a new version and a log entry; nothing is removed', params: IdParam, body: CorrectionBody, response: { 200: IncidentView, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 200, (u, actor) => withVersion(ifMatchVersion(req), undefined, (baseVersion) => correctIncident(u, actor, req.params.id, { ...req.body, baseVersion }))),
-  );
+  r.post('/incidents/:id/corrections', { schema: { tags: ['incidents'], summary: 'Correct a report: a new version and a log entry; nothing is removed', params: IdParam, body: CorrectionBody, response: { 200: IncidentView, ...commonErrors } } }, async (req, reply) => {
+    const view = await write(deps, req, reply, 200, (u, actor) => withVersion(ifMatchVersion(req), undefined, (baseVersion) => correctIncident(u, actor, req.params.id, { ...req.body, baseVersion })));
+    reply.header('etag', `"${view.version}"`);
+    return view;
+  });
 
   r.get('/exports/incidents.geojson', { schema: { tags: ['exports'], summary: 'Incidents your party may see, as GeoJSON', querystring: ListQuery } }, async (req, reply) => {
     const body = await incidentsGeoJson(db, actorOf(req), req.query);
