@@ -231,6 +231,8 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   const terms = buildTerms(id, version, body.terms);
   assertSignable(canonicalJson(terms), 'the terms');
   assertTermsChanged(c.terms, terms);
+  // The corridor as it stood a moment ago: open, it closes now (the new terms await guarantees).
+  const before = statusOf(c, u.deps.now(), await partyNames(u.tx));
   const now = nowIso(u.deps);
   await u.tx.insertInto('corridor_versions').values({ corridor_id: id, version, terms: canonicalJson(terms), created_at: now, created_by: actor.memberId }).execute();
   const updated = await u.tx
@@ -245,6 +247,12 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   const voided = c.guarantees.filter((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null).map((g) => g.id);
   await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
   await corridorEvent(u, id, 'corridor.amended', { reason: body.reason, voidedGuarantees: voided.length });
+  // Announced as closed, as a window's end is (and as a compromised key's voiding is), so the
+  // public CAP alert is cancelled: no ceasefire holds under terms not yet guaranteed.
+  if (before.open && before.currentWindow) {
+    const w = before.currentWindow;
+    await emitEvent(u, { type: 'corridor.closed', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, window: { start: w.start, end: w.end, timeZone: w.timeZone }, state: 'closed', at: formatUtc(u.deps.now()) } });
+  }
   return toCorridorView(await loadCorridor(u.tx, id));
 }
 

@@ -1,4 +1,4 @@
-import { capAlertXml, capAtom, CAP_EVENT_TYPES, CAP_LANGS, type CapAlertInput, type CapKind, type CapLang, type CapRef } from '../domain/cap.js';
+import { capAlertXml, capAtom, capClosedReason, CAP_EVENT_TYPES, CAP_LANGS, type CapAlertInput, type CapClosedCause, type CapKind, type CapLang, type CapRef } from '../domain/cap.js';
 import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
 import { guaranteeVoid } from '../domain/guarantee-rules.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
@@ -7,6 +7,7 @@ import { kmlDocument } from '../domain/kml.js';
 import { expandStoredWindows, formatLocal, formatUtc } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
 import type { Tx } from '../store/store.js';
+import { getSetting } from './bootstrap.js';
 import { guaranteeRecord, loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
 import { zonePolygon, zonePolygonOf } from './geo.js';
@@ -47,8 +48,18 @@ export interface CapAlertRecord {
  */
 export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Promise<CapAlertRecord[]> {
   const db = deps.store.db;
-  const rows = await db.selectFrom('events').selectAll().where('type', 'in', Object.keys(CAP_EVENT_TYPES)).where('audience', 'is', null).orderBy('id').execute();
+  // With the events that close a corridor before its window ends, in their own transaction: they say why.
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('type', 'in', [...Object.keys(CAP_EVENT_TYPES), ...Object.keys(CLOSING_CAUSES)])
+    .where('audience', 'is', null)
+    .orderBy('id')
+    .execute();
   const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
+  const partyName = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  // Per corridor, the last such event since its last alert.
+  const causeOf = new Map<string, { type: string; time: string; partyId?: string }>();
   const sender = await capSender(db);
   // The incidents behind the suspensions these alerts announce, and no others.
   const suspensionIds = rows.flatMap((r) => (r.type === 'corridor.suspended' ? ((JSON.parse(r.payload) as { suspensionId?: string }).suspensionId ?? []) : []));
@@ -58,8 +69,17 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
   for (const r of rows) {
     const corridorId = r.corridor_id;
     if (!corridorId || !everGuaranteed.has(corridorId)) continue;
+    if (CLOSING_CAUSES[r.type] !== undefined) {
+      causeOf.set(corridorId, { type: r.type, time: r.time, partyId: (JSON.parse(r.payload) as { partyId?: string }).partyId });
+      continue;
+    }
+    const cause = causeOf.get(corridorId);
+    causeOf.delete(corridorId);
     const kind = CAP_EVENT_TYPES[r.type] as CapKind;
     const payload = JSON.parse(r.payload) as { version?: number; reason?: string; window?: { start: string; end: string }; since?: string; at?: string; suspensionId?: string };
+    // A closure announced in the same transaction (the same instant) as a voiding or an amendment
+    // is theirs (src/app/corridors.ts); any other is a window's end (the scheduler).
+    const closedBy: CapClosedCause | undefined = kind !== 'closed' ? undefined : cause && Date.parse(cause.time) === Date.parse(r.time) ? closedCause(cause, partyName) : { cause: 'window_end' };
     const terms = await termsAt(db, corridorId, payload.version ?? 1);
     if (!terms) continue;
     const chain = chains.get(corridorId) ?? [];
@@ -91,7 +111,12 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         timeZone,
         window,
         ...(kind === 'suspended' && payload.since ? { effective: Date.parse(payload.since) } : kind === 'resumed' && payload.at ? { effective: Date.parse(payload.at) } : {}),
-        reason: (kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn') && payload.reason !== undefined ? capReason(payload.reason, kind === 'suspended' && payload.suspensionId ? incidentKindOf.get(payload.suspensionId) : undefined) : null,
+        ...(closedBy ? { closedBy } : {}),
+        reason: closedBy
+          ? capClosedReason(closedBy)
+          : (kind === 'suspended' || kind === 'resumed' || kind === 'withdrawn') && payload.reason !== undefined
+            ? capReason(payload.reason, kind === 'suspended' && payload.suspensionId ? incidentKindOf.get(payload.suspensionId) : undefined)
+            : null,
         zone: zoneRingOf(terms),
         web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
       },
@@ -100,6 +125,16 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
     else chains.set(corridorId, [...chain, { identifier, sent }]);
   }
   return out;
+}
+
+/** Events that close an open corridor before its window ends, each announced with a `corridor.closed` in its transaction. */
+const CLOSING_CAUSES: Record<string, Exclude<CapClosedCause['cause'], 'window_end'>> = {
+  'guarantee.voided': 'key_compromised',
+  'corridor.amended': 'amended',
+};
+
+function closedCause(e: { type: string; partyId?: string | undefined }, partyName: ReadonlyMap<string, string>): CapClosedCause {
+  return CLOSING_CAUSES[e.type] === 'key_compromised' ? { cause: 'key_compromised', party: partyName.get(e.partyId ?? '') ?? e.partyId ?? '' } : { cause: 'amended' };
 }
 
 const LANG_OF_CAP: Record<CapLang, Lang> = { 'uk-UA': 'uk', 'ru-RU': 'ru', 'en-US': 'en' };
@@ -116,11 +151,14 @@ export async function capAlertDocument(deps: Deps, eventId: number, baseUrl?: st
 
 export async function capAtomFeed(deps: Deps, baseUrl: string): Promise<string> {
   const alerts = (await capAlerts(deps, { baseUrl })).reverse();
+  // Updated when its newest alert was sent; a feed with none has not changed since the server
+  // was set up (not "now": its bytes, and so its entity tag, would change every second).
+  const created = Date.parse((await getSetting(deps, 'created_at')) ?? '');
   return capAtom({
     id: `${baseUrl}/public/cap.atom`,
     title: 'Passage — humanitarian corridor alerts (CAP 1.2)',
     self: `${baseUrl}/public/cap.atom`,
-    updated: alerts[0]?.input.sent ?? deps.now(),
+    updated: alerts[0]?.input.sent ?? (Number.isNaN(created) ? deps.now() : created),
     entries: alerts.map((a) => ({
       id: `${baseUrl}/public/cap/${a.eventId}.xml`,
       title: `${a.input.title}: ${a.input.kind} (${a.input.msgType})`,
@@ -238,7 +276,13 @@ async function zoneOfPublic(deps: Deps, c: PublicCorridor): Promise<[number, num
   return zonePolygon(loaded);
 }
 
-export async function corridorsGeoJson(deps: Deps): Promise<unknown> {
+/**
+ * The public corridors as a GeoJSON FeatureCollection. Beside `features`: `generatedAt`, the
+ * instant the picture was taken (now, UTC, to the millisecond) — it differs on every request, so
+ * the feed's entity tag leaves it out — and `demo`, whether this database holds the illustrative
+ * demo scenario (`passage demo`; the settings key `demo_loaded`).
+ */
+export async function corridorsGeoJson(deps: Deps): Promise<{ type: 'FeatureCollection'; generatedAt: string; demo: boolean; features: unknown[] }> {
   const pic = await publicPicture(deps);
   const features: unknown[] = [];
   for (const c of pic.corridors) {

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
  * OASIS Common Alerting Protocol 1.2 alerts for corridors (DESIGN.md, "Standards we speak"):
  * one <info> per language (uk-UA, ru-RU, en-US), the ceasefire zone as a CAP polygon of
  * "lat,lon" pairs in a closed ring, times with an offset and no fraction. Pure text building;
- * the XML is valid against standards/cap/CAP-v1.2.xsd (checked by a test with xmllint).
+ * the XML is valid against the OASIS schema, test/fixtures/cap/CAP-v1.2.xsd (checked by a test with xmllint).
  */
 export const CAP_NS = 'urn:oasis:names:tc:emergency:cap:1.2';
 
@@ -25,6 +25,14 @@ export interface CapRef {
   readonly sent: number;
 }
 
+/**
+ * Why a corridor closed (kind `closed`). `window_end`: its window ran its course. The others close
+ * it while its window runs, and the ceasefire ends with it: `key_compromised`, a required party's
+ * guarantee no longer binds because the key it was signed with was declared compromised (`party`:
+ * its name); `amended`, its terms were amended and await every party's guarantee again.
+ */
+export type CapClosedCause = { readonly cause: 'window_end' } | { readonly cause: 'key_compromised'; readonly party: string } | { readonly cause: 'amended' };
+
 export interface CapAlertInput {
   readonly identifier: string;
   readonly sender: string;
@@ -42,6 +50,8 @@ export interface CapAlertInput {
   readonly timeZone: string;
   /** The window concerned (opened, closed), or the next/current one. */
   readonly window: { start: number; end: number } | null;
+  /** Why a `closed` corridor closed (default: its window ended). */
+  readonly closedBy?: CapClosedCause;
   /** When the change took effect (a suspension's start, a resumption), if not when it was sent. */
   readonly effective?: number;
   /** The reason, in each language of the alert (a party's own words are the same in all three). */
@@ -87,6 +97,10 @@ export function capPolygon(ring: readonly (readonly [number, number])[]): string
 interface Words {
   event: Record<CapKind, string>;
   instruction: Record<CapKind, string>;
+  /** The instruction of a corridor closed while its window ran (`closedBy` other than the window's end). */
+  closedEarly: string;
+  /** The reason of such a closure, by cause. */
+  closedReason: Record<Exclude<CapClosedCause['cause'], 'window_end'>, string>;
   area: string;
   description: string;
   window: string;
@@ -104,6 +118,11 @@ const WORDS: Record<CapLang, Words> = {
       resumed: 'The ceasefire along the route holds again. Check the window times before setting out.',
       withdrawn: 'The corridor has been withdrawn; do not use the route.',
     },
+    closedEarly: 'The ceasefire along the route no longer holds, although the window had not ended. Do not set out. Those already on the route: seek shelter and follow official instructions.',
+    closedReason: {
+      key_compromised: 'the guarantee of {party} no longer binds: the digital key it was signed with was declared compromised (lost or stolen)',
+      amended: 'the terms were amended; it can open again only once every party has guaranteed the new terms',
+    },
     area: 'Ceasefire zone of the corridor {origin} → {destination}, {km} km wide',
     description: '{title}: from {origin} to {destination}.',
     window: 'Window: {start} – {end} ({tz}).',
@@ -118,6 +137,11 @@ const WORDS: Record<CapLang, Words> = {
       suspended: 'Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
       resumed: 'Режим тиші на маршруті знову діє. Перевірте час роботи коридору перед виїздом.',
       withdrawn: 'Коридор скасовано; не користуйтеся цим маршрутом.',
+    },
+    closedEarly: 'Режим тиші на маршруті більше не діє, хоча час роботи коридору ще не сплив. Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
+    closedReason: {
+      key_compromised: 'гарантія сторони «{party}» більше не діє: цифровий ключ, яким її підписано, визнано скомпрометованим (втраченим або викраденим)',
+      amended: 'умови коридору змінено; він зможе знову відкритися лише після того, як усі сторони гарантують нові умови',
     },
     area: 'Зона режиму тиші коридору {origin} → {destination}, ширина {km} км',
     description: '{title}: з {origin} до {destination}.',
@@ -134,6 +158,11 @@ const WORDS: Record<CapLang, Words> = {
       resumed: 'Режим тишины на маршруте снова действует. Проверьте время работы коридора перед выездом.',
       withdrawn: 'Коридор отменён; не используйте этот маршрут.',
     },
+    closedEarly: 'Режим тишины на маршруте больше не действует, хотя время работы коридора ещё не истекло. Не выезжайте. Тем, кто уже в пути: ищите укрытие и следуйте официальным указаниям.',
+    closedReason: {
+      key_compromised: 'гарантия стороны «{party}» больше не действует: цифровой ключ, которым она подписана, признан скомпрометированным (утерян или похищен)',
+      amended: 'условия коридора изменены; он сможет снова открыться только после того, как все стороны гарантируют новые условия',
+    },
     area: 'Зона режима тишины коридора {origin} → {destination}, ширина {km} км',
     description: '{title}: из {origin} в {destination}.',
     window: 'Время работы: {start} – {end} ({tz}).',
@@ -149,6 +178,18 @@ function fill(template: string, vars: Record<string, string>): string {
 const SEVERITY: Record<CapKind, string> = { opened: 'Moderate', closed: 'Minor', suspended: 'Severe', resumed: 'Moderate', withdrawn: 'Severe' };
 const URGENCY: Record<CapKind, string> = { opened: 'Immediate', closed: 'Past', suspended: 'Immediate', resumed: 'Immediate', withdrawn: 'Immediate' };
 const RESPONSE: Record<CapKind, string> = { opened: 'Execute', closed: 'None', suspended: 'Avoid', resumed: 'Execute', withdrawn: 'Avoid' };
+
+/** Closed while its window ran: the ceasefire ended early, and people may be on the route. */
+function closedEarly(a: Pick<CapAlertInput, 'kind' | 'closedBy'>): boolean {
+  return a.kind === 'closed' && a.closedBy !== undefined && a.closedBy.cause !== 'window_end';
+}
+
+/** Why a corridor closed, in each language of an alert; none when its window ended (the instruction says so). */
+export function capClosedReason(closedBy: CapClosedCause): Record<CapLang, string> | null {
+  if (closedBy.cause === 'window_end') return null;
+  const party = closedBy.cause === 'key_compromised' ? closedBy.party : '';
+  return Object.fromEntries(CAP_LANGS.map((l) => [l, fill(WORDS[l].closedReason[closedBy.cause], { party })])) as Record<CapLang, string>;
+}
 
 /** The `references` value: space-separated "sender,identifier,sent" triples. */
 export function capReferences(sender: string, refs: readonly CapRef[], timeZone: string): string {
@@ -179,9 +220,11 @@ export function capAlertXml(a: CapAlertInput): string {
     el('    ', 'language', lang);
     el('    ', 'category', 'Safety');
     el('    ', 'event', w.event[a.kind]);
-    el('    ', 'responseType', RESPONSE[a.kind]);
-    el('    ', 'urgency', URGENCY[a.kind]);
-    el('    ', 'severity', SEVERITY[a.kind]);
+    // A corridor closed early is, to those who would use it, what a suspension is: avoid it, now.
+    const like = closedEarly(a) ? 'suspended' : a.kind;
+    el('    ', 'responseType', RESPONSE[like]);
+    el('    ', 'urgency', URGENCY[like]);
+    el('    ', 'severity', SEVERITY[like]);
     el('    ', 'certainty', 'Observed');
     el('    ', 'audience', 'civilians, humanitarian agencies, journalists');
     el('    ', 'effective', capTime(a.effective ?? a.sent, tz));
@@ -193,7 +236,7 @@ export function capAlertXml(a: CapAlertInput): string {
     if (a.window) desc.push(fill(w.window, { start: localText(a.window.start, tz), end: localText(a.window.end, tz), tz }));
     if (a.reason) desc.push(fill(w.reason, { reason: a.reason[lang] }));
     el('    ', 'description', desc.join(' '));
-    el('    ', 'instruction', fill(w.instruction[a.kind], { end }));
+    el('    ', 'instruction', closedEarly(a) ? w.closedEarly : fill(w.instruction[a.kind], { end }));
     if (a.web) el('    ', 'web', a.web);
     lines.push('    <parameter>');
     el('      ', 'valueName', 'corridorId');

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { KyselyPlugin } from 'kysely';
 import { capAlerts, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../src/app/feeds.js';
@@ -13,7 +14,8 @@ function shelling(overrides: Record<string, unknown> = {}): Record<string, unkno
   return { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near the Lokhvytsia checkpoint', ...overrides };
 }
 
-const XSD = resolve('../shared/standards/cap/CAP-v1.2.xsd');
+/** The OASIS CAP 1.2 schema, kept in the repository (test/fixtures/cap/README.md says whence). */
+const XSD = fileURLToPath(new URL('../fixtures/cap/CAP-v1.2.xsd', import.meta.url));
 const XMLLINT = '/usr/bin/xmllint';
 
 /** Validates XML against the OASIS CAP 1.2 schema with xmllint; returns its complaint or ''. */
@@ -74,6 +76,63 @@ const icsTime = (v: string): string => v.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})
 async function get(w: World, url: string) {
   return w.app.inject({ method: 'GET', url });
 }
+
+/** The CAP alerts the Atom index links, oldest first. */
+async function capDocuments(w: World): Promise<string[]> {
+  const atom = (await get(w, '/public/cap.atom')).body;
+  const hrefs = [...atom.matchAll(/href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!).reverse();
+  const docs: string[] = [];
+  for (const href of hrefs) docs.push((await get(w, href)).body);
+  return docs;
+}
+
+/** One language's <info> block of a CAP alert. */
+const capInfo = (doc: string, lang: string): string => doc.split('<info>').find((b) => b.includes(`<language>${lang}</language>`)) ?? '';
+
+/** Its <instruction> and <description>, the words a reader acts on. */
+const capText = (doc: string, lang: string): { instruction: string; description: string } => {
+  const info = capInfo(doc, lang);
+  return { instruction: /<instruction>(.*)<\/instruction>/.exec(info)?.[1] ?? '', description: /<description>(.*)<\/description>/.exec(info)?.[1] ?? '' };
+};
+
+const WINDOW_ENDED = {
+  'en-US': 'The window has ended; the ceasefire along the route no longer holds.',
+  'uk-UA': 'Час роботи коридору завершився; режим тиші на маршруті більше не діє.',
+  'ru-RU': 'Время работы коридора истекло; режим тишины на маршруте больше не действует.',
+} as const;
+
+/** What a Cancel says when the corridor closed before its window ended. */
+const CLOSED_EARLY = {
+  'en-US': 'The ceasefire along the route no longer holds, although the window had not ended. Do not set out. Those already on the route: seek shelter and follow official instructions.',
+  'uk-UA': 'Режим тиші на маршруті більше не діє, хоча час роботи коридору ще не сплив. Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
+  'ru-RU': 'Режим тишины на маршруте больше не действует, хотя время работы коридора ещё не истекло. Не выезжайте. Тем, кто уже в пути: ищите укрытие и следуйте официальным указаниям.',
+} as const;
+
+describe('the CAP 1.2 schema check', () => {
+  it('validates against the schema in the repository, and refuses what CAP 1.2 does not allow', () => {
+    expect(existsSync(XMLLINT), 'xmllint (Debian libxml2-utils) is needed to validate CAP').toBe(true);
+    expect(existsSync(XSD), XSD).toBe(true);
+    const alert = (fields: { sent?: string; msgType?: string; extra?: string } = {}): string =>
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">',
+        '  <identifier>corridor-alert-1</identifier>',
+        '  <sender>passage@passage.local</sender>',
+        `  <sent>${fields.sent ?? '2022-03-08T09:00:01+02:00'}</sent>`,
+        '  <status>Actual</status>',
+        `  <msgType>${fields.msgType ?? 'Alert'}</msgType>`,
+        '  <scope>Public</scope>',
+        ...(fields.extra ? [fields.extra] : []),
+        '</alert>',
+        '',
+      ].join('\n');
+    expect(validateCap(alert())).toBe('');
+    // A time in UTC with Z (CAP wants an offset), a message type CAP does not have, an unknown element.
+    expect(validateCap(alert({ sent: '2022-03-08T07:00:01Z' }))).toMatch(/\}sent': \[facet 'pattern'\] The value '2022-03-08T07:00:01Z' is not accepted/);
+    expect(validateCap(alert({ msgType: 'Closed' }))).toMatch(/\}msgType': \[facet 'enumeration'\] The value 'Closed' is not an element of the set/);
+    expect(validateCap(alert({ extra: '  <corridor>cor_1</corridor>' }))).toMatch(/\}corridor': This element is not expected/);
+  });
+});
 
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: public feeds`, () => {
@@ -171,7 +230,7 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
-    it('serves every feed to any origin, with a tag of its bytes and a 304; a trailing slash is another path (404)', async () => {
+    it('serves every feed to any origin, with an entity tag and a 304; a trailing slash is another path (404)', async () => {
       const w = await makeWorld(engine);
       try {
         await guaranteedCorridor(w);
@@ -203,6 +262,140 @@ for (const { engine, available } of ENGINES) {
           expect(slash.headers.allow).toBeUndefined();
         }
         expect((await get(w, alert)).headers['cache-control']).toBe('public, max-age=3600');
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('tags each feed by what it says, not by when it was asked: a moment later the same picture is a 304; a window opening or a suspension is a new tag', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        const poll = (url: string, etag?: string) => w.app.inject({ method: 'GET', url, headers: etag ? { 'if-none-match': etag } : {} });
+        const zoneOf = (fc: any) => fc.features.find((f: any) => f.id === `${id}/zone`).properties;
+        w.clock.set('2022-03-08T06:00:00.123Z'); // before its window: no alert yet
+        const first = await poll('/public/corridors.geojson');
+        const etag = String(first.headers.etag);
+        // The GeoJSON says when it was generated, to the millisecond, and whether it is the demo.
+        expect(json(first)).toMatchObject({ type: 'FeatureCollection', generatedAt: '2022-03-08T06:00:00.123Z', demo: false });
+        const tags = new Map<string, string>();
+        for (const url of ['/public/cap.atom', '/public/corridors.ics', '/public/corridors.kml', '/public/corridors.csv']) tags.set(url, String((await poll(url)).headers.etag));
+        w.clock.set('2022-03-08T06:00:05.456Z');
+        const later = await poll('/public/corridors.geojson');
+        expect(json(later).generatedAt).toBe('2022-03-08T06:00:05.456Z');
+        expect(later.headers.etag, 'nothing changed but the time it was asked').toBe(etag);
+        const held = await poll('/public/corridors.geojson', etag);
+        expect(held.statusCode).toBe(304);
+        expect(held.body).toBe('');
+        // So are the others, an Atom index with no alert in it included.
+        for (const [url, tag] of tags) {
+          const again = await poll(url, tag);
+          expect(again.statusCode, url).toBe(304);
+          expect(again.headers.etag, url).toBe(tag);
+        }
+        // The window opens with the clock alone: the ceasefire zone holds now, a new tag.
+        w.clock.set('2022-03-08T07:00:00.789Z');
+        const opened = await poll('/public/corridors.geojson', etag);
+        expect(opened.statusCode).toBe(200);
+        expect(zoneOf(json(opened))).toMatchObject({ status: 'open', feature: 'ceasefire_zone', ceasefireInForce: true });
+        const openTag = String(opened.headers.etag);
+        expect(openTag).not.toBe(etag);
+        w.clock.set('2022-03-08T07:30:00.001Z');
+        expect((await poll('/public/corridors.geojson', openTag)).statusCode).toBe(304);
+        // Suspended: a new tag again.
+        expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: 'shots heard near the bridge' })).statusCode).toBe(200);
+        const suspended = await poll('/public/corridors.geojson', openTag);
+        expect(suspended.statusCode).toBe(200);
+        expect(zoneOf(json(suspended))).toMatchObject({ status: 'suspended', ceasefireInForce: false, suspensionReason: 'shots heard near the bridge' });
+        expect(new Set([etag, openTag, String(suspended.headers.etag)]).size).toBe(3);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('cancels the alert of a corridor closed by a compromised key saying so, in each language — not that its window ended', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T06:00:00Z');
+        await tickWindows(w.deps); // initialises the watermark
+        w.clock.set('2022-03-08T07:00:01Z');
+        expect(await tickWindows(w.deps)).toBe(1); // opened at 09:00 Kyiv
+        w.clock.set('2022-03-08T08:30:00Z'); // 10:30 Kyiv: the window runs until 21:00
+        const revoked = await api(w.app, w.ua.liaison.token).post(`/parties/ua/keys/${w.ua.kid}/revoke`, { reason: 'compromised' });
+        expect(revoked.statusCode, revoked.body).toBe(200);
+        expect(json(revoked).voidedCorridorIds).toEqual([id]);
+        const docs = await capDocuments(w);
+        expect(docs).toHaveLength(2);
+        const [opened, cancel] = docs as [string, string];
+        expect(validateCap(cancel), cancel).toBe('');
+        expect(cancel).toMatch(/<msgType>Cancel<\/msgType>/);
+        expect(cancel).toContain(`,${/<identifier>(.*)<\/identifier>/.exec(opened)![1]!},`);
+        expect(cancel).toMatch(/<sent>2022-03-08T10:30:00\+02:00<\/sent>/);
+        const reasons = {
+          'en-US': 'Reason: the guarantee of Ukraine no longer binds: the digital key it was signed with was declared compromised (lost or stolen)',
+          'uk-UA': 'Причина: гарантія сторони «Ukraine» більше не діє: цифровий ключ, яким її підписано, визнано скомпрометованим (втраченим або викраденим)',
+          'ru-RU': 'Причина: гарантия стороны «Ukraine» больше не действует: цифровой ключ, которым она подписана, признан скомпрометированным (утерян или похищен)',
+        } as const;
+        for (const lang of ['en-US', 'uk-UA', 'ru-RU'] as const) {
+          const { instruction, description } = capText(cancel, lang);
+          expect(instruction, lang).toBe(CLOSED_EARLY[lang]);
+          expect(description, lang).toContain(reasons[lang]);
+          expect(capInfo(cancel, lang), lang).not.toContain(WINDOW_ENDED[lang]);
+          // Act now: not a window that ran its course.
+          expect(capInfo(cancel, lang)).toMatch(/<responseType>Avoid<\/responseType>\s*<urgency>Immediate<\/urgency>\s*<severity>Severe<\/severity>/);
+        }
+        expect(cancel).not.toContain(w.ua.kid);
+        expect((await get(w, '/public/cap.atom')).body).toContain('Sumy → Poltava: corridor closed — the guarantee of Ukraine no longer binds: the digital key it was signed with was declared compromised (lost or stolen)');
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('says truly why each alert chain ends: the window’s end, a withdrawal, terms amended while open (which closes it)', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const ended = await guaranteedCorridor(w);
+        const withdrawn = await guaranteedCorridor(w, { title: 'Mariupol → Zaporizhzhia' });
+        const amended = await guaranteedCorridor(w, { title: 'Volnovakha → Pokrovsk' });
+        w.clock.set('2022-03-08T06:00:00Z');
+        await tickWindows(w.deps); // initialises the watermark
+        w.clock.set('2022-03-08T07:00:01Z');
+        expect(await tickWindows(w.deps)).toBe(3); // all three open at 09:00 Kyiv
+        w.clock.set('2022-03-08T08:00:00Z');
+        const ua = api(w.app, w.ua.liaison.token);
+        expect((await ua.post(`/corridors/${withdrawn}/withdraw`, { reason: 'the route crosses a minefield' })).statusCode).toBe(200);
+        const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${amended}`));
+        const amend = await ua.post(`/corridors/${amended}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' });
+        expect(amend.statusCode, amend.body).toBe(200);
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${amended}/status`)).open).toBe(false);
+        w.clock.set('2022-03-08T19:30:00Z');
+        expect(await tickWindows(w.deps)).toBe(1); // the window of the one still open ends at 21:00 Kyiv
+        const docs = await capDocuments(w);
+        const of = (id: string) => docs.filter((d) => d.includes(`<incidents>${id}</incidents>`));
+        for (const d of docs) expect(validateCap(d), d).toBe('');
+        for (const id of [ended, withdrawn, amended]) {
+          expect(of(id), id).toHaveLength(2);
+          expect(of(id)[1], id).toMatch(/<msgType>Cancel<\/msgType>/);
+        }
+        const amendedReasons = {
+          'en-US': 'Reason: the terms were amended; it can open again only once every party has guaranteed the new terms',
+          'uk-UA': 'Причина: умови коридору змінено; він зможе знову відкритися лише після того, як усі сторони гарантують нові умови',
+          'ru-RU': 'Причина: условия коридора изменены; он сможет снова открыться только после того, как все стороны гарантируют новые условия',
+        } as const;
+        for (const lang of ['en-US', 'uk-UA', 'ru-RU'] as const) {
+          // Its window ran its course.
+          expect(capText(of(ended)[1]!, lang).instruction, lang).toBe(WINDOW_ENDED[lang]);
+          expect(capText(of(ended)[1]!, lang).description, lang).not.toMatch(/Reason|Причина/);
+          // Withdrawn: said so, with the party's reason as written.
+          expect(capText(of(withdrawn)[1]!, lang).instruction, lang).toBe({ 'en-US': 'The corridor has been withdrawn; do not use the route.', 'uk-UA': 'Коридор скасовано; не користуйтеся цим маршрутом.', 'ru-RU': 'Коридор отменён; не используйте этот маршрут.' }[lang]);
+          expect(capText(of(withdrawn)[1]!, lang).description, lang).toMatch(/(Reason|Причина): the route crosses a minefield$/);
+          // Amended while open: closed then, its window still running, until guaranteed afresh.
+          expect(capText(of(amended)[1]!, lang).instruction, lang).toBe(CLOSED_EARLY[lang]);
+          expect(capText(of(amended)[1]!, lang).description, lang).toContain(amendedReasons[lang]);
+          expect(capText(of(amended)[1]!, lang).description, lang).not.toContain('wider');
+        }
+        expect(of(amended)[1]).toMatch(/<sent>2022-03-08T10:00:00\+02:00<\/sent>/);
       } finally {
         await w.close();
       }
@@ -436,7 +629,7 @@ for (const { engine, available } of ENGINES) {
         const picture = await reading(() => publicPicture(deps));
         expect(picture.value.corridors[0]?.suspension?.reason).toBe('a confirmed incident (shelling) in its ceasefire zone');
         expect(picture).toMatchObject({ rows: 1, queries: 1 }); // the suspension in force's
-        for (const feed of [() => corridorsGeoJson(deps), () => corridorsCsv(deps), () => corridorsKml(deps)]) expect((await reading(feed)).rows).toBe(1);
+        for (const feed of [() => corridorsGeoJson(deps), () => corridorsCsv(deps), () => corridorsKml(deps)] as (() => Promise<unknown>)[]) expect((await reading(feed)).rows).toBe(1);
         const ics = await reading(() => corridorsIcs(deps));
         expect(ics.value.replace(/\r\n[ \t]/g, '')).toContain('a confirmed incident (shelling) in its ceasefire zone');
         expect(ics.rows).toBe(2); // the corridor's two suspensions'

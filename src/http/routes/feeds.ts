@@ -23,13 +23,20 @@ function publicFeedHeaders(reply: FastifyReply, cacheControl: string): FastifyRe
 }
 
 /**
- * Sends a feed with a strong entity tag of its bytes, and a 304 to a reader that holds them
- * (RFC 9110 §13.1.2): feed readers and maps poll, and most polls find nothing new. The tag is the
- * content's hash because what these feeds say also changes with the clock (a window opening),
- * not only with the log.
+ * Sends a feed with an entity tag, and a 304 to a reader that holds it (RFC 9110 §13.1.2): feed
+ * readers and maps poll, and most polls find nothing new. The tag is the content's hash because
+ * what these feeds say also changes with the clock (a window opening), not only with the log.
+ * By default it is a strong tag of the body's bytes. `content`, when given, is what the tag is a
+ * hash of instead: the body less what changes on every request without saying anything new (the
+ * GeoJSON's `generatedAt`); the tag is then weak (W/), since two bodies with the same tag may
+ * differ in those bytes (RFC 9110 §8.8.1).
  */
-function sendFeed(req: FastifyRequest, reply: FastifyReply, type: string, body: string, cacheControl: string): FastifyReply {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+function sendFeed(req: FastifyRequest, reply: FastifyReply, type: string, body: string, cacheControl: string, content?: string): FastifyReply {
+  const hash = createHash('sha256')
+    .update(content ?? body)
+    .digest('base64url')
+    .slice(0, 22);
+  const etag = content === undefined ? `"${hash}"` : `W/"${hash}"`;
   publicFeedHeaders(reply, cacheControl).header('etag', etag);
   if (notModified(req, etag)) return reply.code(304).send();
   return reply.type(type).send(body);
@@ -91,9 +98,12 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.type('text/calendar; charset=utf-8').send(value);
     },
   );
-  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as GeoJSON' } }, async (req, reply) =>
-    sendFeed(req, reply, 'application/geo+json; charset=utf-8', JSON.stringify(await corridorsGeoJson(deps)), cache),
-  );
+  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as GeoJSON' } }, async (req, reply) => {
+    // `generatedAt` is the instant of this request, to the millisecond: the tag is of the rest,
+    // so a reader holding the current picture gets a 304 (a status or a window opening changes it).
+    const fc = await corridorsGeoJson(deps);
+    return sendFeed(req, reply, 'application/geo+json; charset=utf-8', JSON.stringify(fc), cache, JSON.stringify({ ...fc, generatedAt: undefined }));
+  });
   app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as KML' } }, async (req, reply) =>
     sendFeed(req, reply, 'application/vnd.google-earth.kml+xml; charset=utf-8', await corridorsKml(deps), cache),
   );
