@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ApiClient, DEFAULT_TIMEOUT_S } from './cli/client.js';
+import { ApiClient, apiBase, DEFAULT_TIMEOUT_S } from './cli/client.js';
 import { checkToken, dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
@@ -38,13 +38,8 @@ function remote(cmd: Command): Command {
 }
 
 function client(opts: { url: string; token?: string | undefined; timeout?: string | undefined }): ApiClient {
-  let url: URL;
-  try {
-    url = new URL(opts.url);
-  } catch {
-    throw new CliError(`--url is not a URL: ${opts.url}`, 2);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be an http:// or https:// URL, not ${url.protocol}`, 2);
+  // Checked first: the API is under --url's path (a reverse proxy's prefix), nothing else may be in it.
+  apiBase(opts.url);
   if (opts.token) checkToken(opts.token);
   // At most what setTimeout can wait (2^31 - 1 ms).
   const timeoutS = opts.timeout === undefined ? DEFAULT_TIMEOUT_S : parseWholeNumber(opts.timeout, '--timeout', 1, 2_147_483);

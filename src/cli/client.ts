@@ -24,6 +24,37 @@ export class UnreachableError extends CliError {
   }
 }
 
+/**
+ * A server's base URL as given with `option` (`--url`, `--osmand`): http or https, with the path
+ * a reverse proxy may serve it under (https://example.org/passage) kept, and trailing slashes
+ * dropped. A query string or a fragment has no place in it (the CLI adds its own paths and
+ * queries after it), nor a user name or password (the API takes a token): refused (exit 2), not
+ * sent somewhere the user did not mean.
+ */
+export function baseUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${option} is not a URL: ${value}`, 2);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`${option} must be an http:// or https:// URL, not ${url.protocol}`, 2);
+  if (url.search !== '' || url.hash !== '') throw new CliError(`${option} must not have a query string or a fragment (${value}): give the server's address, and the path it is served under if any, e.g. https://example.org/passage`, 2);
+  if (url.username !== '' || url.password !== '') throw new CliError(`${option} must not hold a user name or password: give the server's address${option === '--url' ? ', and your API token with --token or PASSAGE_TOKEN' : ''}`, 2);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * The API's base for `--url`: the server's address (`baseUrl`, so with any path prefix) and
+ * /api/v1 after it. A --url that already ends in /api/v1 is refused rather than doubled: it
+ * is the server's address the CLI takes, as `passage serve` prints it.
+ */
+export function apiBase(url: string): string {
+  const base = baseUrl(url, '--url');
+  if (/\/api\/v1$/i.test(base)) throw new CliError(`--url is the server’s address without /api/v1, which the CLI adds itself: give ${base.slice(0, -'/api/v1'.length)}`, 2);
+  return `${base}/api/v1`;
+}
+
 /** A problem document as Passage sends one (RFC 9457): only string fields are taken from it. */
 function problemOf(json: unknown): { detail: string; code: string | undefined } | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
@@ -61,9 +92,17 @@ interface Answer {
  */
 export class ApiClient {
   private readonly timeoutS: number;
+  /** Where the API is: `apiBase` of --url, a path prefix included; each request's path goes after it. */
+  private readonly base: string;
 
   constructor(private readonly opts: RemoteOptions) {
     this.timeoutS = opts.timeoutS ?? DEFAULT_TIMEOUT_S;
+    this.base = apiBase(opts.url);
+  }
+
+  /** The URL of `path` (with its query, if any) under the API's base. */
+  private urlOf(path: string): URL {
+    return new URL(`${this.base}${path}`);
   }
 
   private notPassage(where: string, what: string): CliError {
@@ -72,12 +111,12 @@ export class ApiClient {
 
   /** The error for an answer from `path` that parsed, but is not what Passage sends there. */
   notPassageAt(path: string, what: string): CliError {
-    const url = new URL(`/api/v1${path}`, this.opts.url);
+    const url = this.urlOf(path);
     return this.notPassage(`${url.origin}${url.pathname}`, what);
   }
 
   private async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    const url = new URL(`/api/v1${path}`, this.opts.url);
+    const url = this.urlOf(path);
     const where = `${url.origin}${url.pathname}`;
     // One deadline for the whole exchange, body included: a server that sends its headers and
     // then nothing would otherwise hold the command for ever.

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
@@ -10,9 +10,10 @@ import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { sql } from 'kysely';
 import { isPostgresUrl, migrationState, openStore, redactedLocation, type Store } from '../store/store.js';
+import { assertDemoFilesFree, demoDatabase, demoKeysDir, readDemoSummary, type DemoSummary } from './demo-files.js';
 import { ensureDir } from './files.js';
 import { CliError } from './errors.js';
-import { dataDir, requireText, type Print } from './options.js';
+import { dataDir, demoSummaryPath, requireText, type Print } from './options.js';
 
 /** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
 function ensureDbDir(db: string): void {
@@ -117,15 +118,20 @@ export async function cmdInit(db: string, opts: { mediatorName?: string }, print
   });
 }
 
-function demoSummaryPath(db: string): string {
-  return join(dataDir(db), 'demo.json');
+/** Writes the demo's summary beside `db`, saying whose it is; returns it. */
+function saveDemoSummary(db: string, result: DemoResult): DemoSummary {
+  const summary: DemoSummary = { database: demoDatabase(db), ...result };
+  writeFileSync(demoSummaryPath(db), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+  return summary;
 }
 
-export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean; keysDir?: string }, print: Print): Promise<DemoResult> {
+export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean; keysDir?: string }, print: Print): Promise<DemoSummary> {
   if (opts.keysDir !== undefined) requireText(opts.keysDir, '--keys-dir');
-  const keysDir = opts.keysDir ?? join(dataDir(db), 'keys');
-  // Before anything is created: another application's database is refused as it is.
+  const keysDir = opts.keysDir ?? demoKeysDir(db);
+  // Before anything is created: another application's database is refused as it is, and so is
+  // a directory where the demo's summary and keys would replace another database's.
   await inspectDatabase(db);
+  assertDemoFilesFree(db, keysDir, true);
   // Before the database is touched, so a bad directory leaves nothing half done.
   ensureDbDir(db);
   ensureDir(keysDir, 'the keys directory', 0o700);
@@ -137,10 +143,10 @@ export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean;
     }
     const result = await loadDemo(deps, { keysDir, ...(opts.now ? { now: deps.now() } : {}) });
     // The demo's tokens are saved beside the database, for `npm start` to show again; demo only.
-    writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
-    if (opts.json) print(JSON.stringify(result, null, 2));
-    else printDemo(result, print);
-    return result;
+    const summary = saveDemoSummary(db, result);
+    if (opts.json) print(JSON.stringify(summary, null, 2));
+    else printDemo(summary, print);
+    return summary;
   });
 }
 
@@ -181,9 +187,12 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
   if (found === 'missing' && !opts.demo) {
     throw new CliError(`no database at ${db}: create it first with \`passage init --db ${db}\` (serve does not create one, so that a mistyped path is not served as a new, empty database)`, 2);
   }
+  const keysDir = demoKeysDir(db);
+  // `start` loads the demo into a new database only: before it is made, the demo's files beside
+  // it must not be another database's.
+  if (opts.demo && found !== 'passage') assertDemoFilesFree(db, keysDir, false);
   ensureDbDir(db);
-  const demoKeysDir = join(dataDir(db), 'keys');
-  if (opts.demo && found !== 'passage') ensureDir(demoKeysDir, 'the keys directory', 0o700);
+  if (opts.demo && found !== 'passage') ensureDir(keysDir, 'the keys directory', 0o700);
   let store: Store;
   try {
     store = await openStore(db);
@@ -201,17 +210,22 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
   if (opts.demo) {
     const demoLoaded = (await getSetting(deps, 'demo_loaded')) !== undefined;
     if (!demoLoaded && init.created) {
-      ensureDir(demoKeysDir, 'the keys directory', 0o700);
-      const result = await loadDemo(deps, { keysDir: demoKeysDir, now: deps.now() });
-      writeFileSync(demoSummaryPath(db), `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
-      printDemo(result, print);
+      ensureDir(keysDir, 'the keys directory', 0o700);
+      printDemo(saveDemoSummary(db, await loadDemo(deps, { keysDir, now: deps.now() })), print);
     } else if (!demoLoaded) {
       // Someone's own database: its log is append-only, and the demo's fictional parties,
       // corridors and talks would stay in it for good. Served as it is.
       print(`${store.location} already holds a Passage database without the demo: serving it as it is (\`start\` loads the demo only into a new database; use \`passage serve\` for this one).`);
-    } else if (existsSync(demoSummaryPath(db))) {
-      print(`The demo was loaded earlier (its window times are from then; delete ${dataDir(db)} for a fresh one).`);
-      printDemo(JSON.parse(readFileSync(demoSummaryPath(db), 'utf8')) as DemoResult, print);
+    } else {
+      // The summary beside it, if it is this database's: the same log key. (One an earlier
+      // Passage let another database's demo write over would show tokens this server refuses.)
+      const summary = readDemoSummary(demoSummaryPath(db));
+      if (summary?.logKey === init.logKey) {
+        print(`The demo was loaded earlier (its window times are from then; delete ${dataDir(db)} for a fresh one).`);
+        printDemo(summary as DemoSummary, print);
+      } else if (summary) {
+        print(`The demo was loaded earlier, but ${demoSummaryPath(db)} is not this database’s (it is the demo of ${typeof summary.database === 'string' ? summary.database : 'another database'}): its tokens are not shown, as this server would refuse them.`);
+      }
     }
   }
   const app = await buildServer(deps, { logger: opts.logger ?? false });

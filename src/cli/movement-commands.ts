@@ -1,10 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { planConvoy, planEnd, replayableAt } from '../domain/movement-simulation.js';
-import type { ApiClient } from './client.js';
-import { dataDir, dbLocation, parseWholeNumber } from './options.js';
+import { baseUrl, type ApiClient } from './client.js';
+import { dbLocation, demoSummaryPath, parseWholeNumber } from './options.js';
 import { CliError } from './errors.js';
 import { checkWritableFile, readSmallFile } from './files.js';
 import type { CliKit } from './kit.js';
@@ -57,10 +56,11 @@ function readDemo(file: string, named: boolean): z.infer<typeof DemoSummary> | u
   return summary.data;
 }
 
+/** One OsmAnd report to the listener at `base` (`baseUrl`: no query string, no trailing slash). */
 async function osmandSend(base: string, params: Record<string, string | number>): Promise<number> {
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
   try {
-    const res = await fetch(`${base.replace(/\/$/, '')}/?${qs}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${base}/?${qs}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
     await res.arrayBuffer();
     return res.status;
   } catch (e) {
@@ -167,15 +167,17 @@ export function registerMovementCommands(program: Command, kit: CliKit): void {
       .option('--delay <ms>', 'pause between fixes, to watch it live', '0')
       .option('--shortfall <n>', 'passengers missing from the second checkpoint on', '2'),
   ).action(async (o: Remote & { osmand: string; movement?: string; demoFile?: string; receiverToken?: string; delay: string; shortfall: string }) => {
+    // The listener's address as given, with any path it is served under; each report goes in the query.
+    const osmand = baseUrl(o.osmand, '--osmand');
     // Milliseconds up to what setTimeout can wait (2^31 - 1); beyond it Node would not wait at all.
     const delay = parseWholeNumber(o.delay, '--delay', 0, 2_147_483_647);
     const shortfall = parseWholeNumber(o.shortfall, '--shortfall', 0, Number.MAX_SAFE_INTEGER);
-    const demo = readDemo(o.demoFile ?? join(dataDir(dbLocation(undefined)), 'demo.json'), o.demoFile !== undefined);
+    const demo = readDemo(o.demoFile ?? demoSummaryPath(dbLocation(undefined)), o.demoFile !== undefined);
     const token = o.token || demo?.members.find((x) => x.key === 'convoy-operator')?.token;
     const receiverKey = demo?.extra?.movement?.receiverMember ?? 'receiving-operator';
     const receiverToken = o.receiverToken || demo?.members.find((x) => x.key === receiverKey)?.token;
     const receiver = receiverToken ? client({ url: o.url, token: receiverToken, timeout: o.timeout }) : undefined;
-    await cmdSimulate(client({ url: o.url, timeout: o.timeout, ...(token ? { token } : {}) }), { osmand: o.osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
+    await cmdSimulate(client({ url: o.url, timeout: o.timeout, ...(token ? { token } : {}) }), { osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
   });
 
   const mv = program.command('movements').description('convoys and vehicles on corridors: notifications, tracks, alerts, reconciliation');

@@ -4,7 +4,7 @@
  * demo) so that \`passage --help\`, a refused option or a client command such as \`passage status\`
  * starts without loading the server: cli.ts imports those modules only when a command needs them.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { decimalOf } from '../domain/numbers.js';
 import { parseRfc3339 } from '../domain/windows.js';
 import { DEFAULT_DB, isPostgresUrl } from '../store/location.js';
@@ -28,6 +28,14 @@ export function requireText(value: string, option: string): string {
 /** Where demo key files and the demo summary live: beside the SQLite file, or ./data for PostgreSQL. */
 export function dataDir(db: string): string {
   return isPostgresUrl(db) ? resolve('data') : dirname(resolve(db));
+}
+
+/**
+ * The demo summary of the demo in `db` (its tokens, key files, ids), which `passage demo` and
+ * `passage start` write and `start` and `simulate` read: demo.json in `dataDir(db)`.
+ */
+export function demoSummaryPath(db: string): string {
+  return join(dataDir(db), 'demo.json');
 }
 
 /**

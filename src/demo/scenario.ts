@@ -217,8 +217,11 @@ function corridors(agreementId: string, t: (iso: string) => string): CorridorSpe
   ];
 }
 
-/** Which demo party signs for each member key, and the members who give guarantees. */
-const KEYED_PARTIES = ['mediator', 'ua', 'ru'];
+/**
+ * Which demo party signs for each member key, and the members who give guarantees: each has a
+ * key pair written as `<party>.private.jwk` and `<party>.public.jwk` in the keys directory.
+ */
+export const KEYED_PARTIES = ['mediator', 'ua', 'ru'] as const;
 
 /** How long after the Sumy → Poltava window opens `loadDemo`'s `now` falls. */
 export const DEMO_NOW_AFTER_SUMY_OPENS_MS = 8 * 3_600_000;
