@@ -97,6 +97,9 @@ export function capPolygon(ring: readonly (readonly [number, number])[]): string
 interface Words {
   event: Record<CapKind, string>;
   instruction: Record<CapKind, string>;
+  /** The instruction of a resumption between windows (`{start}`: when the next one opens), or with none left. */
+  resumedLater: string;
+  resumedNoWindow: string;
   /** The instruction of a corridor closed while its window ran (`closedBy` other than the window's end). */
   closedEarly: string;
   /** The reason of such a closure, by cause. */
@@ -118,6 +121,8 @@ const WORDS: Record<CapLang, Words> = {
       resumed: 'The ceasefire along the route holds again. Check the window times before setting out.',
       withdrawn: 'The corridor has been withdrawn; do not use the route.',
     },
+    resumedLater: 'The suspension has been lifted, but the ceasefire along the route holds only from the next window: {start}. Do not set out before then.',
+    resumedNoWindow: 'The suspension has been lifted, but the corridor has no window left: the ceasefire along the route does not hold. Do not set out.',
     closedEarly: 'The ceasefire along the route no longer holds, although the window had not ended. Do not set out. Those already on the route: seek shelter and follow official instructions.',
     closedReason: {
       key_compromised: 'the guarantee of {party} no longer binds: the digital key it was signed with was declared compromised (lost or stolen)',
@@ -138,6 +143,8 @@ const WORDS: Record<CapLang, Words> = {
       resumed: 'Режим тиші на маршруті знову діє. Перевірте час роботи коридору перед виїздом.',
       withdrawn: 'Коридор скасовано; не користуйтеся цим маршрутом.',
     },
+    resumedLater: 'Призупинення скасовано, але режим тиші на маршруті діятиме лише з наступного часу роботи коридору: {start}. Не вирушайте раніше.',
+    resumedNoWindow: 'Призупинення скасовано, але коридор більше не має часу роботи: режим тиші на маршруті не діє. Не вирушайте в дорогу.',
     closedEarly: 'Режим тиші на маршруті більше не діє, хоча час роботи коридору ще не сплив. Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
     closedReason: {
       key_compromised: 'гарантія сторони «{party}» більше не діє: цифровий ключ, яким її підписано, визнано скомпрометованим (втраченим або викраденим)',
@@ -158,6 +165,8 @@ const WORDS: Record<CapLang, Words> = {
       resumed: 'Режим тишины на маршруте снова действует. Проверьте время работы коридора перед выездом.',
       withdrawn: 'Коридор отменён; не используйте этот маршрут.',
     },
+    resumedLater: 'Приостановка отменена, но режим тишины на маршруте будет действовать только со следующего времени работы коридора: {start}. Не выезжайте раньше.',
+    resumedNoWindow: 'Приостановка отменена, но у коридора больше нет времени работы: режим тишины на маршруте не действует. Не выезжайте.',
     closedEarly: 'Режим тишины на маршруте больше не действует, хотя время работы коридора ещё не истекло. Не выезжайте. Тем, кто уже в пути: ищите укрытие и следуйте официальным указаниям.',
     closedReason: {
       key_compromised: 'гарантия стороны «{party}» больше не действует: цифровой ключ, которым она подписана, признан скомпрометированным (утерян или похищен)',
@@ -182,6 +191,17 @@ const RESPONSE: Record<CapKind, string> = { opened: 'Execute', closed: 'None', s
 /** Closed while its window ran: the ceasefire ended early, and people may be on the route. */
 function closedEarly(a: Pick<CapAlertInput, 'kind' | 'closedBy'>): boolean {
   return a.kind === 'closed' && a.closedBy !== undefined && a.closedBy.cause !== 'window_end';
+}
+
+/**
+ * A resumption says the ceasefire holds again only when a window runs at that moment; between
+ * windows it names when the next opens, and after the last that none will.
+ */
+function resumedInstruction(a: CapAlertInput, w: Words): string {
+  const at = a.effective ?? a.sent;
+  if (a.window === null || a.window.end <= at) return w.resumedNoWindow;
+  if (a.window.start > at) return fill(w.resumedLater, { start: `${localText(a.window.start, a.timeZone)} (${a.timeZone})` });
+  return w.instruction.resumed;
 }
 
 /** Why a corridor closed, in each language of an alert; none when its window ended (the instruction says so). */
@@ -236,7 +256,7 @@ export function capAlertXml(a: CapAlertInput): string {
     if (a.window) desc.push(fill(w.window, { start: localText(a.window.start, tz), end: localText(a.window.end, tz), tz }));
     if (a.reason) desc.push(fill(w.reason, { reason: a.reason[lang] }));
     el('    ', 'description', desc.join(' '));
-    el('    ', 'instruction', closedEarly(a) ? w.closedEarly : fill(w.instruction[a.kind], { end }));
+    el('    ', 'instruction', closedEarly(a) ? w.closedEarly : a.kind === 'resumed' ? resumedInstruction(a, w) : fill(w.instruction[a.kind], { end }));
     if (a.web) el('    ', 'web', a.web);
     lines.push('    <parameter>');
     el('      ', 'valueName', 'corridorId');
