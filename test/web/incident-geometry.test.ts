@@ -119,6 +119,10 @@ describe.skipIf(!HAVE_CHROMIUM)('incidents page in chromium: areas on the map, a
     const px = await pixelOf(page, inside);
     await page.mouse.move(px.x, px.y);
     await expect.poll(() => page.locator('#incident-map .maplibregl-popup').textContent()).toMatch(/^Incident: obstruction /);
+    // Its time as the list gives it (Kyiv wall clock, then UTC), not the API's ISO string.
+    const popupText = (await page.locator('#incident-map .maplibregl-popup').textContent()) ?? '';
+    expect(popupText).toMatch(/\(Europe\/Kyiv\) · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(popupText).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     const out = await pixelOf(page, outsideInBox);
     await page.mouse.move(out.x, out.y);
     await expect.poll(() => page.locator('#incident-map .maplibregl-popup').count()).toBe(0);

@@ -13,6 +13,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { densifyGeodesic } from '../../src/domain/geo/geodesic.js';
 import type { AppConfig, CorridorView, LatestPosition, SiteView } from './api.js';
 import { h } from './dom.js';
+import { both } from './format.js';
 import { t } from './i18n.js';
 import { DotOverlay, movementDots, type Dot } from './movement-overlay.js';
 import { DISPLAY_STATES, STATE_COLOURS, type DisplayState } from './state.js';
@@ -227,7 +228,10 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
       map.on('mousemove', layer, (e) => {
         if (dotAt(e.point)) return;
         const p = e.features?.[0]?.properties as Record<string, unknown> | undefined;
-        if (p) popup.setLngLat(e.lngLat).setText(`${t(label)}: ${String(p.kind ?? p.vehicle ?? p.movementId ?? '')} ${String(p.occurredAt ?? p.at ?? '')}`.trim()).addTo(map);
+        if (!p) return;
+        // The time as the list shows it (Kyiv wall clock and UTC), not the API's ISO string.
+        const ms = Date.parse(String(p.occurredAt ?? p.at ?? ''));
+        popup.setLngLat(e.lngLat).setText(`${t(label)}: ${String(p.kind ?? p.vehicle ?? p.movementId ?? '')} ${Number.isFinite(ms) ? both(ms, 'Europe/Kyiv') : ''}`.trim()).addTo(map);
       });
       map.on('mouseleave', layer, () => popup.remove());
     }
