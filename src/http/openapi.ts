@@ -235,6 +235,15 @@ export function describeTruthfully<T>(input: T): T {
 
       // Error statuses: every 4xx and 5xx this operation can answer, as problem details.
       const statuses = new Set(Object.keys(op.responses).filter((s) => s.startsWith('4') || s.startsWith('5')));
+      if (method === 'get') {
+        // Routes share one list of error answers (commonErrors); a read never conflicts with a
+        // state (409) or names a reference to resolve or a signature to check (422): those codes
+        // are raised on writes only (the malformed-input test holds every answer to this list).
+        for (const s of ['409', '422']) {
+          statuses.delete(s);
+          delete op.responses[s];
+        }
+      }
       statuses.add('401');
       statuses.add('500');
       statuses.add('503');

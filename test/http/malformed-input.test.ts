@@ -16,7 +16,7 @@ import { ENGINES, freshStore } from '../helpers.js';
  * each kind and by no one. None may answer 5xx, and every refusal must be problem details with a
  * code. (Deterministic: the same requests every run, so a failure names one that can be replayed.)
  */
-type Op = { parameters?: { in: string; name: string; required?: boolean; schema?: Json }[]; requestBody?: { content: Record<string, { schema?: Json }> } };
+type Op = { responses?: Record<string, unknown>; parameters?: { in: string; name: string; required?: boolean; schema?: Json }[]; requestBody?: { content: Record<string, { schema?: Json }> } };
 type Json = Record<string, any>;
 
 const JUNK_SEGMENTS = ['%00', "x'--", 'a'.repeat(2000), '%F0%9F%98%80', '..%2F..%2Fetc', '-1', '1e309', '%E2%80%AE', '%ZZ', '0'];
@@ -89,6 +89,8 @@ for (const { engine, available } of ENGINES) {
     it('answers each with a 4xx problem (or a success), never a 5xx', async () => {
       const failures: string[] = [];
       let sent = 0;
+      // Every answer is one the OpenAPI document lists for its operation (no undocumented status).
+      let documented: Set<string> = new Set();
       const send = async (method: string, url: string, token: string | undefined, body?: string, type = 'application/json'): Promise<void> => {
         sent += 1;
         const headers: Record<string, string> = { 'idempotency-key': `k${sent}` };
@@ -97,6 +99,7 @@ for (const { engine, available } of ENGINES) {
         const res = await app.inject({ method: method as 'GET', url, headers, ...(body !== undefined ? { payload: body } : {}) });
         const what = `${method} ${url.slice(0, 160)}${body !== undefined ? ` ${type} ${body.slice(0, 80)}` : ''} → ${res.statusCode}`;
         if (res.statusCode >= 500) failures.push(`${what}: ${res.body.slice(0, 200)}`);
+        else if (res.statusCode >= 400 && !documented.has(String(res.statusCode))) failures.push(`${what}: ${res.statusCode} is not among the statuses the OpenAPI document lists (${[...documented].join(', ')}): ${res.body.slice(0, 120)}`);
         else if (res.statusCode >= 400) {
           const ct = String(res.headers['content-type'] ?? '');
           if (!ct.startsWith('application/problem+json')) failures.push(`${what}: ${ct}, not problem details`);
@@ -109,6 +112,7 @@ for (const { engine, available } of ENGINES) {
           const op = item[method];
           if (!op || (method === 'get' && p.endsWith('/events'))) continue;
           const M = method.toUpperCase();
+          documented = new Set(Object.keys(op.responses ?? {}));
           const withPath = (v: string): string => p.replace(/\{[^}]+\}/g, v);
           const urls = p.includes('{') ? [...JUNK_SEGMENTS.map(withPath), ...ids.map(withPath)] : [p];
           // Each query parameter junk in turn, the others given plain values of their type (so the
