@@ -14,6 +14,18 @@ export interface Outcome<T> {
  * transaction as the write itself, so a retry after a lost response returns the first
  * answer and writes nothing twice; the same key with a different request is refused.
  */
+export interface IdempotencyOptions<T> {
+  /**
+   * The answer holds a secret shown once (an API token): the record keeps only this message, not
+   * the answer, and a retry with the same key is refused with it (409) — a secret stored for
+   * replay would be readable by whoever holds the database.
+   */
+  readonly onceOnly?: (body: T) => string;
+}
+
+/** The key under which a record stands for an answer not kept (`onceOnly`). */
+const ONCE_ONLY = '$onceOnly';
+
 export async function runIdempotent<T>(
   deps: Deps,
   memberId: string,
@@ -21,6 +33,7 @@ export async function runIdempotent<T>(
   requestHash: string,
   status: number,
   fn: (u: Unit) => Promise<T>,
+  opts: IdempotencyOptions<T> = {},
 ): Promise<Outcome<T>> {
   if (key === undefined) return { status, body: await inTransaction(deps, fn), replayed: false };
   if (key.length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters');
@@ -31,12 +44,15 @@ export async function runIdempotent<T>(
         if (prior.request_hash !== requestHash) {
           throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
         }
-        return { status: prior.status, body: JSON.parse(prior.response) as T, replayed: true };
+        const stored = JSON.parse(prior.response) as unknown;
+        if (stored !== null && typeof stored === 'object' && ONCE_ONLY in stored) throw new DomainError('duplicate', String((stored as Record<string, unknown>)[ONCE_ONLY]));
+        return { status: prior.status, body: stored as T, replayed: true };
       }
       const body = await fn(u);
+      const response = opts.onceOnly ? { [ONCE_ONLY]: opts.onceOnly(body) } : body;
       await u.tx
         .insertInto('idempotency')
-        .values({ member_id: memberId, key, request_hash: requestHash, status, response: JSON.stringify(body), created_at: nowIso(deps) })
+        .values({ member_id: memberId, key, request_hash: requestHash, status, response: JSON.stringify(response), created_at: nowIso(deps) })
         .execute();
       return { status, body, replayed: false };
     });

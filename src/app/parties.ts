@@ -96,28 +96,49 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 /**
  * Issues an API token for a member. The secret is returned once and stored only as its SHA-256.
- * A token another party's member issues (the mediator's handover) is marked handed over; the
- * first token a member issues itself retires every token handed over to it (authorization.ts,
- * `HANDED_OVER_TOKEN_MAY`).
+ * A member may always issue itself one (to rotate it); a party's admins issue their members'.
+ * The mediator's admins hand a token over only to an admin of a party that cannot act by
+ * itself (none of its members holds a working token of its own) and who holds none: a party's
+ * first admin, or one restoring a party locked out. Such a token is marked handed over and only
+ * makes its holder a token of its own (authorization.ts, `HANDED_OVER_TOKEN_MAY`), which retires
+ * it — in the same transaction, and once: a second request with it finds it retired.
  */
-export async function issueToken(u: Unit, actor: Actor | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; handedOver: boolean; token: string }> {
+export async function issueToken(u: Unit, actor: (Actor & { tokenId?: string; handedOver?: boolean }) | null, memberId: string, label = ''): Promise<{ id: string; memberId: string; label: string; createdAt: string; revokedAt: null; handedOver: boolean; token: string }> {
   const member = await getMember(u.tx, memberId);
+  const self = actor !== null && actor.memberId === memberId;
   const handedOver = actor !== null && actor.partyId !== member.party_id;
   if (actor && handedOver) {
-    // Another party's member: only its first token, handed over with the member (see createMember).
-    const had = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).executeTakeFirst();
-    authorize(actor, 'member.manage', { partyId: member.party_id, handover: had === undefined });
-  } else if (actor) authorize(actor, 'member.manage', { partyId: member.party_id });
+    const partyActs = await u.tx
+      .selectFrom('tokens')
+      .innerJoin('members', 'members.id', 'tokens.member_id')
+      .select('tokens.id')
+      .where('members.party_id', '=', member.party_id)
+      .where('members.disabled_at', 'is', null)
+      .where('tokens.revoked_at', 'is', null)
+      .where('tokens.handed_over_by', 'is', null)
+      .executeTakeFirst();
+    const holds = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).where('revoked_at', 'is', null).executeTakeFirst();
+    authorize(actor, 'member.manage', { partyId: member.party_id, handover: member.role === 'admin' && partyActs === undefined && holds === undefined });
+  } else if (actor && !self) authorize(actor, 'member.manage', { partyId: member.party_id });
   if (member.disabled_at) throw new DomainError('transition_not_allowed', 'the member is disabled');
+  const now = nowIso(u.deps);
+  if (self && actor.handedOver === true && actor.tokenId !== undefined) {
+    // Retired before the new one exists, and only if still in force: of two requests racing with
+    // the same handed-over token, the second finds it retired and makes nothing.
+    const used = await u.tx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', actor.tokenId).where('revoked_at', 'is', null).executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) throw new DomainError('unauthenticated', 'this handed-over token has already made a token of your own and no longer works');
+    await appendLog(u, { actor: actor.memberId, action: 'token.revoked', subject: `member/${memberId}`, payload: { tokenId: actor.tokenId, reason: 'replaced the token handed over' } });
+  }
   let secret = 'psg_';
   for (const b of u.deps.randomBytes(32)) secret += TOKEN_ALPHABET[b % 64];
-  const row = { id: u.deps.newId('tok'), member_id: memberId, hash: sha256Hex(secret), label, created_at: nowIso(u.deps), revoked_at: null, handed_over_by: handedOver ? (actor?.memberId ?? null) : null };
+  const row = { id: u.deps.newId('tok'), member_id: memberId, hash: sha256Hex(secret), label, created_at: now, revoked_at: null, handed_over_by: handedOver ? (actor?.memberId ?? null) : null };
   await u.tx.insertInto('tokens').values(row).execute();
   await appendLog(u, { actor: actor?.memberId ?? 'system', action: 'token.issued', subject: `member/${memberId}`, payload: { tokenId: row.id, label, ...(handedOver ? { handedOver: true } : {}) } });
-  if (actor?.memberId === memberId) {
+  if (self) {
+    // Any other token handed over to this member stops too: the member now has its own.
     const retired = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).where('handed_over_by', 'is not', null).where('revoked_at', 'is', null).orderBy('id').execute();
     for (const t of retired) {
-      await u.tx.updateTable('tokens').set({ revoked_at: row.created_at }).where('id', '=', t.id).execute();
+      await u.tx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', t.id).execute();
       await appendLog(u, { actor: actor.memberId, action: 'token.revoked', subject: `member/${memberId}`, payload: { tokenId: t.id, reason: 'replaced the token handed over' } });
     }
   }

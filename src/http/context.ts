@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps, Unit } from '../app/deps.js';
 import { sha256Hex } from '../app/deps.js';
-import { runIdempotent } from '../app/idempotency.js';
+import { runIdempotent, type IdempotencyOptions } from '../app/idempotency.js';
 import type { Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import { Problem } from '../schemas/common.js';
@@ -48,12 +48,12 @@ function bodyText(body: unknown): string {
 }
 
 /** Runs a write as the authenticated member, once per Idempotency-Key, and replies with its result. */
-export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyReply, status: number, fn: (u: Unit, actor: AuthedActor) => Promise<T>): Promise<T> {
+export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyReply, status: number, fn: (u: Unit, actor: AuthedActor) => Promise<T>, opts: IdempotencyOptions<T> = {}): Promise<T> {
   const actor = actorOf(req);
   const keyHeader = req.headers['idempotency-key'];
   const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
   const requestHash = sha256Hex(`${req.method} ${req.url}\n${typeof req.body === 'string' ? req.body : bodyText(req.body)}`);
-  const out = await runIdempotent(deps, actor.memberId, key, requestHash, status, (u) => fn(u, actor));
+  const out = await runIdempotent(deps, actor.memberId, key, requestHash, status, (u) => fn(u, actor), opts);
   reply.code(out.status);
   if (out.replayed) reply.header('idempotent-replayed', 'true');
   return out.body;

@@ -25,9 +25,10 @@ import { pingStore } from '../store/store.js';
 
 /** What a request does, as far as a handed-over token is concerned (authorization.ts, `HANDED_OVER_TOKEN_MAY`). */
 function handedOverTokenUse(method: string, route: string | undefined, params: unknown, memberId: string): HandedOverTokenUse {
-  if (method === 'GET' && route === `${API_PREFIX}/me`) return 'whoami';
+  const read = method === 'GET' || method === 'HEAD';
+  if (read && route === `${API_PREFIX}/me`) return 'whoami';
   const own = (params as { id?: unknown } | undefined)?.id === memberId;
-  if ((method === 'GET' || method === 'POST') && route === `${API_PREFIX}/members/:id/tokens` && own) return 'own_tokens';
+  if ((read || method === 'POST') && route === `${API_PREFIX}/members/:id/tokens` && own) return 'own_tokens';
   return 'other';
 }
 

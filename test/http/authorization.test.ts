@@ -128,10 +128,48 @@ for (const { engine, available } of ENGINES) {
       const tokenEntries = entries.filter((e) => e.subject === `member/${json(admin).id}` && String(e.action).startsWith('token.')).map((e) => [e.action, e.actor, e.payload]);
       expect(tokenEntries).toEqual([
         ['token.issued', w.mediator.admin.memberId, { tokenId: json(first).id, label: 'handed over', handedOver: true }],
-        ['token.issued', json(admin).id, { tokenId: json(mine).id, label: 'my own' }],
         ['token.revoked', json(admin).id, { tokenId: json(first).id, reason: 'replaced the token handed over' }],
+        ['token.issued', json(admin).id, { tokenId: json(mine).id, label: 'my own' }],
         ['token.revoked', w.mediator.admin.memberId, { tokenId: json(mine).id }],
       ]);
+    });
+
+    it('hands over only to a party that cannot act by itself; one handed-over token makes one token, even raced; no secret is kept for replay', async () => {
+      const mediator = api(w.app, w.mediator.admin.token);
+      const pid = `relief-${engine}`;
+      expect((await mediator.post('/parties', { id: pid, kind: 'humanitarian', name: `Relief ${engine}` })).statusCode).toBe(201);
+      const alice = json(await mediator.post(`/parties/${pid}/members`, { name: 'Alice', role: 'admin' }));
+      const handed = json(await mediator.post(`/members/${alice.id}/tokens`, { label: 'handed over' }));
+      expect((await w.app.inject({ method: 'HEAD', url: '/api/v1/me', headers: { authorization: `Bearer ${handed.token}` } })).statusCode).toBe(200);
+      // Raced: of several requests with the same handed-over token, exactly one makes a token.
+      const raced = await Promise.all([1, 2, 3, 4].map((i) => api(w.app, handed.token).post(`/members/${alice.id}/tokens`, { label: `race ${i}` })));
+      expect(raced.map((r) => r.statusCode).sort()).toEqual([201, 401, 401, 401]);
+      const own = json(raced.find((r) => r.statusCode === 201) as (typeof raced)[number]).token as string;
+      const list = json(await api(w.app, own).get(`/members/${alice.id}/tokens`)) as { handedOver: boolean; revokedAt: string | null }[];
+      expect(list.filter((t) => t.revokedAt === null).map((t) => t.handedOver)).toEqual([false]);
+      // The party acts by itself now: the mediator hands nothing more over, to a new admin (made by
+      // the party) or to a liaison, though neither holds a token yet.
+      const carol = json(await api(w.app, own).post(`/parties/${pid}/members`, { name: 'Carol', role: 'admin' }));
+      const lena = json(await api(w.app, own).post(`/parties/${pid}/members`, { name: 'Lena', role: 'liaison' }));
+      expect((await mediator.post(`/members/${carol.id}/tokens`, {})).statusCode).toBe(403);
+      expect((await mediator.post(`/members/${lena.id}/tokens`, {})).statusCode).toBe(403);
+      // Any member rotates its own token, not only admins.
+      const lenaToken = json(await api(w.app, own).post(`/members/${lena.id}/tokens`, { label: 'from Alice' })).token as string;
+      expect((await api(w.app, lenaToken).post(`/members/${lena.id}/tokens`, { label: 'rotated' })).statusCode).toBe(201);
+      // A token's secret is not kept for replay: the record holds a message, and a retry is a 409.
+      const withKey = await api(w.app, own).post(`/members/${alice.id}/tokens`, { label: 'keyed' }, { 'idempotency-key': 'k-tok-1' });
+      expect(withKey.statusCode).toBe(201);
+      const records = await w.store.db.selectFrom('idempotency').select('response').execute();
+      expect(records.some((r) => r.response.includes(json(withKey).token))).toBe(false);
+      const retry = await api(w.app, own).post(`/members/${alice.id}/tokens`, { label: 'keyed' }, { 'idempotency-key': 'k-tok-1' });
+      expect(retry.statusCode).toBe(409);
+      expect(json(retry)).toMatchObject({ code: 'duplicate', detail: expect.stringMatching(/shown only once/) });
+      // Locked out (the mediator revoked every token of the party): it may hand over again, visibly.
+      for (const t of json(await mediator.get(`/members/${alice.id}/tokens`)) as { id: string; revokedAt: string | null }[]) if (t.revokedAt === null) await mediator.post(`/tokens/${t.id}/revoke`, {});
+      for (const m of [carol, lena]) for (const t of json(await mediator.get(`/members/${m.id}/tokens`)) as { id: string; revokedAt: string | null }[]) if (t.revokedAt === null) await mediator.post(`/tokens/${t.id}/revoke`, {});
+      const again = await mediator.post(`/members/${alice.id}/tokens`, { label: 'restored' });
+      expect(again.statusCode, again.body).toBe(201);
+      expect(json(again).handedOver).toBe(true);
     });
   });
 }

@@ -47,7 +47,9 @@ export function partyRoutes(app: FastifyInstance, deps: Deps): void {
   r.get('/members/:id/tokens', { schema: { tags: ['tokens'], params: IdParam, response: { 200: z.array(TokenView), ...commonErrors } } }, async (req) => listTokens(db, actorOf(req), req.params.id));
 
   r.post('/members/:id/tokens', { schema: { tags: ['tokens'], summary: 'Issue an API token (shown once)', params: IdParam, body: IssueTokenBody, response: { 201: IssuedToken, ...commonErrors } } }, (req, reply) =>
-    write(deps, req, reply, 201, (u, actor) => issueToken(u, actor, req.params.id, req.body.label)),
+    write(deps, req, reply, 201, (u, actor) => issueToken(u, actor, req.params.id, req.body.label), {
+      onceOnly: (t) => `token ${t.id} was issued by the first request with this Idempotency-Key, and its secret is shown only once: issue another (and revoke ${t.id})`,
+    }),
   );
 
   r.post('/tokens/:id/revoke', { schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParam, response: { 200: z.object({ id: z.string(), revokedAt: z.string() }), ...commonErrors } } }, (req, reply) =>
