@@ -46,6 +46,10 @@ describe.skipIf(!HAVE_CHROMIUM)('a token the mediator handed over, at sign-in', 
     expect((await call(handed.body.token, 'GET', '/me')).status).toBe(401);
     expect((await call(own, 'GET', '/me')).body).toMatchObject({ member: { id: member.body.id }, handedOverToken: false });
 
+    // Shown until the user says it is kept: a reload before then shows it again, not the map.
+    await page.reload();
+    expect(await page.locator('#own-token').inputValue()).toBe(own);
+    expect(await page.locator('#handover-why').count()).toBe(0);
     await page.locator('#handover-continue').click();
     await expect.poll(() => page.locator('#who').textContent()).toContain('Relief admin');
     // The app goes on with the member's own token (a page that needs more than /me loads).

@@ -16,7 +16,7 @@ import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, keepProposeDraft, renderPropose } from './views/propose.js';
 import { renderNotifyMovement } from './views/notify-movement.js';
 import { canNotifyMovement } from '../../src/domain/movement.js';
-import { renderSignIn } from './views/signin.js';
+import { renderKeepOwnToken, renderSignIn, unconfirmedOwnToken } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
 import { renderKeys } from './views/keys.js';
 import { disposeMovement, renderMovement } from './views/movement.js';
@@ -162,6 +162,18 @@ async function route(): Promise<void> {
     return;
   }
   if (!current()) return;
+  const unconfirmed = unconfirmedOwnToken();
+  if (unconfirmed !== null && !session) {
+    // A token made at a handover, not yet confirmed as kept: shown again (it exists nowhere else).
+    renderHeader();
+    renderKeepOwnToken(main, unconfirmed, () => {
+      void ensureSession().then(() => {
+        renderHeader();
+        void route();
+      });
+    });
+    return;
+  }
   if (!signedIn || !session) {
     renderHeader();
     renderSignIn(main, expired ? t('signin.expired') : null, () => {

@@ -41,6 +41,14 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
   input.focus();
 }
 
+/** Where a token made at a handover waits, until its holder says it is kept (a reload shows it again). */
+const UNCONFIRMED = 'passage_own_token_unconfirmed';
+
+/** The member's own token made at a handover and not yet confirmed as kept, if any. */
+export function unconfirmedOwnToken(): string | null {
+  return sessionStorage.getItem(UNCONFIRMED);
+}
+
 /**
  * A token the mediator handed over (it has seen it) can only make its holder a token of its own,
  * which retires it. The new token is shown once, to be kept, before the app goes on with it.
@@ -48,8 +56,6 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
 function renderHandover(main: HTMLElement, me: Me, handed: string, onSignedIn: () => void): void {
   clear(main);
   const error = h('p', { class: 'error', role: 'alert', id: 'handover-error' });
-  const result = h('div', { id: 'handover-result' });
-  const make = h('button', { type: 'submit', class: 'primary', id: 'handover-make' }, t('signin.handover.make'));
   const form = h(
     'form',
     {
@@ -58,18 +64,10 @@ function renderHandover(main: HTMLElement, me: Me, handed: string, onSignedIn: (
         error.textContent = '';
         try {
           const issued = await api.issueToken(me.member.id, 'web app', handed);
-          setToken(issued.token);
-          make.remove();
-          const value = h('input', { id: 'own-token', type: 'text', readonly: true, value: issued.token, 'aria-describedby': 'own-token-note', spellcheck: 'false' });
-          const copied = h('span', { class: 'small', role: 'status' });
-          result.append(
-            h('p', { id: 'own-token-note', class: 'note-box' }, t('signin.handover.done')),
-            value,
-            h('button', { type: 'button', onclick: () => void navigator.clipboard?.writeText(issued.token).then(() => (copied.textContent = t('signin.handover.copied'))) }, t('signin.handover.copy')),
-            copied,
-            h('button', { type: 'button', class: 'primary', id: 'handover-continue', onclick: () => onSignedIn() }, t('signin.handover.continue')),
-          );
-          value.select();
+          // Kept apart from the session until the user says it is kept: a reload or a change of
+          // language before then shows it again instead of losing it (the handed-over one is gone).
+          sessionStorage.setItem(UNCONFIRMED, issued.token);
+          renderKeepOwnToken(main, issued.token, onSignedIn);
         } catch (err) {
           error.textContent = err instanceof NetworkError ? t('problem.network') : t('signin.handover.failed', { detail: err instanceof ApiError ? err.message : String(err) });
         }
@@ -77,10 +75,42 @@ function renderHandover(main: HTMLElement, me: Me, handed: string, onSignedIn: (
     },
     h('h1', {}, t('signin.handover.title')),
     h('p', { id: 'handover-why' }, t('signin.handover.why', { name: me.member.name, party: me.party.name })),
-    make,
+    h('button', { type: 'submit', class: 'primary', id: 'handover-make' }, t('signin.handover.make')),
     error,
-    result,
   );
   main.append(form);
-  make.focus();
+  form.querySelector<HTMLButtonElement>('#handover-make')?.focus();
+}
+
+/** The member's own token, shown until its holder says it is kept; then the app goes on with it. */
+export function renderKeepOwnToken(main: HTMLElement, token: string, onSignedIn: () => void): void {
+  clear(main);
+  const value = h('input', { id: 'own-token', type: 'text', readonly: true, value: token, 'aria-describedby': 'own-token-note', spellcheck: 'false' });
+  const copied = h('span', { class: 'small', role: 'status' });
+  main.append(
+    h(
+      'div',
+      { class: 'card signin', id: 'handover-result' },
+      h('h1', {}, t('signin.handover.title')),
+      h('p', { id: 'own-token-note', class: 'note-box' }, t('signin.handover.done')),
+      value,
+      h('button', { type: 'button', onclick: () => void navigator.clipboard?.writeText(token).then(() => (copied.textContent = t('signin.handover.copied'))) }, t('signin.handover.copy')),
+      copied,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          id: 'handover-continue',
+          onclick: () => {
+            setToken(token);
+            sessionStorage.removeItem(UNCONFIRMED);
+            onSignedIn();
+          },
+        },
+        t('signin.handover.continue'),
+      ),
+    ),
+  );
+  value.select();
 }
