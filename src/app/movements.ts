@@ -294,7 +294,11 @@ export async function raiseAlert(u: Unit, audience: readonly string[], corridorI
   await emitEvent(u, { type: alertEventType(a.type), subject: `movement/${a.movementId}`, corridorId, audience, payload: { alertId: a.id, movementId: a.movementId, deviceId: a.deviceId, type: a.type, state: 'open', at: a.at, details: a.details } });
 }
 
-export async function clearAlert(u: Unit, movementId: string, audience: readonly string[], corridorId: string, a: { id: string; type: string; device_id: string | null }, at: string, details: Record<string, unknown>): Promise<void> {
+export async function clearAlert(u: Unit, movementId: string, audience: readonly string[], corridorId: string, a: { id: string; type: string; device_id: string | null }, clearedBy: string, details: Record<string, unknown>): Promise<void> {
+  // Cleared by a fix dated before the alert was raised (a late upload, after no_signal was raised
+  // on the server's clock): cleared when it was learnt, never before it was raised.
+  const raised = await u.tx.selectFrom('movement_alerts').select('raised_at').where('id', '=', a.id).executeTakeFirst();
+  const at = raised !== undefined && Date.parse(raised.raised_at) > Date.parse(clearedBy) ? raised.raised_at : clearedBy;
   const r = await u.tx.updateTable('movement_alerts').set({ state: 'cleared', cleared_at: at }).where('id', '=', a.id).where('state', '=', 'open').executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return;
   await emitEvent(u, { type: alertEventType(a.type as AlertType, true), subject: `movement/${movementId}`, corridorId, audience, payload: { alertId: a.id, movementId, deviceId: a.device_id, type: a.type, state: 'cleared', at, details } });

@@ -45,10 +45,14 @@ interface MovementInfo {
   readonly audience: string[];
   readonly corridorId: string;
   readonly rules: RuleConfig;
+  /** When it departed (ms), or null: the rules judge no fix dated before. */
+  readonly departedAt: number | null;
 }
 
 interface DeviceEntry {
   readonly movementId: string;
+  /** When the device was registered to this movement (ms): a fix dated before is another movement's. */
+  readonly registeredAt: number;
   lastAt: string | null;
   readonly state: DeviceRuleState;
 }
@@ -183,11 +187,11 @@ export class PositionIngest {
   private async movementInfo(u: Unit, ids: readonly string[]): Promise<void> {
     const missing = ids.filter((id) => !this.movements.has(id));
     for (const part of chunks(missing)) {
-      const rows = await u.tx.selectFrom('movements').select(['id', 'state', 'operator_party_id', 'corridor_id', 'body']).where('id', 'in', part).execute();
+      const rows = await u.tx.selectFrom('movements').select(['id', 'state', 'operator_party_id', 'corridor_id', 'body', 'departed_at']).where('id', 'in', part).execute();
       for (const r of rows) {
         const input = JSON.parse(r.body) as MovementInput;
         const vis = { operatorPartyId: r.operator_party_id, distribution: input.distribution };
-        this.movements.set(r.id, { id: r.id, state: r.state, ...vis, audience: audienceOf(vis), corridorId: r.corridor_id, rules: rulesOf(input) });
+        this.movements.set(r.id, { id: r.id, state: r.state, ...vis, audience: audienceOf(vis), corridorId: r.corridor_id, rules: rulesOf(input), departedAt: r.departed_at === null ? null : Date.parse(r.departed_at) });
       }
     }
     for (const id of new Set(ids)) {
@@ -224,15 +228,15 @@ export class PositionIngest {
     } else if (raw) {
       // SQLite hot path: one cached statement per device (a primary-key lookup) instead of a
       // query compiled and prepared anew for every group.
-      this.deviceStmt ??= raw.prepare('SELECT movement_id, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
+      this.deviceStmt ??= raw.prepare('SELECT movement_id, registered_at, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
       for (const id of lookup) {
-        const r = this.deviceStmt.get(id) as { movement_id: string; last_at: string | null; rule_state: string } | undefined;
-        if (r) remember(id, { movementId: r.movement_id, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        const r = this.deviceStmt.get(id) as { movement_id: string; registered_at: string; last_at: string | null; rule_state: string } | undefined;
+        if (r) remember(id, { movementId: r.movement_id, registeredAt: Date.parse(r.registered_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     } else {
       for (const part of chunks(lookup)) {
-        const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
-        for (const r of rows) remember(r.device_id, { movementId: r.movement_id as string, lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'registered_at', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
+        for (const r of rows) remember(r.device_id, { movementId: r.movement_id as string, registeredAt: Date.parse(r.registered_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     }
     await this.movementInfo(u, [...new Set([...devices.values()].map((d) => d.movementId))]);
@@ -289,7 +293,7 @@ export class PositionIngest {
       list.sort((a, b) => a.at - b.at);
       for (const fix of list) {
         // The domain says which stored fixes the rules look at (src/domain/tracking.ts, isJudged).
-        if (!isJudged({ at: fix.at, valid: fix.attributes?.valid }, { movementState: info.state, lastJudgedAt: d.state.lastAt, now })) continue;
+        if (!isJudged({ at: fix.at, valid: fix.attributes?.valid }, { movementState: info.state, departedAt: info.departedAt, lastJudgedAt: d.state.lastAt, now })) continue;
         const active = isActiveAt(corridor.active, fix.at);
         // The zone's shape does not change with time: when the ceasefire does not hold at the fix's
         // time, ask the index at an instant when it does, to tell off-route from on-route.

@@ -28,6 +28,9 @@ describe('which fixes the rules judge', () => {
     expect(isJudged({ at: T0 - 1 }, departed)).toBe(false);
     expect(isJudged({ at: T0 + 1000, valid: false }, departed)).toBe(false);
     expect(isJudged({ at: now + MAX_FIX_AHEAD_MS + 1 }, departed)).toBe(false);
+    // Dated before the departure (a late upload, a wrong clock): the convoy was not on its way yet.
+    expect(isJudged({ at: T0 - 1000 }, { ...departed, lastJudgedAt: null, departedAt: T0 })).toBe(false);
+    expect(isJudged({ at: T0 }, { ...departed, lastJudgedAt: null, departedAt: T0 })).toBe(true);
   });
 });
 

@@ -116,8 +116,10 @@ export function credibleUntil(now: number): number {
  * fix, a stale location) and one dated beyond `credibleUntil` (a wrong phone clock). Every fix
  * is stored and counts as contact either way.
  */
-export function isJudged(fix: { readonly at: number; readonly valid?: unknown }, ctx: { readonly movementState: string; readonly lastJudgedAt: number | null; readonly now: number }): boolean {
+export function isJudged(fix: { readonly at: number; readonly valid?: unknown }, ctx: { readonly movementState: string; readonly departedAt?: number | null; readonly lastJudgedAt: number | null; readonly now: number }): boolean {
   if (ctx.movementState !== 'departed') return false;
+  // Dated before the departure (sent late, or a wrong clock): the convoy was not yet on its way.
+  if (ctx.departedAt !== undefined && ctx.departedAt !== null && fix.at < ctx.departedAt) return false;
   if (ctx.lastJudgedAt !== null && fix.at <= ctx.lastJudgedAt) return false;
   return fix.valid !== false && fix.at <= credibleUntil(ctx.now);
 }

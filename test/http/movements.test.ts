@@ -230,16 +230,27 @@ for (const { engine, available } of ENGINES) {
 
     it('judges fixes only between departure and arrival: before it, the buses driving to the start raise nothing', async () => {
       const op = w.aid.operator.token;
-      const early = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-early'])));
+      const clockWas = w.clock.now();
       const t = T0 - 3 * 3600_000; // hours before the window opens, far from the route, moving
-      const far: [number, number] = [SUMY[0] + 0.4, SUMY[1] + 0.2];
-      await post(op, [0, 1, 2, 3, 4, 5, 6].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
-      expect(await alerts(early.id)).toEqual([]);
-      // Departed: the same kind of fixes now count.
-      expect((await api(w.app, op).post(`/movements/${early.id}/depart`, {})).statusCode).toBe(200);
-      await post(op, [10, 11, 12, 13, 14, 15].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
-      expect((await alerts(early.id)).map((x) => x.type).sort()).toEqual(['moving_while_closed', 'off_route']);
-      expect((await api(w.app, op).post(`/movements/${early.id}/abort`, { reason: 'test convoy' })).statusCode).toBe(200);
+      w.clock.set(iso(t));
+      try {
+        const early = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-early'])));
+        const far: [number, number] = [SUMY[0] + 0.4, SUMY[1] + 0.2];
+        await post(op, [0, 1, 2, 3, 4, 5, 6].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
+        expect(await alerts(early.id)).toEqual([]);
+        // Departed at t + 10 min: the same kind of fixes dated after it count…
+        w.clock.set(iso(t + 10 * 60_000));
+        expect((await api(w.app, op).post(`/movements/${early.id}/depart`, {})).statusCode).toBe(200);
+        w.clock.set(iso(t + 16 * 60_000));
+        // …and fixes dated before it, sent late (a phone's offline buffer), still raise nothing.
+        await post(op, [7, 8, 9].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
+        expect(await alerts(early.id)).toEqual([]);
+        await post(op, [10, 11, 12, 13, 14, 15].map((i) => fix('dev-early', t + i * 60_000, [far[0] - i * 0.01, far[1]], 15)));
+        expect((await alerts(early.id)).map((x) => x.type).sort()).toEqual(['moving_while_closed', 'off_route']);
+        expect((await api(w.app, op).post(`/movements/${early.id}/abort`, { reason: 'test convoy' })).statusCode).toBe(200);
+      } finally {
+        w.clock.set(iso(clockWas));
+      }
     });
 
     it('stores fixes the device marks invalid (valid=false) but does not judge them: no off-route from a stale location', async () => {
@@ -304,9 +315,13 @@ for (const { engine, available } of ENGINES) {
       expect(await ingest.sweepSilence()).toBe(0);
       expect((await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open')).toHaveLength(3);
       await post(w.aid.operator.token, [{ deviceId: 'dev-2' }]);
-      await post(w.aid.operator.token, [fix('dev-1', T0 + 121 * 60_000, LUBNY, 12)]);
+      // A fix dated a minute before no-signal was raised (uploaded late) clears it — as of when it
+      // was learnt, never before the alert was raised.
+      await post(w.aid.operator.token, [fix('dev-1', T0 + 119 * 60_000, LUBNY, 12)]);
       const open = (await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open');
       expect(open.map((x) => x.deviceId)).toEqual(['dev-3']);
+      const cleared = (await alerts()).find((x) => x.type === 'no_signal' && x.deviceId === 'dev-1');
+      expect(cleared).toMatchObject({ state: 'cleared', clearedAt: cleared?.raisedAt });
       // A fix the device marks invalid is contact too: it clears no-signal without being judged.
       await post(w.aid.operator.token, [{ ...fix('dev-3', T0 + 122 * 60_000, lerp(SUMY, LOKH, 0.62), 0), attributes: { valid: false } }]);
       expect((await alerts()).filter((x) => x.type === 'no_signal' && x.state === 'open')).toEqual([]);
