@@ -179,7 +179,7 @@ async function insertCount(u: Unit, actor: Actor, m: LoadedMovement, stage: 'dep
 
 /** Releases the movement's trackers and ends its live episodes (the movement no longer moves). */
 async function release(u: Unit, m: LoadedMovement, reason: string, at: string): Promise<void> {
-  await u.tx.updateTable('tracker_devices').set({ movement_id: null, rule_state: JSON.stringify(initialRuleState()) }).where('movement_id', '=', m.row.id).execute();
+  await u.tx.updateTable('tracker_devices').set({ movement_id: null, rule_state: JSON.stringify(initialRuleState()), released_at: nowIso(u.deps) }).where('movement_id', '=', m.row.id).execute();
   const open = await u.tx.selectFrom('movement_alerts').selectAll().where('movement_id', '=', m.row.id).where('state', '=', 'open').where('type', 'in', [...LIVE_ALERT_TYPES]).execute();
   for (const a of open) await clearAlert(u, m.row.id, audienceOf(visibilityOf(m)), m.row.corridor_id, a, a.raised_at > at ? a.raised_at : at, { reason });
 }

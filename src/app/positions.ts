@@ -27,7 +27,7 @@ export type Report = Omit<TrackerReport, 'at' | 'charging' | 'valid' | 'attribut
   readonly attributes?: Record<string, unknown> | undefined;
 };
 
-export type IngestOutcome = { ok: true; accepted: number; duplicates: number; heartbeats: number } | { ok: false; unknownDevices: string[] };
+export type IngestOutcome = { ok: true; accepted: number; duplicates: number; heartbeats: number; outdated: number } | { ok: false; unknownDevices: string[] };
 
 interface Pending {
   readonly reports: readonly Report[];
@@ -51,8 +51,8 @@ interface MovementInfo {
 
 interface DeviceEntry {
   readonly movementId: string;
-  /** When the device was registered to this movement (ms): a fix dated before is another movement's. */
-  readonly registeredAt: number;
+  /** When the device was last released from an earlier movement (ms), or null: a fix dated up to then is that movement's. */
+  readonly releasedAt: number | null;
   lastAt: string | null;
   readonly state: DeviceRuleState;
 }
@@ -228,15 +228,15 @@ export class PositionIngest {
     } else if (raw) {
       // SQLite hot path: one cached statement per device (a primary-key lookup) instead of a
       // query compiled and prepared anew for every group.
-      this.deviceStmt ??= raw.prepare('SELECT movement_id, registered_at, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
+      this.deviceStmt ??= raw.prepare('SELECT movement_id, released_at, last_at, rule_state FROM tracker_devices WHERE device_id = ? AND movement_id IS NOT NULL');
       for (const id of lookup) {
-        const r = this.deviceStmt.get(id) as { movement_id: string; registered_at: string; last_at: string | null; rule_state: string } | undefined;
-        if (r) remember(id, { movementId: r.movement_id, registeredAt: Date.parse(r.registered_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        const r = this.deviceStmt.get(id) as { movement_id: string; released_at: string | null; last_at: string | null; rule_state: string } | undefined;
+        if (r) remember(id, { movementId: r.movement_id, releasedAt: r.released_at === null ? null : Date.parse(r.released_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     } else {
       for (const part of chunks(lookup)) {
-        const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'registered_at', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
-        for (const r of rows) remember(r.device_id, { movementId: r.movement_id as string, registeredAt: Date.parse(r.registered_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
+        const rows = await u.tx.selectFrom('tracker_devices').select(['device_id', 'movement_id', 'released_at', 'last_at', 'rule_state']).where('device_id', 'in', part).where('movement_id', 'is not', null).execute();
+        for (const r of rows) remember(r.device_id, { movementId: r.movement_id as string, releasedAt: r.released_at == null ? null : Date.parse(r.released_at), lastAt: r.last_at, state: JSON.parse(r.rule_state) as DeviceRuleState });
       }
     }
     await this.movementInfo(u, [...new Set([...devices.values()].map((d) => d.movementId))]);
@@ -256,12 +256,21 @@ export class PositionIngest {
         for (const id of unknown) rejected.set(id, { n: (rejected.get(id)?.n ?? 0) + 1, via: p.via });
         outcomes[i] = { ok: false, unknownDevices: [...unknown] };
       } else {
-        outcomes[i] = { ok: true, accepted: 0, duplicates: 0, heartbeats: 0 };
+        outcomes[i] = { ok: true, accepted: 0, duplicates: 0, heartbeats: 0, outdated: 0 };
         for (const r of p.reports) accepted.push({ p: i, r });
       }
     });
-    // 3. Insert the fixes; the database says which are new (idempotent on device and time).
-    const fixes = accepted.filter((a) => a.r.lat !== undefined && a.r.lon !== undefined);
+    // 3. Insert the fixes; the database says which are new (idempotent on device and time). A fix
+    // dated before its device was released from an earlier movement (a phone's offline buffer sent
+    // late, after the tracker joined the next convoy) is that movement's: filed under this one it
+    // would show one convoy's track to another's distribution. Kept out, and counted.
+    const fixes = accepted.filter((a) => {
+      if (a.r.lat === undefined || a.r.lon === undefined) return false;
+      const releasedAt = (devices.get(a.r.deviceId) as DeviceEntry).releasedAt;
+      if (releasedAt === null || a.r.at > releasedAt) return true;
+      (outcomes[a.p] as { outdated: number }).outdated += 1;
+      return false;
+    });
     const isNew = await this.insertFixes(u, fixes, devices, nowText);
     const byDevice = new Map<string, Report[]>();
     let stored = 0;

@@ -178,6 +178,7 @@ export const PositionsResult = z.object({
   accepted: z.number().int().describe('new fixes stored'),
   duplicates: z.number().int().describe('fixes already stored for the same device and time (retries)'),
   heartbeats: z.number().int(),
+  outdated: z.number().int().describe('fixes dated before their device was released from an earlier movement: that movement’s (a late offline buffer), kept out of this one'),
 });
 
 export const LatestPositionView = z.object({

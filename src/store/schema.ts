@@ -185,7 +185,7 @@ export interface DB {
   scheduler_state: { key: string; value: string };
   movements: { id: string; corridor_id: string; operator_party_id: string; state: string; title: string; body: string; warnings: string; created_at: string; created_by: string; updated_at: string; departed_at: string | null; arrived_at: string | null };
   movement_acks: { movement_id: string; party_id: string; member_id: string; at: string };
-  tracker_devices: { device_id: string; movement_id: string | null; vehicle: string | null; registered_at: string; last_seen: string | null; last_at: string | null; last_lat: number | null; last_lon: number | null; last_speed: number | null; rule_state: string };
+  tracker_devices: { device_id: string; movement_id: string | null; vehicle: string | null; registered_at: string; last_seen: string | null; last_at: string | null; last_lat: number | null; last_lon: number | null; last_speed: number | null; rule_state: string; released_at?: string | null };
   positions: { device_id: string; at: string; movement_id: string; lat: number; lon: number; speed: number | null; bearing: number | null; altitude: number | null; accuracy: number | null; battery: number | null; attributes: string | null; received_at: string };
   position_rejections: { device_id: string; count: number; first_at: string; last_at: string; last_via: string };
   movement_alerts: { id: string; movement_id: string; device_id: string | null; type: string; key: string; state: string; raised_at: string; cleared_at: string | null; details: string };

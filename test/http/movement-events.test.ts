@@ -55,7 +55,7 @@ for (const { engine, available } of ENGINES) {
         { deviceId: 'ev-2', at: iso(T0 + 40_000) }, // a heartbeat: no fix
       ];
       const r = await api(w.app, w.aid.operator.token).post('/positions', { fixes });
-      expect(json(r)).toEqual({ accepted: 3, duplicates: 0, heartbeats: 1 });
+      expect(json(r)).toEqual({ accepted: 3, duplicates: 0, heartbeats: 1, outdated: 0 });
       const evs = (await readEvents(w.store.db, 0)).slice(before).filter((e) => e.type === 'movement.positions');
       expect(evs).toHaveLength(1);
       const e = evs[0]!;
@@ -79,7 +79,7 @@ for (const { engine, available } of ENGINES) {
     it('a retried batch (only duplicates) emits nothing', async () => {
       const before = (await readEvents(w.store.db, 0)).length;
       const r = await api(w.app, w.aid.operator.token).post('/positions', { fixes: [{ deviceId: 'ev-1', at: iso(T0), lon: SUMY[0], lat: SUMY[1], speed: 10 }] });
-      expect(json(r)).toEqual({ accepted: 0, duplicates: 1, heartbeats: 0 });
+      expect(json(r)).toEqual({ accepted: 0, duplicates: 1, heartbeats: 0, outdated: 0 });
       expect((await readEvents(w.store.db, 0)).slice(before).filter((e) => e.type === 'movement.positions')).toEqual([]);
     });
 

@@ -113,9 +113,9 @@ for (const { engine, available } of ENGINES) {
       const before = (await logActions()).length;
       const r1 = await post(w.aid.operator.token, fixes);
       expect(r1.statusCode).toBe(200);
-      expect(json(r1)).toEqual({ accepted: 5, duplicates: 0, heartbeats: 0 });
+      expect(json(r1)).toEqual({ accepted: 5, duplicates: 0, heartbeats: 0, outdated: 0 });
       const r2 = await post(w.aid.operator.token, fixes);
-      expect(json(r2)).toEqual({ accepted: 0, duplicates: 5, heartbeats: 0 });
+      expect(json(r2)).toEqual({ accepted: 0, duplicates: 5, heartbeats: 0, outdated: 0 });
       const entries = (await logActions()).slice(before);
       expect(entries.map((e) => e.action)).toEqual(['positions.recorded']);
       // Every member sees only a commitment; the mediator may open it.
@@ -169,7 +169,7 @@ for (const { engine, available } of ENGINES) {
       expect((await api(w.app, w.ua.liaison.token).get('/positions/rejections')).statusCode).toBe(403);
       w.clock.set(iso(T0 + 10 * 60_000));
       const hb = await post(w.aid.operator.token, [{ deviceId: 'dev-2' }]);
-      expect(json(hb)).toEqual({ accepted: 0, duplicates: 0, heartbeats: 1 });
+      expect(json(hb)).toEqual({ accepted: 0, duplicates: 0, heartbeats: 1, outdated: 0 });
       const latest = json<any[]>(await api(w.app, w.aid.operator.token).get('/positions/latest'));
       expect(latest.find((l) => l.deviceId === 'dev-2')).toMatchObject({ at: null, lastSeen: iso(T0 + 10 * 60_000) });
       expect(latest.find((l) => l.deviceId === 'dev-1')).toMatchObject({ at: iso(T0 + 4 * 60_000), movementId: movId });
@@ -456,18 +456,29 @@ for (const { engine, available } of ENGINES) {
 
     it('follows a tracker released from one movement and registered to the next (the ingest remembers devices only until the log says otherwise)', async () => {
       const op = w.aid.operator.token;
-      const first = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
+      const clockWas = w.clock.now();
       const t = T0 + 3 * 3600_000;
-      expect(json(await post(op, [fix('dev-moved', t, lerp(SUMY, POLTAVA, 0.1))])).accepted).toBe(1);
-      expect((await api(w.app, op).post(`/movements/${first.id}/abort`, { reason: 'bus broke down' })).statusCode).toBe(200);
-      // Released: the next fix is refused, though the device was known a moment ago.
-      expect((await post(op, [fix('dev-moved', t + 60_000, lerp(SUMY, POLTAVA, 0.11))])).statusCode).toBe(404);
-      const second = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
-      expect(json(await post(op, [fix('dev-moved', t + 120_000, lerp(SUMY, POLTAVA, 0.12))])).accepted).toBe(1);
-      const rows = await w.store.db.selectFrom('positions').select(['movement_id', 'at']).where('device_id', '=', 'dev-moved').orderBy('at').execute();
-      expect(rows.map((r) => r.movement_id)).toEqual([first.id, second.id]);
-      const track = json(await api(w.app, op).get(`/movements/${second.id}/track`));
-      expect(track.features.filter((f: any) => f.properties.kind === 'fix')).toHaveLength(1);
+      w.clock.set(iso(t - 60_000));
+      try {
+        const first = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
+        expect(json(await post(op, [fix('dev-moved', t, lerp(SUMY, POLTAVA, 0.1))])).accepted).toBe(1);
+        w.clock.set(iso(t + 50_000));
+        expect((await api(w.app, op).post(`/movements/${first.id}/abort`, { reason: 'bus broke down' })).statusCode).toBe(200);
+        // Released: the next fix is refused, though the device was known a moment ago.
+        expect((await post(op, [fix('dev-moved', t + 60_000, lerp(SUMY, POLTAVA, 0.11))])).statusCode).toBe(404);
+        w.clock.set(iso(t + 90_000));
+        const second = json(await api(w.app, op).post('/movements', movement(corridorId, ['dev-moved'])));
+        expect(json(await post(op, [fix('dev-moved', t + 120_000, lerp(SUMY, POLTAVA, 0.12))])).accepted).toBe(1);
+        // A fix from the phone's offline buffer, dated while the tracker was on the first convoy, is
+        // that convoy's: kept out of the second one's track (and its distribution), and counted.
+        expect(json(await post(op, [fix('dev-moved', t + 30_000, lerp(SUMY, POLTAVA, 0.105))]))).toMatchObject({ accepted: 0, outdated: 1 });
+        const rows = await w.store.db.selectFrom('positions').select(['movement_id', 'at']).where('device_id', '=', 'dev-moved').orderBy('at').execute();
+        expect(rows.map((r) => r.movement_id)).toEqual([first.id, second.id]);
+        const track = json(await api(w.app, op).get(`/movements/${second.id}/track`));
+        expect(track.features.filter((f: any) => f.properties.kind === 'fix')).toHaveLength(1);
+      } finally {
+        w.clock.set(iso(clockWas));
+      }
     });
 
     it('keeps a tracker’s state right when two servers ingest for it (each forgets what the other’s groups changed)', async () => {
@@ -495,7 +506,7 @@ for (const { engine, available } of ENGINES) {
       const at = (i: number) => T0 + 6 * 3600_000 + i * 1000;
       // Out of time order, two devices interleaved, and (a, at(1)) twice with different positions.
       const batch = [fix('dev-order-a', at(3), [34.0, 50.5]), fix('dev-order-b', at(2), [34.1, 50.5]), fix('dev-order-a', at(1), [34.2, 50.5]), fix('dev-order-b', at(0), [34.3, 50.5]), fix('dev-order-a', at(1), [34.9, 50.9])];
-      expect(json(await post(op, batch))).toEqual({ accepted: 4, duplicates: 1, heartbeats: 0 });
+      expect(json(await post(op, batch))).toEqual({ accepted: 4, duplicates: 1, heartbeats: 0, outdated: 0 });
       const rows = await w.store.db.selectFrom('positions').select(['device_id', 'at', 'lon']).where('device_id', 'in', ['dev-order-a', 'dev-order-b']).orderBy('at').orderBy('device_id').execute();
       expect(rows.map((r) => [r.device_id, r.at, Number(r.lon)])).toEqual([
         ['dev-order-b', iso(at(0)), 34.3],

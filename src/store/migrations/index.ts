@@ -17,6 +17,7 @@ import { guaranteesOncePerKey } from './0014-guarantees-once-per-key.js';
 import { keyRevocationReasons } from './0015-key-revocation-reasons.js';
 import { protocolSignaturesOncePerKey } from './0016-protocol-signatures-once-per-key.js';
 import { handedOverTokens } from './0017-handed-over-tokens.js';
+import { trackerRelease } from './0018-tracker-release.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -41,6 +42,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0015_key_revocation_reasons': keyRevocationReasons(engine),
     '0016_protocol_signatures_once_per_key': protocolSignaturesOncePerKey(engine),
     '0017_handed_over_tokens': handedOverTokens(engine),
+    '0018_tracker_release': trackerRelease(engine),
   };
   return { getMigrations: async () => migrations };
 }
