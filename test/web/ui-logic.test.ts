@@ -13,6 +13,7 @@ import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
+import { trackLayers } from '../../web/src/track.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
@@ -391,5 +392,22 @@ describe('a recurrence in words', () => {
     expect(rruleInWords('RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;UNTIL=20220401T000000Z', 'en')).toBe('every 2 weeks (Mon, Wed), until 2022-04-01');
     expect(rruleInWords('FREQ=MONTHLY;BYMONTHDAY=1;COUNT=3', 'en')).toBeNull();
     expect(rruleInWords('FREQ=WEEKLY;BYDAY=1MO;COUNT=3', 'en')).toBeNull();
+  });
+});
+
+describe('a movement’s track on its page', () => {
+  const now = Date.parse('2022-03-08T12:00:00Z');
+  const track = (times: string[], coords: [number, number][]): GeoJSON.FeatureCollection => ({
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: { kind: 'track', deviceId: 'bus-1', times }, geometry: { type: 'LineString', coordinates: coords } }],
+  });
+  it('gives the newest fix as the last position, but not one dated years ahead by a wrong phone clock', () => {
+    const ok = trackLayers(track(['2022-03-08T10:00:00Z', '2022-03-08T11:00:00Z'], [[34.8, 50.9], [34.6, 50.5]]), now);
+    expect(ok.last).toEqual({ device: 'bus-1', at: '2022-03-08T11:00:00Z' });
+    const wrongClock = trackLayers(track(['2022-03-08T10:00:00Z', '2022-03-08T11:00:00Z', '2038-01-19T03:14:06Z'], [[34.8, 50.9], [34.6, 50.5], [34, 50.5]]), now);
+    expect(wrongClock.last).toEqual({ device: 'bus-1', at: '2022-03-08T11:00:00Z' });
+    expect(wrongClock.heads.features[0]?.geometry).toEqual({ type: 'Point', coordinates: [34.6, 50.5] });
+    // The line itself keeps every stored fix.
+    expect((wrongClock.lines.features[0]?.geometry as GeoJSON.LineString).coordinates).toHaveLength(3);
   });
 });

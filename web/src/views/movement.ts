@@ -17,10 +17,10 @@ import { both } from '../format.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
+import { trackLayers } from '../track.js';
 import { movementActionsSection } from './movement-actions.js';
 
 const TZ = 'Europe/Kyiv';
-const TRACK_COLOURS = ['#1b1b1b', '#0b5cad', '#6f3a91', '#8a5300', '#005f73'];
 
 let activeMap: CorridorMap | null = null;
 let unsubscribe: (() => void) | null = null;
@@ -214,27 +214,6 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
         )
       : null,
   );
-}
-
-/** Track lines per tracker, and the newest fix of each as a dot; for the map and its text. */
-function trackLayers(fc: GeoJSON.FeatureCollection): { lines: GeoJSON.FeatureCollection; heads: GeoJSON.FeatureCollection; last: { device: string; at: string } | null } {
-  const lines: GeoJSON.Feature[] = [];
-  const heads: GeoJSON.Feature[] = [];
-  let last: { device: string; at: string } | null = null;
-  let i = 0;
-  for (const f of fc.features) {
-    const props = (f.properties ?? {}) as { kind?: string; deviceId?: string; times?: string[]; vehicle?: string };
-    // A tracker's track: a LineString, or a Point while it has sent one fix.
-    if (f.geometry.type !== 'LineString' && !(props.kind === 'track' && f.geometry.type === 'Point')) continue;
-    const device = props.deviceId ?? props.vehicle ?? `tracker-${i + 1}`;
-    const colour = TRACK_COLOURS[i++ % TRACK_COLOURS.length] ?? '#1b1b1b';
-    if (f.geometry.type === 'LineString') lines.push({ type: 'Feature', properties: { device, colour }, geometry: f.geometry });
-    const end = f.geometry.type === 'LineString' ? f.geometry.coordinates.at(-1) : f.geometry.coordinates;
-    const at = props.times?.at(-1) ?? '';
-    if (end) heads.push({ type: 'Feature', properties: { device, colour, at }, geometry: { type: 'Point', coordinates: end } });
-    if (at && (!last || at > last.at)) last = { device, at };
-  }
-  return { lines: { type: 'FeatureCollection', features: lines }, heads: { type: 'FeatureCollection', features: heads }, last };
 }
 
 export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, notice?: string): Promise<void> {
