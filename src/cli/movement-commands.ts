@@ -175,7 +175,10 @@ export function registerMovementCommands(program: Command, kit: CliKit): void {
     const demo = readDemo(o.demoFile ?? demoSummaryPath(dbLocation(undefined)), o.demoFile !== undefined);
     const token = o.token || demo?.members.find((x) => x.key === 'convoy-operator')?.token;
     const receiverKey = demo?.extra?.movement?.receiverMember ?? 'receiving-operator';
-    const receiverToken = o.receiverToken || demo?.members.find((x) => x.key === receiverKey)?.token;
+    // The demo's receiving operator confirms only the demo's own convoy: another movement names its
+    // own receiving party, which only --receiver-token speaks for.
+    const demoMovement = o.movement === undefined || o.movement === demo?.extra?.movementId;
+    const receiverToken = o.receiverToken || (demoMovement ? demo?.members.find((x) => x.key === receiverKey)?.token : undefined);
     const receiver = receiverToken ? client({ url: o.url, token: receiverToken, timeout: o.timeout }) : undefined;
     await cmdSimulate(client({ url: o.url, timeout: o.timeout, ...(token ? { token } : {}) }), { osmand, movement: o.movement ?? demo?.extra?.movementId, delay, shortfall }, print, receiver);
   });

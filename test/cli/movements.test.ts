@@ -139,6 +139,28 @@ describe('passage simulate and passage movements', () => {
     expect(times.filter((t) => !(t <= done)).map((t) => new Date(t).toISOString())).toEqual([]);
     expect(Date.parse(mv.counts[0].at)).toBeLessThan(Date.parse(departing));
   }, 120_000);
+
+  it('speaks for the demo’s receiving operator only on the demo’s convoy: another movement’s receipt needs --receiver-token', async () => {
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const res = await fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token('convoy-operator')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return res.json();
+    };
+    const m = await call('POST', '/movements', {
+      corridorId: demo.corridors['sumy-poltava'],
+      title: 'A third convoy, with cargo',
+      plannedDeparture: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
+      vehicles: [{ plate: 'BM 0505 AA', type: 'truck', seats: 2, trackerDeviceId: 'cargo-truck-01' }],
+      manifest: { people: { adults: 2 }, cargo: [{ id: 'insulin', item: 'Insulin', category: 'medicine', quantity: 500, unit: 'doses' }] },
+      distribution: ['ua', 'poltava-aid'],
+      receivingPartyId: 'poltava-aid',
+    });
+    const sim = await runAsync(['simulate', '--url', server.url, '--osmand', osmand, '--movement', m.id, '--token', token('convoy-operator'), '--demo-file', join(dir, 'demo.json')]);
+    expect(sim.code, sim.err).toBe(0);
+    expect(sim.out).not.toMatch(/cargo receipt confirmed/);
+    expect(sim.out).toMatch(/No cargo receipt: only .* confirms delivery; pass its token with --receiver-token\./);
+    expect((await call('GET', `/movements/${m.id}`)).receipts ?? []).toEqual([]);
+  }, 120_000);
 });
 
 describe('passage simulate --demo-file', () => {
