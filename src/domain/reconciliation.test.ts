@@ -26,6 +26,20 @@ describe('reconciliation', () => {
     expect(r.people.find((p) => p.category === 'children')?.firstDiscrepancy).toBeNull();
   });
 
+  it('places a shortfall where it appeared, not at an earlier checkpoint that counted too many', () => {
+    const r = reconcile({
+      manifest,
+      counts: [count('departed', '09:00', 20), count('checkpoint', '11:00', 25, 'lokhvytsia'), count('checkpoint', '13:00', 19, 'lubny'), count('arrived', '15:00', 19)],
+      receipts: [],
+    });
+    const adults = r.people.find((p) => p.category === 'adults')!;
+    expect(adults.stages.map((s) => s.difference)).toEqual([5, -1, -1]);
+    expect(adults).toMatchObject({ difference: -1, firstDiscrepancy: { checkpointId: 'lubny', counted: 19 } });
+    // Off at one checkpoint and right again at the arrival: the discrepancy shown is that first one.
+    const healed = reconcile({ manifest, counts: [count('departed', '09:00', 20), count('checkpoint', '11:00', 18, 'lokhvytsia'), count('arrived', '15:00', 20)], receipts: [] });
+    expect(healed.people.find((p) => p.category === 'adults')).toMatchObject({ difference: 0, firstDiscrepancy: { checkpointId: 'lokhvytsia' } });
+  });
+
   it('uses the manifest when no departure count was made, and balances when counts agree', () => {
     const r = reconcile({ manifest, counts: [count('arrived', '15:00', 100)], receipts: [{ at: '16:00', lines: [{ lineId: 'insulin', quantity: 200 }] }] });
     expect(r.balanced).toBe(true);

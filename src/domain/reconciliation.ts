@@ -52,8 +52,18 @@ function row(planned: number, departed: StageCount | undefined, later: StageCoun
     return { stage: c.stage, checkpointId: c.checkpointId, at: c.at, counted: counted ?? null, difference: counted === undefined ? null : counted - expected };
   });
   if (receipts) stages.push({ stage: 'received', checkpointId: null, at: receipts.at, counted: receipts.total, difference: receipts.total - expected });
-  const first = stages.find((s) => s.difference !== null && s.difference !== 0);
   const last = [...stages].reverse().find((s) => s.counted !== null);
+  // Where the discrepancy that stands first appeared: the start of the last run of counts off the
+  // same way (an overcount at one checkpoint, then a shortfall from the next on, is a shortfall
+  // from the next). When the counts agree again at the end, the first count that was off.
+  const off = stages.filter((s) => s.difference !== null);
+  const standing = last?.difference ?? 0;
+  let first = stages.find((s) => s.difference !== null && s.difference !== 0);
+  if (standing !== 0) {
+    let i = off.length - 1;
+    while (i > 0 && Math.sign(off[i - 1]?.difference ?? 0) === Math.sign(standing)) i -= 1;
+    first = off[i];
+  }
   return {
     planned,
     expected,
