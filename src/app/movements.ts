@@ -147,7 +147,7 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
 
 export async function acknowledgeMovement(u: Unit, actor: Actor, id: string): Promise<MovementView> {
   const m = await getVisibleMovement(u.tx, actor, id);
-  requireMovement(canAcknowledgeMovement(actor, m.input), 'only a party on the distribution acknowledges a movement');
+  requireMovement(canAcknowledgeMovement(actor, visibilityOf(m)), 'only a party on the distribution other than its operator acknowledges a movement');
   if (m.row.state === 'aborted') throw new DomainError('transition_not_allowed', 'an aborted movement cannot be acknowledged');
   if (m.acks.some((a) => a.party_id === actor.partyId)) throw new DomainError('duplicate', 'the party already acknowledged this movement');
   const at = nowIso(u.deps);

@@ -49,9 +49,12 @@ export function canCountMovement(actor: Actor, m: { operatorPartyId: string }): 
   return canOperateMovement(actor, m) || (actor.partyKind === 'mediator' && ACTING_ROLES.includes(actor.role));
 }
 
-/** A party on the distribution acknowledges (any party it was shared with, through its negotiators or operators). */
-export function canAcknowledgeMovement(actor: Actor, m: { distribution: readonly string[] }): boolean {
-  return m.distribution.includes(actor.partyId) && ACTING_ROLES.includes(actor.role);
+/**
+ * A party on the distribution acknowledges (any party it was shared with, through its negotiators
+ * or operators) — not the operator, even if it named itself there: it cannot be notified of its own.
+ */
+export function canAcknowledgeMovement(actor: Actor, m: { operatorPartyId: string; distribution: readonly string[] }): boolean {
+  return m.distribution.includes(actor.partyId) && actor.partyId !== m.operatorPartyId && ACTING_ROLES.includes(actor.role);
 }
 
 /** What the receipt rule needs to know of a movement. */

@@ -89,6 +89,15 @@ for (const { engine, available } of ENGINES) {
       expect((await logActions()).filter((e) => e.action.startsWith('movement.')).map((e) => e.action)).toEqual(['movement.notified', 'movement.notified', 'movement.acknowledged', 'movement.acknowledged']);
     });
 
+    it('the operator cannot acknowledge its own movement, even if it named its own party on the distribution', async () => {
+      const own = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, [], { distribution: ['aid', 'ua', 'recv'], vehicles: [{ plate: 'ZZ 2', type: 'car' }] })));
+      expect(own.awaitingAcknowledgement).toEqual(['ua', 'recv']);
+      const ack = await api(w.app, w.aid.operator.token).post(`/movements/${own.id}/acknowledge`);
+      expect(ack.statusCode).toBe(403);
+      expect(json(await api(w.app, w.aid.operator.token).get(`/movements/${own.id}`)).acknowledgements).toEqual([]);
+      expect((await api(w.app, w.aid.operator.token).post(`/movements/${own.id}/abort`, { reason: 'test' })).statusCode).toBe(200);
+    });
+
     it('names the receiving party of a movement carrying cargo: another humanitarian operator, on the distribution', async () => {
       const op = api(w.app, w.aid.operator.token);
       const refused = async (overrides: Record<string, unknown>, status: number, code: string, message: RegExp) => {
