@@ -134,6 +134,14 @@ describe('the CAP 1.2 schema check', () => {
   });
 });
 
+/** Runs the scheduler from 08:00 Kyiv (it starts its watermark there) to just past 09:00, when the corridors' windows open; how many it announced open. */
+async function openAtNine(w: World): Promise<number> {
+  w.clock.set('2022-03-08T06:00:00Z');
+  await tickWindows(w.deps);
+  w.clock.set('2022-03-08T07:00:01Z');
+  return tickWindows(w.deps);
+}
+
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: public feeds`, () => {
     it('publishes CAP 1.2 alerts for opened, suspended, resumed and closed, each valid against the OASIS schema, in three languages, chained by references', async () => {
@@ -141,10 +149,7 @@ for (const { engine, available } of ENGINES) {
       const w = await makeWorld(engine);
       try {
         const id = await guaranteedCorridor(w);
-        w.clock.set('2022-03-08T06:00:00Z');
-        await tickWindows(w.deps); // initialises the watermark
-        w.clock.set('2022-03-08T07:00:01Z');
-        expect(await tickWindows(w.deps)).toBe(1); // opened at 09:00 Kyiv
+        expect(await openAtNine(w)).toBe(1); // opened at 09:00 Kyiv
         w.clock.set('2022-03-08T10:05:00Z');
         const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
         expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
@@ -234,10 +239,7 @@ for (const { engine, available } of ENGINES) {
       const w = await makeWorld(engine);
       try {
         await guaranteedCorridor(w);
-        w.clock.set('2022-03-08T06:00:00Z');
-        await tickWindows(w.deps); // initialises the watermark
-        w.clock.set('2022-03-08T07:00:01Z');
-        expect(await tickWindows(w.deps)).toBe(1); // opened: one alert
+        expect(await openAtNine(w)).toBe(1); // opened: one alert
         const atom = (await get(w, '/public/cap.atom')).body;
         const alert = /href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!;
         for (const url of ['/public/cap.atom', alert, '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
@@ -317,10 +319,7 @@ for (const { engine, available } of ENGINES) {
       const w = await makeWorld(engine);
       try {
         const id = await guaranteedCorridor(w);
-        w.clock.set('2022-03-08T06:00:00Z');
-        await tickWindows(w.deps); // initialises the watermark
-        w.clock.set('2022-03-08T07:00:01Z');
-        expect(await tickWindows(w.deps)).toBe(1); // opened at 09:00 Kyiv
+        expect(await openAtNine(w)).toBe(1); // opened at 09:00 Kyiv
         w.clock.set('2022-03-08T08:30:00Z'); // 10:30 Kyiv: the window runs until 21:00
         const revoked = await api(w.app, w.ua.liaison.token).post(`/parties/ua/keys/${w.ua.kid}/revoke`, { reason: 'compromised' });
         expect(revoked.statusCode, revoked.body).toBe(200);
@@ -358,10 +357,7 @@ for (const { engine, available } of ENGINES) {
         const ended = await guaranteedCorridor(w);
         const withdrawn = await guaranteedCorridor(w, { title: 'Mariupol → Zaporizhzhia' });
         const amended = await guaranteedCorridor(w, { title: 'Volnovakha → Pokrovsk' });
-        w.clock.set('2022-03-08T06:00:00Z');
-        await tickWindows(w.deps); // initialises the watermark
-        w.clock.set('2022-03-08T07:00:01Z');
-        expect(await tickWindows(w.deps)).toBe(3); // all three open at 09:00 Kyiv
+        expect(await openAtNine(w)).toBe(3); // all three open at 09:00 Kyiv
         w.clock.set('2022-03-08T08:00:00Z');
         const ua = api(w.app, w.ua.liaison.token);
         expect((await ua.post(`/corridors/${withdrawn}/withdraw`, { reason: 'the route crosses a minefield' })).statusCode).toBe(200);
