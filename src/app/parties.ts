@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, importJWK } from 'jose';
 import { weakPublicKey } from '../crypto/index.js';
 import type { z } from 'zod';
-import { authorize, type Actor } from '../domain/authorization.js';
+import { authorize, mayHandOverToken, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
 import { resolveRevocation, storedRevocation, type RevocationReason, type RevocationRequest } from '../domain/key-revocation.js';
 import type { PartyKind, Role } from '../schemas/common.js';
@@ -118,7 +118,7 @@ export async function issueToken(u: Unit, actor: (Actor & { tokenId?: string; ha
       .where('tokens.handed_over_by', 'is', null)
       .executeTakeFirst();
     const holds = await u.tx.selectFrom('tokens').select('id').where('member_id', '=', memberId).where('revoked_at', 'is', null).executeTakeFirst();
-    authorize(actor, 'member.manage', { partyId: member.party_id, handover: member.role === 'admin' && partyActs === undefined && holds === undefined });
+    authorize(actor, 'member.manage', { partyId: member.party_id, handover: mayHandOverToken({ role: member.role as Role, holdsToken: holds !== undefined }, { actsByItself: partyActs !== undefined }) });
   } else if (actor && !self) authorize(actor, 'member.manage', { partyId: member.party_id });
   if (member.disabled_at) throw new DomainError('transition_not_allowed', 'the member is disabled');
   const now = nowIso(u.deps);

@@ -3,7 +3,7 @@ import type { Actor } from '../domain/authorization.js';
 import { activeIntervals } from '../domain/corridor-status.js';
 import { isActiveAt } from '../domain/geo/deconfliction-engine.js';
 import { canCountMovement, canOperateMovement, rulesOf } from '../domain/movement.js';
-import { credibleUntil, evaluateContact, isJudged, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
+import { belongsToCurrentMovement, credibleUntil, evaluateContact, isJudged, evaluateFix, evaluateSilence, haversineM, type DeviceRuleState, type RuleConfig, type Transition } from '../domain/tracking.js';
 import type { CorridorState, Terms } from '../schemas/corridor.js';
 import type { MovementInput } from '../schemas/movement.js';
 import type { TrackerReport } from '../domain/tracking-protocol.js';
@@ -261,13 +261,10 @@ export class PositionIngest {
       }
     });
     // 3. Insert the fixes; the database says which are new (idempotent on device and time). A fix
-    // dated before its device was released from an earlier movement (a phone's offline buffer sent
-    // late, after the tracker joined the next convoy) is that movement's: filed under this one it
-    // would show one convoy's track to another's distribution. Kept out, and counted.
+    // of the device's earlier movement (src/domain/tracking.ts) is kept out, and counted.
     const fixes = accepted.filter((a) => {
       if (a.r.lat === undefined || a.r.lon === undefined) return false;
-      const releasedAt = (devices.get(a.r.deviceId) as DeviceEntry).releasedAt;
-      if (releasedAt === null || a.r.at > releasedAt) return true;
+      if (belongsToCurrentMovement(a.r.at, (devices.get(a.r.deviceId) as DeviceEntry).releasedAt)) return true;
       (outcomes[a.p] as { outdated: number }).outdated += 1;
       return false;
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PartyKind, Role } from '../schemas/common.js';
-import { authorize, isAllowed, PERMISSIONS, type Actor, type Permission, type Target, refusalMessage } from './authorization.js';
+import { authorize, isAllowed, mayHandOverToken, PERMISSIONS, type Actor, type Permission, type Target, refusalMessage } from './authorization.js';
 import { DomainError } from './errors.js';
 
 const KINDS: PartyKind[] = ['belligerent', 'mediator', 'humanitarian', 'observer'];
@@ -125,6 +125,15 @@ describe('authorisation matrix: every party kind × role × permission', () => {
   }
   it('never lets the mediator register or revoke another party’s signing keys', () => {
     expect(isAllowed(actor('mediator', 'admin'), 'key.manage', { partyId: 'other' })).toBe(false);
+  });
+});
+
+describe('handing a token over', () => {
+  it('only to an admin holding none, of a party that does not act by itself', () => {
+    expect(mayHandOverToken({ role: 'admin', holdsToken: false }, { actsByItself: false })).toBe(true);
+    expect(mayHandOverToken({ role: 'admin', holdsToken: false }, { actsByItself: true })).toBe(false);
+    expect(mayHandOverToken({ role: 'admin', holdsToken: true }, { actsByItself: false })).toBe(false);
+    for (const role of ['liaison', 'operator', 'viewer'] as const) expect(mayHandOverToken({ role, holdsToken: false }, { actsByItself: false })).toBe(false);
   });
 });
 

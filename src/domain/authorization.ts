@@ -141,6 +141,16 @@ export function assertTokenUse(handedOver: boolean, use: HandedOverTokenUse): vo
   );
 }
 
+/**
+ * Whether the mediator may hand a token over to another party's member (`handover` of
+ * `member.manage`): only to an admin who holds no working token, of a party none of whose members
+ * holds a working token of its own — its first admin, or one restoring a party locked out. A party
+ * that acts by itself is never handed a token the mediator has seen.
+ */
+export function mayHandOverToken(member: { readonly role: Role; readonly holdsToken: boolean }, party: { readonly actsByItself: boolean }): boolean {
+  return member.role === 'admin' && !member.holdsToken && !party.actsByItself;
+}
+
 /** What each permission lets one do, in words, and who may: the rules of `isAllowed`, for refusals. */
 const IN_WORDS: Record<Permission, { what: string; who: string }> = {
   'party.manage': { what: 'manage parties', who: 'only the mediator’s admins do' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, isJudged, MAX_FIX_AHEAD_MS, type FixContext, type Transition } from './tracking.js';
+import { belongsToCurrentMovement, DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, isJudged, MAX_FIX_AHEAD_MS, type FixContext, type Transition } from './tracking.js';
 
 const T0 = Date.parse('2022-03-08T09:00:00Z');
 const inZone: FixContext = { inZone: true, corridorActive: true, nearestStopM: 50_000, destinationM: 100_000 };
@@ -12,6 +12,15 @@ function run(fixes: { at: number; lon?: number; lat?: number; speed?: number; ct
   for (const f of fixes) all.push(...evaluateFix(s, { at: f.at, lon: f.lon ?? 33, lat: f.lat ?? 50, speed: f.speed ?? 15 }, { ...inZone, ...(f.ctx ?? {}) }, cfg, id));
   return { s, all };
 }
+
+describe('which movement a fix belongs to', () => {
+  it('to the one its device is on now, unless dated up to the device’s release from an earlier one', () => {
+    expect(belongsToCurrentMovement(T0, null)).toBe(true);
+    expect(belongsToCurrentMovement(T0 + 1, T0)).toBe(true);
+    expect(belongsToCurrentMovement(T0, T0)).toBe(false);
+    expect(belongsToCurrentMovement(T0 - 60_000, T0)).toBe(false);
+  });
+});
 
 describe('which fixes the rules judge', () => {
   const now = T0 + 3_600_000;

@@ -109,6 +109,16 @@ export function credibleUntil(now: number): number {
 }
 
 /**
+ * Whether a fix belongs to the movement its device is on now: not when dated up to the device's
+ * release from an earlier movement (a phone's offline buffer uploaded after the tracker joined the
+ * next convoy) — that is the earlier movement's, and filed here it would show one convoy's track
+ * to another's distribution.
+ */
+export function belongsToCurrentMovement(fixAt: number, releasedAt: number | null): boolean {
+  return releasedAt === null || fixAt > releasedAt;
+}
+
+/**
  * Whether the live rules judge a stored fix. They watch a convoy on its way: from its departure
  * (before it, buses driving to the staging area, perhaps before the window opens, raise nothing;
  * arriving or aborting releases the trackers). They skip a late retry (not newer than the
