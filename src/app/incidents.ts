@@ -35,7 +35,8 @@ const MATCHER: Pick<Actor, 'partyId' | 'partyKind'> = { partyId: 'system', party
 
 /**
  * The corridors whose ceasefire zone held at the incident's place and time, by the
- * deconfliction engine (a polygon is probed at its vertices and centroid). Runs outside any
+ * deconfliction engine (a polygon is probed along its edges and across its inside,
+ * incidentProbePoints). Runs outside any
  * transaction: the shared index reads through the store's own handle.
  */
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertIncidentInput, canSeeIncident, incidentAudience, incidentCentre, incidentProbePoints } from './incident.js';
+import { assertIncidentInput, canSeeIncident, MAX_INCIDENT_PERIMETER_M, incidentAudience, incidentCentre, incidentProbePoints } from './incident.js';
 import { automaticSuspensionReason, suspendsAutomatically, suspendsOnConfirm } from './suspension-policy.js';
 import { IncidentInput } from '../schemas/incident.js';
 
@@ -31,6 +31,28 @@ describe('incident rules', () => {
     expect(clon).toBeCloseTo(30.01, 9);
     expect(clat).toBeCloseTo(50.005, 9);
     expect(incidentProbePoints({ type: 'Point', coordinates: [30, 50] })).toEqual([[30, 50]]);
+  });
+  it('refuses a polygon across the antimeridian, one wider than 100 km and one with too long an outline', () => {
+    const across = IncidentInput.parse({ ...base, geometry: { type: 'Polygon', coordinates: [[[179.9, 50.45], [-179.9, 50.45], [-179.9, 50.55], [179.9, 50.55], [179.9, 50.45]]] } });
+    expect(() => assertIncidentInput(across, NOW, () => true)).toThrow(expect.objectContaining({ code: 'route_edge_too_long', details: [expect.objectContaining({ path: '/geometry/coordinates/0/1' })] }));
+    const square = (d: number): IncidentInput => ({ ...base, geometry: { type: 'Polygon', coordinates: [[[30, 40], [30 + d, 40], [30 + d, 40 + d], [30, 40 + d], [30, 40]]] } });
+    // 30°×30° overflowed the stack while probing; now it, and anything past 50 km from the middle, is refused.
+    expect(() => assertIncidentInput(square(30), NOW, () => true)).toThrow(expect.objectContaining({ code: 'validation_failed', details: [expect.objectContaining({ path: '/geometry/coordinates/0/0' })] }));
+    expect(() => assertIncidentInput(square(1), NOW, () => true)).toThrow(/within 50 km of its centre/);
+    expect(() => assertIncidentInput(square(0.6), NOW, () => true)).not.toThrow();
+    // A zigzag inside a small box whose edges add up to more than the bound.
+    const zigzag: [number, number][] = Array.from({ length: 995 }, (_, i) => [30 + (i % 2) * 0.5, 40 + (0.5 * i) / 995]);
+    const long: IncidentInput = { ...base, geometry: { type: 'Polygon', coordinates: [[...zigzag, [29.99, 40.5], [29.99, 40], zigzag[0] as [number, number]]] } };
+    expect(() => assertIncidentInput(long, NOW, () => true)).toThrow(new RegExp(`at most ${MAX_INCIDENT_PERIMETER_M / 1000} km`));
+  });
+  it('probes the largest polygon allowed at the same spacing, within a bounded number of points', () => {
+    // A disc ≈ 49 km in radius drawn with 1,000 positions: ≈ 3,100 edge probes and ≈ 7,500 inside (1 km grid).
+    const ring = Array.from({ length: 1000 }, (_, i) => (i === 999 ? [34.682, 50] : [34 + 0.682 * Math.cos(i / 159), 50 + 0.44 * Math.sin(i / 159)]));
+    const g = IncidentInput.parse({ ...base, geometry: { type: 'Polygon', coordinates: [ring] } });
+    expect(() => assertIncidentInput(g, NOW, () => true)).not.toThrow();
+    const pts = incidentProbePoints(g.geometry);
+    expect(pts.length).toBeGreaterThan(10_000);
+    expect(pts.length).toBeLessThan(15_000);
   });
   it('shows an incident to the mediator, the reporter and its distribution only', () => {
     const i = { reporterPartyId: 'ua', distribution: ['aid'] };

@@ -1,4 +1,5 @@
-import { densifyGeodesic } from './geo/geodesic.js';
+import { densifyGeodesic, inverseGeodesic } from './geo/geodesic.js';
+import { edgeTooLong, MAX_EDGE_LON_SPAN } from './geo/zone-types.js';
 import { haversineM } from './tracking.js';
 import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
@@ -26,10 +27,74 @@ export function geometryProblems(g: IncidentGeometry): ErrorDetail[] {
   return rings.length > 0 ? rings : checkHoles(g.coordinates);
 }
 
+/**
+ * An incident area is a place (a shelled district, a mined road), not a region: every vertex
+ * within MAX_INCIDENT_RADIUS_M of the middle of its bounding box, and its rings together at most
+ * MAX_INCIDENT_PERIMETER_M long — the bound a polygon site has (MAX_SITE_RADIUS_M). Bounded so
+ * that probing it (incidentProbePoints: ≤ 5,000 points on its edges, ≤ 10,000 inside) and
+ * matching the probes stay within tens of milliseconds; a 30°×30° polygon overflowed the stack
+ * and a 20°×20° one took over a second of CPU.
+ */
+export const MAX_INCIDENT_RADIUS_M = 50_000;
+export const MAX_INCIDENT_PERIMETER_M = 500_000;
+
+/**
+ * The size rules on a well-formed polygon, as corridor routes have them: no edge spanning more
+ * than MAX_EDGE_LON_SPAN° of longitude or crossing the antimeridian (`route_edge_too_long`: in
+ * plain longitudes such a ring reads as one round the rest of the globe, and matched corridors
+ * worldwide), then the extent and perimeter bounds (`validation_failed`).
+ */
+export function geometryExtentProblem(g: IncidentGeometry): { code: 'route_edge_too_long' | 'validation_failed'; detail: ErrorDetail } | undefined {
+  if (g.type === 'Point') return undefined;
+  for (let i = 0; i < g.coordinates.length; i++) {
+    const ring = g.coordinates[i] ?? [];
+    for (let j = 1; j < ring.length; j++) {
+      if (edgeTooLong(ring[j - 1] as readonly number[], ring[j] as readonly number[])) {
+        return { code: 'route_edge_too_long', detail: { path: `/geometry/coordinates/${i}/${j}`, message: `the edge to position ${j} of ring ${i} spans more than ${MAX_EDGE_LON_SPAN}° of longitude or crosses the antimeridian: an incident area may not` } };
+      }
+    }
+  }
+  let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const ring of g.coordinates) {
+    for (const p of ring) {
+      w = Math.min(w, p[0] as number);
+      e = Math.max(e, p[0] as number);
+      s = Math.min(s, p[1] as number);
+      n = Math.max(n, p[1] as number);
+    }
+  }
+  const [lon0, lat0] = [(w + e) / 2, (s + n) / 2];
+  let perimeter = 0;
+  for (let i = 0; i < g.coordinates.length; i++) {
+    const ring = g.coordinates[i] ?? [];
+    for (let j = 0; j < ring.length; j++) {
+      const p = ring[j] as readonly number[];
+      if (inverseGeodesic(lat0, lon0, p[1] as number, p[0] as number).s12 > MAX_INCIDENT_RADIUS_M) {
+        return { code: 'validation_failed', detail: { path: `/geometry/coordinates/${i}/${j}`, message: `an incident area must lie within ${MAX_INCIDENT_RADIUS_M / 1000} km of its centre: report a larger one as several incidents` } };
+      }
+      if (j > 0) {
+        const q = ring[j - 1] as readonly number[];
+        perimeter += inverseGeodesic(q[1] as number, q[0] as number, p[1] as number, p[0] as number).s12;
+      }
+    }
+  }
+  if (perimeter > MAX_INCIDENT_PERIMETER_M) {
+    return { code: 'validation_failed', detail: { path: '/geometry/coordinates', message: `the area's rings are ${Math.round(perimeter / 1000)} km long together; an incident area's may be at most ${MAX_INCIDENT_PERIMETER_M / 1000} km` } };
+  }
+  return undefined;
+}
+
+/** Every rule on an incident's geometry: its form, then its size. Throws a 400 naming /geometry/…. */
+export function assertIncidentGeometry(g: IncidentGeometry): void {
+  const problems = geometryProblems(g);
+  if (problems.length > 0) throw new DomainError('validation_failed', `malformed incident geometry: ${problems[0]?.message ?? ''}`, { details: problems });
+  const size = geometryExtentProblem(g);
+  if (size) throw new DomainError(size.code, `incident geometry: ${size.detail.message}`, { details: [size.detail] });
+}
+
 /** Every rule on a report: geometry, time (not in the future beyond a small tolerance), distribution. */
 export function assertIncidentInput(input: IncidentInput, now: number, partyExists: (id: string) => boolean): number {
-  const problems = geometryProblems(input.geometry);
-  if (problems.length > 0) throw new DomainError('validation_failed', `malformed incident geometry: ${problems[0]?.message ?? ''}`, { details: problems });
+  assertIncidentGeometry(input.geometry);
   const t = parseRfc3339(input.occurredAt);
   if (t === undefined) throw new DomainError('invalid_time', `occurredAt is not an RFC 3339 date-time: ${input.occurredAt}`, { details: [{ path: '/occurredAt', message: 'not RFC 3339' }] });
   if (t > now + FUTURE_TOLERANCE_MS) {
@@ -46,18 +111,22 @@ export function assertIncidentInput(input: IncidentInput, now: number, partyExis
 /** Spacing of the probes along a polygon's edges and across its inside, metres. */
 export const PROBE_EDGE_M = 100;
 export const PROBE_INSIDE_M = 250;
-const MAX_PROBES = 100_000;
+const MAX_PROBES = 10_000;
 
-function insideRings(rings: readonly (readonly (readonly number[])[])[], lon: number, lat: number): boolean {
-  let inside = false;
+/**
+ * Longitudes where the parallel at `lat` crosses the rings' edges, sorted: the inside of the
+ * polygon (even-odd, holes included) lies between the first and second, third and fourth, ….
+ */
+function crossings(rings: readonly (readonly (readonly number[])[])[], lat: number): number[] {
+  const xs: number[] = [];
   for (const ring of rings) {
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
       const [xi = 0, yi = 0] = ring[i] ?? [];
       const [xj = 0, yj = 0] = ring[j] ?? [];
-      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      if (yi > lat !== yj > lat) xs.push(((xj - xi) * (lat - yi)) / (yj - yi) + xi);
     }
   }
-  return inside;
+  return xs.sort((a, b) => a - b);
 }
 
 /**
@@ -65,22 +134,35 @@ function insideRings(rings: readonly (readonly (readonly number[])[])[], lon: nu
  * edges every ≤ 100 m (geodesically) — a zone that overlaps the polygon crosses its boundary —
  * and a grid of its inside every ≈ 250 m (a zone lying wholly inside it), so an area of shelling
  * that a corridor passes through is matched even when none of its vertices is in the zone.
+ * The polygon is one assertIncidentGeometry allows (≤ 500 km of edges, ≤ 100 km across): at
+ * most ≈ 5,000 points on the edges and 10,000 inside (the grid coarsens to 500 m, 1 km for an
+ * area wider than ≈ 25 km), the inside found row by row (one pass over the edges per row).
  */
 export function incidentProbePoints(g: IncidentGeometry): [number, number][] {
   if (g.type === 'Point') return [[g.coordinates[0], g.coordinates[1]]];
   const rings = g.coordinates.map((r) => r.map((p) => [p[0], p[1]] as [number, number]));
   const out: [number, number][] = [];
-  for (const ring of rings) out.push(...densifyGeodesic(ring, PROBE_EDGE_M));
-  const ext = rings[0] ?? [];
-  const lons = ext.map((p) => p[0]);
-  const lats = ext.map((p) => p[1]);
-  const [w, e, s, n] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  // A loop, not push(...): a spread of a long edge's points overflowed the stack.
+  for (const ring of rings) for (const p of densifyGeodesic(ring, PROBE_EDGE_M)) out.push(p);
+  let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [lon, lat] of rings[0] ?? []) {
+    w = Math.min(w, lon);
+    e = Math.max(e, lon);
+    s = Math.min(s, lat);
+    n = Math.max(n, lat);
+  }
   const mPerDegLat = 111_320;
   const mPerDegLon = mPerDegLat * Math.max(0.01, Math.cos((((s + n) / 2) * Math.PI) / 180));
   let step = PROBE_INSIDE_M;
   while (((e - w) * mPerDegLon * (n - s) * mPerDegLat) / (step * step) > MAX_PROBES) step *= 2;
+  const dLon = step / mPerDegLon;
   for (let lat = s + step / mPerDegLat / 2; lat < n; lat += step / mPerDegLat) {
-    for (let lon = w + step / mPerDegLon / 2; lon < e; lon += step / mPerDegLon) if (insideRings(rings, lon, lat)) out.push([lon, lat]);
+    const xs = crossings(rings, lat);
+    let k = 0;
+    for (let lon = w + dLon / 2; lon < e; lon += dLon) {
+      while (k < xs.length && (xs[k] as number) <= lon) k++;
+      if (k % 2 === 1) out.push([lon, lat]);
+    }
   }
   return out;
 }

@@ -30,7 +30,7 @@ export const IncidentPolygon = z.object({
   type: z.literal('Polygon'),
   // As for sites: every ring is checked for self-intersection (quadratic in its positions), so a
   // ring of 10,000 held the event loop for 15 s — for any member, since any member reports.
-  coordinates: z.array(z.array(Position).max(1_000)).min(1).max(20).describe('GeoJSON polygon rings, closed, exterior first (at most 20 rings of 1,000 positions)'),
+  coordinates: z.array(z.array(Position).max(1_000)).min(1).max(20).describe('GeoJSON polygon rings, closed, exterior first (at most 20 rings of 1,000 positions; within 50 km of the middle, 500 km of edges together, none across the antimeridian)'),
 });
 export const IncidentGeometry = z.discriminatedUnion('type', [IncidentPoint, IncidentPolygon]);
 export type IncidentGeometry = z.infer<typeof IncidentGeometry>;

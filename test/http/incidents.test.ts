@@ -134,6 +134,27 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('refuses an area across the antimeridian or too large to probe, naming /geometry, and matches and suspends nothing', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:05:00Z');
+        const across = { type: 'Polygon', coordinates: [[[179.9, 50.45], [-179.9, 50.45], [-179.9, 50.55], [179.9, 50.55], [179.9, 50.45]]] };
+        const res = await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: across }));
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res)).toMatchObject({ code: 'route_edge_too_long', errors: [{ path: '/geometry/coordinates/0/1' }] });
+        // 30°×30° answered 500 (the stack overflowed while probing it).
+        const huge = { type: 'Polygon', coordinates: [[[20, 35], [50, 35], [50, 65], [20, 65], [20, 35]]] };
+        const big = await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: huge }));
+        expect(big.statusCode, big.body).toBe(400);
+        expect(json(big)).toMatchObject({ code: 'validation_failed', errors: [{ path: '/geometry/coordinates/0/0' }] });
+        expect(json(await api(w.app, w.mediator.viewer.token).get('/incidents'))).toEqual([]);
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).state).toBe('guaranteed');
+      } finally {
+        await w.close();
+      }
+    });
+
     it('refuses bad input with a clear 4xx', async () => {
       const w = await makeWorld(engine);
       try {

@@ -5,8 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { movementsCsv, movementsGeoJson } from '../../app/movement-export.js';
 import { incidentsCsv, incidentsGeoJson } from '../../app/incident-export.js';
 import { confirmIncident, correctIncident, disputeIncident, dismissIncident, getVisibleIncident, listVisibleIncidents, matchIncident, reportIncident } from '../../app/incidents.js';
-import { DomainError } from '../../domain/errors.js';
-import { geometryProblems } from '../../domain/incident.js';
+import { assertIncidentGeometry } from '../../domain/incident.js';
 import { parseRfc3339 } from '../../domain/windows.js';
 import { Rfc3339 } from '../../schemas/common.js';
 import { CorrectionBody, DecisionBody, DisputeBody, IncidentInput, IncidentKind, IncidentState, IncidentView } from '../../schemas/incident.js';
@@ -28,8 +27,7 @@ export function incidentRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/incidents', { schema: { tags: ['incidents'], summary: 'Report an incident (any member); it is matched to the corridors whose ceasefire held there and then', body: IncidentInput, response: { 201: IncidentView, ...commonErrors } } }, async (req, reply) => {
     actorOf(req);
     // Match before the write's transaction: the shared geo index reads through the store handle.
-    const problems = geometryProblems(req.body.geometry);
-    if (problems.length > 0) throw new DomainError('validation_failed', `malformed incident geometry: ${problems[0]?.message ?? ''}`, { details: problems });
+    assertIncidentGeometry(req.body.geometry);
     const at = parseRfc3339(req.body.occurredAt);
     const corridorIds = at === undefined ? [] : await matchIncident(deps, req.body.geometry, at);
     const view = await write(deps, req, reply, 201, (u, actor) => reportIncident(u, actor, req.body, corridorIds));
