@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { isUniqueViolation } from '../store/store.js';
 import { inTransaction, nowIso, type Deps, type Unit } from './deps.js';
@@ -39,6 +40,12 @@ export async function runIdempotent<T>(
   if (key.length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters');
   const attempt = (): Promise<Outcome<T>> =>
     inTransaction(deps, async (u) => {
+      // Claim the key first. Under PostgreSQL's READ COMMITTED a concurrent retry found no
+      // record, went on with the write, waited on the winner's row locks and was refused by the
+      // state the winner left (409) before its own insert could meet the unique index. Holding a
+      // transaction-scoped lock on (member, key), the retry waits for the winner's commit and
+      // then reads its record. SQLite runs one writer at a time already.
+      if (u.deps.store.engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${memberId}), hashtext(${key}))`.execute(u.tx);
       const prior = await u.tx.selectFrom('idempotency').selectAll().where('member_id', '=', memberId).where('key', '=', key).executeTakeFirst();
       if (prior) {
         if (prior.request_hash !== requestHash) {

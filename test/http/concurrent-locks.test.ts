@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { readEvents } from '../../src/app/events.js';
 import { storeUnavailable } from '../../src/store/unavailable.js';
 import { api, ENGINES, guaranteedCorridor, json, makeWorld, reportSkippedEngine } from '../helpers.js';
 
@@ -69,6 +70,29 @@ for (const { engine, available } of ENGINES) {
         await w.close();
       }
     }, 60_000);
+
+    it('parallel retries with one Idempotency-Key all get the stored answer: one state change, one log entry, one event', async () => {
+      // On PostgreSQL (READ COMMITTED) the losers found no record, waited on the corridor's row
+      // and were refused by the state the winner left (409) before their insert met the unique index.
+      const w = await makeWorld(engine);
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:30:00Z');
+        const mediator = api(w.app, w.mediator.liaison.token);
+        expect((await mediator.post(`/corridors/${id}/suspend`, { reason: 'shelling reported' })).statusCode).toBe(200);
+        const logBefore = await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        const results = await Promise.all(Array.from({ length: 15 }, () => mediator.post(`/corridors/${id}/resume`, { reason: 'calm restored' }, { 'idempotency-key': 'resume-once' })));
+        expect(statuses(results), results.map((r) => r.body).join('\n')).toEqual(results.map(() => 200));
+        expect(results.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(14);
+        for (const r of results) expect(json(r)).toEqual(json(results[0]!));
+        const logAfter = await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        expect(Number(logAfter.n) - Number(logBefore.n)).toBe(1);
+        expect((await readEvents(w.store.db, 0)).filter((e) => e.type === 'corridor.resumed')).toHaveLength(1);
+        expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`)).state).toBe('guaranteed');
+      } finally {
+        await w.close();
+      }
+    });
   });
 }
 
