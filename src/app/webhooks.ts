@@ -212,6 +212,21 @@ export async function updateWebhook(
 }
 
 /**
+ * Gives a subscription a new signing secret (`POST /webhooks/{id}/rotate-secret`), shown once in
+ * this answer, as at creation: every delivery sent from its commit on — retries of earlier events
+ * too — is signed with it. The old one stops signing at once (a leaked secret is the usual reason).
+ */
+export async function rotateWebhookSecret(u: Unit, actor: Actor, id: string): Promise<WebhookView> {
+  const r = await loadSub(u.tx, actor, id);
+  authorize(actor, 'webhook.manage', { partyId: r.party_id });
+  const now = nowIso(u.deps);
+  const secret = newSecret(u.deps);
+  await u.tx.updateTable('webhook_subscriptions').set({ secret, updated_at: now }).where('id', '=', id).execute();
+  await appendLog(u, { actor: actor.memberId, action: 'webhook.secret_rotated', subject: `webhook/${id}`, payload: { webhookId: id }, restricted: true });
+  return toView({ ...r, secret, updated_at: now }, true);
+}
+
+/**
  * Stops a subscription's deliveries (DELETE): the subscription and its delivery log are kept, and
  * `PATCH {active: true}` resumes it. Stopping one already stopped changes and logs nothing; it
  * answers the subscription as it is, so a retried DELETE is harmless with or without an

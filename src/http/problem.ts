@@ -157,9 +157,14 @@ function issueCode(keyword: string, value: unknown): string {
 function fromFastifyError(err: FastifyError, req: FastifyRequest): { code: ErrorCode; detail: string; errors?: ErrorDetail[] } | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const part = validatedPart(req, err.validationContext);
-    const errors = err.validation.map((v) => {
+    const errors = err.validation.flatMap((v) => {
       const path = `${v.instancePath || '/'}`.replace(/^\/?/, '/');
-      return { path, message: v.message ?? 'invalid', code: issueCode(v.keyword, valueAt(part, path)) };
+      // A key the schema does not know (every body schema is strict): one error per key, at the key.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(keys) && keys.length > 0) {
+        return keys.map((k) => ({ path: `${path === '/' ? '' : path}/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `unknown field ${JSON.stringify(String(k))}: not part of this request (check its spelling)`, code: 'unrecognized_keys' }));
+      }
+      return [{ path, message: v.message ?? 'invalid', code: issueCode(v.keyword, valueAt(part, path)) }];
     });
     const where = err.validationContext ?? 'request';
     return { code: 'validation_failed', detail: `the ${where} does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`, errors };

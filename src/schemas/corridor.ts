@@ -13,13 +13,13 @@ export const Direction = z.enum(['outbound', 'inbound', 'both']);
 export const NamedPlace = z.object({
   name: z.string().min(1).max(200),
   coordinates: Position,
-});
+}).strict();
 
 export const Checkpoint = z.object({
   id: z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional(),
   name: z.string().min(1).max(200),
   coordinates: Position,
-});
+}).strict();
 
 export const Window = z
   .object({
@@ -31,32 +31,32 @@ export const Window = z
       .max(500)
       .optional()
       .describe('RFC 5545 RRULE (without DTSTART), e.g. FREQ=DAILY;COUNT=5; repeats the interval at the same local wall-clock time'),
-  })
+  }).strict()
   .describe('A time window; recurring windows keep their local wall-clock time across DST changes');
 
 export const Hazard = z.object({
   kind: z.enum(['mines', 'uxo', 'damaged_road', 'damaged_bridge', 'active_hostilities', 'checkpoint_closure', 'other']),
   description: z.string().min(1).max(2000),
   coordinates: Position.optional(),
-});
+}).strict();
 
 export const Contact = z.object({
   partyId: Id,
   channel: z.enum(['phone', 'radio', 'email', 'messenger', 'other']),
   value: z.string().min(1).max(300),
   name: z.string().max(200).optional(),
-});
+}).strict();
 
 export const Capacity = z.object({
   people: z.number().int().positive().optional(),
   vehicles: z.number().int().positive().optional(),
   cargoTonnes: z.number().positive().optional(),
-});
+}).strict();
 
 export const LineString = z.object({
   type: z.literal('LineString'),
   coordinates: z.array(Position).max(10_000),
-});
+}).strict();
 
 /** What a party proposes or amends. The signed terms add corridorId, version and a type tag. */
 export const TermsInput = z.object({
@@ -82,7 +82,7 @@ export const TermsInput = z.object({
   suspensionPolicy: SuspensionPolicy.optional().describe(
     `which confirmed incidents suspend the corridor automatically; absent = the default: ${JSON.stringify({ automatic: DEFAULT_AUTOMATIC_SUSPENSION, resumeBy: 'mediator' })}`,
   ),
-});
+}).strict();
 export type TermsInput = z.infer<typeof TermsInput>;
 
 export const TERMS_TYPE = 'passage.corridor-terms/v1' as const;
@@ -108,21 +108,21 @@ export const AmendBody = z.object({
   baseVersion: z.number().int().positive().optional().describe('the version this amendment applies to (or send If-Match)'),
   terms: TermsInput,
   reason: z.string().max(2000).default(''),
-});
+}).strict();
 
 export const ReasonBody = z.object({
   reason: Text(2000),
   baseVersion: z.number().int().positive().optional(),
-});
+}).strict();
 
 export const SuspendBody = z.object({
   reason: Text(2000),
   since: Rfc3339.optional().describe('when the suspension took effect (default: now); may not be in the future'),
-});
+}).strict();
 
 export const GuaranteeBody = z.object({
   jws: z.string().min(1).max(MAX_JWS_CHARS).describe('JWS compact serialization, payload embedded: the RFC 8785 bytes of the current terms'),
-});
+}).strict();
 
 export const WindowInstance = z.object({
   start: z.string(),

@@ -21,17 +21,17 @@ export const SuspensionPolicy = z
   .object({
     automatic: z.array(IncidentKind).max(7).describe('confirmed incidents of these kinds in the ceasefire zone suspend the corridor in the same transaction; [] = only the mediator suspends'),
     resumeBy: z.literal('mediator').describe('who may resume it: only the mediator, with a reason'),
-  })
+  }).strict()
   .describe('Suspension policy (signed with the terms)');
 export type SuspensionPolicy = z.infer<typeof SuspensionPolicy>;
 
-export const IncidentPoint = z.object({ type: z.literal('Point'), coordinates: Position });
+export const IncidentPoint = z.object({ type: z.literal('Point'), coordinates: Position }).strict();
 export const IncidentPolygon = z.object({
   type: z.literal('Polygon'),
   // As for sites: every ring is checked for self-intersection (quadratic in its positions), so a
   // ring of 10,000 held the event loop for 15 s — for any member, since any member reports.
   coordinates: z.array(z.array(Position).max(1_000)).min(1).max(20).describe('GeoJSON polygon rings, closed, exterior first (at most 20 rings of 1,000 positions; within 50 km of the middle, 500 km of edges together, none across the antimeridian)'),
-});
+}).strict();
 export const IncidentGeometry = z.discriminatedUnion('type', [IncidentPoint, IncidentPolygon]);
 export type IncidentGeometry = z.infer<typeof IncidentGeometry>;
 
@@ -39,13 +39,13 @@ export const Evidence = z.object({
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest: 64 hexadecimal characters').describe('SHA-256 (hex) of a file kept elsewhere'),
   name: z.string().max(300).optional(),
   mediaType: z.string().max(100).optional(),
-});
+}).strict();
 
 export const Casualties = z.object({
   killed: z.number().int().min(0).optional(),
   injured: z.number().int().min(0).optional(),
   missing: z.number().int().min(0).optional(),
-});
+}).strict();
 
 export const IncidentInput = z.object({
   kind: IncidentKind,
@@ -56,18 +56,18 @@ export const IncidentInput = z.object({
   evidence: z.array(Evidence).max(100).default([]),
   casualties: Casualties.nullable().default(null).describe('if known'),
   distribution: z.array(Id).max(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
-});
+}).strict();
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
-export const DecisionBody = z.object({ reason: Text(2000) });
-export const DisputeBody = z.object({ statement: Text(5000) });
+export const DecisionBody = z.object({ reason: Text(2000) }).strict();
+export const DisputeBody = z.object({ statement: Text(5000) }).strict();
 export const CorrectionBody = z.object({
   severity: IncidentSeverity.optional(),
   description: Text(5000).optional(),
   casualties: Casualties.nullable().optional(),
   evidence: z.array(Evidence).max(100).optional().describe('evidence to add (never removed)'),
   reason: Text(2000),
-});
+}).strict();
 
 export const DisputeView = z.object({ id: z.string(), partyId: z.string(), memberId: z.string(), statement: z.string(), createdAt: z.string() });
 
@@ -104,7 +104,7 @@ export const WebhookInput = z.object({
   corridorId: Id.nullable().default(null).describe('only events about this corridor'),
   secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_ followed by base64 of 12 to 64 random bytes').optional().describe('Standard Webhooks secret; generated when omitted'),
   description: z.string().max(500).default(''),
-});
+}).strict();
 export type WebhookInput = z.infer<typeof WebhookInput>;
 
 export const WebhookPatch = z.object({
@@ -113,7 +113,7 @@ export const WebhookPatch = z.object({
   corridorId: Id.nullable().optional(),
   description: z.string().max(500).optional(),
   active: z.boolean().optional(),
-});
+}).strict();
 
 export const WebhookView = z.object({
   id: z.string(),

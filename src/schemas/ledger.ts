@@ -31,7 +31,7 @@ export const Source = z
       excerpt: z.string().max(5000).optional().describe('the words exactly as the source printed them (garbled names included)'),
     },
     { error: 'a source is required: {outlet, date, url?}' },
-  )
+  ).strict()
   .describe('where the ledger learnt it');
 export type Source = z.infer<typeof Source>;
 
@@ -45,9 +45,9 @@ export const AgendaItemInput = z.object({
   title: z.string().min(1).max(300),
   description: z.string().max(5000).default(''),
   visibility: Visibility.default('public'),
-});
+}).strict();
 export type AgendaItemInput = z.infer<typeof AgendaItemInput>;
-export const AgendaItemRevision = z.object({ baseVersion, reason, item: AgendaItemInput.omit({ id: true }) });
+export const AgendaItemRevision = z.object({ baseVersion, reason, item: AgendaItemInput.omit({ id: true }) }).strict();
 
 const EntryMeta = {
   version: z.number().int(),
@@ -69,13 +69,13 @@ z.globalRegistry.add(AgendaItemView, { id: 'AgendaItem' });
 
 // ---- rounds ---------------------------------------------------------------------------------
 
-export const Person = z.object({ name: z.string().min(1).max(200), title: z.string().max(300).default('') });
+export const Person = z.object({ name: z.string().min(1).max(200), title: z.string().max(300).default('') }).strict();
 
 export const Delegation = z.object({
   partyId: Id,
   head: Person,
   members: z.array(Person).max(50).default([]),
-});
+}).strict();
 
 export const Outcome = z.enum(['agreed', 'not_agreed', 'deferred', 'pending']).describe('pending: not yet concluded');
 export type Outcome = z.infer<typeof Outcome>;
@@ -84,10 +84,10 @@ export const RoundAgendaEntry = z.object({
   itemId: Id,
   outcome: Outcome,
   note: z.string().max(5000).default(''),
-});
+}).strict();
 
 export const NextRound = z
-  .object({ date: IsoDate.optional(), venue: z.string().max(300).optional(), note: z.string().max(2000).optional() })
+  .object({ date: IsoDate.optional(), venue: z.string().max(300).optional(), note: z.string().max(2000).optional() }).strict()
   .describe('absent date: "to be set"');
 
 export const RoundInput = z.object({
@@ -95,7 +95,7 @@ export const RoundInput = z.object({
   title: z.string().max(300).default(''),
   startDate: IsoDate,
   endDate: IsoDate.optional().describe('last day (default: startDate)'),
-  venue: z.object({ name: z.string().min(1).max(300), coordinates: Position.optional() }),
+  venue: z.object({ name: z.string().min(1).max(300), coordinates: Position.optional() }).strict(),
   host: z.string().max(300).default('').describe('the host or facilitator, e.g. a host state'),
   mediatorPartyId: Id.optional().describe('the mediating party, when a Passage party'),
   delegations: z.array(Delegation).min(1).max(20),
@@ -103,9 +103,9 @@ export const RoundInput = z.object({
   summary: z.string().max(20_000).default(''),
   nextRound: NextRound.nullable().default(null),
   visibility: Visibility.default('parties'),
-});
+}).strict();
 export type RoundInput = z.infer<typeof RoundInput>;
-export const RoundRevision = z.object({ baseVersion, reason, round: RoundInput });
+export const RoundRevision = z.object({ baseVersion, reason, round: RoundInput }).strict();
 
 const RoundBody = z.object({
   number: z.number().int(),
@@ -142,9 +142,9 @@ export const PositionInput = z.object({
   condition: z.string().max(5000).optional().describe('for a conditional position: on what condition'),
   source: Source,
   visibility: Visibility.default('parties'),
-});
+}).strict();
 export type PositionInput = z.infer<typeof PositionInput>;
-export const PositionRevision = z.object({ baseVersion, reason, position: PositionInput });
+export const PositionRevision = z.object({ baseVersion, reason, position: PositionInput }).strict();
 
 export const PositionView = z.object({
   id: z.string(),
@@ -170,27 +170,27 @@ export const Translation = z.object({
   method: z.enum(['human', 'machine']).describe('machine translations are never the words spoken'),
   reviewed: z.boolean().describe('whether a person checked it against the original'),
   note: z.string().max(2000).optional(),
-});
+}).strict();
 
 export const StatementInput = z.object({
   speaker: z.object({
     name: z.string().min(1).max(200),
     office: z.string().min(1).max(300).describe('their office when they said it'),
     partyId: Id.optional().describe('the party they speak for, when a Passage party'),
-  }),
+  }).strict(),
   saidOn: IsoDate,
   place: z.string().max(300).optional(),
   source: Source,
   original: z.object({
     lang: LangTag.describe('the language the words were spoken in'),
     text: z.string().max(20_000).nullable().describe('the words as spoken; null when the source does not give them'),
-  }),
+  }).strict(),
   translations: z.array(Translation).max(20).default([]),
-  tags: z.object({ roundIds: z.array(Id).max(20).default([]), itemIds: z.array(Id).max(50).default([]) }).default({ roundIds: [], itemIds: [] }),
+  tags: z.object({ roundIds: z.array(Id).max(20).default([]), itemIds: z.array(Id).max(50).default([]) }).strict().default({ roundIds: [], itemIds: [] }),
   visibility: Visibility.default('public'),
-});
+}).strict();
 export type StatementInput = z.infer<typeof StatementInput>;
-export const StatementRevision = z.object({ baseVersion, reason, statement: StatementInput });
+export const StatementRevision = z.object({ baseVersion, reason, statement: StatementInput }).strict();
 
 export const StatementView = z.object({
   id: z.string(),
@@ -213,13 +213,13 @@ export const PROTOCOL_TYPE = 'passage.round-protocol/v1' as const;
 
 export const ProtocolInput = z.object({
   title: z.string().min(1).max(300),
-  points: z.array(z.object({ itemId: Id, text: z.string().min(1).max(10_000) })).min(1).max(100),
+  points: z.array(z.object({ itemId: Id, text: z.string().min(1).max(10_000) }).strict()).min(1).max(100),
   text: z.string().max(100_000).default(''),
   agreementId: Id.nullable().default(null).describe('the agreement created from it, which corridors cite'),
   visibility: Visibility.default('parties'),
-});
+}).strict();
 export type ProtocolInput = z.infer<typeof ProtocolInput>;
-export const ProtocolRevision = z.object({ baseVersion, reason, protocol: ProtocolInput });
+export const ProtocolRevision = z.object({ baseVersion, reason, protocol: ProtocolInput }).strict();
 
 /** The exact object each delegation signs, serialised with RFC 8785. */
 export const ProtocolText = z.object({
@@ -269,7 +269,7 @@ export const ProtocolView = z.object({
 export type ProtocolView = z.infer<typeof ProtocolView>;
 z.globalRegistry.add(ProtocolView, { id: 'Protocol' });
 
-export const SignatureBody = z.object({ jws: z.string().min(1).max(MAX_JWS_CHARS).describe('compact JWS, EdDSA, payload = the exact protocol text bytes') });
+export const SignatureBody = z.object({ jws: z.string().min(1).max(MAX_JWS_CHARS).describe('compact JWS, EdDSA, payload = the exact protocol text bytes') }).strict();
 
 // ---- derived views --------------------------------------------------------------------------
 

@@ -22,14 +22,14 @@ export const CargoLine = z.object({
   category: CargoCategory,
   quantity: z.number().min(0).max(1e9),
   unit: CargoUnit,
-});
+}).strict();
 
 export const Vehicle = z.object({
   plate: Text(30),
   type: z.enum(['bus', 'car', 'van', 'truck', 'ambulance', 'other']),
   seats: z.number().int().min(0).max(500).optional(),
   trackerDeviceId: z.string().min(1).max(100).optional().describe('the tracker (phone with Traccar Client, or a GPS unit) in this vehicle'),
-});
+}).strict();
 
 export const RulesInput = z
   .object({
@@ -50,14 +50,14 @@ export const MovementInput = z.object({
   title: Text(300),
   plannedDeparture: Rfc3339,
   vehicles: z.array(Vehicle).min(1).max(500),
-  manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }),
+  manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }).strict(),
   distribution: z.array(Id).min(1).max(20).describe('parties that may see this movement (need-to-know); it is never public'),
   receivingPartyId: Id.optional().describe(
     'the receiving party (consignee): a humanitarian operator other than the one notifying, on the distribution, that takes delivery of the cargo; only its members confirm delivery by receipt (POST /movements/{id}/receipts). Required when the manifest lists cargo',
   ),
   rules: RulesInput.default({}),
   notes: z.string().max(5000).default(''),
-});
+}).strict();
 export type MovementInput = z.infer<typeof MovementInput>;
 
 export const MovementState = z.enum(['notified', 'departed', 'arrived', 'aborted']);
@@ -67,9 +67,9 @@ export const CountBody = z.object({
   at: Rfc3339.optional().describe('when the count was made; now when left out'),
   countedBy: Text(200).describe('who counted (name, unit)'),
   people: People.default({}),
-  cargo: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) })).max(500).default([]),
+  cargo: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) }).strict()).max(500).default([]),
   notes: z.string().max(2000).default(''),
-});
+}).strict();
 export type CountBody = z.infer<typeof CountBody>;
 
 export const DepartBody = z.object({
@@ -78,7 +78,7 @@ export const DepartBody = z.object({
   people: People.optional().describe('what departed; the manifest when left out'),
   cargo: CountBody.shape.cargo.optional().describe('what was dispatched; the manifest when left out'),
   notes: z.string().max(2000).default(''),
-});
+}).strict();
 export type DepartBody = z.infer<typeof DepartBody>;
 
 export const CheckinBody = CountBody.extend({ checkpointId: z.string().min(1).max(40).describe('a checkpoint id of the corridor') });
@@ -87,10 +87,10 @@ export type CheckinBody = z.infer<typeof CheckinBody>;
 /** A receipt: what the receiving party (the movement's `receivingPartyId`) took delivery of. */
 export const ReceiptBody = z.object({
   at: Rfc3339.optional(),
-  lines: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) })).min(1).max(500),
+  lines: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) }).strict()).min(1).max(500),
   receivedBy: Text(200),
   notes: z.string().max(2000).default(''),
-});
+}).strict();
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 
 const CountView = z.object({
@@ -172,7 +172,7 @@ export const PositionsBody = z.object({
     )
     .meta({ maxItems: 10_000 })
     .describe('up to 10,000 fixes {"deviceId", "at" (RFC 3339), "lat", "lon", "speed" (m/s)?, "bearing"?, "altitude"?, "accuracy"?, "battery"?, "attributes"?}; without lat/lon a fix is a heartbeat'),
-});
+}).strict();
 
 export const PositionsResult = z.object({
   accepted: z.number().int().describe('new fixes stored'),

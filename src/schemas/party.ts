@@ -9,14 +9,14 @@ export const CreatePartyBody = z.object({
   kind: PartyKind,
   name: Text(200),
   shortName: z.string().min(1).max(40).optional(),
-});
+}).strict();
 
 export const CreateMemberBody = z.object({
   name: Text(200),
   role: Role,
-});
+}).strict();
 
-export const IssueTokenBody = z.object({ label: z.string().max(200).default('') });
+export const IssueTokenBody = z.object({ label: z.string().max(200).default('') }).strict();
 
 export const Ed25519PublicJwk = z
   .object({
@@ -30,7 +30,7 @@ export const Ed25519PublicJwk = z
   })
   .describe('Ed25519 public key as a JWK (RFC 8037)');
 
-export const RegisterKeyBody = z.object({ jwk: Ed25519PublicJwk });
+export const RegisterKeyBody = z.object({ jwk: Ed25519PublicJwk }).strict();
 
 export const KeyView = z.object({
   kid: z.string().describe('RFC 7638 JWK thumbprint (SHA-256)'),
@@ -62,7 +62,7 @@ export const RevokeKeyBody = z
       ),
     },
     { error: (iss) => (iss.input === undefined || iss.input === null ? `the body must say why the key is revoked: ${REVOCATION_CHOICES}` : undefined) },
-  )
+  ).strict()
   .describe('Why the key is revoked (RFC 5280 revocation reasons superseded / keyCompromise)');
 
 export const MemberView = z.object({

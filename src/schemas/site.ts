@@ -8,12 +8,12 @@ export const SitePoint = z.object({
   type: z.literal('Point'),
   coordinates: Position,
   radiusM: z.number().describe('radius of the protected area, metres (0 < r ≤ 50,000)'),
-});
+}).strict();
 export const SitePolygon = z.object({
   type: z.literal('Polygon'),
   // Bounded: each ring is checked for self-intersection edge against edge.
   coordinates: z.array(z.array(Position).max(1_000)).min(1).max(20).describe('GeoJSON polygon rings, closed, exterior first (at most 20 rings of 1,000 positions)'),
-});
+}).strict();
 
 export const SiteInput = z.object({
   kind: SiteKind,
@@ -22,14 +22,14 @@ export const SiteInput = z.object({
   contact: z.string().min(1).max(500).describe('how to reach the operator about this site'),
   distribution: z.array(Id).min(1).max(20).describe('parties that may see this site (need-to-know); it is never public'),
   notes: z.string().max(5000).default(''),
-});
+}).strict();
 export type SiteInput = z.infer<typeof SiteInput>;
 
 export const SiteAmendBody = z.object({
   baseVersion: z.number().int().positive().optional(),
   site: SiteInput,
   reason: z.string().max(2000).default(''),
-});
+}).strict();
 
 export const SiteView = z.object({
   id: z.string(),
@@ -70,7 +70,7 @@ export const CheckBody = z.object({
     .meta({ maxItems: 100_000 })
     .describe('up to 100,000 items {"lon": …, "lat": …, "at": "<RFC 3339>"}'),
   distances: z.boolean().default(false).describe('also return geodesic metres to each matching corridor’s centre line'),
-});
+}).strict();
 
 export const CheckResultView = z.object({
   corridors: z.array(z.string()),

@@ -295,6 +295,48 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('rotates a webhook secret: shown once, and every later delivery is signed with the new one; PATCH cannot set it', async () => {
+      const w = await makeWorld(engine);
+      const rx = await receiver();
+      try {
+        const id = await guaranteedCorridor(w);
+        w.clock.set('2022-03-08T10:05:00Z');
+        const sub = json(await api(w.app, w.ua.liaison.token).post('/webhooks', { url: rx.url }));
+        const fresh = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
+        // PATCH {secret} was answered 200 and the secret silently kept.
+        const patch = await w.app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${sub.id}`, headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ secret: fresh }) });
+        expect(patch.statusCode, patch.body).toBe(400);
+        expect(json(patch).errors).toEqual([expect.objectContaining({ path: '/secret', code: 'unrecognized_keys' })]);
+        expect((await api(w.app, w.ua.viewer.token).post(`/webhooks/${sub.id}/rotate-secret`)).statusCode).toBe(403);
+        expect((await api(w.app, w.ru.liaison.token).post(`/webhooks/${sub.id}/rotate-secret`)).statusCode).toBe(404);
+        const rot = await api(w.app, w.ua.liaison.token).post(`/webhooks/${sub.id}/rotate-secret`, {}, { 'idempotency-key': 'rotate-1' });
+        expect(rot.statusCode, rot.body).toBe(200);
+        const { secret } = json(rot);
+        expect(secret).toMatch(/^whsec_/);
+        expect(secret).not.toBe(sub.secret);
+        expect(json(await api(w.app, w.ua.liaison.token).get(`/webhooks/${sub.id}`)).secret).toBeUndefined();
+        // The secret is not kept for replay: a retry with the key is refused, not answered with it.
+        const again = await api(w.app, w.ua.liaison.token).post(`/webhooks/${sub.id}/rotate-secret`, {}, { 'idempotency-key': 'rotate-1' });
+        expect(again.statusCode, again.body).toBe(409);
+        expect(again.body).not.toContain(secret);
+        await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/suspend`, { reason: 'after the rotation' });
+        const inFlight = new Map<string, Promise<void>>();
+        await enqueueDeliveries(w.deps);
+        await dispatchDeliveries(w.deps, inFlight);
+        await Promise.all(inFlight.values());
+        expect(rx.got).toHaveLength(1);
+        const g = rx.got[0]!;
+        const sign = (key: string) => `v1,${createHmac('sha256', Buffer.from(key.slice(6), 'base64')).update(`${String(g.headers['webhook-id'])}.${String(g.headers['webhook-timestamp'])}.${g.body}`).digest('base64')}`;
+        expect(g.headers['webhook-signature']).toBe(sign(secret));
+        expect(g.headers['webhook-signature']).not.toBe(sign(sub.secret));
+        const entries = await w.store.db.selectFrom('log_entries').select('action').where('subject', '=', `webhook/${sub.id}`).orderBy('idx').execute();
+        expect(entries.map((e) => e.action)).toEqual(['webhook.subscribed', 'webhook.secret_rotated']);
+      } finally {
+        await rx.close();
+        await w.close();
+      }
+    });
+
     it('a receiver down for an hour loses nothing: deliveries back off exponentially, then arrive in order', async () => {
       const w = await makeWorld(engine);
       const rx = await receiver();

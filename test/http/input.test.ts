@@ -78,6 +78,34 @@ for (const { engine, available } of ENGINES) {
       expect(json(q).errors.every((e: any) => typeof e.code === 'string')).toBe(true);
     });
 
+    it('refuses a field the request does not have (a misspelt one too) with unrecognized_keys at its path, and writes nothing', async () => {
+      const liaison = api(w.app, w.ua.liaison.token);
+      const count = async () => Number((await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const before = await count();
+      const refused = async (res: Awaited<ReturnType<typeof liaison.post>>, path: string) => {
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res)).toMatchObject({ code: 'validation_failed', errors: [{ path, code: 'unrecognized_keys' }] });
+        expect(json(res).detail).toContain(path);
+      };
+      // A misspelt suspension policy was answered 201, the default policy silently applied.
+      await refused(await liaison.post('/corridors', { ...sumyPoltava(), suspensionpolicy: { automatic: [], resumeBy: 'mediator' } }), '/suspensionpolicy');
+      await refused(await liaison.post('/corridors', sumyPoltava({ route: { type: 'LineString', coordinates: [[34.8, 50.9], [34, 50]], crs: 'x' } })), '/route/crs');
+      await refused(await liaison.post('/corridors', sumyPoltava({ windows: [{ start: '2022-03-08T10:00:00Z', end: '2022-03-08T11:00:00Z', timeZone: 'UTC', tz: 'UTC' }] })), '/windows/0/tz');
+      const incident = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-02-28T10:00:00Z', description: 'Shelling' };
+      await refused(await liaison.post('/incidents', { ...incident, foo: 1 }), '/foo');
+      expect(before).toBe(await count());
+      const inc = await liaison.post('/incidents', incident);
+      expect(inc.statusCode, inc.body).toBe(201);
+      // A correction cannot change the kind: it was answered 200 with the kind unchanged.
+      await refused(await liaison.post(`/incidents/${json(inc).id}/corrections`, { reason: 'r', kind: 'air_strike' }), '/kind');
+      const hook = json(await liaison.post('/webhooks', { url: 'https://receiver.example/hooks' }));
+      const patch = await w.app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${hook.id}`, headers: { authorization: `Bearer ${w.ua.liaison.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ description: 'x', Active: false }) });
+      expect(patch.statusCode, patch.body).toBe(400);
+      expect(json(patch).errors).toEqual([expect.objectContaining({ path: '/Active', code: 'unrecognized_keys' })]);
+      expect(json(await liaison.get(`/webhooks/${hook.id}`))).toMatchObject({ description: '', active: true });
+      expect(json(await liaison.get(`/incidents/${json(inc).id}`))).toMatchObject({ kind: 'shelling', version: 1 });
+    });
+
     it('refuses blank words where a person must say something: a decision, a reason, a description, and a webhook for no corridor', async () => {
       w.clock.set('2022-03-08T10:30:00Z');
       const id = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava())).id;
@@ -86,7 +114,7 @@ for (const { engine, available } of ENGINES) {
         expect(res.statusCode, res.body).toBe(400);
         expect(json(res as never).errors).toContainEqual(expect.objectContaining({ path, code: 'required' }));
       };
-      const report = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling' };
+      const report = { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-02-28T10:00:00Z', description: 'Shelling' };
       await blank(await api(w.app, w.aid.operator.token).post('/incidents', { ...report, description: '   ' }), '/description');
       const reported = await api(w.app, w.aid.operator.token).post('/incidents', report);
       expect(reported.statusCode, reported.body).toBe(201);

@@ -352,7 +352,8 @@ for (const { engine, available } of ENGINES) {
         ['checkins', new Date(Date.parse(departedAt) - 60_000).toISOString(), /before the departure/],
         ['arrive', '1970-01-01T00:00:00Z', /before the departure/],
       ] as const) {
-        const res = await op.post(`/movements/${movId}/${path}`, { checkpointId: 'lubny', countedBy: 'x', people: { adults: 1 }, at });
+        // An arrival names no checkpoint (its body has no such field: 400 unrecognized_keys).
+        const res = await op.post(`/movements/${movId}/${path}`, { ...(path === 'checkins' ? { checkpointId: 'lubny' } : {}), countedBy: 'x', people: { adults: 1 }, at });
         expect(res.statusCode, res.body).toBe(400);
         expect(json(res)).toMatchObject({ code: 'invalid_time', errors: [{ path: '/at' }] });
         expect(json(res).detail).toMatch(why);

@@ -118,7 +118,7 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     '/corridors/:id/propose',
-    { schema: { tags: ['corridors'], summary: 'Propose a draft', params: IdParam, body: z.object({ baseVersion: z.number().int().positive().optional() }).default({}), response: { 200: CorridorView, ...commonErrors } } },
+    { schema: { tags: ['corridors'], summary: 'Propose a draft', params: IdParam, body: z.object({ baseVersion: z.number().int().positive().optional() }).strict().default({}), response: { 200: CorridorView, ...commonErrors } } },
     async (req, reply) => write(deps, req, reply, 200, (u, actor) => transitionCorridor(u, actor, req.params.id, 'propose', { baseVersion: req.body.baseVersion })),
   );
 
@@ -130,7 +130,7 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     '/corridors/:id/resume',
-    { schema: { tags: ['corridors'], summary: 'Resume (mediator)', params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }), response: { 200: CorridorView, ...commonErrors } } },
+    { schema: { tags: ['corridors'], summary: 'Resume (mediator)', params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }).strict(), response: { 200: CorridorView, ...commonErrors } } },
     async (req, reply) => write(deps, req, reply, 200, (u, actor) => resumeCorridor(u, actor, req.params.id, req.body)),
   );
 

@@ -6,7 +6,7 @@ import type { Deps } from '../../app/deps.js';
 import { readEvents } from '../../app/events.js';
 import { authenticate } from '../../app/parties.js';
 import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook-events.js';
-import { createWebhook, getWebhook, listDeliveries, listWebhooks, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
+import { createWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
 import { QueryWholeNumber } from '../../schemas/common.js';
@@ -132,6 +132,23 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
     const self = selfAddress(req);
     return write(deps, req, reply, 200, (u, actor) => updateWebhook(u, actor, req.params.id, req.body, self));
   });
+  r.post(
+    '/webhooks/:id/rotate-secret',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Replace the signing secret; the new one is shown once, in this answer',
+        description: 'Every delivery sent after this answer, retries of earlier events included, is signed with the new secret; the old one signs nothing more. The body, if any, is {}. A retry with the same Idempotency-Key is a 409 duplicate (the secret is not kept for replay): rotate again.',
+        params: IdParam,
+        body: z.object({}).strict().default({}),
+        response: { 200: WebhookView, ...commonErrors },
+      },
+    },
+    async (req, reply) =>
+      write(deps, req, reply, 200, (u, actor) => rotateWebhookSecret(u, actor, req.params.id), {
+        onceOnly: (v) => `the secret of webhook ${v.id} was replaced by the first request with this Idempotency-Key, and it is shown only once: rotate it again`,
+      }),
+  );
   r.delete(
     '/webhooks/:id',
     {

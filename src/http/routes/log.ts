@@ -94,7 +94,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['log'],
         summary: 'Submit your party’s cosignature (C2SP tlog-cosignature, Ed25519) over a tree head the server signed',
-        body: z.object({ size: z.number().int().min(0), signature: z.string().min(1).max(1000).describe('the signature line: "— <name> <base64(keyID ‖ timestamp ‖ signature)>"') }),
+        body: z.object({ size: z.number().int().min(0), signature: z.string().min(1).max(1000).describe('the signature line: "— <name> <base64(keyID ‖ timestamp ‖ signature)>"') }).strict(),
         response: { 201: z.object({ size: z.number(), partyId: z.string(), kid: z.string() }), ...commonErrors },
       },
     },

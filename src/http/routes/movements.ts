@@ -119,7 +119,7 @@ export function movementRoutes(app: FastifyInstance, deps: Deps): void {
   r.post('/movements/:id/arrive', { schema: { tags, summary: 'Record the arrival and the final counts; releases the trackers', params: IdParam, body: CountBody, response: { 200: MovementView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => arriveMovement(u, actor, req.params.id, req.body)),
   );
-  r.post('/movements/:id/abort', { schema: { tags, params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }), response: { 200: MovementView, ...commonErrors } } }, (req, reply) =>
+  r.post('/movements/:id/abort', { schema: { tags, params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }).strict(), response: { 200: MovementView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => abortMovement(u, actor, req.params.id, req.body)),
   );
   r.post(

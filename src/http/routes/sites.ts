@@ -27,10 +27,10 @@ export function siteRoutes(app: FastifyInstance, deps: Deps): void {
   });
   r.post(
     '/sites/:id/acknowledge',
-    { schema: { tags: ['sites'], summary: 'Acknowledge the current version (belligerents on the distribution)', params: IdParam, body: z.object({ version: z.number().int().positive().optional() }).default({}), response: { 200: SiteView, ...commonErrors } } },
+    { schema: { tags: ['sites'], summary: 'Acknowledge the current version (belligerents on the distribution)', params: IdParam, body: z.object({ version: z.number().int().positive().optional() }).strict().default({}), response: { 200: SiteView, ...commonErrors } } },
     (req, reply) => write(deps, req, reply, 200, (u, actor) => acknowledgeSite(u, actor, req.params.id, req.body)),
   );
-  r.post('/sites/:id/withdraw', { schema: { tags: ['sites'], params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }), response: { 200: SiteView, ...commonErrors } } }, (req, reply) =>
+  r.post('/sites/:id/withdraw', { schema: { tags: ['sites'], params: IdParam, body: z.object({ reason: z.string().min(1).max(2000) }).strict(), response: { 200: SiteView, ...commonErrors } } }, (req, reply) =>
     write(deps, req, reply, 200, (u, actor) => withdrawSite(u, actor, req.params.id, req.body)),
   );
 }

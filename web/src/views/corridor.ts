@@ -327,7 +327,8 @@ function reasonForm(action: Exclude<CorridorUiAction, 'sign' | 'amend'>, view: C
         // Withdraw, reject and suspend cannot be taken back by the one who does them: ask first.
         if ((action === 'withdraw' || action === 'reject' || action === 'suspend') && !(await confirmAction(t(`confirm.${action}`, { title: view.title }), t(labelKey)))) return;
         try {
-          const body = action === 'suspend' || action === 'resume' ? { reason } : { reason: reason || 'proposed', baseVersion: view.version };
+          // Proposing a draft takes its version only (the body is strict: a reason there is a 400).
+          const body = action === 'suspend' || action === 'resume' ? { reason } : action === 'propose' ? { baseVersion: view.version } : { reason, baseVersion: view.version };
           await done(await api.action(view.id, action, body), action);
         } catch (err) {
           await fail(err);
