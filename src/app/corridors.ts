@@ -342,6 +342,8 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
   const row = { ...given, created_at: entry.time };
   await u.tx.insertInto('guarantees').values(row).execute();
   await setState(u, c, next);
+  // Every guarantee is announced, the last one too: `corridor.guaranteed` names no party.
+  await corridorEvent(u, id, 'guarantee.given', { partyId: actor.partyId });
   if (fullyGuaranteed) {
     await appendLog(u, { actor: 'system', action: 'corridor.guaranteed', subject: `corridor/${id}`, payload: { version: row.version, guarantors: c.terms.requiredGuarantors } });
     await corridorEvent(u, id, 'corridor.guaranteed');
@@ -353,8 +355,6 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
       const window = { start: st.currentWindow.start, end: st.currentWindow.end, timeZone: st.currentWindow.timeZone };
       await emitEvent(u, { type: 'corridor.opened', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: row.version, window, state: 'open', at: formatUtc(now) } });
     }
-  } else {
-    await corridorEvent(u, id, 'guarantee.given', { partyId: actor.partyId });
   }
   return toCorridorView(await loadCorridor(u.tx, id));
 }

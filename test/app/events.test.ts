@@ -14,10 +14,16 @@ for (const { engine, available } of ENGINES) {
         await api(w.app, w.ua.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'refused: not the mediator' });
         await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/resume`, { reason: 'calm' });
         const events = await readEvents(w.store.db, 0);
-        expect(events.map((e) => e.type)).toEqual(['corridor.proposed', 'guarantee.given', 'corridor.guaranteed', 'corridor.suspended', 'corridor.resumed']);
+        // Each guarantee is announced, naming its party — the last one too, before corridor.guaranteed.
+        expect(events.map((e) => e.type)).toEqual(['corridor.proposed', 'guarantee.given', 'guarantee.given', 'corridor.guaranteed', 'corridor.suspended', 'corridor.resumed']);
+        expect(events.slice(1, 3).map((e) => (e.payload as { partyId?: string }).partyId)).toEqual(['ua', 'ru']);
         expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
-        expect(events[3]).toMatchObject({ corridorId: c.id, subject: `corridor/${c.id}`, audience: null, payload: { state: 'suspended', reason: 'shelling' } });
-        expect(await readEvents(w.store.db, events[2]!.id)).toHaveLength(2);
+        expect(events[4]).toMatchObject({ corridorId: c.id, subject: `corridor/${c.id}`, audience: null, payload: { state: 'suspended', reason: 'shelling' } });
+        expect(await readEvents(w.store.db, events[3]!.id)).toHaveLength(2);
+        // As a stream subscriber reads them.
+        const stream = (await w.app.inject({ method: 'GET', url: `/api/v1/events?follow=false&lastEventId=0&corridor=${c.id}`, headers: { authorization: `Bearer ${w.observer.viewer.token}` } })).body;
+        expect([...stream.matchAll(/^event: (.*)$/gm)].map((m) => m[1])).toEqual(['corridor.proposed', 'guarantee.given', 'guarantee.given', 'corridor.guaranteed', 'corridor.suspended', 'corridor.resumed']);
+        expect(stream).toContain('"partyId":"ru"');
       } finally {
         await w.close();
       }
