@@ -9,6 +9,7 @@ import {
   canDecideIncident,
   canDisputeIncident,
   canSeeIncident,
+  correctedReport,
   incidentAudience,
   incidentProbePoints,
   nearbyAudience,
@@ -302,16 +303,15 @@ export async function correctIncident(
   const i = await lockedIncident(u, actor, id);
   if (!canCorrectIncident(actor, i)) throw new DomainError('forbidden', 'the reporting party or the mediator corrects a report');
   if (body.baseVersion !== undefined && body.baseVersion !== i.version) throw new DomainError('version_conflict', `the report is at version ${i.version}, not ${body.baseVersion}: read it again before correcting`, { extra: { currentVersion: i.version } });
-  const evidence = [...i.evidence];
-  for (const e of body.evidence ?? []) if (!evidence.some((x) => x.sha256 === e.sha256.toLowerCase())) evidence.push({ ...e, sha256: e.sha256.toLowerCase() });
+  const next = correctedReport(i, body);
   const now = nowIso(u.deps);
   await u.tx
     .updateTable('incidents')
     .set({
-      severity: body.severity ?? i.severity,
-      description: body.description ?? i.description,
-      casualties: body.casualties === undefined ? (i.casualties === null ? null : JSON.stringify(i.casualties)) : body.casualties === null ? null : JSON.stringify(body.casualties),
-      evidence: JSON.stringify(evidence),
+      severity: next.severity,
+      description: next.description,
+      casualties: next.casualties === null ? null : JSON.stringify(next.casualties),
+      evidence: JSON.stringify(next.evidence),
       version: i.version + 1,
       updated_at: now,
     })

@@ -1,8 +1,9 @@
 import { densifyGeodesic, inverseGeodesic } from './geo/geodesic.js';
 import { edgeTooLong, MAX_EDGE_LON_SPAN } from './geo/zone-types.js';
 import { haversineM } from './tracking.js';
-import type { IncidentGeometry, IncidentInput, IncidentState } from '../schemas/incident.js';
+import type { IncidentGeometry, IncidentInput, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
+import { canonicalJson } from './corridor-terms.js';
 import { checkHoles, checkRing } from './sites.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { parseRfc3339 } from './windows.js';
@@ -234,4 +235,31 @@ export function assertDecision(state: IncidentState, to: 'confirmed' | 'dismisse
   if (state !== 'reported') {
     throw new DomainError('transition_not_allowed', `the incident is already ${state}; it cannot be ${to} (report a correction instead)`, { extra: { state } });
   }
+}
+
+type Correctable = Pick<IncidentView, 'severity' | 'description' | 'casualties' | 'evidence'>;
+
+/**
+ * A report as a correction leaves it: the fields it gives replace the report's, and its evidence
+ * is added to the report's (by digest, never removed). Refuses a correction that changes nothing —
+ * the same values, evidence already present — as amendments are refused: a new version, a log
+ * entry and an event for nothing would tell every reader the report changed.
+ */
+export function correctedReport(
+  current: Correctable & { version: number },
+  body: { severity?: Correctable['severity'] | undefined; description?: string | undefined; casualties?: Correctable['casualties'] | undefined; evidence?: Correctable['evidence'] | undefined },
+): Correctable {
+  const evidence = [...current.evidence];
+  for (const e of body.evidence ?? []) if (!evidence.some((x) => x.sha256 === e.sha256.toLowerCase())) evidence.push({ ...e, sha256: e.sha256.toLowerCase() });
+  const next: Correctable = {
+    severity: body.severity ?? current.severity,
+    description: body.description ?? current.description,
+    casualties: body.casualties === undefined ? current.casualties : body.casualties,
+    evidence,
+  };
+  const comparable = (r: Correctable): string => canonicalJson({ severity: r.severity, description: r.description, casualties: r.casualties, evidence: r.evidence });
+  if (comparable(next) !== comparable({ severity: current.severity, description: current.description, casualties: current.casualties, evidence: current.evidence })) return next;
+  throw new DomainError('validation_failed', `the correction changes nothing: this is version ${current.version} of the report (evidence already attached is not added twice), and a new version would only announce a change that is not there`, {
+    details: [{ path: '/', message: `the same as version ${current.version}` }],
+  });
 }

@@ -134,6 +134,35 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('refuses a correction that changes nothing, as an amendment is: no version, log entry or event', async () => {
+      const w = await makeWorld(engine);
+      try {
+        w.clock.set('2022-03-08T10:05:00Z');
+        const inc = json(await api(w.app, w.aid.operator.token).post('/incidents', shelling()));
+        const events = (await readEvents(w.store.db, 0)).length;
+        const log = Number((await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        const same = [
+          { reason: 'nothing new', severity: 'severe' },
+          { reason: 'nothing new', description: 'Shelling near the Lokhvytsia checkpoint', casualties: { injured: 2 } },
+          // Evidence already attached (in either case of its digest) is not added twice.
+          { reason: 'the same photo', evidence: [{ sha256: SHA.toUpperCase() }] },
+        ];
+        for (const body of same) {
+          const res = await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, body);
+          expect(res.statusCode, res.body).toBe(400);
+          expect(json(res)).toMatchObject({ code: 'validation_failed' });
+          expect(json(res).detail).toMatch(/changes nothing/);
+        }
+        expect(json(await api(w.app, w.aid.operator.token).get(`/incidents/${inc.id}`)).version).toBe(1);
+        expect((await readEvents(w.store.db, 0)).length).toBe(events);
+        expect(Number((await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(log);
+        // A change, however small, is a new version.
+        expect(json(await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { reason: 'worse', severity: 'extreme' })).version).toBe(2);
+      } finally {
+        await w.close();
+      }
+    });
+
     it('refuses an area across the antimeridian or too large to probe, naming /geometry, and matches and suspends nothing', async () => {
       const w = await makeWorld(engine);
       try {
