@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { EventType } from '../domain/event-types.js';
 import { authorize, type Actor } from '../domain/authorization.js';
-import { applyTransition, canApply, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
+import { applyTransition, canApply, guaranteedSince, suspensionStart, type CorridorAction } from '../domain/corridor-lifecycle.js';
 import { computeStatus, type CorridorStatus, type SuspensionRecord } from '../domain/corridor-status.js';
 import { assertSignable, assertTermsChanged, assertTermsInput, buildTerms, canonicalJson, canonicalTermsBytes } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
@@ -285,7 +285,8 @@ export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: {
   const requested = body.since === undefined ? undefined : parseRfc3339(body.since);
   if (body.since !== undefined && requested === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
   const ended = c.suspensions.flatMap((s) => (s.until === null ? [] : [Date.parse(s.until)]));
-  const since = suspensionStart(requested, now, ended, opts.clampSince);
+  const standing = c.guarantees.filter((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null).map((g) => ({ partyId: g.party_id, createdAt: g.created_at }));
+  const since = suspensionStart(requested, now, ended, opts.clampSince, guaranteedSince(c.terms.requiredGuarantors, standing));
   const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null, incident_id: opts.incidentId ?? null };
   await u.tx.insertInto('suspensions').values(row).execute();
   await setState(u, c, next);

@@ -87,14 +87,17 @@ function pastTense(action: CorridorAction): string {
 }
 
 /**
- * The earliest instant a new suspension may be dated from: not before the corridor's previous
+ * The earliest instant a new suspension may be dated from: not before the corridor was
+ * guaranteed — the moment its current terms got their last required guarantee
+ * (`guaranteedAt`; there was no ceasefire to suspend before it: a suspension dated 2020 on a
+ * corridor proposed today made its CAP alert effective in 2020) — and not before its previous
  * suspension ended (given the ends of its past suspensions). A suspension may be dated back
  * (shelling an hour ago, recorded now), but not into a stretch that an earlier suspension and
  * resumption already settled: suspensions could overlap, and a suspension dated 1990 rewrote
  * every answer to "was it open then?" since.
  */
-export function earliestSuspensionStart(previousEnds: readonly number[]): number {
-  return Math.max(Number.NEGATIVE_INFINITY, ...previousEnds);
+export function earliestSuspensionStart(previousEnds: readonly number[], guaranteedAt?: number): number {
+  return Math.max(Number.NEGATIVE_INFINITY, guaranteedAt ?? Number.NEGATIVE_INFINITY, ...previousEnds);
 }
 
 /**
@@ -102,12 +105,30 @@ export function earliestSuspensionStart(previousEnds: readonly number[]): number
  * clock skew aside), and not before `earliestSuspensionStart`: refused, or with `clamp` (an
  * incident that happened earlier, confirmed now) moved up to that instant.
  */
-export function suspensionStart(requested: number | undefined, now: number, previousEnds: readonly number[], clamp = false): number {
+export function suspensionStart(requested: number | undefined, now: number, previousEnds: readonly number[], clamp = false, guaranteedAt?: number): number {
   if (requested === undefined) return now;
   if (requested > now + 60_000) throw new DomainError('invalid_time', 'a suspension cannot start in the future', { details: [{ path: '/since', message: 'in the future' }] });
-  const earliest = earliestSuspensionStart(previousEnds);
+  const earliest = earliestSuspensionStart(previousEnds, guaranteedAt);
   if (requested < earliest && !clamp) {
+    if (guaranteedAt !== undefined && earliest === guaranteedAt) {
+      throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's current terms were guaranteed: there was no ceasefire to suspend before`, { details: [{ path: '/since', message: 'before the corridor was guaranteed' }] });
+    }
     throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's previous suspension ended`, { details: [{ path: '/since', message: 'overlaps an earlier suspension' }] });
   }
   return Math.max(requested, earliest);
+}
+
+/**
+ * When a corridor's current terms were guaranteed: the latest of the standing guarantees of its
+ * current version by its required guarantors (the one that completed them), or undefined when
+ * they are not all there.
+ */
+export function guaranteedSince(requiredGuarantors: readonly string[], standing: readonly { partyId: string; createdAt: string }[]): number | undefined {
+  let at = Number.NEGATIVE_INFINITY;
+  for (const party of requiredGuarantors) {
+    const times = standing.filter((g) => g.partyId === party).map((g) => Date.parse(g.createdAt));
+    if (times.length === 0) return undefined;
+    at = Math.max(at, Math.min(...times));
+  }
+  return Number.isFinite(at) ? at : undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suspensionStart } from './corridor-lifecycle.js';
+import { guaranteedSince, suspensionStart } from './corridor-lifecycle.js';
 import { DomainError } from './errors.js';
 
 const NOW = Date.parse('2022-03-08T13:00:00Z');
@@ -16,5 +16,23 @@ describe('when a new suspension starts', () => {
     expect(() => suspensionStart(NOW + 120_000, NOW, ENDED)).toThrow(DomainError);
     expect(() => suspensionStart(Date.parse('2022-03-08T11:00:00Z'), NOW, ENDED)).toThrow(/previous suspension ended/);
     expect(suspensionStart(Date.parse('2022-03-08T11:00:00Z'), NOW, ENDED, true)).toBe(ENDED[1]);
+  });
+
+  it('not before the corridor was guaranteed: refused, or with clamp moved up to that moment', () => {
+    const guaranteed = Date.parse('2022-03-08T11:00:00Z');
+    expect(() => suspensionStart(Date.parse('2020-01-01T00:00:00Z'), NOW, [], false, guaranteed)).toThrow(/guaranteed/);
+    expect(suspensionStart(Date.parse('2020-01-01T00:00:00Z'), NOW, [], true, guaranteed)).toBe(guaranteed);
+    expect(suspensionStart(Date.parse('2022-03-08T11:30:00Z'), NOW, [], false, guaranteed)).toBe(Date.parse('2022-03-08T11:30:00Z'));
+    // The later of the two bounds holds.
+    expect(() => suspensionStart(Date.parse('2022-03-08T11:30:00Z'), NOW, ENDED, false, guaranteed)).toThrow(/previous suspension ended/);
+  });
+
+  it('dates the guarantee from the last required guarantor to sign the current terms', () => {
+    const standing = [
+      { partyId: 'ua', createdAt: '2022-03-01T08:00:00Z' },
+      { partyId: 'ru', createdAt: '2022-03-02T09:00:00Z' },
+    ];
+    expect(guaranteedSince(['ua', 'ru'], standing)).toBe(Date.parse('2022-03-02T09:00:00Z'));
+    expect(guaranteedSince(['ua', 'ru', 'by'], standing)).toBeUndefined();
   });
 });

@@ -117,7 +117,7 @@ export const ReasonBody = z.object({
 
 export const SuspendBody = z.object({
   reason: Text(2000),
-  since: Rfc3339.optional().describe('when the suspension took effect (default: now); may not be in the future'),
+  since: Rfc3339.optional().describe('when the suspension took effect (default: now); not in the future, not before the corridor was guaranteed nor before its previous suspension ended'),
 }).strict();
 
 export const GuaranteeBody = z.object({

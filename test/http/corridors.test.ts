@@ -267,6 +267,25 @@ for (const { engine, available, why } of ENGINES) {
       await expect(w.store.db.deleteFrom('log_entries').where('idx', '=', 0).execute()).rejects.toThrow(/append-only/);
     });
 
+    it('refuses a suspension dated before the corridor was guaranteed, naming /since; an incident from before is clamped to it', async () => {
+      const c = await propose();
+      await sign(c.id, w.ua);
+      w.clock.set('2022-03-02T09:00:00Z');
+      await sign(c.id, w.ru); // the last guarantee: the ceasefire holds from here
+      w.clock.set('2022-03-08T10:05:00Z');
+      for (const since of ['2020-01-01T00:00:00Z', '2022-03-01T08:00:00Z', '2022-03-02T08:59:59Z']) {
+        const res = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'dated too early', since });
+        expect(res.statusCode, since).toBe(400);
+        expect(json(res)).toMatchObject({ code: 'invalid_time', errors: [{ path: '/since' }] });
+        expect(json(res).detail).toMatch(/guaranteed/);
+      }
+      expect(json(await api(w.app, w.ua.viewer.token).get(`/corridors/${c.id}`))).toMatchObject({ state: 'guaranteed', suspensions: [] });
+      const ok = await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'from the guarantee on', since: '2022-03-02T09:00:00Z' });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(json(ok).suspensions[0].since).toBe('2022-03-02T09:00:00.000Z');
+      w.clock.set('2022-03-01T08:00:00Z');
+    });
+
     it('suspends and resumes only by the mediator, and a suspension closes the corridor from its start', async () => {
       const c = await propose();
       await sign(c.id, w.ua);
