@@ -150,22 +150,40 @@ function valueAt(root: unknown, pointer: string): unknown {
  */
 function issueCode(keyword: string, value: unknown): string {
   const empty = value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
-  return empty && (keyword === 'invalid_type' || keyword === 'too_small' || keyword === 'invalid_format') ? 'required' : keyword;
+  // A missing enum or literal is invalid_value to zod; to the client it is missing, as documented.
+  return empty && (keyword === 'invalid_type' || keyword === 'too_small' || keyword === 'invalid_format' || keyword === 'invalid_value') ? 'required' : keyword;
+}
+
+/** A JSON Pointer one level down: `~` and `/` in the key escaped (RFC 6901). */
+function below(path: string, key: string | number): string {
+  return `${path === '/' ? '' : path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+/**
+ * The `errors` items for one schema issue at `path`. A key the schema does not know (every body
+ * schema is strict): one item per key, at the key. A body of either form ({"jws": …} or the
+ * bare string): when the value has the form of one branch, that branch's issues are the ones to
+ * name ({"jws": 123} is /jws invalid_type, not / invalid_union).
+ */
+function issueErrors(part: unknown, path: string, keyword: string, message: string | undefined, params: Record<string, unknown> | undefined): { path: string; message: string; code: string }[] {
+  const keys = keyword === 'unrecognized_keys' ? params?.keys : undefined;
+  if (Array.isArray(keys) && keys.length > 0) {
+    return keys.map((k) => ({ path: below(path, String(k)), message: `unknown field ${JSON.stringify(String(k))}: not part of this request (check its spelling)`, code: 'unrecognized_keys' }));
+  }
+  const branches = keyword === 'invalid_union' ? params?.errors : undefined;
+  if (Array.isArray(branches)) {
+    type Issue = { path?: (string | number)[]; code?: string; message?: string; keys?: unknown };
+    const fits = (branches as Issue[][]).find((b) => Array.isArray(b) && b.length > 0 && !b.some((i) => (i.path ?? []).length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_union')));
+    if (fits) return fits.flatMap((i) => issueErrors(part, (i.path ?? []).reduce<string>((at, k) => below(at, k), path), i.code ?? 'custom', i.message, i as Record<string, unknown>));
+  }
+  return [{ path, message: message ?? 'invalid', code: issueCode(keyword, valueAt(part, path)) }];
 }
 
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */
 function fromFastifyError(err: FastifyError, req: FastifyRequest): { code: ErrorCode; detail: string; errors?: ErrorDetail[] } | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const part = validatedPart(req, err.validationContext);
-    const errors = err.validation.flatMap((v) => {
-      const path = `${v.instancePath || '/'}`.replace(/^\/?/, '/');
-      // A key the schema does not know (every body schema is strict): one error per key, at the key.
-      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
-      if (Array.isArray(keys) && keys.length > 0) {
-        return keys.map((k) => ({ path: `${path === '/' ? '' : path}/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `unknown field ${JSON.stringify(String(k))}: not part of this request (check its spelling)`, code: 'unrecognized_keys' }));
-      }
-      return [{ path, message: v.message ?? 'invalid', code: issueCode(v.keyword, valueAt(part, path)) }];
-    });
+    const errors = err.validation.flatMap((v) => issueErrors(part, `${v.instancePath || '/'}`.replace(/^\/?/, '/'), v.keyword, v.message, v.params as Record<string, unknown> | undefined));
     const where = err.validationContext ?? 'request';
     return { code: 'validation_failed', detail: `the ${where} does not match the schema: ${errors.map((e) => `${e.path} ${e.message}`).slice(0, 3).join('; ')}`, errors };
   }
@@ -174,7 +192,10 @@ function fromFastifyError(err: FastifyError, req: FastifyRequest): { code: Error
       return { code: 'payload_too_large', detail: 'the request body is larger than this endpoint accepts' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { code: 'unsupported_media_type', detail: 'send the body as application/json' };
+      return {
+        code: 'unsupported_media_type',
+        detail: /\/(guarantees|signatures)(\?|$)/.test(req.url) ? 'send the body as application/json ({"jws": "<compact JWS>"}) or as application/jose (the compact JWS itself)' : 'send the body as application/json',
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { code: 'validation_failed', detail: 'the JSON body is empty' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -20,7 +20,7 @@ export const DEFAULT_AUTOMATIC_SUSPENSION: IncidentKind[] = ['shelling', 'small_
 export const SuspensionPolicy = z
   .object({
     automatic: z.array(IncidentKind).max(7).describe('confirmed incidents of these kinds in the ceasefire zone suspend the corridor in the same transaction; [] = only the mediator suspends'),
-    resumeBy: z.literal('mediator').describe('who may resume it: only the mediator, with a reason'),
+    resumeBy: z.literal('mediator').default('mediator').describe('who may resume it: only the mediator, with a reason (the default, and the only choice)'),
   }).strict()
   .describe('Suspension policy (signed with the terms)');
 export type SuspensionPolicy = z.infer<typeof SuspensionPolicy>;

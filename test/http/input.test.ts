@@ -106,6 +106,42 @@ for (const { engine, available } of ENGINES) {
       expect(json(await liaison.get(`/incidents/${json(inc).id}`))).toMatchObject({ kind: 'shelling', version: 1 });
     });
 
+    it('names the field, header or parameter at fault in errors[], with the documented codes', async () => {
+      const liaison = api(w.app, w.ua.liaison.token);
+      const errorsOf = (res: Awaited<ReturnType<typeof liaison.post>>) => Object.fromEntries(json(res).errors.map((e: any) => [e.path, e.code]));
+      // A missing enum was invalid_value; the documented code is required.
+      const noDirection = await liaison.post('/corridors', sumyPoltava({ direction: undefined }));
+      expect(noDirection.statusCode).toBe(400);
+      expect(errorsOf(noDirection)).toMatchObject({ '/direction': 'required' });
+      // The docs' own policy, {automatic: []}: resumeBy is the mediator's by default.
+      const policy = await liaison.post('/corridors', sumyPoltava({ suspensionPolicy: { automatic: [] } }));
+      expect(policy.statusCode, policy.body).toBe(201);
+      expect(json(policy).terms.suspensionPolicy).toEqual({ automatic: [], resumeBy: 'mediator' });
+      const id = json(policy).id as string;
+      // Either form of a guarantee: a value of the object form is judged as one.
+      const numeric = await liaison.post(`/corridors/${id}/guarantees`, { jws: 123 });
+      expect(numeric.statusCode).toBe(400);
+      expect(json(numeric).errors).toEqual([expect.objectContaining({ path: '/jws', code: 'invalid_type' })]);
+      expect(errorsOf(await liaison.post(`/corridors/${id}/guarantees`, { jws: 'a.b.c', kid: 'x' }))).toEqual({ '/kid': 'unrecognized_keys' });
+      const plain = await liaison.raw('POST', `/corridors/${id}/guarantees`, 'a.b.c', { 'content-type': 'text/plain' });
+      expect(plain.statusCode).toBe(415);
+      expect(json(plain).detail).toMatch(/application\/jose/);
+      // Headers and query parameters are named too.
+      const longKey = await liaison.post(`/corridors/${id}/withdraw`, { reason: 'x' }, { 'idempotency-key': 'k'.repeat(201) });
+      expect(longKey.statusCode).toBe(400);
+      expect(json(longKey).errors).toEqual([expect.objectContaining({ path: '/headers/idempotency-key' })]);
+      for (const last of ['-1', 'abc']) {
+        const res = await w.app.inject({ method: 'GET', url: '/api/v1/events?follow=false', headers: { authorization: `Bearer ${w.ua.viewer.token}`, 'last-event-id': last } });
+        expect(res.statusCode, last).toBe(400);
+        expect(json(res).errors).toEqual([expect.objectContaining({ path: '/headers/last-event-id' })]);
+      }
+      // A stream about a corridor that does not exist would never deliver: 400, as for webhooks.
+      const nope = await w.app.inject({ method: 'GET', url: '/api/v1/events?follow=false&corridor=cor_nope', headers: { authorization: `Bearer ${w.ua.viewer.token}` } });
+      expect(nope.statusCode, nope.body).toBe(400);
+      expect(json(nope).errors).toEqual([expect.objectContaining({ path: '/corridor' })]);
+      expect((await w.app.inject({ method: 'GET', url: `/api/v1/events?follow=false&corridor=${id}`, headers: { authorization: `Bearer ${w.ua.viewer.token}` } })).statusCode).toBe(200);
+    });
+
     it('refuses blank words where a person must say something: a decision, a reason, a description, and a webhook for no corridor', async () => {
       w.clock.set('2022-03-08T10:30:00Z');
       const id = json(await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava())).id;

@@ -54,9 +54,15 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
       const actor = actorOf(req);
       const header = req.headers['last-event-id'];
       const last = Array.isArray(header) ? header[0] : header;
-      if (last !== undefined && !/^\d{1,15}$/.test(last.trim())) throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer of up to 15 digits)');
+      if (last !== undefined && !/^\d{1,15}$/.test(last.trim())) {
+        throw new DomainError('validation_failed', 'Last-Event-ID must be an event id (a non-negative integer of up to 15 digits)', { details: [{ path: '/headers/last-event-id', message: 'a non-negative integer of up to 15 digits' }] });
+      }
       const filter = { types: (req.query.types ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''), corridorId: req.query.corridor ?? null };
       assertEventFilter(filter.types, '/types');
+      // A stream about a corridor that does not exist would never deliver anything (as for webhooks).
+      if (filter.corridorId !== null && !(await db.selectFrom('corridors').select('id').where('id', '=', filter.corridorId).executeTakeFirst())) {
+        throw new DomainError('validation_failed', `there is no corridor ${filter.corridorId}: a stream about it would never receive an event`, { details: [{ path: '/corridor', message: 'no such corridor' }] });
+      }
       const newest = Number((await db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
       const asked = last !== undefined ? Number(last.trim()) : req.query.lastEventId !== undefined ? Number(req.query.lastEventId) : undefined;
       // An id past the newest event was never sent: resuming after it would wait for nothing
