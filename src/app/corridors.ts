@@ -286,7 +286,8 @@ export async function suspendCorridor(u: Unit, actor: Actor, id: string, body: {
   if (body.since !== undefined && requested === undefined) throw new DomainError('invalid_time', `since is not an RFC 3339 date-time: ${body.since}`, { details: [{ path: '/since', message: 'not RFC 3339' }] });
   const ended = c.suspensions.flatMap((s) => (s.until === null ? [] : [Date.parse(s.until)]));
   const standing = c.guarantees.filter((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === null).map((g) => ({ partyId: g.party_id, createdAt: g.created_at }));
-  const since = suspensionStart(requested, now, ended, opts.clampSince, guaranteedSince(c.terms.requiredGuarantors, standing));
+  const windowStarts = c.terms.windows.map((w) => parseRfc3339(w.start) ?? Number.NaN);
+  const since = suspensionStart(requested, now, ended, opts.clampSince, guaranteedSince(c.terms.requiredGuarantors, standing, windowStarts));
   const row = { id: u.deps.newId('sus'), corridor_id: id, since: new Date(since).toISOString(), until: null, reason: body.reason, suspended_by: actor.memberId, resumed_by: null, resume_reason: null, incident_id: opts.incidentId ?? null };
   await u.tx.insertInto('suspensions').values(row).execute();
   await setState(u, c, next);

@@ -111,7 +111,7 @@ export function suspensionStart(requested: number | undefined, now: number, prev
   const earliest = earliestSuspensionStart(previousEnds, guaranteedAt);
   if (requested < earliest && !clamp) {
     if (guaranteedAt !== undefined && earliest === guaranteedAt) {
-      throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's current terms were guaranteed: there was no ceasefire to suspend before`, { details: [{ path: '/since', message: 'before the corridor was guaranteed' }] });
+      throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's current terms were guaranteed (or its first window began, if earlier): there was no ceasefire to suspend before`, { details: [{ path: '/since', message: 'before the corridor was guaranteed' }] });
     }
     throw new DomainError('invalid_time', `a suspension cannot start before ${new Date(earliest).toISOString()}, when this corridor's previous suspension ended`, { details: [{ path: '/since', message: 'overlaps an earlier suspension' }] });
   }
@@ -119,16 +119,19 @@ export function suspensionStart(requested: number | undefined, now: number, prev
 }
 
 /**
- * When a corridor's current terms were guaranteed: the latest of the standing guarantees of its
- * current version by its required guarantors (the one that completed them), or undefined when
- * they are not all there.
+ * From when a corridor's ceasefire could hold, the floor of its suspensions: when its current
+ * terms were guaranteed — the latest of the standing guarantees of its current version by its
+ * required guarantors (the one that completed them) — or, if earlier, when its first window
+ * began (terms are sometimes recorded after the fact: the demo's 2022 corridors are signed on
+ * the day it is loaded). Undefined when the guarantees are not all there.
  */
-export function guaranteedSince(requiredGuarantors: readonly string[], standing: readonly { partyId: string; createdAt: string }[]): number | undefined {
+export function guaranteedSince(requiredGuarantors: readonly string[], standing: readonly { partyId: string; createdAt: string }[], windowStarts: readonly number[] = []): number | undefined {
   let at = Number.NEGATIVE_INFINITY;
   for (const party of requiredGuarantors) {
     const times = standing.filter((g) => g.partyId === party).map((g) => Date.parse(g.createdAt));
     if (times.length === 0) return undefined;
     at = Math.max(at, Math.min(...times));
   }
-  return Number.isFinite(at) ? at : undefined;
+  if (!Number.isFinite(at)) return undefined;
+  return Math.min(at, ...windowStarts.filter((t) => Number.isFinite(t)));
 }

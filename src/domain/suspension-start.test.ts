@@ -34,5 +34,9 @@ describe('when a new suspension starts', () => {
     ];
     expect(guaranteedSince(['ua', 'ru'], standing)).toBe(Date.parse('2022-03-02T09:00:00Z'));
     expect(guaranteedSince(['ua', 'ru', 'by'], standing)).toBeUndefined();
+    // Terms recorded after the fact (the demo's 2022 corridors, signed when it is loaded): the
+    // first window, if earlier, is when the ceasefire could first hold.
+    expect(guaranteedSince(['ua', 'ru'], standing, [Date.parse('2022-03-01T07:00:00Z'), Date.parse('2022-03-05T07:00:00Z')])).toBe(Date.parse('2022-03-01T07:00:00Z'));
+    expect(guaranteedSince(['ua', 'ru'], standing, [Date.parse('2022-03-08T07:00:00Z')])).toBe(Date.parse('2022-03-02T09:00:00Z'));
   });
 });
