@@ -123,7 +123,7 @@ describe('state at an instant (the map’s colouring)', () => {
   });
 
   it('suspended only while the suspension holds', () => {
-    const c = corridor({ state: 'guaranteed', suspensions: [{ id: 's', since: new Date(T0 + 2 * H).toISOString(), until: new Date(T0 + 4 * H).toISOString(), reason: 'shelling', suspendedBy: 'm', resumedBy: 'm', resumeReason: 'ok' }] });
+    const c = corridor({ state: 'guaranteed', suspensions: [{ id: 's', since: new Date(T0 + 2 * H).toISOString(), until: new Date(T0 + 4 * H).toISOString(), reason: 'shelling', incident: null, suspendedBy: 'm', resumedBy: 'm', resumeReason: 'ok' }] });
     const p = prepare(c);
     expect(pictureAt(p, T0 + H).state).toBe('open');
     expect(pictureAt(p, T0 + 3 * H)).toMatchObject({ state: 'suspended', suspension: { reason: 'shelling' } });
@@ -138,7 +138,7 @@ describe('state at an instant (the map’s colouring)', () => {
         fc.option(fc.tuple(fc.integer({ min: -10, max: 80 }), fc.option(fc.integer({ min: 1, max: 30 }), { nil: null })), { nil: null }),
         fc.integer({ min: -24, max: 96 }),
         (state, signed, susp, atH) => {
-          const suspensions = susp ? [{ id: 's', since: new Date(T0 + susp[0] * H).toISOString(), until: susp[1] === null ? null : new Date(T0 + (susp[0] + susp[1]) * H).toISOString(), reason: 'r', suspendedBy: 'm', resumedBy: null, resumeReason: null }] : [];
+          const suspensions = susp ? [{ id: 's', since: new Date(T0 + susp[0] * H).toISOString(), until: susp[1] === null ? null : new Date(T0 + (susp[0] + susp[1]) * H).toISOString(), reason: 'r', incident: null, suspendedBy: 'm', resumedBy: null, resumeReason: null }] : [];
           const c = corridor({ state: state as CorridorView['state'], signed, suspensions });
           const at = T0 + atH * H + 1;
           const api = computeStatus({
