@@ -1,7 +1,7 @@
 /** The operations app's own logic, without a browser: state colouring, permissions, gazetteer, signing. */
 import { compactVerify, importJWK, exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { computeStatus } from '../../src/domain/corridor-status.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
@@ -14,6 +14,7 @@ import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLO
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import { trackLayers } from '../../web/src/track.js';
+import { coalescer } from '../../web/src/coalesce.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
@@ -409,5 +410,64 @@ describe('a movement’s track on its page', () => {
     expect(wrongClock.heads.features[0]?.geometry).toEqual({ type: 'Point', coordinates: [34.6, 50.5] });
     // The line itself keeps every stored fix.
     expect((wrongClock.lines.features[0]?.geometry as GeoJSON.LineString).coordinates).toHaveLength(3);
+  });
+});
+
+describe('live events coalesced', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  it('calls once a burst pauses, and at least once per maximum wait while events never pause', async () => {
+    vi.useFakeTimers();
+    const calls: number[] = [];
+    const c = coalescer(() => void calls.push(Date.now()), { quietMs: 250, maxWaitMs: 1000 });
+    const t0 = Date.now();
+    // A burst, then quiet: one call, a quiet spell after the last event.
+    c.poke();
+    await vi.advanceTimersByTimeAsync(100);
+    c.poke();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls.map((t) => t - t0)).toEqual([350]);
+    // Events every 200 ms for 3 s (never 250 ms of quiet): a call every second, not only at the end.
+    calls.length = 0;
+    const t1 = Date.now();
+    for (let i = 0; i < 15; i++) {
+      c.poke();
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(calls.map((t) => t - t1)).toEqual([1000, 2000, 3000]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(3);
+    // Cancelled (the page was left): no call any more.
+    c.poke();
+    c.cancel();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('runs one call at a time: events during a slow call bring one more call after it', async () => {
+    vi.useFakeTimers();
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const c = coalescer(
+      async () => {
+        calls++;
+        running++;
+        most = Math.max(most, running);
+        await new Promise((ok) => setTimeout(ok, 3000));
+        running--;
+      },
+      { quietMs: 100, maxWaitMs: 500 },
+    );
+    c.poke();
+    await vi.advanceTimersByTimeAsync(200); // the first call runs (3 s)
+    for (let i = 0; i < 5; i++) {
+      c.poke();
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(most).toBe(1);
+    expect(calls).toBe(2);
   });
 });

@@ -52,32 +52,56 @@ export function labelled(text: string, raw: string): HTMLElement {
   return h('span', { title: raw, 'data-value': raw }, text);
 }
 
-/** Where a form control's value is kept across a re-render: its form, its name, and (a checkbox, a radio) its value. */
-function fieldKey(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): string | null {
+/**
+ * Where a form control's value is kept across a re-render: its form (by id, `data-key` or
+ * `data-action`; a control outside a form, by the nearest `data-key` around it), its name, and (a
+ * checkbox, a radio) its value. Controls of one name repeated in rows (a movement's vehicles) share
+ * a key and are kept in order.
+ */
+export function fieldKey(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): string | null {
   if (!el.name) return null;
   const form = el.form;
-  const where = form ? (form.id || form.dataset.action || '') : '';
+  const where = form ? form.id || form.dataset.key || form.dataset.action || '' : (el.closest<HTMLElement>('[data-key]')?.dataset.key ?? '');
   const box = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio');
   return `${where}|${el.name}${box ? `=${el.value}` : ''}`;
 }
 
-/** What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a re-render. */
-export function snapshotFields(root: ParentNode): Map<string, string | boolean> {
-  const out = new Map<string, string | boolean>();
-  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
-    if (el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')) continue;
+type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+/** The controls of `root` whose values a re-render keeps (file choices, hidden and password fields excepted). */
+function keptControls(root: ParentNode): Control[] {
+  return [...root.querySelectorAll<Control>('input, select, textarea')].filter((el) => !(el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')));
+}
+
+/**
+ * What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a
+ * re-render: for each key, every control's value in document order (rows of one form repeat names).
+ */
+export function snapshotFields(root: ParentNode): Map<string, (string | boolean)[]> {
+  const out = new Map<string, (string | boolean)[]>();
+  for (const el of keptControls(root)) {
     const key = fieldKey(el);
-    if (key === null || out.has(key)) continue;
-    out.set(key, el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value);
+    if (key === null) continue;
+    const v = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
+    out.set(key, [...(out.get(key) ?? []), v]);
   }
   return out;
 }
 
-/** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again. */
-export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, string | boolean>): void {
-  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
+/** How many controls `snapshotFields` kept under a name in a form (the rows a form must rebuild before `restoreFields`). */
+export function keptCount(saved: ReadonlyMap<string, readonly unknown[]>, form: string, name: string): number {
+  return saved.get(`${form}|${name}`)?.length ?? 0;
+}
+
+/** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again (the n-th control of a key gets its n-th value). */
+export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, readonly (string | boolean)[]>): void {
+  const seen = new Map<string, number>();
+  for (const el of keptControls(root)) {
     const key = fieldKey(el);
-    const v = key === null ? undefined : saved.get(key);
+    if (key === null) continue;
+    const i = seen.get(key) ?? 0;
+    seen.set(key, i + 1);
+    const v = saved.get(key)?.[i];
     if (v === undefined) continue;
     if (typeof v === 'boolean') (el as HTMLInputElement).checked = v;
     else el.value = v;

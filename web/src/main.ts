@@ -14,7 +14,7 @@ import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, keepProposeDraft, renderPropose } from './views/propose.js';
-import { renderNotifyMovement } from './views/notify-movement.js';
+import { keepNotifyRows, renderNotifyMovement } from './views/notify-movement.js';
 import { canNotifyMovement } from '../../src/domain/movement.js';
 import { renderKeepOwnToken, renderSignIn, unconfirmedOwnToken } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
@@ -67,10 +67,12 @@ function renderHeader(): void {
               // Another language re-renders the page: what was typed stays.
               const typed = snapshotFields(main);
               keepProposeDraft(true);
+              keepNotifyRows(typed);
               setLang(l);
               renderHeader();
               void route().then(() => {
                 keepProposeDraft(false);
+                keepNotifyRows(new Map());
                 restoreFields(main, typed);
               });
             },

@@ -15,6 +15,9 @@ import { both, zoned } from '../format.js';
 import { rruleInWords } from '../rrule-words.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
+import type { Coalescer } from '../coalesce.js';
+import { subscribe } from '../events.js';
+import { captureStatus, liveRedraw } from '../live.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
@@ -23,9 +26,50 @@ import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
 let activeMap: CorridorMap | null = null;
-export function disposeCorridor(): void {
+/** The page following the event stream: which corridor, the version it shows, and its redraw. */
+let live: { id: string; version: number; stop: () => void; redraw: Coalescer } | null = null;
+/** Renders of the corridor page in progress (an action's reload, a live redraw): a live redraw waits for them. */
+let drawing = 0;
+
+function removeMap(): void {
   activeMap?.map.remove();
   activeMap = null;
+}
+
+export function disposeCorridor(): void {
+  live?.stop();
+  live?.redraw.cancel();
+  live = null;
+  removeMap();
+}
+
+/**
+ * Follows the event stream while the corridor's page is open: an event about this corridor (a
+ * signature, an amendment, a suspension, one of its movements) draws the page again from the
+ * server, keeping what the member is typing (`liveRedraw`). Tracker fixes and alerts do not
+ * change this page.
+ */
+function follow(main: HTMLElement, ctx: Ctx, id: string, version: number): void {
+  if (live?.id === id) {
+    live.version = version;
+    return;
+  }
+  disposeCorridor();
+  const redraw = liveRedraw(
+    main,
+    async () => {
+      // Whether a signing form was open: if the terms changed under it, the page says so.
+      const signing = main.querySelector('[data-action=sign]') !== null;
+      await renderCorridor(main, ctx, id, { quiet: true, before: { version: live?.version ?? version, signing } });
+    },
+    () => drawing > 0,
+  );
+  const stop = subscribe((e) => {
+    if ((e.data as { corridorId?: unknown } | null)?.corridorId !== id) return;
+    if (e.type === 'movement.positions' || e.type.startsWith('movement.alert')) return;
+    redraw.poke();
+  });
+  live = { id, version, stop, redraw };
 }
 
 function row(label: string, ...value: Child[]): HTMLElement[] {
@@ -37,9 +81,24 @@ function jwsLink(jws: string, name: string): HTMLElement {
   return h('a', { href, download: name, class: 'download' }, t('corridor.guarantee.download'));
 }
 
-export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
-  clear(main);
-  main.append(h('p', {}, t('common.loading')));
+/**
+ * Draws corridor `id`'s page. `quiet`: a live redraw — no "Loading" in between, the page swapped
+ * at once; `before`: the version the page showed, and whether it offered a signing form.
+ */
+export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boolean; before?: { version: number; signing: boolean } } = {}): Promise<void> {
+  drawing++;
+  try {
+    await draw(main, ctx, id, opts);
+  } finally {
+    drawing--;
+  }
+}
+
+async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boolean; before?: { version: number; signing: boolean } }): Promise<void> {
+  if (!opts.quiet) {
+    clear(main);
+    main.append(h('p', {}, t('common.loading')));
+  }
   let view: CorridorView;
   let status: CorridorStatus;
   let movements: MovementView[] | null;
@@ -48,7 +107,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
     [view, status, movements] = await Promise.all([api.corridor(id), api.status(id), api.movements()]);
   } catch (e) {
     if (!current()) return;
-    // Out of reach: the app's failure page says so and offers to try again.
+    // Out of reach: the app's failure page says so and offers to try again (a live redraw keeps the page as it is).
     if (e instanceof NetworkError) throw e;
     clear(main);
     main.append(h('h1', {}, t('corridor.notFound')), h('p', {}, e instanceof ApiError ? e.message : String(e)), h('a', { href: '/app/', 'data-link': true }, t('corridor.back')));
@@ -62,6 +121,8 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   const tz = terms.windows[0]?.timeZone ?? 'UTC';
   const reload = (): Promise<void> => renderCorridor(main, ctx, id);
 
+  // A live redraw keeps what the status line said (an action's outcome is not undone by an event).
+  const carry = opts.quiet ? captureStatus(main) : null;
   clear(main);
   const mapEl = h('div', { id: 'corridor-map', class: 'map small-map', role: 'region', 'aria-label': t('public.mapLabel', { origin: terms.origin.name, destination: terms.destination.name }) });
   const list = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join(', ');
@@ -187,9 +248,19 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   main.append(logSection);
   void renderLog(logSection, view.id, tz);
 
-  disposeCorridor();
+  removeMap();
   activeMap = createMap(mapEl, ctx.config);
   activeMap.setCorridors([{ view, state: pic.state }], true);
+  carry?.(main);
+  follow(main, ctx, id, view.version);
+  // The terms changed under an open signing form: said plainly, before anyone signs what they have not read.
+  if (opts.before?.signing && view.version > opts.before.version) {
+    const m = document.getElementById('action-msg');
+    if (m) {
+      m.className = 'msg note-box';
+      m.textContent = t('sign.termsChangedLive', { version: view.version });
+    }
+  }
 }
 
 async function renderLog(section: HTMLElement, id: string, tz: string): Promise<void> {

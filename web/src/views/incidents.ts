@@ -17,6 +17,9 @@ import { clear, field, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
+import type { Coalescer } from '../coalesce.js';
+import { subscribe } from '../events.js';
+import { captureStatus, liveRedraw } from '../live.js';
 import { canCorrectIncident, canDecideIncident } from '../permissions.js';
 import { canDisputeIncident } from '../../../src/domain/incident.js';
 import { pictureAt, prepare } from '../state.js';
@@ -24,7 +27,12 @@ import { INCIDENT_KINDS, SEVERITIES } from '../../../src/domain/vocabulary.js';
 
 
 let activeMap: CorridorMap | null = null;
+/** The list following the event stream while the page is open. */
+let live: { stop: () => void; redraw: Coalescer } | null = null;
 export function disposeIncidents(): void {
+  live?.stop();
+  live?.redraw.cancel();
+  live = null;
   activeMap?.map.remove();
   activeMap = null;
 }
@@ -33,7 +41,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   clear(main);
   main.append(h('p', {}, t('common.loading')));
   const current = stillCurrent();
-  const [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
+  let [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
   // Another page was asked for meanwhile: that page draws, not this one.
   if (!current()) return;
   clear(main);
@@ -109,17 +117,49 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     msg,
   );
   clearOnEdit(form, msg);
-  main.append(form, incidentList(ctx, incidents ?? [], corridors, () => renderIncidents(main, ctx)));
+  // The list (and the map's incidents) drawn again from the server after a decision, a correction
+  // or a dispute, and live: the report form, its point on the map and what is typed stay.
+  let reloading = 0;
+  const reloadList = async (): Promise<void> => {
+    reloading++;
+    try {
+      const [cs, is] = await Promise.all([api.corridors(), api.incidentList()]);
+      if (!current()) return;
+      corridors = cs;
+      incidents = is;
+      const fresh = incidentList(ctx, incidents ?? [], corridors, reloadList);
+      captureStatus(listEl)(fresh);
+      listEl.replaceWith(fresh);
+      listEl = fresh;
+      drawOnMap();
+    } finally {
+      reloading--;
+    }
+  };
+  let listEl = incidentList(ctx, incidents ?? [], corridors, reloadList);
+  const page = h('div', { class: 'incidents-page' }, form, listEl);
+  main.append(page);
 
   disposeIncidents();
   activeMap = createMap(mapEl, ctx.config);
-  const now = Date.now();
-  activeMap.setCorridors(corridors.map((c) => ({ view: c, state: pictureAt(prepare(c), now).state })), false);
-  activeMap.setIncidents({
-    type: 'FeatureCollection',
-    features: (incidents ?? []).map((i) => ({ type: 'Feature', properties: { id: i.id, kind: t(`incident.kind.${i.kind}` as MessageKey), occurredAt: i.occurredAt }, geometry: i.geometry })),
-  });
+  const drawOnMap = (): void => {
+    const now = Date.now();
+    activeMap?.setCorridors(corridors.map((c) => ({ view: c, state: pictureAt(prepare(c), now).state })), false);
+    activeMap?.setIncidents({
+      type: 'FeatureCollection',
+      features: (incidents ?? []).map((i) => ({ type: 'Feature', properties: { id: i.id, kind: t(`incident.kind.${i.kind}` as MessageKey), occurredAt: i.occurredAt }, geometry: i.geometry })),
+    });
+  };
+  drawOnMap();
   activeMap.map.on('click', (e) => setPoint(e.lngLat.lng, e.lngLat.lat));
+
+  // Live: reports, decisions, corrections and disputes by others, and corridor changes (titles,
+  // suspensions), redraw the list — keeping what the member is typing in its forms.
+  const redraw = liveRedraw(page, reloadList, () => reloading > 0);
+  const stop = subscribe((e) => {
+    if (/^(incident|corridor|guarantee)\./.test(e.type)) redraw.poke();
+  });
+  live = { stop, redraw };
 }
 
 /** What confirming `i` would do, as the server does it (src/app/incidents.ts, confirmIncident). */
@@ -240,7 +280,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
               !decide ? null : i.state === 'reported'
                 ? h(
                     'div',
-                    { class: 'decide' },
+                    { class: 'decide', 'data-key': `decide:${i.id}` },
                     h('label', { for: reasonId }, t('incident.decisionReason')),
                     reason,
                     h('div', { class: 'inline' }, confirmBtn, dismissBtn),
@@ -282,6 +322,7 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
     {
       class: 'correct',
       'data-correct-for': i.id,
+      'data-key': `correct:${i.id}`,
       novalidate: true,
       onsubmit: busySubmit(async () => {
         clearFieldError(reason);
@@ -325,7 +366,7 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
     msg,
   );
   clearOnEdit(form, msg);
-  return h('details', { class: 'correct-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
+  return h('details', { class: 'correct-box', 'data-key': `correct:${i.id}` }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
 }
 
 /** Puts a correction's unsent changes into the form drawn again for report `id`, and opens it. */
@@ -353,6 +394,7 @@ function disputeForm(i: IncidentView, aboutId: string, party: string, settle: Se
     {
       class: 'dispute',
       'data-dispute-for': i.id,
+      'data-key': `dispute:${i.id}`,
       novalidate: true,
       onsubmit: busySubmit(async () => {
         clearFieldError(statement);
@@ -376,7 +418,7 @@ function disputeForm(i: IncidentView, aboutId: string, party: string, settle: Se
     msg,
   );
   clearOnEdit(form, msg);
-  return h('details', { class: 'dispute-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.disputeOpen')), form);
+  return h('details', { class: 'dispute-box', 'data-key': `dispute:${i.id}` }, h('summary', { 'aria-describedby': aboutId }, t('incident.disputeOpen')), form);
 }
 
 /** Where an incident happened, in words a screen reader can say: its point, or its area's first corner. */

@@ -11,7 +11,9 @@ import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
 import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, labelled } from '../dom.js';
+import { clear, h, labelled, type Child } from '../dom.js';
+import { coalescer, type Coalescer } from '../coalesce.js';
+import { busyNow, captureStatus, keepingInput } from '../live.js';
 import { subscribe } from '../events.js';
 import { both } from '../format.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
@@ -24,12 +26,20 @@ const TZ = 'Europe/Kyiv';
 
 let activeMap: CorridorMap | null = null;
 let unsubscribe: (() => void) | null = null;
-let timer: ReturnType<typeof setTimeout> | undefined;
+let refresher: Coalescer | null = null;
+
+/**
+ * Live events are applied once they pause for this long, but at most this long after the first
+ * of them: a convoy whose trackers report every half second still moves on the page every second.
+ */
+const LIVE_QUIET_MS = 250;
+const LIVE_MAX_WAIT_MS = 1000;
 
 export function disposeMovement(): void {
   unsubscribe?.();
   unsubscribe = null;
-  clearTimeout(timer);
+  refresher?.cancel();
+  refresher = null;
   activeMap?.map.remove();
   activeMap = null;
 }
@@ -234,28 +244,32 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
   const reconSlot = h('div', { id: 'recon-slot' }, recon ? reconBody(recon, cps, m.departedAt !== null) : h('p', {}, '—'));
   const stateSlot = h('span', { id: 'movement-state', class: 'badge badge-movement' }, t(`movement.state.${m.state}` as MessageKey));
 
+  const times = (v: MovementView): Child[] => [
+    `${t('movement.corridor')}: `,
+    corridor ? h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, corridor.title) : v.corridorId,
+    ' · ',
+    `${t('movement.planned')}: ${when(v.plannedDeparture, tz)}`,
+    v.departedAt ? ` · ${t('movement.departed')}: ${when(v.departedAt, tz)}` : '',
+    v.arrivedAt ? ` · ${t('movement.arrived')}: ${when(v.arrivedAt, tz)}` : '',
+  ];
+  const timesSlot = h('p', { id: 'movement-times' }, times(m));
+  const actions = (v: MovementView): HTMLElement | null => movementActionsSection(v, ctx, corridor?.terms.checkpoints ?? [], tz, (message) => renderMovement(main, ctx, id, message));
+  // What this member records next, by the reconciliation it adds to.
+  const actionsSlot = h('div', { id: 'movement-actions-slot' }, actions(m));
+  const manifestSlot = h('div', { id: 'manifest-slot' }, manifestSection(m, ctx));
+
   main.append(
     h(
       'div',
       { class: 'movement' },
       h('h1', {}, t('movement.title', { title: m.title }), ' ', stateSlot),
-      h(
-        'p',
-        {},
-        `${t('movement.corridor')}: `,
-        corridor ? h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, corridor.title) : m.corridorId,
-        ' · ',
-        `${t('movement.planned')}: ${when(m.plannedDeparture, tz)}`,
-        m.departedAt ? ` · ${t('movement.departed')}: ${when(m.departedAt, tz)}` : '',
-        m.arrivedAt ? ` · ${t('movement.arrived')}: ${when(m.arrivedAt, tz)}` : '',
-      ),
+      timesSlot,
       h('p', { id: 'movement-msg', class: notice ? 'msg ok' : 'msg', role: 'status' }, notice ?? ''),
       m.warnings.map((w) => h('p', { class: 'msg error' }, w.message)),
       h('div', { class: 'movement-grid' }, h('section', { 'aria-labelledby': 'h-track' }, h('h2', { id: 'h-track' }, t('movement.track')), mapEl, trackText), h('section', { 'aria-labelledby': 'h-alerts', class: 'card' }, h('h2', { id: 'h-alerts' }, t('movement.alerts')), alertsSlot)),
-      // What this member records next, by the reconciliation it adds to.
-      movementActionsSection(m, ctx, corridor?.terms.checkpoints ?? [], tz, (message) => renderMovement(main, ctx, id, message)),
+      actionsSlot,
       h('section', { 'aria-labelledby': 'h-recon' }, h('h2', { id: 'h-recon' }, t('movement.reconciliation')), reconSlot),
-      manifestSection(m, ctx),
+      manifestSlot,
     ),
   );
 
@@ -286,29 +300,50 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
   if (map.loaded()) ready();
   else map.once('load', ready);
 
-  // Live: any movement or position event re-reads the track, alerts and reconciliation (debounced).
+  // Live: any event of this movement re-reads the track, alerts and reconciliation, and the
+  // state, times, manifest and actions where the movement itself changed (another member
+  // acknowledged it, recorded its departure …). Coalesced, and applied at least once a second
+  // while events keep coming (`coalescer`): a debounce alone waited for a pause that a convoy
+  // reporting every half second never makes, and the page stood still while it moved.
+  let shown = m;
   const refresh = async (): Promise<void> => {
-    try {
-      const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
-      if (activeMap !== cmap) return;
-      current = trackLayers(tr);
-      (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
-      (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
-      describe();
-      stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
-      clear(alertsSlot);
-      alertsSlot.append(alertsBody(al, cps, tz));
-      clear(reconSlot);
-      reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
-    } catch {
-      /* the next event tries again */
+    const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
+    if (activeMap !== cmap) return;
+    current = trackLayers(tr);
+    (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
+    (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
+    describe();
+    stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
+    clear(alertsSlot);
+    alertsSlot.append(alertsBody(al, cps, tz));
+    clear(reconSlot);
+    reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
+    if (fresh.updatedAt !== shown.updatedAt) {
+      shown = fresh;
+      timesSlot.replaceChildren(...flat(times(fresh)));
+      manifestSlot.replaceChildren(manifestSection(fresh, ctx));
+      // The forms offered follow the movement's state; what is typed in them stays.
+      if (!busyNow(actionsSlot)) {
+        await keepingInput(actionsSlot, async () => {
+          const carry = captureStatus(actionsSlot);
+          const next = actions(fresh);
+          actionsSlot.replaceChildren(...(next ? [next] : []));
+          carry(actionsSlot);
+        });
+      }
     }
+    mapEl.dataset.live = String(Date.now());
   };
+  refresher = coalescer(refresh, { quietMs: LIVE_QUIET_MS, maxWaitMs: LIVE_MAX_WAIT_MS });
+  const mine = refresher;
   unsubscribe = subscribe((e) => {
-    if (!/movement|position|tracker|alert/.test(e.type)) return;
-    // Fixes of other movements do not change this page.
-    if (e.type === 'movement.positions' && (e.data as { data?: { movementId?: unknown } } | null)?.data?.movementId !== id) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void refresh(), 800);
+    // Only this movement's events (its lifecycle, fixes, alerts, incidents near it) change this page.
+    if ((e.data as { subject?: unknown } | null)?.subject !== `movement/${id}`) return;
+    mine.poke();
   });
+}
+
+/** Children as `h` takes them, flattened for `replaceChildren`. */
+function flat(children: Child[]): (Node | string)[] {
+  return children.flatMap((c) => (c === null || c === undefined || c === false ? [] : Array.isArray(c) ? flat(c) : [typeof c === 'number' ? String(c) : c]));
 }
