@@ -37,6 +37,26 @@ export function disposeIncidents(): void {
   activeMap = null;
 }
 
+/**
+ * Starting another action makes the other status lines stale: a click on a button or a box, an
+ * edit or a submit clears every status line of the page that is not in the form (or row part)
+ * acted in — the report's "Reported …" goes when a decision starts, and the other way round.
+ */
+function clearOtherStatuses(page: HTMLElement): void {
+  const stale = (e: Event): void => {
+    const target = e.target as HTMLElement | null;
+    if (!target) return;
+    if (e.type === 'click' && !target.closest('button, summary')) return;
+    const region = target.closest('form, details, [data-key]') ?? target;
+    for (const m of page.querySelectorAll<HTMLElement>('.msg[role=status]')) {
+      if (region.contains(m) || !m.textContent) continue;
+      m.textContent = '';
+      m.className = 'msg';
+    }
+  };
+  for (const type of ['click', 'input', 'change', 'submit']) page.addEventListener(type, stale, true);
+}
+
 export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
@@ -139,6 +159,7 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
   let listEl = incidentList(ctx, incidents ?? [], corridors, reloadList);
   const page = h('div', { class: 'incidents-page' }, form, listEl);
   main.append(page);
+  clearOtherStatuses(page);
 
   disposeIncidents();
   activeMap = createMap(mapEl, ctx.config);

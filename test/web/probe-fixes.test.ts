@@ -1,0 +1,48 @@
+/**
+ * Defects a read-only probe of the app found in chromium, each checked against a real server:
+ * stale status lines on the incidents page, forms that left empty fields to the browser's own
+ * bubble, a window's UTC end without its date, server-written English on Ukrainian and Russian
+ * pages (a movement's warning, an automatic suspension's reason, refusals), the amend form's
+ * dialog for an amendment that changes nothing, wide reconciliation tables without their hint,
+ * and pages a role may not use. Its own harness: it suspends and amends demo corridors.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
+
+if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
+
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(RESULTS, `web-probe-${name}.png`), fullPage: true });
+
+describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
+  const h = useHarness();
+  const api = async (key: string, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> => {
+    const res = await h.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${h.token(key)}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...headers }, ...(payload ? { payload: payload as object } : {}) });
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
+  };
+
+  it('incidents: starting another action clears the last one’s status line', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/incidents');
+    await page.locator('#incident-form').waitFor();
+    await page.locator('#inc-lat').fill('50.5');
+    await page.locator('#inc-lon').fill('30.3');
+    await page.locator('#inc-desc').fill('Status line test');
+    await page.locator('#incident-submit').click();
+    await expect.poll(() => page.locator('#incident-msg.ok').count(), { timeout: 15_000 }).toBe(1);
+    const id = ((await api('ua-liaison', 'GET', '/incidents')).body as { id: string; description: string }[]).find((i) => i.description === 'Status line test')?.id ?? '';
+    // Another action begins (correcting a report): "Reported …" goes.
+    const row = page.locator(`tr[data-incident="${id}"]`);
+    await row.locator('details.correct-box summary').click();
+    expect(await page.locator('#incident-msg').textContent()).toBe('');
+    await row.locator('form.correct select[name=severity]').selectOption('minor');
+    await row.locator('form.correct input[name=correctionReason]').fill('fewer impacts');
+    await row.locator('form.correct button[type=submit]').click();
+    await expect.poll(() => page.locator('#decision-msg').textContent(), { timeout: 15_000 }).toBe('The report was corrected (version 2).');
+    // And the other way round: writing a new report makes the correction's line stale.
+    await page.locator('#inc-desc').fill('Next report');
+    expect(await page.locator('#decision-msg').textContent()).toBe('');
+  }, 60_000);
+});
