@@ -45,4 +45,38 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     await page.locator('#inc-desc').fill('Next report');
     expect(await page.locator('#decision-msg').textContent()).toBe('');
   }, 60_000);
+
+  it('propose and report forms say empty fields at each field in the app’s language, not in the browser’s bubble', async () => {
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    let posts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts++;
+    });
+    await signIn(h, page, 'ua-liaison', '/app/propose');
+    await page.locator('#propose-form').waitFor();
+    await page.locator('#f-width').fill('');
+    await page.locator('#propose-submit').click();
+    await expect.poll(() => page.locator('#f-title-error').textContent()).toBe('Обов’язкове поле.');
+    expect(await page.locator('#f-width-error').textContent()).toBe('Обов’язкове поле.');
+    expect(await page.locator('#propose-error').textContent()).toBe('Відмовлено: виправте позначене поле.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-title');
+    // Typing in a field takes its mark away.
+    await page.locator('#f-title').fill('Назва');
+    expect(await page.locator('#f-title-error').count()).toBe(0);
+
+    await page.locator('#nav-incidents').click();
+    await page.locator('#incident-form').waitFor();
+    await page.locator('#inc-when').fill('');
+    await page.locator('#incident-submit').click();
+    await expect.poll(() => page.locator('#inc-lat-error').textContent()).toBe('Виберіть місце на карті або введіть координати.');
+    expect(await page.locator('#inc-when-error').textContent()).toBe('Обов’язкове поле.');
+    expect(await page.locator('#inc-desc-error').textContent()).toBe('Обов’язкове поле.');
+    expect(await page.locator('#incident-msg').textContent()).toBe('Відмовлено: виправте позначене поле.');
+    // A latitude out of range is said at its field too, before anything is sent.
+    await page.locator('#inc-lat').fill('95');
+    await page.locator('#inc-lon').fill('30.3');
+    await page.locator('#incident-submit').click();
+    await expect.poll(() => page.locator('#inc-lat-error').textContent()).toBe('Введіть широту від −90 до 90 (десяткові градуси).');
+    expect(posts).toBe(0);
+  }, 60_000);
 });

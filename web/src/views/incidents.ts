@@ -103,10 +103,27 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     {
       id: 'incident-form',
       class: 'propose',
+      novalidate: true,
       onsubmit: busySubmit(async () => {
-        if (lat.value === '' || lon.value === '') {
+        // Said at each field in the app's words (not the browser's bubble, in the browser's language).
+        const missing: HTMLElement[] = [];
+        const refuse = (el: HTMLElement, text: string): void => {
+          setFieldError(el, text);
+          missing.push(el);
+        };
+        const la = parseCoordinate((lat as HTMLInputElement).value, 90);
+        const lng = parseCoordinate((lon as HTMLInputElement).value, 180);
+        if (lat.value === '' && lon.value === '') refuse(lat, t('incident.needPoint'));
+        else {
+          if (la === null) refuse(lat, t('propose.latInvalid'));
+          if (lng === null) refuse(lon, t('propose.lonInvalid'));
+        }
+        if (when.value === '') refuse(when, t('problem.required'));
+        if (description.value.trim() === '') refuse(description, t('problem.required'));
+        if (missing.length > 0) {
           msg.className = 'msg error';
-          msg.textContent = t('incident.needPoint');
+          msg.textContent = t('problem.seeField');
+          missing[0]?.focus();
           return;
         }
         try {

@@ -213,9 +213,19 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     {
       id: 'propose-form',
       class: 'propose',
+      // Empty fields are said by the app, at each field and in the user's language — not by the
+      // browser's bubble, in the browser's language, one field at a time.
+      novalidate: true,
       onsubmit: busySubmit(async () => {
         error.textContent = '';
         clearFieldErrors(form);
+        const empty = ([[title, title.value.trim()], [width, width.value.trim()], [start, start.value], [end, end.value]] as const).filter(([, v]) => v === '').map(([el]) => el);
+        for (const el of empty) setFieldError(el, t('problem.required'));
+        if (empty.length > 0) {
+          error.textContent = t('problem.seeField');
+          empty[0]?.focus();
+          return;
+        }
         if (waypoints.length < 2) {
           error.textContent = t('propose.needTwo');
           return;
