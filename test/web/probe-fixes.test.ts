@@ -79,4 +79,17 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     await expect.poll(() => page.locator('#inc-lat-error').textContent()).toBe('Введіть широту від −90 до 90 (десяткові градуси).');
     expect(posts).toBe(0);
   }, 60_000);
+
+  it('a window that ends on the next UTC day says that day in the windows table', async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const body = { title: 'Night window', route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] }, widthM: 1000, origin: { name: 'Bucha', coordinates: [30.213, 50.543] }, destination: { name: 'Kyiv', coordinates: [30.523, 50.45] }, direction: 'outbound', purposes: ['evacuation'], eligibility: ['civilians'], windows: [{ start: `${day}T22:00:00+02:00`, end: `${next}T04:00:00+02:00`, timeZone: 'Europe/Kyiv' }], requiredGuarantors: ['ua', 'ru'] };
+    const res = await api('ua-liaison', 'POST', '/corridors', body);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { page } = await h.newPage();
+    await signIn(h, page, 'observer', `/app/corridors/${res.body.id}`);
+    const cell = page.locator('section[aria-labelledby=windows-h] tbody tr td').nth(1);
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe(`${day} 20:00 → ${next} 02:00 UTC`);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 /** Times as the app shows them: the agreed zone's wall clock, then UTC. */
-import { formatUtcShort, formatZoned } from '../../src/i18n/index.js';
+import { formatUtcShort, formatUtcSpan, formatZoned } from '../../src/i18n/index.js';
 import { lang } from './i18n.js';
 
 export function zoned(ms: number, timeZone: string): string {
@@ -11,7 +11,7 @@ export function both(ms: number, timeZone: string): string {
   return `${zoned(ms, timeZone)} (${timeZone}) · ${formatUtcShort(ms)}`;
 }
 
-export { formatUtcShort };
+export { formatUtcShort, formatUtcSpan };
 
 /** A window: "… 09:00 → … 17:00 (Europe/Kyiv) · 2022-03-08 07:00 UTC → 2022-03-08 15:00 UTC"; both ends carry the zone. */
 export function span(startMs: number, endMs: number, timeZone: string): string {

@@ -11,7 +11,7 @@ import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { busySubmit } from '../busy.js';
 import { confirmAction } from '../confirm.js';
-import { both, zoned } from '../format.js';
+import { both, formatUtcSpan, zoned } from '../format.js';
 import { rruleInWords } from '../rrule-words.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -171,7 +171,7 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
   const windowRows = p.intervals.slice(0, 50).map((iv) => {
     const wtz = terms.windows[iv.windowIndex]?.timeZone ?? 'UTC';
     const nowIn = iv.start <= Date.now() && Date.now() < iv.end;
-    return h('tr', nowIn ? { class: 'current' } : {}, h('td', {}, `${zoned(iv.start, wtz)} → ${zoned(iv.end, wtz)}`, h('div', { class: 'small' }, wtz)), h('td', {}, `${new Date(iv.start).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(iv.end).toISOString().slice(11, 16)} UTC`));
+    return h('tr', nowIn ? { class: 'current' } : {}, h('td', {}, `${zoned(iv.start, wtz)} → ${zoned(iv.end, wtz)}`, h('div', { class: 'small' }, wtz)), h('td', {}, formatUtcSpan(iv.start, iv.end)));
   });
 
   main.append(
