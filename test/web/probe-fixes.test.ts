@@ -92,4 +92,26 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     await cell.waitFor();
     expect(await cell.textContent()).toBe(`${day} 20:00 → ${next} 02:00 UTC`);
   }, 60_000);
+
+  it('a movement’s reconciliation tables scroll in their own box on a phone, with the “scroll sideways” hint', async () => {
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    const mov = await api('convoy-operator', 'POST', '/movements', { corridorId: sumy, title: 'Wide reconciliation', plannedDeparture: new Date(Date.now() - 60_000).toISOString(), vehicles: [{ plate: 'WR 1', type: 'bus' }], manifest: { people: { adults: 10, children: 5 }, cargo: [{ item: 'Water', category: 'water', quantity: 200, unit: 'l' }] }, receivingPartyId: 'poltava-aid', distribution: ['ua', 'ru', 'poltava-aid'] });
+    expect(mov.status, JSON.stringify(mov.body)).toBe(201);
+    const id = mov.body.id as string;
+    expect((await api('convoy-operator', 'POST', `/movements/${id}/depart`, {})).status).toBe(200);
+    const checkin = await api('convoy-operator', 'POST', `/movements/${id}/checkins`, { checkpointId: 'lokhvytsia', countedBy: 'Checkpoint officer', people: { adults: 9, children: 5 }, cargo: [] });
+    expect(checkin.status, JSON.stringify(checkin.body)).toBe(201);
+    const { page } = await h.newPage({ width: 390, height: 844, locale: 'uk-UA' });
+    await signIn(h, page, 'convoy-operator', `/app/movements/${id}`);
+    await page.locator('#recon-people').waitFor();
+    for (const table of ['#recon-people', '#recon-cargo']) {
+      const wrap = page.locator(`.scroll-wrap:has(${table})`);
+      await expect.poll(() => wrap.getAttribute('data-overflow'), { timeout: 10_000 }).toBe('true');
+      expect(await wrap.locator('.scroll-hint').isVisible()).toBe(true);
+      expect(await wrap.locator('.scroll-hint').textContent()).toBe('Таблиця ширша за екран: прокрутіть її вбік →');
+      expect(await wrap.locator('.table-scroll').getAttribute('aria-label')).toMatch(/^Таблиця: /);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'movement-recon-uk-phone');
+  }, 60_000);
 });

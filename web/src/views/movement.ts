@@ -11,7 +11,7 @@ import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
 import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, labelled, type Child } from '../dom.js';
+import { clear, h, labelled, scrollBox, type Child } from '../dom.js';
 import { coalescer, type Coalescer } from '../coalesce.js';
 import { busyNow, captureStatus, keepingInput } from '../live.js';
 import { subscribe } from '../events.js';
@@ -194,9 +194,9 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
     'div',
     {},
     departed ? h('p', { class: r.balanced ? 'ok' : 'error', id: 'recon-status' }, t(r.balanced ? 'movement.balanced' : 'movement.unbalanced')) : h('p', { id: 'recon-status' }, t('movement.notDeparted')),
-    h(
-      'div',
-      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-people-caption' },
+    // Wide tables (a column per checkpoint): in their own scroll box, with its "scroll sideways"
+    // hint while they are wider than it, like the other wide tables of the app.
+    scrollBox(
       h(
         'table',
         { class: 'list recon', id: 'recon-people' },
@@ -209,11 +209,11 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
           totals(),
         ),
       ),
+      t('common.tableOf', { name: t('movement.peopleRecon') }),
+      t('common.scrollHint'),
     ),
     r.cargo.length > 0
-      ? h(
-          'div',
-          { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-cargo-caption' },
+      ? scrollBox(
           h(
             'table',
             { class: 'list recon', id: 'recon-cargo' },
@@ -221,6 +221,8 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
             head(t('movement.item'), t(departed ? 'movement.dispatched' : 'movement.plannedCount'), stageKeys),
             h('tbody', {}, r.cargo.map((c) => rowOf(`${c.item} (${c.unit})`, c.expected, c.stages, stageKeys, c.difference, c.firstDiscrepancy))),
           ),
+          t('common.tableOf', { name: t('movement.cargoRecon') }),
+          t('common.scrollHint'),
         )
       : null,
   );
