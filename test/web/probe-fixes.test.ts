@@ -114,4 +114,82 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'movement-recon-uk-phone');
   }, 60_000);
+
+  it('uk/ru pages say an automatic suspension and a movement’s warning from their data, in their language, with Kyiv and UTC times', async () => {
+    const sumy = h.demo.corridors['sumy-poltava'] ?? '';
+    const corridor = (await api('observer', 'GET', `/corridors/${sumy}`)).body as { terms: { route: { coordinates: [number, number][] } } };
+    const [lon, lat] = corridor.terms.route.coordinates[1] ?? [0, 0];
+    const inc = await api('ua-liaison', 'POST', '/incidents', { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [lon, lat] }, occurredAt: new Date(Date.now() - 600_000).toISOString(), description: 'Shelling on the route' });
+    expect(inc.status, JSON.stringify(inc.body)).toBe(201);
+    expect(inc.body.corridorIds).toContain(sumy);
+    const conf = await api('mediator-liaison', 'POST', `/incidents/${inc.body.id}/confirm`, { reason: 'seen by monitors' });
+    expect(conf.body.suspensionIds.length, JSON.stringify(conf.body)).toBeGreaterThan(0);
+    const mov = await api('convoy-operator', 'POST', '/movements', { corridorId: sumy, title: 'Held convoy', plannedDeparture: new Date(Date.now() + 3_600_000).toISOString(), vehicles: [{ plate: 'HC 1', type: 'bus' }], manifest: { people: { adults: 4 } }, distribution: ['ua', 'ru'] });
+    expect(mov.status).toBe(201);
+    expect(mov.body.warnings[0].reasons[0].incident).toEqual({ id: inc.body.id, kind: 'shelling' });
+    try {
+      // The movement page, in Ukrainian on a phone: a neutral note, in Ukrainian, times in Kyiv and UTC.
+      const { page } = await h.newPage({ width: 390, height: 844, locale: 'uk-UA' });
+      await signIn(h, page, 'convoy-operator', `/app/movements/${mov.body.id}`);
+      const note = page.locator('.movement-warning');
+      await note.waitFor();
+      const text = (await note.textContent()) ?? '';
+      expect(text).toMatch(/^Коли про це переміщення повідомили, коридор не був відкритий на запланований час виїзду \(.+ \(Europe\/Kyiv\) · \d{4}-\d\d-\d\d \d\d:\d\d UTC\): призупинений з .+ UTC: підтверджений інцидент \(обстріл, inc_\w+\) у зоні припинення вогню\.$/);
+      expect(text).toContain(inc.body.id);
+      expect(text).not.toMatch(/corridor is not open|Shelling|suspended since/);
+      expect(await note.getAttribute('class')).not.toMatch(/error/);
+      expect(await note.evaluate((el) => getComputedStyle(el).color)).not.toBe('rgb(179, 38, 30)');
+      await shot(page, 'movement-warning-uk-phone');
+      // The corridor page in Russian: its status and its suspensions, from the same data.
+      const ru = (await h.newPage({ locale: 'ru-RU' })).page;
+      await signIn(h, ru, 'observer', `/app/corridors/${sumy}`);
+      await ru.locator('li[data-reason=suspended]').waitFor();
+      const expected = `подтверждённый инцидент (обстрел, ${inc.body.id}) в зоне прекращения огня`;
+      expect(await ru.locator('li[data-reason=suspended]').textContent()).toBe(`приостановлен: ${expected}`);
+      expect(await ru.locator('[data-suspension]').last().textContent()).toContain(expected);
+      expect(await ru.locator('main').textContent()).not.toContain('confirmed incident');
+      await shot(ru, 'corridor-suspended-ru');
+      // The map's list in Ukrainian.
+      const uk = (await h.newPage({ locale: 'uk-UA' })).page;
+      await signIn(h, uk, 'ru-liaison', '/app/');
+      const cell = uk.locator(`tr[data-corridor="${sumy}"] [data-suspension-reason]`);
+      await cell.waitFor();
+      expect(await cell.textContent()).toBe(`підтверджений інцидент (обстріл, ${inc.body.id}) у зоні припинення вогню`);
+    } finally {
+      expect((await api('mediator-liaison', 'POST', `/corridors/${sumy}/resume`, { reason: 'calm again' })).status).toBe(200);
+    }
+  }, 90_000);
+
+  it('a refusal is the app’s sentence for its code; the server’s words only as a second line', async () => {
+    const irpin = h.demo.corridors['irpin-kyiv'] ?? '';
+    const date = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const proposed = await api('ua-liaison', 'POST', '/corridors', { title: 'Refusal words', route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] }, widthM: 1000, origin: { name: 'Bucha', coordinates: [30.213, 50.543] }, destination: { name: 'Kyiv', coordinates: [30.523, 50.45] }, direction: 'outbound', purposes: ['evacuation'], eligibility: ['civilians'], windows: [{ start: `${date}T09:00:00+02:00`, end: `${date}T17:00:00+02:00`, timeZone: 'Europe/Kyiv' }], requiredGuarantors: ['ua', 'ru'] });
+    expect(proposed.status).toBe(201);
+    // A JWS over another corridor's terms (Irpin → Kyiv's), pasted on this one: terms_mismatch.
+    const { CompactSign, importJWK } = await import('jose');
+    const key = JSON.parse(readFileSync(h.demo.keyFiles.ru?.private ?? '', 'utf8')) as { kid: string };
+    const other = await h.app.inject({ url: `/api/v1/corridors/${irpin}/terms`, headers: { authorization: `Bearer ${h.token('ru-liaison')}` } });
+    const jws = await new CompactSign(other.rawPayload).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(await importJWK(key as never, 'EdDSA'));
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'ru-liaison', `/app/corridors/${proposed.body.id}`);
+    await page.locator('.sign-paste textarea').fill(jws);
+    await page.locator('.sign-paste button[type=submit]').click();
+    const main = page.locator('#action-msg .problem-main');
+    await main.waitFor();
+    expect(await main.textContent()).toBe('Відмовлено: Підпис зроблено не над чинними умовами.');
+    const detail = page.locator('#action-msg .problem-detail');
+    expect(await detail.textContent()).toMatch(/^the signed payload is not the current terms/);
+    expect(await detail.getAttribute('lang')).toBe('en');
+    expect(await detail.evaluate((el) => getComputedStyle(el).display)).toBe('block');
+    await shot(page, 'refusal-uk');
+
+    // Sign-in with a token the server does not know, in Russian: the app's words for it.
+    const ru = (await h.newPage({ locale: 'ru-RU' })).page;
+    await ru.goto(`${h.url}/app/`);
+    await ru.locator('#token').fill('psg_notatokenatall');
+    await ru.locator('form.signin button[type=submit]').click();
+    await ru.locator('#signin-error .problem-detail').waitFor();
+    expect(await ru.locator('#signin-error').evaluate((el) => el.firstChild?.textContent)).toBe('Токен не принят: он неизвестен или отозван, либо его участник отключён.');
+    expect(await ru.locator('#signin-error .problem-detail').textContent()).toMatch(/unknown/);
+  }, 60_000);
 });

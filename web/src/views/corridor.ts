@@ -11,7 +11,7 @@ import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { busySubmit } from '../busy.js';
 import { confirmAction } from '../confirm.js';
-import { both, formatUtcSpan, zoned } from '../format.js';
+import { both, formatUtcSpan, suspensionWhy, zoned } from '../format.js';
 import { rruleInWords } from '../rrule-words.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
@@ -188,7 +188,12 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
             'ul',
             {},
             status.reasons.map((r) =>
-              h('li', { 'data-reason': r.code, title: r.message }, t(`reason.${r.code}` as MessageKey, { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', '), reason: r.reason ?? '' })),
+              h(
+                'li',
+                { 'data-reason': r.code, title: r.message },
+                // A suspension's reason from its data (the incident behind it), in the reader's language.
+                t(`reason.${r.code}` as MessageKey, { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', '), reason: suspensionWhy({ reason: r.reason, incident: view.suspensions.find((x) => x.id === r.suspensionId)?.incident }) }),
+              ),
             ),
           ),
       status.nextWindow ? h('p', {}, t('public.opens', { local: zoned(Date.parse(status.nextWindow.start), status.nextWindow.timeZone), zone: status.nextWindow.timeZone, utc: new Date(Date.parse(status.nextWindow.start)).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' })) : null,
@@ -237,7 +242,7 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
       h('h2', { id: 'susp-h' }, t('corridor.suspensions')),
       view.suspensions.length === 0
         ? h('p', {}, t('corridor.none'))
-        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
+        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: suspensionWhy(s) }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
     ),
   );
 
@@ -353,7 +358,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
       const m = document.getElementById('action-msg') ?? msg;
       m.className = 'msg error';
       showProblem(e, m);
-      m.textContent = `${m.textContent ?? ''} ${t('actions.staleRefreshed')}`;
+      m.querySelector('.problem-main')?.append(` ${t('actions.staleRefreshed')}`);
       return;
     }
     msg.className = 'msg error';

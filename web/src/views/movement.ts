@@ -9,13 +9,14 @@
 import { stillCurrent } from '../nav.js';
 import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
-import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
+import { api, type AlertView, type CorridorView, type MovementView, type MovementWarning, type ReconciliationView } from '../api.js';
 import type { Ctx } from '../context.js';
 import { clear, h, labelled, scrollBox, type Child } from '../dom.js';
 import { coalescer, type Coalescer } from '../coalesce.js';
 import { busyNow, captureStatus, keepingInput } from '../live.js';
 import { subscribe } from '../events.js';
-import { both } from '../format.js';
+import { both, suspensionWhy } from '../format.js';
+import { problemDetail } from '../feedback.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
@@ -66,6 +67,27 @@ export function movementTable(movements: readonly MovementView[], tz = TZ): HTML
       movements.map((m) => h('tr', {}, h('td', {}, movementLink(m)), h('td', {}, t(`movement.state.${m.state}` as MessageKey)), h('td', {}, when(m.plannedDeparture, tz)))),
     ),
   );
+}
+
+/**
+ * A movement's warning in the reader's language, from its data: when it was notified, the
+ * corridor was not open at the planned departure (the instant in the corridor's zone and UTC),
+ * and why — suspended since when, after which confirmed incident; not yet guaranteed by whom;
+ * outside its windows, and when the next opened. Judged once, at notification: a neutral note
+ * (not an alarm, and not the corridor's state now — its page says that). A warning stored before
+ * the server gave data, or one the app has no words for, shows the server's sentence.
+ */
+function warningNote(w: MovementWarning, tz: string, ctx: Ctx): HTMLElement {
+  const at = (iso: string): string => when(iso, tz);
+  if (w.code !== 'corridor_not_open') return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code }, w.message);
+  if (!w.plannedDeparture || !w.reasons) return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code }, t('movement.warning.notOpenThen'), problemDetail(w.message));
+  const reasons = w.reasons.map((r) => {
+    if (r.code === 'suspended') return t('movement.warning.suspended', { since: r.since ? at(r.since) : '—', why: suspensionWhy(r) });
+    if (r.code === 'not_guaranteed') return t('reason.not_guaranteed', { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', ') });
+    if (r.code === 'outside_window') return w.nextWindowStart ? t('movement.warning.outsideNext', { at: at(w.nextWindowStart) }) : t('reason.outside_window');
+    return t(`reason.${r.code}` as MessageKey, { parties: '', reason: r.reason ?? '' });
+  });
+  return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code, title: w.message }, t('movement.warning.notOpen', { at: at(w.plannedDeparture), reasons: reasons.join('; ') }));
 }
 
 function stageName(stage: string, checkpointId: string | null, cps: Map<string, string>): string {
@@ -267,7 +289,7 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
       h('h1', {}, t('movement.title', { title: m.title }), ' ', stateSlot),
       timesSlot,
       h('p', { id: 'movement-msg', class: notice ? 'msg ok' : 'msg', role: 'status' }, notice ?? ''),
-      m.warnings.map((w) => h('p', { class: 'msg error' }, w.message)),
+      m.warnings.map((w) => warningNote(w, tz, ctx)),
       h('div', { class: 'movement-grid' }, h('section', { 'aria-labelledby': 'h-track' }, h('h2', { id: 'h-track' }, t('movement.track')), mapEl, trackText), h('section', { 'aria-labelledby': 'h-alerts', class: 'card' }, h('h2', { id: 'h-alerts' }, t('movement.alerts')), alertsSlot)),
       actionsSlot,
       h('section', { 'aria-labelledby': 'h-recon' }, h('h2', { id: 'h-recon' }, t('movement.reconciliation')), reconSlot),

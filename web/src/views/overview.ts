@@ -10,7 +10,7 @@ import { subscribe } from '../events.js';
 import { coalescer } from '../coalesce.js';
 import type { Ctx } from '../context.js';
 import { clear, h, scrollBox } from '../dom.js';
-import { formatUtcShort, span, zoned } from '../format.js';
+import { formatUtcShort, span, suspensionWhy, zoned } from '../format.js';
 import { t } from '../i18n.js';
 import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
@@ -171,7 +171,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           'tr',
           { 'data-corridor': p.view.id, 'data-state': pic.state },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
-          h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
+          h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small', 'data-suspension-reason': '' }, suspensionWhy(pic.suspension)) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
           h('td', { class: 'small window-cell' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
