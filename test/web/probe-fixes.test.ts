@@ -192,4 +192,44 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     expect(await ru.locator('#signin-error').evaluate((el) => el.firstChild?.textContent)).toBe('Токен не принят: он неизвестен или отозван, либо его участник отключён.');
     expect(await ru.locator('#signin-error .problem-detail').textContent()).toMatch(/unknown/);
   }, 60_000);
+
+  it('amend: the dialog names only the guarantees that exist (none: no dialog), the page then says what the amendment did, and the policy is kept', async () => {
+    const date = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const terms = { title: 'Half signed', route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] }, widthM: 1000, origin: { name: 'Bucha', coordinates: [30.213, 50.543] }, destination: { name: 'Kyiv', coordinates: [30.523, 50.45] }, direction: 'outbound', purposes: ['evacuation'], eligibility: ['civilians'], windows: [{ start: `${date}T09:00:00+02:00`, end: `${date}T17:00:00+02:00`, timeZone: 'Europe/Kyiv' }], requiredGuarantors: ['ua', 'ru'], suspensionPolicy: { automatic: ['shelling'], resumeBy: 'mediator' } };
+    const proposed = await api('ua-liaison', 'POST', '/corridors', terms);
+    expect(proposed.status, JSON.stringify(proposed.body)).toBe(201);
+    const id = proposed.body.id as string;
+    // Ukraine alone signs.
+    const { CompactSign, importJWK } = await import('jose');
+    const key = JSON.parse(readFileSync(h.demo.keyFiles.ua?.private ?? '', 'utf8')) as { kid: string };
+    const bytes = await h.app.inject({ url: `/api/v1/corridors/${id}/terms`, headers: { authorization: `Bearer ${h.token('ua-liaison')}` } });
+    const jws = await new CompactSign(bytes.rawPayload).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(await importJWK(key as never, 'EdDSA'));
+    expect((await api('ua-liaison', 'POST', `/corridors/${id}/guarantees`, { jws })).status).toBe(201);
+
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', `/app/corridors/${id}/amend`);
+    await page.locator('#propose-form').waitFor();
+    await page.locator('#f-width').fill('1500');
+    await page.locator('#f-reason').fill('wider');
+    await page.locator('#propose-submit').click();
+    const dialog = page.locator('dialog.confirm');
+    await dialog.waitFor();
+    // Not "the corridor stops being guaranteed": it never was.
+    expect(await dialog.locator('p').textContent()).toBe('Amending voids the guarantees given on version 1 by Ukraine. The corridor is not guaranteed yet; it will be once every required party signs version 2.');
+    await page.screenshot({ path: join(RESULTS, 'web-probe-amend-some.png') });
+    await dialog.locator('[data-confirm=ok]').click();
+    await page.waitForURL(`**/app/corridors/${id}`);
+    await expect.poll(() => page.locator('#action-msg').textContent()).toBe('Amended: version 2 is proposed and waits for the guarantees of Ukraine, Russian Federation. The guarantees given on version 1 by Ukraine no longer bind.');
+    const v2 = (await api('observer', 'GET', `/corridors/${id}`)).body;
+    expect(v2.terms).toMatchObject({ widthM: 1500, suspensionPolicy: { automatic: ['shelling'], resumeBy: 'mediator' } });
+
+    // Version 2 has no guarantee: no dialog, and the page says only what was amended.
+    await page.goto(`${h.url}/app/corridors/${id}/amend`);
+    await page.locator('#propose-form').waitFor();
+    await page.locator('#f-width').fill('1600');
+    await page.locator('#f-reason').fill('wider still');
+    await page.locator('#propose-submit').click();
+    await page.waitForURL(`**/app/corridors/${id}`);
+    await expect.poll(() => page.locator('#action-msg').textContent()).toBe('Amended: version 3 is proposed and waits for the guarantees of Ukraine, Russian Federation.');
+  }, 90_000);
 });

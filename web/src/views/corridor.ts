@@ -30,6 +30,13 @@ let activeMap: CorridorMap | null = null;
 let live: { id: string; version: number; stop: () => void; redraw: Coalescer } | null = null;
 /** Renders of the corridor page in progress (an action's reload, a live redraw): a live redraw waits for them. */
 let drawing = 0;
+/** What the next drawing of a corridor's page says at its actions (what an amendment did). */
+let note: { id: string; text: string } | null = null;
+
+/** Has corridor `id`'s page, drawn next, say `text` (an amendment made on the amend page). */
+export function noteOnCorridorPage(id: string, text: string): void {
+  note = { id, text };
+}
 
 function removeMap(): void {
   activeMap?.map.remove();
@@ -257,6 +264,14 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
   activeMap = createMap(mapEl, ctx.config);
   activeMap.setCorridors([{ view, state: pic.state }], true);
   carry?.(main);
+  if (note?.id === id && !opts.quiet) {
+    const m = document.getElementById('action-msg');
+    if (m) {
+      m.className = 'msg ok';
+      m.textContent = note.text;
+    }
+    note = null;
+  }
   follow(main, ctx, id, view.version);
   // The terms changed under an open signing form: said plainly, before anyone signs what they have not read.
   if (opts.before?.signing && view.version > opts.before.version) {
