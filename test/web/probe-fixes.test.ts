@@ -232,4 +232,39 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     await page.waitForURL(`**/app/corridors/${id}`);
     await expect.poll(() => page.locator('#action-msg').textContent()).toBe('Amended: version 3 is proposed and waits for the guarantees of Ukraine, Russian Federation.');
   }, 90_000);
+
+  it('a role that may not notify movements gets a page saying so at /app/movements/new, not "Page not found"', async () => {
+    const { page } = await h.newPage({ locale: 'uk-UA' });
+    await signIn(h, page, 'ua-liaison', '/app/movements/new');
+    await page.locator('#not-allowed').waitFor();
+    expect(await page.locator('#not-allowed').textContent()).toBe('Ваша роль не дозволяє повідомляти про переміщення');
+    expect(await page.locator('main p').first().textContent()).toMatch(/^Ви увійшли як офіцер зв.язку сторони Ukraine\./);
+    expect(await page.locator('#notify-form').count()).toBe(0);
+    expect(await page.locator('#nav-notify').count()).toBe(0);
+  }, 60_000);
+
+  it('signing with a key file that is not one of the party’s registered keys is refused at the file field, nothing sent', async () => {
+    const date = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const proposed = await api('ua-liaison', 'POST', '/corridors', { title: 'Whose key', route: { type: 'LineString', coordinates: [[30.213, 50.543], [30.523, 50.45]] }, widthM: 1000, origin: { name: 'Bucha', coordinates: [30.213, 50.543] }, destination: { name: 'Kyiv', coordinates: [30.523, 50.45] }, direction: 'outbound', purposes: ['evacuation'], eligibility: ['civilians'], windows: [{ start: `${date}T09:00:00+02:00`, end: `${date}T17:00:00+02:00`, timeZone: 'Europe/Kyiv' }], requiredGuarantors: ['ua', 'ru'] });
+    expect(proposed.status).toBe(201);
+    const { page } = await h.newPage();
+    let posts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts++;
+    });
+    await signIn(h, page, 'ru-liaison', `/app/corridors/${proposed.body.id}`);
+    await page.locator('.sign-key').waitFor();
+    // Ukraine's key file, chosen by Russia's liaison officer.
+    await page.locator('.sign-key input[type=file]').setInputFiles(h.demo.keyFiles.ua?.private ?? '');
+    await page.locator('.sign-key button[type=submit]').click();
+    await expect.poll(() => page.locator('.sign-key .field-error').textContent()).toBe('This key is not one of Russian Federation’s registered keys, so nothing was signed. Choose your party’s private key file (the Keys page lists its keys).');
+    expect(await page.locator('.sign-key input[type=file]').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#action-msg').textContent()).toBe('');
+    expect(posts).toBe(0);
+    // Its own key file signs.
+    await page.locator('.sign-key input[type=file]').setInputFiles(h.demo.keyFiles.ru?.private ?? '');
+    await page.locator('.sign-key button[type=submit]').click();
+    await expect.poll(() => page.locator('#action-msg.ok').count(), { timeout: 15_000 }).toBe(1);
+    expect(((await api('observer', 'GET', `/corridors/${proposed.body.id}`)).body.guarantees as { partyId: string }[]).map((g) => g.partyId)).toEqual(['ru']);
+  }, 60_000);
 });

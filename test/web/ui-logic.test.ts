@@ -9,7 +9,7 @@ import { fold, latinQuery, nearestPlace, searchPlaces, type Place } from '../../
 import { allowedActions, canPropose, movementActions } from '../../web/src/permissions.js';
 import type { MovementView } from '../../src/schemas/movement.js';
 import { rruleInWords } from '../../web/src/rrule-words.js';
-import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
+import { b64url, ownPartyKids, parsePrivateJwk, registeredKey, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
@@ -326,6 +326,16 @@ describe('signing in the browser (WebCrypto Ed25519)', () => {
     expect(new TextDecoder().decode(got)).toBe('{"a":1,"b":"é"}');
     expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') });
     expect(await thumbprint({ x: priv.x ?? '' })).toBe(protectedHeader.kid);
+  });
+  it('tells a key file of the party’s own registered keys from any other, by thumbprint', async () => {
+    const mine = await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey);
+    const theirs = await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey);
+    const kids = [await calculateJwkThumbprint(mine, 'sha256')];
+    expect(await registeredKey({ x: mine.x ?? '' }, kids)).toBe(true);
+    expect(await registeredKey({ x: theirs.x ?? '' }, kids)).toBe(false);
+    expect(await ownPartyKids(async () => ({ party: { keys: [{ kid: 'k1' }, { kid: 'k2' }] } }))).toEqual(['k1', 'k2']);
+    // /me out of reach: no answer, so the server judges the key.
+    expect(await ownPartyKids(async () => Promise.reject(new Error('offline')))).toBeNull();
   });
   it('refuses what is not an Ed25519 private JWK; base64url has no padding', () => {
     expect(parsePrivateJwk('{"kty":"OKP","crv":"Ed25519","x":"abc"}')).toBeNull();

@@ -21,7 +21,7 @@ import { captureStatus, liveRedraw } from '../live.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
-import { chosenPrivateKey, gateOnEd25519, keyFileProblem, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, keyFileProblem, ownPartyKids, registeredKey, signCompact } from '../sign.js';
 import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
@@ -474,6 +474,14 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
           // A file that cannot sign is the browser's finding, not the server's refusal: said at the file field.
           if (typeof jwk === 'string') {
             setFieldError(keyInput, t(keyFileProblem(jwk)));
+            keyInput.focus();
+            return;
+          }
+          // A key that is not one of the party's own (another party's file, a key never
+          // registered): said at the file field, nothing signed or sent.
+          const kids = await ownPartyKids(api.me);
+          if (kids !== null && !(await registeredKey(jwk, kids))) {
+            setFieldError(keyInput, t('sign.keyNotOurs', { party: ctx.partyName(ctx.actor.partyId) }));
             keyInput.focus();
             return;
           }
