@@ -74,7 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     const proposed = await api('ua-liaison', 'POST', '/corridors', terms);
     expect(proposed.status, JSON.stringify(proposed.body)).toBe(201);
     const id = proposed.body.id as string;
-    const { page } = await h.newPage();
+    const { page } = await h.newPage({ width: 1440, height: 900 });
     await signIn(h, page, 'ru-liaison', `/app/corridors/${id}`);
     await page.locator('.sign-paste textarea').waitFor();
     await streaming(page);
@@ -87,7 +87,8 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     expect(amended.status, JSON.stringify(amended.body)).toBe(200);
     // Drawn again: version 2's terms, said plainly at the actions, and nothing typed is lost.
     await expect.poll(() => page.locator('.sign h3').textContent(), { timeout: 20_000 }).toContain('Version 2');
-    expect(await page.locator('#action-msg').textContent()).toBe('The terms changed to version 2 while this page was open: the page now shows them. Read them before signing.');
+    // Above the forms, where it is read before signing.
+    expect(await page.locator('.actions h2 + #terms-msg').textContent()).toBe('The terms changed to version 2 while this page was open: the page now shows them. Read them before signing.');
     expect(await page.locator('main').textContent()).toContain('1,500 m');
     expect(await page.locator('.sign-paste textarea').inputValue()).toBe('eyJhbGciOiJFZERTQSJ9.draft');
     expect(await page.locator('form[data-action=reject] input[name=reason]').inputValue()).toBe('half-typed reason');

@@ -140,8 +140,12 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
       expect(await note.getAttribute('class')).not.toMatch(/error/);
       expect(await note.evaluate((el) => getComputedStyle(el).color)).not.toBe('rgb(179, 38, 30)');
       await shot(page, 'movement-warning-uk-phone');
+      const desk = (await h.newPage({ width: 1440, height: 900, locale: 'uk-UA' })).page;
+      await signIn(h, desk, 'convoy-operator', `/app/movements/${mov.body.id}`);
+      await desk.locator('.movement-warning').waitFor();
+      await desk.screenshot({ path: join(RESULTS, 'web-probe-movement-warning-uk-desk.png') });
       // The corridor page in Russian: its status and its suspensions, from the same data.
-      const ru = (await h.newPage({ locale: 'ru-RU' })).page;
+      const ru = (await h.newPage({ width: 1440, height: 900, locale: 'ru-RU' })).page;
       await signIn(h, ru, 'observer', `/app/corridors/${sumy}`);
       await ru.locator('li[data-reason=suspended]').waitFor();
       const expected = `подтверждённый инцидент (обстрел, ${inc.body.id}) в зоне прекращения огня`;
@@ -149,12 +153,20 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
       expect(await ru.locator('[data-suspension]').last().textContent()).toContain(expected);
       expect(await ru.locator('main').textContent()).not.toContain('confirmed incident');
       await shot(ru, 'corridor-suspended-ru');
+      const phone = (await h.newPage({ width: 390, height: 844, locale: 'ru-RU' })).page;
+      await signIn(h, phone, 'observer', `/app/corridors/${sumy}`);
+      await phone.locator('li[data-reason=suspended]').waitFor();
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.locator('li[data-reason=suspended]').scrollIntoViewIfNeeded();
+      await phone.screenshot({ path: join(RESULTS, 'web-probe-corridor-suspended-ru-phone.png') });
       // The map's list in Ukrainian.
-      const uk = (await h.newPage({ locale: 'uk-UA' })).page;
+      const uk = (await h.newPage({ width: 1440, height: 900, locale: 'uk-UA' })).page;
       await signIn(h, uk, 'ru-liaison', '/app/');
       const cell = uk.locator(`tr[data-corridor="${sumy}"] [data-suspension-reason]`);
       await cell.waitFor();
       expect(await cell.textContent()).toBe(`підтверджений інцидент (обстріл, ${inc.body.id}) у зоні припинення вогню`);
+      await cell.scrollIntoViewIfNeeded();
+      await uk.screenshot({ path: join(RESULTS, 'web-probe-map-list-suspended-uk.png') });
     } finally {
       expect((await api('mediator-liaison', 'POST', `/corridors/${sumy}/resume`, { reason: 'calm again' })).status).toBe(200);
     }
@@ -170,7 +182,7 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     const key = JSON.parse(readFileSync(h.demo.keyFiles.ru?.private ?? '', 'utf8')) as { kid: string };
     const other = await h.app.inject({ url: `/api/v1/corridors/${irpin}/terms`, headers: { authorization: `Bearer ${h.token('ru-liaison')}` } });
     const jws = await new CompactSign(other.rawPayload).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(await importJWK(key as never, 'EdDSA'));
-    const { page } = await h.newPage({ locale: 'uk-UA' });
+    const { page } = await h.newPage({ width: 1440, height: 900, locale: 'uk-UA' });
     await signIn(h, page, 'ru-liaison', `/app/corridors/${proposed.body.id}`);
     await page.locator('.sign-paste textarea').fill(jws);
     await page.locator('.sign-paste button[type=submit]').click();
@@ -206,7 +218,7 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     const jws = await new CompactSign(bytes.rawPayload).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(await importJWK(key as never, 'EdDSA'));
     expect((await api('ua-liaison', 'POST', `/corridors/${id}/guarantees`, { jws })).status).toBe(201);
 
-    const { page } = await h.newPage();
+    const { page } = await h.newPage({ width: 1440, height: 900 });
     await signIn(h, page, 'ua-liaison', `/app/corridors/${id}/amend`);
     await page.locator('#propose-form').waitFor();
     await page.locator('#f-width').fill('1500');
@@ -234,13 +246,14 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
   }, 90_000);
 
   it('a role that may not notify movements gets a page saying so at /app/movements/new, not "Page not found"', async () => {
-    const { page } = await h.newPage({ locale: 'uk-UA' });
+    const { page } = await h.newPage({ width: 390, height: 844, locale: 'uk-UA' });
     await signIn(h, page, 'ua-liaison', '/app/movements/new');
     await page.locator('#not-allowed').waitFor();
     expect(await page.locator('#not-allowed').textContent()).toBe('Ваша роль не дозволяє повідомляти про переміщення');
     expect(await page.locator('main p').first().textContent()).toMatch(/^Ви увійшли як офіцер зв.язку сторони Ukraine\./);
     expect(await page.locator('#notify-form').count()).toBe(0);
     expect(await page.locator('#nav-notify').count()).toBe(0);
+    await shot(page, 'notify-not-allowed-uk-phone');
   }, 60_000);
 
   it('signing with a key file that is not one of the party’s registered keys is refused at the file field, nothing sent', async () => {
@@ -261,6 +274,8 @@ describe.skipIf(!HAVE_CHROMIUM)('probe fixes in chromium', () => {
     expect(await page.locator('.sign-key input[type=file]').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#action-msg').textContent()).toBe('');
     expect(posts).toBe(0);
+    await page.locator('.sign-key').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'web-probe-key-not-ours.png') });
     // Its own key file signs.
     await page.locator('.sign-key input[type=file]').setInputFiles(h.demo.keyFiles.ru?.private ?? '');
     await page.locator('.sign-key button[type=submit]').click();

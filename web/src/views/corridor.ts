@@ -275,7 +275,7 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
   follow(main, ctx, id, view.version);
   // The terms changed under an open signing form: said plainly, before anyone signs what they have not read.
   if (opts.before?.signing && view.version > opts.before.version) {
-    const m = document.getElementById('action-msg');
+    const m = document.getElementById('terms-msg');
     if (m) {
       m.className = 'msg note-box';
       m.textContent = t('sign.termsChangedLive', { version: view.version });
@@ -390,7 +390,9 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
       m.textContent = action === 'resume' ? t(open ? 'actions.resumedOpen' : 'actions.resumedNotOpen') : t('actions.done', { state: t(`lifecycle.${v.state}` as MessageKey) });
     }
   };
-  const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
+  // At the top, before any form: the terms changed under the page (said by a live redraw).
+  const termsMsg = h('p', { role: 'status', class: 'msg', id: 'terms-msg' });
+  const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')), termsMsg);
   if (actions.length === 0) section.append(h('p', {}, t('actions.none')));
   clearOnEdit(section, msg);
   for (const a of actions) section.append(actionForm(a, ctx, view, done, fail));
