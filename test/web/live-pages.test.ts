@@ -25,9 +25,9 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
   };
   const sumy = (): string => h.demo.corridors['sumy-poltava'] ?? '';
 
-  /** Notifies a movement on Sumy → Poltava as the convoy operator (one van with `device`), shared with both belligerents. */
-  async function notified(title: string, device: string): Promise<string> {
-    const res = await api('convoy-operator', 'POST', '/movements', { corridorId: sumy(), title, plannedDeparture: new Date(Date.now() - 60_000).toISOString(), vehicles: [{ plate: `LP ${device}`, type: 'van', trackerDeviceId: device }], manifest: { people: { adults: 3 } }, distribution: ['ua', 'ru'] });
+  /** Notifies a movement on Sumy → Poltava as the convoy operator (one van with `device`), shared with both belligerents (or `distribution`). */
+  async function notified(title: string, device: string, distribution = ['ua', 'ru']): Promise<string> {
+    const res = await api('convoy-operator', 'POST', '/movements', { corridorId: sumy(), title, plannedDeparture: new Date(Date.now() - 60_000).toISOString(), vehicles: [{ plate: `LP ${device}`, type: 'van', trackerDeviceId: device }], manifest: { people: { adults: 3 } }, distribution });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   }
@@ -98,15 +98,23 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     await page.screenshot({ path: join(RESULTS, 'web-corridor-live-amended.png'), fullPage: true });
   }, 90_000);
 
-  it('an observer’s corridor page shows the suspension the mediator makes elsewhere, without a reload', async () => {
+  it('an observer’s corridor page shows the suspension the mediator makes elsewhere (its log entry proven) and a new movement, without a reload', async () => {
     const { page } = await h.newPage();
     await signIn(h, page, 'observer', `/app/corridors/${sumy()}`);
     await page.locator('#susp-h').waitFor();
     await streaming(page);
     const before = await page.locator('[data-suspension]').count();
+    await page.locator('#log[aria-busy=false]').waitFor({ timeout: 20_000 });
+    const logged = await page.locator('[data-log-entry]').count();
     expect((await api('mediator-liaison', 'POST', `/corridors/${sumy()}/suspend`, { reason: 'live page test' })).status).toBe(200);
     await expect.poll(() => page.locator('[data-suspension]').count(), { timeout: 20_000 }).toBe(before + 1);
     expect(await page.locator('main h1 .badge').textContent()).toBe('Suspended');
+    // The log is checked again: the suspension's entry is there, proven.
+    await expect.poll(() => page.locator('[data-log-entry][data-proof=proven]').count(), { timeout: 20_000 }).toBe(logged + 1);
+    // A movement notified on the corridor (shared with the observers) appears in its list.
+    await notified('On this corridor', 'live-corridor-1', ['ua', 'ru', 'observers']);
+    await page.locator('#corridor-movements tr', { hasText: 'On this corridor' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-log-entry][data-proof=proven]').count()).toBe(logged + 1);
     expect((await api('mediator-liaison', 'POST', `/corridors/${sumy()}/resume`, { reason: 'live page test over' })).status).toBe(200);
     await expect.poll(() => page.locator('main h1 .badge').textContent(), { timeout: 20_000 }).not.toBe('Suspended');
   }, 60_000);

@@ -30,6 +30,8 @@ let activeMap: CorridorMap | null = null;
 let live: { id: string; version: number; stop: () => void; redraw: Coalescer } | null = null;
 /** Renders of the corridor page in progress (an action's reload, a live redraw): a live redraw waits for them. */
 let drawing = 0;
+/** Whether the log check shown is out of date (a live redraw of a movement's change keeps it: it reads the whole log). */
+let logStale = true;
 /** What the next drawing of a corridor's page says at its actions (what an amendment did). */
 let note: { id: string; text: string } | null = null;
 
@@ -74,6 +76,8 @@ function follow(main: HTMLElement, ctx: Ctx, id: string, version: number): void 
   const stop = subscribe((e) => {
     if ((e.data as { corridorId?: unknown } | null)?.corridorId !== id) return;
     if (e.type === 'movement.positions' || e.type.startsWith('movement.alert')) return;
+    // A corridor's own event adds to its log entries: the log is checked again (movement events do not).
+    if (!e.type.startsWith('movement.')) logStale = true;
     redraw.poke();
   });
   live = { id, version, stop, redraw };
@@ -128,8 +132,10 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
   const tz = terms.windows[0]?.timeZone ?? 'UTC';
   const reload = (): Promise<void> => renderCorridor(main, ctx, id);
 
-  // A live redraw keeps what the status line said (an action's outcome is not undone by an event).
+  // A live redraw keeps what the status line said (an action's outcome is not undone by an event),
+  // and the log check it showed when nothing was logged about the corridor since.
   const carry = opts.quiet ? captureStatus(main) : null;
+  const oldLog = opts.quiet && !logStale ? main.querySelector<HTMLElement>('#log[aria-busy=false]') : null;
   clear(main);
   const mapEl = h('div', { id: 'corridor-map', class: 'map small-map', role: 'region', 'aria-label': t('public.mapLabel', { origin: terms.origin.name, destination: terms.destination.name }) });
   const list = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join(', ');
@@ -256,9 +262,13 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
   const mine = (movements ?? []).filter((m) => m.corridorId === view.id);
   if (movements !== null) main.append(h('section', { 'aria-labelledby': 'mov-h', id: 'corridor-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(mine, tz)));
 
-  const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
-  main.append(logSection);
-  void renderLog(logSection, view.id, tz);
+  if (oldLog) main.append(oldLog);
+  else {
+    const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
+    main.append(logSection);
+    logStale = false;
+    void renderLog(logSection, view.id, tz);
+  }
 
   removeMap();
   activeMap = createMap(mapEl, ctx.config);
