@@ -141,6 +141,24 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     expect(await page.locator('#inc-desc').inputValue()).toBe('A report being written');
   }, 90_000);
 
+  it('a live redraw keeps what the member changed, and shows newer data in what they left as it was', async () => {
+    const rep = await api('ua-liaison', 'POST', '/incidents', { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [30.33, 50.53] }, occurredAt: new Date(Date.now() - 3_600_000).toISOString(), description: 'Live correction' });
+    expect(rep.status).toBe(201);
+    const { page } = await h.newPage();
+    await signIn(h, page, 'ua-liaison', '/app/incidents');
+    const form = page.locator(`form[data-correct-for="${rep.body.id}"]`);
+    await page.locator(`tr[data-incident="${rep.body.id}"] details.correct-box summary`).click();
+    await streaming(page);
+    // The member writes a reason, leaving severity and description as drawn …
+    await form.locator('input[name=correctionReason]').fill('my reason');
+    // … when the mediator corrects the severity.
+    expect((await api('mediator-liaison', 'POST', `/incidents/${rep.body.id}/corrections`, { severity: 'minor', reason: 'monitors' })).status).toBe(200);
+    await expect.poll(() => page.locator(`tr[data-incident="${rep.body.id}"] [data-version]`).textContent(), { timeout: 20_000 }).toBe('corrected, v2');
+    expect(await form.locator('select[name=severity]').inputValue()).toBe('minor');
+    expect(await form.locator('input[name=correctionReason]').inputValue()).toBe('my reason');
+    expect(await page.locator(`tr[data-incident="${rep.body.id}"] details.correct-box`).getAttribute('open')).not.toBeNull();
+  }, 60_000);
+
   it('switching the language keeps every vehicle and cargo row of the notify form, each with its values', async () => {
     const { page } = await h.newPage();
     await signIn(h, page, 'convoy-operator', '/app/movements/new');

@@ -7,8 +7,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
     else if (k === 'class') el.className = String(v);
-    else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v);
-    else if (k === 'checked' && 'checked' in el) (el as HTMLInputElement).checked = Boolean(v);
+    // As the page's default (what a reset restores, and what tells an edit from what was drawn).
+    else if (k === 'value' && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) el.defaultValue = String(v);
+    else if (k === 'value' && 'value' in el) (el as HTMLSelectElement).value = String(v);
+    else if (k === 'checked' && el instanceof HTMLInputElement) el.defaultChecked = Boolean(v);
     else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
@@ -73,16 +75,25 @@ function keptControls(root: ParentNode): Control[] {
   return [...root.querySelectorAll<Control>('input, select, textarea')].filter((el) => !(el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')));
 }
 
+/** Whether the user changed a control from what the page drew in it. */
+function edited(el: Control): boolean {
+  if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) return el.checked !== el.defaultChecked;
+  if (el instanceof HTMLSelectElement) return [...el.options].some((o) => o.selected !== o.defaultSelected);
+  return el.value !== el.defaultValue;
+}
+
 /**
  * What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a
  * re-render: for each key, every control's value in document order (rows of one form repeat names).
+ * `editedOnly` (a live redraw with newer data): only what the user changed — a value left as the
+ * page drew it takes the newer data's (an `undefined` keeps its place in the order).
  */
-export function snapshotFields(root: ParentNode): Map<string, (string | boolean)[]> {
-  const out = new Map<string, (string | boolean)[]>();
+export function snapshotFields(root: ParentNode, editedOnly = false): Map<string, (string | boolean | undefined)[]> {
+  const out = new Map<string, (string | boolean | undefined)[]>();
   for (const el of keptControls(root)) {
     const key = fieldKey(el);
     if (key === null) continue;
-    const v = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
+    const v = editedOnly && !edited(el) ? undefined : el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
     out.set(key, [...(out.get(key) ?? []), v]);
   }
   return out;
@@ -94,7 +105,7 @@ export function keptCount(saved: ReadonlyMap<string, readonly unknown[]>, form: 
 }
 
 /** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again (the n-th control of a key gets its n-th value). */
-export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, readonly (string | boolean)[]>): void {
+export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, readonly (string | boolean | undefined)[]>): void {
   const seen = new Map<string, number>();
   for (const el of keptControls(root)) {
     const key = fieldKey(el);

@@ -18,7 +18,8 @@ export function busyNow(root: ParentNode): boolean {
 
 /** Draws `root` again with `render`, keeping what the user was doing in it. */
 export async function keepingInput(root: HTMLElement, render: () => Promise<void>): Promise<void> {
-  const typed = snapshotFields(root);
+  // Only what the member changed: a field left as drawn shows the newer data.
+  const typed = snapshotFields(root, true);
   const open = new Set([...root.querySelectorAll<HTMLDetailsElement>('details[data-key][open]')].map((d) => d.dataset.key));
   const active = document.activeElement;
   let focus: { key: string; index: number; start: number | null; end: number | null } | null = null;
