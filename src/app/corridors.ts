@@ -7,8 +7,10 @@ import { assertSignable, assertTermsChanged, assertTermsInput, buildTerms, canon
 import { DomainError } from '../domain/errors.js';
 import { assertGuarantee, bindingGuarantors, guaranteeVoid, isFullyGuaranteed, type GuaranteeRecord } from '../domain/guarantee-rules.js';
 import { storedRevocation, type KeyRevocation } from '../domain/key-revocation.js';
+import { suspensionIncident } from '../domain/suspension-policy.js';
 import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { CorridorState, CorridorView, Terms, TermsInput } from '../schemas/corridor.js';
+import type { IncidentKind } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import { nowIso, type Unit } from './deps.js';
@@ -24,7 +26,8 @@ type GuaranteeRow = DB['guarantees'] & {
   key_compromised_since: string | null;
   key_compromised_at: string | null;
 };
-type SuspensionRow = DB['suspensions'];
+/** A stored suspension, with the kind and distribution of the confirmed incident that caused it (nulls for the mediator's own). */
+type SuspensionRow = DB['suspensions'] & { incident_kind: string | null; incident_distribution: string | null };
 
 export interface LoadedCorridor {
   readonly row: CorridorRow;
@@ -88,7 +91,12 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
     .selectAll('guarantees')
     .select(['party_keys.revoked_at as key_revoked_at', 'party_keys.revocation_reason as key_revocation_reason', 'party_keys.compromised_since as key_compromised_since', 'party_keys.compromised_at as key_compromised_at']);
   const guarantees: GuaranteeRow[] = await (ids.length <= 500 ? gq.where('guarantees.corridor_id', 'in', ids) : gq).orderBy('guarantees.created_at').orderBy('guarantees.id').execute();
-  const suspensions = await (ids.length <= 500 ? tx.selectFrom('suspensions').selectAll().where('corridor_id', 'in', ids) : tx.selectFrom('suspensions').selectAll()).orderBy('since').execute();
+  const sq = tx
+    .selectFrom('suspensions')
+    .leftJoin('incidents', 'incidents.id', 'suspensions.incident_id')
+    .selectAll('suspensions')
+    .select(['incidents.kind as incident_kind', 'incidents.distribution as incident_distribution']);
+  const suspensions: SuspensionRow[] = await (ids.length <= 500 ? sq.where('suspensions.corridor_id', 'in', ids) : sq).orderBy('suspensions.since').execute();
   const group = <T extends { corridor_id: string }>(xs: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();
     for (const x of xs) m.set(x.corridor_id, [...(m.get(x.corridor_id) ?? []), x]);
@@ -162,6 +170,7 @@ export function toCorridorView(c: LoadedCorridor): CorridorView {
       since: s.since,
       until: s.until,
       reason: s.reason,
+      incident: incidentOfSuspension(s),
       suspendedBy: s.suspended_by,
       resumedBy: s.resumed_by,
       resumeReason: s.resume_reason,
@@ -424,6 +433,12 @@ export async function listCorridors(tx: Tx, filter: CorridorFilter = {}): Promis
 
 async function partyNames(tx: Tx): Promise<Map<string, string>> {
   return new Map((await tx.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+}
+
+/** The confirmed incident that caused a suspension (kind; id unless the report is restricted), or null for the mediator's own. */
+export function incidentOfSuspension(s: SuspensionRow): { id: string | null; kind: IncidentKind } | null {
+  if (s.incident_id === null || s.incident_kind === null) return null;
+  return suspensionIncident({ id: s.incident_id, kind: s.incident_kind as IncidentKind, distribution: s.incident_distribution === null ? null : (JSON.parse(s.incident_distribution) as string[]) });
 }
 
 function suspensionRecords(rows: readonly SuspensionRow[]): SuspensionRecord[] {

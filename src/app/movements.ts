@@ -9,6 +9,7 @@ import {
   canNotifyMovement,
   canOperateMovement,
   canSeeMovement,
+  corridorNotOpenWarning,
   countTimeProblem,
   movementTransition,
   receiptRefusal,
@@ -21,10 +22,10 @@ import { alertEventType, type EventType } from '../domain/event-types.js';
 import { credibleUntil, initialRuleState, LIVE_ALERT_TYPES, type AlertType } from '../domain/tracking.js';
 import { parseRfc3339 } from '../domain/windows.js';
 import type { PartyKind } from '../schemas/common.js';
-import type { AlertView, CheckinBody, CountBody, DepartBody, MovementInput, MovementState, MovementView, ReceiptBody } from '../schemas/movement.js';
+import type { AlertView, CheckinBody, CountBody, DepartBody, MovementInput, MovementState, MovementView, MovementWarning, ReceiptBody } from '../schemas/movement.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor, statusOf } from './corridors.js';
+import { incidentOfSuspension, loadCorridor, statusOf } from './corridors.js';
 import { nowIso, sha256Hex, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { appendLog } from './log.js';
@@ -81,7 +82,7 @@ export async function toMovementView(_tx: Tx, m: LoadedMovement): Promise<Moveme
     distribution: i.distribution,
     rules: { ...rulesOf(i) },
     notes: i.notes,
-    warnings: JSON.parse(m.row.warnings) as { code: string; message: string }[],
+    warnings: JSON.parse(m.row.warnings) as MovementWarning[],
     acknowledgements: m.acks.map((a) => ({ partyId: a.party_id, memberId: a.member_id, at: a.at })),
     awaitingAcknowledgement: m.row.state === 'aborted' ? [] : m.input.distribution.filter((p) => p !== m.row.operator_party_id && !acked.has(p)),
     counts: m.counts.map((c) => ({ id: c.id, stage: c.stage as 'departed' | 'checkpoint' | 'arrived', checkpointId: c.checkpoint_id, at: c.at, countedBy: c.counted_by, memberId: c.member_id, ...parseCounts(c), notes: c.notes })),
@@ -122,7 +123,11 @@ export async function notifyMovement(u: Unit, actor: Actor, raw: MovementInput):
   assertMovementInput(input, { partyExists: (id) => parties.has(id), partyKind: (id) => kinds.get(id), operatorPartyId: actor.partyId, deviceHolder: (d) => holders.get(d) });
   const departure = parseRfc3339(input.plannedDeparture) as number;
   const st = statusOf(corridor, departure, parties);
-  const warnings = st.open ? [] : [{ code: 'corridor_not_open', message: `the corridor is not open at the planned departure (${st.at}): ${st.reasons.map((r) => r.message).join('; ')}` }];
+  const notOpen = corridorNotOpenWarning(st, (sid) => {
+    const s = corridor.suspensions.find((x) => x.id === sid);
+    return s ? incidentOfSuspension(s) : null;
+  });
+  const warnings = notOpen ? [notOpen] : [];
   const id = u.deps.newId('mov');
   const now = nowIso(u.deps);
   const body = canonicalJson(input);

@@ -133,15 +133,23 @@ export function buildTerms(corridorId: string, version: number, input: TermsInpu
 }
 
 /**
+ * Whether `next` says anything `current` does not: compared as signed (the canonical terms,
+ * version aside). Purposes, eligibility and guarantors are sets: listed in another order, they
+ * say the same. The app asks it before sending an amendment, the server before making one.
+ */
+export function termsChanged(current: Terms, next: Terms): boolean {
+  const comparable = (t: Terms): string => canonicalJson({ ...t, version: 0, purposes: [...t.purposes].sort(), eligibility: [...t.eligibility].sort(), requiredGuarantors: [...t.requiredGuarantors].sort() });
+  return comparable(current) !== comparable(next);
+}
+
+/**
  * Refuses an amendment that would leave the terms as they are. A new version voids every
  * guarantee and closes the corridor until each guarantor signs again, so one that changes
  * nothing only closes an open corridor (a mis-click on the amend form did exactly that).
  * Compared as signed: the canonical terms, version aside.
  */
 export function assertTermsChanged(current: Terms, next: Terms): void {
-  // Purposes, eligibility and guarantors are sets: listed in another order, they say the same.
-  const comparable = (t: Terms): string => canonicalJson({ ...t, version: 0, purposes: [...t.purposes].sort(), eligibility: [...t.eligibility].sort(), requiredGuarantors: [...t.requiredGuarantors].sort() });
-  if (comparable(current) !== comparable(next)) return;
+  if (termsChanged(current, next)) return;
   throw new DomainError('validation_failed', `the amendment changes nothing: these are version ${current.version}'s terms, and a new version would only void every guarantee`, {
     details: [{ path: '/terms', message: `the same as version ${current.version}` }],
   });

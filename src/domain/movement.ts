@@ -1,4 +1,6 @@
-import type { MovementInput, MovementState } from '../schemas/movement.js';
+import type { MovementInput, MovementState, MovementWarning } from '../schemas/movement.js';
+import type { CorridorStatus } from './corridor-status.js';
+import type { IncidentKind } from '../schemas/incident.js';
 import { actorInWords, type Actor } from './authorization.js';
 import type { PartyKind } from '../schemas/common.js';
 import { DomainError, type ErrorDetail } from './errors.js';
@@ -17,6 +19,28 @@ export function movementTransition(from: MovementState, action: 'depart' | 'arri
   const to = TRANSITIONS[from][action];
   if (!to) throw new DomainError('transition_not_allowed', `a movement that is ${from} cannot ${action}`);
   return to;
+}
+
+/**
+ * The warning a movement carries when its corridor is not open at the planned departure (it is
+ * still accepted: a notification informs). In English for API clients, and as structured data
+ * — the instant, the corridor's state, each reason by code with since when and which incident —
+ * for an app to say in its reader's language. `incidentOf` names the confirmed incident behind a
+ * suspension (by the suspension's id), when one caused it.
+ */
+export function corridorNotOpenWarning(st: CorridorStatus, incidentOf: (suspensionId: string) => { id: string | null; kind: IncidentKind } | null): MovementWarning | null {
+  if (st.open) return null;
+  return {
+    code: 'corridor_not_open',
+    message: `the corridor is not open at the planned departure (${st.at}): ${st.reasons.map((r) => r.message).join('; ')}`,
+    plannedDeparture: st.at,
+    corridorState: st.state,
+    nextWindowStart: st.nextWindow?.start ?? null,
+    reasons: st.reasons.map((r) => {
+      const incident = r.code === 'suspended' && r.suspensionId !== undefined ? incidentOf(r.suspensionId) : null;
+      return { ...r, ...(r.missingGuarantors ? { missingGuarantors: [...r.missingGuarantors] } : {}), ...(incident ? { incident } : {}) };
+    }),
+  };
 }
 
 /** Whether a movement still holds its tracker devices (they are released on arrival or abort). */

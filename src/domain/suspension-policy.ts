@@ -41,8 +41,17 @@ export function incidentKindWords(kind: IncidentKind): string {
  * (unreviewed, in one language, maybe naming people or positions) are for members, on the incident.
  */
 export function automaticSuspensionReason(incident: { id: string; kind: IncidentKind; distribution: readonly string[] | null }): string {
-  // A report shared with some parties only is named by no one else: the suspension every member
-  // reads (its view, its log entry, its event) says what happened, not which report said so.
-  if (incident.distribution !== null) return `${incidentKindWords(incident.kind)} (a confirmed incident)`;
-  return `${incidentKindWords(incident.kind)} (confirmed incident ${incident.id})`;
+  const named = suspensionIncident(incident);
+  if (named.id === null) return `${incidentKindWords(incident.kind)} (a confirmed incident)`;
+  return `${incidentKindWords(incident.kind)} (confirmed incident ${named.id})`;
+}
+
+/**
+ * The incident behind an automatic suspension as structured data, for apps to say in their
+ * reader's language what `automaticSuspensionReason` records in English — under the same rule:
+ * a report shared with some parties only is named by no one else (the suspension every member
+ * reads — its view, its log entry, its event — says what happened, not which report said so).
+ */
+export function suspensionIncident(incident: { id: string; kind: IncidentKind; distribution: readonly string[] | null }): { id: string | null; kind: IncidentKind } {
+  return { id: incident.distribution === null ? incident.id : null, kind: incident.kind };
 }

@@ -112,6 +112,16 @@ export function formatUtcShort(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/**
+ * A span in UTC: "2022-03-08 07:00 → 15:00 UTC" within one UTC day; once the end falls on
+ * another day it carries its date, as the start does ("2022-03-08 22:00 → 2022-03-09 06:00 UTC").
+ */
+export function formatUtcSpan(startMs: number, endMs: number): string {
+  const a = formatUtcShort(startMs);
+  const b = formatUtcShort(endMs);
+  return a.slice(0, 10) === b.slice(0, 10) ? `${a.slice(0, -4)} → ${b.slice(11)}` : `${a.slice(0, -4)} → ${b}`;
+}
+
 /** "2022-03-08 09:00" in the zone, for form fields (datetime-local) and compact tables. */
 export function localInputValue(ms: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(ms);

@@ -3,7 +3,7 @@ import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
 import { Id, Position, Rfc3339, Text } from './common.js';
-import { DEFAULT_AUTOMATIC_SUSPENSION, SuspensionPolicy } from './incident.js';
+import { DEFAULT_AUTOMATIC_SUSPENSION, IncidentKind, SuspensionPolicy } from './incident.js';
 
 /** See src/domain/vocabulary.ts for where the categories come from. */
 export const Purpose = z.enum(PURPOSES);
@@ -179,11 +179,20 @@ export const GuaranteeView = z.object({
 });
 z.globalRegistry.add(GuaranteeView, { id: 'Guarantee' });
 
+/** The confirmed incident that caused an automatic suspension, as structured data (its `reason` is English text). */
+export const SuspensionIncident = z
+  .object({
+    id: z.string().nullable().describe('the incident; null when the report was shared with some parties only (the suspension every member reads does not name it)'),
+    kind: IncidentKind,
+  })
+  .describe('the confirmed incident that suspended the corridor: say why in the reader’s language from its kind, not from `reason`');
+
 export const SuspensionView = z.object({
   id: z.string(),
   since: z.string(),
   until: z.string().nullable(),
-  reason: z.string(),
+  reason: z.string().describe('as recorded, in English for an automatic suspension ("Shelling (confirmed incident inc_…)"); the mediator’s own words otherwise'),
+  incident: SuspensionIncident.nullable().describe('the confirmed incident that caused it; null for a suspension the mediator decided'),
   suspendedBy: z.string(),
   resumedBy: z.string().nullable(),
   resumeReason: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
+import { CorridorState, StatusReason, SuspensionIncident } from './corridor.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
 export const PeopleCategory = z.enum(PEOPLE_CATEGORIES);
@@ -105,6 +106,23 @@ const CountView = z.object({
   notes: z.string(),
 });
 
+/** Why the corridor was not open at the planned departure, by code (as `GET /corridors/{id}/status?at=` said at notification). */
+export const MovementWarningReason = StatusReason.extend({
+  incident: SuspensionIncident.optional().describe('code `suspended`: the confirmed incident that caused the suspension, when one did'),
+});
+
+export const MovementWarning = z
+  .object({
+    code: z.string().describe('`corridor_not_open`: when the movement was notified, the corridor was not open at its planned departure'),
+    message: z.string().describe('the same in English, for API clients and logs; an app says it in its reader’s language from the fields below'),
+    plannedDeparture: z.string().optional().describe('`corridor_not_open`: the instant it was judged at, the planned departure (RFC 3339, UTC)'),
+    corridorState: CorridorState.optional().describe('`corridor_not_open`: the corridor’s state at that instant (`closed` once its last window had ended)'),
+    nextWindowStart: z.string().nullable().optional().describe('`corridor_not_open`: when its next window opened after that instant, or null if none was left'),
+    reasons: z.array(MovementWarningReason).optional().describe('`corridor_not_open`: why, by code (since when suspended, by which incident; which parties had not guaranteed it)'),
+  })
+  .describe('judged once, when the movement was notified: not the corridor’s state now. A warning stored before these fields existed has only `code` and `message`');
+export type MovementWarning = z.infer<typeof MovementWarning>;
+
 export const MovementView = z.object({
   id: z.string(),
   corridorId: z.string(),
@@ -121,7 +139,7 @@ export const MovementView = z.object({
   distribution: z.array(z.string()),
   rules: z.record(z.string(), z.number()),
   notes: z.string(),
-  warnings: z.array(z.object({ code: z.string(), message: z.string() })).describe('e.g. the corridor is not open at the planned departure, and why'),
+  warnings: z.array(MovementWarning).describe('e.g. the corridor was not open at the planned departure when it was notified, and why'),
   acknowledgements: z.array(z.object({ partyId: z.string(), memberId: z.string(), at: z.string() })),
   awaitingAcknowledgement: z.array(z.string()),
   counts: z.array(CountView),

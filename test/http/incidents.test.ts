@@ -46,6 +46,8 @@ for (const { engine, available } of ENGINES) {
         expect(c.state).toBe('suspended');
         expect(c.suspensions[0]).toMatchObject({ since: '2022-03-08T10:00:00.000Z', until: null, id: json(conf).suspensionIds[0] });
         expect(c.suspensions[0].reason).toMatch(new RegExp(`^Shelling \\(confirmed incident ${inc.id}\\)`));
+        // The same as structured data, for an app to say in its reader's language (not the English reason).
+        expect(c.suspensions[0].incident).toEqual({ id: inc.id, kind: 'shelling' });
         const status = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/status?at=2022-03-08T12:00:00Z`));
         expect(status.open).toBe(false);
         expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'again' })).statusCode).toBe(409);
@@ -75,7 +77,23 @@ for (const { engine, available } of ENGINES) {
         expect(json(current)).toMatchObject({ version: 3, severity: 'minor' });
         expect(current.headers.etag).toBe('"3"');
         // The resumption is the mediator's, with a reason.
+        // A movement notified to depart while it is suspended carries the warning as data too:
+        // the instant, the corridor's state, since when and by which incident.
+        const mov = await api(w.app, w.aid.operator.token).post('/movements', { corridorId: id, title: 'Held convoy', plannedDeparture: '2022-03-08T12:00:00Z', vehicles: [{ plate: 'AA 1', type: 'bus' }], manifest: { people: { adults: 3 } }, distribution: ['ua'] });
+        expect(mov.statusCode, mov.body).toBe(201);
+        expect(json(mov).warnings).toEqual([
+          {
+            code: 'corridor_not_open',
+            message: expect.stringMatching(/^the corridor is not open at the planned departure \(2022-03-08T12:00:00Z\): suspended since 2022-03-08T10:00:00Z: Shelling/),
+            plannedDeparture: '2022-03-08T12:00:00Z',
+            corridorState: 'suspended',
+            nextWindowStart: null,
+            reasons: [expect.objectContaining({ code: 'suspended', since: '2022-03-08T10:00:00Z', suspensionId: json(conf).suspensionIds[0], incident: { id: inc.id, kind: 'shelling' } })],
+          },
+        ]);
         expect((await api(w.app, w.mediator.liaison.token).post(`/corridors/${id}/resume`, { reason: 'calm restored' })).statusCode).toBe(200);
+        // Resumed since: the warning is what was judged at notification, unchanged.
+        expect(json(await api(w.app, w.aid.operator.token).get(`/movements/${json(mov).id}`)).warnings).toEqual(json(mov).warnings);
       } finally {
         await w.close();
       }
@@ -127,6 +145,8 @@ for (const { engine, available } of ENGINES) {
         const seen = json(await api(w.app, w.ru.viewer.token).get(`/corridors/${cor}`));
         expect(seen.state).toBe('suspended');
         expect(seen.suspensions[0].reason).toBe('Shelling (a confirmed incident)');
+        // Its kind as data, its id not (the same rule as the reason's words).
+        expect(seen.suspensions[0].incident).toEqual({ id: null, kind: 'shelling' });
         const everything = [JSON.stringify(seen), (await api(w.app, w.ru.viewer.token).get('/log/entries?start=0&end=1000')).body, JSON.stringify((await readEvents(w.store.db, 0)).filter((e) => e.audience === null || e.audience.includes('ru')))];
         for (const text of everything) expect(text).not.toContain(inc2.id);
       } finally {

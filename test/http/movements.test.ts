@@ -69,6 +69,8 @@ for (const { engine, available } of ENGINES) {
       expect(m.manifest.cargo[0].id).toBe('insulin');
       const late = json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, [], { plannedDeparture: '2022-03-09T10:00:00+02:00', vehicles: [{ plate: 'ZZ 1', type: 'car' }] })));
       expect(late.warnings).toEqual([expect.objectContaining({ code: 'corridor_not_open', message: expect.stringMatching(/outside its windows|last window ended/) })]);
+      // The same as data: the instant judged, the corridor's state then, each reason by code.
+      expect(late.warnings[0]).toMatchObject({ plannedDeparture: '2022-03-09T08:00:00Z', corridorState: expect.any(String), reasons: [expect.objectContaining({ code: expect.stringMatching(/^(outside_window|expired)$/) })] });
       const busy = await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['dev-2']));
       expect(busy.statusCode).toBe(409);
       expect(json(busy).code).toBe('device_in_use');

@@ -238,7 +238,9 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     expect((await api('mediator-liaison', 'POST', `/corridors/${id}/resume`, { reason: 'ceasefire restored' })).status).toBe(200);
     await page.locator('form[data-action=resume] input[name=reason]').fill('all clear');
     await page.locator('form[data-action=resume] button[type=submit]').click();
-    await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Refused: This action is not possible in the corridor’s present state\..*The page now shows the corridor as it stands\.$/);
+    // The app's sentence, and what it did; the server's words on a line under it.
+    await expect.poll(() => page.locator('#action-msg .problem-main').textContent()).toBe('Refused: This action is not possible in the corridor’s present state. The page now shows the corridor as it stands.');
+    expect(await page.locator('#action-msg .problem-detail').textContent()).toMatch(/resume/);
     // Drawn again: no Resume offered any more, and the suspension shows the mediator's resume reason.
     expect(await page.locator('form[data-action=resume]').count()).toBe(0);
     expect(await page.locator('[data-suspension] .resume-reason').textContent()).toBe('Resumed: ceasefire restored');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, LANGS, formatUtcShort, formatZoned, localInputValue, negotiateLang, translator, zonedToRfc3339 } from '../../src/i18n/index.js';
+import { CATALOGUES, LANGS, formatUtcShort, formatUtcSpan, formatZoned, localInputValue, negotiateLang, translator, zonedToRfc3339 } from '../../src/i18n/index.js';
 import { en } from '../../src/i18n/messages.js';
 
 const vars = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1] ?? '').sort();
@@ -49,6 +49,9 @@ describe('time formatting', () => {
   const ms = Date.parse('2022-03-08T07:00:00Z');
   it('shows the agreed zone’s wall clock and UTC', () => {
     expect(formatUtcShort(ms)).toBe('2022-03-08 07:00 UTC');
+    // A window's span in UTC: the end carries its date once it is on another UTC day.
+    expect(formatUtcSpan(ms, ms + 8 * 3_600_000)).toBe('2022-03-08 07:00 → 15:00 UTC');
+    expect(formatUtcSpan(Date.parse('2026-11-28T14:28:00Z'), Date.parse('2026-11-29T02:28:00Z'))).toBe('2026-11-28 14:28 → 2026-11-29 02:28 UTC');
     expect(formatZoned(ms, 'Europe/Kyiv', 'en')).toMatch(/8 Mar 2022.*09:00/);
     expect(formatZoned(ms, 'Europe/Kyiv', 'uk')).toMatch(/09:00/);
     expect(formatZoned(ms, 'Europe/Kyiv', 'uk')).toMatch(/бер/);

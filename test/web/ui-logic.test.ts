@@ -1,7 +1,7 @@
 /** The operations app's own logic, without a browser: state colouring, permissions, gazetteer, signing. */
 import { compactVerify, importJWK, exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAllowed, type Actor } from '../../src/domain/authorization.js';
 import { computeStatus } from '../../src/domain/corridor-status.js';
 import type { CorridorView } from '../../src/schemas/corridor.js';
@@ -9,11 +9,12 @@ import { fold, latinQuery, nearestPlace, searchPlaces, type Place } from '../../
 import { allowedActions, canPropose, movementActions } from '../../web/src/permissions.js';
 import type { MovementView } from '../../src/schemas/movement.js';
 import { rruleInWords } from '../../web/src/rrule-words.js';
-import { b64url, parsePrivateJwk, signCompact, thumbprint } from '../../web/src/sign.js';
+import { b64url, ownPartyKids, parsePrivateJwk, registeredKey, signCompact, thumbprint } from '../../web/src/sign.js';
 import { DISPLAY_STATES, keyFate, partyGuarantee, pictureAt, prepare, STATE_COLOURS, timelineRange } from '../../web/src/state.js';
 import { losesGuaranteeIfCompromised } from '../../src/domain/guarantee-rules.js';
 import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-overlay.js';
 import { trackLayers } from '../../web/src/track.js';
+import { coalescer } from '../../web/src/coalesce.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
@@ -123,7 +124,7 @@ describe('state at an instant (the map’s colouring)', () => {
   });
 
   it('suspended only while the suspension holds', () => {
-    const c = corridor({ state: 'guaranteed', suspensions: [{ id: 's', since: new Date(T0 + 2 * H).toISOString(), until: new Date(T0 + 4 * H).toISOString(), reason: 'shelling', suspendedBy: 'm', resumedBy: 'm', resumeReason: 'ok' }] });
+    const c = corridor({ state: 'guaranteed', suspensions: [{ id: 's', since: new Date(T0 + 2 * H).toISOString(), until: new Date(T0 + 4 * H).toISOString(), reason: 'shelling', incident: null, suspendedBy: 'm', resumedBy: 'm', resumeReason: 'ok' }] });
     const p = prepare(c);
     expect(pictureAt(p, T0 + H).state).toBe('open');
     expect(pictureAt(p, T0 + 3 * H)).toMatchObject({ state: 'suspended', suspension: { reason: 'shelling' } });
@@ -138,7 +139,7 @@ describe('state at an instant (the map’s colouring)', () => {
         fc.option(fc.tuple(fc.integer({ min: -10, max: 80 }), fc.option(fc.integer({ min: 1, max: 30 }), { nil: null })), { nil: null }),
         fc.integer({ min: -24, max: 96 }),
         (state, signed, susp, atH) => {
-          const suspensions = susp ? [{ id: 's', since: new Date(T0 + susp[0] * H).toISOString(), until: susp[1] === null ? null : new Date(T0 + (susp[0] + susp[1]) * H).toISOString(), reason: 'r', suspendedBy: 'm', resumedBy: null, resumeReason: null }] : [];
+          const suspensions = susp ? [{ id: 's', since: new Date(T0 + susp[0] * H).toISOString(), until: susp[1] === null ? null : new Date(T0 + (susp[0] + susp[1]) * H).toISOString(), reason: 'r', incident: null, suspendedBy: 'm', resumedBy: null, resumeReason: null }] : [];
           const c = corridor({ state: state as CorridorView['state'], signed, suspensions });
           const at = T0 + atH * H + 1;
           const api = computeStatus({
@@ -326,6 +327,16 @@ describe('signing in the browser (WebCrypto Ed25519)', () => {
     expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') });
     expect(await thumbprint({ x: priv.x ?? '' })).toBe(protectedHeader.kid);
   });
+  it('tells a key file of the party’s own registered keys from any other, by thumbprint', async () => {
+    const mine = await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey);
+    const theirs = await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey);
+    const kids = [await calculateJwkThumbprint(mine, 'sha256')];
+    expect(await registeredKey({ x: mine.x ?? '' }, kids)).toBe(true);
+    expect(await registeredKey({ x: theirs.x ?? '' }, kids)).toBe(false);
+    expect(await ownPartyKids(async () => ({ party: { keys: [{ kid: 'k1' }, { kid: 'k2' }] } }))).toEqual(['k1', 'k2']);
+    // /me out of reach: no answer, so the server judges the key.
+    expect(await ownPartyKids(async () => Promise.reject(new Error('offline')))).toBeNull();
+  });
   it('refuses what is not an Ed25519 private JWK; base64url has no padding', () => {
     expect(parsePrivateJwk('{"kty":"OKP","crv":"Ed25519","x":"abc"}')).toBeNull();
     expect(parsePrivateJwk('not json')).toBeNull();
@@ -409,5 +420,64 @@ describe('a movement’s track on its page', () => {
     expect(wrongClock.heads.features[0]?.geometry).toEqual({ type: 'Point', coordinates: [34.6, 50.5] });
     // The line itself keeps every stored fix.
     expect((wrongClock.lines.features[0]?.geometry as GeoJSON.LineString).coordinates).toHaveLength(3);
+  });
+});
+
+describe('live events coalesced', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  it('calls once a burst pauses, and at least once per maximum wait while events never pause', async () => {
+    vi.useFakeTimers();
+    const calls: number[] = [];
+    const c = coalescer(() => void calls.push(Date.now()), { quietMs: 250, maxWaitMs: 1000 });
+    const t0 = Date.now();
+    // A burst, then quiet: one call, a quiet spell after the last event.
+    c.poke();
+    await vi.advanceTimersByTimeAsync(100);
+    c.poke();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls.map((t) => t - t0)).toEqual([350]);
+    // Events every 200 ms for 3 s (never 250 ms of quiet): a call every second, not only at the end.
+    calls.length = 0;
+    const t1 = Date.now();
+    for (let i = 0; i < 15; i++) {
+      c.poke();
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(calls.map((t) => t - t1)).toEqual([1000, 2000, 3000]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(3);
+    // Cancelled (the page was left): no call any more.
+    c.poke();
+    c.cancel();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('runs one call at a time: events during a slow call bring one more call after it', async () => {
+    vi.useFakeTimers();
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const c = coalescer(
+      async () => {
+        calls++;
+        running++;
+        most = Math.max(most, running);
+        await new Promise((ok) => setTimeout(ok, 3000));
+        running--;
+      },
+      { quietMs: 100, maxWaitMs: 500 },
+    );
+    c.poke();
+    await vi.advanceTimersByTimeAsync(200); // the first call runs (3 s)
+    for (let i = 0; i < 5; i++) {
+      c.poke();
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(most).toBe(1);
+    expect(calls).toBe(2);
   });
 });

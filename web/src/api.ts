@@ -4,10 +4,10 @@ import type { CorridorView } from '../../src/schemas/corridor.js';
 import type { PartyView } from '../../src/schemas/party.js';
 
 import type { z } from 'zod';
-import type { AlertView, MovementView, ReconciliationView as ReconciliationSchema } from '../../src/schemas/movement.js';
+import type { AlertView, MovementView, MovementWarning, ReconciliationView as ReconciliationSchema } from '../../src/schemas/movement.js';
 import type { PositionView as LedgerPositionView } from '../../src/schemas/ledger.js';
 
-export type { CorridorStatus, CorridorView, PartyView, AlertView, MovementView, LedgerPositionView };
+export type { CorridorStatus, CorridorView, PartyView, AlertView, MovementView, MovementWarning, LedgerPositionView };
 export type KeyView = PartyView['keys'][number];
 export type ReconciliationView = z.infer<typeof ReconciliationSchema>;
 

@@ -7,8 +7,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
     else if (k === 'class') el.className = String(v);
-    else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v);
-    else if (k === 'checked' && 'checked' in el) (el as HTMLInputElement).checked = Boolean(v);
+    // As the page's default (what a reset restores, and what tells an edit from what was drawn).
+    else if (k === 'value' && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) el.defaultValue = String(v);
+    else if (k === 'value' && 'value' in el) (el as HTMLSelectElement).value = String(v);
+    else if (k === 'checked' && el instanceof HTMLInputElement) el.defaultChecked = Boolean(v);
     else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
@@ -52,32 +54,65 @@ export function labelled(text: string, raw: string): HTMLElement {
   return h('span', { title: raw, 'data-value': raw }, text);
 }
 
-/** Where a form control's value is kept across a re-render: its form, its name, and (a checkbox, a radio) its value. */
-function fieldKey(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): string | null {
+/**
+ * Where a form control's value is kept across a re-render: its form (by id, `data-key` or
+ * `data-action`; a control outside a form, by the nearest `data-key` around it), its name, and (a
+ * checkbox, a radio) its value. Controls of one name repeated in rows (a movement's vehicles) share
+ * a key and are kept in order.
+ */
+export function fieldKey(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): string | null {
   if (!el.name) return null;
   const form = el.form;
-  const where = form ? (form.id || form.dataset.action || '') : '';
+  const where = form ? form.id || form.dataset.key || form.dataset.action || '' : (el.closest<HTMLElement>('[data-key]')?.dataset.key ?? '');
   const box = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio');
   return `${where}|${el.name}${box ? `=${el.value}` : ''}`;
 }
 
-/** What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a re-render. */
-export function snapshotFields(root: ParentNode): Map<string, string | boolean> {
-  const out = new Map<string, string | boolean>();
-  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
-    if (el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')) continue;
+type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+/** The controls of `root` whose values a re-render keeps (file choices, hidden and password fields excepted). */
+function keptControls(root: ParentNode): Control[] {
+  return [...root.querySelectorAll<Control>('input, select, textarea')].filter((el) => !(el instanceof HTMLInputElement && (el.type === 'file' || el.type === 'hidden' || el.type === 'password')));
+}
+
+/** Whether the user changed a control from what the page drew in it. */
+function edited(el: Control): boolean {
+  if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) return el.checked !== el.defaultChecked;
+  if (el instanceof HTMLSelectElement) return [...el.options].some((o) => o.selected !== o.defaultSelected);
+  return el.value !== el.defaultValue;
+}
+
+/**
+ * What the user has typed or chosen in `root`'s forms (file choices excepted), to restore after a
+ * re-render: for each key, every control's value in document order (rows of one form repeat names).
+ * `editedOnly` (a live redraw with newer data): only what the user changed — a value left as the
+ * page drew it takes the newer data's (an `undefined` keeps its place in the order).
+ */
+export function snapshotFields(root: ParentNode, editedOnly = false): Map<string, (string | boolean | undefined)[]> {
+  const out = new Map<string, (string | boolean | undefined)[]>();
+  for (const el of keptControls(root)) {
     const key = fieldKey(el);
-    if (key === null || out.has(key)) continue;
-    out.set(key, el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value);
+    if (key === null) continue;
+    const v = editedOnly && !edited(el) ? undefined : el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
+    out.set(key, [...(out.get(key) ?? []), v]);
   }
   return out;
 }
 
-/** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again. */
-export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, string | boolean>): void {
-  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
+/** How many controls `snapshotFields` kept under a name in a form (the rows a form must rebuild before `restoreFields`). */
+export function keptCount(saved: ReadonlyMap<string, readonly unknown[]>, form: string, name: string): number {
+  return saved.get(`${form}|${name}`)?.length ?? 0;
+}
+
+/** Puts back what `snapshotFields` kept, into the controls the re-rendered page has again (the n-th control of a key gets its n-th value). */
+export function restoreFields(root: ParentNode, saved: ReadonlyMap<string, readonly (string | boolean | undefined)[]>): void {
+  const seen = new Map<string, number>();
+  for (const el of keptControls(root)) {
     const key = fieldKey(el);
-    const v = key === null ? undefined : saved.get(key);
+    if (key === null) continue;
+    const i = seen.get(key) ?? 0;
+    seen.set(key, i + 1);
+    const v = saved.get(key)?.[i];
     if (v === undefined) continue;
     if (typeof v === 'boolean') (el as HTMLInputElement).checked = v;
     else el.value = v;

@@ -41,10 +41,20 @@ export function parseSse(buffer: string): { events: StreamEvent[]; rest: string 
   return { events, rest };
 }
 
+/**
+ * How many streams are connected now, on `<html data-streams>`: a page that follows the stream
+ * gets events from the moment its stream is connected (tests wait for it before acting).
+ */
+function connected(delta: number): void {
+  const root = document.documentElement;
+  root.dataset.streams = String(Math.max(0, Number(root.dataset.streams ?? 0) + delta));
+}
+
 export function subscribe(onEvent: (e: StreamEvent) => void): () => void {
   const ctrl = new AbortController();
   let lastId: string | null = null;
   let stopped = false;
+  let open = false;
   const run = async (): Promise<void> => {
     while (!stopped) {
       try {
@@ -55,6 +65,10 @@ export function subscribe(onEvent: (e: StreamEvent) => void): () => void {
         });
         if (res.status === 404 || res.status === 401 || res.status === 403) return;
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        if (!stopped && !open) {
+          open = true;
+          connected(1);
+        }
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
         for (;;) {
@@ -70,12 +84,20 @@ export function subscribe(onEvent: (e: StreamEvent) => void): () => void {
       } catch {
         if (stopped) return;
       }
+      if (open) {
+        open = false;
+        connected(-1);
+      }
       await new Promise((ok) => setTimeout(ok, 2000));
     }
   };
   void run();
   return () => {
     stopped = true;
+    if (open) {
+      open = false;
+      connected(-1);
+    }
     ctrl.abort();
   };
 }

@@ -6,15 +6,23 @@ import { ApiError, NetworkError } from './api.js';
 import { h } from './dom.js';
 import { t, type MessageKey } from './i18n.js';
 
-/** Shows `text` under `input` (or under the element that holds a group of inputs). */
-export function setFieldError(input: HTMLElement, text: string): void {
+/**
+ * The server's own words, as a secondary line under the app's sentence: English (marked so, for
+ * screen readers), smaller, for those who need the specifics.
+ */
+export function problemDetail(detail: string): HTMLElement {
+  return h('span', { class: 'problem-detail', lang: 'en' }, detail);
+}
+
+/** Shows `text` under `input` (or under the element that holds a group of inputs); `detail`, the server's words, as a second line. */
+export function setFieldError(input: HTMLElement, text: string, detail = ''): void {
   const id = `${input.id || 'field'}-error`;
   let p = document.getElementById(id);
   if (!p) {
     p = h('p', { class: 'field-error error', id, role: 'alert' });
     input.after(p);
   }
-  p.textContent = text;
+  p.replaceChildren(text, ...(detail ? [problemDetail(detail)] : []));
   input.setAttribute('aria-invalid', 'true');
   const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
   if (!described.includes(id)) input.setAttribute('aria-describedby', [...described, id].join(' '));
@@ -70,14 +78,33 @@ const KNOWN = new Set([
   'route_degenerate', 'route_edge_too_long', 'route_too_long', 'width_out_of_range', 'unknown_guarantor', 'rate_limited', 'duplicate',
 ]);
 
+/** A refusal in words: the app's sentence, and the server's words for its specifics (English; empty when the sentence is all there is). */
+export interface ProblemWords {
+  /** The app's sentence for the problem's code, in the user's language (the server's words where it has none). */
+  readonly main: string;
+  /** The server's detail, shown only as a secondary line under `main`. */
+  readonly detail: string;
+  /** The JSON path of the field the server names, if any. */
+  readonly path: string | null;
+  /** At that field: the app's sentence, and the server's words about the field. */
+  readonly fieldMain: string;
+  readonly fieldDetail: string;
+  /** All of it on one line (for a page's failure paragraph). */
+  readonly text: string;
+}
+
 /**
- * One message for a refusal: the app's words for the problem code where it has them, then the
- * server's detail once as the specific reason (never the itemised errors repeated after it), and
- * the field it is about when the server names one. Errors raised in the browser give their message.
+ * One message for a refusal: the app's words for the problem code where it has them (the token
+ * unknown or revoked, a role that may not, not found, terms that are not the current ones, a
+ * version changed meanwhile, input not valid …), in the user's language; the server's detail —
+ * English, for the specifics — only as a secondary line under it (never the itemised errors
+ * repeated after it); and the field it is about when the server names one. Errors raised in the
+ * browser give their message.
  */
-export function describeProblem(e: unknown, words: Partial<Record<string, MessageKey>> = {}): { text: string; path: string | null; fieldText: string } {
+export function describeProblem(e: unknown, words: Partial<Record<string, MessageKey>> = {}): ProblemWords {
+  const plain = (main: string, path: string | null = null): ProblemWords => ({ main, detail: '', path, fieldMain: main, fieldDetail: '', text: main });
   // No answer at all is no refusal: say so in the user's language, not the browser's English.
-  if (e instanceof NetworkError) return { text: t('problem.network'), path: null, fieldText: t('problem.network') };
+  if (e instanceof NetworkError) return plain(t('problem.network'));
   if (e instanceof ApiError) {
     const own = words[e.code];
     const known = own ? t(own) : KNOWN.has(e.code) ? t(`problem.${e.code}` as MessageKey) : null;
@@ -85,13 +112,15 @@ export function describeProblem(e: unknown, words: Partial<Record<string, Messag
     // A required field left empty (the server's code `required`): the schema's words ("Too
     // small: expected string to have >=1 characters") are for programmers, and English; the app
     // says it in the user's language.
-    if (named?.code === 'required') return { text: t('problem.required'), path: named.path ?? null, fieldText: t('problem.required') };
+    if (named?.code === 'required') return plain(t('problem.required'), named.path ?? null);
     const detail = e.message.trim();
-    const text = known ? (detail ? `${known} — ${detail}` : known) : detail || e.code;
-    return { text, path: named?.path ?? null, fieldText: named ? (known ? `${known} — ${named.message}` : named.message) : text };
+    if (!known) {
+      const main = detail || e.code;
+      return { main, detail: '', path: named?.path ?? null, fieldMain: named ? named.message : main, fieldDetail: '', text: main };
+    }
+    return { main: known, detail, path: named?.path ?? null, fieldMain: known, fieldDetail: named ? named.message : detail, text: detail ? `${known} — ${detail}` : known };
   }
-  const text = e instanceof Error ? e.message : String(e);
-  return { text, path: null, fieldText: text };
+  return plain(e instanceof Error ? e.message : String(e));
 }
 
 /**
@@ -105,11 +134,12 @@ export function showProblem(e: unknown, msg: HTMLElement, fieldFor: (path: strin
   msg.classList.add('error');
   msg.classList.remove('ok');
   if (field) {
-    setFieldError(field, p.fieldText);
+    setFieldError(field, p.fieldMain, p.fieldDetail);
     msg.textContent = t('problem.seeField');
     return field;
   }
-  msg.textContent = e instanceof NetworkError ? p.text : t('actions.failed', { detail: p.text });
+  // The sentence first (`.problem-main`, which a caller may add to), the server's words under it.
+  msg.replaceChildren(h('span', { class: 'problem-main' }, e instanceof NetworkError ? p.main : t('actions.failed', { detail: p.main })), ...(p.detail ? [problemDetail(p.detail)] : []));
   return null;
 }
 

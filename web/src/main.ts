@@ -14,7 +14,7 @@ import { disposeCorridor, renderCorridor } from './views/corridor.js';
 import { disposeIncidents, renderIncidents } from './views/incidents.js';
 import { disposeOverview, renderOverview } from './views/overview.js';
 import { disposePropose, keepProposeDraft, renderPropose } from './views/propose.js';
-import { renderNotifyMovement } from './views/notify-movement.js';
+import { keepNotifyRows, renderNotifyMovement } from './views/notify-movement.js';
 import { canNotifyMovement } from '../../src/domain/movement.js';
 import { renderKeepOwnToken, renderSignIn, unconfirmedOwnToken } from './views/signin.js';
 import { renderTalks } from './views/talks.js';
@@ -67,10 +67,12 @@ function renderHeader(): void {
               // Another language re-renders the page: what was typed stays.
               const typed = snapshotFields(main);
               keepProposeDraft(true);
+              keepNotifyRows(typed);
               setLang(l);
               renderHeader();
               void route().then(() => {
                 keepProposeDraft(false);
+                keepNotifyRows(new Map());
                 restoreFields(main, typed);
               });
             },
@@ -208,8 +210,9 @@ async function route(): Promise<void> {
     else if (path === '/app/talks') await renderTalks(main, ctx);
     else if (path === '/app/keys') await renderKeys(main, ctx);
     else if (path === '/app/movements/new') {
+      // The same rule that hides the link in the header (and that the API enforces).
       if (canNotifyMovement(ctx.actor)) await renderNotifyMovement(main, ctx);
-      else renderNotFound(path);
+      else renderNotAllowed(ctx, 'notify');
     }
     else if (mv?.[1]) await renderMovement(main, ctx, decodeURIComponent(mv[1]));
     else if (path === '' || path === '/app') await renderOverview(main, ctx);
@@ -252,12 +255,13 @@ function renderNotFound(path: string): void {
 }
 
 /** A page the member's role may not use: says so, and leads back to the map. */
-function renderNotAllowed(ctx: Ctx, what: 'propose' | 'amend' = 'propose', corridor?: { id: string; title: string }): void {
+function renderNotAllowed(ctx: Ctx, what: 'propose' | 'amend' | 'notify' = 'propose', corridor?: { id: string; title: string }): void {
   clear(main);
   const vars = { role: t(`role.${ctx.me.member.role}`), party: ctx.me.party.name };
+  const words = { propose: ['propose.notAllowedTitle', 'propose.notAllowed'], amend: ['amend.notAllowedTitle', 'amend.notAllowed'], notify: ['notify.notAllowedTitle', 'notify.notAllowed'] } as const;
   append(main, [
-    h('h1', { id: 'not-allowed' }, what === 'amend' ? t('amend.notAllowedTitle') : t('propose.notAllowedTitle')),
-    h('p', {}, what === 'amend' ? t('amend.notAllowed', vars) : t('propose.notAllowed', vars)),
+    h('h1', { id: 'not-allowed' }, t(words[what][0])),
+    h('p', {}, t(words[what][1], vars)),
     corridor ? h('p', {}, h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, `← ${corridor.title}`)) : null,
     h('p', {}, h('a', { href: '/app/', 'data-link': true }, `← ${t('corridor.back')}`)),
   ]);

@@ -120,3 +120,22 @@ async function keyHalvesMatch(jwk: PrivateJwk): Promise<boolean> {
 export function keyFileProblem(kind: 'none' | 'bad' | 'public' | 'mismatch'): 'sign.needKey' | 'sign.badKey' | 'sign.publicKey' | 'sign.keyMismatch' {
   return ({ none: 'sign.needKey', bad: 'sign.badKey', public: 'sign.publicKey', mismatch: 'sign.keyMismatch' } as const)[kind];
 }
+
+/**
+ * Whether the key of a private JWK is one of `kids` — the keys its party registered, as `GET /me`
+ * lists them (named by their RFC 7638 thumbprint, as the server names keys). A file of another
+ * party's key, or of a key never registered, is said at the file field before anything is signed
+ * or sent; a registered key since revoked is the server's to refuse (it says why).
+ */
+export async function registeredKey(jwk: { x: string }, kids: readonly string[]): Promise<boolean> {
+  return kids.includes(await thumbprint(jwk));
+}
+
+/** The kids of the signed-in member's own party, read afresh (a key added on the Keys page counts); null when /me cannot be read. */
+export async function ownPartyKids(me: () => Promise<{ party: { keys: readonly { kid: string }[] } }>): Promise<string[] | null> {
+  try {
+    return (await me()).party.keys.map((k) => k.kid);
+  } catch {
+    return null;
+  }
+}

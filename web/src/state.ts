@@ -30,7 +30,7 @@ export interface Prepared {
   readonly lastEnd: number;
   /** Required guarantors without a valid guarantee of the current version. */
   readonly missing: readonly string[];
-  readonly suspensions: readonly { since: number; until: number | null; reason: string }[];
+  readonly suspensions: readonly { since: number; until: number | null; reason: string; incident: CorridorView['suspensions'][number]['incident'] }[];
 }
 
 export function prepare(view: CorridorView): Prepared {
@@ -47,7 +47,7 @@ export function prepare(view: CorridorView): Prepared {
     firstStart: intervals.reduce((m, iv) => Math.min(m, iv.start), Number.POSITIVE_INFINITY),
     lastEnd: intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY),
     missing: view.terms.requiredGuarantors.filter((p) => !signed.has(p)),
-    suspensions: view.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason })),
+    suspensions: view.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: s.reason, incident: s.incident ?? null })),
   };
 }
 
@@ -97,7 +97,7 @@ export interface Picture {
   readonly current: Interval | undefined;
   /** The next window after the instant, if any. */
   readonly next: Interval | undefined;
-  readonly suspension: { since: number; until: number | null; reason: string } | undefined;
+  readonly suspension: Prepared['suspensions'][number] | undefined;
 }
 
 /** The corridor's state at instant `at` (epoch ms), by the API's rules. */

@@ -11,21 +11,76 @@ import { clear, h, labelled, nextId, scrollBox, type Child } from '../dom.js';
 import { clearOnEdit, setFieldError, showProblem } from '../feedback.js';
 import { busySubmit } from '../busy.js';
 import { confirmAction } from '../confirm.js';
-import { both, zoned } from '../format.js';
+import { both, formatUtcSpan, suspensionWhy, zoned } from '../format.js';
 import { rruleInWords } from '../rrule-words.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
+import type { Coalescer } from '../coalesce.js';
+import { subscribe } from '../events.js';
+import { captureStatus, liveRedraw } from '../live.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
 import { checkCorridorLog, logAvailable } from '../logcheck.js';
-import { chosenPrivateKey, gateOnEd25519, keyFileProblem, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, keyFileProblem, ownPartyKids, registeredKey, signCompact } from '../sign.js';
 import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
 
 let activeMap: CorridorMap | null = null;
-export function disposeCorridor(): void {
+/** The page following the event stream: which corridor, the version it shows, and its redraw. */
+let live: { id: string; version: number; stop: () => void; redraw: Coalescer } | null = null;
+/** Renders of the corridor page in progress (an action's reload, a live redraw): a live redraw waits for them. */
+let drawing = 0;
+/** Whether the log check shown is out of date (a live redraw of a movement's change keeps it: it reads the whole log). */
+let logStale = true;
+/** What the next drawing of a corridor's page says at its actions (what an amendment did). */
+let note: { id: string; text: string } | null = null;
+
+/** Has corridor `id`'s page, drawn next, say `text` (an amendment made on the amend page). */
+export function noteOnCorridorPage(id: string, text: string): void {
+  note = { id, text };
+}
+
+function removeMap(): void {
   activeMap?.map.remove();
   activeMap = null;
+}
+
+export function disposeCorridor(): void {
+  live?.stop();
+  live?.redraw.cancel();
+  live = null;
+  removeMap();
+}
+
+/**
+ * Follows the event stream while the corridor's page is open: an event about this corridor (a
+ * signature, an amendment, a suspension, one of its movements) draws the page again from the
+ * server, keeping what the member is typing (`liveRedraw`). Tracker fixes and alerts do not
+ * change this page.
+ */
+function follow(main: HTMLElement, ctx: Ctx, id: string, version: number): void {
+  if (live?.id === id) {
+    live.version = version;
+    return;
+  }
+  disposeCorridor();
+  const redraw = liveRedraw(
+    main,
+    async () => {
+      // Whether a signing form was open: if the terms changed under it, the page says so.
+      const signing = main.querySelector('[data-action=sign]') !== null;
+      await renderCorridor(main, ctx, id, { quiet: true, before: { version: live?.version ?? version, signing } });
+    },
+    () => drawing > 0,
+  );
+  const stop = subscribe((e) => {
+    if ((e.data as { corridorId?: unknown } | null)?.corridorId !== id) return;
+    if (e.type === 'movement.positions' || e.type.startsWith('movement.alert')) return;
+    // A corridor's own event adds to its log entries: the log is checked again (movement events do not).
+    if (!e.type.startsWith('movement.')) logStale = true;
+    redraw.poke();
+  });
+  live = { id, version, stop, redraw };
 }
 
 function row(label: string, ...value: Child[]): HTMLElement[] {
@@ -37,9 +92,24 @@ function jwsLink(jws: string, name: string): HTMLElement {
   return h('a', { href, download: name, class: 'download' }, t('corridor.guarantee.download'));
 }
 
-export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
-  clear(main);
-  main.append(h('p', {}, t('common.loading')));
+/**
+ * Draws corridor `id`'s page. `quiet`: a live redraw — no "Loading" in between, the page swapped
+ * at once; `before`: the version the page showed, and whether it offered a signing form.
+ */
+export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boolean; before?: { version: number; signing: boolean } } = {}): Promise<void> {
+  drawing++;
+  try {
+    await draw(main, ctx, id, opts);
+  } finally {
+    drawing--;
+  }
+}
+
+async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boolean; before?: { version: number; signing: boolean } }): Promise<void> {
+  if (!opts.quiet) {
+    clear(main);
+    main.append(h('p', {}, t('common.loading')));
+  }
   let view: CorridorView;
   let status: CorridorStatus;
   let movements: MovementView[] | null;
@@ -48,7 +118,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
     [view, status, movements] = await Promise.all([api.corridor(id), api.status(id), api.movements()]);
   } catch (e) {
     if (!current()) return;
-    // Out of reach: the app's failure page says so and offers to try again.
+    // Out of reach: the app's failure page says so and offers to try again (a live redraw keeps the page as it is).
     if (e instanceof NetworkError) throw e;
     clear(main);
     main.append(h('h1', {}, t('corridor.notFound')), h('p', {}, e instanceof ApiError ? e.message : String(e)), h('a', { href: '/app/', 'data-link': true }, t('corridor.back')));
@@ -62,6 +132,10 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   const tz = terms.windows[0]?.timeZone ?? 'UTC';
   const reload = (): Promise<void> => renderCorridor(main, ctx, id);
 
+  // A live redraw keeps what the status line said (an action's outcome is not undone by an event),
+  // and the log check it showed when nothing was logged about the corridor since.
+  const carry = opts.quiet ? captureStatus(main) : null;
+  const oldLog = opts.quiet && !logStale ? main.querySelector<HTMLElement>('#log[aria-busy=false]') : null;
   clear(main);
   const mapEl = h('div', { id: 'corridor-map', class: 'map small-map', role: 'region', 'aria-label': t('public.mapLabel', { origin: terms.origin.name, destination: terms.destination.name }) });
   const list = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join(', ');
@@ -110,7 +184,7 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
   const windowRows = p.intervals.slice(0, 50).map((iv) => {
     const wtz = terms.windows[iv.windowIndex]?.timeZone ?? 'UTC';
     const nowIn = iv.start <= Date.now() && Date.now() < iv.end;
-    return h('tr', nowIn ? { class: 'current' } : {}, h('td', {}, `${zoned(iv.start, wtz)} → ${zoned(iv.end, wtz)}`, h('div', { class: 'small' }, wtz)), h('td', {}, `${new Date(iv.start).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(iv.end).toISOString().slice(11, 16)} UTC`));
+    return h('tr', nowIn ? { class: 'current' } : {}, h('td', {}, `${zoned(iv.start, wtz)} → ${zoned(iv.end, wtz)}`, h('div', { class: 'small' }, wtz)), h('td', {}, formatUtcSpan(iv.start, iv.end)));
   });
 
   main.append(
@@ -127,7 +201,12 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
             'ul',
             {},
             status.reasons.map((r) =>
-              h('li', { 'data-reason': r.code, title: r.message }, t(`reason.${r.code}` as MessageKey, { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', '), reason: r.reason ?? '' })),
+              h(
+                'li',
+                { 'data-reason': r.code, title: r.message },
+                // A suspension's reason from its data (the incident behind it), in the reader's language.
+                t(`reason.${r.code}` as MessageKey, { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', '), reason: suspensionWhy({ reason: r.reason, incident: view.suspensions.find((x) => x.id === r.suspensionId)?.incident }) }),
+              ),
             ),
           ),
       status.nextWindow ? h('p', {}, t('public.opens', { local: zoned(Date.parse(status.nextWindow.start), status.nextWindow.timeZone), zone: status.nextWindow.timeZone, utc: new Date(Date.parse(status.nextWindow.start)).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' })) : null,
@@ -176,20 +255,42 @@ export async function renderCorridor(main: HTMLElement, ctx: Ctx, id: string): P
       h('h2', { id: 'susp-h' }, t('corridor.suspensions')),
       view.suspensions.length === 0
         ? h('p', {}, t('corridor.none'))
-        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: s.reason }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
+        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: suspensionWhy(s) }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
     ),
   );
 
   const mine = (movements ?? []).filter((m) => m.corridorId === view.id);
   if (movements !== null) main.append(h('section', { 'aria-labelledby': 'mov-h', id: 'corridor-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(mine, tz)));
 
-  const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
-  main.append(logSection);
-  void renderLog(logSection, view.id, tz);
+  if (oldLog) main.append(oldLog);
+  else {
+    const logSection = h('section', { 'aria-labelledby': 'log-h', id: 'log', 'aria-busy': 'true' }, h('h2', { id: 'log-h' }, t('log.title')), h('p', { class: 'small' }, t('log.checking')));
+    main.append(logSection);
+    logStale = false;
+    void renderLog(logSection, view.id, tz);
+  }
 
-  disposeCorridor();
+  removeMap();
   activeMap = createMap(mapEl, ctx.config);
   activeMap.setCorridors([{ view, state: pic.state }], true);
+  carry?.(main);
+  if (note?.id === id && !opts.quiet) {
+    const m = document.getElementById('action-msg');
+    if (m) {
+      m.className = 'msg ok';
+      m.textContent = note.text;
+    }
+    note = null;
+  }
+  follow(main, ctx, id, view.version);
+  // The terms changed under an open signing form: said plainly, before anyone signs what they have not read.
+  if (opts.before?.signing && view.version > opts.before.version) {
+    const m = document.getElementById('terms-msg');
+    if (m) {
+      m.className = 'msg note-box';
+      m.textContent = t('sign.termsChangedLive', { version: view.version });
+    }
+  }
 }
 
 async function renderLog(section: HTMLElement, id: string, tz: string): Promise<void> {
@@ -282,7 +383,7 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
       const m = document.getElementById('action-msg') ?? msg;
       m.className = 'msg error';
       showProblem(e, m);
-      m.textContent = `${m.textContent ?? ''} ${t('actions.staleRefreshed')}`;
+      m.querySelector('.problem-main')?.append(` ${t('actions.staleRefreshed')}`);
       return;
     }
     msg.className = 'msg error';
@@ -299,7 +400,9 @@ function actionsSection(ctx: Ctx, view: CorridorView, reload: () => Promise<void
       m.textContent = action === 'resume' ? t(open ? 'actions.resumedOpen' : 'actions.resumedNotOpen') : t('actions.done', { state: t(`lifecycle.${v.state}` as MessageKey) });
     }
   };
-  const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')));
+  // At the top, before any form: the terms changed under the page (said by a live redraw).
+  const termsMsg = h('p', { role: 'status', class: 'msg', id: 'terms-msg' });
+  const section = h('section', { class: 'card actions', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('actions.title')), termsMsg);
   if (actions.length === 0) section.append(h('p', {}, t('actions.none')));
   clearOnEdit(section, msg);
   for (const a of actions) section.append(actionForm(a, ctx, view, done, fail));
@@ -384,6 +487,14 @@ function actionForm(action: CorridorUiAction, ctx: Ctx, view: CorridorView, done
           // A file that cannot sign is the browser's finding, not the server's refusal: said at the file field.
           if (typeof jwk === 'string') {
             setFieldError(keyInput, t(keyFileProblem(jwk)));
+            keyInput.focus();
+            return;
+          }
+          // A key that is not one of the party's own (another party's file, a key never
+          // registered): said at the file field, nothing signed or sent.
+          const kids = await ownPartyKids(api.me);
+          if (kids !== null && !(await registeredKey(jwk, kids))) {
+            setFieldError(keyInput, t('sign.keyNotOurs', { party: ctx.partyName(ctx.actor.partyId) }));
             keyInput.focus();
             return;
           }

@@ -17,6 +17,9 @@ import { clear, field, h, nextId, scrollBox } from '../dom.js';
 import { both } from '../format.js';
 import { t, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
+import type { Coalescer } from '../coalesce.js';
+import { subscribe } from '../events.js';
+import { captureStatus, liveRedraw } from '../live.js';
 import { canCorrectIncident, canDecideIncident } from '../permissions.js';
 import { canDisputeIncident } from '../../../src/domain/incident.js';
 import { pictureAt, prepare } from '../state.js';
@@ -24,16 +27,41 @@ import { INCIDENT_KINDS, SEVERITIES } from '../../../src/domain/vocabulary.js';
 
 
 let activeMap: CorridorMap | null = null;
+/** The list following the event stream while the page is open. */
+let live: { stop: () => void; redraw: Coalescer } | null = null;
 export function disposeIncidents(): void {
+  live?.stop();
+  live?.redraw.cancel();
+  live = null;
   activeMap?.map.remove();
   activeMap = null;
+}
+
+/**
+ * Starting another action makes the other status lines stale: a click on a button or a box, an
+ * edit or a submit clears every status line of the page that is not in the form (or row part)
+ * acted in — the report's "Reported …" goes when a decision starts, and the other way round.
+ */
+function clearOtherStatuses(page: HTMLElement): void {
+  const stale = (e: Event): void => {
+    const target = e.target as HTMLElement | null;
+    if (!target) return;
+    if (e.type === 'click' && !target.closest('button, summary')) return;
+    const region = target.closest('form, details, [data-key]') ?? target;
+    for (const m of page.querySelectorAll<HTMLElement>('.msg[role=status]')) {
+      if (region.contains(m) || !m.textContent) continue;
+      m.textContent = '';
+      m.className = 'msg';
+    }
+  };
+  for (const type of ['click', 'input', 'change', 'submit']) page.addEventListener(type, stale, true);
 }
 
 export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void> {
   clear(main);
   main.append(h('p', {}, t('common.loading')));
   const current = stillCurrent();
-  const [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
+  let [corridors, incidents] = await Promise.all([api.corridors(), api.incidentList()]);
   // Another page was asked for meanwhile: that page draws, not this one.
   if (!current()) return;
   clear(main);
@@ -75,10 +103,27 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     {
       id: 'incident-form',
       class: 'propose',
+      novalidate: true,
       onsubmit: busySubmit(async () => {
-        if (lat.value === '' || lon.value === '') {
+        // Said at each field in the app's words (not the browser's bubble, in the browser's language).
+        const missing: HTMLElement[] = [];
+        const refuse = (el: HTMLElement, text: string): void => {
+          setFieldError(el, text);
+          missing.push(el);
+        };
+        const la = parseCoordinate((lat as HTMLInputElement).value, 90);
+        const lng = parseCoordinate((lon as HTMLInputElement).value, 180);
+        if (lat.value === '' && lon.value === '') refuse(lat, t('incident.needPoint'));
+        else {
+          if (la === null) refuse(lat, t('propose.latInvalid'));
+          if (lng === null) refuse(lon, t('propose.lonInvalid'));
+        }
+        if (when.value === '') refuse(when, t('problem.required'));
+        if (description.value.trim() === '') refuse(description, t('problem.required'));
+        if (missing.length > 0) {
           msg.className = 'msg error';
-          msg.textContent = t('incident.needPoint');
+          msg.textContent = t('problem.seeField');
+          missing[0]?.focus();
           return;
         }
         try {
@@ -109,17 +154,50 @@ export async function renderIncidents(main: HTMLElement, ctx: Ctx): Promise<void
     msg,
   );
   clearOnEdit(form, msg);
-  main.append(form, incidentList(ctx, incidents ?? [], corridors, () => renderIncidents(main, ctx)));
+  // The list (and the map's incidents) drawn again from the server after a decision, a correction
+  // or a dispute, and live: the report form, its point on the map and what is typed stay.
+  let reloading = 0;
+  const reloadList = async (): Promise<void> => {
+    reloading++;
+    try {
+      const [cs, is] = await Promise.all([api.corridors(), api.incidentList()]);
+      if (!current()) return;
+      corridors = cs;
+      incidents = is;
+      const fresh = incidentList(ctx, incidents ?? [], corridors, reloadList);
+      captureStatus(listEl)(fresh);
+      listEl.replaceWith(fresh);
+      listEl = fresh;
+      drawOnMap();
+    } finally {
+      reloading--;
+    }
+  };
+  let listEl = incidentList(ctx, incidents ?? [], corridors, reloadList);
+  const page = h('div', { class: 'incidents-page' }, form, listEl);
+  main.append(page);
+  clearOtherStatuses(page);
 
   disposeIncidents();
   activeMap = createMap(mapEl, ctx.config);
-  const now = Date.now();
-  activeMap.setCorridors(corridors.map((c) => ({ view: c, state: pictureAt(prepare(c), now).state })), false);
-  activeMap.setIncidents({
-    type: 'FeatureCollection',
-    features: (incidents ?? []).map((i) => ({ type: 'Feature', properties: { id: i.id, kind: t(`incident.kind.${i.kind}` as MessageKey), occurredAt: i.occurredAt }, geometry: i.geometry })),
-  });
+  const drawOnMap = (): void => {
+    const now = Date.now();
+    activeMap?.setCorridors(corridors.map((c) => ({ view: c, state: pictureAt(prepare(c), now).state })), false);
+    activeMap?.setIncidents({
+      type: 'FeatureCollection',
+      features: (incidents ?? []).map((i) => ({ type: 'Feature', properties: { id: i.id, kind: t(`incident.kind.${i.kind}` as MessageKey), occurredAt: i.occurredAt }, geometry: i.geometry })),
+    });
+  };
+  drawOnMap();
   activeMap.map.on('click', (e) => setPoint(e.lngLat.lng, e.lngLat.lat));
+
+  // Live: reports, decisions, corrections and disputes by others, and corridor changes (titles,
+  // suspensions), redraw the list — keeping what the member is typing in its forms.
+  const redraw = liveRedraw(page, reloadList, () => reloading > 0);
+  const stop = subscribe((e) => {
+    if (/^(incident|corridor|guarantee)\./.test(e.type)) redraw.poke();
+  });
+  live = { stop, redraw };
 }
 
 /** What confirming `i` would do, as the server does it (src/app/incidents.ts, confirmIncident). */
@@ -240,7 +318,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
               !decide ? null : i.state === 'reported'
                 ? h(
                     'div',
-                    { class: 'decide' },
+                    { class: 'decide', 'data-key': `decide:${i.id}` },
                     h('label', { for: reasonId }, t('incident.decisionReason')),
                     reason,
                     h('div', { class: 'inline' }, confirmBtn, dismissBtn),
@@ -282,6 +360,7 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
     {
       class: 'correct',
       'data-correct-for': i.id,
+      'data-key': `correct:${i.id}`,
       novalidate: true,
       onsubmit: busySubmit(async () => {
         clearFieldError(reason);
@@ -325,7 +404,7 @@ function correctForm(i: IncidentView, aboutId: string, settle: Settle): HTMLElem
     msg,
   );
   clearOnEdit(form, msg);
-  return h('details', { class: 'correct-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
+  return h('details', { class: 'correct-box', 'data-key': `correct:${i.id}` }, h('summary', { 'aria-describedby': aboutId }, t('incident.correctOpen')), form);
 }
 
 /** Puts a correction's unsent changes into the form drawn again for report `id`, and opens it. */
@@ -353,6 +432,7 @@ function disputeForm(i: IncidentView, aboutId: string, party: string, settle: Se
     {
       class: 'dispute',
       'data-dispute-for': i.id,
+      'data-key': `dispute:${i.id}`,
       novalidate: true,
       onsubmit: busySubmit(async () => {
         clearFieldError(statement);
@@ -376,7 +456,7 @@ function disputeForm(i: IncidentView, aboutId: string, party: string, settle: Se
     msg,
   );
   clearOnEdit(form, msg);
-  return h('details', { class: 'dispute-box' }, h('summary', { 'aria-describedby': aboutId }, t('incident.disputeOpen')), form);
+  return h('details', { class: 'dispute-box', 'data-key': `dispute:${i.id}` }, h('summary', { 'aria-describedby': aboutId }, t('incident.disputeOpen')), form);
 }
 
 /** Where an incident happened, in words a screen reader can say: its point, or its area's first corner. */

@@ -9,11 +9,14 @@
 import { stillCurrent } from '../nav.js';
 import type { GeoJSONSource } from 'maplibre-gl';
 import * as maplibregl from 'maplibre-gl';
-import { api, type AlertView, type CorridorView, type MovementView, type ReconciliationView } from '../api.js';
+import { api, type AlertView, type CorridorView, type MovementView, type MovementWarning, type ReconciliationView } from '../api.js';
 import type { Ctx } from '../context.js';
-import { clear, h, labelled } from '../dom.js';
+import { clear, h, labelled, scrollBox, type Child } from '../dom.js';
+import { coalescer, type Coalescer } from '../coalesce.js';
+import { busyNow, captureStatus, keepingInput } from '../live.js';
 import { subscribe } from '../events.js';
-import { both } from '../format.js';
+import { both, suspensionWhy } from '../format.js';
+import { problemDetail } from '../feedback.js';
 import { lang, t, tValue, type MessageKey } from '../i18n.js';
 import { createMap, type CorridorMap } from '../map.js';
 import { pictureAt, prepare } from '../state.js';
@@ -24,12 +27,20 @@ const TZ = 'Europe/Kyiv';
 
 let activeMap: CorridorMap | null = null;
 let unsubscribe: (() => void) | null = null;
-let timer: ReturnType<typeof setTimeout> | undefined;
+let refresher: Coalescer | null = null;
+
+/**
+ * Live events are applied once they pause for this long, but at most this long after the first
+ * of them: a convoy whose trackers report every half second still moves on the page every second.
+ */
+const LIVE_QUIET_MS = 250;
+const LIVE_MAX_WAIT_MS = 1000;
 
 export function disposeMovement(): void {
   unsubscribe?.();
   unsubscribe = null;
-  clearTimeout(timer);
+  refresher?.cancel();
+  refresher = null;
   activeMap?.map.remove();
   activeMap = null;
 }
@@ -56,6 +67,27 @@ export function movementTable(movements: readonly MovementView[], tz = TZ): HTML
       movements.map((m) => h('tr', {}, h('td', {}, movementLink(m)), h('td', {}, t(`movement.state.${m.state}` as MessageKey)), h('td', {}, when(m.plannedDeparture, tz)))),
     ),
   );
+}
+
+/**
+ * A movement's warning in the reader's language, from its data: when it was notified, the
+ * corridor was not open at the planned departure (the instant in the corridor's zone and UTC),
+ * and why — suspended since when, after which confirmed incident; not yet guaranteed by whom;
+ * outside its windows, and when the next opened. Judged once, at notification: a neutral note
+ * (not an alarm, and not the corridor's state now — its page says that). A warning stored before
+ * the server gave data, or one the app has no words for, shows the server's sentence.
+ */
+function warningNote(w: MovementWarning, tz: string, ctx: Ctx): HTMLElement {
+  const at = (iso: string): string => when(iso, tz);
+  if (w.code !== 'corridor_not_open') return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code }, w.message);
+  if (!w.plannedDeparture || !w.reasons) return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code }, t('movement.warning.notOpenThen'), problemDetail(w.message));
+  const reasons = w.reasons.map((r) => {
+    if (r.code === 'suspended') return t('movement.warning.suspended', { since: r.since ? at(r.since) : '—', why: suspensionWhy(r) });
+    if (r.code === 'not_guaranteed') return t('reason.not_guaranteed', { parties: (r.missingGuarantors ?? []).map((g) => ctx.partyName(g.id)).join(', ') });
+    if (r.code === 'outside_window') return w.nextWindowStart ? t('movement.warning.outsideNext', { at: at(w.nextWindowStart) }) : t('reason.outside_window');
+    return t(`reason.${r.code}` as MessageKey, { parties: '', reason: r.reason ?? '' });
+  });
+  return h('p', { class: 'note-neutral movement-warning', 'data-warning': w.code, title: w.message }, t('movement.warning.notOpen', { at: at(w.plannedDeparture), reasons: reasons.join('; ') }));
 }
 
 function stageName(stage: string, checkpointId: string | null, cps: Map<string, string>): string {
@@ -184,9 +216,9 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
     'div',
     {},
     departed ? h('p', { class: r.balanced ? 'ok' : 'error', id: 'recon-status' }, t(r.balanced ? 'movement.balanced' : 'movement.unbalanced')) : h('p', { id: 'recon-status' }, t('movement.notDeparted')),
-    h(
-      'div',
-      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-people-caption' },
+    // Wide tables (a column per checkpoint): in their own scroll box, with its "scroll sideways"
+    // hint while they are wider than it, like the other wide tables of the app.
+    scrollBox(
       h(
         'table',
         { class: 'list recon', id: 'recon-people' },
@@ -199,11 +231,11 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
           totals(),
         ),
       ),
+      t('common.tableOf', { name: t('movement.peopleRecon') }),
+      t('common.scrollHint'),
     ),
     r.cargo.length > 0
-      ? h(
-          'div',
-          { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'recon-cargo-caption' },
+      ? scrollBox(
           h(
             'table',
             { class: 'list recon', id: 'recon-cargo' },
@@ -211,6 +243,8 @@ function reconBody(r: ReconciliationView, cps: Map<string, string>, departed: bo
             head(t('movement.item'), t(departed ? 'movement.dispatched' : 'movement.plannedCount'), stageKeys),
             h('tbody', {}, r.cargo.map((c) => rowOf(`${c.item} (${c.unit})`, c.expected, c.stages, stageKeys, c.difference, c.firstDiscrepancy))),
           ),
+          t('common.tableOf', { name: t('movement.cargoRecon') }),
+          t('common.scrollHint'),
         )
       : null,
   );
@@ -234,28 +268,32 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
   const reconSlot = h('div', { id: 'recon-slot' }, recon ? reconBody(recon, cps, m.departedAt !== null) : h('p', {}, '—'));
   const stateSlot = h('span', { id: 'movement-state', class: 'badge badge-movement' }, t(`movement.state.${m.state}` as MessageKey));
 
+  const times = (v: MovementView): Child[] => [
+    `${t('movement.corridor')}: `,
+    corridor ? h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, corridor.title) : v.corridorId,
+    ' · ',
+    `${t('movement.planned')}: ${when(v.plannedDeparture, tz)}`,
+    v.departedAt ? ` · ${t('movement.departed')}: ${when(v.departedAt, tz)}` : '',
+    v.arrivedAt ? ` · ${t('movement.arrived')}: ${when(v.arrivedAt, tz)}` : '',
+  ];
+  const timesSlot = h('p', { id: 'movement-times' }, times(m));
+  const actions = (v: MovementView): HTMLElement | null => movementActionsSection(v, ctx, corridor?.terms.checkpoints ?? [], tz, (message) => renderMovement(main, ctx, id, message));
+  // What this member records next, by the reconciliation it adds to.
+  const actionsSlot = h('div', { id: 'movement-actions-slot' }, actions(m));
+  const manifestSlot = h('div', { id: 'manifest-slot' }, manifestSection(m, ctx));
+
   main.append(
     h(
       'div',
       { class: 'movement' },
       h('h1', {}, t('movement.title', { title: m.title }), ' ', stateSlot),
-      h(
-        'p',
-        {},
-        `${t('movement.corridor')}: `,
-        corridor ? h('a', { href: `/app/corridors/${encodeURIComponent(corridor.id)}`, 'data-link': true }, corridor.title) : m.corridorId,
-        ' · ',
-        `${t('movement.planned')}: ${when(m.plannedDeparture, tz)}`,
-        m.departedAt ? ` · ${t('movement.departed')}: ${when(m.departedAt, tz)}` : '',
-        m.arrivedAt ? ` · ${t('movement.arrived')}: ${when(m.arrivedAt, tz)}` : '',
-      ),
+      timesSlot,
       h('p', { id: 'movement-msg', class: notice ? 'msg ok' : 'msg', role: 'status' }, notice ?? ''),
-      m.warnings.map((w) => h('p', { class: 'msg error' }, w.message)),
+      m.warnings.map((w) => warningNote(w, tz, ctx)),
       h('div', { class: 'movement-grid' }, h('section', { 'aria-labelledby': 'h-track' }, h('h2', { id: 'h-track' }, t('movement.track')), mapEl, trackText), h('section', { 'aria-labelledby': 'h-alerts', class: 'card' }, h('h2', { id: 'h-alerts' }, t('movement.alerts')), alertsSlot)),
-      // What this member records next, by the reconciliation it adds to.
-      movementActionsSection(m, ctx, corridor?.terms.checkpoints ?? [], tz, (message) => renderMovement(main, ctx, id, message)),
+      actionsSlot,
       h('section', { 'aria-labelledby': 'h-recon' }, h('h2', { id: 'h-recon' }, t('movement.reconciliation')), reconSlot),
-      manifestSection(m, ctx),
+      manifestSlot,
     ),
   );
 
@@ -286,29 +324,50 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
   if (map.loaded()) ready();
   else map.once('load', ready);
 
-  // Live: any movement or position event re-reads the track, alerts and reconciliation (debounced).
+  // Live: any event of this movement re-reads the track, alerts and reconciliation, and the
+  // state, times, manifest and actions where the movement itself changed (another member
+  // acknowledged it, recorded its departure …). Coalesced, and applied at least once a second
+  // while events keep coming (`coalescer`): a debounce alone waited for a pause that a convoy
+  // reporting every half second never makes, and the page stood still while it moved.
+  let shown = m;
   const refresh = async (): Promise<void> => {
-    try {
-      const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
-      if (activeMap !== cmap) return;
-      current = trackLayers(tr);
-      (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
-      (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
-      describe();
-      stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
-      clear(alertsSlot);
-      alertsSlot.append(alertsBody(al, cps, tz));
-      clear(reconSlot);
-      reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
-    } catch {
-      /* the next event tries again */
+    const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
+    if (activeMap !== cmap) return;
+    current = trackLayers(tr);
+    (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
+    (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
+    describe();
+    stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
+    clear(alertsSlot);
+    alertsSlot.append(alertsBody(al, cps, tz));
+    clear(reconSlot);
+    reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
+    if (fresh.updatedAt !== shown.updatedAt) {
+      shown = fresh;
+      timesSlot.replaceChildren(...flat(times(fresh)));
+      manifestSlot.replaceChildren(manifestSection(fresh, ctx));
+      // The forms offered follow the movement's state; what is typed in them stays.
+      if (!busyNow(actionsSlot)) {
+        await keepingInput(actionsSlot, async () => {
+          const carry = captureStatus(actionsSlot);
+          const next = actions(fresh);
+          actionsSlot.replaceChildren(...(next ? [next] : []));
+          carry(actionsSlot);
+        });
+      }
     }
+    mapEl.dataset.live = String(Date.now());
   };
+  refresher = coalescer(refresh, { quietMs: LIVE_QUIET_MS, maxWaitMs: LIVE_MAX_WAIT_MS });
+  const mine = refresher;
   unsubscribe = subscribe((e) => {
-    if (!/movement|position|tracker|alert/.test(e.type)) return;
-    // Fixes of other movements do not change this page.
-    if (e.type === 'movement.positions' && (e.data as { data?: { movementId?: unknown } } | null)?.data?.movementId !== id) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void refresh(), 800);
+    // Only this movement's events (its lifecycle, fixes, alerts, incidents near it) change this page.
+    if ((e.data as { subject?: unknown } | null)?.subject !== `movement/${id}`) return;
+    mine.poke();
   });
+}
+
+/** Children as `h` takes them, flattened for `replaceChildren`. */
+function flat(children: Child[]): (Node | string)[] {
+  return children.flatMap((c) => (c === null || c === undefined || c === false ? [] : Array.isArray(c) ? flat(c) : [typeof c === 'number' ? String(c) : c]));
 }

@@ -10,7 +10,7 @@ import { localInputValue, zonedToRfc3339 } from '../../../src/i18n/index.js';
 import { api, type CorridorView } from '../api.js';
 import { busySubmit } from '../busy.js';
 import type { Ctx } from '../context.js';
-import { clear, field, h, nextId } from '../dom.js';
+import { clear, field, h, keptCount, nextId } from '../dom.js';
 import { clearFieldErrors, clearOnEdit, fieldByPath, setFieldError, showProblem } from '../feedback.js';
 import { t, tValue, type MessageKey } from '../i18n.js';
 
@@ -22,7 +22,20 @@ const UNITS = ['kg', 't', 'l', 'pcs', 'doses', 'kits', 'pallets'] as const;
 const select = (id: string, name: string, values: readonly string[], label: (v: string) => string): HTMLSelectElement =>
   h('select', { id, name }, values.map((v) => h('option', { value: v }, label(v)))) as HTMLSelectElement;
 
+/** Rows the next render draws (set around a change of language: as many as the form had, for `restoreFields` to fill). */
+let keptRows: { vehicles: number; cargo: number } | null = null;
+
+/**
+ * Before the page is drawn again for another language: the form's vehicle and cargo rows, as
+ * `snapshotFields` kept them, are drawn again — each row's values come back by `restoreFields`.
+ */
+export function keepNotifyRows(saved: ReadonlyMap<string, readonly unknown[]>): void {
+  keptRows = saved.has('notify-form|plate') || saved.has('notify-form|item') ? { vehicles: keptCount(saved, 'notify-form', 'plate'), cargo: keptCount(saved, 'notify-form', 'item') } : null;
+}
+
 export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise<void> {
+  const rows = keptRows ?? { vehicles: 1, cargo: 0 };
+  keptRows = null;
   clear(main);
   main.append(h('p', {}, t('common.loading')));
   const current = stillCurrent();
@@ -59,7 +72,7 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
     input(id, 'seats', 'movement.seats', { type: 'number', min: '0', max: '500', step: '1' }),
     input(id, 'trackerDeviceId', 'movement.tracker', { maxlength: '100' }),
   ]);
-  addVehicle();
+  for (let i = 0; i < rows.vehicles; i++) addVehicle();
   const cargoRows = h('tbody', { id: 'n-cargo' });
   const addCargo = adder(cargoRows, 'cargo-row', (id) => [
     input(id, 'item', 'movement.item', { maxlength: '200' }),
@@ -67,6 +80,7 @@ export async function renderNotifyMovement(main: HTMLElement, ctx: Ctx): Promise
     input(id, 'quantity', 'movement.quantity', { type: 'number', min: '0', step: 'any' }),
     choice(id, 'unit', 'notify.unit', UNITS, (v) => v),
   ]);
+  for (let i = 0; i < rows.cargo; i++) addCargo();
 
   const people = new Map<string, HTMLInputElement>();
   const peopleGrid = h('div', { class: 'grid', id: 'n-people' });

@@ -7,9 +7,10 @@ import { stillCurrent } from '../nav.js';
 import { api, type CorridorView, type LatestPosition, type MovementView, type SiteView } from '../api.js';
 import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
+import { coalescer } from '../coalesce.js';
 import type { Ctx } from '../context.js';
 import { clear, h, scrollBox } from '../dom.js';
-import { formatUtcShort, span, zoned } from '../format.js';
+import { formatUtcShort, span, suspensionWhy, zoned } from '../format.js';
 import { t } from '../i18n.js';
 import { createMap, legend, type CorridorMap, type MovementFix } from '../map.js';
 import { DISPLAY_STATES, pictureAt, prepare, STATE_COLOURS, timelineRange, type DisplayState, type Prepared } from '../state.js';
@@ -19,9 +20,13 @@ let activeMap: CorridorMap | null = null;
 let unsubscribe: (() => void) | null = null;
 let ticker: ReturnType<typeof setInterval> | undefined;
 
+let stopRefresher: (() => void) | null = null;
+
 export function disposeOverview(): void {
   unsubscribe?.();
   unsubscribe = null;
+  stopRefresher?.();
+  stopRefresher = null;
   clearInterval(ticker);
   activeMap?.map.remove();
   activeMap = null;
@@ -83,6 +88,12 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   const nowBtn = h('button', { type: 'button', id: 'timeline-now' }, t('timeline.now'));
   const listBody = h('tbody');
   const legendSlot = h('div');
+  // The movements the party may see, kept up to date by movement events (a new one, a departure …).
+  const movementsSlot = h('div', { id: 'overview-movements-slot' });
+  const drawMovements = (ms: MovementView[] | null): void => {
+    movementsSlot.replaceChildren(...(ms !== null && ms.length > 0 ? [h('section', { 'aria-labelledby': 'mov-h', id: 'overview-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(ms))] : []));
+  };
+  drawMovements(movements);
 
   main.append(
     h('h1', { class: 'visually-hidden' }, t('nav.map')),
@@ -108,7 +119,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           // page itself must not scroll sideways on a phone.
           scrollBox(h('table', { class: 'list', id: 'corridor-list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody), t('common.tableOf', { name: t('list.title') }), t('common.scrollHint')),
     ),
-    ...(movements !== null && movements.length > 0 ? [h('section', { 'aria-labelledby': 'mov-h', id: 'overview-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(movements))] : []),
+    movementsSlot,
   );
 
   disposeOverview();
@@ -160,7 +171,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
           'tr',
           { 'data-corridor': p.view.id, 'data-state': pic.state },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
-          h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small' }, pic.suspension.reason) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
+          h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small', 'data-suspension-reason': '' }, suspensionWhy(pic.suspension)) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
           h('td', { class: 'small window-cell' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
@@ -198,11 +209,11 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   // the picture, at most once a second; incidents (and positions, after tracker events) are
   // re-read alone when only they changed.
   let pendingKinds = new Set<string>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = async (): Promise<void> => {
     const kinds = pendingKinds;
     pendingKinds = new Set();
     const all = kinds.has('other');
+    if (all || kinds.has('movements')) drawMovements(await api.movements());
     if (all || kinds.has('position')) {
       positions = await api.positions();
       newestAt.clear();
@@ -224,6 +235,9 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     } else drawLegend(); // corridors unchanged: no redraw of them or of the list
     mapEl.dataset.live = String(Date.now());
   };
+  // Once a burst of events pauses, and at least once a second while they keep coming.
+  const refresher = coalescer(refresh, { quietMs: 1000, maxWaitMs: 1000 });
+  stopRefresher = () => refresher.cancel();
   // Windows open and close by the clock alone: advance "now" every minute.
   ticker = setInterval(() => {
     if (!followNow) return;
@@ -282,9 +296,10 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       onPositions(e.data);
       return;
     }
-    // Movement events (alerts, arrival, …) never change a corridor: re-read positions only.
+    // Movement events (alerts, arrival, …) never change a corridor: re-read positions only, and
+    // the movements list where a movement's own record changed (not for its alerts).
     pendingKinds.add(/position|tracker|^movement\./.test(e.type) ? 'position' : /^incident/.test(e.type) ? 'incident' : 'other');
-    clearTimeout(timer);
-    timer = setTimeout(() => void refresh(), 1000);
+    if (/^movement\./.test(e.type) && !/^movement\.(alert|incident_nearby)/.test(e.type)) pendingKinds.add('movements');
+    refresher.poke();
   });
 }

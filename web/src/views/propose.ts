@@ -18,6 +18,9 @@ import { createMap, type CorridorMap } from '../map.js';
 import { ELIGIBILITY, PURPOSES } from '../../../src/domain/vocabulary.js';
 import { checkLocalTime } from '../localtime.js';
 import { confirmAction } from '../confirm.js';
+import { buildTerms, termsChanged } from '../../../src/domain/corridor-terms.js';
+import type { TermsInput } from '../../../src/schemas/corridor.js';
+import { noteOnCorridorPage } from './corridor.js';
 import { checkpointsOf, coordName, markerLabel, movedWaypoint, nameAt, waypointAt, waypointsOfTerms, type Waypoint } from '../waypoints.js';
 
 const TIME_ZONES = ['Europe/Kyiv', 'Europe/Moscow', 'Europe/Minsk', 'Europe/Warsaw', 'UTC'];
@@ -213,9 +216,19 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
     {
       id: 'propose-form',
       class: 'propose',
+      // Empty fields are said by the app, at each field and in the user's language — not by the
+      // browser's bubble, in the browser's language, one field at a time.
+      novalidate: true,
       onsubmit: busySubmit(async () => {
         error.textContent = '';
         clearFieldErrors(form);
+        const empty = ([[title, title.value.trim()], [width, width.value.trim()], [start, start.value], [end, end.value]] as const).filter(([, v]) => v === '').map(([el]) => el);
+        for (const el of empty) setFieldError(el, t('problem.required'));
+        if (empty.length > 0) {
+          error.textContent = t('problem.seeField');
+          empty[0]?.focus();
+          return;
+        }
         if (waypoints.length < 2) {
           error.textContent = t('propose.needTwo');
           return;
@@ -253,18 +266,45 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
           ],
           requiredGuarantors: checked('guarantor', terms?.requiredGuarantors),
           notes: notes.value,
-          ...(terms ? { capacity: terms.capacity, hazards: terms.hazards, contacts: terms.contacts, agreementId: terms.agreementId, legalBasis: terms.legalBasis } : {}),
+          // What the form does not show is kept as it was (its suspension policy too: left out, it
+          // would be dropped — a change of the signed terms nobody asked for).
+          ...(terms ? { capacity: terms.capacity, hazards: terms.hazards, contacts: terms.contacts, agreementId: terms.agreementId, legalBasis: terms.legalBasis, ...(terms.suspensionPolicy ? { suspensionPolicy: terms.suspensionPolicy } : {}) } : {}),
         };
+        // An amendment that changes nothing is not sent (the server would refuse it): said here,
+        // without a dialog about guarantees it would void for nothing.
+        const unchanged = (): boolean => {
+          try {
+            return !termsChanged(amend?.terms as CorridorView['terms'], buildTerms(amend?.id ?? '', amend?.version ?? 1, body as unknown as TermsInput));
+          } catch {
+            return false; // what the browser cannot compare, the server judges
+          }
+        };
+        if (amend && unchanged()) {
+          error.textContent = t('amend.nothingChanged', { version: amend.version });
+          return;
+        }
         if (amend && reason.value.trim() === '') {
           setFieldError(reason, t('amend.needReason'));
           reason.focus();
           return;
         }
-        // Say what an amendment costs before it is made: the guarantees that bind now stop binding.
+        // Say what an amendment costs before it is made: the guarantees that bind now stop
+        // binding — every required party's (the corridor stops being guaranteed), or only some
+        // (it was not guaranteed yet); none, and nothing is lost.
         const binding = amend ? [...new Set(amend.guarantees.filter((g) => g.valid && g.version === amend.version).map((g) => g.partyId))] : [];
-        if (amend && binding.length > 0 && !(await confirmAction(t('amend.confirm', { parties: binding.map((p) => ctx.partyName(p)).join(', '), version: amend.version + 1 }), t('amend.confirmButton')))) return;
+        const names = binding.map((p) => ctx.partyName(p)).join(', ');
+        const guaranteed = amend !== undefined && amend.terms.requiredGuarantors.every((p) => binding.includes(p));
+        if (amend && binding.length > 0) {
+          const words = guaranteed ? t('amend.confirm', { parties: names, version: amend.version + 1 }) : t('amend.confirmSome', { parties: names, before: amend.version, version: amend.version + 1 });
+          if (!(await confirmAction(words, t('amend.confirmButton')))) return;
+        }
         try {
           const view = amend ? await api.amend(amend.id, amend.version, { terms: body, reason: reason.value.trim() }) : await api.propose(body);
+          // The corridor page says what the amendment did.
+          if (amend) {
+            const waiting = view.terms.requiredGuarantors.map((p) => ctx.partyName(p)).join(', ');
+            noteOnCorridorPage(view.id, [t('amend.done', { version: view.version, parties: waiting }), binding.length > 0 ? t('amend.doneVoided', { parties: names, before: amend.version }) : ''].filter(Boolean).join(' '));
+          }
           ctx.navigate(`/app/corridors/${view.id}`);
         } catch (err) {
           const fields = { '/title': title, '/widthM': width, '/windows': start, '/windows/0/start': start, '/windows/0/end': end, '/windows/0/timeZone': tz, '/windows/0/rrule': rrule, '/purposes': purposeBox, '/eligibility': eligibilityBox, '/requiredGuarantors': guarantorBox, '/notes': notes, '/reason': amend ? reason : null, '/route': wpList, '/origin': wpList, '/destination': wpList, '/checkpoints': wpList };

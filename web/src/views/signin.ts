@@ -1,4 +1,5 @@
-import { api, ApiError, NetworkError, setToken, type Me } from '../api.js';
+import { api, NetworkError, setToken, type Me } from '../api.js';
+import { describeProblem, problemDetail } from '../feedback.js';
 import { busySubmit } from '../busy.js';
 import { clear, h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -24,7 +25,12 @@ export function renderSignIn(main: HTMLElement, note: string | null, onSignedIn:
           setToken(token);
           onSignedIn();
         } catch (err) {
-          error.textContent = err instanceof NetworkError ? t('problem.network') : t('signin.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          // The app's sentence for the refusal (a token unknown or revoked), the server's words under it.
+          if (err instanceof NetworkError) error.textContent = t('problem.network');
+          else {
+            const p = describeProblem(err, { unauthenticated: 'signin.unknownToken' });
+            error.replaceChildren(t('signin.failed', { detail: p.main }), ...(p.detail ? [problemDetail(p.detail)] : []));
+          }
           input.focus();
         }
       }),
@@ -69,7 +75,11 @@ function renderHandover(main: HTMLElement, me: Me, handed: string, onSignedIn: (
           sessionStorage.setItem(UNCONFIRMED, issued.token);
           renderKeepOwnToken(main, issued.token, onSignedIn);
         } catch (err) {
-          error.textContent = err instanceof NetworkError ? t('problem.network') : t('signin.handover.failed', { detail: err instanceof ApiError ? err.message : String(err) });
+          if (err instanceof NetworkError) error.textContent = t('problem.network');
+          else {
+            const p = describeProblem(err, { unauthenticated: 'signin.handedOverSpent' });
+            error.replaceChildren(t('signin.handover.failed', { detail: p.main }), ...(p.detail ? [problemDetail(p.detail)] : []));
+          }
         }
       }),
     },

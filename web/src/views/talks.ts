@@ -14,7 +14,7 @@ import type { Ctx } from '../context.js';
 import { clear, h, nextId, scrollBox } from '../dom.js';
 import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { lang, t, type MessageKey } from '../i18n.js';
-import { chosenPrivateKey, gateOnEd25519, keyFileProblem, signCompact } from '../sign.js';
+import { chosenPrivateKey, gateOnEd25519, keyFileProblem, ownPartyKids, registeredKey, signCompact } from '../sign.js';
 import { busySubmit } from '../busy.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
@@ -94,6 +94,9 @@ function signForm(p: TimelineProtocol, ctx: Ctx, done: (text: string) => Promise
       msg.className = 'msg';
       const jwk = await chosenPrivateKey(input);
       if (typeof jwk === 'string') return setFieldError(input, t(keyFileProblem(jwk)));
+      // Not one of the party's own keys: said at the file field, nothing signed or sent.
+      const kids = await ownPartyKids(api.me);
+      if (kids !== null && !(await registeredKey(jwk, kids))) return setFieldError(input, t('sign.keyNotOurs', { party: ctx.partyName(ctx.actor.partyId) }));
       try {
         // Sign exactly the bytes the server serves for the current version.
         const { bytes, version } = await api.protocolText(p.id);
