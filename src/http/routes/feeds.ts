@@ -98,7 +98,17 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.type('text/calendar; charset=utf-8').send(value);
     },
   );
-  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as GeoJSON' } }, async (req, reply) => {
+  app.get(
+    '/public/corridors.geojson',
+    {
+      schema: {
+        tags: ['public'],
+        security: [],
+        summary: 'Public corridors: routes and agreed zones as GeoJSON',
+        description:
+          'Only the last terms every required party guaranteed. A corridor whose guarantee ended while windows were still to run (amended, a key declared compromised, withdrawn) stays for 7 days as `status: closed` with `closedAt`, `closedCause` and `closedReason`. `windowEnd`: touching windows are one.',
+      },
+    }, async (req, reply) => {
     // `generatedAt` is the instant of this request, to the millisecond: the tag is of the rest,
     // so a reader holding the current picture gets a 304 (a status or a window opening changes it).
     const fc = await corridorsGeoJson(deps);
@@ -107,7 +117,9 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as KML' } }, async (req, reply) =>
     sendFeed(req, reply, 'application/vnd.google-earth.kml+xml; charset=utf-8', await corridorsKml(deps), cache),
   );
-  app.get('/public/corridors.csv', { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (req, reply) =>
+  app.get(
+    '/public/corridors.csv',
+    { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row', description: 'The GeoJSON’s facts, one row per corridor, with Closed at (`#date+closed`), Closure cause (`#status+closure`) and Closure reason (`#description+closure`).' } }, async (req, reply) =>
     sendFeed(req, reply, 'text/csv; charset=utf-8', await corridorsCsv(deps), cache),
   );
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
+import { publicCalledOffReason, publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
 import type { Deps } from '../../app/deps.js';
 import { densifyGeodesic } from '../../domain/geo/geodesic.js';
 import { formatUtcShort, formatZoned, LANGS, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
@@ -185,7 +185,7 @@ function when(c: PublicCorridor, t: Translate, lang: Lang): string {
     const until = c.lastWindowEnd ?? c.window?.end;
     if (until !== undefined && c.window) lines.push(t('public.agreedUntil', zoned(until, c.window.timeZone)));
   } else if (c.lastWindowEnd !== null && c.window) lines.push(t('public.furtherWindows', zoned(c.lastWindowEnd, c.window.timeZone)));
-  if (c.closedAt !== null) lines.push(t('public.closedAt', zoned(c.closedAt, c.timeZone)));
+  if (c.closedAt !== null) lines.push(t(c.calledOff ? 'public.calledOffAt' : 'public.closedAt', zoned(c.closedAt, c.timeZone)));
   return lines.map((l) => `<p class="when">${escapeHtml(l)}</p>`).join('');
 }
 
@@ -199,6 +199,8 @@ function item(c: PublicCorridor, t: Translate, lang: Lang, hasOutline: boolean):
     (c.suspension
       ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(c.suspension.incidentKind ? t('public.reasonIncident', { kind: t(`incident.kind.${c.suspension.incidentKind}` as MessageKey) }) : c.suspension.reason)}</p>`
       : '') +
+    // Called off before its windows ran out: why, in the reader's language.
+    (c.calledOff ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(publicCalledOffReason(c.calledOff, lang))}</p>` : '') +
     `<p class="meta">${escapeHtml(t('public.purposes'))}: ${list('purpose', c.purposes)} · ${escapeHtml(t(`direction.${c.direction}` as MessageKey))}</p>` +
     `<p class="meta">${escapeHtml(t('public.for'))}: ${list('eligibility', c.eligibility)}</p>` +
     '</div></li>'
