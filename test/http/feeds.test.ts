@@ -465,6 +465,14 @@ for (const { engine, available } of ENGINES) {
         expect(ukText).toContain('Призупинено з 2022-03-08T12:00:00+02:00 (Europe/Kyiv); 2022-03-08T10:00:00Z: підтверджений інцидент (обстріл) у зоні припинення вогню');
         expect(ukText).not.toMatch(/foreign_nationals|outbound|Shelling near/);
         expect((await get(w, '/public/corridors.ics?lang=xx')).statusCode).toBe(400);
+        // Case and region do not matter; another language is still refused.
+        for (const [tag, lang] of [['UK', 'uk'], ['ru-RU', 'ru'], ['uk_UA', 'uk'], ['EN', 'en']] as const) {
+          const res = await get(w, `/public/corridors.ics?lang=${tag}`);
+          expect(res.statusCode, tag).toBe(200);
+          expect(res.headers['content-language'], tag).toBe(lang);
+        }
+        expect(parseIcs((await get(w, '/public/corridors.ics?lang=UK')).body).children.find((c: any) => c.name === 'VEVENT').props.SUMMARY[0].value).toBe(`СКАСОВАНО: Гуманітарний коридор ${view.title}`);
+        for (const tag of ['de', 'ukr', 'ru RU']) expect((await get(w, `/public/corridors.ics?lang=${encodeURIComponent(tag)}`)).statusCode, tag).toBe(400);
         // An amendment (new version) raises SEQUENCE again; the feed keeps the same UIDs.
         const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' });
         expect(amend.statusCode, amend.body).toBe(200);

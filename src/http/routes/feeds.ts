@@ -5,7 +5,10 @@ import { capAlertDocument, capAtomFeed, corridorsCsv, corridorsGeoJson, corridor
 import { DomainError } from '../../domain/errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LANGS } from '../../i18n/index.js';
+import { LANGS, langOf } from '../../i18n/index.js';
+
+/** `?lang=` as `langOf` reads it: uk, ru or en in any case, with a region or other subtags after it; any other is a 400. */
+const LANG_TAG = new RegExp(`^(${LANGS.join('|')})([-_][A-Za-z0-9]{1,8})*$`, 'i');
 import { untilLogGrows } from '../../app/log.js';
 import { notModified } from '../context.js';
 
@@ -81,7 +84,13 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['public'],
         security: [],
         summary: 'iCalendar (RFC 5545): one VEVENT per window',
-        querystring: z.object({ lang: z.enum(LANGS).optional().describe('language of the text (default en); times are UTC in every language') }),
+        querystring: z.object({
+          lang: z
+            .string()
+            .regex(LANG_TAG)
+            .optional()
+            .describe('language of the text: uk, ru or en (default en), in any case, a region after it read as its language (ru-RU is ru); times are UTC in every language'),
+        }),
       },
     },
     async (req, reply) => {
@@ -89,7 +98,7 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       // and suspension is recorded there), so it is built once per log size and language, and a
       // client holding the current one gets a 304. The boot id makes a restarted (perhaps
       // upgraded) server's tags new.
-      const lang = req.query.lang ?? 'en';
+      const lang = langOf(req.query.lang) ?? 'en';
       const base = baseUrl(req);
       const { value, logSize } = await untilLogGrows(deps, `corridors.ics ${lang} ${base}`, () => corridorsIcs(deps, base, lang));
       const etag = `W/"${BOOT}-${logSize}"`;

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { publicCalledOffReason, publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
 import type { Deps } from '../../app/deps.js';
 import { densifyGeodesic } from '../../domain/geo/geodesic.js';
-import { formatUtcShort, formatZoned, LANGS, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
+import { formatUtcShort, formatZoned, LANGS, langOf, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
 
 export const LANG_COOKIE = 'passage_lang';
 
@@ -298,7 +298,7 @@ export function publicRoutes(app: FastifyInstance, deps: Deps, opts: PublicRoute
     const query = req.query as Record<string, unknown>;
     const cookies = parseCookies(req.headers.cookie);
     const lang = negotiateLang({ query: query.lang, cookie: cookies[LANG_COOKIE], acceptLanguage: req.headers['accept-language'] });
-    if (query.lang === lang && cookies[LANG_COOKIE] !== lang) {
+    if (langOf(query.lang) === lang && cookies[LANG_COOKIE] !== lang) {
       reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
     }
     const picture = await publicPicture(deps);
