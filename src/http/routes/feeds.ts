@@ -15,9 +15,19 @@ import { notModified } from '../context.js';
 /** Tells this process's entity tags from an earlier run's. */
 const BOOT = randomBytes(6).toString('base64url');
 
-function baseUrl(req: FastifyRequest): string {
-  const host = String(req.headers.host ?? 'localhost').replace(/[^A-Za-z0-9.:[\]-]/g, '');
-  return `${req.protocol}://${host}`;
+/**
+ * The base of every absolute link in the feeds: the configured public URL (`--public-url`), else
+ * the server's own listening address (an unspecified one, 0.0.0.0 or ::, by the interface the
+ * request arrived on) — never the request's Host header, which anyone may set and which cached
+ * feeds would then carry to every reader (src/http/public-url.ts). Not listening (requests made
+ * in-process): http://localhost.
+ */
+function ownOrigin(app: FastifyInstance, req: FastifyRequest): string {
+  const a = app.server.address();
+  if (a === null || typeof a !== 'object') return 'http://localhost';
+  const unspecified = a.address === '0.0.0.0' || a.address === '::';
+  const host = (unspecified ? (req.socket.localAddress ?? '127.0.0.1') : a.address).replace(/^::ffff:(?=\d+\.)/, '');
+  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
 }
 
 /** Headers every public feed carries: any origin's page may read it (a map on another site). */
@@ -50,7 +60,8 @@ function sendFeed(req: FastifyRequest, reply: FastifyReply, type: string, body: 
  * unconfirmed incidents): /public/cap.atom, /public/cap/{id}.xml, /public/corridors.ics,
  * /public/corridors.geojson, /public/corridors.kml, /public/corridors.csv (issue 6).
  */
-export function feedRoutes(app: FastifyInstance, deps: Deps): void {
+export function feedRoutes(app: FastifyInstance, deps: Deps, opts: { publicUrl?: string | undefined } = {}): void {
+  const baseUrl = (req: FastifyRequest): string => opts.publicUrl ?? ownOrigin(app, req);
   const cache = 'public, max-age=15';
   // A CAP alert never changes once sent (a change is a new alert that references it).
   const alertCache = 'public, max-age=3600';
