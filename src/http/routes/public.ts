@@ -157,7 +157,7 @@ h3{font-size:1.05rem;margin:0 0 .25rem}.lang{display:flex;gap:.9rem;flex-wrap:wr
 .lang a{display:inline-block;padding:.35rem 0}.lang a[aria-current]{font-weight:700;color:#1b1b1b;text-decoration:none}
 .demo{background:#fff4d6;border:1px solid #c98a00;padding:.5rem .75rem;margin:.5rem 0;font-weight:600}.demo span{font-weight:400;display:block}
 .asof{color:#444;margin:.2rem 0}ul.c{list-style:none;margin:0;padding:0}li.c{display:flex;gap:.75rem;align-items:flex-start;padding:.7rem 0;border-bottom:1px solid #e5e5e5}
-li.c>div{flex:1;min-width:0}.map{flex:0 0 8rem;width:8rem;height:auto;background:#f4f7fa;border:1px solid #d5dde3;border-radius:4px}
+li.c>div{flex:1;min-width:0;overflow-wrap:anywhere}li.t{overflow-wrap:anywhere}.map{flex:0 0 8rem;width:8rem;height:auto;background:#f4f7fa;border:1px solid #d5dde3;border-radius:4px}
 .when{font-weight:600}.why{background:#fdecea;border-left:4px solid #b3261e;padding:.3rem .5rem;margin:.3rem 0}
 .meta{color:#444;font-size:.93rem;margin:.15rem 0}.none{color:#444}.note{font-size:.93rem;color:#444}
 footer{border-top:1px solid #ddd;font-size:.9rem;color:#444}
