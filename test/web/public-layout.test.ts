@@ -69,5 +69,5 @@ describe.skipIf(!existsSync(CHROMIUM))('public page layout (chromium)', () => {
         await context.close();
       }
     }
-  });
+  }, 120_000);
 });
