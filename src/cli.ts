@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ApiClient, apiBase, DEFAULT_TIMEOUT_S } from './cli/client.js';
+import { ApiClient, apiBase, baseUrl, DEFAULT_TIMEOUT_S } from './cli/client.js';
 import { checkToken, dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { cmdCheck } from './cli/check-command.js';
@@ -65,10 +65,12 @@ function dbOption(): Option {
   return new Option('--db <path|url>', 'SQLite file path or postgres:// URL (default ./data/passage.db)').env('DATABASE_URL');
 }
 
-async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean }): Promise<void> {
+async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean; publicUrl?: string | undefined }): Promise<void> {
+  // Checked before anything is opened: a wrong one is a usage error (exit 2).
+  const publicUrl = opts.publicUrl === undefined ? undefined : baseUrl(opts.publicUrl, '--public-url');
   const server = await (await commands()).cmdServe(
     db,
-    { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1' },
+    { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1', publicUrl },
     print,
   );
   const stop = async (): Promise<void> => {
@@ -111,7 +113,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
-    .action(async (o: { host: string; port: string; osmandPort: string; db?: string }) => serveUntilSignal(dbLocation(o.db), o));
+    .addOption(new Option('--public-url <url>', 'where the public reaches this server, for the feeds’ absolute links (e.g. https://example.org/passage); default: the address it listens on').env('PUBLIC_URL'))
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string }) => serveUntilSignal(dbLocation(o.db), o));
 
   program
     .command('start')
@@ -120,7 +123,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'TCP port').env('PORT').default('8080'))
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
-    .action(async (o: { host: string; port: string; osmandPort: string; db?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
+    .addOption(new Option('--public-url <url>', 'where the public reaches this server, for the feeds’ absolute links (e.g. https://example.org/passage); default: the address it listens on').env('PUBLIC_URL'))
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
 
   program
     .command('demo')

@@ -257,7 +257,8 @@ export async function amendCorridor(u: Unit, actor: Actor, id: string, body: { b
   await appendLog(u, { actor: actor.memberId, action: 'corridor.amended', subject: `corridor/${id}`, payload: { fromVersion: c.row.current_version, reason: body.reason, terms, voidedGuarantees: voided } });
   await corridorEvent(u, id, 'corridor.amended', { reason: body.reason, voidedGuarantees: voided.length });
   // Announced as closed, as a window's end is (and as a compromised key's voiding is), so the
-  // public CAP alert is cancelled: no ceasefire holds under terms not yet guaranteed.
+  // public CAP alert says it closed early (an Update: seek shelter): no ceasefire holds under
+  // terms not yet guaranteed.
   if (before.open && before.currentWindow) {
     const w = before.currentWindow;
     await emitEvent(u, { type: 'corridor.closed', subject: `corridor/${id}`, corridorId: id, payload: { corridorId: id, title: c.terms.title, version: c.row.current_version, window: { start: w.start, end: w.end, timeZone: w.timeZone }, state: 'closed', at: formatUtc(u.deps.now()) } });
@@ -376,7 +377,7 @@ export async function submitGuarantee(u: Unit, actor: Actor, id: string, jws: st
  * play, returning it to proposed (a suspension in force stays: see corridor-lifecycle.ts); those
  * made before `since` stand. The party signs again with a key that stands. Each corridor's voiding
  * is logged (`guarantee.voided`, with the `since` it follows from) and announced; one that was open
- * at this moment is announced as closed, as a window's end is, so the public alert is cancelled.
+ * at this moment is announced as closed, as a window's end is, so the public alert says it closed early.
  * Corridors past their last window, withdrawn or rejected keep their state: the view still shows
  * the guarantee void. Returns the ids of the corridors whose guarantees were voided.
  */

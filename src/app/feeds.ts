@@ -1,24 +1,26 @@
 import { capAlertXml, capAtom, capClosedReason, CAP_EVENT_TYPES, CAP_LANGS, type CapAlertInput, type CapClosedCause, type CapKind, type CapLang, type CapRef } from '../domain/cap.js';
 import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
-import { guaranteeVoid } from '../domain/guarantee-rules.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
 import { icsCalendar, windowOccurrenceUid, type IcsEvent } from '../domain/ical.js';
 import { kmlDocument } from '../domain/kml.js';
-import { expandStoredWindows, formatLocal, formatUtc } from '../domain/windows.js';
+import { icsSequence, ICS_SEQUENCE_EVENTS } from '../domain/public-record.js';
+import { withoutControlCharacters } from '../domain/text.js';
+import { expandStoredWindows, formatLocal, formatUtc, windowsAround } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
 import type { Tx } from '../store/store.js';
 import { getSetting } from './bootstrap.js';
-import { guaranteeRecord, loadCorridor, loadCorridors } from './corridors.js';
 import type { Deps } from './deps.js';
-import { zonePolygon, zonePolygonOf } from './geo.js';
-import { incidentKindsBySuspension, publicPicture, publicSuspensionReason, type PublicCorridor } from './public.js';
+import { zonePolygonOf } from './geo.js';
+import { calledOffOf, incidentKindsBySuspension, publicCalledOffReason, publicPicture, publicRecords, publicSuspensionReason, type CalledOff, type PublicCorridor } from './public.js';
 import { translator } from '../i18n/index.js';
 import type { Lang, MessageKey } from '../i18n/messages.js';
 
 /**
  * Public feeds (no login; corridors only — never movements, positions, sites, or incidents
  * other than through the suspension a confirmed one caused): CAP 1.2 alerts and their Atom
- * index, an iCalendar feed of windows, and GeoJSON, KML and HXL CSV of routes and zones.
+ * index, an iCalendar feed of windows, and GeoJSON, KML and HXL CSV of routes and zones. Each
+ * reads only terms every required party guaranteed (src/domain/public-record.ts), never a
+ * corridor's current terms when an amendment awaits signatures.
  */
 
 /** The exterior ring of a corridor version's zone, or none when its stored route no longer buffers. */
@@ -42,24 +44,32 @@ export interface CapAlertRecord {
 }
 
 /**
- * Every public alert, oldest first, from the outbox. Per corridor, alerts form a chain: the
- * first is an Alert; later ones Update it and reference the earlier alerts of the chain; a
- * window's end (closed) or a withdrawal Cancels them, and the next opening starts a new chain.
+ * Every public alert, oldest first, from the outbox. Per corridor, alerts form a chain that an
+ * opening starts (an Alert); later ones Update it and reference the earlier alerts of the chain;
+ * only a window's end Cancels them, and the next opening starts a new chain. A closure before the
+ * window's end (a key declared compromised, terms amended) and a withdrawal are Updates: they tell
+ * those on the route to seek shelter, and a reader that drops a cancelled alert unread would not
+ * show that. A withdrawal with no chain running (the corridor not open, nor suspended since it
+ * last was) sends no alert: CAP speaks of the ceasefire on the ground; the page and the calendar
+ * say the corridor is called off. A withdrawal speaks of the last terms every party guaranteed.
  */
 export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Promise<CapAlertRecord[]> {
   const db = deps.store.db;
-  // With the events that close a corridor before its window ends, in their own transaction: they say why.
+  // With the events that close a corridor before its window ends, in their own transaction: they
+  // say why; and each guarantee, which says what terms a later withdrawal withdraws.
   const rows = await db
     .selectFrom('events')
     .selectAll()
-    .where('type', 'in', [...Object.keys(CAP_EVENT_TYPES), ...Object.keys(CLOSING_CAUSES)])
+    .where('type', 'in', [...Object.keys(CAP_EVENT_TYPES), ...Object.keys(CLOSING_CAUSES), 'corridor.guaranteed'])
     .where('audience', 'is', null)
     .orderBy('id')
     .execute();
-  const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
+  const everGuaranteed = new Set(rows.filter((r) => r.type === 'corridor.guaranteed').map((r) => r.corridor_id));
   const partyName = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   // Per corridor, the last such event since its last alert.
   const causeOf = new Map<string, { type: string; time: string; partyId?: string }>();
+  // Per corridor, the version it was last guaranteed at.
+  const guaranteedVersion = new Map<string, number>();
   const sender = await capSender(db);
   // The incidents behind the suspensions these alerts announce, and no others.
   const suspensionIds = rows.flatMap((r) => (r.type === 'corridor.suspended' ? ((JSON.parse(r.payload) as { suspensionId?: string }).suspensionId ?? []) : []));
@@ -69,6 +79,11 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
   for (const r of rows) {
     const corridorId = r.corridor_id;
     if (!corridorId || !everGuaranteed.has(corridorId)) continue;
+    if (r.type === 'corridor.guaranteed') {
+      const v = (JSON.parse(r.payload) as { version?: number }).version;
+      if (v !== undefined) guaranteedVersion.set(corridorId, v);
+      continue;
+    }
     if (CLOSING_CAUSES[r.type] !== undefined) {
       causeOf.set(corridorId, { type: r.type, time: r.time, partyId: (JSON.parse(r.payload) as { partyId?: string }).partyId });
       continue;
@@ -80,18 +95,23 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
     // A closure announced in the same transaction (the same instant) as a voiding or an amendment
     // is theirs (src/app/corridors.ts); any other is a window's end (the scheduler).
     const closedBy: CapClosedCause | undefined = kind !== 'closed' ? undefined : cause && Date.parse(cause.time) === Date.parse(r.time) ? closedCause(cause, partyName) : { cause: 'window_end' };
-    const terms = await termsAt(db, corridorId, payload.version ?? 1);
-    if (!terms) continue;
     const chain = chains.get(corridorId) ?? [];
-    if (kind === 'withdrawn' && chain.length === 0 && !out.some((a) => a.input.corridorId === corridorId)) continue;
+    // No chain running: nothing on the ground to update (see above).
+    if (kind === 'withdrawn' && chain.length === 0) continue;
+    // A withdrawal carries the version current then, perhaps an amendment no party but its author signed.
+    const version = kind === 'withdrawn' ? (guaranteedVersion.get(corridorId) ?? payload.version ?? 1) : (payload.version ?? 1);
+    const terms = await termsAt(db, corridorId, version);
+    if (!terms) continue;
     const sent = Date.parse(r.time);
-    const msgType = chain.length === 0 ? 'Alert' : kind === 'closed' || kind === 'withdrawn' ? 'Cancel' : 'Update';
+    const ends = closedBy?.cause === 'window_end';
+    const msgType = chain.length === 0 ? 'Alert' : ends ? 'Cancel' : 'Update';
     const timeZone = terms.windows[0]?.timeZone ?? 'UTC';
+    // Windows that overlap or touch are one: the whole run, as the scheduler announces its end.
+    const around = windowsAround(expandStoredWindows(terms.windows).intervals, sent);
     let window: { start: number; end: number } | null = payload.window ? { start: Date.parse(payload.window.start), end: Date.parse(payload.window.end) } : null;
     if (!window) {
-      const ivs = expandStoredWindows(terms.windows).intervals;
-      const iv = ivs.find((i) => i.end > sent) ?? ivs[ivs.length - 1];
-      window = iv ? { start: iv.start, end: iv.end } : null;
+      const w = around.endingAfter ?? around.last;
+      window = w ? { start: w.start, end: w.end } : null;
     }
     const identifier = `corridor-alert-${r.id}`;
     out.push({
@@ -110,6 +130,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         widthM: terms.widthM,
         timeZone,
         window,
+        lastEnd: around.last?.end ?? null,
         ...(kind === 'suspended' && payload.since ? { effective: Date.parse(payload.since) } : kind === 'resumed' && payload.at ? { effective: Date.parse(payload.at) } : {}),
         ...(closedBy ? { closedBy } : {}),
         reason: closedBy
@@ -121,7 +142,7 @@ export async function capAlerts(deps: Deps, opts: { baseUrl?: string } = {}): Pr
         web: opts.baseUrl ? `${opts.baseUrl}/public` : undefined,
       },
     });
-    if (kind === 'closed' || kind === 'withdrawn') chains.set(corridorId, []);
+    if (ends) chains.set(corridorId, []);
     else chains.set(corridorId, [...chain, { identifier, sent }]);
   }
   return out;
@@ -171,31 +192,48 @@ export async function capAtomFeed(deps: Deps, baseUrl: string): Promise<string> 
 
 // ---- iCalendar ------------------------------------------------------------------------------
 
-const ICS_STATES = new Set(['guaranteed', 'suspended', 'closed']);
-
 /**
- * One VEVENT per window instance of every public corridor (and of a corridor once public and
- * then withdrawn or re-opened for negotiation). UIDs are stable per occurrence (its agreed local
- * start: `windowOccurrenceUid`); SEQUENCE counts the changes (amendments, suspensions, resumptions, withdrawal).
+ * One VEVENT per window instance of every corridor ever guaranteed by all the parties it required:
+ * the windows of the last terms they all guaranteed — never an amendment that awaits signatures.
+ * UIDs are stable per occurrence (its agreed local start: `windowOccurrenceUid`). An event is
+ * CANCELLED while a suspension holds over it, when one covered it, and when the guarantee ended
+ * before it did (a key declared compromised, terms amended, withdrawn), its description saying
+ * since when and why. SEQUENCE counts every change to the corridor (`icsSequence`).
  */
 /** The iCalendar feed of public windows, its words in `lang` (times are UTC whatever the language). */
 export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'en'): Promise<string> {
   const db = deps.store.db;
   const tr = translator(lang);
-  const everGuaranteed = new Set((await db.selectFrom('events').select('corridor_id').where('type', '=', 'corridor.guaranteed').execute()).map((r) => r.corridor_id));
-  const listed = (await loadCorridors(db)).filter((c) => ICS_STATES.has(c.row.state) || ((c.row.state === 'withdrawn' || c.row.state === 'proposed') && everGuaranteed.has(c.row.id)));
+  const records = await publicRecords(db);
+  const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  // The changes each corridor has been through: what SEQUENCE counts.
+  const counts = new Map<string, Record<string, number>>();
+  if (records.length > 0) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['corridor_id', 'type', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('type', 'in', [...ICS_SEQUENCE_EVENTS])
+      .where('audience', 'is', null)
+      .groupBy(['corridor_id', 'type'])
+      .execute();
+    for (const r of rows) counts.set(r.corridor_id ?? '', { ...counts.get(r.corridor_id ?? ''), [r.type]: Number(r.n) });
+  }
   // The incidents behind the listed corridors' suspensions, and no others.
-  const incidentKindOf = await incidentKindsBySuspension(db, listed.flatMap((c) => c.suspensions.map((s) => s.id)));
+  const incidentKindOf = await incidentKindsBySuspension(db, records.flatMap((r) => r.corridor.suspensions.map((s) => s.id)));
   const events: IcsEvent[] = [];
-  for (const c of listed) {
-    const { id, state } = c.row;
-    const t = c.terms;
+  for (const r of records) {
+    const c = r.corridor;
+    const id = c.row.id;
+    // The last guaranteed terms, and when and why their guarantee ended, if it did.
+    const span = r.spans[r.spans.length - 1];
+    const t = span ? r.termsOf.get(span.version) : undefined;
+    if (!span || !t) continue;
+    const lost: { at: number; calledOff: CalledOff } | null =
+      span.until !== null && span.endedBy !== null ? { at: span.until, calledOff: calledOffOf(r, { kind: 'ended_early', version: span.version, since: span.until, endedBy: span.endedBy }, names) } : null;
     const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: publicSuspensionReason(s.reason, incidentKindOf.get(s.id), lang) }));
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
     const route = `${t.origin.name} → ${t.destination.name}`;
-    // Back under negotiation because a guarantee's key was compromised, not because terms changed.
-    const keyVoided = c.guarantees.some((g) => guaranteeVoid(guaranteeRecord(g), c.row.current_version) === 'key_compromised');
-    const sequence = c.row.current_version - 1 + c.suspensions.length + c.suspensions.filter((s) => s.until !== null).length + (state === 'withdrawn' ? 1 : 0);
+    const sequence = icsSequence(counts.get(id) ?? {});
     const uids = new Set<string>();
     for (const iv of expandStoredWindows(t.windows).intervals) {
       // Named by when it was agreed to start, not by its position among the occurrences.
@@ -205,8 +243,11 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
       const tz = t.windows[iv.windowIndex]?.timeZone ?? 'UTC';
       const inForce = suspensions.find((s) => s.until === null && s.since < iv.end);
       const covering = suspensions.find((s) => s.until !== null && s.since <= iv.start && s.until >= iv.end);
-      const cancelled = state === 'withdrawn' || inForce !== undefined || covering !== undefined;
+      // The guarantee ended before this window did: it will not (or did not fully) take place.
+      const calledOff = lost !== null && lost.at < iv.end ? lost : null;
+      const cancelled = calledOff !== null || inForce !== undefined || covering !== undefined;
       const why = inForce ?? covering;
+      const second = (ms: number): number => Math.floor(ms / 1000) * 1000;
       const lines = [
         // The title alone when it is just the route (as it usually is), not "A → B: A → B".
         t.title === route ? route : `${t.title}: ${route}`,
@@ -214,10 +255,9 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
         `${tr('public.purposes')}: ${words('purpose', t.purposes)}. ${tr('public.for')}: ${words('eligibility', t.eligibility)}. ${tr('ics.direction')}: ${tr(`direction.${t.direction}` as MessageKey)}.`,
         // "1,5 км" in Ukrainian and Russian (CLDR's decimal comma), "1.5 km" in English.
         tr('ics.zone', { km: new Intl.NumberFormat(lang, { maximumFractionDigits: 3 }).format(t.widthM / 1000) }),
-        ...(state === 'withdrawn' ? [tr('ics.withdrawn')] : []),
         // To the second, in the agreed zone and in UTC, like the window line above.
-        ...(why ? [tr('ics.suspended', { local: formatLocal(Math.floor(why.since / 1000) * 1000, tz), zone: tz, utc: formatUtc(Math.floor(why.since / 1000) * 1000), reason: why.reason })] : []),
-        ...(state === 'proposed' ? [tr(keyVoided ? 'ics.guaranteeVoided' : 'ics.amended')] : []),
+        ...(calledOff ? [tr('ics.calledOff', { local: formatLocal(second(calledOff.at), tz), zone: tz, utc: formatUtc(second(calledOff.at)), reason: publicCalledOffReason(calledOff.calledOff, lang) })] : []),
+        ...(why ? [tr('ics.suspended', { local: formatLocal(second(why.since), tz), zone: tz, utc: formatUtc(second(why.since)), reason: why.reason })] : []),
       ];
       events.push({
         uid,
@@ -229,7 +269,7 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
         description: lines.join('\n'),
         location: route,
         geo: [t.origin.coordinates[1], t.origin.coordinates[0]],
-        status: cancelled ? 'CANCELLED' : state === 'proposed' ? 'TENTATIVE' : 'CONFIRMED',
+        status: cancelled ? 'CANCELLED' : 'CONFIRMED',
         sequence,
         timeZone: tz,
         categories: [tr('ics.category'), ...t.purposes.map((p) => tr(`purpose.${p}` as MessageKey))],
@@ -251,13 +291,21 @@ function micro([lon, lat]: readonly [number, number]): [number, number] {
   return [+lon.toFixed(6), +lat.toFixed(6)];
 }
 
+/** Party-written text as the feeds give it: without control characters (docs/feeds.md). */
+const clean = (s: string): string => withoutControlCharacters(s);
+
+/** Why it closed before its windows ran out, in English (the feeds are language-neutral), or null. */
+function closedReasonOf(c: PublicCorridor): string | null {
+  return c.calledOff ? clean(publicCalledOffReason(c.calledOff, 'en')) : null;
+}
+
 function publicProps(c: PublicCorridor): Record<string, unknown> {
   return {
     corridorId: c.id,
-    title: c.title,
+    title: clean(c.title),
     status: c.group,
-    origin: c.origin.name,
-    destination: c.destination.name,
+    origin: clean(c.origin.name),
+    destination: clean(c.destination.name),
     widthM: c.widthM,
     direction: c.direction,
     purposes: c.purposes,
@@ -266,14 +314,17 @@ function publicProps(c: PublicCorridor): Record<string, unknown> {
     windowStart: c.window ? formatUtc(c.window.start) : null,
     windowEnd: c.window ? formatUtc(c.window.end) : null,
     suspendedSince: c.suspension ? formatUtc(c.suspension.since) : null,
-    suspensionReason: c.suspension?.reason ?? null,
+    suspensionReason: c.suspension ? clean(c.suspension.reason) : null,
     closedAt: c.closedAt === null ? null : formatUtc(c.closedAt),
+    // Closed before its windows ran out: `key_compromised`, `amended` or `withdrawn`, and why in words.
+    closedCause: c.calledOff?.cause ?? null,
+    closedReason: closedReasonOf(c),
   };
 }
 
-async function zoneOfPublic(deps: Deps, c: PublicCorridor): Promise<[number, number][][] | undefined> {
-  const loaded = await loadCorridor(deps.store.db, c.id);
-  return zonePolygon(loaded);
+/** The zone of the terms shown (the last guaranteed version), not of the corridor's current terms. */
+function zoneOfPublic(c: PublicCorridor): [number, number][][] | undefined {
+  return zonePolygonOf(c.id, c.version, { route: { coordinates: c.route }, widthM: c.widthM });
 }
 
 /**
@@ -288,7 +339,7 @@ export async function corridorsGeoJson(deps: Deps): Promise<{ type: 'FeatureColl
   for (const c of pic.corridors) {
     const props = publicProps(c);
     features.push({ type: 'Feature', id: `${c.id}/route`, geometry: { type: 'LineString', coordinates: densified(c.route).map(micro) }, properties: { ...props, feature: 'route' } });
-    const zone = await zoneOfPublic(deps, c);
+    const zone = zoneOfPublic(c);
     // A ceasefire zone only while the ceasefire holds (the corridor open); before its window, while
     // suspended and after it, the same polygon is the zone agreed, where no ceasefire holds now.
     const holds = c.group === 'open';
@@ -303,12 +354,13 @@ export async function corridorsKml(deps: Deps): Promise<string> {
   for (const c of pic.corridors) {
     const p = publicProps(c);
     const data = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v)]));
+    const closed = c.calledOff && c.closedAt !== null ? `; no longer in force since ${formatUtc(c.closedAt)}: ${closedReasonOf(c)}` : '';
     items.push({
       id: c.id,
       name: c.title,
-      description: `${c.origin.name} → ${c.destination.name}: ${c.group}${c.window ? `, window ${formatLocal(c.window.start, c.window.timeZone)} – ${formatLocal(c.window.end, c.window.timeZone)} (${c.window.timeZone})` : ''}${c.suspension ? `; suspended since ${formatUtc(c.suspension.since)}: ${c.suspension.reason}` : ''}`,
+      description: `${c.origin.name} → ${c.destination.name}: ${c.group}${c.window ? `, window ${formatLocal(c.window.start, c.window.timeZone)} – ${formatLocal(c.window.end, c.window.timeZone)} (${c.window.timeZone})` : ''}${c.suspension ? `; suspended since ${formatUtc(c.suspension.since)}: ${c.suspension.reason}` : ''}${closed}`,
       route: densified(c.route),
-      zone: (await zoneOfPublic(deps, c))?.[0] ?? [],
+      zone: zoneOfPublic(c)?.[0] ?? [],
       zoneInForce: c.group === 'open',
       data,
     });
@@ -318,12 +370,12 @@ export async function corridorsKml(deps: Deps): Promise<string> {
 
 const CSV_COLUMNS: HxlColumn<PublicCorridor>[] = [
   { header: 'Corridor id', tag: '#meta+id', value: (c) => c.id },
-  { header: 'Title', tag: '#loc+name+corridor', value: (c) => c.title },
+  { header: 'Title', tag: '#loc+name+corridor', value: (c) => clean(c.title) },
   { header: 'Status', tag: '#status', value: (c) => c.group },
-  { header: 'Origin', tag: '#loc+name+origin', value: (c) => c.origin.name },
+  { header: 'Origin', tag: '#loc+name+origin', value: (c) => clean(c.origin.name) },
   { header: 'Origin latitude', tag: '#geo+lat+origin', value: (c) => c.origin.coordinates[1] },
   { header: 'Origin longitude', tag: '#geo+lon+origin', value: (c) => c.origin.coordinates[0] },
-  { header: 'Destination', tag: '#loc+name+destination', value: (c) => c.destination.name },
+  { header: 'Destination', tag: '#loc+name+destination', value: (c) => clean(c.destination.name) },
   { header: 'Destination latitude', tag: '#geo+lat+destination', value: (c) => c.destination.coordinates[1] },
   { header: 'Destination longitude', tag: '#geo+lon+destination', value: (c) => c.destination.coordinates[0] },
   { header: 'Window start (UTC)', tag: '#date+start', value: (c) => (c.window ? formatUtc(c.window.start) : '') },
@@ -334,7 +386,10 @@ const CSV_COLUMNS: HxlColumn<PublicCorridor>[] = [
   { header: 'Purposes', tag: '#sector', value: (c) => c.purposes.join(' ') },
   { header: 'Eligible', tag: '#population+eligible', value: (c) => c.eligibility.join(' ') },
   { header: 'Suspended since (UTC)', tag: '#date+suspended', value: (c) => (c.suspension ? formatUtc(c.suspension.since) : '') },
-  { header: 'Suspension reason', tag: '#description+suspension', value: (c) => c.suspension?.reason ?? '' },
+  { header: 'Suspension reason', tag: '#description+suspension', value: (c) => (c.suspension ? clean(c.suspension.reason) : '') },
+  { header: 'Closed at (UTC)', tag: '#date+closed', value: (c) => (c.closedAt === null ? '' : formatUtc(c.closedAt)) },
+  { header: 'Closure cause', tag: '#status+closure', value: (c) => c.calledOff?.cause ?? '' },
+  { header: 'Closure reason', tag: '#description+closure', value: (c) => closedReasonOf(c) ?? '' },
 ];
 
 export async function corridorsCsv(deps: Deps): Promise<string> {

@@ -33,6 +33,7 @@ import type {
   AgendaItemInput,
   AgendaItemView,
   LedgerExport,
+  PublicLedgerExport,
   PositionInput,
   PositionView,
   ProtocolInput,
@@ -575,6 +576,24 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
     };
   });
   return { rounds: ledgerTimeline(rounds, items, protocols), openPoints: openPoints(rounds, items) };
+}
+
+/**
+ * The public entries as anyone may read them (`/public/ledger.json`): `exportLedger` with no viewer,
+ * less every member id — who recorded an entry (`createdBy`), which member signed (`memberId`).
+ * Parties and key ids stay: they are what a reader needs to verify a signature.
+ */
+export async function publicLedgerExport(tx: Tx, at: string): Promise<PublicLedgerExport> {
+  const all = await exportLedger(tx, null, at);
+  const entry = <T extends { createdBy: string }>({ createdBy: _member, ...rest }: T): Omit<T, 'createdBy'> => rest;
+  return {
+    ...all,
+    agendaItems: all.agendaItems.map(entry),
+    rounds: all.rounds.map(entry),
+    positions: all.positions.map(entry),
+    statements: all.statements.map(entry),
+    protocols: all.protocols.map((p) => ({ ...entry(p), signatures: p.signatures.map(({ memberId: _member, ...sig }) => sig) })),
+  };
 }
 
 export async function exportLedger(tx: Tx, viewer: Actor | null, at: string): Promise<LedgerExport> {

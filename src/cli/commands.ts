@@ -176,7 +176,7 @@ async function assertCanListen(host: string, port: number, what: string): Promis
   });
 }
 
-export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean; publicUrl?: string | undefined }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
   await assertCanListen(opts.host, opts.port, 'for the API');
   await assertCanListen(opts.host, opts.osmandPort ?? 5055, 'for OsmAnd trackers');
   const found = await inspectDatabase(db);
@@ -228,7 +228,7 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
       }
     }
   }
-  const app = await buildServer(deps, { logger: opts.logger ?? false });
+  const app = await buildServer(deps, { logger: opts.logger ?? false, publicUrl: opts.publicUrl });
   let address: string;
   try {
     address = await app.listen({ host: opts.host, port: opts.port });

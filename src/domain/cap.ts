@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { withoutControlCharacters } from './text.js';
 
 /**
  * OASIS Common Alerting Protocol 1.2 alerts for corridors (DESIGN.md, "Standards we speak"):
@@ -48,8 +49,14 @@ export interface CapAlertInput {
   readonly widthM: number;
   /** The zone the corridor was agreed in; alert times are given with its offset. */
   readonly timeZone: string;
-  /** The window concerned (opened, closed), or the next/current one. */
+  /**
+   * The window concerned (opened, closed), or the one in force or next (suspended, resumed,
+   * withdrawn). Windows that overlap or touch are one (`windowsAround`): the corridor stays open
+   * across the seam, so "holds until" and `expires` say the end of the whole run.
+   */
   readonly window: { start: number; end: number } | null;
+  /** When the corridor's last window ends (its terms'); null when none expands. Default: the window's end. */
+  readonly lastEnd?: number | null;
   /** Why a `closed` corridor closed (default: its window ended). */
   readonly closedBy?: CapClosedCause;
   /** When the change took effect (a suspension's start, a resumption), if not when it was sent. */
@@ -75,8 +82,7 @@ function localText(ms: number, timeZone: string): string {
 
 export function xmlEscape(s: string): string {
   // Characters XML 1.0 forbids are dropped; markup characters are escaped.
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  return withoutControlCharacters(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
 /**
@@ -97,11 +103,15 @@ export function capPolygon(ring: readonly (readonly [number, number])[]): string
 interface Words {
   event: Record<CapKind, string>;
   instruction: Record<CapKind, string>;
-  /** The instruction of a resumption between windows (`{start}`: when the next one opens), or with none left. */
+  /** The instruction of a resumption between windows (`{start}`: when the next one opens). */
   resumedLater: string;
-  resumedNoWindow: string;
   /** The instruction of a corridor closed while its window ran (`closedBy` other than the window's end). */
   closedEarly: string;
+  /**
+   * The instruction of a change (suspension, resumption, withdrawal) sent once every window of the
+   * corridor has ended: nothing on the ground changes with it (urgency Past, responseType None).
+   */
+  windowsOver: string;
   /** The reason of such a closure, by cause. */
   closedReason: Record<Exclude<CapClosedCause['cause'], 'window_end'>, string>;
   area: string;
@@ -122,8 +132,8 @@ const WORDS: Record<CapLang, Words> = {
       withdrawn: 'The corridor has been withdrawn; do not use the route.',
     },
     resumedLater: 'The suspension has been lifted, but the ceasefire along the route holds only from the next window: {start}. Do not set out before then.',
-    resumedNoWindow: 'The suspension has been lifted, but the corridor has no window left: the ceasefire along the route does not hold. Do not set out.',
     closedEarly: 'The ceasefire along the route no longer holds, although the window had not ended. Do not set out. Those already on the route: seek shelter and follow official instructions.',
+    windowsOver: 'Every window of this corridor has already ended, so no ceasefire holds along the route; this notice records the change and calls for no action.',
     closedReason: {
       key_compromised: 'the guarantee of {party} no longer binds: the digital key it was signed with was declared compromised (lost or stolen)',
       amended: 'the terms were amended; it can open again only once every party has guaranteed the new terms',
@@ -144,8 +154,8 @@ const WORDS: Record<CapLang, Words> = {
       withdrawn: 'Коридор скасовано; не користуйтеся цим маршрутом.',
     },
     resumedLater: 'Призупинення скасовано, але режим тиші на маршруті діятиме лише з наступного часу роботи коридору: {start}. Не вирушайте раніше.',
-    resumedNoWindow: 'Призупинення скасовано, але коридор більше не має часу роботи: режим тиші на маршруті не діє. Не вирушайте в дорогу.',
     closedEarly: 'Режим тиші на маршруті більше не діє, хоча час роботи коридору ще не сплив. Не вирушайте в дорогу. Ті, хто вже в дорозі: шукайте укриття та виконуйте офіційні вказівки.',
+    windowsOver: 'Увесь час роботи цього коридору вже минув, тож режим тиші на маршруті не діє; це повідомлення лише фіксує зміну й не вимагає жодних дій.',
     closedReason: {
       key_compromised: 'гарантія сторони «{party}» більше не діє: цифровий ключ, яким її підписано, визнано скомпрометованим (втраченим або викраденим)',
       amended: 'умови коридору змінено; він зможе знову відкритися лише після того, як усі сторони гарантують нові умови',
@@ -166,8 +176,8 @@ const WORDS: Record<CapLang, Words> = {
       withdrawn: 'Коридор отменён; не используйте этот маршрут.',
     },
     resumedLater: 'Приостановка отменена, но режим тишины на маршруте будет действовать только со следующего времени работы коридора: {start}. Не выезжайте раньше.',
-    resumedNoWindow: 'Приостановка отменена, но у коридора больше нет времени работы: режим тишины на маршруте не действует. Не выезжайте.',
     closedEarly: 'Режим тишины на маршруте больше не действует, хотя время работы коридора ещё не истекло. Не выезжайте. Тем, кто уже в пути: ищите укрытие и следуйте официальным указаниям.',
+    windowsOver: 'Всё время работы этого коридора уже истекло, поэтому режим тишины на маршруте не действует; это сообщение лишь фиксирует изменение и не требует никаких действий.',
     closedReason: {
       key_compromised: 'гарантия стороны «{party}» больше не действует: цифровой ключ, которым она подписана, признан скомпрометированным (утерян или похищен)',
       amended: 'условия коридора изменены; он сможет снова открыться только после того, как все стороны гарантируют новые условия',
@@ -184,13 +194,59 @@ function fill(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
 }
 
-const SEVERITY: Record<CapKind, string> = { opened: 'Moderate', closed: 'Minor', suspended: 'Severe', resumed: 'Moderate', withdrawn: 'Severe' };
-const URGENCY: Record<CapKind, string> = { opened: 'Immediate', closed: 'Past', suspended: 'Immediate', resumed: 'Immediate', withdrawn: 'Immediate' };
-const RESPONSE: Record<CapKind, string> = { opened: 'Execute', closed: 'None', suspended: 'Avoid', resumed: 'Execute', withdrawn: 'Avoid' };
+/**
+ * The tone of an alert: its kind's, or `closed_early` (closed while a window ran: what a
+ * suspension is to those who would use it — avoid it, now), or `past` (a change sent once every
+ * window has ended: nothing to do, whatever the fixed table says of its kind).
+ */
+type Tone = CapKind | 'closed_early' | 'past';
+const SEVERITY: Record<Tone, string> = { opened: 'Moderate', closed: 'Minor', suspended: 'Severe', resumed: 'Moderate', withdrawn: 'Severe', closed_early: 'Severe', past: 'Minor' };
+const URGENCY: Record<Tone, string> = { opened: 'Immediate', closed: 'Past', suspended: 'Immediate', resumed: 'Immediate', withdrawn: 'Immediate', closed_early: 'Immediate', past: 'Past' };
+const RESPONSE: Record<Tone, string> = { opened: 'Execute', closed: 'None', suspended: 'Avoid', resumed: 'Execute', withdrawn: 'Avoid', closed_early: 'Avoid', past: 'None' };
 
 /** Closed while its window ran: the ceasefire ended early, and people may be on the route. */
 function closedEarly(a: Pick<CapAlertInput, 'kind' | 'closedBy'>): boolean {
   return a.kind === 'closed' && a.closedBy !== undefined && a.closedBy.cause !== 'window_end';
+}
+
+/**
+ * A suspension, resumption or withdrawal sent when every window of the corridor had already ended
+ * (an incident confirmed days later, say): it records the change, and asks nothing of anyone.
+ */
+export function capWindowsOver(a: Pick<CapAlertInput, 'kind' | 'window' | 'lastEnd' | 'sent'>): boolean {
+  if (a.kind !== 'suspended' && a.kind !== 'resumed' && a.kind !== 'withdrawn') return false;
+  const end = a.lastEnd === undefined ? a.window?.end : a.lastEnd;
+  return end === undefined || end === null || end <= a.sent;
+}
+
+function toneOf(a: CapAlertInput): Tone {
+  if (capWindowsOver(a)) return 'past';
+  if (closedEarly(a)) return 'closed_early';
+  return a.kind;
+}
+
+/**
+ * When an alert stops being current (CAP `expires`), so that readers drop it then: an opening or
+ * a resumption with the window it concerns (the whole run of touching windows), a closure before
+ * the window's end with that window (it would have closed then anyway), a suspension or a
+ * withdrawal with the corridor's last window. None for a window's end (a Cancel), nor for a change
+ * sent after every window had ended (urgency Past), nor for a time already gone.
+ */
+export function capExpires(a: CapAlertInput): number | undefined {
+  if (capWindowsOver(a)) return undefined;
+  let end: number | undefined;
+  if (a.kind === 'opened' || a.kind === 'resumed' || closedEarly(a)) end = a.window?.end;
+  else if (a.kind === 'suspended' || a.kind === 'withdrawn') end = (a.lastEnd === undefined ? a.window?.end : a.lastEnd) ?? undefined;
+  return end !== undefined && end > a.sent ? end : undefined;
+}
+
+/** The instruction, in one language: what to do, now. */
+function instructionOf(a: CapAlertInput, w: Words, end: string): string {
+  if (capWindowsOver(a)) return w.windowsOver;
+  // Withdrawn while its window ran: the ceasefire ends now, as an early closure's does.
+  if (closedEarly(a) || (a.kind === 'withdrawn' && a.window !== null && a.window.start <= a.sent && a.sent < a.window.end)) return w.closedEarly;
+  if (a.kind === 'resumed') return resumedInstruction(a, w);
+  return fill(w.instruction[a.kind], { end });
 }
 
 /**
@@ -199,7 +255,7 @@ function closedEarly(a: Pick<CapAlertInput, 'kind' | 'closedBy'>): boolean {
  */
 function resumedInstruction(a: CapAlertInput, w: Words): string {
   const at = a.effective ?? a.sent;
-  if (a.window === null || a.window.end <= at) return w.resumedNoWindow;
+  if (a.window === null || a.window.end <= at) return w.windowsOver;
   if (a.window.start > at) return fill(w.resumedLater, { start: `${localText(a.window.start, a.timeZone)} (${a.timeZone})` });
   return w.instruction.resumed;
 }
@@ -240,23 +296,23 @@ export function capAlertXml(a: CapAlertInput): string {
     el('    ', 'language', lang);
     el('    ', 'category', 'Safety');
     el('    ', 'event', w.event[a.kind]);
-    // A corridor closed early is, to those who would use it, what a suspension is: avoid it, now.
-    const like = closedEarly(a) ? 'suspended' : a.kind;
-    el('    ', 'responseType', RESPONSE[like]);
-    el('    ', 'urgency', URGENCY[like]);
-    el('    ', 'severity', SEVERITY[like]);
+    const tone = toneOf(a);
+    el('    ', 'responseType', RESPONSE[tone]);
+    el('    ', 'urgency', URGENCY[tone]);
+    el('    ', 'severity', SEVERITY[tone]);
     el('    ', 'certainty', 'Observed');
     el('    ', 'audience', 'civilians, humanitarian agencies, journalists');
     el('    ', 'effective', capTime(a.effective ?? a.sent, tz));
     if (a.kind === 'opened' && a.window) el('    ', 'onset', capTime(a.window.start, tz));
-    if ((a.kind === 'opened' || a.kind === 'resumed') && a.window && a.window.end > a.sent) el('    ', 'expires', capTime(a.window.end, tz));
+    const expires = capExpires(a);
+    if (expires !== undefined) el('    ', 'expires', capTime(expires, tz));
     el('    ', 'senderName', w.senderName);
     el('    ', 'headline', `${a.title}: ${w.event[a.kind]}`);
     const desc = [fill(w.description, { title: a.title, origin: a.origin, destination: a.destination })];
     if (a.window) desc.push(fill(w.window, { start: localText(a.window.start, tz), end: localText(a.window.end, tz), tz }));
     if (a.reason) desc.push(fill(w.reason, { reason: a.reason[lang] }));
     el('    ', 'description', desc.join(' '));
-    el('    ', 'instruction', closedEarly(a) ? w.closedEarly : a.kind === 'resumed' ? resumedInstruction(a, w) : fill(w.instruction[a.kind], { end }));
+    el('    ', 'instruction', instructionOf(a, w, end));
     if (a.web) el('    ', 'web', a.web);
     lines.push('    <parameter>');
     el('      ', 'valueName', 'corridorId');

@@ -3,7 +3,7 @@ import type { CorridorState, StatusReason as StatusReasonZ } from '../schemas/co
 
 type StatusReasonSchema = z.infer<typeof StatusReasonZ>;
 import type { WindowSpec } from './windows.js';
-import { expandStoredWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, type Interval } from './windows.js';
+import { expandStoredWindows, formatLocal, formatUtc, mergeIntervals, subtractIntervals, windowsAround, type MergedWindow } from './windows.js';
 
 export interface SuspensionRecord {
   /** Its id, where the caller has one: what names it, as two suspensions may share a start. */
@@ -65,7 +65,7 @@ export interface CorridorStatus {
   readonly reasons: StatusReason[];
 }
 
-function instance(iv: Interval, windows: readonly WindowSpec[]): WindowInstance {
+function instance(iv: MergedWindow, windows: readonly WindowSpec[]): WindowInstance {
   const tz = windows[iv.windowIndex]?.timeZone ?? 'UTC';
   return { start: formatUtc(iv.start), end: formatUtc(iv.end), timeZone: tz, startLocal: formatLocal(iv.start, tz), endLocal: formatLocal(iv.end, tz) };
 }
@@ -95,8 +95,11 @@ export function computeStatus(input: StatusInput): CorridorStatus {
       reasons: [{ code: 'unreadable_windows', message: `its stored windows can no longer be expanded (${problem}); the parties must amend them` }],
     };
   }
-  const current = intervals.find((iv) => iv.start <= input.at && input.at < iv.end);
-  const next = intervals.find((iv) => iv.start > input.at);
+  // Windows that overlap or touch are one: the corridor stays open across the seam, and "open
+  // until" is the end of the whole run, as the scheduler announces it (windowsAround).
+  const around = windowsAround(intervals, input.at);
+  const current = around.current ?? undefined;
+  const next = around.next ?? undefined;
   const lastEnd = intervals.reduce((m, iv) => Math.max(m, iv.end), Number.NEGATIVE_INFINITY);
   const reasons: StatusReason[] = [];
   const signed = new Set(input.signedParties);

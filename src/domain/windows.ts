@@ -557,6 +557,41 @@ export function mergeIntervals(intervals: readonly { start: number; end: number 
   return out;
 }
 
+/**
+ * A window as the public lives it: intervals that overlap or touch are one, since the corridor
+ * stays open across the seam. `windowIndex` is that of its earliest interval (whose zone it is
+ * shown in). The scheduler announces only these ends; so must every output that says until when
+ * a corridor is open (status, the public page, the feeds, CAP's `expires`).
+ */
+export interface MergedWindow {
+  readonly start: number;
+  readonly end: number;
+  readonly windowIndex: number;
+}
+
+/** Expanded intervals (any order) merged into sorted, disjoint windows; touching ones are one. */
+export function mergedWindows(intervals: readonly Interval[]): MergedWindow[] {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: { start: number; end: number; windowIndex: number }[] = [];
+  for (const iv of sorted) {
+    const last = out[out.length - 1];
+    if (last && iv.start <= last.end) last.end = Math.max(last.end, iv.end);
+    else out.push({ start: iv.start, end: iv.end, windowIndex: iv.windowIndex });
+  }
+  return out;
+}
+
+/**
+ * The merged window in force at `at` (start ≤ at < end), the next one to start after `at`, and
+ * the first that ends after `at` (the one in force, else the next; null once every window has ended).
+ */
+export function windowsAround(intervals: readonly Interval[], at: number): { current: MergedWindow | null; next: MergedWindow | null; endingAfter: MergedWindow | null; last: MergedWindow | null } {
+  const merged = mergedWindows(intervals);
+  const current = merged.find((w) => w.start <= at && at < w.end) ?? null;
+  const next = merged.find((w) => w.start > at) ?? null;
+  return { current, next, endingAfter: current ?? next, last: merged[merged.length - 1] ?? null };
+}
+
 /** Removes the given [start, end) holes (end may be Infinity) from sorted disjoint intervals. */
 export function subtractIntervals(base: readonly [number, number][], holes: readonly [number, number][]): [number, number][] {
   let current = base.map(([s, e]) => [s, e] as [number, number]);

@@ -13,6 +13,7 @@ import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
 import { eventRoutes } from './routes/events.js';
 import { feedRoutes } from './routes/feeds.js';
+import { publicBaseUrl } from './public-url.js';
 import { geoRoutes } from './routes/geo.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { movementRoutes } from './routes/movements.js';
@@ -40,6 +41,11 @@ export interface ServerOptions {
   /** Largest accepted request body, bytes. */
   readonly bodyLimit?: number;
   readonly version?: string;
+  /**
+   * Where the public reaches this server (`--public-url`): the base of the feeds' absolute links,
+   * path prefix kept. Without it, the server's own listening address — never the Host header.
+   */
+  readonly publicUrl?: string | undefined;
 }
 
 export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -177,7 +183,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     },
     { prefix: API_PREFIX },
   );
-  feedRoutes(app, deps);
+  feedRoutes(app, deps, { publicUrl: opts.publicUrl === undefined ? undefined : publicBaseUrl(opts.publicUrl) });
   ledgerPublicRoutes(app, deps);
   await webRoutes(app, deps);
   // Liveness: the process answers. Readiness: it also reaches its store (503 with Retry-After

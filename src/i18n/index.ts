@@ -14,6 +14,17 @@ export function isLang(x: unknown): x is Lang {
   return typeof x === 'string' && (LANGS as readonly string[]).includes(x);
 }
 
+/**
+ * The language a tag names, read as BCP 47 does: case-insensitively, and a region or other subtag
+ * after the language does not change it (`ru-RU`, `RU`, `uk_UA`, `en-GB` → ru, ru, uk, en).
+ * Undefined for a language Passage does not speak (`de`, `xx`, `ukr`).
+ */
+export function langOf(tag: unknown): Lang | undefined {
+  if (typeof tag !== 'string') return undefined;
+  const base = /^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$/.exec(tag)?.[1]?.toLowerCase();
+  return isLang(base) ? base : undefined;
+}
+
 const instances = new Map<Lang, i18n>();
 
 function instance(lang: Lang): i18n {
@@ -44,12 +55,15 @@ export function translator(lang: Lang): Translate {
 }
 
 /**
- * Picks a language: an explicit choice (query or cookie) wins, then the first supported
- * language in Accept-Language by quality (`uk`, `uk-UA`, `ru`, `en-GB` …), then Ukrainian.
+ * Picks a language: an explicit choice (query or cookie; `langOf`, so `RU` and `ru-RU` are
+ * Russian) wins, then the first supported language in Accept-Language by quality (`uk`, `uk-UA`,
+ * `ru`, `en-GB` …), then Ukrainian.
  */
 export function negotiateLang(opts: { query?: unknown; cookie?: unknown; acceptLanguage?: string | undefined }): Lang {
-  if (isLang(opts.query)) return opts.query;
-  if (isLang(opts.cookie)) return opts.cookie;
+  const query = langOf(opts.query);
+  if (query) return query;
+  const cookie = langOf(opts.cookie);
+  if (cookie) return cookie;
   const header = opts.acceptLanguage ?? '';
   const ranked = header
     .split(',')

@@ -147,8 +147,8 @@ export const CorridorStatus = z.object({
   at: z.string(),
   state: CorridorState,
   open: z.boolean(),
-  currentWindow: WindowInstance.nullable(),
-  nextWindow: WindowInstance.nullable(),
+  currentWindow: WindowInstance.nullable().describe('the window in force at `at`; windows that touch or overlap are one (it ends where the last of them does), in the zone of the first'),
+  nextWindow: WindowInstance.nullable().describe('the next window to open after `at` (touching windows merged, as currentWindow)'),
   reasons: z.array(StatusReason),
 });
 z.globalRegistry.add(CorridorStatus, { id: 'CorridorStatus' });

@@ -335,6 +335,22 @@ export const LedgerExport = z.object({
 export type LedgerExport = z.infer<typeof LedgerExport>;
 z.globalRegistry.add(LedgerExport, { id: 'LedgerExport' });
 
+/**
+ * The public ledger document (`/public/ledger.json`): what a member's export holds of the public
+ * entries, less the member ids (who recorded an entry, which member signed a protocol). The public
+ * learns which party took a position or signed, and with which key (to verify the JWS); which of
+ * a party's people did so is not for anyone who asks (docs/ledger.md).
+ */
+const noCreatedBy = { createdBy: true } as const;
+export const PublicLedgerExport = LedgerExport.extend({
+  agendaItems: z.array(AgendaItemView.omit(noCreatedBy)),
+  rounds: z.array(RoundView.omit(noCreatedBy)),
+  positions: z.array(PositionView.omit(noCreatedBy)),
+  statements: z.array(StatementView.omit(noCreatedBy)),
+  protocols: z.array(ProtocolView.omit(noCreatedBy).extend({ signatures: z.array(ProtocolSignatureView.omit({ memberId: true })) })),
+});
+export type PublicLedgerExport = z.infer<typeof PublicLedgerExport>;
+
 export const EntryVersionView = z.object({
   version: z.number().int(),
   body: z.unknown(),

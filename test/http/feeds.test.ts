@@ -2,76 +2,28 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { KyselyPlugin } from 'kysely';
 import { capAlerts, corridorsCsv, corridorsGeoJson, corridorsIcs, corridorsKml } from '../../src/app/feeds.js';
 import { incidentKindsBySuspension, publicPicture } from '../../src/app/public.js';
 import { tickWindows } from '../../src/app/scheduler.js';
-import { api, guaranteedCorridor, ENGINES, json, makeWorld, type World } from '../helpers.js';
+import { api, guaranteedCorridor, ENGINES, json, makeWorld, signBytes, type World } from '../helpers.js';
+import { parseIcs, validateCap, XMLLINT, XSD } from './feed-readers.js';
 
 function shelling(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near the Lokhvytsia checkpoint', ...overrides };
 }
 
-/** The OASIS CAP 1.2 schema, kept in the repository (test/fixtures/cap/README.md says whence). */
-const XSD = fileURLToPath(new URL('../fixtures/cap/CAP-v1.2.xsd', import.meta.url));
-const XMLLINT = '/usr/bin/xmllint';
-
-/** Validates XML against the OASIS CAP 1.2 schema with xmllint; returns its complaint or ''. */
-export function validateCap(xml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
-  const file = join(dir, 'alert.xml');
-  writeFileSync(file, xml);
-  try {
-    execFileSync(XMLLINT, ['--noout', '--schema', XSD, file], { stdio: 'pipe' });
-    return '';
-  } catch (e) {
-    return String((e as { stderr?: Buffer }).stderr ?? e);
-  }
-}
-
-/**
- * A small RFC 5545 reader, written for this test independently of the writer (ical.js is not
- * installed): unfolds lines, splits name;params:value, unescapes TEXT, nests components.
- */
-export function parseIcs(text: string): { name: string; props: Record<string, { params: Record<string, string>; value: string }[]>; children: any[] } {
-  expect(text.endsWith('\r\n')).toBe(true);
-  for (const l of text.split('\r\n')) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(75);
-  expect(/[^\r]\n/.test(text)).toBe(false);
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter((l) => l !== '');
-  const root = { name: 'ROOT', props: {} as Record<string, any[]>, children: [] as any[] };
-  const stack = [root];
-  for (const line of lines) {
-    let i = 0;
-    let inQuote = false;
-    for (; i < line.length; i++) {
-      const ch = line[i];
-      if (ch === '"') inQuote = !inQuote;
-      if (ch === ':' && !inQuote) break;
-    }
-    const head = line.slice(0, i);
-    const value = line.slice(i + 1);
-    const [name = '', ...paramParts] = head.split(';');
-    const params = Object.fromEntries(paramParts.map((p) => p.split('=') as [string, string]));
-    const top = stack[stack.length - 1]!;
-    if (name === 'BEGIN') {
-      const c = { name: value, props: {}, children: [] };
-      top.children.push(c);
-      stack.push(c);
-    } else if (name === 'END') {
-      expect(top.name).toBe(value);
-      stack.pop();
-    } else {
-      const unescaped = value.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
-      (top.props[name] ??= []).push({ params, value: unescaped });
-    }
-  }
-  expect(stack).toHaveLength(1);
-  return root.children[0];
-}
-
 const icsTime = (v: string): string => v.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+
+/** Both belligerents guarantee the corridor's current terms (after an amendment, say). */
+async function signAll(w: World, id: string): Promise<void> {
+  const bytes = (await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/terms`)).rawPayload;
+  for (const p of [w.ua, w.ru]) {
+    const res = await api(w.app, p.liaison.token).post(`/corridors/${id}/guarantees`, { jws: await signBytes(bytes, p) });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+}
 
 async function get(w: World, url: string) {
   return w.app.inject({ method: 'GET', url });
@@ -80,7 +32,7 @@ async function get(w: World, url: string) {
 /** The CAP alerts the Atom index links, oldest first. */
 async function capDocuments(w: World): Promise<string[]> {
   const atom = (await get(w, '/public/cap.atom')).body;
-  const hrefs = [...atom.matchAll(/href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!).reverse();
+  const hrefs = [...atom.matchAll(/href="http:\/\/localhost(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!).reverse();
   const docs: string[] = [];
   for (const href of hrefs) docs.push((await get(w, href)).body);
   return docs;
@@ -172,7 +124,7 @@ for (const { engine, available } of ENGINES) {
         const atom = await get(w, '/public/cap.atom');
         expect(atom.statusCode).toBe(200);
         expect(atom.headers['content-type']).toMatch(/application\/atom\+xml/);
-        const hrefs = [...atom.body.matchAll(/href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!);
+        const hrefs = [...atom.body.matchAll(/href="http:\/\/localhost(\/public\/cap\/\d+\.xml)"/g)].map((m) => m[1]!);
         expect(hrefs).toHaveLength(4);
         const docs: string[] = [];
         for (const href of [...hrefs].reverse()) {
@@ -241,7 +193,7 @@ for (const { engine, available } of ENGINES) {
         await guaranteedCorridor(w);
         expect(await openAtNine(w)).toBe(1); // opened: one alert
         const atom = (await get(w, '/public/cap.atom')).body;
-        const alert = /href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!;
+        const alert = /href="http:\/\/localhost(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!;
         for (const url of ['/public/cap.atom', alert, '/public/corridors.ics', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.csv']) {
           const first = await w.app.inject({ method: 'GET', url, headers: { origin: 'https://maps.example.org' } });
           expect(first.statusCode, url).toBe(200);
@@ -315,7 +267,7 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
-    it('cancels the alert of a corridor closed by a compromised key saying so, in each language — not that its window ended', async () => {
+    it('updates the alert of a corridor closed by a compromised key saying so and telling those on the route to seek shelter, in each language — an Update, not a Cancel a reader may drop unread', async () => {
       const w = await makeWorld(engine);
       try {
         const id = await guaranteedCorridor(w);
@@ -328,7 +280,9 @@ for (const { engine, available } of ENGINES) {
         expect(docs).toHaveLength(2);
         const [opened, cancel] = docs as [string, string];
         expect(validateCap(cancel), cancel).toBe('');
-        expect(cancel).toMatch(/<msgType>Cancel<\/msgType>/);
+        expect(cancel).toMatch(/<msgType>Update<\/msgType>/);
+        // Current until the window it cut short would have ended (21:00 Kyiv).
+        expect(cancel).toContain('<expires>2022-03-08T21:00:00+02:00</expires>');
         expect(cancel).toContain(`,${/<identifier>(.*)<\/identifier>/.exec(opened)![1]!},`);
         expect(cancel).toMatch(/<sent>2022-03-08T10:30:00\+02:00<\/sent>/);
         const reasons = {
@@ -370,10 +324,11 @@ for (const { engine, available } of ENGINES) {
         const docs = await capDocuments(w);
         const of = (id: string) => docs.filter((d) => d.includes(`<incidents>${id}</incidents>`));
         for (const d of docs) expect(validateCap(d), d).toBe('');
-        for (const id of [ended, withdrawn, amended]) {
-          expect(of(id), id).toHaveLength(2);
-          expect(of(id)[1], id).toMatch(/<msgType>Cancel<\/msgType>/);
-        }
+        for (const id of [ended, withdrawn, amended]) expect(of(id), id).toHaveLength(2);
+        // Only the window's end cancels; a withdrawal or an amendment while open carries a
+        // safety message, which readers drop unread on a Cancel: an Update.
+        expect(of(ended)[1]).toMatch(/<msgType>Cancel<\/msgType>/);
+        for (const id of [withdrawn, amended]) expect(of(id)[1], id).toMatch(/<msgType>Update<\/msgType>/);
         const amendedReasons = {
           'en-US': 'Reason: the terms were amended; it can open again only once every party has guaranteed the new terms',
           'uk-UA': 'Причина: умови коридору змінено; він зможе знову відкритися лише після того, як усі сторони гарантують нові умови',
@@ -383,8 +338,8 @@ for (const { engine, available } of ENGINES) {
           // Its window ran its course.
           expect(capText(of(ended)[1]!, lang).instruction, lang).toBe(WINDOW_ENDED[lang]);
           expect(capText(of(ended)[1]!, lang).description, lang).not.toMatch(/Reason|Причина/);
-          // Withdrawn: said so, with the party's reason as written.
-          expect(capText(of(withdrawn)[1]!, lang).instruction, lang).toBe({ 'en-US': 'The corridor has been withdrawn; do not use the route.', 'uk-UA': 'Коридор скасовано; не користуйтеся цим маршрутом.', 'ru-RU': 'Коридор отменён; не используйте этот маршрут.' }[lang]);
+          // Withdrawn while open: the ceasefire ends now, as an early closure's does; with the party's reason as written.
+          expect(capText(of(withdrawn)[1]!, lang).instruction, lang).toBe(CLOSED_EARLY[lang]);
           expect(capText(of(withdrawn)[1]!, lang).description, lang).toMatch(/(Reason|Причина): the route crosses a minefield$/);
           // Amended while open: closed then, its window still running, until guaranteed afresh.
           expect(capText(of(amended)[1]!, lang).instruction, lang).toBe(CLOSED_EARLY[lang]);
@@ -433,7 +388,7 @@ for (const { engine, available } of ENGINES) {
         expect(ukIcs).toContain('2\\,5 км завширшки');
         expect(ics.replace(/\r\n[ \t]/g, '')).toContain('2.5 km wide');
         const atom = (await get(w, '/public/cap.atom')).body;
-        const alert = (await get(w, /href="http:\/\/localhost:80(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!)).body;
+        const alert = (await get(w, /href="http:\/\/localhost(\/public\/cap\/\d+\.xml)"/.exec(atom)![1]!)).body;
         expect(alert).toContain('ширина 2,5 км');
         expect(alert).toContain('2.5 km wide');
         expect(validateCap(alert)).toBe('');
@@ -510,15 +465,24 @@ for (const { engine, available } of ENGINES) {
         expect(ukText).toContain('Призупинено з 2022-03-08T12:00:00+02:00 (Europe/Kyiv); 2022-03-08T10:00:00Z: підтверджений інцидент (обстріл) у зоні припинення вогню');
         expect(ukText).not.toMatch(/foreign_nationals|outbound|Shelling near/);
         expect((await get(w, '/public/corridors.ics?lang=xx')).statusCode).toBe(400);
+        // Case and region do not matter; another language is still refused.
+        for (const [tag, lang] of [['UK', 'uk'], ['ru-RU', 'ru'], ['uk_UA', 'uk'], ['EN', 'en']] as const) {
+          const res = await get(w, `/public/corridors.ics?lang=${tag}`);
+          expect(res.statusCode, tag).toBe(200);
+          expect(res.headers['content-language'], tag).toBe(lang);
+        }
+        expect(parseIcs((await get(w, '/public/corridors.ics?lang=UK')).body).children.find((c: any) => c.name === 'VEVENT').props.SUMMARY[0].value).toBe(`СКАСОВАНО: Гуманітарний коридор ${view.title}`);
+        for (const tag of ['de', 'ukr', 'ru RU']) expect((await get(w, `/public/corridors.ics?lang=${encodeURIComponent(tag)}`)).statusCode, tag).toBe(400);
         // An amendment (new version) raises SEQUENCE again; the feed keeps the same UIDs.
         const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, widthM: 3000 }, reason: 'wider' });
         expect(amend.statusCode, amend.body).toBe(200);
         const amended = parseIcs((await get(w, '/public/corridors.ics')).body).children.filter((c: any) => c.name === 'VEVENT');
         expect(amended.map((v: any) => v.props.UID[0].value)).toEqual(after.map((v: any) => v.props.UID[0].value));
         expect(Number(amended[0].props.SEQUENCE[0].value)).toBeGreaterThan(1);
-        // The amendment does not lift the suspension (only the mediator resumes): still cancelled.
+        // Still the agreed terms (2 km wide), cancelled: the amendment is renegotiation, not in force.
         expect(amended[0].props.STATUS[0].value).toBe('CANCELLED');
-        expect(amended[0].props.DESCRIPTION[0].value).toContain('The terms were amended and await the parties’ guarantees again.');
+        expect(amended[0].props.DESCRIPTION[0].value).toContain('Ceasefire zone: 2 km wide');
+        expect(amended[0].props.DESCRIPTION[0].value).toContain('No longer in force since 2022-03-08T12:05:00+02:00 (Europe/Kyiv); 2022-03-08T10:05:00Z: its terms are being renegotiated');
       } finally {
         await w.close();
       }
@@ -663,8 +627,12 @@ for (const { engine, available } of ENGINES) {
         // with the same UIDs (SEQUENCE rises), though each now stands first or second in the list.
         const view = json(await api(w.app, w.ua.viewer.token).get(`/corridors/${id}`));
         const later = { ...daily, start: '2022-03-28T03:30:00+03:00', end: '2022-03-28T04:30:00+03:00', rrule: 'FREQ=DAILY;COUNT=2' };
+        w.clock.set('2022-03-02T08:00:00Z');
         const amend = await api(w.app, w.ua.liaison.token).post(`/corridors/${id}/amend`, { baseVersion: 1, terms: { ...view.terms, type: undefined, corridorId: undefined, version: undefined, windows: [later] }, reason: 'nights of 28 and 29 March only' });
         expect(amend.statusCode, amend.body).toBe(200);
+        // Public once both parties guarantee the new terms (until then the feed shows the agreed ones).
+        expect((await events()).map(([start]) => start)).toHaveLength(4);
+        await signAll(w, id);
         const after = await events();
         expect(after.map(([start]) => start)).toEqual(['2022-03-28T00:30:00Z', '2022-03-29T00:30:00Z']);
         for (const [start, uid] of after) expect(uid, start).toBe(before.get(start));

@@ -106,6 +106,14 @@ for (const { engine, available } of ENGINES) for (const shifted of [false, true]
       expect(JSON.stringify(pub)).not.toContain('mediator only');
       expect(JSON.stringify(pub)).not.toContain('shared with the parties');
       expect(pub.timeline[1].protocols[0]).toMatchObject({ state: 'signed', agreementId: demo.agreementId });
+      // Parties and key ids (to verify each JWS), never member ids: who recorded or signed.
+      for (const url of ['/public/ledger.json', '/api/v1/public/ledger.json']) {
+        const body = (await app.inject({ method: 'GET', url })).body;
+        expect(body, url).not.toMatch(/"(createdBy|memberId)"|mem_[a-z0-9]+/);
+      }
+      const signature = pub.protocols[0].signatures[0];
+      expect(Object.keys(signature)).toEqual(expect.arrayContaining(['partyId', 'kid', 'jws']));
+      expect(signature).not.toHaveProperty('memberId');
       const page = await app.inject({ method: 'GET', url: `/api/v1/rounds/${pub.rounds[1].id}/print` });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('Signed by every delegation');

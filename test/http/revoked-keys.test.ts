@@ -251,9 +251,10 @@ for (const { engine, available, why } of ENGINES) {
       expect((await get(w, ids.expired)).state).toBe('guaranteed');
       const ics = (await w.app.inject({ method: 'GET', url: '/public/corridors.ics' })).body.replace(/\r\n[ \t]/g, '');
       const event = ics.split('BEGIN:VEVENT').find((e) => e.includes(`UID:${ids.open}-`)) ?? '';
-      expect(event).toContain('STATUS:TENTATIVE');
-      expect(event).toContain('A party’s guarantee no longer holds (the key it was made with was compromised)');
-      expect(event).not.toContain('The terms were amended');
+      // Its window called off, saying whose key; not "tentative", as if the terms might still hold.
+      expect(event).toContain('STATUS:CANCELLED');
+      expect(event).toContain('the guarantee of Ukraine no longer binds: the digital key it was signed with was declared compromised (lost or stolen)');
+      expect(event).not.toContain('renegotiated');
     });
 
     it('logs why and from when, and each voiding in the revocation’s transaction, and closes the corridor that was open', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, LANGS, formatUtcShort, formatUtcSpan, formatZoned, localInputValue, negotiateLang, translator, zonedToRfc3339 } from '../../src/i18n/index.js';
+import { CATALOGUES, LANGS, formatUtcShort, formatUtcSpan, formatZoned, langOf, localInputValue, negotiateLang, translator, zonedToRfc3339 } from '../../src/i18n/index.js';
 import { en } from '../../src/i18n/messages.js';
 
 const vars = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1] ?? '').sort();
@@ -42,6 +42,15 @@ describe('language negotiation', () => {
     expect(negotiateLang({ acceptLanguage: 'uk-UA' })).toBe('uk');
     expect(negotiateLang({ acceptLanguage: 'fr, en;q=0' })).toBe('uk');
     expect(negotiateLang({})).toBe('uk');
+  });
+
+  it('reads ?lang= and the cookie as BCP 47 does: in any case, a region after the language is that language', () => {
+    for (const [tag, lang] of [['ru-RU', 'ru'], ['RU', 'ru'], ['UK', 'uk'], ['uk_UA', 'uk'], ['En-gb', 'en'], ['en-Latn-GB', 'en']] as const) {
+      expect(langOf(tag), tag).toBe(lang);
+      expect(negotiateLang({ query: tag, acceptLanguage: 'de' }), tag).toBe(lang);
+      expect(negotiateLang({ cookie: tag, acceptLanguage: 'de' }), tag).toBe(lang);
+    }
+    for (const tag of ['xx', 'ukr', 'de-DE', 'ru RU', '', 'r', 'ru-', undefined, 7]) expect(langOf(tag), String(tag)).toBeUndefined();
   });
 });
 

@@ -92,6 +92,13 @@ describe('GET /public', () => {
     expect(cookie).toMatch(/passage_lang=en/);
     const again = await get('/public', { 'accept-language': 'ru', cookie: 'passage_lang=en' });
     expect(again.body).toContain('Humanitarian corridors');
+    // In any case, with a region: the language it names, remembered as such.
+    for (const [tag, title, lang] of [['RU', 'Гуманитарные коридоры', 'ru'], ['ru-RU', 'Гуманитарные коридоры', 'ru'], ['UK', 'Гуманітарні коридори', 'uk'], ['En-GB', 'Humanitarian corridors', 'en']] as const) {
+      const res = await get(`/public?lang=${tag}`, { 'accept-language': 'de' });
+      expect(res.body, tag).toContain(title);
+      expect(res.headers['content-language'], tag).toBe(lang);
+      expect(String(res.headers['set-cookie']), tag).toContain(`passage_lang=${lang};`);
+    }
     const bogus = await get('/public?lang=xx', { 'accept-language': 'en' });
     expect(bogus.body).toContain('Humanitarian corridors');
     expect(bogus.headers['set-cookie']).toBeUndefined();

@@ -5,16 +5,29 @@ import { capAlertDocument, capAtomFeed, corridorsCsv, corridorsGeoJson, corridor
 import { DomainError } from '../../domain/errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LANGS } from '../../i18n/index.js';
+import { LANGS, langOf } from '../../i18n/index.js';
+
+/** `?lang=` as `langOf` reads it: uk, ru or en in any case, with a region or other subtags after it; any other is a 400. */
+const LANG_TAG = new RegExp(`^(${LANGS.join('|')})([-_][A-Za-z0-9]{1,8})*$`, 'i');
 import { untilLogGrows } from '../../app/log.js';
 import { notModified } from '../context.js';
 
 /** Tells this process's entity tags from an earlier run's. */
 const BOOT = randomBytes(6).toString('base64url');
 
-function baseUrl(req: FastifyRequest): string {
-  const host = String(req.headers.host ?? 'localhost').replace(/[^A-Za-z0-9.:[\]-]/g, '');
-  return `${req.protocol}://${host}`;
+/**
+ * The base of every absolute link in the feeds: the configured public URL (`--public-url`), else
+ * the server's own listening address (an unspecified one, 0.0.0.0 or ::, by the interface the
+ * request arrived on) — never the request's Host header, which anyone may set and which cached
+ * feeds would then carry to every reader (src/http/public-url.ts). Not listening (requests made
+ * in-process): http://localhost.
+ */
+function ownOrigin(app: FastifyInstance, req: FastifyRequest): string {
+  const a = app.server.address();
+  if (a === null || typeof a !== 'object') return 'http://localhost';
+  const unspecified = a.address === '0.0.0.0' || a.address === '::';
+  const host = (unspecified ? (req.socket.localAddress ?? '127.0.0.1') : a.address).replace(/^::ffff:(?=\d+\.)/, '');
+  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
 }
 
 /** Headers every public feed carries: any origin's page may read it (a map on another site). */
@@ -47,7 +60,8 @@ function sendFeed(req: FastifyRequest, reply: FastifyReply, type: string, body: 
  * unconfirmed incidents): /public/cap.atom, /public/cap/{id}.xml, /public/corridors.ics,
  * /public/corridors.geojson, /public/corridors.kml, /public/corridors.csv (issue 6).
  */
-export function feedRoutes(app: FastifyInstance, deps: Deps): void {
+export function feedRoutes(app: FastifyInstance, deps: Deps, opts: { publicUrl?: string | undefined } = {}): void {
+  const baseUrl = (req: FastifyRequest): string => opts.publicUrl ?? ownOrigin(app, req);
   const cache = 'public, max-age=15';
   // A CAP alert never changes once sent (a change is a new alert that references it).
   const alertCache = 'public, max-age=3600';
@@ -81,7 +95,13 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['public'],
         security: [],
         summary: 'iCalendar (RFC 5545): one VEVENT per window',
-        querystring: z.object({ lang: z.enum(LANGS).optional().describe('language of the text (default en); times are UTC in every language') }),
+        querystring: z.object({
+          lang: z
+            .string()
+            .regex(LANG_TAG)
+            .optional()
+            .describe('language of the text: uk, ru or en (default en), in any case, a region after it read as its language (ru-RU is ru); times are UTC in every language'),
+        }),
       },
     },
     async (req, reply) => {
@@ -89,7 +109,7 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       // and suspension is recorded there), so it is built once per log size and language, and a
       // client holding the current one gets a 304. The boot id makes a restarted (perhaps
       // upgraded) server's tags new.
-      const lang = req.query.lang ?? 'en';
+      const lang = langOf(req.query.lang) ?? 'en';
       const base = baseUrl(req);
       const { value, logSize } = await untilLogGrows(deps, `corridors.ics ${lang} ${base}`, () => corridorsIcs(deps, base, lang));
       const etag = `W/"${BOOT}-${logSize}"`;
@@ -98,7 +118,17 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.type('text/calendar; charset=utf-8').send(value);
     },
   );
-  app.get('/public/corridors.geojson', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as GeoJSON' } }, async (req, reply) => {
+  app.get(
+    '/public/corridors.geojson',
+    {
+      schema: {
+        tags: ['public'],
+        security: [],
+        summary: 'Public corridors: routes and agreed zones as GeoJSON',
+        description:
+          'Only the last terms every required party guaranteed. A corridor whose guarantee ended while windows were still to run (amended, a key declared compromised, withdrawn) stays for 7 days as `status: closed` with `closedAt`, `closedCause` and `closedReason`. `windowEnd`: touching windows are one.',
+      },
+    }, async (req, reply) => {
     // `generatedAt` is the instant of this request, to the millisecond: the tag is of the rest,
     // so a reader holding the current picture gets a 304 (a status or a window opening changes it).
     const fc = await corridorsGeoJson(deps);
@@ -107,7 +137,9 @@ export function feedRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/public/corridors.kml', { schema: { tags: ['public'], security: [], summary: 'Public corridors: routes and agreed zones as KML' } }, async (req, reply) =>
     sendFeed(req, reply, 'application/vnd.google-earth.kml+xml; charset=utf-8', await corridorsKml(deps), cache),
   );
-  app.get('/public/corridors.csv', { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row' } }, async (req, reply) =>
+  app.get(
+    '/public/corridors.csv',
+    { schema: { tags: ['public'], security: [], summary: 'Public corridors as CSV with an HXL hashtag row', description: 'The GeoJSON’s facts, one row per corridor, with Closed at (`#date+closed`), Closure cause (`#status+closure`) and Closure reason (`#description+closure`).' } }, async (req, reply) =>
     sendFeed(req, reply, 'text/csv; charset=utf-8', await corridorsCsv(deps), cache),
   );
 }

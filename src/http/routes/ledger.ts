@@ -25,6 +25,7 @@ import {
   listProtocols,
   listRounds,
   listStatements,
+  publicLedgerExport,
   reviseAgendaItem,
   revisePosition,
   reviseProtocol,
@@ -41,6 +42,7 @@ import {
   AgendaItemView,
   EntryVersionView,
   LedgerExport,
+  PublicLedgerExport,
   MatrixView,
   PositionInput,
   PositionRevision,
@@ -285,14 +287,14 @@ async function sendHtml(deps: Deps, reply: FastifyReply, viewer: Actor | null, r
     .send(html);
 }
 
-/** Public entries only, for the public page: no token needed. */
+/** Public entries only, for the public page: no token needed, and no member ids (publicLedgerExport). */
 async function publicLedger(deps: Deps) {
   const db = deps.store.db;
-  const [timeline, ledger] = [await ledgerTimelineView(db, null), await exportLedger(db, null, nowIso(deps))];
+  const [timeline, ledger] = [await ledgerTimelineView(db, null), await publicLedgerExport(db, nowIso(deps))];
   return { ...ledger, timeline: timeline.rounds, openPoints: timeline.openPoints };
 }
 
-const PublicLedger = LedgerExport.extend({ timeline: TimelineView.shape.rounds, openPoints: TimelineView.shape.openPoints });
+const PublicLedger = PublicLedgerExport.extend({ timeline: TimelineView.shape.rounds, openPoints: TimelineView.shape.openPoints });
 
 /** The negotiation ledger's routes (issue 8). */
 export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {

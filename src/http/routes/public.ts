@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
+import { publicCalledOffReason, publicPicture, publicTalks, type PublicCorridor, type PublicGroup, type PublicRound } from '../../app/public.js';
 import type { Deps } from '../../app/deps.js';
 import { densifyGeodesic } from '../../domain/geo/geodesic.js';
-import { formatUtcShort, formatZoned, LANGS, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
+import { formatUtcShort, formatZoned, LANGS, langOf, zonePlace, negotiateLang, translator, type Lang, type MessageKey, type Translate } from '../../i18n/index.js';
 
 export const LANG_COOKIE = 'passage_lang';
 
@@ -157,7 +157,7 @@ h3{font-size:1.05rem;margin:0 0 .25rem}.lang{display:flex;gap:.9rem;flex-wrap:wr
 .lang a{display:inline-block;padding:.35rem 0}.lang a[aria-current]{font-weight:700;color:#1b1b1b;text-decoration:none}
 .demo{background:#fff4d6;border:1px solid #c98a00;padding:.5rem .75rem;margin:.5rem 0;font-weight:600}.demo span{font-weight:400;display:block}
 .asof{color:#444;margin:.2rem 0}ul.c{list-style:none;margin:0;padding:0}li.c{display:flex;gap:.75rem;align-items:flex-start;padding:.7rem 0;border-bottom:1px solid #e5e5e5}
-li.c>div{flex:1;min-width:0}.map{flex:0 0 8rem;width:8rem;height:auto;background:#f4f7fa;border:1px solid #d5dde3;border-radius:4px}
+li.c>div{flex:1;min-width:0;overflow-wrap:anywhere}li.t{overflow-wrap:anywhere}.map{flex:0 0 8rem;width:8rem;height:auto;background:#f4f7fa;border:1px solid #d5dde3;border-radius:4px}
 .when{font-weight:600}.why{background:#fdecea;border-left:4px solid #b3261e;padding:.3rem .5rem;margin:.3rem 0}
 .meta{color:#444;font-size:.93rem;margin:.15rem 0}.none{color:#444}.note{font-size:.93rem;color:#444}
 footer{border-top:1px solid #ddd;font-size:.9rem;color:#444}
@@ -185,7 +185,7 @@ function when(c: PublicCorridor, t: Translate, lang: Lang): string {
     const until = c.lastWindowEnd ?? c.window?.end;
     if (until !== undefined && c.window) lines.push(t('public.agreedUntil', zoned(until, c.window.timeZone)));
   } else if (c.lastWindowEnd !== null && c.window) lines.push(t('public.furtherWindows', zoned(c.lastWindowEnd, c.window.timeZone)));
-  if (c.closedAt !== null) lines.push(t('public.closedAt', zoned(c.closedAt, c.timeZone)));
+  if (c.closedAt !== null) lines.push(t(c.calledOff ? 'public.calledOffAt' : 'public.closedAt', zoned(c.closedAt, c.timeZone)));
   return lines.map((l) => `<p class="when">${escapeHtml(l)}</p>`).join('');
 }
 
@@ -199,6 +199,8 @@ function item(c: PublicCorridor, t: Translate, lang: Lang, hasOutline: boolean):
     (c.suspension
       ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(c.suspension.incidentKind ? t('public.reasonIncident', { kind: t(`incident.kind.${c.suspension.incidentKind}` as MessageKey) }) : c.suspension.reason)}</p>`
       : '') +
+    // Called off before its windows ran out: why, in the reader's language.
+    (c.calledOff ? `<p class="why"><strong>${escapeHtml(t('public.reason'))}</strong> ${escapeHtml(publicCalledOffReason(c.calledOff, lang))}</p>` : '') +
     `<p class="meta">${escapeHtml(t('public.purposes'))}: ${list('purpose', c.purposes)} · ${escapeHtml(t(`direction.${c.direction}` as MessageKey))}</p>` +
     `<p class="meta">${escapeHtml(t('public.for'))}: ${list('eligibility', c.eligibility)}</p>` +
     '</div></li>'
@@ -296,7 +298,7 @@ export function publicRoutes(app: FastifyInstance, deps: Deps, opts: PublicRoute
     const query = req.query as Record<string, unknown>;
     const cookies = parseCookies(req.headers.cookie);
     const lang = negotiateLang({ query: query.lang, cookie: cookies[LANG_COOKIE], acceptLanguage: req.headers['accept-language'] });
-    if (query.lang === lang && cookies[LANG_COOKIE] !== lang) {
+    if (langOf(query.lang) === lang && cookies[LANG_COOKIE] !== lang) {
       reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
     }
     const picture = await publicPicture(deps);
