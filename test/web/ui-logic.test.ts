@@ -16,6 +16,7 @@ import { applyFixes, movementDots, nearestDot } from '../../web/src/movement-ove
 import { trackLayers } from '../../web/src/track.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
+import { httpHref } from '../../web/src/links.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
 
 const H = 3_600_000;
@@ -409,5 +410,13 @@ describe('a movement’s track on its page', () => {
     expect(wrongClock.heads.features[0]?.geometry).toEqual({ type: 'Point', coordinates: [34.6, 50.5] });
     // The line itself keeps every stored fix.
     expect((wrongClock.lines.features[0]?.geometry as GeoJSON.LineString).coordinates).toHaveLength(3);
+  });
+});
+
+describe('links to sources', () => {
+  it('links http(s) only: javascript:, data: and ftp: URLs stored before the API refused them are shown as text', () => {
+    expect(httpHref('https://example.org/a?b=c')).toBe('https://example.org/a?b=c');
+    expect(httpHref('HTTP://Example.org')).toBe('http://example.org/');
+    for (const bad of ['javascript:alert(document.cookie)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'ftp://example.org/x', 'not a url', '//example.org']) expect(httpHref(bad), bad).toBeUndefined();
   });
 });
