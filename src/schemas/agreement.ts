@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Line, LonLat } from './common.js';
+import { asStored, Id, Line, LonLat } from './common.js';
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar date YYYY-MM-DD');
 
@@ -22,7 +22,7 @@ export const AgreementInput = z.object({
 });
 export type AgreementInput = z.infer<typeof AgreementInput>;
 
-export const AgreementView = AgreementInput.extend({
+export const AgreementView = asStored(AgreementInput).extend({
   id: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),

@@ -64,6 +64,34 @@ export function Text(max: number) {
 }
 
 /**
+ * The shape of a request body as a response sends it back: every text field a plain string. A
+ * view that repeats an input (the signed terms, an agreement) must still serve a record stored
+ * before a field rule existed — a title with a control character in it answered 500 once the
+ * rule reached the response schema. Objects, arrays, optional, nullable and default wrappers are
+ * followed; descriptions are kept.
+ */
+export function asStored<T extends z.ZodType>(schema: T): T {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  const keep = <S extends z.ZodType>(out: S): S => (schema.description !== undefined ? (out.describe(schema.description) as S) : out);
+  switch (def.type) {
+    case 'string':
+      return keep(z.string()) as unknown as T;
+    case 'object':
+      return keep(z.object(Object.fromEntries(Object.entries(def.shape as Record<string, z.ZodType>).map(([k, v]) => [k, asStored(v)])))) as unknown as T;
+    case 'array':
+      return keep(z.array(asStored(def.element as z.ZodType))) as unknown as T;
+    case 'optional':
+      return keep(asStored(def.innerType as z.ZodType).optional()) as unknown as T;
+    case 'nullable':
+      return keep(asStored(def.innerType as z.ZodType).nullable()) as unknown as T;
+    case 'default':
+      return keep(asStored(def.innerType as z.ZodType).default(def.defaultValue as never)) as unknown as T;
+    default:
+      return schema;
+  }
+}
+
+/**
  * A link a person will follow from a page or a printout: http or https only. `javascript:` and
  * `data:` run or show content of the sender's choosing where the link is clicked; `ftp:`, `file:`
  * and the rest are not for a reader's browser.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { Id, Line, OptionalLine, OptionalText, Position, Rfc3339, Text } from './common.js';
+import { asStored, Id, Line, OptionalLine, OptionalText, Position, Rfc3339, Text } from './common.js';
 import { DEFAULT_AUTOMATIC_SUSPENSION, SuspensionPolicy } from './incident.js';
 
 /** See src/domain/vocabulary.ts for where the categories come from. */
@@ -88,11 +88,11 @@ export type TermsInput = z.infer<typeof TermsInput>;
 export const TERMS_TYPE = 'passage.corridor-terms/v1' as const;
 
 /** The exact object every guarantor signs, serialised with RFC 8785. */
-export const Terms = TermsInput.extend({
+export const Terms = asStored(TermsInput).extend({
   type: z.literal(TERMS_TYPE),
   corridorId: Id,
   version: z.number().int().positive(),
-  checkpoints: z.array(Checkpoint.required()),
+  checkpoints: z.array(asStored(Checkpoint).required()),
 });
 export type Terms = z.infer<typeof Terms>;
 z.globalRegistry.add(Terms, { id: 'CorridorTerms' });
