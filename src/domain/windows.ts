@@ -194,7 +194,7 @@ export function checkWindow(
         }
       }
     } catch (err) {
-      out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: (err as Error).message } });
+      out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: visibleControls((err as Error).message) } });
     }
   } else if (w.rrule === undefined && !allowance.spent) {
     try {
@@ -245,6 +245,15 @@ const ALLOWED_RRULE_PARTS = new Set(['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDA
  * at 09:00 across the DST change.
  */
 const YEAR_100 = Date.parse('0100-01-01T00:00:00Z');
+
+/**
+ * A message that quotes what was sent, with each control character in it written as an escape:
+ * an RRULE holding a raw line break was echoed with it, breaking the problem's detail (and any
+ * log or terminal line showing it) in two.
+ */
+function visibleControls(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** `strict`: the rules for new windows too (refused since; windows stored before still expand). */
 function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string, strict = false): RRule {

@@ -26,6 +26,22 @@ export const Rfc3339 = z
 
 export const Id = z.string().min(1).max(100);
 
+/**
+ * A list of party ids each named once (a distribution, say): `["ua","ua"]` was stored as it came,
+ * and every list of who may see the record named Ukraine twice. The second mention is refused,
+ * naming its index.
+ */
+export function DistinctIds(max: number) {
+  return z
+    .array(Id)
+    .max(max)
+    .superRefine((ids, ctx) => {
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed twice (first at ${ids.indexOf(id)})`, input: id });
+      });
+    });
+}
+
 /** C0 controls, DEL and C1 controls: what a terminal acts on rather than shows (docs/api.md). */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 // As patterns of the whole value, so that the OpenAPI document says them too.

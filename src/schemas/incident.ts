@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_KINDS, SEVERITIES } from '../domain/vocabulary.js';
-import { Id, Line, OptionalLine, Position, Rfc3339, Text } from './common.js';
+import { DistinctIds, Id, Line, OptionalLine, Position, Rfc3339, Text } from './common.js';
 
 /** What happened. The kinds a corridor's suspension policy can name. */
 export const IncidentKind = z.enum(INCIDENT_KINDS);
@@ -55,7 +55,7 @@ export const IncidentInput = z.object({
   description: Text(5000),
   evidence: z.array(Evidence).max(100).default([]),
   casualties: Casualties.nullable().default(null).describe('if known'),
-  distribution: z.array(Id).max(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
+  distribution: DistinctIds(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 

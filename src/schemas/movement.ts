@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE } from './common.js';
+import { DistinctIds, Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE } from './common.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
 export const PeopleCategory = z.enum(PEOPLE_CATEGORIES);
@@ -51,7 +51,7 @@ export const MovementInput = z.object({
   plannedDeparture: Rfc3339,
   vehicles: z.array(Vehicle).min(1).max(500),
   manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }),
-  distribution: z.array(Id).min(1).max(20).describe('parties that may see this movement (need-to-know); it is never public'),
+  distribution: DistinctIds(20).min(1).describe('parties that may see this movement (need-to-know); it is never public'),
   receivingPartyId: Id.optional().describe(
     'the receiving party (consignee): a humanitarian operator other than the one notifying, on the distribution, that takes delivery of the cargo; only its members confirm delivery by receipt (POST /movements/{id}/receipts). Required when the manifest lists cargo',
   ),

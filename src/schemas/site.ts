@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Line, OptionalLine, OptionalText, Position, RFC3339_SHAPE } from './common.js';
+import { DistinctIds, Id, Line, OptionalLine, OptionalText, Position, RFC3339_SHAPE } from './common.js';
 import { CorridorState, StatusReason, WindowInstance } from './corridor.js';
 
 export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);
@@ -20,7 +20,7 @@ export const SiteInput = z.object({
   name: Line(300),
   geometry: z.discriminatedUnion('type', [SitePoint, SitePolygon]),
   contact: Line(500).describe('how to reach the operator about this site'),
-  distribution: z.array(Id).min(1).max(20).describe('parties that may see this site (need-to-know); it is never public'),
+  distribution: DistinctIds(20).min(1).describe('parties that may see this site (need-to-know); it is never public'),
   notes: OptionalText(5000).default(''),
 });
 export type SiteInput = z.infer<typeof SiteInput>;
