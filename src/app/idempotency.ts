@@ -36,7 +36,8 @@ export async function runIdempotent<T>(
   opts: IdempotencyOptions<T> = {},
 ): Promise<Outcome<T>> {
   if (key === undefined) return { status, body: await inTransaction(deps, fn), replayed: false };
-  if (key.length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters');
+  // Not blank: HTTP drops a header value's surrounding spaces, so "   " arrives as "" over the wire (OpenAPI: pattern \S).
+  if (key.trim().length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters, not blank');
   const attempt = (): Promise<Outcome<T>> =>
     inTransaction(deps, async (u) => {
       const prior = await u.tx.selectFrom('idempotency').selectAll().where('member_id', '=', memberId).where('key', '=', key).executeTakeFirst();
