@@ -62,7 +62,7 @@ export const LineString = z.object({
 export const TermsInput = z.object({
   title: Line(300),
   route: LineString,
-  widthM: z.number().describe('full width of the ceasefire zone around the route, metres (0 < w ≤ 50,000)'),
+  widthM: z.number().describe('full width of the ceasefire zone around the route, metres (100 ≤ w ≤ 50,000: GPS fixes err by tens of metres)'),
   origin: NamedPlace,
   destination: NamedPlace,
   checkpoints: z.array(Checkpoint).max(200).default([]),
