@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiClient, apiBase, baseUrl, DEFAULT_TIMEOUT_S } from './cli/client.js';
 import { checkToken, dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
+import { forTerminal } from './cli/output.js';
 import { cmdCheck } from './cli/check-command.js';
 import { registerIncidentCommands } from './cli/incident-commands.js';
 import { registerLedgerCommands } from './cli/ledger-commands.js';
@@ -16,8 +17,9 @@ const commands = (): Promise<typeof import('./cli/commands.js')> => import('./cl
 const clientCommands = (): Promise<typeof import('./cli/client-commands.js')> => import('./cli/client-commands.js');
 const logCommands = (): Promise<typeof import('./cli/log-commands.js')> => import('./cli/log-commands.js');
 
+/** Every line a command prints: what came from the server cannot drive the terminal (output.ts). */
 const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${forTerminal(line)}\n`);
 };
 // When whatever reads the output goes away (`passage verify … | head -1`), stop quietly as Unix
 // tools do on SIGPIPE (exit 141) instead of dying with a stack trace for an unhandled EPIPE.
@@ -257,6 +259,6 @@ buildProgram()
     // Commander has said what was wrong (or shown the help asked for).
     if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     const err = toCliError(e);
-    process.stderr.write(`passage: ${err.message}\n`);
+    process.stderr.write(`passage: ${forTerminal(err.message)}\n`);
     process.exit(err.exitCode);
   });

@@ -149,6 +149,15 @@ export function geoIndexFor(deps: Deps): GeoIndex {
  * Validates raw check points quickly (100,000 of them must not cost a schema walk each) and
  * names the first offending item's index.
  */
+/**
+ * A value as a message shows it. Not JSON.stringify alone: a number too large for a double
+ * (`1e400` in the body) is Infinity, which it writes as `null` — "got null" for a number sent.
+ */
+function shown(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (not a finite number: too large for a 64-bit float, or not a number)`;
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
 export function parseCheckPoints(raw: readonly unknown[]): CheckPoint[] {
   if (raw.length > MAX_CHECK_POINTS) throw new DomainError('validation_failed', `at most ${MAX_CHECK_POINTS} points per request, got ${raw.length}`, { details: [{ path: '/points', message: 'too many points' }] });
   const out: CheckPoint[] = new Array(raw.length);
@@ -159,10 +168,10 @@ export function parseCheckPoints(raw: readonly unknown[]): CheckPoint[] {
     const p = raw[i] as { lon?: unknown; lat?: unknown; at?: unknown } | null;
     if (p === null || typeof p !== 'object') bad(i, 'must be an object {lon, lat, at}');
     const { lon, lat, at } = p as { lon?: unknown; lat?: unknown; at?: unknown };
-    if (typeof lon !== 'number' || !Number.isFinite(lon) || lon < -180 || lon > 180) bad(i, `lon must be a number in [-180, 180], got ${JSON.stringify(lon)}`);
-    if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) bad(i, `lat must be a number in [-90, 90], got ${JSON.stringify(lat)}`);
+    if (typeof lon !== 'number' || !Number.isFinite(lon) || lon < -180 || lon > 180) bad(i, `lon must be a number in [-180, 180], got ${shown(lon)}`);
+    if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) bad(i, `lat must be a number in [-90, 90], got ${shown(lat)}`);
     const t = typeof at === 'string' ? parseRfc3339(at) : undefined;
-    if (t === undefined) bad(i, `at must be an RFC 3339 date-time with offset, got ${JSON.stringify(at)}`);
+    if (t === undefined) bad(i, `at must be an RFC 3339 date-time with offset, got ${shown(at)}`);
     out[i] = { lon: lon as number, lat: lat as number, at: t as number };
   }
   return out;

@@ -37,7 +37,8 @@ export async function runIdempotent<T>(
   opts: IdempotencyOptions<T> = {},
 ): Promise<Outcome<T>> {
   if (key === undefined) return { status, body: await inTransaction(deps, fn), replayed: false };
-  if (key.length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters', { details: [{ path: '/headers/idempotency-key', message: `1 to 200 characters, got ${key.length}` }] });
+  // Not blank: HTTP drops a header value's surrounding spaces, so "   " arrives as "" over the wire (OpenAPI: pattern \S).
+  if (key.trim().length === 0 || key.length > 200) throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 200 characters, not blank', { details: [{ path: '/headers/idempotency-key', message: key.trim().length === 0 ? 'blank' : `1 to 200 characters, got ${key.length}` }] });
   const attempt = (): Promise<Outcome<T>> =>
     inTransaction(deps, async (u) => {
       // Claim the key first. Under PostgreSQL's READ COMMITTED a concurrent retry found no

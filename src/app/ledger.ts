@@ -21,14 +21,18 @@ import {
   assertStatementInput,
   buildProtocolText,
   canRead,
+  canReadEntry,
+  latestToday,
   ledgerTimeline,
   normaliseRound,
   openPoints,
   positionMatrix,
   readableVisibilities,
+  requiredSignatories,
+  type EntryConcerns,
   type LedgerContext,
 } from '../domain/ledger.js';
-import { assertProtocolSignature, countingSignatories, isProtocolSigned, protocolKeyNotes, signatureCounts, type ProtocolSignatureRecord } from '../domain/ledger-protocol.js';
+import { assertProtocolSignature, assertRoundStarted, assertSignatories, countingSignatories, isProtocolSigned, protocolKeyNotes, signatureCounts, type ProtocolSignatureRecord } from '../domain/ledger-protocol.js';
 import type {
   AgendaItemInput,
   AgendaItemView,
@@ -90,24 +94,40 @@ async function lastReasons(tx: Tx, rows: readonly EntryRow[]): Promise<Map<strin
   return new Map(versions.filter((v) => current.get(v.entry_id) === Number(v.version)).map((v) => [v.entry_id, v.reason]));
 }
 
+/** The parties that signed a version of each protocol (or of `protocolId`). */
+async function signersOf(tx: Tx, protocolId?: string): Promise<Map<string, string[]>> {
+  let q = ledgerDb(tx).selectFrom('ledger_signatures').select(['protocol_id', 'party_id']);
+  if (protocolId !== undefined) q = q.where('protocol_id', '=', protocolId);
+  const map = new Map<string, string[]>();
+  for (const s of await q.execute()) map.set(s.protocol_id, [...(map.get(s.protocol_id) ?? []), s.party_id]);
+  return map;
+}
+
+/** Whom an entry concerns whatever its visibility (domain/ledger.ts, `isConcerned`). */
+function concernsOf(row: Pick<EntryRow, 'kind' | 'party_id' | 'body' | 'id'>, signers: Map<string, string[]>): EntryConcerns {
+  if (row.kind !== 'protocol') return { kind: row.kind, partyId: row.party_id };
+  return { kind: row.kind, partyId: null, signatories: [...(JSON.parse(row.body) as ProtocolBody).text.signatories, ...(signers.get(row.id) ?? [])] };
+}
+
 async function rowsOf(tx: Tx, kind: Kind, viewer: Actor | null): Promise<EntryRow[]> {
-  const rows = await ledgerDb(tx)
-    .selectFrom('ledger_entries')
-    .selectAll()
-    .where('kind', '=', kind)
-    .where('visibility', 'in', readableVisibilities(viewer))
-    .orderBy('occurred_on')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ ...r, current_version: Number(r.current_version) }));
+  let q = ledgerDb(tx).selectFrom('ledger_entries').selectAll().where('kind', '=', kind);
+  // A party reads its own positions and the protocols it signs whatever their visibility: filtered below.
+  if (viewer === null || (kind !== 'position' && kind !== 'protocol')) q = q.where('visibility', 'in', readableVisibilities(viewer));
+  const rows = await q.orderBy('occurred_on').orderBy('created_at').orderBy('id').execute();
+  const signers = kind === 'protocol' && viewer !== null ? await signersOf(tx) : new Map<string, string[]>();
+  return rows.filter((r) => canReadEntry(viewer, r.visibility, concernsOf(r, signers))).map((r) => ({ ...r, current_version: Number(r.current_version) }));
 }
 
 async function rowOf(tx: Tx, kind: Kind, id: string, viewer: Actor | null): Promise<EntryRow> {
   const row = await ledgerDb(tx).selectFrom('ledger_entries').selectAll().where('id', '=', id).where('kind', '=', kind).executeTakeFirst();
   // An entry the viewer may not read does not exist for them.
-  if (!row || !canRead(viewer, row.visibility)) throw new DomainError('not_found', `no ${NOUN[kind]} with id ${id}`);
+  if (!row || !canReadEntry(viewer, row.visibility, concernsOf(row, kind === 'protocol' ? await signersOf(tx, id) : new Map()))) throw new DomainError('not_found', `no ${NOUN[kind]} with id ${id}`);
   return { ...row, current_version: Number(row.current_version) };
+}
+
+/** Whom the entry `id` concerns, to judge which of its versions a viewer reads. */
+async function entryConcerns(tx: Tx, row: Pick<EntryRow, 'kind' | 'party_id' | 'body' | 'id'>): Promise<EntryConcerns> {
+  return concernsOf(row, row.kind === 'protocol' ? await signersOf(tx, row.id) : new Map());
 }
 
 function agendaItemView(row: EntryRow, reason: string): AgendaItemView {
@@ -187,20 +207,30 @@ async function reviseEntry(u: Unit, actor: Actor, row: EntryRow, baseVersion: nu
   return version;
 }
 
+/** Each party's kind (`belligerent`, `mediator`, …). */
+async function partyKinds(tx: Tx): Promise<Map<string, string>> {
+  return new Map((await tx.selectFrom('parties').select(['id', 'kind']).execute()).map((p) => [p.id, p.kind]));
+}
+
 /** What validation needs, as the writer sees the ledger. */
-async function context(tx: Tx, viewer: Actor): Promise<LedgerContext> {
-  const parties = new Set((await tx.selectFrom('parties').select('id').execute()).map((p) => p.id));
+async function context(u: Unit, viewer: Actor): Promise<LedgerContext> {
+  const tx = u.tx;
+  const kinds = await partyKinds(tx);
   const itemRows = await rowsOf(tx, 'agenda_item', viewer);
   const items = new Set(itemRows.map((r) => r.id));
   const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rounds = (await rowsOf(tx, 'round', viewer)).map((r) => ({ id: r.id, body: JSON.parse(r.body) as RoundBody }));
   const byId = new Map(rounds.map((r) => [r.id, r.body]));
+  const positions = (await rowsOf(tx, 'position', viewer)).map((r) => ({ id: r.id, ...(JSON.parse(r.body) as PositionInput) }));
   return {
-    partyExists: (id) => parties.has(id),
+    partyExists: (id) => kinds.has(id),
+    partyKind: (id) => kinds.get(id),
     itemExists: (id) => items.has(id),
     itemVisibility: (id) => itemVisibility.get(id),
     round: (id) => byId.get(id),
     otherRounds: rounds.map((r) => ({ id: r.id, number: r.body.number, startDate: r.body.startDate })),
+    today: latestToday(u.deps.now()),
+    positionsOf: (partyId, itemId, exceptId) => positions.filter((p) => p.partyId === partyId && p.itemId === itemId && p.id !== exceptId),
   };
 }
 
@@ -253,7 +283,7 @@ function roundView(row: EntryRow, reason: string, visibleItems: Set<string>, pro
 
 export async function createRound(u: Unit, actor: Actor, input: RoundInput): Promise<RoundView> {
   authorize(actor, 'ledger.record');
-  assertRoundInput(input, await context(u.tx, actor));
+  assertRoundInput(input, await context(u, actor));
   const body = normaliseRound(input);
   const id = u.deps.newId(PREFIX.round);
   await insertEntry(u, actor, id, 'round', { visibility: body.visibility, roundId: id, itemId: null, partyId: null, occurredOn: body.startDate }, body);
@@ -264,7 +294,7 @@ export async function reviseRound(u: Unit, actor: Actor, id: string, rev: { base
   authorize(actor, 'ledger.record');
   await lockEntry(u, id);
   const row = await rowOf(u.tx, 'round', id, actor);
-  assertRoundInput(rev.round, await context(u.tx, actor), id);
+  assertRoundInput(rev.round, await context(u, actor), id);
   const body = normaliseRound(rev.round);
   await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: body.visibility, roundId: id, itemId: null, partyId: null, occurredOn: body.startDate }, body);
   return getRound(u.tx, actor, id);
@@ -294,7 +324,7 @@ const positionAt = (p: PositionInput): Located => ({ visibility: p.visibility, r
 
 export async function createPosition(u: Unit, actor: Actor, input: PositionInput): Promise<PositionView> {
   authorize(actor, 'ledger.position', { partyId: input.partyId });
-  assertPositionInput(input, await context(u.tx, actor));
+  assertPositionInput(input, await context(u, actor));
   const id = u.deps.newId(PREFIX.position);
   await insertEntry(u, actor, id, 'position', positionAt(input), input);
   return getPosition(u.tx, actor, id);
@@ -305,7 +335,7 @@ export async function revisePosition(u: Unit, actor: Actor, id: string, rev: { b
   const row = await rowOf(u.tx, 'position', id, actor);
   authorize(actor, 'ledger.position', { partyId: row.party_id ?? '' });
   authorize(actor, 'ledger.position', { partyId: rev.position.partyId });
-  assertPositionInput(rev.position, await context(u.tx, actor));
+  assertPositionInput(rev.position, await context(u, actor), id);
   await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, positionAt(rev.position), rev.position);
   return getPosition(u.tx, actor, id);
 }
@@ -338,7 +368,7 @@ const statementAt = (s: StatementInput): Located => ({ visibility: s.visibility,
 
 export async function createStatement(u: Unit, actor: Actor, input: StatementInput): Promise<StatementView> {
   authorize(actor, 'ledger.record');
-  assertStatementInput(input, await context(u.tx, actor));
+  assertStatementInput(input, await context(u, actor));
   const id = u.deps.newId(PREFIX.statement);
   await insertEntry(u, actor, id, 'statement', statementAt(input), input);
   return getStatement(u.tx, actor, id);
@@ -348,7 +378,7 @@ export async function reviseStatement(u: Unit, actor: Actor, id: string, rev: { 
   authorize(actor, 'ledger.record');
   await lockEntry(u, id);
   const row = await rowOf(u.tx, 'statement', id, actor);
-  assertStatementInput(rev.statement, await context(u.tx, actor));
+  assertStatementInput(rev.statement, await context(u, actor));
   await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, statementAt(rev.statement), rev.statement);
   return getStatement(u.tx, actor, id);
 }
@@ -419,11 +449,14 @@ async function protocolView(tx: Tx, row: EntryRow, reason: string, viewer: Actor
   // not read (a mediator-only or parties-only draft, later made public) is not shown to it.
   const versions = await ledgerDb(tx).selectFrom('ledger_versions').select(['version', 'visibility']).where('entry_id', '=', row.id).execute();
   const visibilityOf = new Map(versions.map((v) => [Number(v.version), v.visibility]));
-  const sigs = all.filter((s) => canRead(viewer, visibilityOf.get(s.record.version) ?? 'mediator'));
+  const concerns = await entryConcerns(tx, row);
+  const sigs = all.filter((s) => canReadEntry(viewer, visibilityOf.get(s.record.version) ?? 'mediator', concerns));
+  const kinds = await partyKinds(tx);
   return {
     id: row.id,
     roundId: body.text.roundId,
-    state: isProtocolSigned(body.text.signatories, counting) ? 'signed' : 'open',
+    // Signed when every belligerent delegation signed: a mediator listed as a delegation before that rule signs nothing.
+    state: isProtocolSigned(requiredSignatories(body.text.signatories, (id) => kinds.get(id)), counting) ? 'signed' : 'open',
     agreementId: body.input.agreementId,
     visibility: row.visibility as Visibility,
     text: body.text,
@@ -449,10 +482,12 @@ async function protocolView(tx: Tx, row: EntryRow, reason: string, viewer: Actor
 export async function createProtocol(u: Unit, actor: Actor, roundId: string, input: ProtocolInput): Promise<ProtocolView> {
   authorize(actor, 'ledger.record');
   const round = await getRound(u.tx, actor, roundId);
-  assertProtocolInput(input, await context(u.tx, actor));
+  assertProtocolInput(input, await context(u, actor), roundId);
   await assertAgreement(u.tx, input.agreementId);
   const id = u.deps.newId(PREFIX.protocol);
-  const body: ProtocolBody = { input, text: buildProtocolText(id, 1, round, input) };
+  const kinds = await partyKinds(u.tx);
+  const body: ProtocolBody = { input, text: buildProtocolText(id, 1, round, input, (p) => kinds.get(p)) };
+  assertSignatories(body.text);
   assertSignable(canonicalJson(body.text), 'the protocol text and its points');
   await insertEntry(u, actor, id, 'protocol', { visibility: input.visibility, roundId, itemId: null, partyId: null, occurredOn: round.startDate }, body);
   return getProtocol(u.tx, actor, id);
@@ -465,9 +500,11 @@ export async function reviseProtocol(u: Unit, actor: Actor, id: string, rev: { b
   const row = await rowOf(u.tx, 'protocol', id, actor);
   const old = JSON.parse(row.body) as ProtocolBody;
   const round = await getRound(u.tx, actor, old.text.roundId);
-  assertProtocolInput(rev.protocol, await context(u.tx, actor));
+  assertProtocolInput(rev.protocol, await context(u, actor), round.id);
   await assertAgreement(u.tx, rev.protocol.agreementId);
-  const body: ProtocolBody = { input: rev.protocol, text: buildProtocolText(id, row.current_version + 1, round, rev.protocol) };
+  const kinds = await partyKinds(u.tx);
+  const body: ProtocolBody = { input: rev.protocol, text: buildProtocolText(id, row.current_version + 1, round, rev.protocol, (p) => kinds.get(p)) };
+  assertSignatories(body.text);
   assertSignable(canonicalJson(body.text), 'the protocol text and its points');
   await reviseEntry(u, actor, row, rev.baseVersion, rev.reason, { visibility: rev.protocol.visibility, roundId: round.id, itemId: null, partyId: null, occurredOn: round.startDate }, body);
   return getProtocol(u.tx, actor, id);
@@ -492,7 +529,7 @@ export async function getProtocolText(tx: Tx, viewer: Actor | null, id: string, 
   const v = version ?? row.current_version;
   const ver = await ledgerDb(tx).selectFrom('ledger_versions').select(['body', 'visibility']).where('entry_id', '=', id).where('version', '=', v).executeTakeFirst();
   // Each version has its own visibility (as the history shows): one the viewer may not read is not there for it.
-  if (!ver || !canRead(viewer, ver.visibility)) throw new DomainError('not_found', `protocol ${id} has no version ${v} that you may read (current: ${row.current_version})`);
+  if (!ver || !canReadEntry(viewer, ver.visibility, await entryConcerns(tx, row))) throw new DomainError('not_found', `protocol ${id} has no version ${v} that you may read (current: ${row.current_version})`);
   return { text: canonicalJson((JSON.parse(ver.body) as ProtocolBody).text), version: v };
 }
 
@@ -506,14 +543,18 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
   const ev = await jwsEvidence(u.tx, jws);
   // A signature made with a key compromised at the time no longer counts: its party signs again.
   const signed = countingSignatories((await protocolSignatures(u.tx, id)).map((s) => s.record), row.current_version);
+  const kinds = await partyKinds(u.tx);
+  // The belligerent delegations sign: a mediator listed as a delegation before that rule does not.
+  const signatories = requiredSignatories(body.text.signatories, (p) => kinds.get(p));
   assertProtocolSignature(ev, {
     signerPartyId: actor.partyId,
     currentText: new TextEncoder().encode(canonicalJson(body.text)),
     currentVersion: row.current_version,
     roundNumber: body.text.roundNumber,
-    signatories: body.text.signatories,
+    signatories,
     signedParties: signed,
   });
+  assertRoundStarted(body.text, latestToday(u.deps.now()));
   const made = { id: u.deps.newId('sig'), protocol_id: id, version: row.current_version, party_id: actor.partyId, member_id: actor.memberId, kid: String(ev.kid), jws };
   // A protocol not every member may read is signed in the log as a commitment only (who signed,
   // with which key, is for its readers too); its opening carries the visibility it is read by.
@@ -524,8 +565,8 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
   const sig = { ...made, created_at: entry.time };
   await ledgerDb(u.tx).insertInto('ledger_signatures').values(sig).execute();
   await ledgerDb(u.tx).updateTable('ledger_entries').set({ updated_at: sig.created_at }).where('id', '=', id).execute();
-  if (isProtocolSigned(body.text.signatories, [...signed, actor.partyId])) {
-    await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories: body.text.signatories, visibility }, restricted });
+  if (isProtocolSigned(signatories, [...signed, actor.partyId])) {
+    await appendLog(u, { actor: 'system', action: 'ledger.protocol.fully_signed', subject: `ledger/${id}`, payload: { version: sig.version, signatories, visibility }, restricted });
   }
   return getProtocol(u.tx, actor, id);
 }
@@ -534,12 +575,14 @@ export async function signProtocol(u: Unit, actor: Actor, id: string, jwsInput: 
 
 /** Every version of an entry, oldest first, with the reason for each correction. */
 export async function entryHistory(tx: Tx, viewer: Actor | null, id: string) {
-  const row = await ledgerDb(tx).selectFrom('ledger_entries').select(['kind', 'visibility']).where('id', '=', id).executeTakeFirst();
-  if (!row || !canRead(viewer, row.visibility)) throw new DomainError('not_found', `no ledger entry with id ${id}`);
+  const row = await ledgerDb(tx).selectFrom('ledger_entries').select(['id', 'kind', 'visibility', 'party_id', 'body']).where('id', '=', id).executeTakeFirst();
+  const concerns = row === undefined ? undefined : await entryConcerns(tx, row);
+  if (!row || !concerns || !canReadEntry(viewer, row.visibility, concerns)) throw new DomainError('not_found', `no ledger entry with id ${id}`);
   const versions = await ledgerDb(tx).selectFrom('ledger_versions').selectAll().where('entry_id', '=', id).orderBy('version').execute();
-  // Earlier versions stay as private as they were: a version the viewer may not read is withheld.
+  // Earlier versions stay as private as they were: a version the viewer may not read is withheld
+  // (the party a position speaks for, or a protocol's delegation, reads every version).
   return versions
-    .filter((v) => canRead(viewer, v.visibility))
+    .filter((v) => canReadEntry(viewer, v.visibility, concerns))
     .map((v) => ({ version: Number(v.version), body: JSON.parse(v.body) as unknown, visibility: v.visibility as Visibility, reason: v.reason, createdAt: v.created_at, createdBy: v.created_by }));
 }
 
@@ -561,6 +604,7 @@ export async function ledgerMatrix(tx: Tx, viewer: Actor | null, f: { item?: str
 export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
   const items = await listAgendaItems(tx, viewer);
   const rounds = await listRounds(tx, viewer);
+  const kinds = await partyKinds(tx);
   const protocols = (await listProtocols(tx, viewer)).map((p) => {
     const signedBy = [...new Set(p.signatures.filter((s) => s.valid).map((s) => s.partyId))];
     return {
@@ -570,7 +614,7 @@ export async function ledgerTimelineView(tx: Tx, viewer: Actor | null) {
       state: p.state,
       agreementId: p.agreementId,
       version: p.text.version,
-      signatories: p.text.signatories,
+      signatories: requiredSignatories(p.text.signatories, (id) => kinds.get(id)),
       signedBy,
       keyNotes: protocolKeyNotes(p.signatures, p.text.version, signedBy),
     };

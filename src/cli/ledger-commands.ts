@@ -121,7 +121,9 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
     if (o.out !== undefined) {
       writeFileSync(o.out, text);
       print(`Wrote ${o.out}`);
-    } else process.stdout.write(text);
+    } else if (o.format === 'json') print(text.trimEnd());
+    // CSV is a data file (CRLF line ends, line breaks inside quoted cells): written as the server sent it; print it to a file with --out.
+    else process.stdout.write(text);
   });
 
   remote(

@@ -7,6 +7,14 @@ import { MAX_JWS_CHARS, MAX_SIGNED_BYTES } from './signing-limits.js';
 import { assertWindows, formatUtc, parseRfc3339 } from './windows.js';
 
 export const MAX_WIDTH_M = 50_000;
+/**
+ * The narrowest zone: 100 m, 50 m either side of the route. Whether a vehicle is in the zone is
+ * judged from GPS fixes, which err by 5–30 m on a phone (more under jamming), so a narrower zone
+ * would put a convoy on the road "outside" it; and the zone's polygon (bufferRouteToPolygon),
+ * whose work grows as length ÷ width, stays a matter of seconds even on the longest route allowed.
+ * 0.0001 m made a polygon with no coordinates, 1 m a speck covering none of the route.
+ */
+export const MIN_WIDTH_M = 100;
 /** The longest route a corridor may follow (Mariupol → Zaporizhzhia is ~230 km by road). */
 export const MAX_ROUTE_LENGTH_M = 2_000_000;
 
@@ -55,8 +63,8 @@ export function checkRoute(coordinates: readonly (readonly number[])[], path = '
 }
 
 export function checkWidth(widthM: number, route?: readonly (readonly number[])[]): Problem[] {
-  if (typeof widthM !== 'number' || !Number.isFinite(widthM) || widthM <= 0 || widthM > MAX_WIDTH_M) {
-    return [{ code: 'width_out_of_range', detail: { path: '/widthM', message: `width must be > 0 and ≤ ${MAX_WIDTH_M} metres, got ${widthM}` } }];
+  if (typeof widthM !== 'number' || !Number.isFinite(widthM) || widthM < MIN_WIDTH_M || widthM > MAX_WIDTH_M) {
+    return [{ code: 'width_out_of_range', detail: { path: '/widthM', message: `width must be at least ${MIN_WIDTH_M} and at most ${MAX_WIDTH_M.toLocaleString('en-US')} metres (GPS fixes err by tens of metres), got ${widthM}` } }];
   }
   // The zone's edge lies within half the width of the route's positions (edges run between them).
   const across = (route ?? []).findIndex((p) => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' && reachesAntimeridian(p, widthM / 2));

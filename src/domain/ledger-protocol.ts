@@ -39,6 +39,24 @@ export function assertProtocolSignature(ev: GuaranteeEvidence, s: ProtocolSubjec
   }
 }
 
+/** A round with no belligerent delegation (recorded before that rule) has nobody to sign a protocol: none is made for it. */
+export function assertSignatories(text: { readonly roundNumber: number; readonly signatories: readonly string[] }): void {
+  if (text.signatories.length === 0) {
+    throw new DomainError('transition_not_allowed', `round ${text.roundNumber} has no belligerent delegation to sign a protocol: correct the round's delegations first`);
+  }
+}
+
+/**
+ * A protocol records what a round agreed: it is not signed before the round starts. `today` is
+ * the date where it is latest (UTC+14, `latestToday`), so that a delegation signing on the first
+ * day of the round is never refused because of the server's time zone.
+ */
+export function assertRoundStarted(text: { readonly roundNumber: number; readonly date: string }, today: string): void {
+  if (today < text.date) {
+    throw new DomainError('transition_not_allowed', `round ${text.roundNumber} starts on ${text.date}: its protocol records what the round agreed and cannot be signed before then (it is ${today} at the latest anywhere on Earth)`);
+  }
+}
+
 /** A delegation's recorded signature over one version of a protocol, as the counting rule needs it. */
 export interface ProtocolSignatureRecord {
   readonly partyId: string;

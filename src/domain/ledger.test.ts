@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
-import { assertRoundInput, describeNextRound, isRealDate, openPoints, positionMatrix, toHxlCsv, type LedgerContext } from './ledger.js';
-import { assertProtocolSignature, awaitsSignatureOf, countingSignatories, isProtocolSigned, protocolKeyNotes } from './ledger-protocol.js';
+import { assertRoundInput, buildProtocolText, canReadEntry, describeNextRound, isRealDate, latestToday, openPoints, positionMatrix, requiredSignatories, toHxlCsv, type LedgerContext } from './ledger.js';
+import { assertProtocolSignature, assertRoundStarted, awaitsSignatureOf, countingSignatories, isProtocolSigned, protocolKeyNotes } from './ledger-protocol.js';
 import type { PositionView, RoundInput } from '../schemas/ledger.js';
 
 const ctx: LedgerContext = { partyExists: (id) => ['ua', 'ru'].includes(id), itemExists: (id) => ['neutrality', 'corridors'].includes(id), round: () => undefined, otherRounds: [] };
@@ -67,6 +67,50 @@ describe('ledger rules', () => {
   it('writes CSV with an HXL row under the header, quoting and defusing formulas', () => {
     const csv = toHxlCsv([{ header: 'text', hxl: '#description', value: (r: { t: string }) => r.t }], [{ t: 'a, "b"' }, { t: '=HYPERLINK("x")' }]);
     expect(csv).toBe('text\r\n#description\r\n"a, ""b"""\r\n"\'=HYPERLINK(""x"")"\r\n');
+  });
+});
+
+describe('who negotiates, who signs, who reads', () => {
+  const kinds: Record<string, string> = { ua: 'belligerent', ru: 'belligerent', med: 'mediator', obs: 'observer' };
+  const kctx: LedgerContext = { ...ctx, partyExists: (id) => id in kinds, partyKind: (id) => kinds[id] };
+  const delegation = (partyId: string) => ({ partyId, head: { name: 'A', title: '' }, members: [] });
+
+  it('takes belligerent delegations only, and a mediator-kind mediatorPartyId', () => {
+    expect(codeOf(() => assertRoundInput(round({ delegations: [delegation('med')] }), kctx))).toBe('validation_failed');
+    expect(codeOf(() => assertRoundInput(round({ delegations: [delegation('ua'), delegation('obs')] }), kctx))).toBe('validation_failed');
+    for (const m of ['ua', 'obs']) expect(codeOf(() => assertRoundInput(round({ mediatorPartyId: m }), kctx))).toBe('validation_failed');
+    expect(codeOf(() => assertRoundInput(round({ delegations: [delegation('ua'), delegation('ru')], mediatorPartyId: 'med' }), kctx))).toBeUndefined();
+  });
+
+  it('has the belligerent delegations sign, and reads a round of the mediator alone as never signed', () => {
+    expect(requiredSignatories(['ua', 'med', 'ru', 'obs'], (id) => kinds[id])).toEqual(['ua', 'ru']);
+    const text = buildProtocolText('p', 1, { id: 'r', number: 1, startDate: '2022-03-03', venue: { name: 'v' }, delegations: [delegation('med')] }, { title: 't', points: [], text: '', agreementId: null, visibility: 'public' }, (id) => kinds[id]);
+    expect(text.signatories).toEqual([]);
+    expect(isProtocolSigned(text.signatories, ['med'])).toBe(false);
+  });
+
+  it('refuses a signature before the round starts, judged where the day starts first', () => {
+    expect(latestToday(Date.parse('2022-03-02T10:00:00Z'))).toBe('2022-03-03');
+    expect(codeOf(() => assertRoundStarted({ roundNumber: 2, date: '2022-03-03' }, latestToday(Date.parse('2022-03-02T09:59:59Z'))))).toBe('transition_not_allowed');
+    expect(codeOf(() => assertRoundStarted({ roundNumber: 2, date: '2022-03-03' }, latestToday(Date.parse('2022-03-02T10:00:00Z'))))).toBeUndefined();
+  });
+
+  it('lets a position’s party and a protocol’s delegations read them whatever their visibility', () => {
+    const ua = { memberId: 'm', partyId: 'ua', partyKind: 'belligerent' as const, role: 'viewer' as const };
+    const ru = { ...ua, partyId: 'ru' };
+    expect(canReadEntry(ua, 'mediator', { kind: 'position', partyId: 'ua' })).toBe(true);
+    expect(canReadEntry(ru, 'mediator', { kind: 'position', partyId: 'ua' })).toBe(false);
+    expect(canReadEntry(ru, 'mediator', { kind: 'protocol', partyId: null, signatories: ['ua', 'ru'] })).toBe(true);
+    expect(canReadEntry(null, 'mediator', { kind: 'position', partyId: 'ua' })).toBe(false);
+    expect(canReadEntry(ua, 'mediator', { kind: 'statement', partyId: 'ua' })).toBe(false);
+  });
+
+  it('reads dates of the years 0000–0099 as written', () => {
+    expect(isRealDate('0033-04-03')).toBe(true);
+    expect(isRealDate('0000-02-29')).toBe(true); // 1 BC, a leap year in the proleptic Gregorian calendar
+    expect(isRealDate('0001-02-29')).toBe(false);
+    expect(isRealDate('1900-02-29')).toBe(false);
+    expect(isRealDate('9999-12-31')).toBe(true);
   });
 });
 

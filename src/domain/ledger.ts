@@ -25,21 +25,68 @@ type Problem = { code: ErrorCode; detail: ErrorDetail };
 /** What the rules need to know about the rest of the ledger. */
 export interface LedgerContext {
   readonly partyExists: (id: string) => boolean;
+  /** A party's kind (`belligerent`, `mediator`, …), when it exists; absent: every party counts as a belligerent. */
+  readonly partyKind?: (id: string) => string | undefined;
   readonly itemExists: (id: string) => boolean;
   /** An agenda item's visibility (`public`, `parties`, `mediator`), when it exists. */
   readonly itemVisibility?: (id: string) => string | undefined;
-  /** The round's dates when it exists (and is visible to the writer). */
-  readonly round: (id: string) => { number: number; startDate: string; endDate: string } | undefined;
+  /** The round's dates when it exists (and is visible to the writer), with its delegations' parties and its agenda's items. */
+  readonly round: (id: string) => { number: number; startDate: string; endDate: string; delegations?: readonly { partyId: string }[]; agenda?: readonly { itemId: string }[] } | undefined;
   /** Every other round's number and dates, to keep rounds in order. */
   readonly otherRounds: readonly { id: string; number: number; startDate: string }[];
+  /** Today's date where it is latest (UTC+14, YYYY-MM-DD): no position or statement is dated after it. */
+  readonly today?: string;
+  /**
+   * The party's positions on the item as the writer reads them, but for the entry `exceptId` (the
+   * one being corrected): the current one is among those of the latest `statedOn`.
+   */
+  readonly positionsOf?: (partyId: string, itemId: string, exceptId?: string) => readonly Pick<PositionInput, 'text' | 'kind' | 'condition' | 'statedOn'>[];
 }
 
-/** Whether a calendar date YYYY-MM-DD names a real day. */
+/**
+ * The years a ledger date may have: four digits, 0000–9999, as RFC 3339 writes them (a year
+ * before 100 is kept as written, not read as 19xx).
+ */
+export const DATE_YEARS = '0000–9999';
+
+/** Whether a calendar date YYYY-MM-DD names a real day (proleptic Gregorian, years 0000–9999). */
 export function isRealDate(d: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
   if (!m) return false;
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(t).toISOString().slice(0, 10) === d;
+  // Not Date.UTC(y, …): it reads a year 0–99 as 1900–1999, so 0033-04-03 was refused.
+  const t = new Date(0);
+  t.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return t.getUTCFullYear() === Number(m[1]) && t.getUTCMonth() === Number(m[2]) - 1 && t.getUTCDate() === Number(m[3]);
+}
+
+/**
+ * The earliest date a position or a statement may carry. Nothing said in a negotiation this
+ * ledger records is older than the twentieth century; a date before it is a typing mistake
+ * (0022-03-03 for 2022-03-03), not history.
+ */
+export const EARLIEST_STATED_ON = '1900-01-01';
+
+/** Today's date in UTC+14, the zone where a day starts first: a date after it is in the future everywhere. */
+export function latestToday(nowMs: number): string {
+  return new Date(nowMs + 14 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** A statement's or position's date: not before 1900, not after today anywhere on Earth. */
+function checkStatedDate(path: string, d: string, ctx: LedgerContext): Problem | undefined {
+  if (d < EARLIEST_STATED_ON) return { code: 'validation_failed', detail: { path, message: `${d} is before ${EARLIEST_STATED_ON}: dates in the ledger are from 1900 on (a mistyped year?)` } };
+  if (ctx.today !== undefined && d > ctx.today) return { code: 'validation_failed', detail: { path, message: `${d} is in the future: it is ${ctx.today} at the latest anywhere on Earth` } };
+  return undefined;
+}
+
+const isBelligerent = (ctx: LedgerContext, id: string): boolean => (ctx.partyKind?.(id) ?? 'belligerent') === 'belligerent';
+
+/**
+ * The parties that must sign a round's protocol: its belligerent delegations. The mediator (or
+ * an observer) recorded among a round's delegations before this rule signs nothing: a protocol
+ * "signed by every delegation" is signed by the belligerents.
+ */
+export function requiredSignatories(delegations: readonly string[], partyKind: (id: string) => string | undefined): string[] {
+  return delegations.filter((id) => partyKind(id) === 'belligerent');
 }
 
 function throwFirst(problems: Problem[]): void {
@@ -48,7 +95,7 @@ function throwFirst(problems: Problem[]): void {
 }
 
 function checkDates(dates: [string, string][]): Problem[] {
-  return dates.filter(([, d]) => !isRealDate(d)).map(([path, d]) => ({ code: 'validation_failed' as const, detail: { path, message: `${d} is not a calendar date` } }));
+  return dates.filter(([, d]) => !isRealDate(d)).map(([path, d]) => ({ code: 'validation_failed' as const, detail: { path, message: `${d} is not a calendar date (YYYY-MM-DD, a day the month has, years ${DATE_YEARS})` } }));
 }
 
 const unknownItem = (path: string, id: string): Problem => ({ code: 'unknown_agenda_item', detail: { path, message: `no agenda item with id ${id}: create it first (POST /agenda-items)` } });
@@ -86,10 +133,19 @@ export function assertRoundInput(input: RoundInput, ctx: LedgerContext, selfId?:
   const seen = new Set<string>();
   r.delegations.forEach((d, i) => {
     if (!ctx.partyExists(d.partyId)) problems.push(unknownParty(`/delegations/${i}/partyId`, d.partyId));
+    else if (!isBelligerent(ctx, d.partyId)) {
+      // A round whose only delegation was the mediator made a protocol the mediator alone "signed by every delegation".
+      problems.push({ code: 'validation_failed', detail: { path: `/delegations/${i}/partyId`, message: `party ${d.partyId} is a ${ctx.partyKind?.(d.partyId) ?? 'non-belligerent'} party: a round's delegations are the belligerent parties that negotiate and sign (name the mediator in mediatorPartyId)` } });
+    }
     if (seen.has(d.partyId)) problems.push({ code: 'validation_failed', detail: { path: `/delegations/${i}/partyId`, message: `party ${d.partyId} has two delegations` } });
     seen.add(d.partyId);
   });
-  if (r.mediatorPartyId !== undefined && !ctx.partyExists(r.mediatorPartyId)) problems.push(unknownParty('/mediatorPartyId', r.mediatorPartyId));
+  if (r.mediatorPartyId !== undefined) {
+    if (!ctx.partyExists(r.mediatorPartyId)) problems.push(unknownParty('/mediatorPartyId', r.mediatorPartyId));
+    else if (ctx.partyKind !== undefined && ctx.partyKind(r.mediatorPartyId) !== 'mediator') {
+      problems.push({ code: 'validation_failed', detail: { path: '/mediatorPartyId', message: `party ${r.mediatorPartyId} is a ${ctx.partyKind(r.mediatorPartyId) ?? ''} party, not a mediator` } });
+    }
+  }
   const items = new Set<string>();
   r.agenda.forEach((a, i) => {
     if (!ctx.itemExists(a.itemId)) problems.push(unknownItem(`/agenda/${i}/itemId`, a.itemId));
@@ -99,23 +155,46 @@ export function assertRoundInput(input: RoundInput, ctx: LedgerContext, selfId?:
   throwFirst(problems);
 }
 
-/** Rules on a position: known item, party and round; a real date, not after its source; a condition when conditional. */
-export function assertPositionInput(input: PositionInput, ctx: LedgerContext): void {
+/**
+ * Rules on a position: known item, a belligerent party and known round at which that party had
+ * a delegation; a real date from 1900 to today, not after its source; a condition when
+ * conditional; not the party's current position on the item once more (`selfId`: the entry
+ * being corrected, which is not compared with itself).
+ */
+export function assertPositionInput(input: PositionInput, ctx: LedgerContext, selfId?: string): void {
   const problems = checkDates([
     ['/statedOn', input.statedOn],
     ['/source/date', input.source.date],
   ]);
   if (problems.length > 0) return throwFirst(problems);
+  const when = checkStatedDate('/statedOn', input.statedOn, ctx);
+  if (when) problems.push(when);
   if (!ctx.itemExists(input.itemId)) problems.push(unknownItem('/itemId', input.itemId));
   const wider = widerThanItem(ctx, '/visibility', input.itemId, input.visibility);
   if (wider) problems.push(wider);
   if (!ctx.partyExists(input.partyId)) problems.push(unknownParty('/partyId', input.partyId));
-  if (input.roundId !== null && ctx.round(input.roundId) === undefined) problems.push({ code: 'unknown_round', detail: { path: '/roundId', message: `no round with id ${input.roundId}` } });
+  else if (!isBelligerent(ctx, input.partyId)) {
+    problems.push({ code: 'validation_failed', detail: { path: '/partyId', message: `party ${input.partyId} is a ${ctx.partyKind?.(input.partyId) ?? ''} party: positions are the belligerent parties'` } });
+  }
+  if (input.roundId !== null) {
+    const round = ctx.round(input.roundId);
+    if (round === undefined) problems.push({ code: 'unknown_round', detail: { path: '/roundId', message: `no round with id ${input.roundId}` } });
+    else if (round.delegations !== undefined && !round.delegations.some((d) => d.partyId === input.partyId)) {
+      problems.push({ code: 'validation_failed', detail: { path: '/roundId', message: `party ${input.partyId} had no delegation at round ${round.number}: tie the position to a round it attended, or to none (roundId null)` } });
+    }
+  }
   if (input.source.date < input.statedOn) {
     problems.push({ code: 'dates_out_of_order', detail: { path: '/source/date', message: `the source (${input.source.date}) cannot report a position before it was stated (${input.statedOn})` } });
   }
   if (input.kind === 'conditional' && !input.condition) problems.push({ code: 'validation_failed', detail: { path: '/condition', message: 'a conditional position says on what condition' } });
   throwFirst(problems);
+  // The current position is the latest stated (two recorded for the same day are both current).
+  const others = ctx.positionsOf?.(input.partyId, input.itemId, selfId) ?? [];
+  const latest = others.reduce((d, p) => (p.statedOn > d ? p.statedOn : d), '');
+  const same = (p: (typeof others)[number]): boolean => p.statedOn === latest && p.text === input.text && p.kind === input.kind && (p.condition ?? '') === (input.condition ?? '') && p.statedOn === input.statedOn;
+  if (others.some(same)) {
+    throw new DomainError('duplicate', `this is already party ${input.partyId}'s current position on ${input.itemId} (same text, kind, condition and date): correct that entry instead of recording it again`, { details: [{ path: '/text', message: 'the same as the current position' }] });
+  }
 }
 
 const REACH: Record<string, number> = { mediator: 0, parties: 1, public: 2 };
@@ -138,6 +217,8 @@ export function assertStatementInput(input: StatementInput, ctx: LedgerContext):
     ['/source/date', input.source.date],
   ]);
   if (problems.length > 0) return throwFirst(problems);
+  const when = checkStatedDate('/saidOn', input.saidOn, ctx);
+  if (when) problems.push(when);
   if (input.source.date < input.saidOn) {
     problems.push({ code: 'dates_out_of_order', detail: { path: '/source/date', message: `the source (${input.source.date}) cannot report words said later (${input.saidOn})` } });
   }
@@ -161,12 +242,16 @@ export function assertStatementInput(input: StatementInput, ctx: LedgerContext):
   throwFirst(problems);
 }
 
-/** Rules on a protocol: every point on a known agenda item, one point per item. */
-export function assertProtocolInput(input: ProtocolInput, ctx: LedgerContext): void {
+/** Rules on a protocol: every point on a known agenda item of its round's agenda, one point per item. */
+export function assertProtocolInput(input: ProtocolInput, ctx: LedgerContext, roundId?: string): void {
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  const agenda = roundId === undefined ? undefined : ctx.round(roundId)?.agenda;
   input.points.forEach((p, i) => {
     if (!ctx.itemExists(p.itemId)) problems.push(unknownItem(`/points/${i}/itemId`, p.itemId));
+    else if (agenda !== undefined && !agenda.some((a) => a.itemId === p.itemId)) {
+      problems.push({ code: 'validation_failed', detail: { path: `/points/${i}/itemId`, message: `agenda item ${p.itemId} is not on the round's agenda: a protocol records what the round agreed (add the item to the round first)` } });
+    }
     const wider = widerThanItem(ctx, `/points/${i}/itemId`, p.itemId, input.visibility);
     if (wider) problems.push(wider);
     if (seen.has(p.itemId)) problems.push({ code: 'validation_failed', detail: { path: `/points/${i}/itemId`, message: `agenda item ${p.itemId} has two points` } });
@@ -176,7 +261,7 @@ export function assertProtocolInput(input: ProtocolInput, ctx: LedgerContext): v
 }
 
 /** The agreed text object of one version of a protocol: what each delegation signs. */
-export function buildProtocolText(protocolId: string, version: number, round: Pick<RoundView, 'id' | 'number' | 'startDate' | 'venue' | 'delegations'>, input: ProtocolInput): ProtocolText {
+export function buildProtocolText(protocolId: string, version: number, round: Pick<RoundView, 'id' | 'number' | 'startDate' | 'venue' | 'delegations'>, input: ProtocolInput, partyKind: (id: string) => string | undefined = () => 'belligerent'): ProtocolText {
   return {
     type: PROTOCOL_TYPE,
     protocolId,
@@ -186,7 +271,7 @@ export function buildProtocolText(protocolId: string, version: number, round: Pi
     date: round.startDate,
     venue: round.venue.name,
     title: input.title,
-    signatories: round.delegations.map((d) => d.partyId),
+    signatories: requiredSignatories(round.delegations.map((d) => d.partyId), partyKind),
     points: input.points.map((p) => ({ itemId: p.itemId, text: p.text })),
     text: input.text,
   };
@@ -198,6 +283,34 @@ export function buildProtocolText(protocolId: string, version: number, round: Pi
 export function canRead(viewer: Actor | null, visibility: Visibility | string): boolean {
   if (viewer === null) return visibility === 'public';
   return isAllowed(viewer, 'ledger.read', { visibility });
+}
+
+/** Who an entry concerns whatever its visibility: a position's party, a protocol's signatories. */
+export interface EntryConcerns {
+  readonly kind: string;
+  /** A position's party. */
+  readonly partyId: string | null;
+  /** A protocol's signatories (and any party that signed a version of it). */
+  readonly signatories?: readonly string[];
+}
+
+/**
+ * Whether the viewer's party is the one the entry speaks for: a position's own party, or a
+ * delegation that signs (or signed) a protocol. Such a party reads the entry and every version of
+ * it whatever the visibility the mediator gave it: a party recording its position as
+ * mediator-only read back "no position", and a delegation lost sight of a protocol it signed once
+ * the mediator narrowed it.
+ */
+export function isConcerned(viewer: Actor | null, e: EntryConcerns): boolean {
+  if (viewer === null) return false;
+  if (e.kind === 'position') return e.partyId !== null && e.partyId === viewer.partyId;
+  if (e.kind === 'protocol') return (e.signatories ?? []).includes(viewer.partyId);
+  return false;
+}
+
+/** Whether a viewer may read an entry (or one version of it) of this visibility, given whom the entry concerns. */
+export function canReadEntry(viewer: Actor | null, visibility: Visibility | string, e: EntryConcerns): boolean {
+  return canRead(viewer, visibility) || isConcerned(viewer, e);
 }
 
 /** The visibilities a viewer may read, most open first. */

@@ -29,7 +29,21 @@ function segmentsIntersect(p1: readonly number[], p2: readonly number[], p3: rea
   return (d1 === 0 && on(p3, p4, p1)) || (d2 === 0 && on(p3, p4, p2)) || (d3 === 0 && on(p1, p2, p3)) || (d4 === 0 && on(p1, p2, p4));
 }
 
-/** Ring rules: ≥ 4 positions, closed, in range, no self-intersection. */
+/**
+ * The indices of a ring's positions without consecutive repeats: `[a, b, b, c, a]` is the ring
+ * a–b–c. GeoJSON allows a position repeated (RFC 7946 only asks that the ring be closed), and a
+ * zero-length edge "crossed" its neighbours, so such a ring was refused as intersecting itself.
+ */
+function withoutRepeats(ring: readonly (readonly number[])[]): number[] {
+  const kept: number[] = [];
+  ring.forEach((p, i) => {
+    const prev = kept.length > 0 ? ring[kept[kept.length - 1] as number] : undefined;
+    if (prev === undefined || prev[0] !== p[0] || prev[1] !== p[1]) kept.push(i);
+  });
+  return kept;
+}
+
+/** Ring rules: ≥ 4 positions (3 distinct corners and the closing one), closed, in range, no self-intersection; repeated consecutive positions are dropped first. */
 export function checkRing(ring: readonly (readonly number[])[], path: string): ErrorDetail[] {
   if (ring.length < 4) return [{ path, message: `a ring needs at least 4 positions (closed), got ${ring.length}` }];
   const bad = ring.map((p, i) => positionProblem(p, `${path}/${i}`)).filter((x): x is ErrorDetail => x !== undefined);
@@ -37,12 +51,16 @@ export function checkRing(ring: readonly (readonly number[])[], path: string): E
   const first = ring[0] ?? [];
   const last = ring[ring.length - 1] ?? [];
   if (first[0] !== last[0] || first[1] !== last[1]) return [{ path, message: 'the ring is not closed: its last position must equal its first' }];
-  const n = ring.length - 1;
+  const kept = withoutRepeats(ring);
+  if (kept.length < 4) return [{ path, message: `a ring needs at least 4 positions (closed) once repeated ones are dropped, got ${kept.length}` }];
+  const n = kept.length - 1;
+  const at = (k: number): readonly number[] => ring[kept[k] as number] ?? [];
   for (let i = 0; i < n; i++) {
     for (let j = i + 2; j < n; j++) {
       if (i === 0 && j === n - 1) continue; // the closing edge meets the first at the shared vertex
-      if (segmentsIntersect(ring[i] ?? [], ring[i + 1] ?? [], ring[j] ?? [], ring[j + 1] ?? [])) {
-        return [{ path: `${path}/${j}`, message: `the ring intersects itself (edge ${i} crosses edge ${j})` }];
+      if (segmentsIntersect(at(i), at(i + 1), at(j), at(j + 1))) {
+        // Named as sent: edges and positions by their index in the request.
+        return [{ path: `${path}/${kept[j] as number}`, message: `the ring intersects itself (edge ${kept[i] as number} crosses edge ${kept[j] as number})` }];
       }
     }
   }

@@ -54,12 +54,12 @@ function expandedBefore(w: WindowSpec): [string, string][] {
   const opts = RRule.parseString(w.rrule as string);
   if (opts.until && /UNTIL=\d{8}T\d{6}Z/.test(w.rrule as string)) opts.until = new Date(floating(opts.until.getTime()));
   const rule = new RRule({ ...opts, dtstart: new Date(floating(start)), tzid: null });
-  const length = floating(end) - floating(start);
+  // Each occurrence lasts exactly as long as the first window (RFC 5545 §3.8.5.3), also when the
+  // clocks change within it: its end is not the agreed local end time.
   return rule
     .all()
-    .map((occ) => [fromFloating(occ.getTime()), fromFloating(occ.getTime() + length)] as const)
-    // A window inside the hour clocks skip keeps its agreed length (it used to be dropped).
-    .map(([s, e]) => [formatUtc(s), formatUtc(e > s ? e : s + (end - start))]);
+    .map((occ) => fromFloating(occ.getTime()))
+    .map((s) => [formatUtc(s), formatUtc(s + (end - start))]);
 }
 
 const expanded = (ws: WindowSpec[]): [string, string][] => expandWindows(ws).map((iv) => [formatUtc(iv.start), formatUtc(iv.end)]);
@@ -213,6 +213,29 @@ describe('the work a recurrence may cause is bounded', () => {
   });
 });
 
+describe('a window across the hour the clocks skip keeps its exact duration (RFC 5545 §3.8.5.3)', () => {
+  it('03:30–05:00 and 03:30–04:15 in Kyiv on 28 March 2027 both start at 04:30 and last 90 and 45 minutes', () => {
+    // 03:00 → 04:00 that night: 03:30 does not exist, and is read with the offset before the gap (+02:00).
+    const long = at('FREQ=DAILY;COUNT=3', '2027-03-27T03:30:00+02:00', '2027-03-27T05:00:00+02:00');
+    const short = at('FREQ=DAILY;COUNT=3', '2027-03-27T03:30:00+02:00', '2027-03-27T04:15:00+02:00');
+    expect(expanded([long])).toEqual([
+      ['2027-03-27T01:30:00Z', '2027-03-27T03:00:00Z'],
+      ['2027-03-28T01:30:00Z', '2027-03-28T03:00:00Z'],
+      ['2027-03-29T00:30:00Z', '2027-03-29T02:00:00Z'],
+    ]);
+    expect(expanded([short])).toEqual([
+      ['2027-03-27T01:30:00Z', '2027-03-27T02:15:00Z'],
+      ['2027-03-28T01:30:00Z', '2027-03-28T02:15:00Z'],
+      ['2027-03-29T00:30:00Z', '2027-03-29T01:15:00Z'],
+    ]);
+  });
+
+  it('an overnight window across the change lasts as long as the first', () => {
+    const w = at('FREQ=DAILY;COUNT=2', '2027-03-27T22:00:00+02:00', '2027-03-28T06:00:00+02:00');
+    expect(expanded([w]).map(([s, e]) => (Date.parse(e) - Date.parse(s)) / 3_600_000)).toEqual([8, 8]);
+  });
+});
+
 describe('ordinary rules expand as before', () => {
   afterEach(() => {
     Settings.now = () => Date.now();
@@ -279,10 +302,10 @@ describe('ordinary rules expand as before', () => {
     const w = at('FREQ=DAILY;COUNT=2', '2022-11-05T01:30:00-04:00', '2022-11-05T02:15:00-04:00', 'America/New_York');
     for (const now of [Date.UTC(2022, 0, 15), Date.UTC(2022, 6, 15)]) {
       Settings.now = () => now;
-      // 01:30 EDT is 05:30Z; 02:15 exists once, in EST (07:15Z).
+      // 01:30 EDT is 05:30Z; the window lasts its exact 45 minutes that night too (RFC 5545 §3.8.5.3).
       expect(expanded([w])).toEqual([
         ['2022-11-05T05:30:00Z', '2022-11-05T06:15:00Z'],
-        ['2022-11-06T05:30:00Z', '2022-11-06T07:15:00Z'],
+        ['2022-11-06T05:30:00Z', '2022-11-06T06:15:00Z'],
       ]);
     }
   });

@@ -194,7 +194,7 @@ export function checkWindow(
         }
       }
     } catch (err) {
-      out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: (err as Error).message } });
+      out.push({ code: 'invalid_rrule', detail: { path: `${path}/rrule`, message: visibleControls((err as Error).message) } });
     }
   } else if (w.rrule === undefined && !allowance.spent) {
     try {
@@ -245,6 +245,15 @@ const ALLOWED_RRULE_PARTS = new Set(['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDA
  * at 09:00 across the DST change.
  */
 const YEAR_100 = Date.parse('0100-01-01T00:00:00Z');
+
+/**
+ * A message that quotes what was sent, with each control character in it written as an escape:
+ * an RRULE holding a raw line break was echoed with it, breaking the problem's detail (and any
+ * log or terminal line showing it) in two.
+ */
+function visibleControls(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** `strict`: the rules for new windows too (refused since; windows stored before still expand). */
 function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string, strict = false): RRule {
@@ -530,15 +539,14 @@ function expandNow(windows: readonly WindowSpec[]): Interval[] {
     // Any of the zone's offsets serves as the first guess (the answer does not depend on it):
     // the window's own, rather than the clock's, keeps this function free of the clock.
     const guess = zone.offset(start);
-    const startWall = toFloating(start, w.timeZone).getTime();
-    const wallLength = toFloating(end, w.timeZone).getTime() - startWall;
     for (const occ of dates) {
+      // Each occurrence starts at the agreed local wall-clock time — one the clocks skip (03:30 on
+      // the spring-forward night in Kyiv) is read with the offset before the gap, i.e. 04:30 — and
+      // lasts exactly as long as the first window (RFC 5545 §3.8.5.3: "the same exact duration will
+      // apply to all the members of the generated set"). Ending at the agreed local end instead
+      // made 03:30–05:00 a 30-minute window that night while 03:30–04:15 kept 45 minutes.
       const s = fromFloating(occ.getTime(), zone, guess);
-      const e = fromFloating(occ.getTime() + wallLength, zone, guess);
-      // A window inside the hour clocks skip (03:30–04:30 on the spring-forward night) starts, as
-      // RFC 5545 reads it, where it ends: it keeps the agreed window's exact length instead of
-      // vanishing (and using up one of COUNT's occurrences on nothing).
-      out.push({ start: s, end: e > s ? e : s + (end - start), windowIndex, localStart: floatingText(occ) });
+      out.push({ start: s, end: s + (end - start), windowIndex, localStart: floatingText(occ) });
     }
   });
   out.sort((a, b) => a.start - b.start || a.end - b.end);

@@ -60,33 +60,63 @@ export async function write<T>(deps: Deps, req: FastifyRequest, reply: FastifyRe
 }
 
 /**
- * Parses If-Match: "3" into a version number. If-Match compares strongly (RFC 9110 §13.1.1): a
- * weak tag (W/"3") never matches, nor does a tag no version has ("0", "03"), so either is 412.
+ * What If-Match asks for (RFC 9110 §13.1.1): a version (`"3"`), any current version (`*`), or any
+ * of a list (`"3", "4"`). Strong comparison: a weak tag (`W/"3"`) or one no version has (`"03"`)
+ * never matches, so a header of only such tags is 412 wherever it is read.
  */
-export function ifMatchVersion(req: FastifyRequest): number | undefined {
+export type IfMatch = number | { readonly any: true } | { readonly versions: readonly number[] };
+
+export function ifMatchVersion(req: FastifyRequest): IfMatch | undefined {
   const h = req.headers['if-match'];
   if (h === undefined) return undefined;
-  const tag = String(h).trim();
-  const m = /^"([1-9]\d{0,8})"$/.exec(tag);
-  if (m) return Number(m[1]);
-  if (/^W\/"[^"]*"$/.test(tag)) throw new DomainError('precondition_failed', `If-Match compares ETags strongly (RFC 9110): the weak ${tag} never matches; send the ETag without W/`);
-  if (/^"[^"]*"$/.test(tag)) throw new DomainError('precondition_failed', `no version has the ETag ${tag}; versions are "1", "2", …`);
-  throw new DomainError('validation_failed', 'If-Match must be an ETag such as "3"');
+  const header = String(h).trim();
+  if (header === '*') return { any: true };
+  const tags = header.split(',').map((t) => t.trim());
+  const versions: number[] = [];
+  for (const tag of tags) {
+    const m = /^"([1-9]\d{0,8})"$/.exec(tag);
+    if (m) versions.push(Number(m[1]));
+    else if (!/^(W\/)?"[^"]*"$/.test(tag)) throw new DomainError('validation_failed', 'If-Match must be *, an ETag such as "3", or a list of them ("3", "4")');
+  }
+  if (versions.length === 1 && tags.length === 1) return versions[0] as number;
+  if (versions.length === 0) {
+    const tag = tags[0] ?? '';
+    if (tags.length === 1 && tag.startsWith('W/')) throw new DomainError('precondition_failed', `If-Match compares ETags strongly (RFC 9110): the weak ${tag} never matches; send the ETag without W/`);
+    throw new DomainError('precondition_failed', `no version has the ETag ${tags.join(', ')}; versions are "1", "2", … (compared strongly: W/ tags never match)`);
+  }
+  return { versions };
 }
 
 /**
  * Runs a versioned change with the version it replaces: If-Match wins over a body's baseVersion.
  * A stale If-Match is 412 precondition_failed (RFC 9110 §13.1.1), a stale baseVersion 409
- * version_conflict (docs/api.md), on every route that takes either.
+ * version_conflict (docs/api.md), on every route that takes either. `*` matches whatever version
+ * is current, a list any of its versions: the change is tried with the first, and once more with
+ * the current version the conflict names when that one matches (the first try wrote nothing: a
+ * version is checked before anything is written).
  */
-export async function withVersion<T>(ifMatch: number | undefined, bodyVersion: number | undefined, fn: (v: number | undefined) => Promise<T>): Promise<T> {
-  try {
-    return await fn(ifMatch ?? bodyVersion);
-  } catch (e) {
-    if (ifMatch !== undefined && e instanceof DomainError && e.code === 'version_conflict') {
-      throw new DomainError('precondition_failed', e.message, { extra: e.extra });
+export async function withVersion<T>(ifMatch: IfMatch | undefined, bodyVersion: number | undefined, fn: (v: number | undefined) => Promise<T>): Promise<T> {
+  const asPrecondition = (e: unknown): unknown => (e instanceof DomainError && e.code === 'version_conflict' ? new DomainError('precondition_failed', e.message, { extra: e.extra }) : e);
+  if (ifMatch === undefined || typeof ifMatch === 'number') {
+    try {
+      return await fn(ifMatch ?? bodyVersion);
+    } catch (e) {
+      throw ifMatch !== undefined ? asPrecondition(e) : e;
     }
-    throw e;
+  }
+  const matches = (v: number): boolean => 'any' in ifMatch || ifMatch.versions.includes(v);
+  const first = 'any' in ifMatch ? 1 : (ifMatch.versions[0] as number);
+  let current: unknown;
+  try {
+    return await fn(first);
+  } catch (e) {
+    current = e instanceof DomainError && e.code === 'version_conflict' ? (e.extra as { currentVersion?: unknown } | undefined)?.currentVersion : undefined;
+    if (typeof current !== 'number' || current === first || !matches(current)) throw asPrecondition(e);
+  }
+  try {
+    return await fn(current);
+  } catch (e) {
+    throw asPrecondition(e);
   }
 }
 

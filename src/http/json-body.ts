@@ -43,3 +43,30 @@ export function unstorableStringAt(value: unknown): { path: string; why: NonNull
 export function mayHoldUnstorable(text: string): boolean {
   return text.includes('\\u');
 }
+
+/**
+ * Where a body that is valid JSON holds a key Fastify's parser refuses as prototype poisoning
+ * (`__proto__`, or `constructor` holding `prototype`), as a JSON Pointer; undefined when the text
+ * is not JSON or holds none. JSON.parse makes such a key an own property, harmlessly, to look.
+ */
+export function poisonedKeyAt(text: string): { key: string; path: string } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (v === null || typeof v !== 'object') continue;
+    for (const k of Object.keys(v)) {
+      const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const child = (v as Record<string, unknown>)[k];
+      if (k === '__proto__') return { key: k, path: at };
+      if (k === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) return { key: 'constructor.prototype', path: at };
+      stack.push([child, at]);
+    }
+  }
+  return undefined;
+}

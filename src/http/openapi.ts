@@ -89,6 +89,8 @@ interface OperationFacts {
   readonly parameters?: Record<string, { schema?: Json; description?: string }>;
   /** Not through `write`: no Idempotency-Key. */
   readonly notIdempotent?: boolean;
+  /** A read that takes a body (POST): like a GET, it never conflicts (409) nor resolves references (422). */
+  readonly read?: boolean;
   /** Sends an ETag and answers If-None-Match naming it with 304 Not Modified. */
   readonly conditional?: boolean;
 }
@@ -136,7 +138,7 @@ export const OPERATIONS: Record<string, OperationFacts> = {
   'GET /api/v1/ceasefire-zones': { content: { 'application/geo+json': geoJson } },
   // A read that takes its many points as a body: nothing to write once, and up to 100,000 results
   // are not worth an idempotency record.
-  'POST /api/v1/deconfliction/check': { notIdempotent: true },
+  'POST /api/v1/deconfliction/check': { notIdempotent: true, read: true },
   'GET /api/v1/deconfliction/explain': { content: { 'application/json': ref('DeconflictionExplanation') } },
   'GET /api/v1/movements/{id}/track': { content: { 'application/geo+json': {} } },
   'POST /api/v1/positions': { notIdempotent: true },
@@ -220,7 +222,14 @@ export function describeTruthfully<T>(input: T): T {
 
       const idempotent = WRITE_METHODS.has(method) && !facts.notIdempotent;
       if (idempotent) {
-        addHeaderParameter(op, { in: 'header', name: 'Idempotency-Key', required: false, description: 'a retry with the same key returns the first answer and writes nothing twice; the same key with another request is 422 idempotency_key_reused', schema: { type: 'string', minLength: 1 } });
+        addHeaderParameter(op, {
+          in: 'header',
+          name: 'Idempotency-Key',
+          required: false,
+          description: 'a retry with the same key returns the first answer and writes nothing twice; the same key with another request is 422 idempotency_key_reused. 1 to 200 characters, not blank (a blank one is 400)',
+          // As src/app/idempotency.ts checks it; a header's surrounding spaces are not part of its value.
+          schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+        });
         ok.headers = { ...ok.headers, 'idempotent-replayed': REPLAYED };
       }
       if (facts.conditional) {
@@ -230,12 +239,18 @@ export function describeTruthfully<T>(input: T): T {
         op.responses['304'] = { description: 'not modified: the answer you hold (its ETag in If-None-Match) is current', headers: { etag: tag, 'cache-control': CACHE } };
       }
       if (facts.ifMatch) {
-        addHeaderParameter(op, { in: 'header', name: 'If-Match', required: false, description: 'the version you change, as its ETag: "3" (or W/"3"); wins over baseVersion', schema: { type: 'string', pattern: '^(W/)?"[0-9]+"$' } });
+        addHeaderParameter(op, {
+          in: 'header',
+          name: 'If-Match',
+          required: false,
+          description: 'the version you change, as its ETag: "3"; `*` for whatever version is current, or a list ("3", "4") of which one must be current (RFC 9110 §13.1.1, compared strongly: a W/ tag never matches); wins over baseVersion',
+          schema: { type: 'string', pattern: '^\\s*(\\*|(W/)?"[^"]*"(\\s*,\\s*(W/)?"[^"]*")*)\\s*$' },
+        });
       }
 
       // Error statuses: every 4xx and 5xx this operation can answer, as problem details.
       const statuses = new Set(Object.keys(op.responses).filter((s) => s.startsWith('4') || s.startsWith('5')));
-      if (method === 'get') {
+      if (method === 'get' || facts.read) {
         // Routes share one list of error answers (commonErrors); a read never conflicts with a
         // state (409) or names a reference to resolve or a signature to check (422): those codes
         // are raised on writes only (the malformed-input test holds every answer to this list).
@@ -247,7 +262,13 @@ export function describeTruthfully<T>(input: T): T {
       statuses.add('401');
       statuses.add('500');
       statuses.add('503');
+      // 404 where the path names a resource; a read whose path names none has no resource to miss
+      // (an unknown path is not an operation of the document). A write may name one in its body.
       if (/\{[^}]+\}/.test(path)) statuses.add('404');
+      else if (method === 'get' || facts.read) {
+        statuses.delete('404');
+        delete op.responses['404'];
+      }
       if ((op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined) statuses.add('400');
       if (WRITE_METHODS.has(method)) {
         statuses.add('400');

@@ -8,7 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Deps } from '../app/deps.js';
 import { describeTruthfully, zodToJsonConfig } from './openapi.js';
 import { clientErrorResponse, errorHandler, problem, sendProblem } from './problem.js';
-import { mayHoldUnstorable, unstorableStringAt } from './json-body.js';
+import { mayHoldUnstorable, poisonedKeyAt, unstorableStringAt } from './json-body.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { corridorRoutes } from './routes/corridors.js';
 import { eventRoutes } from './routes/events.js';
@@ -101,7 +101,12 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     parseJson(req, body as string, (err, value) => {
-      if (err) return done(err, undefined);
+      if (err) {
+        // Valid JSON with a key Fastify refuses (`__proto__`, `constructor.prototype`): say which, not "not valid JSON".
+        const key = poisonedKeyAt(body as string);
+        if (key !== undefined) return done(new DomainError('validation_failed', `the body holds the key "${key.key}" at ${key.path}, which no field has and which the server refuses (it could alter objects' prototypes): remove it`, { details: [{ path: key.path, message: `no field is named ${key.key}` }] }), undefined);
+        return done(err, undefined);
+      }
       const bad = mayHoldUnstorable(body as string) ? unstorableStringAt(value) : undefined;
       if (bad !== undefined) {
         return done(new DomainError('validation_failed', `a string holds ${bad.why}, which no field may hold, at ${bad.path || '/'}`, { details: [{ path: bad.path || '/', message: bad.why }] }), undefined);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Id, Position } from './common.js';
+import { asStored, Id, Line, LonLat } from './common.js';
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar date YYYY-MM-DD');
 
 export const AgreementInput = z.object({
-  title: z.string().min(1).max(300),
+  title: Line(300),
   date: IsoDate,
-  venue: z.object({ name: z.string().min(1).max(200), coordinates: Position.optional() }).strict(),
+  venue: z.object({ name: Line(200), coordinates: LonLat.optional() }).strict(),
   round: z.string().min(1).max(100).describe('the negotiation round, e.g. "2nd round"'),
   parties: z
     .array(z.object({ partyId: Id, headOfDelegation: z.string().max(200).default('') }).strict())
@@ -22,7 +22,7 @@ export const AgreementInput = z.object({
 }).strict();
 export type AgreementInput = z.infer<typeof AgreementInput>;
 
-export const AgreementView = AgreementInput.extend({
+export const AgreementView = asStored(AgreementInput).extend({
   id: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),

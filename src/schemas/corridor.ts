@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { ELIGIBILITY, PURPOSES } from '../domain/vocabulary.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { Id, Position, Rfc3339, Text } from './common.js';
+import { asStored, Id, Line, OptionalLine, OptionalText, Position, Rfc3339, Text } from './common.js';
 import { DEFAULT_AUTOMATIC_SUSPENSION, IncidentKind, SuspensionPolicy } from './incident.js';
 
 /** See src/domain/vocabulary.ts for where the categories come from. */
@@ -11,13 +11,13 @@ export const Eligibility = z.enum(ELIGIBILITY);
 export const Direction = z.enum(['outbound', 'inbound', 'both']);
 
 export const NamedPlace = z.object({
-  name: z.string().min(1).max(200),
+  name: Line(200),
   coordinates: Position,
 }).strict();
 
 export const Checkpoint = z.object({
   id: z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional(),
-  name: z.string().min(1).max(200),
+  name: Line(200),
   coordinates: Position,
 }).strict();
 
@@ -36,15 +36,15 @@ export const Window = z
 
 export const Hazard = z.object({
   kind: z.enum(['mines', 'uxo', 'damaged_road', 'damaged_bridge', 'active_hostilities', 'checkpoint_closure', 'other']),
-  description: z.string().min(1).max(2000),
+  description: Text(2000),
   coordinates: Position.optional(),
 }).strict();
 
 export const Contact = z.object({
   partyId: Id,
   channel: z.enum(['phone', 'radio', 'email', 'messenger', 'other']),
-  value: z.string().min(1).max(300),
-  name: z.string().max(200).optional(),
+  value: Line(300),
+  name: OptionalLine(200).optional(),
 }).strict();
 
 export const Capacity = z.object({
@@ -60,9 +60,9 @@ export const LineString = z.object({
 
 /** What a party proposes or amends. The signed terms add corridorId, version and a type tag. */
 export const TermsInput = z.object({
-  title: z.string().min(1).max(300),
+  title: Line(300),
   route: LineString,
-  widthM: z.number().describe('full width of the ceasefire zone around the route, metres (0 < w ≤ 50,000)'),
+  widthM: z.number().describe('full width of the ceasefire zone around the route, metres (100 ≤ w ≤ 50,000: GPS fixes err by tens of metres)'),
   origin: NamedPlace,
   destination: NamedPlace,
   checkpoints: z.array(Checkpoint).max(200).default([]),
@@ -75,8 +75,8 @@ export const TermsInput = z.object({
   contacts: z.array(Contact).max(100).default([]),
   requiredGuarantors: z.array(Id).min(1).max(20).describe('party ids whose guarantee this corridor needs'),
   agreementId: Id.nullable().default(null),
-  legalBasis: z.array(z.string().min(1).max(200)).max(20).default([]),
-  notes: z.string().max(5000).default(''),
+  legalBasis: z.array(Line(200)).max(20).default([]),
+  notes: OptionalText(5000).default(''),
   // Optional; absent means the default policy (src/domain/suspension-policy.ts), so terms signed
   // before policies existed keep their bytes and their meaning.
   suspensionPolicy: SuspensionPolicy.optional().describe(
@@ -88,11 +88,11 @@ export type TermsInput = z.infer<typeof TermsInput>;
 export const TERMS_TYPE = 'passage.corridor-terms/v1' as const;
 
 /** The exact object every guarantor signs, serialised with RFC 8785. */
-export const Terms = TermsInput.extend({
+export const Terms = asStored(TermsInput).extend({
   type: z.literal(TERMS_TYPE),
   corridorId: Id,
   version: z.number().int().positive(),
-  checkpoints: z.array(Checkpoint.required()),
+  checkpoints: z.array(asStored(Checkpoint).required()),
 });
 export type Terms = z.infer<typeof Terms>;
 z.globalRegistry.add(Terms, { id: 'CorridorTerms' });
@@ -107,16 +107,16 @@ export const ProposeBody = TermsInput.extend({
 export const AmendBody = z.object({
   baseVersion: z.number().int().positive().optional().describe('the version this amendment applies to (or send If-Match)'),
   terms: TermsInput,
-  reason: z.string().max(2000).default(''),
+  reason: OptionalLine(2000).default(''),
 }).strict();
 
 export const ReasonBody = z.object({
-  reason: Text(2000),
+  reason: Line(2000),
   baseVersion: z.number().int().positive().optional(),
 }).strict();
 
 export const SuspendBody = z.object({
-  reason: Text(2000),
+  reason: Line(2000),
   since: Rfc3339.optional().describe('when the suspension took effect (default: now); not in the future, not before the corridor was guaranteed nor before its previous suspension ended'),
 }).strict();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_KINDS, SEVERITIES } from '../domain/vocabulary.js';
-import { Id, Position, Rfc3339, Text } from './common.js';
+import { DistinctIds, Id, Line, OptionalLine, Position, Rfc3339, Text } from './common.js';
 
 /** What happened. The kinds a corridor's suspension policy can name. */
 export const IncidentKind = z.enum(INCIDENT_KINDS);
@@ -37,7 +37,7 @@ export type IncidentGeometry = z.infer<typeof IncidentGeometry>;
 
 export const Evidence = z.object({
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest: 64 hexadecimal characters').describe('SHA-256 (hex) of a file kept elsewhere'),
-  name: z.string().max(300).optional(),
+  name: OptionalLine(300).optional(),
   mediaType: z.string().max(100).optional(),
 }).strict();
 
@@ -55,18 +55,18 @@ export const IncidentInput = z.object({
   description: Text(5000),
   evidence: z.array(Evidence).max(100).default([]),
   casualties: Casualties.nullable().default(null).describe('if known'),
-  distribution: z.array(Id).max(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
+  distribution: DistinctIds(20).nullable().default(null).describe('parties that may see it besides the reporter’s and the mediator; null = every member'),
 }).strict();
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
-export const DecisionBody = z.object({ reason: Text(2000) }).strict();
+export const DecisionBody = z.object({ reason: Line(2000) }).strict();
 export const DisputeBody = z.object({ statement: Text(5000) }).strict();
 export const CorrectionBody = z.object({
   severity: IncidentSeverity.optional(),
   description: Text(5000).optional(),
   casualties: Casualties.nullable().optional(),
   evidence: z.array(Evidence).max(100).optional().describe('evidence to add (never removed)'),
-  reason: Text(2000),
+  reason: Line(2000),
 }).strict();
 
 export const DisputeView = z.object({ id: z.string(), partyId: z.string(), memberId: z.string(), statement: z.string(), createdAt: z.string() });
@@ -103,7 +103,7 @@ export const WebhookInput = z.object({
   types: z.array(z.string().min(1).max(100).regex(/^[a-z_.*]+$/, 'an event type such as corridor.suspended, or a prefix such as corridor.*')).max(50).default([]).describe('event types to deliver (docs/incidents.md, "Events"), or prefixes ending in *; [] = all. One that matches no event type is a 400 listing them; live alerts are movement.alert.<type>'),
   corridorId: Id.nullable().default(null).describe('only events about this corridor'),
   secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_ followed by base64 of 12 to 64 random bytes').optional().describe('Standard Webhooks secret; generated when omitted'),
-  description: z.string().max(500).default(''),
+  description: OptionalLine(500).default(''),
 }).strict();
 export type WebhookInput = z.infer<typeof WebhookInput>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_JWS_CHARS } from '../domain/signing-limits.js';
 import { REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { Id, Position } from './common.js';
+import { HttpUrl, Id, Line, LonLat, OptionalLine, OptionalText, Position, Text } from './common.js';
 import { Slug } from './party.js';
 
 /**
@@ -16,34 +16,49 @@ export const Visibility = z
   .describe('public: anyone, without a token; parties: members of the mediator and the belligerent parties; mediator: the mediator only');
 export type Visibility = z.infer<typeof Visibility>;
 
-/** BCP 47 language tag, simplified: a 2–3 letter language and optional subtags (uk, ru, en, en-GB, zh-Hans). */
+/**
+ * The conventional case of a BCP 47 tag (RFC 5646 §2.1.1): language lower case, a four-letter
+ * script title case, a region upper case, the rest lower case — "EN-gb" is "en-GB".
+ */
+export function normaliseLangTag(tag: string): string {
+  return tag
+    .split('-')
+    .map((part, i) => (i === 0 ? part.toLowerCase() : /^[A-Za-z]{4}$/.test(part) ? `${part[0]?.toUpperCase()}${part.slice(1).toLowerCase()}` : /^[A-Za-z]{2}$/.test(part) ? part.toUpperCase() : part.toLowerCase()))
+    .join('-');
+}
+
+/**
+ * BCP 47 language tag, simplified: a 2–3 letter language and optional subtags (uk, ru, en,
+ * en-GB, zh-Hans). Tags are case-insensitive (RFC 5646 §2.1.1): "EN" is accepted and stored as "en".
+ */
 export const LangTag = z
   .string({ error: 'a language tag (BCP 47) is required, e.g. "uk", "ru", "en"' })
-  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as "uk", "ru", "en" or "zh-Hans"');
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as "uk", "ru", "en" or "zh-Hans"')
+  .transform(normaliseLangTag);
 
 export const Source = z
   .object(
     {
-      outlet: z.string().min(1, 'name the outlet or document').max(300),
-      url: z.url().max(2000).optional(),
+      outlet: Line(300).describe('the outlet or document'),
+      url: HttpUrl.optional(),
       date: IsoDate.describe('when the source published it'),
-      title: z.string().max(500).optional(),
-      excerpt: z.string().max(5000).optional().describe('the words exactly as the source printed them (garbled names included)'),
+      title: OptionalLine(500).optional(),
+      excerpt: OptionalText(5000).optional().describe('the words exactly as the source printed them (garbled names included)'),
     },
     { error: 'a source is required: {outlet, date, url?}' },
   ).strict()
   .describe('where the ledger learnt it');
 export type Source = z.infer<typeof Source>;
 
-const reason = z.string().min(1, 'say why this correction is made').max(2000);
+const reason = Line(2000).describe('why this correction is made');
 const baseVersion = z.number().int().positive().optional().describe('the version this correction replaces (or send If-Match)');
 
 // ---- agenda items ---------------------------------------------------------------------------
 
 export const AgendaItemInput = z.object({
   id: Slug.describe('a short stable id, e.g. "neutrality"'),
-  title: z.string().min(1).max(300),
-  description: z.string().max(5000).default(''),
+  title: Line(300),
+  description: OptionalText(5000).default(''),
   visibility: Visibility.default('public'),
 }).strict();
 export type AgendaItemInput = z.infer<typeof AgendaItemInput>;
@@ -69,7 +84,7 @@ z.globalRegistry.add(AgendaItemView, { id: 'AgendaItem' });
 
 // ---- rounds ---------------------------------------------------------------------------------
 
-export const Person = z.object({ name: z.string().min(1).max(200), title: z.string().max(300).default('') }).strict();
+export const Person = z.object({ name: Line(200), title: OptionalLine(300).default('') }).strict();
 
 export const Delegation = z.object({
   partyId: Id,
@@ -83,24 +98,24 @@ export type Outcome = z.infer<typeof Outcome>;
 export const RoundAgendaEntry = z.object({
   itemId: Id,
   outcome: Outcome,
-  note: z.string().max(5000).default(''),
+  note: OptionalText(5000).default(''),
 }).strict();
 
 export const NextRound = z
-  .object({ date: IsoDate.optional(), venue: z.string().max(300).optional(), note: z.string().max(2000).optional() }).strict()
+  .object({ date: IsoDate.optional(), venue: OptionalLine(300).optional(), note: OptionalText(2000).optional() }).strict()
   .describe('absent date: "to be set"');
 
 export const RoundInput = z.object({
   number: z.number().int().positive(),
-  title: z.string().max(300).default(''),
+  title: OptionalLine(300).default(''),
   startDate: IsoDate,
   endDate: IsoDate.optional().describe('last day (default: startDate)'),
-  venue: z.object({ name: z.string().min(1).max(300), coordinates: Position.optional() }).strict(),
-  host: z.string().max(300).default('').describe('the host or facilitator, e.g. a host state'),
+  venue: z.object({ name: Line(300), coordinates: LonLat.optional() }).strict(),
+  host: OptionalLine(300).default('').describe('the host or facilitator, e.g. a host state'),
   mediatorPartyId: Id.optional().describe('the mediating party, when a Passage party'),
   delegations: z.array(Delegation).min(1).max(20),
   agenda: z.array(RoundAgendaEntry).max(100).default([]),
-  summary: z.string().max(20_000).default(''),
+  summary: OptionalText(20_000).default(''),
   nextRound: NextRound.nullable().default(null),
   visibility: Visibility.default('parties'),
 }).strict();
@@ -138,8 +153,8 @@ export const PositionInput = z.object({
   roundId: Id.nullable().default(null).describe('the round it was stated at or around'),
   statedOn: IsoDate,
   kind: PositionKind,
-  text: z.string().min(1).max(10_000),
-  condition: z.string().max(5000).optional().describe('for a conditional position: on what condition'),
+  text: Text(10_000),
+  condition: Text(5000).optional().describe('for a conditional position: on what condition'),
   source: Source,
   visibility: Visibility.default('parties'),
 }).strict();
@@ -166,24 +181,24 @@ z.globalRegistry.add(PositionView, { id: 'LedgerPosition' });
 
 export const Translation = z.object({
   lang: LangTag,
-  text: z.string().min(1).max(20_000),
+  text: Text(20_000),
   method: z.enum(['human', 'machine']).describe('machine translations are never the words spoken'),
   reviewed: z.boolean().describe('whether a person checked it against the original'),
-  note: z.string().max(2000).optional(),
+  note: OptionalText(2000).optional(),
 }).strict();
 
 export const StatementInput = z.object({
   speaker: z.object({
-    name: z.string().min(1).max(200),
-    office: z.string().min(1).max(300).describe('their office when they said it'),
+    name: Line(200),
+    office: Line(300).describe('their office when they said it'),
     partyId: Id.optional().describe('the party they speak for, when a Passage party'),
   }).strict(),
   saidOn: IsoDate,
-  place: z.string().max(300).optional(),
+  place: OptionalLine(300).optional(),
   source: Source,
   original: z.object({
     lang: LangTag.describe('the language the words were spoken in'),
-    text: z.string().max(20_000).nullable().describe('the words as spoken; null when the source does not give them'),
+    text: Text(20_000).nullable().describe('the words as spoken; null when the source does not give them'),
   }).strict(),
   translations: z.array(Translation).max(20).default([]),
   tags: z.object({ roundIds: z.array(Id).max(20).default([]), itemIds: z.array(Id).max(50).default([]) }).strict().default({ roundIds: [], itemIds: [] }),
@@ -212,9 +227,9 @@ z.globalRegistry.add(StatementView, { id: 'Statement' });
 export const PROTOCOL_TYPE = 'passage.round-protocol/v1' as const;
 
 export const ProtocolInput = z.object({
-  title: z.string().min(1).max(300),
-  points: z.array(z.object({ itemId: Id, text: z.string().min(1).max(10_000) }).strict()).min(1).max(100),
-  text: z.string().max(100_000).default(''),
+  title: Line(300),
+  points: z.array(z.object({ itemId: Id, text: Text(10_000) }).strict()).min(1).max(100),
+  text: OptionalText(100_000).default(''),
   agreementId: Id.nullable().default(null).describe('the agreement created from it, which corridors cite'),
   visibility: Visibility.default('parties'),
 }).strict();

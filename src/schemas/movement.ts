@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
+import { DistinctIds, Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
 import { CorridorState, StatusReason, SuspensionIncident } from './corridor.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
@@ -19,14 +19,14 @@ export const CargoUnit = z.enum(['kg', 't', 'l', 'pcs', 'doses', 'kits', 'pallet
 
 export const CargoLine = z.object({
   id: z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional().describe('line id; assigned (line-1, …) when left out'),
-  item: Text(200),
+  item: Line(200),
   category: CargoCategory,
   quantity: z.number().min(0).max(1e9),
   unit: CargoUnit,
 }).strict();
 
 export const Vehicle = z.object({
-  plate: Text(30),
+  plate: Line(30),
   type: z.enum(['bus', 'car', 'van', 'truck', 'ambulance', 'other']),
   seats: z.number().int().min(0).max(500).optional(),
   trackerDeviceId: z.string().min(1).max(100).optional().describe('the tracker (phone with Traccar Client, or a GPS unit) in this vehicle'),
@@ -48,16 +48,16 @@ export const RulesInput = z
 
 export const MovementInput = z.object({
   corridorId: Id,
-  title: Text(300),
+  title: Line(300),
   plannedDeparture: Rfc3339,
   vehicles: z.array(Vehicle).min(1).max(500),
   manifest: z.object({ people: People.default({}), cargo: z.array(CargoLine).max(500).default([]) }).strict(),
-  distribution: z.array(Id).min(1).max(20).describe('parties that may see this movement (need-to-know); it is never public'),
+  distribution: DistinctIds(20).min(1).describe('parties that may see this movement (need-to-know); it is never public'),
   receivingPartyId: Id.optional().describe(
     'the receiving party (consignee): a humanitarian operator other than the one notifying, on the distribution, that takes delivery of the cargo; only its members confirm delivery by receipt (POST /movements/{id}/receipts). Required when the manifest lists cargo',
   ),
   rules: RulesInput.default({}),
-  notes: z.string().max(5000).default(''),
+  notes: OptionalText(5000).default(''),
 }).strict();
 export type MovementInput = z.infer<typeof MovementInput>;
 
@@ -66,19 +66,19 @@ export type MovementState = z.infer<typeof MovementState>;
 
 export const CountBody = z.object({
   at: Rfc3339.optional().describe('when the count was made; now when left out'),
-  countedBy: Text(200).describe('who counted (name, unit)'),
+  countedBy: Line(200).describe('who counted (name, unit)'),
   people: People.default({}),
   cargo: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) }).strict()).max(500).default([]),
-  notes: z.string().max(2000).default(''),
+  notes: OptionalText(2000).default(''),
 }).strict();
 export type CountBody = z.infer<typeof CountBody>;
 
 export const DepartBody = z.object({
   at: Rfc3339.optional(),
-  countedBy: Text(200).optional(),
+  countedBy: Line(200).optional(),
   people: People.optional().describe('what departed; the manifest when left out'),
   cargo: CountBody.shape.cargo.optional().describe('what was dispatched; the manifest when left out'),
-  notes: z.string().max(2000).default(''),
+  notes: OptionalText(2000).default(''),
 }).strict();
 export type DepartBody = z.infer<typeof DepartBody>;
 
@@ -89,8 +89,8 @@ export type CheckinBody = z.infer<typeof CheckinBody>;
 export const ReceiptBody = z.object({
   at: Rfc3339.optional(),
   lines: z.array(z.object({ lineId: z.string().min(1).max(40), quantity: z.number().min(0).max(1e9) }).strict()).min(1).max(500),
-  receivedBy: Text(200),
-  notes: z.string().max(2000).default(''),
+  receivedBy: Line(200),
+  notes: OptionalText(2000).default(''),
 }).strict();
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 

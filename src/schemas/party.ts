@@ -1,22 +1,22 @@
 import { z } from 'zod';
 import { REVOCATION_CHOICES, REVOCATION_REASONS } from '../domain/key-revocation.js';
-import { PartyKind, Rfc3339, Role, Text } from './common.js';
+import { Line, OptionalLine, PartyKind, Rfc3339, Role } from './common.js';
 
 export const Slug = z.string().min(2).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
 export const CreatePartyBody = z.object({
   id: Slug.optional().describe('a short stable id; generated when absent'),
   kind: PartyKind,
-  name: Text(200),
-  shortName: z.string().min(1).max(40).optional(),
+  name: Line(200),
+  shortName: Line(40).optional(),
 }).strict();
 
 export const CreateMemberBody = z.object({
-  name: Text(200),
+  name: Line(200),
   role: Role,
 }).strict();
 
-export const IssueTokenBody = z.object({ label: z.string().max(200).default('') }).strict();
+export const IssueTokenBody = z.object({ label: OptionalLine(200).default('') }).strict();
 
 export const Ed25519PublicJwk = z
   .object({

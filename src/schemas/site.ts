@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Position, RFC3339_SHAPE } from './common.js';
+import { DistinctIds, Id, Line, OptionalLine, OptionalText, Position, RFC3339_SHAPE } from './common.js';
 import { CorridorState, StatusReason, WindowInstance } from './corridor.js';
 
 export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);
@@ -17,18 +17,18 @@ export const SitePolygon = z.object({
 
 export const SiteInput = z.object({
   kind: SiteKind,
-  name: z.string().min(1).max(300),
+  name: Line(300),
   geometry: z.discriminatedUnion('type', [SitePoint, SitePolygon]),
-  contact: z.string().min(1).max(500).describe('how to reach the operator about this site'),
-  distribution: z.array(Id).min(1).max(20).describe('parties that may see this site (need-to-know); it is never public'),
-  notes: z.string().max(5000).default(''),
+  contact: Line(500).describe('how to reach the operator about this site'),
+  distribution: DistinctIds(20).min(1).describe('parties that may see this site (need-to-know); it is never public'),
+  notes: OptionalText(5000).default(''),
 }).strict();
 export type SiteInput = z.infer<typeof SiteInput>;
 
 export const SiteAmendBody = z.object({
   baseVersion: z.number().int().positive().optional(),
   site: SiteInput,
-  reason: z.string().max(2000).default(''),
+  reason: OptionalLine(2000).default(''),
 }).strict();
 
 export const SiteView = z.object({

@@ -279,6 +279,8 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
 /** A world where both delegations signed a public protocol of a round (the negotiation ledger). */
 async function protocolWorld(engine: 'sqlite' | 'postgres'): Promise<World & { logKey: string }> {
   const w = await makeWorld(engine);
+  // The round below took place: its protocol is signed after it started.
+  w.clock.set('2022-03-08T08:00:00Z');
   const med = api(w.app, w.mediator.liaison.token);
   expect((await med.post('/agenda-items', { id: 'corridors', title: 'Humanitarian corridors', visibility: 'public' })).statusCode).toBe(201);
   const round = json(

@@ -42,6 +42,8 @@ for (const { engine, available } of ENGINES) {
     let roundId: string;
     beforeAll(async () => {
       w = await makeWorld(engine);
+      // After the rounds and statements recorded here: nothing in the ledger is dated in the future.
+      w.clock.set('2022-03-20T08:00:00Z');
       const med = api(w.app, w.mediator.liaison.token);
       for (const [id, title, visibility] of [
         ['corridors', 'Humanitarian corridors', 'public'],
@@ -129,7 +131,8 @@ for (const { engine, available } of ENGINES) {
 
     it('enforces visibility on every read path: lists, single reads, history, matrix, export, print and the public JSON', async () => {
       const med = api(w.app, w.mediator.liaison.token);
-      const secret = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ru', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'MEDIATOR-ONLY NOTE', source: SOURCE, visibility: 'mediator' }));
+      // The mediator's note of Ukraine's position: Ukraine reads it (a position's own party always does), Russia does not.
+      const secret = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ua', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'MEDIATOR-ONLY NOTE', source: SOURCE, visibility: 'mediator' }));
       const shared = json(await med.post('/ledger/positions', { itemId: 'neutrality', partyId: 'ua', roundId, statedOn: '2022-03-03', kind: 'offer', text: 'SHARED WITH PARTIES', source: SOURCE, visibility: 'parties' }));
       // A public position on a mediator-only item would carry the item's id to everyone: refused.
       const onHidden = { itemId: 'back-channel', partyId: 'ua', statedOn: '2022-03-03', kind: 'offer', text: 'ON A HIDDEN ITEM', source: SOURCE };
@@ -258,7 +261,7 @@ for (const { engine, available } of ENGINES) {
       expect((await api(w.app, w.ua.viewer.token).get(`/protocols/${p.id}/text?version=1`)).rawPayload.equals(v1)).toBe(true);
       // A protocol shared only with the parties is signed in the log as a commitment: the observer,
       // who reads the whole log, learns neither who signed it nor with which key.
-      const r4 = json(await med.post('/rounds', round({ number: 4, startDate: '2022-03-14', visibility: 'parties', agenda: [] })));
+      const r4 = json(await med.post('/rounds', round({ number: 4, startDate: '2022-03-14', visibility: 'parties', agenda: [{ itemId: 'corridors', outcome: 'agreed' }] })));
       const hidden = json(await med.post(`/rounds/${r4.id}/protocols`, { title: 'Protocol of round 4', points: [{ itemId: 'corridors', text: 'Parties only.' }], visibility: 'parties' }));
       const hv1 = (await api(w.app, w.ua.viewer.token).get(`/protocols/${hidden.id}/text`)).rawPayload;
       expect((await api(w.app, w.ua.liaison.token).post(`/protocols/${hidden.id}/signatures`, { jws: await signBytes(hv1, w.ua) })).statusCode).toBe(201);

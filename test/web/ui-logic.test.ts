@@ -17,6 +17,7 @@ import { trackLayers } from '../../web/src/track.js';
 import { coalescer } from '../../web/src/coalesce.js';
 import type { LatestPosition } from '../../web/src/api.js';
 import { checkLocalTime } from '../../web/src/localtime.js';
+import { httpHref } from '../../web/src/links.js';
 import { coordName, markerLabel, movedWaypoint, nameAt, roundCoord, waypointAt } from '../../web/src/waypoints.js';
 
 const H = 3_600_000;
@@ -479,5 +480,13 @@ describe('live events coalesced', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(most).toBe(1);
     expect(calls).toBe(2);
+  });
+});
+
+describe('links to sources', () => {
+  it('links http(s) only: javascript:, data: and ftp: URLs stored before the API refused them are shown as text', () => {
+    expect(httpHref('https://example.org/a?b=c')).toBe('https://example.org/a?b=c');
+    expect(httpHref('HTTP://Example.org')).toBe('http://example.org/');
+    for (const bad of ['javascript:alert(document.cookie)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'ftp://example.org/x', 'not a url', '//example.org']) expect(httpHref(bad), bad).toBeUndefined();
   });
 });

@@ -153,3 +153,71 @@ describe('DeconflictionEngine', () => {
     expect(e.check([{ lon: a.lon2 ?? 0, lat: a.lat2 ?? 0, at: T }, { lon: b.lon2 ?? 0, lat: b.lat2 ?? 0, at: T }]).map((r) => r.corridors)).toEqual([['p'], []]);
   });
 });
+
+describe('DeconflictionEngine at high latitudes (±85°, where the index ends)', () => {
+  // The local frame errs more towards the poles: with a bound that ignored latitude, a point
+  // 24,995 m from the route [[40,84],[41,84]] of a 50 km zone was answered "outside", and circle
+  // sites near 84.5° missed points up to 60 m inside their rim. Docs promise ±1 m everywhere.
+  const cases: [string, [number, number][], number][] = [
+    ['84°N, the probe’s route', [[40, 84], [41, 84]], 50_000],
+    ['80°N', [[10, 80], [12, 80.4]], 50_000],
+    ['85°S', [[-60, -84.8], [-58, -84.6]], 40_000],
+    ['70°S, a narrow zone', [[100, -70], [100.3, -70.05]], 2_000],
+  ];
+  for (const [name, route, width] of cases) {
+    it(`${name}: inside 1.05 m within the half-width, outside 1.05 m beyond it, as the reference says`, () => {
+      const c: ZoneCorridor = { id: 'polar', version: 1, route, widthM: width, active: [[T - H, T + H]] };
+      const e = buildDeconflictionEngine([c]);
+      const a = route[0] as [number, number];
+      const b = route[1] as [number, number];
+      for (const f of [0, 0.05, 0.3, 0.5, 0.77, 1]) {
+        for (const side of [1, -1]) {
+          for (const [off, want] of [
+            [width / 2 - 1.05, ['polar']],
+            [width / 2 + 1.05, []],
+          ] as const) {
+            const [lon, lat] = beside(a, b, f, side * off);
+            const ref = referenceCheck([c], [], { lon, lat, at: T }).corridors;
+            expect(ref, `reference at ${f} ${side * off}`).toEqual(want);
+            expect(e.check([{ lon, lat, at: T }])[0]?.corridors, `${name}: ${f}, ${side * off} m`).toEqual(want);
+          }
+        }
+      }
+      // Around the ends too.
+      for (const v of [a, b]) {
+        for (let azi = 0; azi < 360; azi += 45) {
+          for (const [off, want] of [
+            [width / 2 - 1.05, ['polar']],
+            [width / 2 + 1.05, []],
+          ] as const) {
+            const d = geod.Direct(v[1], v[0], azi, off);
+            const p = { lon: d.lon2 ?? 0, lat: d.lat2 ?? 0, at: T };
+            if (JSON.stringify(referenceCheck([c], [], p).corridors) !== JSON.stringify(want)) continue; // the other end's cap reaches it
+            expect(e.check([p])[0]?.corridors, `${name}: cap ${azi}° ${off} m`).toEqual(want);
+          }
+        }
+      }
+    });
+  }
+
+  it('circle sites near the poles: inside 1.05 m within the rim, outside beyond it', () => {
+    for (const [lon, lat, r] of [
+      [30, 84.5, 50_000],
+      [-120, -84.7, 30_000],
+      [5, 78, 50_000],
+    ] as const) {
+      const site: ZoneSite = { id: 'polar-site', version: 1, center: [lon, lat], radiusM: r, visibleTo: [] };
+      const e = buildDeconflictionEngine([], [site]);
+      for (let azi = 0; azi < 360; azi += 15) {
+        for (const [off, want] of [
+          [r - 1.05, ['polar-site']],
+          [r + 1.05, []],
+        ] as const) {
+          const d = geod.Direct(lat, lon, azi, off);
+          const p = { lon: d.lon2 ?? 0, lat: d.lat2 ?? 0, at: T };
+          expect(e.check([p])[0]?.sites, `${lat}° ${azi}° ${off} m`).toEqual(want);
+        }
+      }
+    }
+  });
+});

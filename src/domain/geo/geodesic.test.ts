@@ -68,6 +68,52 @@ describe('local frame', () => {
   });
 });
 
+describe('local frame at every latitude the index accepts', () => {
+  // The engine's decisions rest on this bound (zone-index.ts: when to measure exactly, which cells
+  // are wholly inside): calibrated over ±85° in both hemispheres, point to point and point to a
+  // 6 km segment as the index measures them, at the radii its corridors and sites use.
+  const segDist = (px: number, py: number, ax: number, ay: number, bx: number, by: number): number => {
+    const dx = bx - ax;
+    const dy = by - ay;
+    const l = dx * dx + dy * dy;
+    const t = l > 0 ? Math.min(1, Math.max(0, ((px - ax) * dx + (py - ay) * dy) / l)) : 0;
+    return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+  };
+  for (const band of [-85, -80, -70, -60, -45, -20, 0, 20, 45, 53, 60, 70, 75, 80, 83, 85]) {
+    it(`keeps the error under half the bound at ${band}°`, () => {
+      const rnd = makeRandom(1000 + band);
+      for (const r of [4000, 12_000, 25_000, 35_000, 52_000]) {
+        for (let i = 0; i < 120; i++) {
+          const lat0 = Math.max(-85, Math.min(85, band - 0.5 + rnd()));
+          const lon0 = -170 + rnd() * 340;
+          const f = frameAt(lat0 * DEG);
+          const xy = (lat: number, lon: number): [number, number] => {
+            const dp = (lat - lat0) * DEG;
+            const dl = (lon - lon0) * DEG;
+            return [(f.g + f.dg * dp) * dl, f.m * dp + f.hm * dp * dp + f.kl * dl * dl];
+          };
+          const p = geod.Direct(lat0, lon0, rnd() * 360, rnd() * r);
+          const a = geod.Direct(lat0, lon0, rnd() * 360, rnd() * r);
+          const b = geod.Direct(a.lat2 ?? 0, a.lon2 ?? 0, rnd() * 360, rnd() * 6000);
+          const [px, py] = xy(p.lat2 ?? 0, p.lon2 ?? 0);
+          const [ax, ay] = xy(a.lat2 ?? 0, a.lon2 ?? 0);
+          const [bx, by] = xy(b.lat2 ?? 0, b.lon2 ?? 0);
+          const reach = Math.max(Math.abs(p.lat2 ?? 0), Math.abs(a.lat2 ?? 0), Math.abs(b.lat2 ?? 0));
+          const pp = geod.Inverse(p.lat2 ?? 0, p.lon2 ?? 0, a.lat2 ?? 0, a.lon2 ?? 0).s12 ?? 0;
+          expect(Math.abs(Math.hypot(px - ax, py - ay) - pp)).toBeLessThan(frameErrorBound(r, reach) / 2);
+          const edge = distanceToGeodesicSegment(p.lat2 ?? 0, p.lon2 ?? 0, a.lat2 ?? 0, a.lon2 ?? 0, b.lat2 ?? 0, b.lon2 ?? 0);
+          expect(Math.abs(segDist(px, py, ax, ay, bx, by) - edge)).toBeLessThan(frameErrorBound(r + 6000, reach) / 2);
+        }
+      }
+    });
+  }
+  it('is the mid-latitude bound up to 52°, and grows as tan² beyond', () => {
+    expect(frameErrorBound(20_000, 52)).toBe(frameErrorBound(20_000));
+    expect(frameErrorBound(20_000, -84)).toBeCloseTo(frameErrorBound(20_000, 84), 12);
+    expect(frameErrorBound(20_000, 84) / frameErrorBound(20_000)).toBeGreaterThan(50);
+  });
+});
+
 describe('distance to a geodesic edge', () => {
   it('matches the golden-section reference, including long edges and points beyond the ends', () => {
     const rnd = makeRandom(3);
@@ -77,6 +123,19 @@ describe('distance to a geodesic edge', () => {
       const e = geod.Direct(a[1], a[0], rnd() * 360, len);
       const b: [number, number] = [e.lon2 ?? 0, e.lat2 ?? 0];
       const q = geod.Direct(a[1], a[0], rnd() * 360, rnd() * (len + 20000));
+      const p: [number, number] = [q.lon2 ?? 0, q.lat2 ?? 0];
+      const mine = distanceToGeodesicSegment(p[1], p[0], a[1], a[0], b[1], b[0]);
+      expect(Math.abs(mine - referenceDistanceToEdge(p, a, b))).toBeLessThan(2e-3);
+    }
+  });
+  it('matches it at every latitude the index accepts, ±85° in both hemispheres', () => {
+    const rnd = makeRandom(31);
+    for (let i = 0; i < 150; i++) {
+      const a: [number, number] = [-170 + rnd() * 340, -84.5 + rnd() * 169];
+      const len = rnd() * 8000;
+      const e = geod.Direct(a[1], a[0], rnd() * 360, len);
+      const b: [number, number] = [e.lon2 ?? 0, e.lat2 ?? 0];
+      const q = geod.Direct(a[1], a[0], rnd() * 360, rnd() * 50_000);
       const p: [number, number] = [q.lon2 ?? 0, q.lat2 ?? 0];
       const mine = distanceToGeodesicSegment(p[1], p[0], a[1], a[0], b[1], b[0]);
       expect(Math.abs(mine - referenceDistanceToEdge(p, a, b))).toBeLessThan(2e-3);

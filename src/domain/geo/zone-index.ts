@@ -30,7 +30,7 @@
  * synchronously, so a query never sees a half-applied update.
  */
 import { CellGrid, ROWS_PER_DEG, ROW_STRIDE, R_CORNERS, R_DG, R_G, R_HM, R_KL, R_M, R_PHI0, R_RC, degreesFor } from './cell-grid.js';
-import { DEG, densifyGeodesic, distanceToGeodesicSegment, frameErrorBound, inverseGeodesic } from './geodesic.js';
+import { DEG, densifyGeodesic, distanceToGeodesicSegment, frameErrorBound, inverseGeodesic, reachLatitude } from './geodesic.js';
 import { edgeTooLong, MAX_INDEX_LAT, type CheckOptions, type CheckPoint, type CheckResult, type ZoneCorridor, type ZoneSite } from './zone-types.js';
 
 
@@ -541,7 +541,8 @@ export class DeconflictionEngine {
     }
     const h = c.widthM / 2;
     this.cHalfW[slot] = h;
-    this.cErr[slot] = frameErrorBound(h + RC_BOUND + SEG_MAX);
+    // Latitude-aware: the frame errs more towards the poles (geodesic.ts), and the bound decides when to measure exactly.
+    this.cErr[slot] = frameErrorBound(h + RC_BOUND + SEG_MAX, reachLatitude(dense.map((v) => v[1]), h + RC_BOUND + SEG_MAX));
     this.cVs[slot] = vs;
     this.cVc[slot] = dense.length;
     this.cEntries[slot] = 0;
@@ -634,7 +635,7 @@ export class DeconflictionEngine {
     this.sLat[slot] = lat0 * DEG;
     this.sLon[slot] = lon0 * DEG;
     this.sR[slot] = r;
-    this.sErr[slot] = frameErrorBound(r + RC_BOUND);
+    this.sErr[slot] = frameErrorBound(r + RC_BOUND, reachLatitude([lat0], r + RC_BOUND));
     this.sEntries[slot] = 0;
     this.sAlive[slot] = 1;
     this.sId[slot] = s.id;

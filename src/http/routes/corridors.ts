@@ -18,7 +18,7 @@ import {
 import type { Deps } from '../../app/deps.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseRfc3339 } from '../../domain/windows.js';
-import { QueryRowNumber, Rfc3339 } from '../../schemas/common.js';
+import { QueryFilter, QueryRowNumber, Rfc3339 } from '../../schemas/common.js';
 import { AmendBody, CorridorState, CorridorStatus, CorridorView, GuaranteeBody, GuaranteeView, ProposeBody, ReasonBody, SuspendBody } from '../../schemas/corridor.js';
 import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
@@ -41,9 +41,9 @@ export function corridorRoutes(app: FastifyInstance, deps: Deps): void {
         summary: 'List corridors, with filters',
         querystring: z.object({
           state: CorridorState.optional(),
-          party: z.string().optional().describe('proposed by or needing the guarantee of this party'),
-          agreement: z.string().optional(),
-          purpose: z.string().optional(),
+          party: QueryFilter().optional().describe('proposed by or needing the guarantee of this party'),
+          agreement: QueryFilter().optional(),
+          purpose: QueryFilter().optional(),
           openAt: Rfc3339.optional().describe('only corridors open at this instant'),
         }),
         response: { 200: z.array(CorridorView), ...commonErrors },

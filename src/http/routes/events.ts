@@ -9,7 +9,7 @@ import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook
 import { createWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
-import { QueryWholeNumber } from '../../schemas/common.js';
+import { QueryFilter, QueryWholeNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, IdParam, write } from '../context.js';
 
 /** How often an SSE connection looks for new events in the outbox. */
@@ -18,8 +18,8 @@ const HEARTBEAT_MS = 15_000;
 export const SSE_RECHECK_MS = 2_000;
 
 const EventsQuery = z.object({
-  types: z.string().max(2000).optional().describe('comma-separated event types or prefixes (corridor.*, movement.alert.*); default all; one that matches no event type is a 400 listing them'),
-  corridor: z.string().max(100).optional().describe('only events about this corridor'),
+  types: QueryFilter(2000).optional().describe('comma-separated event types or prefixes (corridor.*, movement.alert.*); default all; one that matches no event type is a 400 listing them'),
+  corridor: QueryFilter(100).optional().describe('only events about this corridor'),
   lastEventId: z.string().regex(/^\d{1,15}$/, 'an event id: up to 15 decimal digits').optional().describe('resume after this id (the Last-Event-ID header wins); 0 = from the beginning; default: from now'),
   follow: z.enum(['true', 'false']).default('true').describe('false: send what is there and end the response'),
 });

@@ -7,14 +7,14 @@ import { incidentsCsv, incidentsGeoJson } from '../../app/incident-export.js';
 import { confirmIncident, correctIncident, disputeIncident, dismissIncident, getVisibleIncident, listVisibleIncidents, matchIncident, reportIncident } from '../../app/incidents.js';
 import { assertIncidentGeometry } from '../../domain/incident.js';
 import { parseRfc3339 } from '../../domain/windows.js';
-import { Rfc3339 } from '../../schemas/common.js';
+import { QueryFilter, Rfc3339 } from '../../schemas/common.js';
 import { CorrectionBody, DecisionBody, DisputeBody, IncidentInput, IncidentKind, IncidentState, IncidentView } from '../../schemas/incident.js';
 import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 
 const ListQuery = z.object({
   state: IncidentState.optional(),
   kind: IncidentKind.optional(),
-  corridor: z.string().optional().describe('only incidents matched to this corridor'),
+  corridor: QueryFilter().optional().describe('only incidents matched to this corridor'),
   since: Rfc3339.optional().describe('occurred at or after'),
   until: Rfc3339.optional().describe('occurred before'),
 });

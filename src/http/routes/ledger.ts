@@ -65,7 +65,7 @@ import {
   type RoundView as RoundT,
   type StatementView as StatementT,
 } from '../../schemas/ledger.js';
-import { QueryRowNumber } from '../../schemas/common.js';
+import { QueryFilter, QueryRowNumber } from '../../schemas/common.js';
 import { actorOf, commonErrors, IdParam, ifMatchVersion, withVersion, write } from '../context.js';
 import { escapeHtml } from './public.js';
 
@@ -351,7 +351,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   // ---- positions
   r.get(
     '/ledger/positions',
-    { schema: { tags, summary: 'Positions you may read, oldest first', querystring: z.object({ item: z.string().optional(), party: z.string().optional(), round: z.string().optional() }), response: { 200: z.array(PositionView), ...commonErrors } } },
+    { schema: { tags, summary: 'Positions you may read, oldest first', querystring: z.object({ item: QueryFilter().optional(), party: QueryFilter().optional(), round: QueryFilter().optional() }), response: { 200: z.array(PositionView), ...commonErrors } } },
     async (req) => listPositions(db, actorOf(req), req.query),
   );
   r.post('/ledger/positions', { schema: { tags, summary: 'Record a party’s position on an agenda item (its own negotiators, or the mediator)', body: PositionInput, response: { 201: PositionView, ...commonErrors } } }, (req, reply) =>
@@ -369,7 +369,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
       schema: {
         tags,
         summary: 'Statements you may read, oldest first',
-        querystring: z.object({ round: z.string().optional(), item: z.string().optional(), party: z.string().optional(), speaker: z.string().optional() }),
+        querystring: z.object({ round: QueryFilter().optional(), item: QueryFilter().optional(), party: QueryFilter().optional(), speaker: QueryFilter().optional() }),
         response: { 200: z.array(StatementView), ...commonErrors },
       },
     },
@@ -384,7 +384,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   );
 
   // ---- protocols
-  r.get('/protocols', { schema: { tags, querystring: z.object({ round: z.string().optional() }), response: { 200: z.array(ProtocolView), ...commonErrors } } }, async (req) => listProtocols(db, actorOf(req), req.query));
+  r.get('/protocols', { schema: { tags, querystring: z.object({ round: QueryFilter().optional() }), response: { 200: z.array(ProtocolView), ...commonErrors } } }, async (req) => listProtocols(db, actorOf(req), req.query));
   r.get('/protocols/:id', { schema: { tags, params: IdParam, response: { 200: ProtocolView, ...commonErrors } } }, async (req, reply) => {
     const view = await getProtocol(db, actorOf(req), req.params.id);
     reply.header('etag', `"${view.version}"`);
@@ -424,7 +424,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: Deps): void {
   r.get('/ledger/entries/:id/history', { schema: { tags, summary: 'Every version of a ledger entry you may read, with the reason for each correction', params: IdParam, response: { 200: z.array(EntryVersionView), ...commonErrors } } }, async (req) =>
     entryHistory(db, actorOf(req), req.params.id),
   );
-  r.get('/ledger/matrix', { schema: { tags, summary: 'Agenda items × parties: the latest position and its history', querystring: z.object({ item: z.string().optional() }), response: { 200: MatrixView, ...commonErrors } } }, async (req) =>
+  r.get('/ledger/matrix', { schema: { tags, summary: 'Agenda items × parties: the latest position and its history', querystring: z.object({ item: QueryFilter().optional() }), response: { 200: MatrixView, ...commonErrors } } }, async (req) =>
     ledgerMatrix(db, actorOf(req), req.query),
   );
   r.get('/ledger/timeline', { schema: { tags, summary: 'Rounds in order with agreed and open points, and which points are still open since when', response: { 200: TimelineView, ...commonErrors } } }, async (req) =>

@@ -24,7 +24,7 @@ import { positionIngestFor, type Report } from '../../app/positions.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { attributesProblem } from '../../domain/tracking-protocol.js';
 import { parseIsoMillisZ, parseRfc3339 } from '../../domain/windows.js';
-import { Rfc3339 } from '../../schemas/common.js';
+import { QueryFilter, Rfc3339 } from '../../schemas/common.js';
 import { AlertView, CheckinBody, CountBody, DepartBody, LatestPositionView, MovementInput, MovementState, MovementView, PositionsBody, PositionsResult, ReceiptBody, ReconciliationView } from '../../schemas/movement.js';
 import { actorOf, commonErrors, IdParam, write } from '../context.js';
 
@@ -97,7 +97,7 @@ export function movementRoutes(app: FastifyInstance, deps: Deps): void {
   const tags = ['movements'];
   r.get(
     '/movements',
-    { schema: { tags, summary: 'Movements your party may see', querystring: z.object({ corridorId: z.string().max(100).optional(), state: MovementState.optional() }), response: { 200: z.array(MovementView), ...commonErrors } } },
+    { schema: { tags, summary: 'Movements your party may see', querystring: z.object({ corridorId: QueryFilter(100).optional(), state: MovementState.optional() }), response: { 200: z.array(MovementView), ...commonErrors } } },
     async (req) => {
       const list = await listVisibleMovements(db, actorOf(req), req.query);
       return Promise.all(list.map((m) => toMovementView(db, m)));

@@ -227,10 +227,14 @@ function talks(rounds: readonly PublicRound[], t: Translate, lang: Lang): string
           .map((r) => {
             const date = r.endDate && r.endDate !== r.startDate ? `${formatDay(r.startDate, lang)} – ${formatDay(r.endDate, lang)}` : formatDay(r.startDate, lang);
             const agreed = r.agreed.length > 0 ? `<p><span class="ok">${escapeHtml(t('public.agreed'))}:</span> ${r.agreed.map((a) => english(a.title)).join('; ')}</p>` : '';
-            const open =
-              r.open.length > 0
-                ? `<p><span class="no">${escapeHtml(t('public.notAgreed'))}:</span> ${r.open.map((a) => english(a.title) + (a.outcome === 'not_agreed' ? '' : ` (${escapeHtml(t(`outcome.${a.outcome}` as MessageKey))})`)).join('; ')}</p>`
-                : '';
+            // One line per outcome, worded by it: a pending item is not "not agreed" (it read "Not agreed: X (pending)").
+            const open = (['not_agreed', 'deferred', 'pending'] as const)
+              .map((outcome) => {
+                const items = r.open.filter((a) => a.outcome === outcome);
+                const label = t(outcome === 'not_agreed' ? 'public.notAgreed' : outcome === 'deferred' ? 'public.deferred' : 'public.pending');
+                return items.length > 0 ? `<p><span class="no">${escapeHtml(label)}:</span> ${items.map((a) => english(a.title)).join('; ')}</p>` : '';
+              })
+              .join('');
             return `<li class="t"><h3>${escapeHtml(t('public.round', { number: r.number, date, venue: VENUE })).replace(VENUE, english(r.venue))}</h3>${agreed}${open}</li>`;
           })
           .join('')}</ol>`;

@@ -68,7 +68,7 @@ export async function renderPropose(main: HTMLElement, ctx: Ctx, amend?: Corrido
   const end0 = terms?.windows[0] ? Date.parse(terms.windows[0].end) : start0 + 8 * 3_600_000;
 
   const title = h('input', { id: 'f-title', name: 'title', required: true, maxlength: '300', value: terms?.title ?? '' });
-  const width = h('input', { id: 'f-width', name: 'widthM', type: 'number', min: '1', max: '50000', step: '1', required: true, value: String(terms?.widthM ?? 2000) });
+  const width = h('input', { id: 'f-width', name: 'widthM', type: 'number', min: '100', max: '50000', step: '1', required: true, value: String(terms?.widthM ?? 2000) });
   const direction = h('select', { id: 'f-direction', name: 'direction' }, (['outbound', 'inbound', 'both'] as const).map((d) => h('option', { value: d, selected: (terms?.direction ?? 'outbound') === d }, t(`direction.${d}`))));
   const tz = h('select', { id: 'f-tz', name: 'timeZone' }, [...new Set([tz0, ...TIME_ZONES])].map((z) => h('option', { value: z, selected: z === tz0 }, z)));
   const start = h('input', { id: 'f-start', name: 'start', type: 'datetime-local', required: true, value: localInputValue(start0, tz0) });

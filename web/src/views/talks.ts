@@ -16,6 +16,7 @@ import { clearFieldError, setFieldError, showProblem } from '../feedback.js';
 import { lang, t, type MessageKey } from '../i18n.js';
 import { chosenPrivateKey, gateOnEd25519, keyFileProblem, ownPartyKids, registeredKey, signCompact } from '../sign.js';
 import { busySubmit } from '../busy.js';
+import { httpHref } from '../links.js';
 
 /** "3 March 2022" in the app's language; dates are calendar dates, shown without a zone shift. */
 export function formatDay(iso: string, l: string = lang()): string {
@@ -36,13 +37,19 @@ function kindBadge(kind: string): HTMLElement {
   return h('span', { class: `kind ${KIND_CLASS[kind] ?? ''}` }, t(`talks.kind.${kind}` as MessageKey));
 }
 
+/** A source's URL: a link when it is http(s), else its text only (links.ts). */
+function sourceLink(url: string): HTMLElement {
+  const href = httpHref(url);
+  return href === undefined ? h('span', { class: 'source-url' }, url) : h('a', { href, rel: 'noopener noreferrer' }, url);
+}
+
 function position(p: LedgerPositionView): HTMLElement {
   return h(
     'div',
     { class: 'pos' },
     h('p', {}, kindBadge(p.kind), ' ', h('time', { datetime: p.statedOn }, formatDay(p.statedOn)), ' — ', p.text),
     p.condition ? h('p', { class: 'meta' }, t('talks.condition', { condition: p.condition })) : null,
-    h('p', { class: 'meta' }, t('talks.source', { outlet: p.source.outlet, date: formatDay(p.source.date) }), p.source.url ? [' ', h('a', { href: p.source.url, rel: 'noopener noreferrer' }, p.source.url)] : null),
+    h('p', { class: 'meta' }, t('talks.source', { outlet: p.source.outlet, date: formatDay(p.source.date) }), p.source.url ? [' ', sourceLink(p.source.url)] : null),
   );
 }
 
