@@ -11,13 +11,15 @@ import { nodeRowId, treeHasher } from '../app/log.js';
 import { appendLeaf, EMPTY_FRONTIER, frontierToJson, type Frontier } from '../domain/log/index.js';
 import type { Store } from '../store/store.js';
 
+const LOG_TABLES = ['log_entries', 'log_nodes', 'log_heads', 'log_openings'];
+
 /** What an attacker with database access does first: switch off the append-only triggers. */
 export async function disableLogProtection(store: Store): Promise<void> {
   if (store.engine === 'postgres') {
-    for (const t of ['log_entries', 'log_nodes', 'log_heads']) await sql`ALTER TABLE ${sql.raw(t)} DISABLE TRIGGER USER`.execute(store.db);
+    for (const t of LOG_TABLES) await sql`ALTER TABLE ${sql.raw(t)} DISABLE TRIGGER USER`.execute(store.db);
   } else {
-    for (const t of ['log_entries_no_update', 'log_entries_no_delete', 'log_nodes_no_update', 'log_nodes_no_delete', 'log_heads_no_update', 'log_heads_no_delete']) {
-      await sql`DROP TRIGGER IF EXISTS ${sql.raw(t)}`.execute(store.db);
+    for (const t of LOG_TABLES) {
+      for (const kind of ['no_update', 'no_delete', 'no_replace']) await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${t}_${kind}`)}`.execute(store.db);
     }
   }
 }
