@@ -370,13 +370,54 @@ export async function submitCosignature(u: Unit, actor: Actor, body: { size: num
   throw new DomainError('key_unknown', `no registered key of party ${actor.partyId} matches the cosignature's key id`);
 }
 
-/** Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or a copy). */
+/** A tree head the server signed, as stored (`log_heads`). */
+export interface StoredHead {
+  readonly size: number;
+  /** The root column (base64): what the server compares the tree with. */
+  readonly root: string;
+  /** The signed note as served, the server's signature only. */
+  readonly note: string;
+}
+
+/** What a store keeps beside the entries, as `verify --db` audits it. */
+export interface StoredLog {
+  /** Every tree head the server signed, by size. */
+  readonly heads: readonly StoredHead[];
+  /** The newest head with the cosignatures received for it, as `GET /log/checkpoint` serves it (none before the first head is signed). */
+  readonly checkpoint?: string;
+  /** The log's size and frontier (log_state): what the server signs next. */
+  readonly state: LogState;
+}
+
+/** Rows read at a time from log_openings. */
+const OPENINGS_PAGE = 2_000;
+
+/**
+ * Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or
+ * a copy): only reads, so that it works on a read-only file or with a read-only role, and never
+ * signs — the audit checks the heads the server signed, it does not make one.
+ */
 export function databaseLogSource(deps: Deps): LogSourceLike {
   const db = deps.store.db;
   const raw = deps.store.sqlite?.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
+  const stored = async (): Promise<StoredLog> => {
+    // Heads first, then the state: a head signed in between is of a size the state has reached.
+    const rows = await db.selectFrom('log_heads').select(['size', 'root', 'note']).orderBy('size').execute();
+    const heads = rows.map((r) => ({ size: Number(r.size), root: r.root, note: r.note }));
+    const newest = heads.at(-1);
+    const cosigs = newest === undefined ? [] : await db.selectFrom('log_cosignatures').select('line').where('size', '=', newest.size).orderBy('created_at').execute();
+    const state = await readLogState(db);
+    return { heads, state, ...(newest !== undefined ? { checkpoint: newest.note + cosigs.map((c) => `${c.line}\n`).join('') } : {}) };
+  };
   return {
     pageSize: 10_000,
-    checkpoint: async () => (await latestCheckpoint(deps)).text,
+    where: 'this database',
+    stored,
+    checkpoint: async () => {
+      const text = (await stored()).checkpoint;
+      if (text === undefined) throw logDamaged('the store holds no signed tree head');
+      return text;
+    },
     // The fast path reads the entries alone, as text (hashed without a copy); recorded leaves
     // are read only to locate a mismatch. On SQLite a cached raw statement skips the query
     // builder: this loop runs a million times for a million entries.
@@ -389,6 +430,30 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
       const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', '>=', nodeRowId(0, start)).where('id', '<', nodeRowId(0, end)).execute();
       return new Map(rows.map((r) => [Number(r.id), unhex(r.hash)]));
     },
+    storedNodes: async (ids) => {
+      const out = new Map<number, string>();
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', 'in', ids.slice(i, i + 1000)).execute();
+        for (const r of rows) out.set(Number(r.id), r.hash);
+      }
+      return out;
+    },
+    openings: async function* (end) {
+      for (let from = 0; ; ) {
+        const rows = await db
+          .selectFrom('log_openings')
+          .leftJoin('log_entries', 'log_entries.idx', 'log_openings.idx')
+          .select(['log_openings.idx as idx', 'log_openings.opening as opening', 'log_entries.entry as entry'])
+          .where('log_openings.idx', '>=', from)
+          .where('log_openings.idx', '<', end)
+          .orderBy('log_openings.idx')
+          .limit(OPENINGS_PAGE)
+          .execute();
+        for (const r of rows) yield { index: Number(r.idx), opening: r.opening, entry: r.entry };
+        if (rows.length < OPENINGS_PAGE) return;
+        from = Number(rows.at(-1)?.idx) + 1;
+      }
+    },
     consistency: (from, to) => consistencyProof(db, from, to),
     // A database file (not an in-memory one) can be read by more connections, in worker threads too.
     ...(deps.store.sqlite && !deps.store.sqlite.memory
@@ -400,9 +465,13 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
 /** The shape src/app/audit.ts reads (declared here too, so the log module does not import the auditor). */
 export interface LogSourceLike {
   readonly pageSize?: number;
+  readonly where?: string;
   checkpoint(): Promise<string>;
   entries(start: number, end: number): Promise<{ index: number; entry?: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
   scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
+  stored?(): Promise<StoredLog>;
+  storedNodes?(ids: readonly number[]): Promise<Map<number, string>>;
+  openings?(end: number): AsyncIterable<{ index: number; opening: string; entry: string | null }>;
 }

@@ -138,6 +138,16 @@ for (const { engine, available } of ENGINES) {
       expect(report.guarantees).toBe(2);
     });
 
+    it('counts a cosignature line repeated in a checkpoint once', async () => {
+      const served = (await get('/log/checkpoint')).body;
+      const { checkpoint } = openCheckpoint(served, { log: createVerifierFromKey(logKey, verify, sha256) });
+      const line = served.split('\n').find((l) => l.startsWith(`— ${cosignerName(checkpoint.origin, 'ua')} `));
+      expect(line, served).toBeDefined();
+      const repeated = `${served}${line}\n${line}\n`;
+      const report = await auditLog({ ...databaseLogSource(w.deps), stored: undefined, checkpoint: async () => repeated }, { logKey });
+      expect(report.cosignedBy).toEqual(['ua']);
+    });
+
     it('never signs a second root for a size it already signed', async () => {
       const before = (await get('/log/checkpoint')).body;
       const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
