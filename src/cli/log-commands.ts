@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
 import { isDomainError } from '../domain/errors.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
@@ -289,15 +289,24 @@ export async function cmdLogKey(db: string, print: Print): Promise<void> {
   await withStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)), { existing: true });
 }
 
-/** The witness's saved head (`--state`), or undefined when there is none yet; a file that is not one is bad input (exit 2). */
-function readWitnessState(file: string): { body: string; head: Checkpoint } | undefined {
+/**
+ * The witness's saved head (`--state`), or undefined when there is none yet; a file that is not
+ * one, or holds a head of another log than the pinned key's (`origin`), is bad input (exit 2): a
+ * wrong file, not a fork.
+ */
+function readWitnessState(file: string, origin: string): { body: string; head: Checkpoint } | undefined {
   if (!existsSync(file)) return undefined;
   const body = readSmallFile(file, 'witness state');
+  let head: Checkpoint;
   try {
-    return { body, head: parseCheckpoint(body) };
+    head = parseCheckpoint(body);
   } catch (e) {
     throw new CliError(`witness state ${file} is not a tree head this witness saved (${(e as Error).message}): give the --state file \`passage log watch\` keeps, or a new path to start afresh`, 2);
   }
+  if (head.origin !== origin) {
+    throw new CliError(`witness state ${file} holds a head of log ${head.origin}, not of log ${origin} (the log of the --log-key): give this log's --state file, or a new path to start afresh`, 2);
+  }
+  return { body, head };
 }
 
 /** The longest pause between two attempts while the server cannot be reached. */
@@ -305,11 +314,12 @@ const MAX_BACKOFF_S = 300;
 
 /**
  * A failure of one round of the witness that the next round may not meet: the server down or
- * restarting, a timeout, a 5xx, an answer a proxy made (errors.ts: exit 1). Not an alert (7), a
+ * restarting, a timeout, a 5xx, an answer a proxy made (errors.ts: exit 1), or the server saying
+ * its log store is damaged (503 log_damaged: the mediator may restore it). Not an alert (7), a
  * refused cosignature or token (3), or bad input (2): those end the witness.
  */
 function isTransient(e: unknown): boolean {
-  return e instanceof CliError && e.exitCode === 1;
+  return e instanceof CliError && (e.exitCode === 1 || e.code === 'log_damaged');
 }
 
 /**
@@ -343,11 +353,15 @@ export async function cmdLogWatch(
   }
   const sign = createSigner(priv);
   checkWritableFile(opts.state, '--state');
-  let saved = readWitnessState(opts.state);
+  let saved = readWitnessState(opts.state, verifier.name);
   const source = httpLogSource(client);
 
   const round = async (): Promise<void> => {
     const text = await source.checkpoint();
+    const origin = otherLogOrigin(text, verifier.name);
+    if (origin !== undefined) {
+      throw new CliError(`ALERT: this server's log is ${origin}, but the pinned key is for ${verifier.name}: it is not the log this witness follows (${client.server})`, 7);
+    }
     let head;
     try {
       head = openCheckpoint(text, { log: verifier }).checkpoint;
@@ -358,16 +372,18 @@ export async function cmdLogWatch(
       const seen = saved.head;
       const [from, to] = seen.size <= head.size ? [seen.size, head.size] : [head.size, seen.size];
       // A proof that cannot be fetched is no evidence either way: the error goes up as it is
-      // (exit 1, retried when following), never taken for an empty proof and a false alarm.
-      const proof = from === to || from === 0 || seen.size > head.size ? [] : (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof.map((p) => decodeBase64(p));
+      // (exit 1, retried when following), never taken for an empty proof and a false alarm. One
+      // that was fetched but is malformed (an element not base64) is an invalid proof like any other.
+      const served = from === to || from === 0 || seen.size > head.size ? [] : (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof;
       try {
+        const proof = served.map((p, i) => decodeBase64(p, 'proof_invalid', `consistency proof element ${i}`));
         if (seen.size > head.size) throw Object.assign(new Error(`the server shows ${head.size} entries after showing ${seen.size}`), { code: 'inconsistent_heads' });
         if (from === 0 && seen.size === 0 && head.size > 0) {
           /* anything extends the empty tree */
         } else checkHeadsConsistent(seen, head, proof, treeHasher);
       } catch (e) {
         const why = isLogError(e) || (e as { code?: string }).code === 'inconsistent_heads' ? (e as Error).message : String(e);
-        print(`ALERT: the log server presented a tree head inconsistent with one this witness saw: ${why}`);
+        print(`ALERT: the log server ${client.server} presented a tree head (size ${head.size}) inconsistent with the one this witness saw (size ${seen.size}): ${why}`);
         writeFileSync(`${opts.state}.conflict`, text);
         throw new CliError(`ALERT: inconsistent tree heads (kept the offending head in ${opts.state}.conflict)`, 7);
       }
@@ -388,12 +404,14 @@ export async function cmdLogWatch(
       await round();
       failures = 0;
     } catch (e) {
-      if (opts.once || !isTransient(e)) throw e;
+      if (opts.once || !isTransient(e)) throw damagedAsFailure(e);
       // Following the log, a server restart or a network cut is not the end: say so on one line
-      // and try again, waiting longer each time (up to MAX_BACKOFF_S, or --interval if longer).
+      // and try again, waiting longer each time (up to MAX_BACKOFF_S, or --interval if longer). A
+      // server that says its log store is damaged is said so loudly, and asked again too.
       failures += 1;
       const wait = Math.min(opts.interval * 2 ** (failures - 1), Math.max(opts.interval, MAX_BACKOFF_S));
-      warn(`passage: log watch: ${(e as Error).message}; trying again in ${wait} s`);
+      const damaged = (e as CliError).code === 'log_damaged';
+      warn(`passage: log watch: ${damaged ? `WARNING: the server ${client.server} reports ` : ''}${(e as Error).message}; trying again in ${wait} s`);
       await new Promise((r) => setTimeout(r, wait * 1000));
       continue;
     }
