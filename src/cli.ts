@@ -214,15 +214,22 @@ export function buildProgram(): Command {
     .addOption(new Option('--token <token>', 'your API token').env('PASSAGE_TOKEN'))
     .addOption(timeoutOption())
     .option('--db <path|url>', 'read a database directly instead of a server (not with --url)')
-    .option('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`)')
+    .option('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`); required unless --trust-served-key')
+    .option('--trust-served-key', 'audit with the key the audited server or database itself holds (proves nothing against it; prints a warning)')
     .option('--since <file>', 'a checkpoint saved earlier: check the log still extends it')
     .option('--save <file>', 'save the verified checkpoint, for --since next time')
-    .option('--json', 'print the report as JSON')
-    .action(async (o: { url?: string; token?: string; timeout: string; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, cmd: Command) => {
+    .option('--nodes', 'with --db: also compare every stored tree node (what the server builds proofs from) with the recomputed one')
+    .option('--openings', 'with --url: also check the opening of each restricted entry this token may see (a request per restricted entry)')
+    .option('--json', 'print the report as JSON (on failure too: {"ok": false, "exitCode", "problem"})')
+    .action(async (o: { url?: string; token?: string; timeout: string; db?: string; logKey?: string; trustServedKey?: boolean; since?: string; save?: string; nodes?: boolean; openings?: boolean; json?: boolean }, cmd: Command) => {
       // Both typed: which did you mean? (PASSAGE_URL in the environment does not count.)
-      if (o.db !== undefined && cmd.getOptionValueSource('url') === 'cli') throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
-      const c = o.db === undefined ? client({ url: o.url ?? 'http://127.0.0.1:8080', timeout: o.timeout, ...(o.token ? { token: o.token } : {}) }) : undefined;
-      await (await logCommands()).cmdVerify({ ...o, ...(c ? { client: c } : {}) }, print);
+      const both = o.db !== undefined && cmd.getOptionValueSource('url') === 'cli';
+      // The client is made inside the command, so that a refused --url is answered as JSON too with --json.
+      const connect = (): ApiClient => {
+        if (both) throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
+        return client({ url: o.url ?? 'http://127.0.0.1:8080', timeout: o.timeout, ...(o.token ? { token: o.token } : {}) });
+      };
+      await (await logCommands()).cmdVerify({ ...o, connect, both }, print);
     });
 
   const log = program.command('log').description('the verifiable log');

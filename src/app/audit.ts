@@ -1,30 +1,39 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { publicKeyFromJwk, sha256, verify, weakJwk } from '../crypto/index.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
+import { isDomainError } from '../domain/errors.js';
 import { signedWhileCompromised } from '../domain/guarantee-rules.js';
 import type { RevocationReason } from '../domain/key-revocation.js';
 import {
   actionOfEntry,
+  commitmentOfEntry,
   cosignerName,
   createCosignatureVerifier,
   createVerifierFromKey,
   encodeBase64,
   entryProblemAt,
   equalBytes,
+  frontierRoot,
   INSPECTED_ACTIONS,
   isLogError,
   missingEntryMessage,
+  nodeRange,
   openCheckpoint,
+  openingProblem,
+  otherLogOrigin,
   parseSignedNote,
+  RESTRICTED,
   StreamingRoot,
   verifyConsistency,
   verifySignature,
+  witnessCosignatures,
   type Checkpoint,
   type EntryProblem,
+  type NoteVerifier,
 } from '../domain/log/index.js';
-import type { ParallelScanOptions, RangeScan } from '../store/log-scan.js';
+import type { NodeProblem, ParallelScanOptions, RangeScan } from '../store/log-scan.js';
 import { sha256Hex } from './deps.js';
-import { MAX_ENTRIES_PAGE, treeHasher } from './log.js';
+import { MAX_ENTRIES_PAGE, nodeRowId, treeHasher, type StoredLog } from './log.js';
 
 /** Where the auditor reads the log from: the server's HTTP API or the database itself. */
 export interface LogSource {
@@ -46,6 +55,24 @@ export interface LogSource {
    * compact range and inspected entries, in order. The auditor uses it whenever it is there.
    */
   scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
+  /** Where the log is read from, in messages: "this server" unless said otherwise ("this database"). */
+  readonly where?: string;
+  /**
+   * Sources that hold the store itself (`verify --db`) offer what the server keeps beside the
+   * entries: every head it signed and its running state. The audit then checks each stored head
+   * (its signature, and its root against the entries at its size) and scans the log to the
+   * store's size, reporting the entries after the newest head rather than stopping there.
+   */
+  stored?(): Promise<StoredLog>;
+  /** The stored tree nodes (hex) of these row ids (`nodeRowId`), for `--nodes`: those missing are absent. */
+  storedNodes?(ids: readonly number[]): Promise<Map<number, string>>;
+  /** Every opening the store keeps for an index below `end`, by index, with its entry's text (null when there is none). */
+  openings?(end: number): AsyncIterable<{ index: number; opening: string; entry: string | null }>;
+  /**
+   * The opening of restricted entry `index` as the server hands it to the caller, or undefined when
+   * it does not (404: not a record the caller may see): `verify --url --openings`.
+   */
+  opening?(index: number): Promise<{ commitment: string; opening: unknown } | undefined>;
 }
 
 /**
@@ -64,6 +91,9 @@ function leafOf(row: { entry?: Uint8Array; text?: string }): Uint8Array {
   return treeHasher.hashLeaf(row.entry ?? new TextEncoder().encode(row.text ?? ''));
 }
 
+/** An entry whose bytes no longer hash to the leaf recorded when it was appended, found where a root did not match. */
+const ALTERED = 'its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)';
+
 /** Finds the first entry whose bytes no longer hash to the leaf recorded at append time. */
 async function locateAlteredEntry(source: LogSource, size: number): Promise<void> {
   if (!source.recordedLeaves) return;
@@ -73,16 +103,27 @@ async function locateAlteredEntry(source: LogSource, size: number): Promise<void
     const [page, leaves] = await Promise.all([source.entries(start, end), source.recordedLeaves(start, end)]);
     for (const row of page) {
       const recorded = leaves.get(row.index);
-      if (recorded && !equalBytes(leafOf(row), recorded)) {
-        throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', row.index);
-      }
+      if (recorded && !equalBytes(leafOf(row), recorded)) throw new AuditError(ALTERED, row.index);
     }
   }
 }
 
-/** The audit's error for a problem found with the entry at position i. */
-function problemError(i: number, problem: EntryProblem, headSize: number): AuditError {
-  return new AuditError(problem.missing ? missingEntryMessage(headSize, i) : problem.message, i);
+/** The audit's error for a problem found with the entry at position i (`size`: the entries the log should hold, by `whose` word). */
+function problemError(i: number, problem: EntryProblem, size: number, whose?: string): AuditError {
+  return new AuditError(problem.missing ? missingEntryMessage(size, i, whose) : problem.message, i);
+}
+
+/** The audit's words for a stored tree node that is missing or not the one the entries give. */
+function nodeError(p: NodeProblem): AuditError {
+  const { start, end } = nodeRange(p);
+  const what = p.level === 0 ? `the leaf of entry ${p.index}` : `the subtree of entries ${start}–${end - 1}`;
+  const how = p.problem === 'missing' ? 'is missing from log_nodes' : 'stored in log_nodes is not the one the entries give';
+  return new AuditError(`tree node ${p.level}/${p.index} (level ${p.level}, index ${p.index}: ${what}) ${how}: the stored tree the server builds its proofs from is damaged (proofs through that node will not verify), though the entries are intact`);
+}
+
+/** A domain failure the store reports about itself (`log_damaged`), as the audit's finding; anything else as it is. */
+function asAuditError(e: unknown): unknown {
+  return isDomainError(e) && e.code === 'log_damaged' ? new AuditError(e.message) : e;
 }
 
 /** A finding that makes the log untrustworthy; `index` names the first bad entry when there is one. */
@@ -121,7 +162,16 @@ export interface AuditReport {
   readonly cosignedBy: string[];
   readonly unknownSignatures: string[];
   readonly since?: { size: number; root: string };
-  readonly checkpoint: string;
+  /** `verify --db`: the signed heads the store holds, each checked (signature and root). */
+  readonly heads?: number;
+  /** `verify --db`: entries after the newest signed head (all of them when there is none yet), checked but not yet under a signed head. */
+  readonly unsigned?: number;
+  /** Openings checked against their entries' commitments (`verify --db`: all; `--url --openings`: those handed out), and those the server did not hand to this caller. */
+  readonly openings?: { checked: number; hidden: number };
+  /** `verify --db --nodes`: stored tree nodes compared with the recomputed ones. */
+  readonly nodes?: number;
+  /** The newest signed head as read (with its cosignatures); absent only for a database whose server has signed none yet. */
+  readonly checkpoint?: string;
 }
 
 export interface RevokedKeyGuarantee extends RevokedKeyFate {
@@ -181,7 +231,9 @@ const decoder = new TextDecoder();
  * the entries hash to that head, that each entry sits at its index and matches the leaf recorded
  * when it was appended, that every guarantee JWS verifies with the key its party had registered
  * at that point in the log and signs the terms logged for that version, each cosignature, and —
- * given a checkpoint saved earlier — that the log still extends it.
+ * given a checkpoint saved earlier — that the log still extends it. Reading a store (`stored`),
+ * every head the server signed is checked too, and the openings and (`nodes`) the tree nodes it
+ * keeps; nothing is written.
  */
 export async function auditLog(
   source: LogSource,
@@ -198,74 +250,179 @@ export async function auditLog(
     scanChunk?: number;
     /** Passed to the source's parallel scan (tests keep the auditor's thread out of it). */
     scan?: ParallelScanOptions;
+    /** Compare every stored tree node with the recomputed one (a source with `storedNodes`: `verify --db --nodes`). */
+    nodes?: boolean;
+    /** Check the opening of each restricted entry the server hands this caller (a source with `opening`: `verify --url --openings`). */
+    openings?: boolean;
   },
 ): Promise<AuditReport> {
-  let logVerifier;
   try {
-    logVerifier = createVerifierFromKey(opts.logKey.trim(), verify, sha256);
+    return await audit(source, opts);
+  } catch (e) {
+    throw asAuditError(e);
+  }
+}
+
+/** The pinned key's verifier; a key that is not one is refused. */
+function pinnedVerifier(logKey: string): NoteVerifier {
+  try {
+    return createVerifierFromKey(logKey.trim(), verify, sha256);
   } catch (e) {
     throw new AuditError(`the pinned log key is not a verifier key (name+keyid+base64): ${(e as Error).message}`);
   }
-  const text = await source.checkpoint();
-  let opened;
-  try {
-    opened = openCheckpoint(text, { log: logVerifier });
-  } catch (e) {
-    throw new AuditError(`the server's tree head does not verify with the pinned log key: ${(e as Error).message}`);
+}
+
+/**
+ * Opens a signed head with the pinned key, telling a head of another log (origin ≠ the key's name)
+ * from one that does not verify.
+ */
+function openHead(text: string, verifier: NoteVerifier, what: string, where: string): Checkpoint {
+  const origin = otherLogOrigin(text, verifier.name);
+  if (origin !== undefined) {
+    throw new AuditError(`${where}'s log is ${origin}, but the pinned key is for ${verifier.name}: pin the key of the log you audit (\`passage log key\` prints it), or audit the log the key is for`);
   }
-  const head = opened.checkpoint;
+  try {
+    return openCheckpoint(text, { log: verifier }).checkpoint;
+  } catch (e) {
+    throw new AuditError(`${what} does not verify with the pinned log key: ${(e as Error).message}`);
+  }
+}
+
+/** A root the recomputed tree must give at a size: a stored or served signed head's, or the saved one's. */
+interface ExpectedRoot {
+  readonly root: Uint8Array;
+  readonly saved?: boolean;
+  readonly stored?: boolean;
+}
+
+async function audit(source: LogSource, opts: Parameters<typeof auditLog>[1]): Promise<AuditReport> {
+  const logVerifier = pinnedVerifier(opts.logKey);
+  const where = source.where ?? 'this server';
+  const stored = source.stored ? await source.stored() : undefined;
+  const text = stored ? stored.checkpoint : await source.checkpoint();
+  const head = text === undefined ? undefined : openHead(text, logVerifier, `${where === 'this server' ? "the server's" : `${where}'s newest`} tree head`, where);
+  // The sizes at which the recomputed tree's root is checked, with the root it must have.
+  const roots = new Map<number, ExpectedRoot>();
+  if (stored) {
+    for (const h of stored.heads) {
+      const cp = openHead(h.note, logVerifier, `the signed head of size ${h.size} stored in ${where}`, where);
+      if (cp.size !== h.size) throw new AuditError(`the head stored for size ${h.size} in ${where} is a signed head of size ${cp.size}`);
+      if (encodeBase64(cp.rootHash) !== h.root) {
+        throw new AuditError(`the head of size ${h.size} stored in ${where} signs root ${encodeBase64(cp.rootHash)}, but its root column says ${h.root}: the server would compare its tree with a root it did not sign`);
+      }
+      roots.set(h.size, { root: cp.rootHash, stored: true });
+    }
+    if (head && head.size > stored.state.size) {
+      throw new AuditError(`${where} holds a signed head of size ${head.size}, but its log holds ${stored.state.size} entries (log_state): entries were removed`);
+    }
+  } else if (head) {
+    roots.set(head.size, { root: head.rootHash });
+  }
+  // The entries to read: to the store's size (entries after the newest head are checked too), else to the head's.
+  const target = stored ? stored.state.size : (head?.size ?? 0);
   let saved: Checkpoint | undefined;
   if (opts.since !== undefined) {
     try {
-      saved = openCheckpoint(opts.since, { log: logVerifier, origin: head.origin }).checkpoint;
+      saved = openCheckpoint(opts.since, { log: logVerifier, origin: head?.origin ?? logVerifier.name }).checkpoint;
     } catch (e) {
       throw new AuditError(`the saved checkpoint does not verify with the pinned log key: ${(e as Error).message}`);
     }
-    if (saved.size > head.size) {
-      throw new AuditError(`the server now shows ${head.size} entries, but you saved a head of ${saved.size}: the log was truncated or forked`);
+    if (saved.size > target) {
+      throw new AuditError(`${where === 'this server' ? 'the server now shows' : `${where} now holds`} ${target} entries, but you saved a head of ${saved.size}: the log was truncated or forked`);
     }
+    const other = roots.get(saved.size);
+    if (other && !equalBytes(other.root, saved.rootHash)) {
+      throw new AuditError(`two different roots were signed for size ${saved.size}: ${encodeBase64(saved.rootHash)} in the head you saved, ${encodeBase64(other.root)} in ${where}: the log forked`);
+    }
+    if (!other) roots.set(saved.size, { root: saved.rootHash, saved: true });
+    else roots.set(saved.size, { ...other, saved: true });
   }
 
   const tree = new StreamingRoot(treeHasher);
   const keys = new Map<string, KeyRecord>();
   const terms = new Map<string, string>(); // `${corridorId}@${version}` -> canonical terms
   const tally: Tally = { guarantees: 0, protocolSignatures: 0, privateProtocolSignatures: 0, given: new Map(), signed: [] };
-  let savedRootChecked = saved === undefined || saved.size === 0;
-  if (saved && saved.size === 0 && !equalBytes(saved.rootHash, tree.root())) throw new AuditError('the saved head of size 0 has a wrong root');
+  const restricted: number[] = [];
+  // With --openings, the restricted entries' texts, to check the openings the server hands out.
+  const restrictedText = new Map<number, string>();
+  // The first entry whose bytes do not hash to the leaf the source recorded (served with it).
+  let leafMismatch: number | undefined;
+  const lastHead = stored?.heads.at(-1)?.size ?? head?.size ?? 0;
+  const missingBy = stored && target !== lastHead ? `${where}'s log_state` : undefined;
 
-  const checkSaved = async (): Promise<void> => {
-    if (!savedRootChecked && saved && tree.size === saved.size) {
-      if (!equalBytes(tree.root(), saved.rootHash)) {
-        await locateAlteredEntry(source, saved.size);
-        throw new AuditError(`the first ${saved.size} entries no longer hash to the head you saved (root ${encodeBase64(saved.rootHash)}): history before it was rewritten`);
-      }
-      savedRootChecked = true;
+  /** Checks the root at `size` if one is expected there; `root` computes it. */
+  const checkRootAt = async (size: number, root: () => Uint8Array): Promise<void> => {
+    const want = roots.get(size);
+    if (!want) return;
+    const got = root();
+    if (equalBytes(got, want.root)) return;
+    if (leafMismatch !== undefined && leafMismatch < size) throw new AuditError(ALTERED, leafMismatch);
+    await locateAlteredEntry(source, size);
+    if (want.saved) throw new AuditError(`the first ${size} entries no longer hash to the head you saved (root ${encodeBase64(want.root)}): history before it was rewritten`);
+    if (want.stored) {
+      throw new AuditError(`the first ${size} entries hash to ${encodeBase64(got)}, not to the root ${encodeBase64(want.root)} the server signed for size ${size} (a head ${where} holds): history under a signed head was rewritten`);
     }
+    throw new AuditError(`the ${size} entries hash to ${encodeBase64(got)}, not to the signed root ${encodeBase64(want.root)}`);
+  };
+  if (roots.has(0)) await checkRootAt(0, () => tree.root());
+
+  // --nodes: the nodes the auditor's own tree computes (leaves read entry by entry, and the
+  // subtrees merged across ranges), compared with the store's in batches.
+  const nodesWanted = opts.nodes === true;
+  if (nodesWanted && !source.storedNodes) throw new AuditError(`${where} does not give its tree nodes: --nodes needs a database (--db)`);
+  let nodesChecked = 0;
+  const pendingNodes: { level: number; index: number; hash: string }[] = [];
+  if (nodesWanted) tree.onNode = (level, index, buf, at) => pendingNodes.push({ level, index, hash: Buffer.from(buf.subarray(at, at + 32)).toString('hex') });
+  const flushNodes = async (): Promise<void> => {
+    if (pendingNodes.length === 0 || !source.storedNodes) return;
+    const batch = pendingNodes.splice(0);
+    const storedHashes = await source.storedNodes(batch.map((n) => nodeRowId(n.level, n.index)));
+    for (const n of batch) {
+      const h = storedHashes.get(nodeRowId(n.level, n.index));
+      if (h !== n.hash) throw nodeError({ level: n.level, index: n.index, problem: h === undefined ? 'missing' : 'differs' });
+    }
+    nodesChecked += batch.length;
   };
 
-  if (source.scan && head.size > 0 && head.size >= (opts.scanFrom ?? 0)) {
-    // By ranges, in parallel for long logs: ranges aligned to the chunk size, cut also at the
-    // saved head's size so its root can be checked on the way.
+  const progress = (done: number): void => opts.onProgress?.(done, target);
+  if (source.scan && target > 0 && target >= (opts.scanFrom ?? 0)) {
+    // By ranges, in parallel for long logs: aligned ranges, with the sizes whose root is checked
+    // inside a range handed to the scans as cut points (each records its compact range there).
     const chunk = opts.scanChunk ?? SCAN_CHUNK;
-    const cuts = new Set<number>([head.size]);
-    for (let c = chunk; c < head.size; c += chunk) cuts.add(c);
-    if (saved && saved.size > 0 && saved.size < head.size) cuts.add(saved.size);
     const ranges: [number, number][] = [];
-    let from = 0;
-    for (const to of [...cuts].sort((a, b) => a - b)) {
-      ranges.push([from, to]);
-      from = to;
-    }
-    for await (const r of source.scan(ranges, { ...(head.size < WORKERS_FROM ? { threads: 1 } : {}), ...opts.scan })) {
+    for (let from = 0; from < target; from += chunk) ranges.push([from, Math.min(from + chunk, target)]);
+    const cuts = [...roots.keys()].filter((n) => n > 0 && n < target && n % chunk !== 0).sort((a, b) => a - b);
+    const scanOpts: ParallelScanOptions = { ...(target < WORKERS_FROM ? { threads: 1 } : {}), ...opts.scan, ...(cuts.length > 0 ? { cuts } : {}), ...(nodesWanted ? { nodes: true } : {}) };
+    for await (const r of source.scan(ranges, scanOpts)) {
       const limit = r.error?.index ?? r.end;
-      for (const x of r.inspected) {
+      let k = 0;
+      for (const c of r.cuts) {
+        if (c.size > limit) break;
+        for (; k < r.inspected.length && (r.inspected[k] as { index: number }).index < c.size; k++) {
+          const x = r.inspected[k] as { index: number; text: string };
+          await inspectText(x.index, actionOfEntry(x.text) ?? '', x.text, keys, terms, tally);
+        }
+        await checkRootAt(c.size, () => {
+          const t = tree.clone();
+          for (const n of c.nodes) t.pushSubtree(n.level, n.hash);
+          return t.root();
+        });
+      }
+      for (; k < r.inspected.length; k++) {
+        const x = r.inspected[k] as { index: number; text: string };
         if (x.index >= limit) break;
         await inspectText(x.index, actionOfEntry(x.text) ?? '', x.text, keys, terms, tally);
       }
-      if (r.error) throw problemError(r.error.index, r.error.problem, head.size);
+      if (r.error) throw problemError(r.error.index, r.error.problem, target, missingBy);
+      for (const i of r.restricted) restricted.push(i);
       for (const n of r.nodes) tree.pushSubtree(n.level, n.hash);
-      await checkSaved();
-      opts.onProgress?.(r.end, head.size);
+      await checkRootAt(tree.size, () => tree.root());
+      if (r.nodeCheck) {
+        if (r.nodeCheck.error) throw nodeError(r.nodeCheck.error);
+        nodesChecked += r.nodeCheck.checked;
+      }
+      await flushNodes();
+      progress(r.end);
     }
   } else {
     // Up to PAGES_AHEAD pages are asked for ahead, so the round trips to a distant server overlap
@@ -274,16 +431,16 @@ export async function auditLog(
     const ahead: Promise<Awaited<ReturnType<LogSource['entries']>>>[] = [];
     let asked = 0;
     const askAhead = (): void => {
-      while (ahead.length < PAGES_AHEAD && asked < head.size) {
-        const page = source.entries(asked, Math.min(asked + pageSize, head.size));
+      while (ahead.length < PAGES_AHEAD && asked < target) {
+        const page = source.entries(asked, Math.min(asked + pageSize, target));
         page.catch(() => undefined); // handled when awaited in turn (or moot once the audit fails)
         ahead.push(page);
         asked += pageSize;
       }
     };
     askAhead();
-    for (let start = 0; start < head.size; start += pageSize) {
-      const end = Math.min(start + pageSize, head.size);
+    for (let start = 0; start < target; start += pageSize) {
+      const end = Math.min(start + pageSize, target);
       const page = await (ahead.shift() as Promise<Awaited<ReturnType<LogSource['entries']>>>);
       askAhead();
       for (let i = start; i < end; i++) {
@@ -292,67 +449,87 @@ export async function auditLog(
           // The page ends before position i. Whether the log ends here or skips entry i shows in
           // the next entry it holds, so a dropped entry is named the same way at a page's end as
           // inside one ("found entry i+1 where entry i should be").
-          const later = (await source.entries(i, Math.min(i + pageSize, head.size)))[0];
+          const later = (await source.entries(i, Math.min(i + pageSize, target)))[0];
           const problem = later && entryProblemAt(i, { index: later.index, text: later.text ?? decoder.decode(later.entry) });
-          throw problemError(i, problem ?? { missing: true }, head.size);
+          throw problemError(i, problem ?? { missing: true }, target, missingBy);
         }
         if (row.text === undefined && row.entry === undefined) throw new AuditError('the source returned an entry without bytes', i);
         const entryText = row.text ?? decoder.decode(row.entry);
         const problem = entryProblemAt(i, { index: row.index, text: entryText });
-        if (problem) throw problemError(i, problem, head.size);
+        if (problem) throw problemError(i, problem, target, missingBy);
         const leaf = leafOf(row);
         tree.pushLeafHash(leaf);
-        if (row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) {
-          throw new AuditError('its bytes do not hash to the leaf recorded when it was appended (the entry was altered afterwards)', i);
-        }
+        // A recorded leaf that differs is either an altered entry (then the root does not match
+        // either, and the entry is named as altered) or a damaged stored tree (the entries still
+        // give the signed root): which, the next root checked tells.
+        if (leafMismatch === undefined && row.leafHash !== null && row.leafHash !== undefined && !equalBytes(leaf, row.leafHash)) leafMismatch = i;
         const action = actionOfEntry(entryText);
         if (action !== undefined && INSPECTED_ACTIONS.has(action)) await inspectText(i, action, entryText, keys, terms, tally);
-        if (!savedRootChecked && tree.size === saved?.size) await checkSaved();
+        else if (action === RESTRICTED) {
+          restricted.push(i);
+          if (opts.openings) restrictedText.set(i, entryText);
+        }
+        if (roots.has(tree.size)) await checkRootAt(tree.size, () => tree.root());
       }
-      opts.onProgress?.(end, head.size);
+      if (pendingNodes.length >= 2_000) await flushNodes();
+      progress(end);
+    }
+    await flushNodes();
+  }
+  if (stored) {
+    // What the server signs next comes from log_state's frontier: it must be the entries' root.
+    const next = frontierRoot(stored.state.frontier, treeHasher);
+    if (!equalBytes(tree.root(), next)) {
+      throw new AuditError(`${where}'s log_state gives root ${encodeBase64(next)} for its ${target} entries, but they hash to ${encodeBase64(tree.root())}: the server would sign a root its entries do not give`);
+    }
+    if (saved && saved.size > 0 && !roots.get(saved.size)?.stored) {
+      throw new AuditError(`${where} holds no signed head of size ${saved.size}, the head you saved: the record of the heads its server signed was cut`);
     }
   }
-  if (!equalBytes(tree.root(), head.rootHash)) {
-    await locateAlteredEntry(source, head.size);
-    throw new AuditError(`the ${head.size} entries hash to ${encodeBase64(tree.root())}, not to the signed root ${encodeBase64(head.rootHash)}`);
+  if (leafMismatch !== undefined) {
+    throw new AuditError(
+      `the leaf hash ${where} recorded for it does not match its bytes, which do hash into the signed root: the stored tree the server builds its proofs from is damaged (its proofs for this entry will not verify), not the entry`,
+      leafMismatch,
+    );
   }
-  if (saved && saved.size > 0) {
+  if (saved && saved.size > 0 && head) {
     const proof = await source.consistency(saved.size, head.size);
     try {
       verifyConsistency(saved.size, head.size, proof, saved.rootHash, head.rootHash, treeHasher);
     } catch (e) {
-      throw new AuditError(`the server's consistency proof from ${saved.size} to ${head.size} does not verify: ${(e as Error).message}`);
+      throw new AuditError(
+        `the server's consistency proof from ${saved.size} to ${head.size} does not verify: ${(e as Error).message}; the entries give both roots, so the stored tree the server builds its proofs from is damaged`,
+      );
     }
   }
 
-  // Cosignatures: each line whose name is a party's witness name must verify with that party's key.
-  const note = parseSignedNote(text);
+  const openings = await checkOpenings(source, opts, target, restricted, restrictedText);
+
+  // Cosignatures: each party's witness line (once per party and key) must verify with that party's key.
   const cosignedBy: string[] = [];
   const unknownSignatures: string[] = [];
-  const prefix = `${head.origin}/witness/`;
-  for (const sig of note.signatures) {
-    if (sig.name === head.origin) continue;
-    if (!sig.name.startsWith(prefix)) {
-      unknownSignatures.push(sig.name);
-      continue;
+  if (head && text !== undefined) {
+    const note = parseSignedNote(text);
+    const found = witnessCosignatures(note, head.origin);
+    unknownSignatures.push(...found.unknown);
+    for (const { partyId, signature: sig } of found.cosignatures) {
+      const candidates = [...keys.values()].filter((k) => k.partyId === partyId && k.revokedAt === undefined);
+      const match = candidates
+        .map((k) => createCosignatureVerifier(cosignerName(head.origin, partyId), publicKeyFromJwk(k.jwk), verify, sha256))
+        .find((v) => equalBytes(v.keyId, sig.keyId));
+      if (!match) throw new AuditError(`the cosignature of ${partyId} names a key that party never registered in the log`);
+      try {
+        verifySignature(note.body, sig, match);
+      } catch (e) {
+        throw new AuditError(`the cosignature of ${partyId} does not verify: ${isLogError(e) ? e.message : String(e)}`);
+      }
+      if (!cosignedBy.includes(partyId)) cosignedBy.push(partyId);
     }
-    const partyId = sig.name.slice(prefix.length);
-    const candidates = [...keys.values()].filter((k) => k.partyId === partyId && k.revokedAt === undefined);
-    const match = candidates
-      .map((k) => createCosignatureVerifier(cosignerName(head.origin, partyId), publicKeyFromJwk(k.jwk), verify, sha256))
-      .find((v) => equalBytes(v.keyId, sig.keyId));
-    if (!match) throw new AuditError(`the cosignature of ${partyId} names a key that party never registered in the log`);
-    try {
-      verifySignature(note.body, sig, match);
-    } catch (e) {
-      throw new AuditError(`the cosignature of ${partyId} does not verify: ${isLogError(e) ? e.message : String(e)}`);
-    }
-    cosignedBy.push(partyId);
   }
   return {
-    origin: head.origin,
-    size: head.size,
-    root: encodeBase64(head.rootHash),
+    origin: head?.origin ?? logVerifier.name,
+    size: head?.size ?? 0,
+    root: encodeBase64(head?.rootHash ?? treeHasher.emptyRoot()),
     guarantees: tally.guarantees,
     protocolSignatures: tally.protocolSignatures,
     privateProtocolSignatures: tally.privateProtocolSignatures,
@@ -368,8 +545,72 @@ export async function auditLog(
     cosignedBy,
     unknownSignatures,
     ...(saved ? { since: { size: saved.size, root: encodeBase64(saved.rootHash) } } : {}),
-    checkpoint: text,
+    ...(stored ? { heads: stored.heads.length, unsigned: target - (head?.size ?? 0) } : {}),
+    ...(openings ? { openings } : {}),
+    ...(nodesWanted ? { nodes: nodesChecked } : {}),
+    ...(text !== undefined ? { checkpoint: text } : {}),
   };
+}
+
+/** Requests for openings in flight at once (`verify --url --openings`). */
+const OPENINGS_AHEAD = 4;
+
+/**
+ * The openings: from a store, every one it keeps, each against its entry's commitment, and every
+ * restricted entry must have one; from a server (`openings`), each one it hands this caller.
+ */
+async function checkOpenings(
+  source: LogSource,
+  opts: { openings?: boolean },
+  target: number,
+  restricted: readonly number[],
+  restrictedText: ReadonlyMap<number, string>,
+): Promise<{ checked: number; hidden: number } | undefined> {
+  const missing = (i: number): AuditError =>
+    new AuditError('it is a restricted entry, but its opening is missing from the store (log_openings): the members who may see its record can no longer check it', i);
+  if (source.openings) {
+    let r = 0;
+    let checked = 0;
+    for await (const o of source.openings(target)) {
+      if (r < restricted.length && (restricted[r] as number) < o.index) throw missing(restricted[r] as number);
+      if (restricted[r] === o.index) r++;
+      let opening: unknown;
+      try {
+        opening = JSON.parse(o.opening);
+      } catch {
+        throw new AuditError('the opening kept for it is not JSON (log_openings)', o.index);
+      }
+      const problem = o.entry === null ? 'an opening is kept for it, but the log holds no such entry' : openingProblem(o.entry, opening, canonicalJson, sha256);
+      if (problem !== undefined) throw new AuditError(`${problem} (log_openings)`, o.index);
+      checked++;
+    }
+    if (r < restricted.length) throw missing(restricted[r] as number);
+    return { checked, hidden: 0 };
+  }
+  if (!opts.openings) return undefined;
+  const ask = source.opening;
+  if (!ask) throw new AuditError('this source hands out no openings');
+  let checked = 0;
+  let hidden = 0;
+  const indexes = [...restrictedText.keys()];
+  for (let k = 0; k < indexes.length; k += OPENINGS_AHEAD) {
+    const batch = indexes.slice(k, k + OPENINGS_AHEAD);
+    const got = await Promise.all(batch.map((i) => ask.call(source, i)));
+    for (let b = 0; b < batch.length; b++) {
+      const i = batch[b] as number;
+      const o = got[b];
+      if (o === undefined) {
+        hidden++;
+        continue;
+      }
+      const entryText = restrictedText.get(i) as string;
+      const problem = openingProblem(entryText, o.opening, canonicalJson, sha256);
+      if (problem !== undefined) throw new AuditError(`${problem} (as the server hands it out)`, i);
+      if (o.commitment !== commitmentOfEntry(entryText)) throw new AuditError(`the server hands its opening out with commitment ${o.commitment}, which is not the entry's`, i);
+      checked++;
+    }
+  }
+  return { checked, hidden };
 }
 
 type Signed = Omit<RevokedKeyProtocolSignature, keyof RevokedKeyFate>;

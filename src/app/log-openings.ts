@@ -7,9 +7,11 @@ import { sha256 } from '../crypto/index.js';
 import { isAllowed, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
-import { openingCommitment, type LogOpening } from '../domain/log/index.js';
+import { commitmentOfEntry, isLogOpening, openingCommitment, openingProblem, type LogOpening } from '../domain/log/index.js';
 import type { Tx } from '../store/store.js';
 import { getVisibleIncident } from './incidents.js';
+import { ledgerDb } from './ledger.js';
+import { logDamaged } from './log.js';
 import { getVisibleMovement } from './movements.js';
 import { getVisibleSite } from './sites.js';
 import { getWebhook } from './webhooks.js';
@@ -24,13 +26,49 @@ export interface OpenedEntry {
 /**
  * The opening of restricted entry `index`, if the actor may see its record; otherwise the same
  * 404 as for an index that holds no restricted entry, so that asking tells an outsider nothing.
+ * To one who may see it, the opening is handed out only once checked against the commitment its
+ * entry carries: one that no longer matches, or is missing, is a damaged store (503
+ * `log_damaged`), never a silent 404 or an altered answer.
  */
 export async function logOpening(db: Tx, actor: Actor, index: number): Promise<OpenedEntry> {
   const hidden = (): DomainError => new DomainError('not_found', `no restricted log entry ${index} that you may see`);
-  const row = await db.selectFrom('log_openings').select('opening').where('idx', '=', index).executeTakeFirst();
-  if (!row) throw hidden();
-  const opening = JSON.parse(row.opening) as LogOpening;
-  const [kind, id = ''] = opening.subject.split('/');
+  const [row, entry] = await Promise.all([
+    db.selectFrom('log_openings').select('opening').where('idx', '=', index).executeTakeFirst(),
+    db.selectFrom('log_entries').select(['entry', 'subject']).where('idx', '=', index).executeTakeFirst(),
+  ]);
+  const restricted = entry !== undefined && commitmentOfEntry(entry.entry) !== undefined;
+  if (!row && !restricted) throw hidden();
+  let opening: unknown;
+  if (row) {
+    try {
+      opening = JSON.parse(row.opening);
+    } catch {
+      opening = undefined;
+    }
+  }
+  // Whose record it is: the opening's subject and, for a ledger version, its visibility as
+  // committed; without a readable opening, the entry's own index of it (its head columns).
+  const readable = isLogOpening(opening) ? opening : undefined;
+  await mayOpen(db, actor, readable?.subject ?? entry?.subject ?? '', readable ? ledgerVisibility(readable) : undefined, hidden);
+  if (!entry) throw logDamaged(`an opening is kept for log entry ${index}, which the log does not hold`);
+  if (!row) throw logDamaged(`the opening of restricted entry ${index} is missing from log_openings`);
+  const problem = openingProblem(entry.entry, opening, canonicalJson, sha256);
+  if (problem !== undefined) throw logDamaged(`entry ${index}: ${problem}`);
+  const checked = opening as LogOpening;
+  return { index, commitment: openingCommitment(checked, canonicalJson, sha256), opening: checked };
+}
+
+/** A ledger version's visibility as its opening committed it (a later correction may widen or narrow it). */
+function ledgerVisibility(opening: LogOpening): string {
+  return String((opening.payload as { visibility?: unknown } | null)?.visibility);
+}
+
+/**
+ * Throws `hidden()` unless the actor may see the record `subject` names. `visibility` is a ledger
+ * version's, as committed; without it (no readable opening), the ledger entry's current one.
+ */
+async function mayOpen(db: Tx, actor: Actor, subject: string, visibility: string | undefined, hidden: () => DomainError): Promise<void> {
+  const [kind, id = ''] = subject.split('/');
   try {
     switch (kind) {
       case 'site':
@@ -43,9 +81,8 @@ export async function logOpening(db: Tx, actor: Actor, index: number): Promise<O
         await getVisibleIncident(db, actor, id);
         break;
       case 'ledger': {
-        // The version's own visibility, as committed (a later correction may widen or narrow it).
-        const visibility = String((opening.payload as { visibility?: unknown } | null)?.visibility);
-        if (!isAllowed(actor, 'ledger.read', { visibility })) throw hidden();
+        const v = visibility ?? (await ledgerDb(db).selectFrom('ledger_entries').select('visibility').where('id', '=', id).executeTakeFirst())?.visibility;
+        if (v === undefined || !isAllowed(actor, 'ledger.read', { visibility: v })) throw hidden();
         break;
       }
       case 'webhook':
@@ -61,5 +98,4 @@ export async function logOpening(db: Tx, actor: Actor, index: number): Promise<O
     if (isDomainError(e) && (e.code === 'not_found' || e.code === 'forbidden')) throw hidden();
     throw e;
   }
-  return { index, commitment: openingCommitment(opening, canonicalJson, sha256), opening };
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { createNodeTreeHasher, createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../crypto/index.js';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { canonicalJson } from '../domain/corridor-terms.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import {
   appendLeaf,
   createCosignatureVerifier,
@@ -31,6 +31,8 @@ import {
   type RestrictedPayload,
   type NodeId,
   type TreeHasher,
+  type Frontier,
+  verifyConsistency,
 } from '../domain/log/index.js';
 import { scanSqliteParallel, type ParallelScanOptions, type RangeScan } from '../store/log-scan.js';
 import type { Store, Tx } from '../store/store.js';
@@ -81,10 +83,8 @@ export function entryText(e: LogEntry): string {
  * which serialises appenders so indexes stay dense.
  */
 export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
-  const lock = u.deps.store.engine === 'postgres' ? sql` FOR UPDATE` : sql``;
-  const state = (await sql<{ size: string | number; frontier: string }>`SELECT size, frontier FROM log_state WHERE id = 1${lock}`.execute(u.tx)).rows[0];
-  if (!state) throw new Error('log_state is missing: the database was not migrated');
-  const index = Number(state.size);
+  const state = await readLogState(u.tx, u.deps.store.engine === 'postgres');
+  const index = state.size;
   const { restricted, ...fields } = input;
   const entry: LogEntry = { ...fields, payload: input.payload ?? null, index, time: new Date(u.deps.now()).toISOString() };
   let opening: LogOpening | undefined;
@@ -98,7 +98,7 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
   }
   const text = entryText(shown);
   const leaf = treeHasher.hashLeaf(new TextEncoder().encode(text));
-  const { frontier, completed } = appendLeaf(frontierFromJson(JSON.parse(state.frontier)), leaf, treeHasher);
+  const { frontier, completed } = appendLeaf(state.frontier, leaf, treeHasher);
   // The head columns keep the real actor, action and subject even for a restricted entry: they are
   // the server's own index (what changed since, for the caches that follow the log), never served;
   // what members read and verify are the entry's bytes.
@@ -115,7 +115,20 @@ export async function appendLog(u: Unit, input: LogInput): Promise<LogEntry> {
   return entry;
 }
 
-/** Reads tree nodes in one query; throws if one is missing (a damaged store). */
+/**
+ * The server's own store found damaged or inconsistent (a missing or garbled tree node, a stored
+ * head the tree contradicts, a garbled log_state, an opening that does not match its entry): 503
+ * `log_damaged`, naming what, and never a 404 or a bare 500. `passage verify` and `log watch` read
+ * it as a failed verification (exit 6).
+ */
+export function logDamaged(what: string): DomainError {
+  return new DomainError('log_damaged', `the log store is damaged: ${what}`);
+}
+
+/** A stored node hash: 64 lowercase hex digits. */
+const NODE_HEX = /^[0-9a-f]{64}$/;
+
+/** Reads tree nodes in one query; a missing or garbled one is a damaged store (`log_damaged`). */
 export async function readNodes(db: Tx, ids: readonly NodeId[]): Promise<Uint8Array[]> {
   if (ids.length === 0) return [];
   const keys = ids.map((id) => nodeRowId(id.level, id.index));
@@ -123,13 +136,35 @@ export async function readNodes(db: Tx, ids: readonly NodeId[]): Promise<Uint8Ar
   const byKey = new Map(rows.map((r) => [Number(r.id), r.hash]));
   return ids.map((id, i) => {
     const h = byKey.get(keys[i] as number);
-    if (h === undefined) throw new DomainError('not_found', `log node ${nodeKey(id)} is missing from the store`);
+    if (h === undefined) throw logDamaged(`tree node ${nodeKey(id)} (level ${id.level}, index ${id.index}) is missing from log_nodes`);
+    if (!NODE_HEX.test(h)) throw logDamaged(`tree node ${nodeKey(id)} (level ${id.level}, index ${id.index}) in log_nodes is not a SHA-256 hash`);
     return unhex(h);
   });
 }
 
+/** The log's running state (log_state): its size and frontier, checked; missing or garbled, the store is damaged. */
+export interface LogState {
+  readonly size: number;
+  readonly frontier: Frontier;
+}
+
+/** Reads log_state (locked FOR UPDATE when `lock`: appenders on PostgreSQL), refusing a row that is missing or does not parse. */
+export async function readLogState(db: Tx, lock = false): Promise<LogState> {
+  const row = (await sql<{ size: string | number; frontier: string }>`SELECT size, frontier FROM log_state WHERE id = 1${lock ? sql` FOR UPDATE` : sql``}`.execute(db)).rows[0];
+  if (!row) throw logDamaged('log_state, the log’s size and frontier, is missing');
+  let frontier: Frontier;
+  try {
+    frontier = frontierFromJson(JSON.parse(row.frontier));
+  } catch (e) {
+    throw logDamaged(`log_state’s frontier is not one (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`);
+  }
+  if (frontier.size !== Number(row.size)) throw logDamaged(`log_state says size ${String(row.size)}, but its frontier is of size ${frontier.size}`);
+  return { size: frontier.size, frontier };
+}
+
 export async function logSize(db: Tx): Promise<number> {
-  const row = await db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirst();
+  if (!row) throw logDamaged('log_state, the log’s size and frontier, is missing');
   return Number(row.size);
 }
 
@@ -235,32 +270,68 @@ export async function serverVerifierKey(db: Tx): Promise<string> {
  * The latest tree head as a C2SP signed note, signed by the server and carrying every
  * cosignature received for it. A head is signed once per size and stored; the server refuses to
  * sign a second, different root for a size it already signed — the one thing that would let it
- * show two parties two histories.
+ * show two parties two histories — and, before signing a new size, proves from its stored nodes
+ * that the new tree extends the last head it signed (O(log n) reads): a store whose history was
+ * rewritten under signed heads is refused (`log_damaged`), never signed.
  */
 export async function latestCheckpoint(deps: Deps): Promise<{ text: string; size: number }> {
   const db = deps.store.db;
-  const state = await db.selectFrom('log_state').select(['size', 'frontier']).where('id', '=', 1).executeTakeFirstOrThrow();
-  const size = Number(state.size);
-  const root = encodeBase64(frontierRoot(frontierFromJson(JSON.parse(state.frontier)), treeHasher));
-  let head = await db.selectFrom('log_heads').selectAll().where('size', '=', size).executeTakeFirst();
-  if (!head) {
+  const state = await readLogState(db);
+  const size = state.size;
+  const rootBytes = frontierRoot(state.frontier, treeHasher);
+  const root = encodeBase64(rootBytes);
+  let head = await db.selectFrom('log_heads').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+  if (head !== undefined && Number(head.size) > size) {
+    throw logDamaged(`the server signed a head of size ${String(head.size)}, but the log now holds ${size} entries (log_state): entries were removed`);
+  }
+  if (head === undefined || Number(head.size) < size) {
+    if (head !== undefined) await assertExtends(db, { size: Number(head.size), root: head.root }, size, rootBytes);
     const key = await serverKey(db);
-    const body = formatCheckpoint({ origin: key.origin, size, rootHash: decodeBase64(root) });
+    const body = formatCheckpoint({ origin: key.origin, size, rootHash: rootBytes });
     const note = signNote(body, [createEd25519NoteSigner(key.origin, key.publicKey, key.sign, sha256)]);
+    let failure: unknown;
     try {
       await db.insertInto('log_heads').values({ size, root, note, signed_at: nowIso(deps) }).execute();
-    } catch {
-      /* another request signed this size first: use its head */
+    } catch (e) {
+      failure = e; // another request (or server) may have signed this size first: its head is used
     }
-    head = await db.selectFrom('log_heads').selectAll().where('size', '=', size).executeTakeFirstOrThrow();
+    head = await db.selectFrom('log_heads').selectAll().where('size', '=', size).executeTakeFirst();
+    if (!head) throw failure ?? new Error(`the head of size ${size} was not stored`);
   }
   if (head.root !== root) {
-    throw new Error(`refusing to serve the log: size ${size} was signed with root ${head.root}, but the store now gives ${root}`);
+    throw logDamaged(`size ${size} was signed with root ${head.root}, but the stored tree now gives ${root}: refusing to serve the log`);
   }
   const cosigs = await db.selectFrom('log_cosignatures').select('line').where('size', '=', size).orderBy('created_at').execute();
   return { text: head.note + cosigs.map((c) => `${c.line}\n`).join(''), size };
 }
 
+/**
+ * Throws `log_damaged` unless the tree of `size` with root `root` extends the signed head `last`:
+ * a consistency proof assembled from the stored nodes must lead to both roots.
+ */
+async function assertExtends(db: Tx, last: { size: number; root: string }, size: number, root: Uint8Array): Promise<void> {
+  const refuse = (why: string): DomainError =>
+    logDamaged(`refusing to sign size ${size} (root ${encodeBase64(root)}): ${why}; the server signed size ${last.size} with root ${last.root}`);
+  let lastRoot: Uint8Array;
+  try {
+    lastRoot = decodeBase64(last.root);
+  } catch {
+    throw refuse(`the stored head of size ${last.size} has a root that is not base64`);
+  }
+  let proof: Uint8Array[];
+  try {
+    proof = await consistencyProof(db, last.size, size);
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'log_damaged') throw refuse(`no consistency proof can be built: ${e.message.replace(/^the log store is damaged: /, '')}`);
+    throw e;
+  }
+  try {
+    verifyConsistency(last.size, size, proof, lastRoot, root, treeHasher);
+  } catch (e) {
+    if (isLogError(e)) throw refuse(`the stored tree does not extend that head (${e.message})`);
+    throw e;
+  }
+}
 
 /**
  * Stores a party's cosignature (C2SP tlog-cosignature, Ed25519) over a tree head the server
@@ -299,13 +370,54 @@ export async function submitCosignature(u: Unit, actor: Actor, body: { size: num
   throw new DomainError('key_unknown', `no registered key of party ${actor.partyId} matches the cosignature's key id`);
 }
 
-/** Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or a copy). */
+/** A tree head the server signed, as stored (`log_heads`). */
+export interface StoredHead {
+  readonly size: number;
+  /** The root column (base64): what the server compares the tree with. */
+  readonly root: string;
+  /** The signed note as served, the server's signature only. */
+  readonly note: string;
+}
+
+/** What a store keeps beside the entries, as `verify --db` audits it. */
+export interface StoredLog {
+  /** Every tree head the server signed, by size. */
+  readonly heads: readonly StoredHead[];
+  /** The newest head with the cosignatures received for it, as `GET /log/checkpoint` serves it (none before the first head is signed). */
+  readonly checkpoint?: string;
+  /** The log's size and frontier (log_state): what the server signs next. */
+  readonly state: LogState;
+}
+
+/** Rows read at a time from log_openings. */
+const OPENINGS_PAGE = 2_000;
+
+/**
+ * Reads the log straight from a database, for `passage verify --db` (the mediator's own audit, or
+ * a copy): only reads, so that it works on a read-only file or with a read-only role, and never
+ * signs — the audit checks the heads the server signed, it does not make one.
+ */
 export function databaseLogSource(deps: Deps): LogSourceLike {
   const db = deps.store.db;
   const raw = deps.store.sqlite?.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
+  const stored = async (): Promise<StoredLog> => {
+    // Heads first, then the state: a head signed in between is of a size the state has reached.
+    const rows = await db.selectFrom('log_heads').select(['size', 'root', 'note']).orderBy('size').execute();
+    const heads = rows.map((r) => ({ size: Number(r.size), root: r.root, note: r.note }));
+    const newest = heads.at(-1);
+    const cosigs = newest === undefined ? [] : await db.selectFrom('log_cosignatures').select('line').where('size', '=', newest.size).orderBy('created_at').execute();
+    const state = await readLogState(db);
+    return { heads, state, ...(newest !== undefined ? { checkpoint: newest.note + cosigs.map((c) => `${c.line}\n`).join('') } : {}) };
+  };
   return {
     pageSize: 10_000,
-    checkpoint: async () => (await latestCheckpoint(deps)).text,
+    where: 'this database',
+    stored,
+    checkpoint: async () => {
+      const text = (await stored()).checkpoint;
+      if (text === undefined) throw logDamaged('the store holds no signed tree head');
+      return text;
+    },
     // The fast path reads the entries alone, as text (hashed without a copy); recorded leaves
     // are read only to locate a mismatch. On SQLite a cached raw statement skips the query
     // builder: this loop runs a million times for a million entries.
@@ -318,6 +430,30 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
       const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', '>=', nodeRowId(0, start)).where('id', '<', nodeRowId(0, end)).execute();
       return new Map(rows.map((r) => [Number(r.id), unhex(r.hash)]));
     },
+    storedNodes: async (ids) => {
+      const out = new Map<number, string>();
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await db.selectFrom('log_nodes').select(['id', 'hash']).where('id', 'in', ids.slice(i, i + 1000)).execute();
+        for (const r of rows) out.set(Number(r.id), r.hash);
+      }
+      return out;
+    },
+    openings: async function* (end) {
+      for (let from = 0; ; ) {
+        const rows = await db
+          .selectFrom('log_openings')
+          .leftJoin('log_entries', 'log_entries.idx', 'log_openings.idx')
+          .select(['log_openings.idx as idx', 'log_openings.opening as opening', 'log_entries.entry as entry'])
+          .where('log_openings.idx', '>=', from)
+          .where('log_openings.idx', '<', end)
+          .orderBy('log_openings.idx')
+          .limit(OPENINGS_PAGE)
+          .execute();
+        for (const r of rows) yield { index: Number(r.idx), opening: r.opening, entry: r.entry };
+        if (rows.length < OPENINGS_PAGE) return;
+        from = Number(rows.at(-1)?.idx) + 1;
+      }
+    },
     consistency: (from, to) => consistencyProof(db, from, to),
     // A database file (not an in-memory one) can be read by more connections, in worker threads too.
     ...(deps.store.sqlite && !deps.store.sqlite.memory
@@ -329,9 +465,13 @@ export function databaseLogSource(deps: Deps): LogSourceLike {
 /** The shape src/app/audit.ts reads (declared here too, so the log module does not import the auditor). */
 export interface LogSourceLike {
   readonly pageSize?: number;
+  readonly where?: string;
   checkpoint(): Promise<string>;
   entries(start: number, end: number): Promise<{ index: number; entry?: Uint8Array; text?: string; leafHash?: Uint8Array | null }[]>;
   recordedLeaves?(start: number, end: number): Promise<Map<number, Uint8Array>>;
   consistency(from: number, to: number): Promise<Uint8Array[]>;
   scan?(ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions): AsyncIterable<RangeScan>;
+  stored?(): Promise<StoredLog>;
+  storedNodes?(ids: readonly number[]): Promise<Map<number, string>>;
+  openings?(end: number): AsyncIterable<{ index: number; opening: string; entry: string | null }>;
 }

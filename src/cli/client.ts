@@ -100,6 +100,11 @@ export class ApiClient {
     this.base = apiBase(opts.url);
   }
 
+  /** The server's address, as --url gives it (without /api/v1): to name it in a message. */
+  get server(): string {
+    return this.base.slice(0, -'/api/v1'.length);
+  }
+
   /** The URL of `path` (with its query, if any) under the API's base. */
   private urlOf(path: string): URL {
     return new URL(`${this.base}${path}`);

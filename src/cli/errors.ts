@@ -60,6 +60,8 @@ export const EXIT: Record<ErrorCode, number> = {
   unknown_agenda_item: 2,
   unknown_round: 2,
   device_in_use: 5,
+  // The server says its log store is damaged: what it serves can no longer be verified.
+  log_damaged: 6,
 };
 
 export function exitCodeFor(code: string | undefined): number {

@@ -3,15 +3,16 @@ import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
+import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
+import { isDomainError } from '../domain/errors.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
 import type { ApiClient } from './client.js';
 import { withStore } from './commands.js';
 import type { Print } from './options.js';
-import { CliError } from './errors.js';
+import { CliError, toCliError } from './errors.js';
 import { checkWritableFile, readSmallFile } from './files.js';
-import { ConsistencyProof, KeyRegistered, LogEntries } from './responses.js';
+import { ConsistencyProof, KeyRegistered, LogEntries, LogOpeningAnswer } from './responses.js';
 
 /**
  * Whether `text` is a signed checkpoint at all (a signed note whose body is a checkpoint), before
@@ -38,18 +39,47 @@ export function httpLogSource(client: ApiClient): LogSource {
       return entries.map((e) => ({ index: e.index, entry: new Uint8Array(Buffer.from(e.entry, 'base64')), leafHash: e.leafHash === null ? null : new Uint8Array(Buffer.from(e.leafHash, 'base64')) }));
     },
     consistency: async (from, to) => (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof.map((p) => new Uint8Array(Buffer.from(p, 'base64'))),
+    opening: async (index) => {
+      try {
+        return await client.get(`/log/openings/${index}`, LogOpeningAnswer);
+      } catch (e) {
+        // The same 404 for an index the caller may not see as for one without a restricted entry.
+        if (e instanceof CliError && e.code === 'not_found') return undefined;
+        throw e;
+      }
+    },
   };
 }
 
-/** The saved checkpoint in `file` (`verify --since`), refused as bad input (exit 2) when it is not one at all. */
-function readSavedCheckpoint(file: string): string {
+/** A server's `log_damaged` problem, or the store's own damage found locally, as a failed verification (exit 6). */
+function damagedAsFailure(e: unknown): unknown {
+  if (e instanceof CliError && e.code === 'log_damaged') return new CliError(`VERIFICATION FAILED: the server reports ${e.message.replace(/ \(log_damaged\)$/, '')}`, 6, 'log_damaged');
+  if (isDomainError(e) && e.code === 'log_damaged') return new CliError(`VERIFICATION FAILED: ${e.message}`, 6, 'log_damaged');
+  return e;
+}
+
+/**
+ * The saved checkpoint in `file` (`verify --since`), refused as bad input (exit 2) when it is not
+ * one at all, or (`origin`: the pinned key's log) when it is a head of another log: a wrong file,
+ * not evidence against this one.
+ */
+function readSavedCheckpoint(file: string, origin?: string): string {
   const text = readSmallFile(file, 'saved checkpoint');
+  let saved: Checkpoint;
   try {
-    checkpointShape(text);
+    saved = checkpointShape(text);
   } catch (e) {
     throw new CliError(`saved checkpoint ${file} is not a checkpoint \`passage verify --save\` wrote: ${(e as Error).message}`, 2);
   }
+  if (origin !== undefined && saved.origin !== origin) {
+    throw new CliError(`saved checkpoint ${file} is a head of log ${saved.origin}, not of log ${origin} (the log of the --log-key): give a checkpoint saved from this log`, 2);
+  }
   return text;
+}
+
+/** The log a verifier key is for: its name (a log's key name is its origin). */
+function keyOrigin(key: string): string {
+  return parseVerifierKey(key, sha256).name;
 }
 
 /**
@@ -100,13 +130,24 @@ function printRevokedKeyGroups(items: readonly (RevokedKeyFate & { index: number
   }
 }
 
-async function runAudit(source: LogSource, opts: { logKey: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<AuditReport> {
-  const since = opts.since !== undefined ? readSavedCheckpoint(opts.since) : undefined;
+interface VerifyOptions {
+  logKey: string;
+  since?: string;
+  save?: string;
+  json?: boolean;
+  nodes?: boolean;
+  openings?: boolean;
+}
+
+async function runAudit(source: LogSource, opts: VerifyOptions, print: Print): Promise<AuditReport> {
+  const since = opts.since !== undefined ? readSavedCheckpoint(opts.since, keyOrigin(opts.logKey)) : undefined;
   let bar: SingleBar | undefined;
   try {
     const report = await auditLog(source, {
       logKey: opts.logKey,
       ...(since !== undefined ? { since } : {}),
+      ...(opts.nodes ? { nodes: true } : {}),
+      ...(opts.openings ? { openings: true } : {}),
       onProgress: (done, total) => {
         if (total < 20_000 || !process.stderr.isTTY) return;
         bar ??= new SingleBar({ format: 'verifying [{bar}] {value}/{total} entries', stream: process.stderr });
@@ -115,10 +156,22 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
       },
     });
     bar?.stop();
-    if (opts.save !== undefined) writeFileSync(opts.save, report.checkpoint);
+    if (opts.save !== undefined) {
+      if (report.checkpoint === undefined) throw new CliError(`nothing saved to ${opts.save}: the database holds no signed tree head yet (the server signs one when a checkpoint is first asked for)`, 4);
+      writeFileSync(opts.save, report.checkpoint);
+    }
     if (opts.json) print(JSON.stringify({ ok: true, ...report, checkpoint: undefined }, null, 2));
     else {
-      print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
+      if (report.checkpoint !== undefined) print(`OK: ${report.size} entries of log ${report.origin} hash to the signed root ${report.root}.`);
+      else print(`OK: log ${report.origin} has no signed tree head yet.`);
+      if (report.heads !== undefined && report.heads > 0) print(`    ${report.heads} signed heads stored, each verified with the pinned key and against the entries at its size.`);
+      if (report.unsigned !== undefined && report.unsigned > 0) {
+        print(
+          report.checkpoint !== undefined
+            ? `    ${report.unsigned} entries after the last signed head (size ${report.size}) are not yet under a signed head (checked like the others).`
+            : `    ${report.unsigned} entries are not yet under a signed head (checked like the others).`,
+        );
+      }
       print(`    ${report.guarantees} guarantees verified against the keys their parties had registered (${report.keys} keys in the log).`);
       printRevokedKeyGroups(
         report.revokedKeyGuarantees.map((g) => ({ ...g, what: `${g.partyId}'s guarantee of corridor ${g.corridorId} version ${g.version}` })),
@@ -133,62 +186,127 @@ async function runAudit(source: LogSource, opts: { logKey: string; since?: strin
           print,
         );
       }
+      if (report.openings) {
+        print(`    ${report.openings.checked} openings of restricted entries match their entries' commitments${report.openings.hidden > 0 ? ` (${report.openings.hidden} restricted entries are not for this token to open)` : ''}.`);
+      }
+      if (report.nodes !== undefined) print(`    ${report.nodes} stored tree nodes (every leaf and interior node) match the entries.`);
       if (report.since) print(`    The log extends the checkpoint you saved (size ${report.since.size}): nothing before it was changed.`);
-      print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
+      if (report.checkpoint !== undefined) print(`    Cosigned by: ${report.cosignedBy.length > 0 ? report.cosignedBy.join(', ') : 'nobody yet'}.`);
       if (opts.save !== undefined) print(`    Saved this checkpoint to ${opts.save}; verify against it next time with --since.`);
     }
     return report;
   } catch (e) {
     bar?.stop();
-    if (e instanceof AuditError) throw new CliError(`VERIFICATION FAILED: ${e.message}`, 6);
+    if (e instanceof AuditError) throw new CliError(`VERIFICATION FAILED: ${e.message}`, 6, 'verification_failed');
+    throw damagedAsFailure(e);
+  }
+}
+
+export interface VerifyCommandOptions {
+  /** The server's client (`--url`); `connect` makes it when the command runs. */
+  client?: ApiClient;
+  connect?: () => ApiClient;
+  /** Both --url and --db were given: refused. */
+  both?: boolean;
+  db?: string;
+  logKey?: string;
+  /** Trust the key the audited server (or database) holds instead of a pinned one: proves nothing against it. */
+  trustServedKey?: boolean;
+  since?: string;
+  save?: string;
+  json?: boolean;
+  nodes?: boolean;
+  openings?: boolean;
+}
+
+/**
+ * `passage verify`. With --json, stdout carries one JSON object whatever happens: the report with
+ * `ok: true`, or `{"ok": false, "exitCode", "problem": {"code", "detail"}}` beside the usual line
+ * on stderr, so that a script always has something to parse.
+ */
+export async function cmdVerify(opts: VerifyCommandOptions, print: Print, warn: Print = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
+  try {
+    await verifyCommand(opts, print, warn);
+  } catch (e) {
+    if (opts.json) {
+      const err = toCliError(e);
+      print(JSON.stringify({ ok: false, exitCode: err.exitCode, problem: { code: err.code ?? (err.exitCode === 6 ? 'verification_failed' : 'error'), detail: err.message } }, null, 2));
+    }
     throw e;
   }
 }
 
-export async function cmdVerify(opts: { client?: ApiClient; db?: string; logKey?: string; since?: string; save?: string; json?: boolean }, print: Print): Promise<void> {
+async function verifyCommand(opts: VerifyCommandOptions, print: Print, warn: Print): Promise<void> {
+  if (opts.both) throw new CliError('give --url or --db, not both: verify audits one log at a time', 2);
+  if (opts.logKey === undefined && !opts.trustServedKey) {
+    throw new CliError(
+      'give --log-key, the log’s verifier key as `passage init` printed it and its mediator published it (a key string or a file holding it); --trust-served-key audits with the key the audited server or database itself holds instead, which proves nothing against it',
+      2,
+    );
+  }
+  if (opts.logKey !== undefined && opts.trustServedKey) throw new CliError('give --log-key or --trust-served-key, not both', 2);
+  if (opts.nodes && opts.db === undefined) throw new CliError('--nodes compares the tree nodes a database stores: give it with --db', 2);
+  if (opts.openings && opts.db !== undefined) throw new CliError('--openings asks a server for the openings its token may see: give it with --url (--db checks every opening the database keeps anyway)', 2);
   const pinned = opts.logKey === undefined ? undefined : resolveLogKey(opts.logKey);
   // Local files first, so that a bad one fails at once, not after the whole audit ran.
   if (opts.save !== undefined) checkWritableFile(opts.save, '--save');
-  if (opts.since !== undefined) readSavedCheckpoint(opts.since);
+  if (opts.since !== undefined) readSavedCheckpoint(opts.since, pinned === undefined ? undefined : keyOrigin(pinned));
   if (opts.db !== undefined) {
     await withStore(
       opts.db,
       async (_store, deps) => {
-        const logKey = pinned ?? (await serverVerifierKey(deps.store.db));
-        if (pinned === undefined) print('warning: no --log-key given; using the key stored in this database (pin the key from `passage init` instead).');
+        let logKey = pinned;
+        if (logKey === undefined) {
+          logKey = await serverVerifierKey(deps.store.db);
+          warn('warning: --trust-served-key: using the key stored in this database, which proves nothing against it (pin the key from `passage init` with --log-key instead).');
+        }
         await runAudit(databaseLogSource(deps), { ...opts, logKey }, print);
       },
       { existing: true },
     );
     return;
   }
-  if (!opts.client) throw new CliError('give --url (and --token) or --db', 2);
+  const client = opts.client ?? opts.connect?.();
+  if (!client) throw new CliError('give --url (and --token) or --db', 2);
   let logKey = pinned;
   if (logKey === undefined) {
-    logKey = new TextDecoder().decode(await opts.client.getBytes('/log/key', /^text\/plain\b/i)).trim();
+    try {
+      logKey = new TextDecoder().decode(await client.getBytes('/log/key', /^text\/plain\b/i)).trim();
+    } catch (e) {
+      throw damagedAsFailure(e);
+    }
     try {
       parseVerifierKey(logKey, sha256);
     } catch (e) {
-      throw opts.client.notPassageAt('/log/key', `not a verifier key: ${(e as Error).message}`);
+      throw client.notPassageAt('/log/key', `not a verifier key: ${(e as Error).message}`);
     }
-    print(`warning: no --log-key given; trusting the key the server itself serves (${logKey}). Pin it with --log-key.`);
+    warn(`warning: --trust-served-key: trusting the key the server itself serves (${logKey}), which proves nothing against it. Pin it with --log-key.`);
   }
-  await runAudit(httpLogSource(opts.client), { ...opts, logKey }, print);
+  await runAudit(httpLogSource(client), { ...opts, logKey }, print);
 }
 
 export async function cmdLogKey(db: string, print: Print): Promise<void> {
   await withStore(db, async (_s, deps) => print(await serverVerifierKey(deps.store.db)), { existing: true });
 }
 
-/** The witness's saved head (`--state`), or undefined when there is none yet; a file that is not one is bad input (exit 2). */
-function readWitnessState(file: string): { body: string; head: Checkpoint } | undefined {
+/**
+ * The witness's saved head (`--state`), or undefined when there is none yet; a file that is not
+ * one, or holds a head of another log than the pinned key's (`origin`), is bad input (exit 2): a
+ * wrong file, not a fork.
+ */
+function readWitnessState(file: string, origin: string): { body: string; head: Checkpoint } | undefined {
   if (!existsSync(file)) return undefined;
   const body = readSmallFile(file, 'witness state');
+  let head: Checkpoint;
   try {
-    return { body, head: parseCheckpoint(body) };
+    head = parseCheckpoint(body);
   } catch (e) {
     throw new CliError(`witness state ${file} is not a tree head this witness saved (${(e as Error).message}): give the --state file \`passage log watch\` keeps, or a new path to start afresh`, 2);
   }
+  if (head.origin !== origin) {
+    throw new CliError(`witness state ${file} holds a head of log ${head.origin}, not of log ${origin} (the log of the --log-key): give this log's --state file, or a new path to start afresh`, 2);
+  }
+  return { body, head };
 }
 
 /** The longest pause between two attempts while the server cannot be reached. */
@@ -196,11 +314,12 @@ const MAX_BACKOFF_S = 300;
 
 /**
  * A failure of one round of the witness that the next round may not meet: the server down or
- * restarting, a timeout, a 5xx, an answer a proxy made (errors.ts: exit 1). Not an alert (7), a
+ * restarting, a timeout, a 5xx, an answer a proxy made (errors.ts: exit 1), or the server saying
+ * its log store is damaged (503 log_damaged: the mediator may restore it). Not an alert (7), a
  * refused cosignature or token (3), or bad input (2): those end the witness.
  */
 function isTransient(e: unknown): boolean {
-  return e instanceof CliError && e.exitCode === 1;
+  return e instanceof CliError && (e.exitCode === 1 || e.code === 'log_damaged');
 }
 
 /**
@@ -234,11 +353,15 @@ export async function cmdLogWatch(
   }
   const sign = createSigner(priv);
   checkWritableFile(opts.state, '--state');
-  let saved = readWitnessState(opts.state);
+  let saved = readWitnessState(opts.state, verifier.name);
   const source = httpLogSource(client);
 
   const round = async (): Promise<void> => {
     const text = await source.checkpoint();
+    const origin = otherLogOrigin(text, verifier.name);
+    if (origin !== undefined) {
+      throw new CliError(`ALERT: this server's log is ${origin}, but the pinned key is for ${verifier.name}: it is not the log this witness follows (${client.server})`, 7);
+    }
     let head;
     try {
       head = openCheckpoint(text, { log: verifier }).checkpoint;
@@ -249,16 +372,18 @@ export async function cmdLogWatch(
       const seen = saved.head;
       const [from, to] = seen.size <= head.size ? [seen.size, head.size] : [head.size, seen.size];
       // A proof that cannot be fetched is no evidence either way: the error goes up as it is
-      // (exit 1, retried when following), never taken for an empty proof and a false alarm.
-      const proof = from === to || from === 0 || seen.size > head.size ? [] : (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof.map((p) => decodeBase64(p));
+      // (exit 1, retried when following), never taken for an empty proof and a false alarm. One
+      // that was fetched but is malformed (an element not base64) is an invalid proof like any other.
+      const served = from === to || from === 0 || seen.size > head.size ? [] : (await client.get(`/log/proof/consistency?from=${from}&to=${to}`, ConsistencyProof)).proof;
       try {
+        const proof = served.map((p, i) => decodeBase64(p, 'proof_invalid', `consistency proof element ${i}`));
         if (seen.size > head.size) throw Object.assign(new Error(`the server shows ${head.size} entries after showing ${seen.size}`), { code: 'inconsistent_heads' });
         if (from === 0 && seen.size === 0 && head.size > 0) {
           /* anything extends the empty tree */
         } else checkHeadsConsistent(seen, head, proof, treeHasher);
       } catch (e) {
         const why = isLogError(e) || (e as { code?: string }).code === 'inconsistent_heads' ? (e as Error).message : String(e);
-        print(`ALERT: the log server presented a tree head inconsistent with one this witness saw: ${why}`);
+        print(`ALERT: the log server ${client.server} presented a tree head (size ${head.size}) inconsistent with the one this witness saw (size ${seen.size}): ${why}`);
         writeFileSync(`${opts.state}.conflict`, text);
         throw new CliError(`ALERT: inconsistent tree heads (kept the offending head in ${opts.state}.conflict)`, 7);
       }
@@ -279,12 +404,14 @@ export async function cmdLogWatch(
       await round();
       failures = 0;
     } catch (e) {
-      if (opts.once || !isTransient(e)) throw e;
+      if (opts.once || !isTransient(e)) throw damagedAsFailure(e);
       // Following the log, a server restart or a network cut is not the end: say so on one line
-      // and try again, waiting longer each time (up to MAX_BACKOFF_S, or --interval if longer).
+      // and try again, waiting longer each time (up to MAX_BACKOFF_S, or --interval if longer). A
+      // server that says its log store is damaged is said so loudly, and asked again too.
       failures += 1;
       const wait = Math.min(opts.interval * 2 ** (failures - 1), Math.max(opts.interval, MAX_BACKOFF_S));
-      warn(`passage: log watch: ${(e as Error).message}; trying again in ${wait} s`);
+      const damaged = (e as CliError).code === 'log_damaged';
+      warn(`passage: log watch: ${damaged ? `WARNING: the server ${client.server} reports ` : ''}${(e as Error).message}; trying again in ${wait} s`);
       await new Promise((r) => setTimeout(r, wait * 1000));
       continue;
     }

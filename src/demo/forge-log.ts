@@ -8,16 +8,19 @@
  */
 import { sql } from 'kysely';
 import { nodeRowId, treeHasher } from '../app/log.js';
-import { appendLeaf, EMPTY_FRONTIER, frontierToJson, type Frontier } from '../domain/log/index.js';
+import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
+import { appendLeaf, createEd25519NoteSigner, EMPTY_FRONTIER, encodeBase64, formatCheckpoint, frontierFromJson, frontierRoot, frontierToJson, signNote, type Frontier } from '../domain/log/index.js';
 import type { Store } from '../store/store.js';
+
+const LOG_TABLES = ['log_entries', 'log_nodes', 'log_heads', 'log_openings'];
 
 /** What an attacker with database access does first: switch off the append-only triggers. */
 export async function disableLogProtection(store: Store): Promise<void> {
   if (store.engine === 'postgres') {
-    for (const t of ['log_entries', 'log_nodes', 'log_heads']) await sql`ALTER TABLE ${sql.raw(t)} DISABLE TRIGGER USER`.execute(store.db);
+    for (const t of LOG_TABLES) await sql`ALTER TABLE ${sql.raw(t)} DISABLE TRIGGER USER`.execute(store.db);
   } else {
-    for (const t of ['log_entries_no_update', 'log_entries_no_delete', 'log_nodes_no_update', 'log_nodes_no_delete', 'log_heads_no_update', 'log_heads_no_delete']) {
-      await sql`DROP TRIGGER IF EXISTS ${sql.raw(t)}`.execute(store.db);
+    for (const t of LOG_TABLES) {
+      for (const kind of ['no_update', 'no_delete', 'no_replace']) await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${t}_${kind}`)}`.execute(store.db);
     }
   }
 }
@@ -57,4 +60,22 @@ export async function forgeDemoRejection(store: Store): Promise<number> {
   await store.db.updateTable('log_entries').set({ entry: row.entry.replace('"reason":"The route', '"reason":"Accepted; the route') }).where('idx', '=', row.idx).execute();
   await reforgeTree(store, { forgetHeads: true });
   return Number(row.idx);
+}
+
+/**
+ * What a forger who also holds the server's key (it is in the database) does when the server
+ * refuses to sign a rewritten history: signs the current tree head itself and stores it, as a
+ * server that did not check the new root extends the last head it signed would have. Returns the
+ * size signed.
+ */
+export async function signHeadAsServer(store: Store): Promise<number> {
+  const rows = await store.db.selectFrom('settings').select(['key', 'value']).where('key', 'in', ['server_key', 'log_origin']).execute();
+  const jwk: unknown = JSON.parse(rows.find((r) => r.key === 'server_key')?.value ?? '{}');
+  const origin = rows.find((r) => r.key === 'log_origin')?.value ?? '';
+  const state = await store.db.selectFrom('log_state').select(['size', 'frontier']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const size = Number(state.size);
+  const root = frontierRoot(frontierFromJson(JSON.parse(state.frontier)), treeHasher);
+  const note = signNote(formatCheckpoint({ origin, size, rootHash: root }), [createEd25519NoteSigner(origin, publicKeyFromJwk(jwk), createSigner(privateKeyFromJwk(jwk)), sha256)]);
+  await store.db.insertInto('log_heads').values({ size, root: encodeBase64(root), note, signed_at: new Date().toISOString() }).execute();
+  return size;
 }

@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'unknown_round',
   // movements and tracking
   'device_in_use',
+  // the server's own store
+  'log_damaged',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

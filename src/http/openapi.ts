@@ -53,8 +53,12 @@ const PROBLEM_DESCRIPTIONS: Record<string, string> = {
   '422': 'a reference that does not resolve, a signature that does not verify, or idempotency_key_reused',
   '428': 'precondition_required: say which version you change (If-Match or baseVersion)',
   '500': 'internal_error: an unexpected failure (the database unreachable, a bug); it is logged, and the answer says nothing more',
-  '503': 'service_unavailable: the database is out of reach, busy with another writer or out of disk, or the server is shutting down; send the request again after Retry-After seconds (perhaps to another instance)',
+  '503': 'service_unavailable: the database is out of reach, busy with another writer or out of disk, or the server is shutting down; send the request again after Retry-After seconds (perhaps to another instance). Or log_damaged: the server found its own log store damaged (every write appends to the log), named in `detail`; no Retry-After, as only the mediator can mend it',
 };
+
+/** The 503 of the log's endpoints, which read the stored tree, heads and openings. */
+const LOG_DAMAGED_503 =
+  'log_damaged: the server found its log store damaged or inconsistent and says what in `detail` — a tree node missing or not a hash, a stored signed head the tree contradicts, log_state missing or garbled, an opening that does not match the commitment in its entry (or is missing for a restricted entry you may see), a new head it refuses to sign because the tree does not extend the last head it signed. `passage verify` and `passage log watch --once` exit 6 on it. Or service_unavailable: the database is out of reach or the server is shutting down (after Retry-After seconds)';
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
 const ETAG = header('the version, as "<version>": send it back in If-Match to change this version');
@@ -93,6 +97,8 @@ interface OperationFacts {
   readonly read?: boolean;
   /** Sends an ETag and answers If-None-Match naming it with 304 Not Modified. */
   readonly conditional?: boolean;
+  /** Problem statuses this operation describes in its own words, by status. */
+  readonly problems?: Record<string, string>;
 }
 
 const HTML_HEADERS = { 'cache-control': CACHE, 'content-security-policy': header('the page loads nothing from elsewhere'), 'x-content-type-options': header('nosniff') };
@@ -115,7 +121,14 @@ export const OPERATIONS: Record<string, OperationFacts> = {
   'POST /api/v1/incidents/{id}/corrections': { ifMatch: 'precondition', headers: { etag: ETAG } },
   'POST /api/v1/corridors/{id}/reject': { ifMatch: 'precondition' },
   'POST /api/v1/corridors/{id}/guarantees': { alsoAccepts: { 'application/jose': jose } },
-  'GET /api/v1/log/checkpoint': { content: { 'text/plain': { ...text, description: 'a C2SP tlog-checkpoint in a signed note' } }, headers: { 'cache-control': CACHE, 'x-log-size': header('the tree size of this checkpoint', { type: 'string', pattern: '^[0-9]+$' }) } },
+  'GET /api/v1/log/checkpoint': {
+    content: { 'text/plain': { ...text, description: 'a C2SP tlog-checkpoint in a signed note' } },
+    headers: { 'cache-control': CACHE, 'x-log-size': header('the tree size of this checkpoint', { type: 'string', pattern: '^[0-9]+$' }) },
+    problems: { '503': LOG_DAMAGED_503 },
+  },
+  'GET /api/v1/log/proof/inclusion': { problems: { '503': LOG_DAMAGED_503 } },
+  'GET /api/v1/log/proof/consistency': { problems: { '503': LOG_DAMAGED_503 } },
+  'GET /api/v1/log/openings/{index}': { problems: { '503': LOG_DAMAGED_503 } },
   'GET /api/v1/log/key': { content: { 'text/plain': { ...text, description: 'the note verifier key' } } },
   'GET /api/v1/agenda-items/{id}': { headers: { etag: ETAG } },
   'POST /api/v1/agenda-items/{id}/corrections': { ...correction, headers: { etag: ETAG } },
@@ -173,14 +186,14 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** Headers a problem answer sends, by status. */
 const PROBLEM_HEADERS: Record<string, Record<string, Json>> = {
-  '503': { 'retry-after': header('seconds to wait before sending the request again', { type: 'string', pattern: '^[0-9]+$' }) },
+  '503': { 'retry-after': header('seconds to wait before sending the request again (service_unavailable; log_damaged sends none)', { type: 'string', pattern: '^[0-9]+$' }) },
 };
 
-function addProblem(op: Operation, status: string): void {
+function addProblem(op: Operation, status: string, own?: string): void {
   const existing = op.responses[status];
   const headers = PROBLEM_HEADERS[status];
   op.responses[status] = {
-    description: existing && existing.description !== 'Default Response' ? existing.description : (PROBLEM_DESCRIPTIONS[status] ?? 'problem details'),
+    description: own ?? (existing && existing.description !== 'Default Response' ? existing.description : (PROBLEM_DESCRIPTIONS[status] ?? 'problem details')),
     content: { [PROBLEM]: { schema: problemRef } },
     ...(headers ? { headers } : {}),
   };
@@ -278,7 +291,7 @@ export function describeTruthfully<T>(input: T): T {
       if (idempotent) statuses.add('422');
       if (facts.ifMatch === 'precondition') statuses.add('412');
       if (facts.versionRequired) statuses.add('428');
-      for (const s of [...statuses].sort()) addProblem(op, s);
+      for (const s of [...statuses].sort()) addProblem(op, s, facts.problems?.[s]);
     }
   }
   return input;

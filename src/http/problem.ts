@@ -48,6 +48,9 @@ export const STATUS: Record<ErrorCode, number> = {
   unknown_agenda_item: 422,
   unknown_round: 422,
   device_in_use: 409,
+  // The server found its own log store damaged or inconsistent: a fault of the server, not of the
+  // request, and one no retry mends (the mediator must restore the store): no Retry-After.
+  log_damaged: 503,
 };
 
 const TITLES: Partial<Record<number, string>> = {
@@ -69,6 +72,11 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
+/** Codes whose problems have a title of their own, saying more than the status line does. */
+const CODE_TITLES: Partial<Record<string, string>> = {
+  log_damaged: 'The log store is damaged',
+};
+
 export interface ProblemBody {
   type: string;
   title: string;
@@ -88,7 +96,7 @@ export function problem(code: ErrorCode | keyof typeof SERVER_STATUS, detail: st
   return {
     ...(opts.extra ?? {}),
     type: `urn:passage:problem:${code}`,
-    title: TITLES[status] ?? 'Error',
+    title: CODE_TITLES[code] ?? TITLES[status] ?? 'Error',
     status,
     detail,
     code,
@@ -218,6 +226,8 @@ function fromFastifyError(err: FastifyError, req: FastifyRequest): { code: Error
 /** The one error handler: domain errors and client errors become problem details; the rest is a 500 without internals. */
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof DomainError) {
+    // The server's own store found damaged: the mediator must hear of it, not only the client.
+    if (err.code === 'log_damaged') req.log.error({ err }, `log store damaged: ${err.message}`);
     return sendProblem(reply, problem(err.code, err.message, { errors: err.details, extra: err.extra, instance: req.url }));
   }
   const mapped = fromFastifyError(err, req);

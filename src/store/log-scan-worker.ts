@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openScanDatabase, scanSqliteRange, type ScanWorkerData } from './log-scan.js';
 
-const { file, ranges, claimed, page } = workerData as ScanWorkerData;
+const { file, ranges, claimed, scan } = workerData as ScanWorkerData;
 const db = openScanDatabase(file);
 const counter = new Int32Array(claimed);
 for (;;) {
@@ -13,7 +13,7 @@ for (;;) {
   const range = ranges[id];
   if (range === undefined) break;
   try {
-    parentPort?.postMessage({ id, scan: scanSqliteRange(db, range[0], range[1], page) });
+    parentPort?.postMessage({ id, scan: scanSqliteRange(db, range[0], range[1], scan) });
   } catch (e) {
     parentPort?.postMessage({ id, error: (e as Error).message });
     break;

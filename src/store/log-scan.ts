@@ -20,7 +20,8 @@ import { createNodeTreeHasher } from '../crypto/sha256.js';
 // The modules themselves, not the domain's index: the worker thread loads this file, and every
 // module it need not compile shortens its start (the auditor's thread scans alone until then).
 import { ACTION_START, actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, type EntryProblem } from '../domain/log/entry-text.js';
-import { RangeBuilder } from '../domain/log/merkle.js';
+import { HASH_SIZE, RangeBuilder } from '../domain/log/merkle.js';
+import { RESTRICTED } from '../domain/log/restricted.js';
 
 /** What a scan of entries [start, end) found. */
 export interface RangeScan {
@@ -30,8 +31,25 @@ export interface RangeScan {
   readonly nodes: { level: number; hash: Uint8Array }[];
   /** Entries whose action the auditor inspects (keys, terms, guarantees), in order. */
   readonly inspected: { index: number; text: string }[];
+  /**
+   * At each cut point asked for inside the range (a signed head's size), the compact range of
+   * [start, cut): pushed after the tree of [0, start), it gives the root at that size — O(log n)
+   * hashes per head, without a second pass or a range ending there.
+   */
+  readonly cuts: { size: number; nodes: { level: number; hash: Uint8Array }[] }[];
+  /** Indexes of the restricted entries (src/domain/log/restricted.ts) scanned, in order: each must have its opening. */
+  readonly restricted: number[];
   /** The first entry found wrong in the range; nothing after it was scanned. */
   readonly error?: ScanError;
+  /** With `nodes`: the stored tree nodes inside the range compared with those the entries give, and the first that is not. */
+  readonly nodeCheck?: { readonly checked: number; readonly error?: NodeProblem };
+}
+
+/** A stored tree node (log_nodes) that is missing, or not the one the entries give. */
+export interface NodeProblem {
+  readonly level: number;
+  readonly index: number;
+  readonly problem: 'missing' | 'differs';
 }
 
 /** The first entry found wrong, and how. */
@@ -50,6 +68,32 @@ const treeHasher = createNodeTreeHasher();
 const NL = 10;
 // First letters of the inspected actions: others are never decoded.
 const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0)));
+const RESTRICTED_BYTES = Buffer.from(RESTRICTED, 'latin1');
+const RESTRICTED_FIRST = RESTRICTED.charCodeAt(0);
+
+/** What to do besides hashing: cut points inside the range, and whether to compare the stored tree nodes. */
+export interface RangeScanOptions {
+  /** Entries per page (default `PAGE`). */
+  readonly page?: number;
+  /** Sizes (sorted) at which to record the compact range; those strictly inside the range are used. */
+  readonly cuts?: readonly number[];
+  /** Compare every stored tree node inside the range (log_nodes: leaves and interior nodes) with the recomputed one. */
+  readonly nodes?: boolean;
+}
+
+/** The cuts strictly inside (start, end), from a sorted list (binary search: there may be a head per size). */
+export function cutsWithin(cuts: readonly number[], start: number, end: number): number[] {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((cuts[mid] as number) <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < cuts.length && (cuts[i] as number) < end; i++) out.push(cuts[i] as number);
+  return out;
+}
 
 /**
  * Scans entries [start, end) of the database `db`. Each page of entries (`PAGE`) comes back from
@@ -58,7 +102,8 @@ const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0
  * prefix: no copy and no string per entry. Anything unexpected on a page (a missing row, a stray
  * newline, a wrong index) sends that page down the row-by-row path, which names the problem.
  */
-export function scanSqliteRange(db: Database.Database, start: number, end: number, page = PAGE): RangeScan {
+export function scanSqliteRange(db: Database.Database, start: number, end: number, opts: RangeScanOptions = {}): RangeScan {
+  const page = opts.page ?? PAGE;
   // No ORDER BY (a tenth faster): SQLite walks an integer-key range in key order, and were it ever
   // not to, the index check of each entry would send the page down the ordered path.
   // No count(*) either: a page short of rows runs out of pieces before its last index, and a row
@@ -67,26 +112,108 @@ export function scanSqliteRange(db: Database.Database, start: number, end: numbe
   const rowStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(true);
   const nextStmt = db.prepare('SELECT idx, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT 1').raw(true);
   const builder = new RangeBuilder(treeHasher, start);
+  const computed = opts.nodes ? recordNodes(builder, start, end) : undefined;
   const inspected: { index: number; text: string }[] = [];
-  const done = (error?: ScanError): RangeScan => ({ start, end, nodes: builder.nodes(), inspected, ...(error ? { error } : {}) });
+  const restricted: number[] = [];
+  const cuts: RangeScan['cuts'] = [];
+  const snap = (): void => {
+    cuts.push({ size: builder.end, nodes: builder.nodes().map((n) => ({ level: n.level, hash: n.hash })) });
+  };
+  const wanted = opts.cuts === undefined ? [] : cutsWithin(opts.cuts, start, end);
+  let c = 0;
+  const done = (error?: ScanError): RangeScan => ({
+    start,
+    end,
+    nodes: builder.nodes(),
+    inspected,
+    cuts,
+    restricted,
+    ...(error ? { error } : {}),
+    ...(computed && !error ? { nodeCheck: compareNodes(db, computed) } : {}),
+  });
   for (let from = start; from < end; from += page) {
     const to = Math.min(from + page, end);
+    while (c < wanted.length && wanted[c] === from) {
+      snap();
+      c++;
+    }
+    const inPage: number[] = [];
+    for (let k = c; k < wanted.length && (wanted[k] as number) < to; k++) inPage.push(wanted[k] as number);
+    c += inPage.length;
     const blob = pageStmt.get(from, to) as Buffer | null;
-    if (blob !== null && fastPage(blob, from, to, builder, inspected)) continue;
-    const error = slowPage(rowStmt, nextStmt, from, to, builder, inspected);
+    if (blob !== null && fastPage(blob, from, to, builder, inspected, restricted, inPage, snap)) continue;
+    const error = slowPage(rowStmt, nextStmt, from, to, builder, inspected, restricted, inPage, snap);
     if (error) return done(error);
   }
   return done();
 }
 
+/** The nodes a range's builder computes, level by level: node (l, first[l] + k) at hashes[l][32k..]. */
+interface ComputedNodes {
+  readonly first: number[];
+  readonly hashes: Buffer[];
+}
+
+/** Records every node `builder` computes over [start, end): all the perfect subtrees inside the range. */
+function recordNodes(builder: RangeBuilder, start: number, end: number): ComputedNodes {
+  const first: number[] = [];
+  const hashes: Buffer[] = [];
+  for (let l = 0, w = 1; w <= end - start; l++, w *= 2) {
+    const a = Math.ceil(start / w);
+    const b = Math.floor(end / w);
+    if (b <= a) break;
+    first.push(a);
+    hashes.push(Buffer.alloc((b - a) * HASH_SIZE));
+  }
+  builder.onNode = (level, index, buf, at) => {
+    (hashes[level] as Buffer).set(buf.subarray(at, at + HASH_SIZE), (index - (first[level] as number)) * HASH_SIZE);
+  };
+  return { first, hashes };
+}
+
+/**
+ * Compares the stored nodes inside the range with the computed ones: per level, the stored hashes
+ * come back as one string (like the entries' blob), compared whole; only a level that differs is
+ * walked row by row to name its first missing or different node.
+ */
+function compareNodes(db: Database.Database, computed: ComputedNodes): { checked: number; error?: NodeProblem } {
+  const levelStmt = db.prepare("SELECT group_concat(hash, '') FROM log_nodes WHERE id >= ? AND id < ?").pluck(true);
+  const rowStmt = db.prepare('SELECT id, hash FROM log_nodes WHERE id >= ? AND id < ? ORDER BY id').raw(true);
+  let checked = 0;
+  for (let level = 0; level < computed.hashes.length; level++) {
+    const want = computed.hashes[level] as Buffer;
+    const first = computed.first[level] as number;
+    const count = want.length / HASH_SIZE;
+    const lo = nodeRowId(level, first);
+    const hi = nodeRowId(level, first + count);
+    const got = levelStmt.get(lo, hi) as string | null;
+    checked += count;
+    if (got !== null && got.length === count * 2 * HASH_SIZE && Buffer.from(got, 'hex').equals(want)) continue;
+    const rows = new Map((rowStmt.all(lo, hi) as [number | bigint, string][]).map(([id, hash]) => [Number(id), hash]));
+    for (let k = 0; k < count; k++) {
+      const stored = rows.get(lo + k);
+      if (stored === undefined) return { checked, error: { level, index: first + k, problem: 'missing' } };
+      if (stored !== want.toString('hex', k * HASH_SIZE, (k + 1) * HASH_SIZE)) return { checked, error: { level, index: first + k, problem: 'differs' } };
+    }
+  }
+  return { checked };
+}
+
+/** The row key of tree node (level, index), as src/app/log.ts stores it: level·2^47 + index. */
+function nodeRowId(level: number, index: number): number {
+  return level * 2 ** 47 + index;
+}
+
 /**
  * The fast path over one page's blob; false (having pushed nothing) when anything looks off. A
- * first pass finds each entry's end and checks its head (`entryHeadAt`); the second hashes and folds.
+ * first pass finds each entry's end and checks its head (`entryHeadAt`); the second hashes and
+ * folds, recording the compact range at each cut (absolute sizes inside the page, sorted).
  */
-function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder, inspected: { index: number; text: string }[]): boolean {
+function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder, inspected: { index: number; text: string }[], restricted: number[], cuts: readonly number[], snap: () => void): boolean {
   const count = to - from;
   const ends = new Int32Array(count);
   const found: { index: number; text: string }[] = [];
+  const foundRestricted: number[] = [];
   let p = 0;
   for (let k = 0; k < count; k++) {
     if (p > blob.length) return false;
@@ -94,8 +221,11 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     if (e < 0) e = blob.length;
     const actionEnd = entryHeadAt(blob, p, e, from + k);
     if (actionEnd < 0) return false;
-    if (INSPECTED_FIRST.has(blob[p + ACTION_START] as number) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_START, actionEnd))) {
+    const lead = blob[p + ACTION_START] as number;
+    if (INSPECTED_FIRST.has(lead) && INSPECTED_ACTIONS.has(blob.toString('latin1', p + ACTION_START, actionEnd))) {
       found.push({ index: from + k, text: blob.toString('utf8', p, e) });
+    } else if (lead === RESTRICTED_FIRST && actionEnd - p - ACTION_START === RESTRICTED_BYTES.length && RESTRICTED_BYTES.equals(blob.subarray(p + ACTION_START, actionEnd))) {
+      foundRestricted.push(from + k);
     }
     ends[k] = e;
     p = e + 1;
@@ -106,7 +236,13 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
   first.set(blob.subarray(0, ends[0]), 1);
   builder.pushLeafMessage(first);
   p = (ends[0] as number) + 1;
+  let c = 0;
+  let cutK = cuts.length > 0 ? (cuts[0] as number) - from : -1;
   for (let k = 1; k < count; k++) {
+    if (k === cutK) {
+      snap();
+      cutK = ++c < cuts.length ? (cuts[c] as number) - from : -1;
+    }
     const e = ends[k] as number;
     blob[p - 1] = 0x00; // RFC 9162 leaf prefix, in place of the separator
     // A plain Uint8Array view: Buffer#subarray builds a Buffer, which costs more here.
@@ -114,13 +250,29 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     p = e + 1;
   }
   for (const f of found) inspected.push(f);
+  for (const r of foundRestricted) restricted.push(r);
   return true;
 }
 
 /** Row by row, with the auditor's own checks and messages; returns the first problem. */
-function slowPage(rowStmt: Database.Statement, nextStmt: Database.Statement, from: number, to: number, builder: RangeBuilder, inspected: { index: number; text: string }[]): ScanError | undefined {
+function slowPage(
+  rowStmt: Database.Statement,
+  nextStmt: Database.Statement,
+  from: number,
+  to: number,
+  builder: RangeBuilder,
+  inspected: { index: number; text: string }[],
+  restricted: number[],
+  cuts: readonly number[],
+  snap: () => void,
+): ScanError | undefined {
   const rows = rowStmt.all(from, to) as [number | bigint, string][];
+  let c = 0;
   for (let i = from; i < to; i++) {
+    if (i === cuts[c]) {
+      snap();
+      c++;
+    }
     // Past the page's last row, the next row the log holds tells a dropped entry ("found entry
     // i+1 where entry i should be") from the log's end, wherever the pages happen to end.
     const row = rows[i - from] ?? (nextStmt.get(i) as [number | bigint, string] | undefined);
@@ -130,6 +282,7 @@ function slowPage(rowStmt: Database.Statement, nextStmt: Database.Statement, fro
     builder.pushLeafHash(treeHasher.hashLeafText ? treeHasher.hashLeafText(text) : treeHasher.hashLeaf(Buffer.from(text)));
     const action = actionOfEntry(text);
     if (action !== undefined && INSPECTED_ACTIONS.has(action)) inspected.push({ index: i, text });
+    else if (action === RESTRICTED) restricted.push(i);
   }
   return undefined;
 }
@@ -162,7 +315,7 @@ export interface ScanWorkerData {
   readonly file: string;
   readonly ranges: readonly (readonly [number, number])[];
   readonly claimed: SharedArrayBuffer;
-  readonly page?: number;
+  readonly scan: RangeScanOptions;
 }
 
 export interface ParallelScanOptions {
@@ -176,6 +329,10 @@ export interface ParallelScanOptions {
   readonly inMain?: boolean;
   /** Entries per page read from SQLite (default `PAGE`; tests make pages end inside ranges). */
   readonly page?: number;
+  /** Sizes (sorted) at which each range records its compact range (`RangeScan.cuts`). */
+  readonly cuts?: readonly number[];
+  /** Compare the stored tree nodes too (`RangeScan.nodeCheck`). */
+  readonly nodes?: boolean;
 }
 
 /**
@@ -192,6 +349,7 @@ export async function* scanSqliteParallel(file: string, ranges: readonly (readon
   // This thread takes the first range at once, so the workers can only ever help with the rest.
   const workerCount = inMain ? Math.min(threads - 1, ranges.length - 1) : Math.min(threads, ranges.length);
   const claimed = new Int32Array(new SharedArrayBuffer(4));
+  const scan: RangeScanOptions = { ...(opts.page !== undefined ? { page: opts.page } : {}), ...(opts.cuts !== undefined ? { cuts: opts.cuts } : {}), ...(opts.nodes ? { nodes: true } : {}) };
   const results = new Map<number, RangeScan>();
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -203,11 +361,11 @@ export async function* scanSqliteParallel(file: string, ranges: readonly (readon
   const workers: Worker[] = [];
   const script = workerCount > 0 ? workerScript() : undefined;
   for (let t = 0; t < workerCount; t++) {
-    const data: ScanWorkerData = { file, ranges, claimed: claimed.buffer as SharedArrayBuffer, ...(opts.page !== undefined ? { page: opts.page } : {}) };
+    const data: ScanWorkerData = { file, ranges, claimed: claimed.buffer as SharedArrayBuffer, scan };
     const w = new Worker(script as URL, { workerData: data });
     w.on('message', (m: { id: number; scan?: RangeScan; error?: string }) => {
       if (m.error !== undefined) failure ??= new Error(`log scan failed: ${m.error}`);
-      else if (m.scan) results.set(m.id, { ...m.scan, nodes: m.scan.nodes.map((n) => ({ level: n.level, hash: new Uint8Array(n.hash) })) });
+      else if (m.scan) results.set(m.id, { ...m.scan, nodes: m.scan.nodes.map((n) => ({ level: n.level, hash: new Uint8Array(n.hash) })), cuts: m.scan.cuts.map((c) => ({ size: c.size, nodes: c.nodes.map((n) => ({ level: n.level, hash: new Uint8Array(n.hash) })) })) });
       notify();
     });
     w.on('error', (e) => {
@@ -234,7 +392,7 @@ export async function* scanSqliteParallel(file: string, ranges: readonly (readon
       const id = db ? Atomics.add(claimed, 0, 1) : ranges.length;
       if (db && id < ranges.length) {
         const [start, end] = ranges[id] as readonly [number, number];
-        results.set(id, scanSqliteRange(db, start, end, opts.page));
+        results.set(id, scanSqliteRange(db, start, end, scan));
         // Let the workers' results in (and the caller's progress out) before the next range.
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {

@@ -44,9 +44,10 @@ export interface OpenOptions {
   readonly migrate?: boolean;
   /**
    * Open a database that must already exist, and leave it as it is: no file or schema created,
-   * no migrations, the journal mode untouched. For tools that read someone's database
-   * (`passage verify --db`), which must never create one at a mistyped path or alter a file
-   * that is not Passage's.
+   * no migrations, the journal mode untouched, and a SQLite file opened read-only (so a write
+   * fails rather than happens, and a file the process may not write can be read). For tools that
+   * read someone's database (`passage verify --db`), which must never create one at a mistyped
+   * path, alter a file that is not Passage's, or change the log they audit.
    */
   readonly existing?: boolean;
 }
@@ -99,7 +100,7 @@ export async function openStore(location: string = DEFAULT_DB, opts: OpenOptions
     const path = location === ':memory:' ? location : resolve(location);
     if (opts.existing && path === ':memory:') throw new Error('an in-memory database cannot already exist');
     if (path !== ':memory:' && !opts.existing) ensureDirectory(dirname(path));
-    const sqlite = new Database(path, opts.existing ? { fileMustExist: true } : {});
+    const sqlite = new Database(path, opts.existing ? { fileMustExist: true, readonly: true } : {});
     // WAL with synchronous=NORMAL: a commit is in the WAL file before the client hears of it, so
     // an acknowledged write survives kill -9 of the server (the guarantee Passage makes); only an
     // operating-system crash or power cut can lose the last commits, which FULL (an fsync per

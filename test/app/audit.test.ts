@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, AuditError, type LogSource } from '../../src/app/audit.js';
-import { databaseLogSource, latestCheckpoint, serverVerifierKey } from '../../src/app/log.js';
+import { appendLog, databaseLogSource, latestCheckpoint, nodeRowId, serverVerifierKey } from '../../src/app/log.js';
+import { inTransaction } from '../../src/app/deps.js';
 import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
-import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
+import { disableLogProtection, reforgeTree, signHeadAsServer } from '../../src/demo/forge-log.js';
+import type { ParallelScanOptions } from '../../src/store/log-scan.js';
 
 /** A world with some history: a corridor proposed, signed by both, suspended. */
 async function historyWorld(engine: 'sqlite' | 'postgres'): Promise<World & { logKey: string; saved: string }> {
@@ -14,6 +16,10 @@ async function historyWorld(engine: 'sqlite' | 'postgres'): Promise<World & { lo
   const saved = (await latestCheckpoint(w.deps)).text; // a party saves this head
   await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/suspend`, { reason: 'shelling' });
   await api(w.app, w.mediator.liaison.token).post(`/corridors/${c.id}/resume`, { reason: 'calm' });
+  // A protected site for Ukraine's eyes only: restricted entries, whose openings the store keeps.
+  const site = { kind: 'hospital', name: 'Lokhvytsia district hospital', geometry: { type: 'Point', coordinates: [33.265, 50.36], radiusM: 500 }, contact: 'duty desk', distribution: ['ua'] };
+  expect((await api(w.app, w.aid.operator.token).post('/sites', site)).statusCode).toBe(201);
+  await latestCheckpoint(w.deps); // someone asks for the head: the server signs the whole log
   return Object.assign(w, { logKey: await serverVerifierKey(w.store.db), saved });
 }
 
@@ -37,6 +43,15 @@ async function expectAuditFails(w: World & { logKey: string }, pattern: RegExp, 
   expect(err, 'the audit must fail').toBeInstanceOf(AuditError);
   expect((err as Error).message).toMatch(pattern);
   if (opts.index !== undefined) expect((err as AuditError).index).toBe(opts.index);
+}
+
+async function expectAuditFailsWith(audit: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const err = await audit.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the audit must fail').toBeInstanceOf(AuditError);
+  expect((err as Error).message).toMatch(pattern);
 }
 
 async function entryAt(w: World, idx: number): Promise<string> {
@@ -83,13 +98,17 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
       await withHistory(engine, async (w) => {
         const base = databaseLogSource(w.deps);
         const scanned: [number, number][] = [];
+        const cutAt: number[] = [];
         const source: LogSource = {
           ...base,
           ...(base.scan
             ? {
-                scan: (ranges: readonly (readonly [number, number])[], opts?: { threads?: number; inMain?: boolean; page?: number }) => {
+                scan: async function* (ranges: readonly (readonly [number, number])[], opts?: ParallelScanOptions) {
                   scanned.push(...ranges.map(([a, b]) => [a, b] as [number, number]));
-                  return base.scan!(ranges, opts);
+                  for await (const r of base.scan!(ranges, opts)) {
+                    cutAt.push(...r.cuts.map((c) => c.size));
+                    yield r;
+                  }
                 },
               }
             : {}),
@@ -100,8 +119,11 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
           const savedSize = Number(w.saved.split('\n')[1]);
           expect(scanned[0]?.[0]).toBe(0);
           expect(scanned.at(-1)?.[1]).toBe(r.size);
-          expect(scanned.some(([, b]) => b === savedSize)).toBe(true);
-          expect(scanned.every(([a, b], k) => b > a && (k === 0 || scanned[k - 1]![1] === a))).toBe(true);
+          // Aligned ranges; the saved head's root is checked where its size falls, inside a range
+          // (the compact range at that cut point) or where a range ends.
+          expect(scanned.every(([a, b], k) => b > a && a % (scanMode.scanChunk ?? 1) === 0 && (k === 0 || scanned[k - 1]![1] === a))).toBe(true);
+          expect(cutAt.includes(savedSize) || scanned.some(([, b]) => b === savedSize)).toBe(true);
+          expect(cutAt.includes(savedSize)).toBe(savedSize % (scanMode.scanChunk ?? 1) !== 0);
         } else expect(scanned).toEqual([]);
         // Without options, a SQLite file is always read by ranges.
         scanned.length = 0;
@@ -140,6 +162,88 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
       });
     }
 
+    it('checks every head the server signed: history rewritten under an earlier head fails naming its size, though the newest head matches', async () => {
+      await withHistory(engine, async (w) => {
+        const first = Number(/\n(\d+)\n/.exec(w.saved)?.[1]);
+        await disableLogProtection(w.store);
+        await setEntry(w, 3, (await entryAt(w, 3)).replace('"actor":"system"', '"actor":"mallory"').replace('"role":"admin"', '"role":"viewer"'));
+        // The tree recomputed, the newest head forgotten and signed anew with the server's key;
+        // the earlier head stays in the store, as the probe's forger left heads 82–84.
+        await reforgeTree(w.store);
+        await w.store.db.deleteFrom('log_heads').where('size', '>', first).execute();
+        const size = await signHeadAsServer(w.store);
+        await expectAuditFails(w, new RegExp(`^the first ${first} entries hash to \\S+, not to the root \\S+ the server signed for size ${first} \\(a head this database holds\\): history under a signed head was rewritten$`));
+        // The newest head alone would not tell: it signs the forged tree.
+        const newest = (await w.store.db.selectFrom('log_heads').select('note').where('size', '=', size).executeTakeFirstOrThrow()).note;
+        await expect(auditLog({ ...databaseLogSource(w.deps), stored: undefined, checkpoint: async () => newest }, { logKey: w.logKey, ...scanMode })).resolves.toMatchObject({ size });
+      });
+    });
+
+    it('only reads the store: entries after the newest head are checked and counted, not signed', async () => {
+      await withHistory(engine, async (w) => {
+        const heads = async (): Promise<number[]> => (await w.store.db.selectFrom('log_heads').select('size').orderBy('size').execute()).map((h) => Number(h.size));
+        const before = await heads();
+        await inTransaction(w.deps, (u) => appendLog(u, { actor: 'system', action: 'test.noted', subject: 'test/1', payload: { n: 1 } }));
+        await inTransaction(w.deps, (u) => appendLog(u, { actor: 'system', action: 'test.noted', subject: 'test/2', payload: { n: 2 } }));
+        const r = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey, since: w.saved, ...scanMode });
+        expect(r).toMatchObject({ size: before.at(-1), heads: before.length, unsigned: 2 });
+        expect(await heads()).toEqual(before);
+        // The entries after the head are checked like the others.
+        await disableLogProtection(w.store);
+        const last = (await w.store.db.selectFrom('log_entries').select('idx').orderBy('idx', 'desc').executeTakeFirstOrThrow()).idx;
+        await setEntry(w, Number(last) - 1, await entryAt(w, Number(last)));
+        await expectAuditFails(w, new RegExp(`entry ${Number(last) - 1}: its bytes say index ${last}`), { index: Number(last) - 1 });
+      });
+    });
+
+    it('with nodes, names a stored tree node that was changed or deleted, leaf or interior; without, checks the entries against the heads', async () => {
+      await withHistory(engine, async (w) => {
+        const audit = (nodes: boolean) => auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode, nodes });
+        const ok = await audit(true);
+        const size = Number((await w.store.db.selectFrom('log_state').select('size').executeTakeFirstOrThrow()).size);
+        let every = 0;
+        for (let width = 1; width <= size; width *= 2) every += Math.floor(size / width);
+        expect(ok.nodes).toBe(every);
+        await disableLogProtection(w.store);
+        const hashOf = async (id: number): Promise<string> => (await w.store.db.selectFrom('log_nodes').select('hash').where('id', '=', id).executeTakeFirstOrThrow()).hash;
+        const setNode = (id: number, hash: string) => w.store.db.updateTable('log_nodes').set({ hash }).where('id', '=', id).execute();
+        const flipped = (h: string): string => `${h.startsWith('00') ? '11' : '00'}${h.slice(2)}`;
+        for (const [level, index, what] of [
+          [0, 5, 'the leaf of entry 5'],
+          [2, 1, 'the subtree of entries 4–7'],
+          [3, 1, 'the subtree of entries 8–15'],
+        ] as const) {
+          const id = nodeRowId(level, index);
+          const kept = await hashOf(id);
+          await setNode(id, flipped(kept));
+          // The entries still hash to every signed head: only the stored tree is damaged.
+          await expect(audit(false)).resolves.toBeDefined();
+          await expectAuditFailsWith(audit(true), new RegExp(`^tree node ${level}/${index} \\(level ${level}, index ${index}: ${what}\\) stored in log_nodes is not the one the entries give: the stored tree the server builds its proofs from is damaged`));
+          await setNode(id, kept);
+        }
+        await w.store.db.deleteFrom('log_nodes').where('id', '=', nodeRowId(1, 3)).execute();
+        await expectAuditFailsWith(audit(true), /^tree node 1\/3 \(level 1, index 3: the subtree of entries 6–7\) is missing from log_nodes/);
+      });
+    });
+
+    it('checks every opening the store keeps against its entry, and that every restricted entry has one', async () => {
+      await withHistory(engine, async (w) => {
+        const ok = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode });
+        expect(ok.openings).toEqual({ checked: 1, hidden: 0 });
+        const row = await w.store.db.selectFrom('log_openings').select(['idx', 'opening']).executeTakeFirstOrThrow();
+        expect(row.opening).toContain('"action":"site.notified"');
+        const idx = Number(row.idx);
+        await disableLogProtection(w.store);
+        await w.store.db.updateTable('log_openings').set({ opening: row.opening.replace('"action":"site.notified"', '"action":"site.withdrawn"') }).where('idx', '=', idx).execute();
+        await expectAuditFails(w, new RegExp(`^entry ${idx}: the opening kept for it hashes to commitment [0-9a-f]{64}, but the entry carries [0-9a-f]{64}: the opening was altered \\(log_openings\\)$`), { index: idx });
+        await w.store.db.deleteFrom('log_openings').where('idx', '=', idx).execute();
+        await expectAuditFails(w, new RegExp(`^entry ${idx}: it is a restricted entry, but its opening is missing from the store \\(log_openings\\)`), { index: idx });
+        // An opening kept for an entry that is no restricted one.
+        await w.store.db.insertInto('log_openings').values({ idx: 2, opening: row.opening }).execute();
+        await expectAuditFails(w, /^entry 2: the entry is not a restricted entry, yet an opening is kept for it/, { index: 2 });
+      });
+    });
+
     it('names an entry with a raw newline or NUL put into its bytes', async () => {
       await withHistory(engine, async (w) => {
         await disableLogProtection(w.store);
@@ -171,6 +275,7 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await setEntry(w, 3, (await entryAt(w, 3)).replace('"actor":"system"', '"actor":"mallory"').replace('"role":"admin"', '"role":"viewer"'));
         await reforgeTree(w.store, { forgetHeads: true });
         // Without a saved head nothing can tell: the server key signs whatever it is given.
+        await latestCheckpoint(w.deps);
         await expect(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, ...scanMode })).resolves.toBeDefined();
         await expectAuditFails(w, /no longer hash to the head you saved.*rewritten/, { since: w.saved });
       });
@@ -225,7 +330,8 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         const head = (await latestCheckpoint(w.deps)).text;
         const lines = head.split('\n');
         const replacedRoot = [lines[0], lines[1], Buffer.alloc(32, 7).toString('base64'), ...lines.slice(3)].join('\n');
-        const source = (text: string): LogSource => ({ ...databaseLogSource(w.deps), checkpoint: async () => text });
+        // The head as a server would serve it (not the heads the database stores: checked below).
+        const source = (text: string): LogSource => ({ ...databaseLogSource(w.deps), stored: undefined, checkpoint: async () => text });
         await expectAuditFails(w, /does not verify with the pinned log key/, { source: source(replacedRoot) });
         const sigLine = lines.findIndex((l) => l.startsWith('—'));
         const flipped = lines.map((l, i) => (i === sigLine ? flipChar(l, l.length - 5) : l)).join('\n');
@@ -271,6 +377,45 @@ for (const { engine, available } of ENGINES) for (const mode of MODES) {
         await setEntry(w, Number(proposed.idx), proposed.entry.replace('"widthM":2000', '"widthM":20000'));
         await reforgeTree(w.store, { forgetHeads: true });
         await expectAuditFails(w, /signs something other than version 1 of the logged terms/);
+      });
+    });
+  });
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: passage verify --db reads a damaged store as a failed verification`, () => {
+    it('a garbled or missing log_state is named, not a crash', async () => {
+      await withHistory(engine, async (w) => {
+        await w.store.db.updateTable('log_state').set({ frontier: 'garbage' }).execute();
+        await expectAuditFailsWith(auditLog(databaseLogSource(w.deps), { logKey: w.logKey }), /^the log store is damaged: log_state’s frontier is not one \(not JSON\)$/);
+        await w.store.db.deleteFrom('log_state').execute();
+        await expectAuditFailsWith(auditLog(databaseLogSource(w.deps), { logKey: w.logKey }), /^the log store is damaged: log_state, the log’s size and frontier, is missing$/);
+      });
+    });
+
+    it('a stored head whose root column is not the root it signs (what the server compares with) is named', async () => {
+      await withHistory(engine, async (w) => {
+        await disableLogProtection(w.store);
+        const head = await w.store.db.selectFrom('log_heads').select(['size', 'root']).orderBy('size', 'desc').executeTakeFirstOrThrow();
+        await w.store.db.updateTable('log_heads').set({ root: Buffer.alloc(32).toString('base64') }).where('size', '=', head.size).execute();
+        await expectAuditFailsWith(
+          auditLog(databaseLogSource(w.deps), { logKey: w.logKey }),
+          new RegExp(`^the head of size ${head.size} stored in this database signs root ${head.root.replace(/[+/]/g, '\\$&')}, but its root column says A{43}=: the server would compare its tree with a root it did not sign$`),
+        );
+      });
+    });
+
+    it('a saved head the store no longer holds is named, and a store without any head is audited to its end', async () => {
+      await withHistory(engine, async (w) => {
+        const savedSize = Number(/\n(\d+)\n/.exec(w.saved)?.[1]);
+        await disableLogProtection(w.store);
+        await w.store.db.deleteFrom('log_heads').where('size', '=', savedSize).execute();
+        await expectAuditFailsWith(auditLog(databaseLogSource(w.deps), { logKey: w.logKey, since: w.saved }), new RegExp(`^this database holds no signed head of size ${savedSize}, the head you saved`));
+        await w.store.db.deleteFrom('log_heads').execute();
+        const r = await auditLog(databaseLogSource(w.deps), { logKey: w.logKey });
+        const size = Number((await w.store.db.selectFrom('log_state').select('size').executeTakeFirstOrThrow()).size);
+        expect(r).toMatchObject({ size: 0, heads: 0, unsigned: size, guarantees: 2 });
+        expect(r.checkpoint).toBeUndefined();
       });
     });
   });

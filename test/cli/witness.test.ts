@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair, sha256 } from '../../src/crypto/index.js';
+import { formatVerifierKey } from '../../src/domain/log/index.js';
 import { runAsync, startDemoServer, type DemoServer } from './spawn.js';
 
 /** What the proxy does with a request: pass it on, drop the connection, or answer itself. */
@@ -46,9 +48,12 @@ describe('passage log watch meets failures that are not forks', () => {
   const proxies: { close: () => Promise<void> }[] = [];
   const watch = (url: string, state: string, party: 'ua' | 'ru', keyOf: 'ua' | 'ru' = party, extra: string[] = ['--once']) =>
     runAsync(['log', 'watch', ...extra, '--url', url, '--token', ds.token(`${party}-liaison`), '--log-key', ds.demo.logKey, '--party-key', ds.demo.keyFiles[keyOf].private, '--party', party, '--state', state]);
-  /** A new entry in the log, so that the witness has a new head to check and cosign. */
+  let suspended = false;
+  /** A new entry in the log, so that the witness has a new head to check and cosign: the corridor suspended, or resumed. */
   const newEntry = async (): Promise<void> => {
-    const res = await fetch(`${ds.server.url}/api/v1/corridors/${ds.demo.corridors['sumy-poltava']}/suspend`, {
+    const action = suspended ? 'resume' : 'suspend';
+    suspended = !suspended;
+    const res = await fetch(`${ds.server.url}/api/v1/corridors/${ds.demo.corridors['sumy-poltava']}/${action}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ds.token('mediator-liaison')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'a new head for the witness' }),
@@ -124,6 +129,72 @@ describe('passage log watch meets failures that are not forks', () => {
     expect(p.code).toBe(1);
     expect(p.err).toMatch(/\/api\/v1\/log\/checkpoint: not a Passage API \(unexpected response: not a signed checkpoint: /);
     expect(existsSync(join(ds.dir, 'html-state.txt.conflict'))).toBe(false);
+  }, 60_000);
+
+  it('takes a proof element that is not base64 as an invalid proof: an alert naming the server and the sizes, following the log too', async () => {
+    const state = join(ds.dir, 'malformed-state.txt');
+    const first = await watch(ds.server.url, state, 'ru');
+    expect(first.code, first.err).toBe(0);
+    const seen = Number(readFileSync(state, 'utf8').split('\n')[1]);
+    await newEntry();
+    const proxy = await startProxy(ds.server.url, (req) => {
+      const m = /^\/api\/v1\/log\/proof\/consistency\?from=(\d+)&to=(\d+)$/.exec(req.url ?? '');
+      return m ? { status: 200, type: 'application/json', body: JSON.stringify({ from: Number(m[1]), to: Number(m[2]), proof: ['not*base64'] }) } : 'forward';
+    });
+    proxies.push(proxy);
+    for (const extra of [['--once'], ['--interval', '1']]) {
+      const r = await watch(proxy.url, state, 'ru', 'ru', extra);
+      expect(r.code, `${extra.join(' ')}: ${r.err}`).toBe(7);
+      expect(r.out).toMatch(new RegExp(`^ALERT: the log server ${proxy.url.replace(/\./g, '\\.')} presented a tree head \\(size (\\d+)\\) inconsistent with the one this witness saw \\(size ${seen}\\): consistency proof element 0: `));
+      expect(r.err).toMatch(/^passage: ALERT: inconsistent tree heads/);
+    }
+    expect(Number(readFileSync(state, 'utf8').split('\n')[1])).toBe(seen);
+  }, 60_000);
+
+  it('a server that says its log store is damaged: --once exits 6; following the log, it says so loudly and asks again', async () => {
+    const damaged: Verdict = { status: 503, type: 'application/problem+json', body: JSON.stringify({ type: 'urn:passage:problem:log_damaged', title: 'The log store is damaged', status: 503, code: 'log_damaged', detail: 'the log store is damaged: tree node 6/0 (level 6, index 0) is missing from log_nodes' }) };
+    const once = await startProxy(ds.server.url, (req) => (req.url?.startsWith('/api/v1/log/checkpoint') ? damaged : 'forward'));
+    proxies.push(once);
+    const r = await watch(once.url, join(ds.dir, 'damaged-once.txt'), 'ua');
+    expect(r.code).toBe(6);
+    expect(r.err).toBe('passage: VERIFICATION FAILED: the server reports the log store is damaged: tree node 6/0 (level 6, index 0) is missing from log_nodes\n');
+    let refused = 0;
+    const proxy = await startProxy(ds.server.url, (req) => (req.url?.startsWith('/api/v1/log/checkpoint') && refused++ < 1 ? damaged : 'forward'));
+    proxies.push(proxy);
+    const state = join(ds.dir, 'damaged-follow.txt');
+    const child = spawn(
+      process.execPath,
+      [resolve('dist/cli.js'), 'log', 'watch', '--interval', '1', '--url', proxy.url, '--token', ds.token('ua-liaison'), '--log-key', ds.demo.logKey, '--party-key', ds.demo.keyFiles.ua.private, '--party', 'ua', '--state', state],
+      { env: { ...process.env, PASSAGE_TOKEN: '', PASSAGE_URL: '' } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    try {
+      for (let i = 0; i < 150 && !/cosigned/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(child.exitCode, err).toBeNull();
+      expect(out).toMatch(/^cosigned tree head of size \d+/);
+      expect(err).toBe(`passage: log watch: WARNING: the server ${proxy.url} reports the log store is damaged: tree node 6/0 (level 6, index 0) is missing from log_nodes (log_damaged); trying again in 1 s\n`);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
+
+  it('refuses a --state file of another log as bad input, and raises the alarm at a server whose log the key is not for', async () => {
+    const state = join(ds.dir, 'other-log-state.txt');
+    writeFileSync(state, `passage.local/otherlog\n3\n${Buffer.alloc(32).toString('base64')}\n`);
+    const name = String(ds.demo.logKey).split('+')[0] ?? '';
+    const r = await watch(ds.server.url, state, 'ua');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`passage: witness state ${state} holds a head of log passage.local/otherlog, not of log ${name} (the log of the --log-key): give this log's --state file, or a new path to start afresh\n`);
+    expect(existsSync(`${state}.conflict`)).toBe(false);
+    const otherKey = formatVerifierKey('passage.local/otherlog', generateKeyPair().publicKey, sha256);
+    const w = await runAsync(['log', 'watch', '--once', '--url', ds.server.url, '--token', ds.token('ua-liaison'), '--log-key', otherKey, '--party-key', ds.demo.keyFiles.ua.private, '--party', 'ua', '--state', join(ds.dir, 'fresh-state.txt')]);
+    expect(w.code).toBe(7);
+    expect(w.err).toBe(`passage: ALERT: this server's log is ${name}, but the pinned key is for passage.local/otherlog: it is not the log this witness follows (${ds.server.url})\n`);
   }, 60_000);
 
   it('following the log, keeps going through a server restart: one line per failed attempt, then cosigns', async () => {

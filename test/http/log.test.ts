@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
-import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
+import { databaseLogSource, nodeRowId, serverVerifierKey } from '../../src/app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../../src/crypto/index.js';
 import {
   cosignCheckpoint,
@@ -16,7 +16,7 @@ import {
   computeRoot,
 } from '../../src/domain/log/index.js';
 import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
-import { api, ENGINES, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
+import { api, ENGINES, guaranteedCorridor, json, makeWorld, signBytes, sumyPoltava, type World } from '../helpers.js';
 
 for (const { engine, available } of ENGINES) {
   describe.skipIf(!available)(`${engine}: the verifiable log`, () => {
@@ -138,6 +138,16 @@ for (const { engine, available } of ENGINES) {
       expect(report.guarantees).toBe(2);
     });
 
+    it('counts a cosignature line repeated in a checkpoint once', async () => {
+      const served = (await get('/log/checkpoint')).body;
+      const { checkpoint } = openCheckpoint(served, { log: createVerifierFromKey(logKey, verify, sha256) });
+      const line = served.split('\n').find((l) => l.startsWith(`— ${cosignerName(checkpoint.origin, 'ua')} `));
+      expect(line, served).toBeDefined();
+      const repeated = `${served}${line}\n${line}\n`;
+      const report = await auditLog({ ...databaseLogSource(w.deps), stored: undefined, checkpoint: async () => repeated }, { logKey });
+      expect(report.cosignedBy).toEqual(['ua']);
+    });
+
     it('never signs a second root for a size it already signed', async () => {
       const before = (await get('/log/checkpoint')).body;
       const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
@@ -150,8 +160,91 @@ for (const { engine, available } of ENGINES) {
       await reforgeTree(w.store);
       expect((await w.store.db.selectFrom('log_nodes').select('hash').where('id', '=', 0).executeTakeFirstOrThrow()).hash).toBe(leaf);
       const res = await get('/log/checkpoint');
-      expect(res.statusCode).toBe(500);
+      expect(res.statusCode).toBe(503);
+      expect(json(res)).toMatchObject({ code: 'log_damaged', type: 'urn:passage:problem:log_damaged', title: 'The log store is damaged', status: 503 });
+      expect(json(res).detail).toMatch(new RegExp(`^the log store is damaged: size ${size} was signed with root \\S+, but the stored tree now gives \\S+: refusing to serve the log$`));
       expect(before).toContain(`\n${size}\n`);
+    });
+  });
+}
+
+for (const { engine, available } of ENGINES) {
+  describe.skipIf(!available)(`${engine}: a damaged log store is a 503 log_damaged problem naming what, never a 404 or a bare 500`, () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      await guaranteedCorridor(w);
+    });
+    afterAll(async () => w?.close());
+    const get = (url: string) => api(w.app, w.observer.viewer.token).get(url);
+    const expectDamaged = (res: { statusCode: number; body: string; headers: Record<string, unknown> }, detail: RegExp): void => {
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['retry-after']).toBeUndefined();
+      expect(json(res as never)).toMatchObject({ type: 'urn:passage:problem:log_damaged', code: 'log_damaged', title: 'The log store is damaged', status: 503 });
+      expect(json(res as never).detail).toMatch(detail);
+    };
+
+    it('a garbled or missing log_state', async () => {
+      const state = await w.store.db.selectFrom('log_state').selectAll().executeTakeFirstOrThrow();
+      try {
+        await w.store.db.updateTable('log_state').set({ frontier: 'garbage' }).execute();
+        expectDamaged(await get('/log/checkpoint'), /^the log store is damaged: log_state’s frontier is not one \(not JSON\)$/);
+        await w.store.db.updateTable('log_state').set({ frontier: JSON.stringify({ size: 3, hashes: [] }) }).execute();
+        expectDamaged(await get('/log/checkpoint'), /log_state’s frontier is not one \(frontier of size 3 needs 2 hashes, has 0\)/);
+        await w.store.db.deleteFrom('log_state').execute();
+        expectDamaged(await get('/log/checkpoint'), /^the log store is damaged: log_state, the log’s size and frontier, is missing$/);
+        expectDamaged(await get('/log/proof/consistency?from=1&to=2'), /log_state, the log’s size and frontier, is missing/);
+      } finally {
+        await w.store.db.deleteFrom('log_state').execute();
+        await w.store.db.insertInto('log_state').values(state).execute();
+      }
+      expect((await get('/log/checkpoint')).statusCode).toBe(200);
+    });
+
+    it('a tree node missing or garbled: the proofs that need it', async () => {
+      const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
+      await disableLogProtection(w.store);
+      const id = nodeRowId(1, 0);
+      const kept = (await w.store.db.selectFrom('log_nodes').select('hash').where('id', '=', id).executeTakeFirstOrThrow()).hash;
+      try {
+        await w.store.db.deleteFrom('log_nodes').where('id', '=', id).execute();
+        expectDamaged(await get(`/log/proof/inclusion?index=3&size=${size}`), /^the log store is damaged: tree node 1\/0 \(level 1, index 0\) is missing from log_nodes$/);
+        expectDamaged(await get(`/log/proof/consistency?from=3&to=${size}`), /tree node 1\/0 \(level 1, index 0\) is missing from log_nodes/);
+        await w.store.db.insertInto('log_nodes').values({ id, hash: 'not a hash' }).execute();
+        expectDamaged(await get(`/log/proof/inclusion?index=3&size=${size}`), /tree node 1\/0 \(level 1, index 0\) in log_nodes is not a SHA-256 hash/);
+      } finally {
+        await w.store.db.deleteFrom('log_nodes').where('id', '=', id).execute();
+        await w.store.db.insertInto('log_nodes').values({ id, hash: kept }).execute();
+      }
+      expect((await get(`/log/proof/inclusion?index=3&size=${size}`)).statusCode).toBe(200);
+    });
+
+    it('refuses to sign a tree that does not extend the last head it signed, and signs one that does', async () => {
+      const signed = Number((await get('/log/checkpoint')).headers['x-log-size']);
+      const heads = async (): Promise<number[]> => (await w.store.db.selectFrom('log_heads').select('size').orderBy('size').execute()).map((h) => Number(h.size));
+      // History under the signed head rewritten, the tree recomputed to match, then one more entry.
+      await disableLogProtection(w.store);
+      const row = await w.store.db.selectFrom('log_entries').select('entry').where('idx', '=', 1).executeTakeFirstOrThrow();
+      await w.store.db.updateTable('log_entries').set({ entry: row.entry.replace('"actor":"system"', '"actor":"syst3m"') }).where('idx', '=', 1).execute();
+      await reforgeTree(w.store);
+      await api(w.app, w.ua.liaison.token).post('/corridors', sumyPoltava());
+      const before = await heads();
+      const res = await get('/log/checkpoint');
+      expectDamaged(res, new RegExp(`^the log store is damaged: refusing to sign size ${signed + 1} \\(root \\S+\\): the stored tree does not extend that head \\(.+\\); the server signed size ${signed} with root \\S+$`));
+      expect(await heads()).toEqual(before);
+      // Put back, the log extends the head again and is signed.
+      await w.store.db.updateTable('log_entries').set({ entry: row.entry }).where('idx', '=', 1).execute();
+      await reforgeTree(w.store);
+      expect((await get('/log/checkpoint')).statusCode).toBe(200);
+      expect(await heads()).toEqual([...before, signed + 1]);
+    });
+
+    it('the OpenAPI description lists it for the log endpoints', async () => {
+      const doc = json(await w.app.inject({ method: 'GET', url: '/api/v1/openapi.json' }));
+      for (const path of ['/api/v1/log/checkpoint', '/api/v1/log/proof/inclusion', '/api/v1/log/proof/consistency', '/api/v1/log/openings/{index}']) {
+        expect(doc.paths[path].get.responses['503'].description, path).toMatch(/^log_damaged: the server found its log store damaged/);
+      }
     });
   });
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/domain/corridor-terms.js';
+import { disableLogProtection } from '../../src/demo/forge-log.js';
 import { api, ENGINES, json, makeWorld, reportSkippedEngine, type World } from '../helpers.js';
 
 const SECRET_REASON = 'moved to the basement of 12 Shevchenka street';
@@ -119,6 +120,59 @@ for (const { engine, available, why } of ENGINES) {
         expect(json(opened).opening.subject).toBe(`webhook/${id}`);
         expect((await api(w.app, w.ru.liaison.token).get(`/log/openings/${e.index}`)).statusCode).toBe(404);
       }
+    });
+  });
+}
+
+for (const { engine, available, why } of ENGINES) {
+  if (!available) {
+    reportSkippedEngine('openings checked before they are handed out', engine, why);
+    continue;
+  }
+  describe(`${engine}: an opening is checked against its entry before it is handed out`, () => {
+    let w: World;
+    let index: number;
+    let kept: string;
+    beforeAll(async () => {
+      w = await makeWorld(engine);
+      const site = { kind: 'hospital', name: 'Lokhvytsia district hospital', geometry: { type: 'Point', coordinates: [33.265, 50.36], radiusM: 500 }, contact: 'duty desk', distribution: ['ua'] };
+      expect((await api(w.app, w.aid.operator.token).post('/sites', site)).statusCode).toBe(201);
+      const row = await w.store.db.selectFrom('log_openings').select(['idx', 'opening']).orderBy('idx', 'desc').executeTakeFirstOrThrow();
+      index = Number(row.idx);
+      kept = row.opening;
+      await disableLogProtection(w.store);
+    }, 60_000);
+    afterAll(async () => w?.close());
+
+    const damaged = (res: { statusCode: number; body: string }, detail: RegExp): void => {
+      expect(res.statusCode, res.body).toBe(503);
+      expect(json(res as never)).toMatchObject({ code: 'log_damaged', status: 503 });
+      expect(json(res as never).detail).toMatch(detail);
+    };
+
+    it('an altered opening is refused as a damaged store to whoever may see it, and stays a 404 to others', async () => {
+      expect((await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`)).statusCode).toBe(200);
+      await w.store.db.updateTable('log_openings').set({ opening: kept.replace('"action":"site.notified"', '"action":"site.withdrawn"') }).where('idx', '=', index).execute();
+      try {
+        damaged(await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`), new RegExp(`^the log store is damaged: entry ${index}: the opening kept for it hashes to commitment [0-9a-f]{64}, but the entry carries [0-9a-f]{64}: the opening was altered$`));
+        expect((await api(w.app, w.observer.viewer.token).get(`/log/openings/${index}`)).statusCode).toBe(404);
+        await w.store.db.updateTable('log_openings').set({ opening: '{not json' }).where('idx', '=', index).execute();
+        damaged(await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`), /is not an opening/);
+      } finally {
+        await w.store.db.updateTable('log_openings').set({ opening: kept }).where('idx', '=', index).execute();
+      }
+    });
+
+    it('a missing opening is a damaged store to whoever may see the record, not a silent 404', async () => {
+      await w.store.db.deleteFrom('log_openings').where('idx', '=', index).execute();
+      try {
+        damaged(await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`), new RegExp(`^the log store is damaged: the opening of restricted entry ${index} is missing from log_openings$`));
+        expect((await api(w.app, w.observer.viewer.token).get(`/log/openings/${index}`)).statusCode).toBe(404);
+        expect((await api(w.app, w.ua.viewer.token).get('/log/openings/0')).statusCode).toBe(404);
+      } finally {
+        await w.store.db.insertInto('log_openings').values({ idx: index, opening: kept }).execute();
+      }
+      expect((await api(w.app, w.ua.viewer.token).get(`/log/openings/${index}`)).statusCode).toBe(200);
     });
   });
 }

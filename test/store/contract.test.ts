@@ -95,6 +95,8 @@ for (const { engine, available, why } of ENGINES) {
         expect(idx).toEqual(idx.map((_, i) => i));
         const guaranteed = await w.store.db.selectFrom('log_entries').select('idx').where('action', '=', 'corridor.guaranteed').where('subject', '=', `corridor/${id}`).execute();
         expect(guaranteed).toHaveLength(1);
+        // A member asks for the checkpoint: the server signs the whole log, which the audit then checks.
+        expect((await api(w.app, w.ua.viewer.token).get('/log/checkpoint')).statusCode).toBe(200);
         const report = await auditLog(databaseLogSource(w.deps), { logKey: await serverVerifierKey(w.store.db) });
         expect(report.size).toBe(idx.length);
       } finally {

@@ -237,6 +237,58 @@ for (const { engine, available } of ENGINES) {
         await drop();
       }
     });
+    it('makes the insert-only tables really so: an INSERT OR REPLACE (SQLite) or a TRUNCATE (PostgreSQL) is refused, naming the table', async () => {
+      const { store, drop } = await storeAt(engine);
+      try {
+        await migrateTo(store, '0018_tracker_release');
+        const ledger = ledgerDb(store.db);
+        const at = '2022-03-03T18:00:00.000Z';
+        // A row in every insert-only table, as a database an earlier version left.
+        const entry = '{"action":"corridor.rejected","actor":"mem_1","index":0,"payload":{},"subject":"corridor/c1","time":"2022-03-03T18:00:00.000Z"}';
+        await store.db.insertInto('log_entries').values({ idx: 0, time: at, actor: 'mem_1', action: 'corridor.rejected', subject: 'corridor/c1', entry }).execute();
+        await store.db.insertInto('log_nodes').values({ id: 0, hash: 'ab'.repeat(32) }).execute();
+        await store.db.insertInto('log_heads').values({ size: 1, root: 'root', note: 'note', signed_at: at }).execute();
+        await store.db.insertInto('log_openings').values({ idx: 0, opening: '{}' }).execute();
+        await store.db.insertInto('parties').values({ id: 'ua', kind: 'belligerent', name: 'Ukraine', short_name: 'UA', created_at: at }).execute();
+        await ledger
+          .insertInto('ledger_entries')
+          .values({ id: 'prt_1', kind: 'protocol', current_version: 1, visibility: 'public', round_id: 'rnd_1', item_id: null, party_id: null, occurred_on: '2022-03-03', body: '{}', created_at: at, created_by: 'mem_1', updated_at: at })
+          .execute();
+        await ledger.insertInto('ledger_versions').values({ entry_id: 'prt_1', version: 1, body: '{}', visibility: 'public', reason: 'recorded', created_at: at, created_by: 'mem_1' }).execute();
+        await ledger.insertInto('ledger_signatures').values({ id: 'sig_1', protocol_id: 'prt_1', version: 1, party_id: 'ua', member_id: 'mem_1', kid: 'k1', jws: 'jws', created_at: at }).execute();
+        const tables = ['log_entries', 'log_nodes', 'log_heads', 'log_openings', 'ledger_versions', 'ledger_signatures'];
+        const snapshot = async (): Promise<unknown[]> => Promise.all(tables.map(async (t) => (await sql`SELECT * FROM ${sql.raw(t)}`.execute(store.db)).rows));
+        await migrate(store);
+        // A new key is still an insert like any other.
+        await store.db.insertInto('log_nodes').values({ id: 1, hash: 'cd'.repeat(32) }).execute();
+        const before = await snapshot();
+        if (engine === 'sqlite') {
+          // The probe's rewrite: the row in the way deleted without its DELETE trigger, another inserted.
+          const rewrites: [string, string][] = [
+            ['log_entries', `INSERT OR REPLACE INTO log_entries (idx, time, actor, action, subject, entry) SELECT idx, time, actor, action, subject, replace(entry, 'corridor.rejected', 'corridor.accepted') FROM log_entries WHERE idx = 0`],
+            ['log_nodes', "INSERT OR REPLACE INTO log_nodes (id, hash) VALUES (0, '00')"],
+            ['log_heads', "REPLACE INTO log_heads (size, root, note, signed_at) VALUES (1, 'forged', 'forged', 'now')"],
+            ['log_openings', "INSERT OR REPLACE INTO log_openings (idx, opening) VALUES (0, '{\"forged\":true}')"],
+            ['ledger_versions', "INSERT OR REPLACE INTO ledger_versions (entry_id, version, body, visibility, reason, created_at, created_by) VALUES ('prt_1', 1, '{\"forged\":true}', 'public', 'x', 'now', 'mem_2')"],
+            ['ledger_signatures', "INSERT OR REPLACE INTO ledger_signatures (id, protocol_id, version, party_id, member_id, kid, jws, created_at) VALUES ('sig_1', 'prt_1', 1, 'ua', 'mem_2', 'k1', 'forged', 'now')"],
+            // Through the other unique key: a new id, the same protocol, version, party and key.
+            ['ledger_signatures', "INSERT OR REPLACE INTO ledger_signatures (id, protocol_id, version, party_id, member_id, kid, jws, created_at) VALUES ('sig_2', 'prt_1', 1, 'ua', 'mem_2', 'k1', 'forged', 'now')"],
+          ];
+          for (const [table, statement] of rewrites) {
+            await expect(sql.raw(statement).execute(store.db), statement).rejects.toThrow(`${table} is append-only: a row with this key exists, and an insert may not replace it`);
+          }
+          // OR IGNORE and ON CONFLICT are refused alike (Passage writes these tables with plain INSERTs).
+          await expect(sql.raw("INSERT OR IGNORE INTO log_nodes (id, hash) VALUES (0, '00')").execute(store.db)).rejects.toThrow(/log_nodes is append-only/);
+        } else {
+          for (const table of tables) {
+            await expect(sql`TRUNCATE ${sql.raw(table)}`.execute(store.db), table).rejects.toThrow(table === 'log_entries' ? 'log_entries is append-only' : `${table} is append-only: TRUNCATE refused`);
+          }
+        }
+        expect(await snapshot()).toEqual(before);
+      } finally {
+        await drop();
+      }
+    });
     it('records why keys were revoked: those revoked before reasons existed read as retired, as nothing was voided then', async () => {
       const { store, drop } = await storeAt(engine);
       try {

@@ -62,9 +62,9 @@ export function entryProblemAt(i: number, row: { readonly index: number; readonl
   return message === undefined ? undefined : { message };
 }
 
-/** How a missing entry is reported against the size a signed head claims. */
-export function missingEntryMessage(headSize: number, i: number): string {
-  return `missing: the signed head says ${headSize} entries but the log has no entry ${i} (truncated, or entries deleted)`;
+/** How a missing entry is reported against the size a signed head (or, `by`, the store's own state) claims. */
+export function missingEntryMessage(headSize: number, i: number, by = 'the signed head'): string {
+  return `missing: ${by} says ${headSize} entries but the log has no entry ${i} (truncated, or entries deleted)`;
 }
 
 const bytesOf = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0)); // ASCII only

@@ -629,6 +629,58 @@ describe('compact ranges (RangeBuilder) folded into a StreamingRoot (pushSubtree
     expect(nodes[0]!.hash).toEqual(sub.root());
   });
 
+  it('tell every node they compute, once, with the hash the tree stores for it; a clone gives the root at a cut and tells nothing', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.array(fc.integer({ min: 1, max: 199 }), { maxLength: 4 }), (n, rawCuts) => {
+        // What storage holds: every node completed by an append (src/app/log.ts), by "level/index".
+        const stored = new Map<string, string>();
+        let f: Frontier = EMPTY_FRONTIER;
+        for (let i = 0; i < n; i++) {
+          const r = appendLeaf(f, leafOf(i), sha);
+          f = r.frontier;
+          for (const c of r.completed) stored.set(nodeKey(c), Buffer.from(c.hash).toString('hex'));
+        }
+        const told = new Map<string, string>();
+        const tell = (level: number, index: number, buf: Uint8Array, at: number): void => {
+          const k = nodeKey({ level, index });
+          expect(told.has(k), k).toBe(false);
+          told.set(k, Buffer.from(buf.subarray(at, at + 32)).toString('hex'));
+        };
+        // Leaf by leaf.
+        const whole = new StreamingRoot(sha);
+        whole.onNode = tell;
+        for (let i = 0; i < n; i++) whole.pushLeafHash(leafOf(i));
+        expect(told).toEqual(stored);
+        // By ranges: the ranges tell the nodes inside them, the root the ones it merges across them.
+        told.clear();
+        const cuts = [...new Set([...rawCuts.filter((c) => c < n), n])].sort((a, b) => a - b);
+        const folded = new StreamingRoot(sha);
+        folded.onNode = tell;
+        let from = 0;
+        for (const to of cuts) {
+          const range = new RangeBuilder(sha, from);
+          range.onNode = tell;
+          const mid = from + Math.floor((to - from) / 2);
+          let atMid: Uint8Array | undefined;
+          for (let i = from; i < to; i++) {
+            if (i === mid) {
+              const c = folded.clone();
+              for (const node of range.nodes()) c.pushSubtree(node.level, node.hash);
+              atMid = c.root();
+            }
+            range.pushLeafHash(leafOf(i));
+          }
+          if (atMid !== undefined) expect(atMid).toEqual(computeRoot(Array.from({ length: mid }, (_, i) => leafOf(i)), sha));
+          for (const node of range.nodes()) folded.pushSubtree(node.level, node.hash);
+          from = to;
+        }
+        expect(told).toEqual(stored);
+        expect(folded.root()).toEqual(whole.root());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('refuses a subtree that would not be a node of the tree', () => {
     const r = new StreamingRoot(sha);
     r.pushLeafHash(leafOf(0));

@@ -364,6 +364,11 @@ export class StreamingRoot {
   private readonly buf = new Uint8Array((MAX_DEPTH + 1) * HASH_SIZE);
   private depth = 0;
   private count = 0;
+  /**
+   * Told of every node this root computes — each leaf pushed and each interior node it merges,
+   * not the subtrees pushed whole — for an auditor that compares them with a store's nodes.
+   */
+  onNode: NodeSink | undefined;
 
   constructor(hasher: TreeHasher | Sha256, start: Frontier = EMPTY_FRONTIER) {
     this.hasher = toHasher(hasher);
@@ -391,6 +396,12 @@ export class StreamingRoot {
     buf.set(leafHash, d * HASH_SIZE);
     d++;
     let s = this.count;
+    const sink = this.onNode;
+    if (sink !== undefined) {
+      sink(0, s, buf, (d - 1) * HASH_SIZE);
+      this.mergeTold(sink, d, s, 0);
+      return;
+    }
     const into = this.hasher.hashChildrenInto;
     if (into !== undefined) {
       while (s % 2 === 1) {
@@ -413,6 +424,32 @@ export class StreamingRoot {
     this.count++;
   }
 
+  /** The merges after pushing a node of `level` at index s (depth d), each told to `sink`. */
+  private mergeTold(sink: NodeSink, d: number, s: number, level: number): void {
+    const buf = this.buf;
+    const width = 2 ** level;
+    while (s % 2 === 1) {
+      const right = (d - 1) * HASH_SIZE;
+      const left = right - HASH_SIZE;
+      mergeInto(this.hasher, buf, left, right);
+      d--;
+      s = (s - 1) / 2;
+      level++;
+      sink(level, s, buf, left);
+    }
+    this.depth = d;
+    this.count += width;
+  }
+
+  /** A copy at the same size (without `onNode`): to take the root at a size inside a range without disturbing this one. */
+  clone(): StreamingRoot {
+    const c = new StreamingRoot(this.hasher);
+    c.buf.set(this.buf.subarray(0, this.depth * HASH_SIZE));
+    c.depth = this.depth;
+    c.count = this.count;
+    return c;
+  }
+
   /**
    * Appends a whole perfect subtree of 2^level leaves by its hash: what a compact range of the
    * next leaves (see `RangeBuilder`) contributes. The tree's size must be a multiple of 2^level,
@@ -428,6 +465,10 @@ export class StreamingRoot {
     buf.set(hash, d * HASH_SIZE);
     d++;
     let s = this.count / width;
+    if (this.onNode !== undefined) {
+      this.mergeTold(this.onNode, d, s, level);
+      return;
+    }
     while (s % 2 === 1) {
       const right = (d - 1) * HASH_SIZE;
       const left = right - HASH_SIZE;
@@ -463,6 +504,12 @@ function mergeInto(hasher: TreeHasher, buf: Uint8Array, left: number, right: num
   else buf.set(hasher.hashChildren(buf.subarray(left, left + HASH_SIZE), buf.subarray(right, right + HASH_SIZE)), left);
 }
 
+/**
+ * Told of a node as it is computed: node (level, index) — the perfect subtree over leaves
+ * [index·2^level, (index+1)·2^level) — whose hash is buf[at..at+32] for the duration of the call.
+ */
+export type NodeSink = (level: number, index: number, buf: Uint8Array, at: number) => void;
+
 /** One node of a compact range: the perfect subtree of 2^level leaves starting at leaf `start`. */
 export interface RangeNode {
   readonly level: number;
@@ -495,6 +542,8 @@ export class RangeBuilder {
   private readonly edge: RangeNode[] = [];
   private readonly scratch = new Uint8Array(HASH_SIZE);
   private next: number;
+  /** Told of every node the range computes, leaves included: each lies wholly inside the range. */
+  onNode: NodeSink | undefined;
 
   constructor(
     hasher: TreeHasher | Sha256,
@@ -552,7 +601,9 @@ export class RangeBuilder {
 
   /** Node j of level l has been written at `at`: wait for its sibling, keep it as an edge node, or merge upwards. */
   private placed(level: number, j: number, at: number): void {
+    const sink = this.onNode;
     for (;;) {
+      if (sink !== undefined) sink(level, j, at < 0 ? this.scratch : this.msgs, at < 0 ? 0 : at);
       if (at < 0) {
         this.edge.push({ level, start: j * 2 ** level, hash: this.scratch.slice() });
         return;

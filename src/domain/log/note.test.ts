@@ -16,6 +16,7 @@ import {
   formatSignerKey,
   formatVerifierKey,
   openCheckpoint,
+  otherLogOrigin,
   parseCheckpoint,
   parseCosignature,
   parseSignatureLine,
@@ -24,6 +25,7 @@ import {
   parseVerifierKey,
   signNote,
   verifyNote,
+  witnessCosignatures,
   type Ed25519Verify,
   type NoteSignature,
 } from './note.js';
@@ -326,6 +328,51 @@ describe('cosignatures (tlog-cosignature, cosignature/v1)', () => {
     const cos = cosignCheckpoint(body, witness, T, sha);
     const parsed = parseSignatureLine(formatSignatureLine(cos));
     expect(parsed).toEqual(cos);
+  });
+});
+
+describe('witness cosignatures on a checkpoint', () => {
+  const logPub = key('log');
+  const logName = 'passage.example/log';
+  const body = formatCheckpoint({ origin: logName, size: 8, rootHash: ROOT });
+  const logSig = parseSignedNote(signNote(body, [createEd25519NoteSigner(logName, logPub, fakeSign(logPub), sha)])).signatures[0]!;
+  const witness = (party: string, label = party) => ({ name: `${logName}/witness/${party}`, publicKey: key(label), sign: fakeSign(key(label)) });
+  const T = 1679315147;
+
+  it('counts a repeated line, or a second line by the same key, once: the first is kept', () => {
+    const ua = cosignCheckpoint(body, witness('ua'), T, sha);
+    const uaLater = cosignCheckpoint(body, witness('ua'), T + 60, sha);
+    const ru = cosignCheckpoint(body, witness('ru'), T, sha);
+    const note = parseSignedNote(formatSignedNote(body, [logSig, ua, ru, ua, uaLater]));
+    const { cosignatures, unknown } = witnessCosignatures(note, logName);
+    expect(cosignatures.map((c) => c.partyId)).toEqual(['ua', 'ru']);
+    expect(cosignatures[0]!.signature).toEqual(ua);
+    expect(unknown).toEqual([]);
+  });
+
+  it('keeps a party’s lines made with two different keys apart, and names lines that are no witness’s', () => {
+    const a = cosignCheckpoint(body, witness('ua', 'ua-key-1'), T, sha);
+    const b = cosignCheckpoint(body, witness('ua', 'ua-key-2'), T, sha);
+    const stranger = cosignCheckpoint(body, { name: 'elsewhere.example/witness', publicKey: key('s'), sign: fakeSign(key('s')) }, T, sha);
+    const { cosignatures, unknown } = witnessCosignatures(parseSignedNote(formatSignedNote(body, [logSig, a, stranger, b, a])), logName);
+    expect(cosignatures.map((c) => [c.partyId, c.signature])).toEqual([
+      ['ua', a],
+      ['ua', b],
+    ]);
+    expect(unknown).toEqual(['elsewhere.example/witness']);
+  });
+});
+
+describe('heads of another log', () => {
+  const body = formatCheckpoint({ origin: 'passage.example/other', size: 3, rootHash: ROOT });
+  const signed = signNote(body, [createEd25519NoteSigner('passage.example/other', key('other'), fakeSign(key('other')), sha)]);
+
+  it('tells a head its own log signed, under another origin, from a garbled one', () => {
+    expect(otherLogOrigin(signed, 'passage.example/log')).toBe('passage.example/other');
+    expect(otherLogOrigin(signed, 'passage.example/other')).toBeUndefined();
+    // An origin no signature line names: a garbled head of this log, which simply does not verify.
+    expect(otherLogOrigin(`x${signed}`, 'passage.example/other')).toBeUndefined();
+    expect(otherLogOrigin('not a note', 'passage.example/log')).toBeUndefined();
   });
 });
 

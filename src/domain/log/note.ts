@@ -499,3 +499,55 @@ export function openCheckpoint(text: string, options: OpenCheckpointOptions): Op
 export function cosignerName(origin: string, partyId: string): string {
   return `${origin}/witness/${partyId}`;
 }
+
+/** A witness's cosignature line of a checkpoint, with the party it names. */
+export interface WitnessCosignature {
+  readonly partyId: string;
+  readonly signature: NoteSignature;
+}
+
+/**
+ * The witness cosignatures on a checkpoint note of log `origin` — lines named
+ * `<origin>/witness/<party>` — once per party and key: a line repeated, or another line by the same
+ * key, counts once (the first is kept, as Go's note.Open skips a key's repeated signatures), so a
+ * note cannot make one witness look like two. Also the names of lines that are neither the log's
+ * own nor a witness's. Verifies nothing.
+ */
+export function witnessCosignatures(note: SignedNote, origin: string): { cosignatures: WitnessCosignature[]; unknown: string[] } {
+  const prefix = `${origin}/witness/`;
+  const seen = new Set<string>();
+  const cosignatures: WitnessCosignature[] = [];
+  const unknown: string[] = [];
+  for (const sig of note.signatures) {
+    if (sig.name === origin) continue;
+    if (!sig.name.startsWith(prefix)) {
+      unknown.push(sig.name);
+      continue;
+    }
+    const key = verifierKey(sig.name, sig.keyId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    cosignatures.push({ partyId: sig.name.slice(prefix.length), signature: sig });
+  }
+  return { cosignatures, unknown };
+}
+
+/**
+ * The origin of a checkpoint note that is a head of another log than `keyName`'s (a log's key name
+ * is its origin, C2SP tlog-checkpoint): one whose origin differs and that carries a signature line
+ * under its own origin's name, as its log signs it. Undefined for a head of this log, for one that
+ * is no checkpoint, and for a garbled one (an origin no signature names): those simply do not
+ * verify. Read before any signature is checked: what tells "a head of another log" from "a head
+ * that does not verify".
+ */
+export function otherLogOrigin(text: string, keyName: string): string | undefined {
+  let note: SignedNote;
+  let origin: string;
+  try {
+    note = parseSignedNote(text);
+    origin = parseCheckpoint(note.body).origin;
+  } catch {
+    return undefined;
+  }
+  return origin !== keyName && note.signatures.some((s) => s.name === origin) ? origin : undefined;
+}

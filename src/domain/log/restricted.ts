@@ -38,3 +38,39 @@ export function openingCommitment(opening: LogOpening, canonical: (value: unknow
   for (const b of digest) out += b.toString(16).padStart(2, '0');
   return out;
 }
+
+/** The commitment a restricted entry carries (its canonical text), or undefined when it is not a restricted entry. */
+export function commitmentOfEntry(entryText: string): string | undefined {
+  let e: { action?: unknown; actor?: unknown; subject?: unknown; payload?: unknown };
+  try {
+    e = JSON.parse(entryText) as typeof e;
+  } catch {
+    return undefined;
+  }
+  if (typeof e !== 'object' || e === null || e.action !== RESTRICTED || e.actor !== RESTRICTED || e.subject !== RESTRICTED) return undefined;
+  const commitment = (e.payload as { commitment?: unknown } | null)?.commitment;
+  return typeof commitment === 'string' ? commitment : undefined;
+}
+
+/** Whether a value has the shape of an opening (a hex salt and the four fields). */
+export function isLogOpening(value: unknown): value is LogOpening {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  return typeof o.salt === 'string' && /^[0-9a-f]{64}$/.test(o.salt) && typeof o.actor === 'string' && typeof o.action === 'string' && typeof o.subject === 'string' && 'payload' in o;
+}
+
+/**
+ * What is wrong with `opening` as the opening of the entry whose canonical text is `entryText`,
+ * or undefined when the entry commits to exactly it. The server runs this before handing an
+ * opening out, and the auditor on every opening a store (or a server) gives it: an opening that
+ * does not match its entry was altered where it is kept, as the entry itself is verified against
+ * the signed tree.
+ */
+export function openingProblem(entryText: string, opening: unknown, canonical: (value: unknown) => string, sha256: Sha256): string | undefined {
+  const committed = commitmentOfEntry(entryText);
+  if (committed === undefined) return 'the entry is not a restricted entry, yet an opening is kept for it';
+  if (!isLogOpening(opening)) return 'the opening kept for it is not an opening (salt, actor, action, subject, payload)';
+  const commitment = openingCommitment(opening, canonical, sha256);
+  if (commitment !== committed) return `the opening kept for it hashes to commitment ${commitment}, but the entry carries ${committed}: the opening was altered`;
+  return undefined;
+}

@@ -53,7 +53,7 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['log'],
         summary: 'What a restricted entry commits to (its opening), for the members who may see its record',
         description:
-          'Entries about protected sites, movements, incidents with a distribution and non-public ledger versions show every member only `{"actor":"restricted","action":"restricted","subject":"restricted","payload":{"commitment":…}}`. The commitment is the SHA-256 (hex) of the RFC 8785 JSON of the opening returned here: a random salt and the real actor, action, subject and payload. 404 alike for an index without a restricted entry and for one you may not see.',
+          'Entries about protected sites, movements, incidents with a distribution and non-public ledger versions show every member only `{"actor":"restricted","action":"restricted","subject":"restricted","payload":{"commitment":…}}`. The commitment is the SHA-256 (hex) of the RFC 8785 JSON of the opening returned here: a random salt and the real actor, action, subject and payload. 404 alike for an index without a restricted entry and for one you may not see. The server checks the opening against the commitment in its entry before handing it out: one that does not match, or is missing, is 503 log_damaged to those who may see the record.',
         params: z.object({ index: QueryRowNumber }),
         response: {
           200: z.object({

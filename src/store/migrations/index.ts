@@ -18,6 +18,7 @@ import { keyRevocationReasons } from './0015-key-revocation-reasons.js';
 import { protocolSignaturesOncePerKey } from './0016-protocol-signatures-once-per-key.js';
 import { handedOverTokens } from './0017-handed-over-tokens.js';
 import { trackerRelease } from './0018-tracker-release.js';
+import { insertOnly } from './0019-insert-only.js';
 
 /**
  * Every migration, in order. One file per migration; never edit a shipped one: add a new one.
@@ -43,6 +44,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0016_protocol_signatures_once_per_key': protocolSignaturesOncePerKey(engine),
     '0017_handed_over_tokens': handedOverTokens(engine),
     '0018_tracker_release': trackerRelease(engine),
+    '0019_insert_only': insertOnly(engine),
   };
   return { getMigrations: async () => migrations };
 }
