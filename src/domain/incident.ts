@@ -4,7 +4,7 @@ import { haversineM } from './tracking.js';
 import type { IncidentGeometry, IncidentInput, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { Actor } from './authorization.js';
 import { canonicalJson } from './corridor-terms.js';
-import { checkHoles, checkRing } from './sites.js';
+import { checkHoles, checkRing, vertexBeyond } from './sites.js';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { parseRfc3339 } from './windows.js';
 
@@ -55,28 +55,15 @@ export function geometryExtentProblem(g: IncidentGeometry): { code: 'route_edge_
       }
     }
   }
-  let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (const ring of g.coordinates) {
-    for (const p of ring) {
-      w = Math.min(w, p[0] as number);
-      e = Math.max(e, p[0] as number);
-      s = Math.min(s, p[1] as number);
-      n = Math.max(n, p[1] as number);
-    }
+  const far = vertexBeyond(g.coordinates, MAX_INCIDENT_RADIUS_M);
+  if (far) {
+    return { code: 'validation_failed', detail: { path: `/geometry/coordinates/${far.ring}/${far.index}`, message: `an incident area must lie within ${MAX_INCIDENT_RADIUS_M / 1000} km of its centre: report a larger one as several incidents` } };
   }
-  const [lon0, lat0] = [(w + e) / 2, (s + n) / 2];
   let perimeter = 0;
-  for (let i = 0; i < g.coordinates.length; i++) {
-    const ring = g.coordinates[i] ?? [];
-    for (let j = 0; j < ring.length; j++) {
-      const p = ring[j] as readonly number[];
-      if (inverseGeodesic(lat0, lon0, p[1] as number, p[0] as number).s12 > MAX_INCIDENT_RADIUS_M) {
-        return { code: 'validation_failed', detail: { path: `/geometry/coordinates/${i}/${j}`, message: `an incident area must lie within ${MAX_INCIDENT_RADIUS_M / 1000} km of its centre: report a larger one as several incidents` } };
-      }
-      if (j > 0) {
-        const q = ring[j - 1] as readonly number[];
-        perimeter += inverseGeodesic(q[1] as number, q[0] as number, p[1] as number, p[0] as number).s12;
-      }
+  for (const ring of g.coordinates) {
+    for (let j = 1; j < ring.length; j++) {
+      const [p, q] = [ring[j] as readonly number[], ring[j - 1] as readonly number[]];
+      perimeter += inverseGeodesic(q[1] as number, q[0] as number, p[1] as number, p[0] as number).s12;
     }
   }
   if (perimeter > MAX_INCIDENT_PERIMETER_M) {

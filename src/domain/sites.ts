@@ -201,6 +201,15 @@ export function checkHoles(rings: readonly (readonly (readonly number[])[])[]): 
  * deconfliction index minutes to raster, blocking every other request.
  */
 export function checkPolygonExtent(rings: readonly (readonly (readonly number[])[])[]): ErrorDetail[] {
+  const far = vertexBeyond(rings, MAX_SITE_RADIUS_M);
+  return far ? [{ path: `/geometry/coordinates/${far.ring}/${far.index}`, message: `a site polygon must lie within ${MAX_SITE_RADIUS_M / 1000} km of its centre, as a circle site does (and not across the antimeridian)` }] : [];
+}
+
+/**
+ * The first vertex of the rings farther than `radiusM` (geodesic) from the middle of their
+ * bounding box, or null: how a site polygon and an incident area are kept to a place.
+ */
+export function vertexBeyond(rings: readonly (readonly (readonly number[])[])[], radiusM: number): { ring: number; index: number } | null {
   let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const ring of rings) {
     for (const p of ring) {
@@ -215,12 +224,10 @@ export function checkPolygonExtent(rings: readonly (readonly (readonly number[])
     const ring = rings[i] as readonly (readonly number[])[];
     for (let j = 0; j < ring.length; j++) {
       const p = ring[j] as readonly number[];
-      if (inverseGeodesic(lat0, lon0, p[1] as number, p[0] as number).s12 > MAX_SITE_RADIUS_M) {
-        return [{ path: `/geometry/coordinates/${i}/${j}`, message: `a site polygon must lie within ${MAX_SITE_RADIUS_M / 1000} km of its centre, as a circle site does (and not across the antimeridian)` }];
-      }
+      if (inverseGeodesic(lat0, lon0, p[1] as number, p[0] as number).s12 > radiusM) return { ring: i, index: j };
     }
   }
-  return [];
+  return null;
 }
 
 export interface SiteContext {
