@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
+import { HAVE_CHROMIUM, mapIdle, RESULTS, signIn, SKIP_REASON, useHarness } from './harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(SKIP_REASON);
 
@@ -78,6 +78,8 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     await signIn(h, page, 'ru-liaison', `/app/corridors/${id}`);
     await page.locator('.sign-paste textarea').waitFor();
     await streaming(page);
+    // Its map is drawn (following the stream must not take the page's map away).
+    await mapIdle(page, '#corridor-map');
     expect(await page.locator('.sign h3').textContent()).toContain('Version 1');
     // Typing a JWS, and a reason to reject, when Ukraine amends the terms.
     await page.locator('.sign-paste textarea').fill('eyJhbGciOiJFZERTQSJ9.draft');
@@ -93,8 +95,9 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     expect(await page.locator('.sign-paste textarea').inputValue()).toBe('eyJhbGciOiJFZERTQSJ9.draft');
     expect(await page.locator('form[data-action=reject] input[name=reason]').inputValue()).toBe('half-typed reason');
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('reason');
-    // Nothing was signed for it.
+    // Nothing was signed for it; the map is drawn again with the wider zone.
     expect((await api('observer', 'GET', `/corridors/${id}`)).body.guarantees).toEqual([]);
+    await mapIdle(page, '#corridor-map');
     await page.screenshot({ path: join(RESULTS, 'web-corridor-live-amended.png'), fullPage: true });
   }, 90_000);
 

@@ -45,10 +45,14 @@ function removeMap(): void {
   activeMap = null;
 }
 
-export function disposeCorridor(): void {
+function stopFollowing(): void {
   live?.stop();
   live?.redraw.cancel();
   live = null;
+}
+
+export function disposeCorridor(): void {
+  stopFollowing();
   removeMap();
 }
 
@@ -63,7 +67,8 @@ function follow(main: HTMLElement, ctx: Ctx, id: string, version: number): void 
     live.version = version;
     return;
   }
-  disposeCorridor();
+  // Another corridor's stream (its map is this page's now: not removed here).
+  stopFollowing();
   const redraw = liveRedraw(
     main,
     async () => {
