@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asStored, Id, Line, LonLat } from './common.js';
+import { asStored, Id, Line, LonLat, OptionalLine, OptionalText, Text } from './common.js';
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar date YYYY-MM-DD');
 
@@ -7,18 +7,18 @@ export const AgreementInput = z.object({
   title: Line(300),
   date: IsoDate,
   venue: z.object({ name: Line(200), coordinates: LonLat.optional() }).strict(),
-  round: z.string().min(1).max(100).describe('the negotiation round, e.g. "2nd round"'),
+  round: Line(100).describe('the negotiation round, e.g. "2nd round"'),
   parties: z
-    .array(z.object({ partyId: Id, headOfDelegation: z.string().max(200).default('') }).strict())
+    .array(z.object({ partyId: Id, headOfDelegation: OptionalLine(200).default('') }).strict())
     .min(1)
     .max(20),
-  text: z.string().min(1).max(100_000),
-  commitments: z.array(z.string().min(1).max(2000)).max(100).default([]),
+  text: Text(100_000),
+  commitments: z.array(Text(2000)).max(100).default([]),
   nextRound: z
-    .object({ date: IsoDate.optional(), venue: z.string().max(200).optional(), note: z.string().max(2000).optional() }).strict()
+    .object({ date: IsoDate.optional(), venue: OptionalLine(200).optional(), note: OptionalText(2000).optional() }).strict()
     .nullable()
     .default(null),
-  legalBasis: z.array(z.string().min(1).max(200)).max(20).default([]),
+  legalBasis: z.array(Line(200)).max(20).default([]),
 }).strict();
 export type AgreementInput = z.infer<typeof AgreementInput>;
 

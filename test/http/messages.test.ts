@@ -47,6 +47,22 @@ for (const { engine, available } of ENGINES) {
       expect(p.detail).toContain('\\u000a');
     });
 
+    it('holds agreements to the same field rules: single lines, non-blank text, coordinates in range', async () => {
+      const med = api(w.app, w.mediator.liaison.token);
+      const agreement = { title: 'Corridors', date: '2022-03-03', venue: { name: 'Belovezhskaya Pushcha', coordinates: [23.84, 52.57] }, round: '2nd round', parties: [{ partyId: 'ua' }, { partyId: 'ru' }], text: 'Humanitarian corridors.' };
+      for (const [body, path] of [
+        [{ ...agreement, round: '2nd\u001b[2K round' }, '/round'],
+        [{ ...agreement, text: '   ' }, '/text'],
+        [{ ...agreement, venue: { name: 'x', coordinates: [200, 100] } }, '/venue/coordinates/0'],
+        [{ ...agreement, parties: [{ partyId: 'ua', headOfDelegation: 'A\nB' }] }, '/parties/0/headOfDelegation'],
+      ] as const) {
+        const res = await med.post('/agreements', body);
+        expect(res.statusCode, res.body).toBe(400);
+        expect(json(res).errors.map((e: any) => e.path)).toContain(path);
+      }
+      expect((await med.post('/agreements', { ...agreement, text: 'Line one.\nLine two.' })).statusCode).toBe(201);
+    });
+
     it('refuses a party named twice in a distribution, naming the second', async () => {
       const site = { kind: 'hospital', name: 'District hospital', geometry: { type: 'Point', coordinates: [33.265, 50.36], radiusM: 500 }, contact: 'duty desk', distribution: ['ua', 'ru', 'ua'] };
       const res = await api(w.app, w.aid.operator.token).post('/sites', site);
