@@ -172,6 +172,9 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     expect(reported.status, JSON.stringify(reported.body)).toBe(201);
     const id = reported.body.id as string;
     const { page } = await h.newPage();
+    // Pages follow the event stream and would show the decision before the click; with the
+    // stream cut (a proxy that drops it), the click is stale and the server's refusal is shown.
+    await page.route('**/api/v1/events**', (r) => r.abort());
     await signIn(h, page, 'mediator-liaison', '/app/incidents');
     const row = page.locator(`tr[data-incident="${id}"]`);
     await row.waitFor();
@@ -232,6 +235,8 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     }
     expect((await api('mediator-liaison', 'POST', `/corridors/${id}/suspend`, { reason: 'shelling reported' })).status).toBe(200);
     const { page } = await h.newPage();
+    // With the event stream cut, the page cannot learn of the other tab's resumption before the click.
+    await page.route('**/api/v1/events**', (r) => r.abort());
     await signIn(h, page, 'mediator-liaison', `/app/corridors/${id}`);
     await page.locator('form[data-action=resume]').waitFor();
     // Another tab resumes it meanwhile, giving its reason.
