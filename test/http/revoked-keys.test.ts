@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, AuditError } from '../../src/app/audit.js';
 import { readEvents } from '../../src/app/events.js';
-import { databaseLogSource, serverVerifierKey } from '../../src/app/log.js';
+import { databaseLogSource, latestCheckpoint, serverVerifierKey } from '../../src/app/log.js';
 import { corridorLines } from '../../src/cli/client-commands.js';
 import { disableLogProtection, reforgeTree } from '../../src/demo/forge-log.js';
 import { api, ENGINES, guaranteedCorridor, json, makeWorld, reportSkippedEngine, signBytes, sumyPoltava, type World } from '../helpers.js';
@@ -23,7 +23,11 @@ for (const { engine, available, why } of ENGINES) {
   const bytesOf = async (w: World, id: string) => (await api(w.app, w.ua.viewer.token).get(`/corridors/${id}/terms`)).rawPayload;
   const revoke = (w: World, body: unknown, kid = w.ua.kid) => api(w.app, w.ua.liaison.token).post(`/parties/ua/keys/${kid}/revoke`, body);
   const logged = async (w: World) => (await w.store.db.selectFrom('log_entries').select(['idx', 'action', 'subject', 'entry']).orderBy('idx').execute()).map((r) => ({ ...r, payload: JSON.parse(r.entry).payload }));
-  const audit = async (w: World) => auditLog(databaseLogSource(w.deps), { logKey: await serverVerifierKey(w.store.db) });
+  /** The server signs the log (as when a member asks for the checkpoint), and the database is audited. */
+  const audit = async (w: World) => {
+    await latestCheckpoint(w.deps);
+    return auditLog(databaseLogSource(w.deps), { logKey: await serverVerifierKey(w.store.db) });
+  };
   /** Rewrites the first entry of `action` as a forger with database access would, and audits the log. */
   const forgedAudit = async (w: World, action: string, edit: (entry: string) => string): Promise<{ err: AuditError; index: number }> => {
     await disableLogProtection(w.store);
