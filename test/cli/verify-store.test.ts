@@ -1,6 +1,8 @@
 /**
  * `passage verify` against a real server and its database, on both stores, when the store is
  * damaged or the inputs are of another log: what an auditor is told, and with which exit code.
+ * Each test runs the CLI several times (and undoes its damage before it ends): time enough for a
+ * busy machine, so that a slow one does not leave the store damaged for the next test.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,7 +71,7 @@ for (const { engine, available } of ENGINES) {
         expect(trusting.out).toMatch(/^OK: /);
       }
       expect(run(['verify', ...remote(), ...key(), '--trust-served-key']).code).toBe(2);
-    });
+    }, 180_000);
 
     it('--json prints one JSON object on stdout whatever happens', () => {
       const name = String(ds.demo.logKey).split('+')[0] ?? '';
@@ -87,7 +89,7 @@ for (const { engine, available } of ENGINES) {
       const ok = run(['verify', ...remote(), ...key(), '--json']);
       expect(ok.code, ok.err).toBe(0);
       expect(JSON.parse(ok.out)).toMatchObject({ ok: true });
-    });
+    }, 180_000);
 
     it('names a --since checkpoint or a --log-key of another log as such', () => {
       const other = generateKeyPair();
@@ -104,7 +106,7 @@ for (const { engine, available } of ENGINES) {
         expect(wrongKey.code, wrongKey.err).toBe(6);
         expect(wrongKey.err).toMatch(new RegExp(`^passage: VERIFICATION FAILED: this (server|database)'s log is ${name}, but the pinned key is for passage\\.local/otherlog`));
       }
-    });
+    }, 180_000);
 
     it('verify --db only reads: it audits a store it may not write, and reports the entries after the last signed head', async () => {
       const signed = await signNow();
@@ -149,7 +151,7 @@ for (const { engine, available } of ENGINES) {
           await admin.close();
         }
       }
-    });
+    }, 180_000);
 
     it('fails naming the size of a signed head a rewritten history contradicts, and the server refuses to sign it', async () => {
       await signNow();
@@ -181,7 +183,7 @@ for (const { engine, available } of ENGINES) {
         });
       }
       expect(run(['verify', ...remote(), ...key()]).code).toBe(0);
-    });
+    }, 180_000);
 
     it('a damaged stored tree: --db passes the entries and --nodes names the node; --url says the tree, not the entry, is damaged', async () => {
       const size = await signNow();
@@ -223,7 +225,7 @@ for (const { engine, available } of ENGINES) {
         await withDb((s) => s.db.insertInto('log_nodes').values({ id: node, hash }).execute());
       }
       expect(size).toBeGreaterThan(64);
-    });
+    }, 180_000);
 
     it('a garbled log_state: the server answers log_damaged and both audits fail with exit 6', async () => {
       const frontier = await withDb(async (s) => (await s.db.selectFrom('log_state').select('frontier').executeTakeFirstOrThrow()).frontier);
@@ -238,7 +240,7 @@ for (const { engine, available } of ENGINES) {
       } finally {
         await withDb((s) => s.db.updateTable('log_state').set({ frontier }).execute());
       }
-    });
+    }, 180_000);
 
     it('checks openings: --db every one the store keeps, --url --openings those the token may see', async () => {
       const ua = run(['verify', ...remote('ua-liaison'), ...key(), '--openings']);
@@ -265,6 +267,6 @@ for (const { engine, available } of ENGINES) {
       }
       expect(run(['verify', '--openings', '--db', ds.db, ...key()]).code).toBe(2);
       expect(run(['verify', '--nodes', ...remote(), ...key()]).code).toBe(2);
-    });
+    }, 180_000);
   });
 }
