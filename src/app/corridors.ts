@@ -71,8 +71,11 @@ export async function loadCorridor(tx: Tx, id: string): Promise<LoadedCorridor> 
 /**
  * Corridors with their current terms, guarantees and suspensions in four queries whatever their
  * number (not four per corridor), oldest first; all of them, or those with the given ids/states.
+ * Each suspension carries its incident's kind and distribution (for members' views) unless
+ * `incidents` is false: the public outputs, the scheduler and the zone index never show them,
+ * and reading them would touch a row of the incidents table per suspension ever made.
  */
-export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; states?: readonly CorridorState[] } = {}): Promise<LoadedCorridor[]> {
+export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; states?: readonly CorridorState[]; incidents?: boolean } = {}): Promise<LoadedCorridor[]> {
   if (filter.ids?.length === 0 || filter.states?.length === 0) return [];
   let q = tx.selectFrom('corridors').selectAll().orderBy('created_at').orderBy('id');
   if (filter.ids) q = q.where('id', 'in', [...filter.ids]);
@@ -91,11 +94,10 @@ export async function loadCorridors(tx: Tx, filter: { ids?: readonly string[]; s
     .selectAll('guarantees')
     .select(['party_keys.revoked_at as key_revoked_at', 'party_keys.revocation_reason as key_revocation_reason', 'party_keys.compromised_since as key_compromised_since', 'party_keys.compromised_at as key_compromised_at']);
   const guarantees: GuaranteeRow[] = await (ids.length <= 500 ? gq.where('guarantees.corridor_id', 'in', ids) : gq).orderBy('guarantees.created_at').orderBy('guarantees.id').execute();
-  const sq = tx
-    .selectFrom('suspensions')
-    .leftJoin('incidents', 'incidents.id', 'suspensions.incident_id')
-    .selectAll('suspensions')
-    .select(['incidents.kind as incident_kind', 'incidents.distribution as incident_distribution']);
+  const sq =
+    filter.incidents === false
+      ? tx.selectFrom('suspensions').selectAll('suspensions').select([sql<string | null>`NULL`.as('incident_kind'), sql<string | null>`NULL`.as('incident_distribution')])
+      : tx.selectFrom('suspensions').leftJoin('incidents', 'incidents.id', 'suspensions.incident_id').selectAll('suspensions').select(['incidents.kind as incident_kind', 'incidents.distribution as incident_distribution']);
   const suspensions: SuspensionRow[] = await (ids.length <= 500 ? sq.where('suspensions.corridor_id', 'in', ids) : sq).orderBy('suspensions.since').execute();
   const group = <T extends { corridor_id: string }>(xs: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();

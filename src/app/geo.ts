@@ -70,7 +70,7 @@ export class GeoIndex {
       corridorIds = subjects.filter((s) => s.subject.startsWith('corridor/')).map((s) => s.subject.slice(9));
       siteIds = subjects.filter((s) => s.subject.startsWith('site/')).map((s) => s.subject.slice(5));
     }
-    const corridors = (await loadCorridors(db, { ids: corridorIds })).map(toZoneCorridor);
+    const corridors = (await loadCorridors(db, { ids: corridorIds, incidents: false })).map(toZoneCorridor);
     const sites: (ZoneSite | string)[] = [];
     for (const id of siteIds) {
       const s = await loadSiteUnchecked(db, id);
@@ -209,7 +209,7 @@ export function zonePolygon(c: LoadedCorridor): [number, number][][] | undefined
 export async function ceasefireZones(db: Tx, at: number): Promise<{ type: 'FeatureCollection'; features: unknown[] }> {
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const features: unknown[] = [];
-  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended'] })) {
+  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended'], incidents: false })) {
     const st = statusOf(c, at, names);
     const zone = st.open ? zonePolygon(c) : undefined;
     if (zone === undefined) continue;
@@ -258,7 +258,7 @@ export async function explainPoint(deps: Deps, actor: Actor, lon: number, lat: n
   const db = deps.store.db;
   const names = new Map((await db.selectFrom('parties').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
   const corridors: Explanation['corridors'] = [];
-  for (const c of await loadCorridors(db)) {
+  for (const c of await loadCorridors(db, { incidents: false })) {
     const id = c.row.id;
     const coords = c.terms.route.coordinates;
     // Cheap box test first: a degree of latitude is ≥ 110 km; longitude scaled at this latitude.

@@ -166,7 +166,7 @@ export interface PublicRecord {
  * in a fixed number of queries whatever the number of corridors.
  */
 export async function publicRecords(db: Tx): Promise<PublicRecord[]> {
-  const all = (await loadCorridors(db)).filter((c) => c.row.state !== 'draft' && c.guarantees.length > 0);
+  const all = (await loadCorridors(db, { incidents: false })).filter((c) => c.row.state !== 'draft' && c.guarantees.length > 0);
   if (all.length === 0) return [];
   const ids = all.map((c) => c.row.id);
   const vq = db.selectFrom('corridor_versions').select(['corridor_id', 'version', 'terms', 'created_at']);

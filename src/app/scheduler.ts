@@ -26,7 +26,7 @@ class Lost extends Error {}
 export async function windowBoundaries(deps: Deps, from: number, to: number): Promise<WindowBoundary[]> {
   const db = deps.store.db;
   const out: WindowBoundary[] = [];
-  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended', 'closed'] })) {
+  for (const c of await loadCorridors(db, { states: ['guaranteed', 'suspended', 'closed'], incidents: false })) {
     const id = c.row.id;
     const intervals = mergeIntervals(expandStoredWindows(c.terms.windows).intervals);
     const tz = c.terms.windows[0]?.timeZone ?? 'UTC';
