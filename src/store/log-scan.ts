@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { createNodeTreeHasher } from '../crypto/sha256.js';
+import { createNodeTreeHasher, sha256Into } from '../crypto/sha256.js';
+import { createNodeHasherX4, X4_DATA_START, X4_SLACK, type NodeHasherX4 } from '../crypto/sha256-x4.js';
 // The modules themselves, not the domain's index: the worker thread loads this file, and every
 // module it need not compile shortens its start (the auditor's thread scans alone until then).
 import { ACTION_START, actionOfEntry, entryHeadAt, entryProblemAt, INSPECTED_ACTIONS, type EntryProblem } from '../domain/log/entry-text.js';
@@ -59,12 +60,15 @@ export interface ScanError {
 }
 
 /**
- * Entries per page read from SQLite. A page of 2,000 entries (~600 KB) stays in the core's L2
+ * Entries per page read from SQLite. A page of 2,048 entries (~600 KB) stays in the core's L2
  * cache while it is split and hashed; pages of 10,000 (~3 MB) did not, and the scan ran 3–4 %
- * slower (and 1,000 pays the query's own cost too often). Measured in docs/benchmarks.md.
+ * slower (and 1,000 pays the query's own cost too often). Measured in docs/benchmarks.md. A
+ * power of two, so that in aligned ranges a full page is one perfect subtree.
  */
-const PAGE = 2_000;
+const PAGE = 2_048;
 const treeHasher = createNodeTreeHasher();
+/** This thread's four-at-a-time node hasher (src/crypto/sha256-x4.ts), if the runtime has WebAssembly SIMD. */
+const x4 = createNodeHasherX4();
 const NL = 10;
 // First letters of the inspected actions: others are never decoded.
 const INSPECTED_FIRST = new Set([...INSPECTED_ACTIONS].map((a) => a.charCodeAt(0)));
@@ -205,13 +209,21 @@ function nodeRowId(level: number, index: number): number {
 }
 
 /**
- * The fast path over one page's blob; false (having pushed nothing) when anything looks off. A
- * first pass finds each entry's end and checks its head (`entryHeadAt`); the second hashes and
- * folds, recording the compact range at each cut (absolute sizes inside the page, sorted).
+ * The fast path over one page's blob; false (having pushed nothing) when anything looks off. Each
+ * entry's end is found and its head checked (`entryHeadAt`). With the four-at-a-time node hasher
+ * the leaves are hashed in the same pass into its memory and the page's subtrees built from them
+ * at the end (`pushSubtreesX4`); without it, a second pass pushes leaf by leaf into the builder.
+ * Either way the compact range is recorded at each cut (absolute sizes inside the page, sorted).
  */
 function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder, inspected: { index: number; text: string }[], restricted: number[], cuts: readonly number[], snap: () => void): boolean {
   const count = to - from;
-  const ends = new Int32Array(count);
+  const hasher = builder.onNode === undefined ? x4 : undefined;
+  const ends = hasher ? undefined : new Int32Array(count);
+  let mem: Uint8Array | undefined;
+  if (hasher) {
+    hasher.ensure(X4_DATA_START + count * HASH_SIZE + X4_SLACK);
+    mem = hasher.bytes();
+  }
   const found: { index: number; text: string }[] = [];
   const foundRestricted: number[] = [];
   let p = 0;
@@ -227,15 +239,38 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     } else if (lead === RESTRICTED_FIRST && actionEnd - p - ACTION_START === RESTRICTED_BYTES.length && RESTRICTED_BYTES.equals(blob.subarray(p + ACTION_START, actionEnd))) {
       foundRestricted.push(from + k);
     }
-    ends[k] = e;
+    if (mem !== undefined) {
+      // The entry's leaf hash into slot k, read in place: the separator before it becomes the
+      // RFC 9162 0x00 prefix (the first entry has none before it: hashed from a copy). A plain
+      // Uint8Array view: Buffer#subarray builds a Buffer, which costs more here.
+      if (k === 0) sha256Into(leafMessageCopy(blob, 0, e), mem, X4_DATA_START);
+      else {
+        blob[p - 1] = 0x00;
+        sha256Into(new Uint8Array(blob.buffer, blob.byteOffset + p - 1, e - p + 1), mem, X4_DATA_START + k * HASH_SIZE);
+      }
+    } else (ends as Int32Array)[k] = e;
     p = e + 1;
   }
   if (p !== blob.length + 1) return false; // more pieces than rows: a raw newline inside an entry
-  // The first entry has no separator before it: hashed from a copy with the prefix.
-  const first = new Uint8Array((ends[0] as number) + 1);
-  first.set(blob.subarray(0, ends[0]), 1);
-  builder.pushLeafMessage(first);
-  p = (ends[0] as number) + 1;
+  if (hasher !== undefined) pushSubtreesX4(hasher, from, to, builder, cuts, snap);
+  else hashPage(blob, ends as Int32Array, from, builder, cuts, snap);
+  for (const f of found) inspected.push(f);
+  for (const r of foundRestricted) restricted.push(r);
+  return true;
+}
+
+/** 0x00 ‖ blob[start, end): the leaf message of an entry with no separator before it. */
+function leafMessageCopy(blob: Buffer, start: number, end: number): Uint8Array {
+  const message = new Uint8Array(end - start + 1);
+  message.set(blob.subarray(start, end), 1);
+  return message;
+}
+
+/** Leaf by leaf into the builder, which hashes each interior node as its right child arrives. */
+function hashPage(blob: Buffer, ends: Int32Array, from: number, builder: RangeBuilder, cuts: readonly number[], snap: () => void): void {
+  const count = ends.length;
+  builder.pushLeafMessage(leafMessageCopy(blob, 0, ends[0] as number));
+  let p = (ends[0] as number) + 1;
   let c = 0;
   let cutK = cuts.length > 0 ? (cuts[0] as number) - from : -1;
   for (let k = 1; k < count; k++) {
@@ -245,13 +280,32 @@ function fastPage(blob: Buffer, from: number, to: number, builder: RangeBuilder,
     }
     const e = ends[k] as number;
     blob[p - 1] = 0x00; // RFC 9162 leaf prefix, in place of the separator
-    // A plain Uint8Array view: Buffer#subarray builds a Buffer, which costs more here.
     builder.pushLeafMessage(new Uint8Array(blob.buffer, blob.byteOffset + p - 1, e - p + 1));
     p = e + 1;
   }
-  for (const f of found) inspected.push(f);
-  for (const r of foundRestricted) restricted.push(r);
-  return true;
+}
+
+/**
+ * Leaves [from, to), hashed into the node hasher's memory from `X4_DATA_START`, split at the cuts
+ * into aligned perfect subtrees (one, for a full page of an aligned range), each folded four nodes
+ * at a time (src/crypto/sha256-x4.ts) and pushed into the builder whole.
+ */
+function pushSubtreesX4(hasher: NodeHasherX4, from: number, to: number, builder: RangeBuilder, cuts: readonly number[], snap: () => void): void {
+  const mem = hasher.bytes();
+  let a = from;
+  for (let c = 0; c <= cuts.length; c++) {
+    const b = c < cuts.length ? (cuts[c] as number) : to;
+    while (a < b) {
+      // The largest perfect subtree starting at a (aligned to its size) that fits before b.
+      let level = 0;
+      while (a % 2 ** (level + 1) === 0 && a + 2 ** (level + 1) <= b) level++;
+      const at = X4_DATA_START + (a - from) * HASH_SIZE;
+      if (level > 0) hasher.subtreeRoot(at, level);
+      builder.pushSubtree(level, mem.subarray(at, at + HASH_SIZE));
+      a += 2 ** level;
+    }
+    if (c < cuts.length) snap();
+  }
 }
 
 /** Row by row, with the auditor's own checks and messages; returns the first problem. */

@@ -687,5 +687,31 @@ describe('compact ranges (RangeBuilder) folded into a StreamingRoot (pushSubtree
     expect(() => r.pushSubtree(1, leafOf(1))).toThrow(/cannot start at 1/);
     expect(() => r.pushSubtree(0, new Uint8Array(31))).toThrow(/32 bytes/);
     expect(() => new RangeBuilder(sha, -1)).toThrow(/not a leaf index/);
+    const range = new RangeBuilder(sha, 3);
+    expect(() => range.pushSubtree(1, leafOf(3))).toThrow(/cannot start at 3/);
+    expect(() => range.pushSubtree(0, new Uint8Array(33))).toThrow(/32 bytes/);
+    expect(() => range.pushSubtree(-1, leafOf(3))).toThrow(/out of range/);
+  });
+
+  it('take whole aligned subtrees (RangeBuilder.pushSubtree) to the same nodes as their leaves one by one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 160 }), (from, n) => {
+        const byLeaf = new RangeBuilder(sha, from);
+        for (let i = from; i < from + n; i++) byLeaf.pushLeafHash(leafOf(i));
+        // The leaves of [from, from+n) as the largest aligned subtrees, left to right.
+        const bySubtree = new RangeBuilder(sha, from);
+        for (let a = from; a < from + n; ) {
+          let level = 0;
+          while (a % 2 ** (level + 1) === 0 && a + 2 ** (level + 1) <= from + n) level++;
+          const sub = new StreamingRoot(sha);
+          for (let i = a; i < a + 2 ** level; i++) sub.pushLeafHash(leafOf(i));
+          bySubtree.pushSubtree(level, sub.root());
+          a += 2 ** level;
+        }
+        expect(bySubtree.end).toBe(from + n);
+        expect(bySubtree.nodes()).toEqual(byLeaf.nodes());
+      }),
+      { numRuns: 200 },
+    );
   });
 });

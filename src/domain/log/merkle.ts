@@ -583,6 +583,26 @@ export class RangeBuilder {
     this.placed(0, this.next++, at);
   }
 
+  /**
+   * Pushes a whole perfect subtree of 2^level leaves by its hash (computed elsewhere, e.g. four
+   * nodes at a time). The range must be at a multiple of 2^level, so the subtree is a node of the
+   * tree; `onNode` is told of that node only, not of the nodes inside it.
+   */
+  pushSubtree(level: number, hash: Uint8Array): void {
+    const width = 2 ** level;
+    if (!Number.isInteger(level) || level < 0 || level >= MAX_DEPTH) throw new LogError('invalid_argument', `subtree level ${level} is out of range`);
+    if (this.next % width !== 0) throw new LogError('invalid_argument', `a subtree of 2^${level} leaves cannot start at ${this.next}`);
+    if (hash.length !== HASH_SIZE) throw new LogError('invalid_argument', `subtree hash must be ${HASH_SIZE} bytes`);
+    // Aligned, so no level below holds a left child waiting for a sibling (that sibling would end
+    // at a multiple of 2^(l+1) ≥ this.next): the subtree lands as node next/2^level of its level.
+    const j = this.next / width;
+    const at = this.slot(level, j);
+    if (at < 0) this.scratch.set(hash);
+    else this.msgs.set(hash, at);
+    this.next += width;
+    this.placed(level, j, at);
+  }
+
   /** The range's perfect subtrees, left to right. */
   nodes(): RangeNode[] {
     const out = [...this.edge];
