@@ -13,6 +13,9 @@ describe('incident rules', () => {
   });
   it('refuses times in the future, malformed geometry and unknown parties', () => {
     expect(() => assertIncidentInput({ ...base, occurredAt: '2022-03-05T10:06:00Z' }, NOW, () => true)).toThrow(/future/);
+    expect(() => assertIncidentInput({ ...base, occurredAt: '0001-01-01T00:00:00Z' }, NOW, () => true)).toThrow(/before 2000-01-01/);
+    expect(() => assertIncidentInput({ ...base, occurredAt: '1999-12-31T23:59:59Z' }, NOW, () => true)).toThrow(/before 2000-01-01/);
+    expect(assertIncidentInput({ ...base, occurredAt: '2000-01-01T00:00:00Z' }, NOW, () => true)).toBe(Date.UTC(2000, 0, 1));
     expect(() => assertIncidentInput({ ...base, geometry: { type: 'Point', coordinates: [200, 47] } }, NOW, () => true)).toThrow(/longitude/);
     expect(() => assertIncidentInput({ ...base, geometry: { type: 'Polygon', coordinates: [[[37, 47], [38, 47], [38, 48]]] } }, NOW, () => true)).toThrow(/4 positions/);
     expect(() => assertIncidentInput({ ...base, geometry: { type: 'Polygon', coordinates: [[[37, 47], [38, 47], [38, 48], [37.5, 48]]] } }, NOW, () => true)).toThrow(/not closed/);

@@ -10,6 +10,8 @@ import { parseRfc3339 } from './windows.js';
 
 /** How far in the future a report's time may lie (clock skew of a reporter's phone). */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** The earliest incident time taken: before it, a mistyped year (0001, 1022), not a report. */
+export const EARLIEST_INCIDENT_MS = Date.UTC(2000, 0, 1);
 
 function positionProblem(p: readonly number[], path: string): ErrorDetail | undefined {
   const [lon, lat] = p;
@@ -85,6 +87,9 @@ export function assertIncidentInput(input: IncidentInput, now: number, partyExis
   assertIncidentGeometry(input.geometry);
   const t = parseRfc3339(input.occurredAt);
   if (t === undefined) throw new DomainError('invalid_time', `occurredAt is not an RFC 3339 date-time: ${input.occurredAt}`, { details: [{ path: '/occurredAt', message: 'not RFC 3339' }] });
+  if (t < EARLIEST_INCIDENT_MS) {
+    throw new DomainError('invalid_time', `occurredAt ${input.occurredAt} is before 2000-01-01 (a mistyped year?)`, { details: [{ path: '/occurredAt', message: 'before 2000-01-01' }] });
+  }
   if (t > now + FUTURE_TOLERANCE_MS) {
     throw new DomainError('invalid_time', `occurredAt ${input.occurredAt} is in the future (more than ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead of the server clock)`, { details: [{ path: '/occurredAt', message: 'in the future' }] });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { belongsToCurrentMovement, DEFAULT_RULES, evaluateFix, evaluateSilence, haversineM, initialRuleState, isJudged, MAX_FIX_AHEAD_MS, type FixContext, type Transition } from './tracking.js';
+import { belongsToCurrentMovement, DEFAULT_RULES, evaluateFix, evaluateSilence, fixTimeProblem, haversineM, initialRuleState, isJudged, MAX_FIX_AHEAD_MS, MAX_FIX_STORED_AHEAD_MS, measurementProblem, plausibleMeasurements, type FixContext, type Transition } from './tracking.js';
 
 const T0 = Date.parse('2022-03-08T09:00:00Z');
 const inZone: FixContext = { inZone: true, corridorActive: true, nearestStopM: 50_000, destinationM: 100_000 };
@@ -117,5 +117,32 @@ describe('live rules', () => {
   it('measures great-circle metres', () => {
     expect(haversineM(34.798, 50.908, 34.551, 49.588)).toBeGreaterThan(146_000);
     expect(haversineM(34.798, 50.908, 34.551, 49.588)).toBeLessThan(149_000);
+  });
+});
+
+describe('what a fix may say', () => {
+  const NOW = Date.parse('2022-03-08T10:00:00Z');
+  it('dates: from 2000-01-01 to a year ahead of the server clock', () => {
+    expect(fixTimeProblem(Date.UTC(2000, 0, 1), NOW)).toBeUndefined();
+    expect(fixTimeProblem(Date.UTC(2000, 0, 1) - 1, NOW)).toMatch(/before 2000-01-01/);
+    expect(fixTimeProblem(0, NOW)).toMatch(/^1970-01-01T00:00:00.000Z is before 2000-01-01/);
+    expect(fixTimeProblem(NOW + MAX_FIX_STORED_AHEAD_MS, NOW)).toBeUndefined();
+    expect(fixTimeProblem(NOW + MAX_FIX_STORED_AHEAD_MS + 1, NOW)).toMatch(/more than a year ahead/);
+  });
+  it('measurements: within their ranges, bounds included', () => {
+    expect(measurementProblem('speed', 0)).toBeUndefined();
+    expect(measurementProblem('speed', 300)).toBeUndefined();
+    expect(measurementProblem('speed', 300.1)).toBe('must be in [0, 300] m/s');
+    expect(measurementProblem('bearing', 360)).toBeUndefined();
+    expect(measurementProblem('bearing', -0.5)).toMatch(/\[0, 360\]/);
+    expect(measurementProblem('battery', 101)).toMatch(/\[0, 100\] %/);
+    expect(measurementProblem('altitude', -430)).toBeUndefined(); // the Dead Sea shore
+    expect(measurementProblem('accuracy', Number.NaN)).toMatch(/\[0, 1000000\]/);
+  });
+  it('a phone report keeps its possible readings and loses only the impossible ones', () => {
+    const r = { deviceId: 'p', speed: 1e300, bearing: 999, altitude: 120, accuracy: 5, battery: 500, lat: 50, lon: 33 };
+    expect(plausibleMeasurements(r)).toEqual({ ...r, speed: undefined, bearing: undefined, battery: undefined });
+    const fine = { deviceId: 'p', speed: 10, bearing: 90 };
+    expect(plausibleMeasurements(fine)).toBe(fine);
   });
 });

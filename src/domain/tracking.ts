@@ -103,6 +103,59 @@ export function haversineM(lon1: number, lat1: number, lon2: number, lat2: numbe
  */
 export const MAX_FIX_AHEAD_MS = 12 * 3_600_000;
 
+/**
+ * The earliest fix date stored: before it a tracker has lost its date (OsmAnd `timestamp=0` is
+ * 1970, a GPS week-number rollover lands in 1999 or 1980, a reset phone in 0001). Stored, such a
+ * fix would sit in the movement's track and occupy its (device, time) key for good.
+ */
+export const EARLIEST_FIX_MS = Date.UTC(2000, 0, 1);
+/**
+ * Fixes dated further ahead of the server's clock than this are refused: a wrong year, not a
+ * clock a little off (up to `MAX_FIX_AHEAD_MS` ahead, a fix is judged; beyond, stored unjudged).
+ */
+export const MAX_FIX_STORED_AHEAD_MS = 366 * 86_400_000;
+
+/** Why a fix dated `at` is not stored when the server's clock reads `now`, or undefined. */
+export function fixTimeProblem(at: number, now: number): string | undefined {
+  if (at < EARLIEST_FIX_MS) return `${new Date(at).toISOString()} is before 2000-01-01: the tracker's clock has lost its date`;
+  if (at > now + MAX_FIX_STORED_AHEAD_MS) return `${new Date(at).toISOString()} is more than a year ahead of the server's clock: the tracker's clock is wrong`;
+  return undefined;
+}
+
+/**
+ * The values a fix's measurements can take. Outside them a value is a broken sensor, an unset
+ * field sent as a sentinel or a unit mix-up (a battery fraction sent as a percentage), not a
+ * reading: 300 m/s is 1,080 km/h; altitudes from the Dead Sea's shore to well above an aircraft's.
+ */
+export const FIX_MEASUREMENTS = {
+  speed: { min: 0, max: 300, unit: 'm/s' },
+  bearing: { min: 0, max: 360, unit: 'degrees' },
+  altitude: { min: -1_000, max: 50_000, unit: 'm' },
+  accuracy: { min: 0, max: 1_000_000, unit: 'm' },
+  battery: { min: 0, max: 100, unit: '%' },
+} as const;
+export type FixMeasurement = keyof typeof FIX_MEASUREMENTS;
+
+/** Why `value` cannot be the fix's `name`, or undefined. */
+export function measurementProblem(name: FixMeasurement, value: number): string | undefined {
+  const r = FIX_MEASUREMENTS[name];
+  return value >= r.min && value <= r.max ? undefined : `must be in [${r.min}, ${r.max}] ${r.unit}`;
+}
+
+/**
+ * A tracker report's measurements with each impossible one taken as unknown. For the phone
+ * protocols (OsmAnd, Traccar Client): a phone cannot correct what its sensors report, and
+ * refusing the report would block its whole upload queue behind one bad bearing.
+ */
+export function plausibleMeasurements<T extends { [K in FixMeasurement]?: number | undefined }>(report: T): T {
+  let out = report;
+  for (const name of Object.keys(FIX_MEASUREMENTS) as FixMeasurement[]) {
+    const v = report[name];
+    if (v !== undefined && measurementProblem(name, v) !== undefined) out = { ...out, [name]: undefined };
+  }
+  return out;
+}
+
 /** The latest fix time taken at face value when the server's clock reads `now` (ms). */
 export function credibleUntil(now: number): number {
   return now + MAX_FIX_AHEAD_MS;

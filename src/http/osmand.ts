@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { positionIngestFor, type Report } from '../app/positions.js';
 import { parseOsmandParams, parseTraccarJson, type TrackerReport } from '../domain/tracking-protocol.js';
+import { fixTimeProblem, plausibleMeasurements } from '../domain/tracking.js';
 import { storeUnavailable, warnAtMostEvery } from '../store/unavailable.js';
 import { mayHoldUnstorable, unstorable, unstorableStringAt } from './json-body.js';
 
@@ -48,7 +49,11 @@ export function handleOsmand(deps: Deps) {
       if (params) for (const [k, v] of params) if (unstorable(k) || unstorable(v)) return send(res, 400);
       const parsed = isJson ? parseTraccarJson(json) : parseOsmandParams(params ?? new URLSearchParams());
       if (!parsed.ok) return send(res, 400);
-      ingest.submit([toReport(parsed.report, deps.now())], 'osmand').then(
+      const now = deps.now();
+      // A date no tracker can have had (1970, 9999) is refused like an unreadable one; impossible
+      // measurements are taken as unknown rather than refusing the phone's position.
+      if (parsed.report.at !== undefined && fixTimeProblem(parsed.report.at, now) !== undefined) return send(res, 400);
+      ingest.submit([toReport(plausibleMeasurements(parsed.report), now)], 'osmand').then(
         (out) => send(res, out.ok ? 200 : isJson ? 404 : 400),
         (e: unknown) => {
           // A report that could not be stored: say so where the operator looks. With the database

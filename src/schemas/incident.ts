@@ -51,7 +51,7 @@ export const IncidentInput = z.object({
   kind: IncidentKind,
   severity: IncidentSeverity,
   geometry: IncidentGeometry,
-  occurredAt: Rfc3339.describe('when it happened; not more than 5 minutes in the future'),
+  occurredAt: Rfc3339.describe('when it happened; from 2000-01-01, not more than 5 minutes in the future'),
   description: Text(5000),
   evidence: z.array(Evidence).max(100).default([]),
   casualties: Casualties.nullable().default(null).describe('if known'),

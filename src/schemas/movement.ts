@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DistinctIds, Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
 import { CorridorState, StatusReason, SuspensionIncident } from './corridor.js';
+import { FIX_MEASUREMENTS } from '../domain/tracking.js';
 
 export const PEOPLE_CATEGORIES = ['adults', 'children', 'elderly', 'wounded', 'personsWithDisabilities'] as const;
 export const PeopleCategory = z.enum(PEOPLE_CATEGORIES);
@@ -175,14 +176,10 @@ export const PositionsBody = z.object({
         required: ['deviceId'],
         properties: {
           deviceId: { type: 'string', minLength: 1, maxLength: 100 },
-          at: { type: 'string', pattern: RFC3339_SHAPE.source, description: 'RFC 3339 date-time with offset; now when left out' },
+          at: { type: 'string', pattern: RFC3339_SHAPE.source, description: 'RFC 3339 date-time with offset; now when left out; from 2000-01-01 to a year ahead of the server clock' },
           lat: { type: ['number', 'null'], minimum: -90, maximum: 90, description: 'with lon, or neither (a heartbeat)' },
           lon: { type: ['number', 'null'], minimum: -180, maximum: 180, description: 'with lat, or neither (a heartbeat)' },
-          speed: { type: ['number', 'null'], description: 'm/s' },
-          bearing: { type: ['number', 'null'] },
-          altitude: { type: ['number', 'null'] },
-          accuracy: { type: ['number', 'null'] },
-          battery: { type: ['number', 'null'] },
+          ...Object.fromEntries(Object.entries(FIX_MEASUREMENTS).map(([name, r]) => [name, { type: ['number', 'null'], minimum: r.min, maximum: r.max, description: `${r.unit}; null when unknown` }])),
           attributes: { type: 'object' },
         },
         dependentRequired: { lat: ['lon'], lon: ['lat'] },

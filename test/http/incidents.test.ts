@@ -218,6 +218,7 @@ for (const { engine, available } of ENGINES) {
           [{ geometry: { type: 'Polygon', coordinates: [[[33, 50], [33.1, 50], [33.1, 50.1], [33, 50.1], [33, 50]], [[34, 51], [34.1, 51], [34.1, 51.1], [34, 51.1], [34, 51]]] } }, 400, /hole 1 reaches outside the exterior ring/],
           [{ geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1001 }, (_, i) => (i === 1000 ? [33.01, 50] : [33 + 0.01 * Math.cos(i / 159), 50 + 0.01 * Math.sin(i / 159)]))] } }, 400, /1000/],
           [{ occurredAt: '2022-03-08T11:00:00Z' }, 400, /in the future/],
+          [{ occurredAt: '0001-01-01T00:00:00Z' }, 400, /before 2000-01-01/],
           [{ occurredAt: 'yesterday' }, 400, /RFC 3339/],
           [{ evidence: [{ sha256: 'abc' }] }, 400, /SHA-256/],
           [{ evidence: [{ sha256: 'g'.repeat(64) }] }, 400, /SHA-256/],

@@ -466,6 +466,70 @@ for (const { engine, available } of ENGINES) {
       }
     });
 
+    it('refuses fixes dated before 2000 or more than a year ahead, and impossible measurements, naming the fix (JSON batches)', async () => {
+      const t = T0 + 41 * 60_000 + 500; // a time no other test stores dev-1 at
+      const p = lerp(SUMY, LOKH, 0.3);
+      const cases: [Record<string, unknown>, string, RegExp][] = [
+        [{ at: '1970-01-01T00:00:00Z' }, '/fixes/1/at', /before 2000-01-01: the tracker's clock has lost its date/],
+        [{ at: '0001-01-01T00:00:00Z' }, '/fixes/1/at', /before 2000-01-01/],
+        [{ at: '9999-12-31T00:00:00Z' }, '/fixes/1/at', /more than a year ahead of the server's clock/],
+        [{ speed: 1e308 }, '/fixes/1/speed', /must be in \[0, 300\] m\/s/],
+        [{ speed: -1 }, '/fixes/1/speed', /must be in \[0, 300\] m\/s/],
+        [{ bearing: 999 }, '/fixes/1/bearing', /must be in \[0, 360\] degrees/],
+        [{ altitude: -20_000 }, '/fixes/1/altitude', /must be in \[-1000, 50000\] m/],
+        [{ accuracy: -5 }, '/fixes/1/accuracy', /must be in \[0, 1000000\] m/],
+        [{ battery: 500 }, '/fixes/1/battery', /must be in \[0, 100\] %/],
+      ];
+      for (const [change, path, message] of cases) {
+        const r = await post(w.aid.operator.token, [fix('dev-1', t, p), { ...fix('dev-1', t + 1_000, p), ...change }]);
+        expect(r.statusCode, JSON.stringify(change)).toBe(400);
+        expect(json(r)).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
+        expect(json(r).errors[0].message).toMatch(message);
+      }
+      // Nothing of a refused batch is stored; the bounds themselves and null (unknown) are taken.
+      expect(await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'dev-1').where('at', '=', iso(t)).execute()).toEqual([]);
+      const edge = await post(w.aid.operator.token, [{ ...fix('dev-1', t, p), speed: 300, bearing: 360, altitude: -1_000, accuracy: 0, battery: 100 }, { ...fix('dev-1', t + 1_000, p), speed: null, bearing: null, battery: null }]);
+      expect(edge.statusCode, edge.body).toBe(200);
+      const taken = json(edge);
+      expect(taken.accepted + taken.duplicates + taken.outdated).toBe(2); // dev-1 may have moved on by now: counted either way
+    });
+
+    it('refuses OsmAnd reports dated 1970 or 9999, and takes a phone’s impossible measurements as unknown rather than refusing its position', async () => {
+      const osm = await startOsmandListener(w.deps, { host: '127.0.0.1', port: 0 });
+      try {
+        const base = osm?.address as string;
+        json(await api(w.app, w.aid.operator.token).post('/movements', movement(corridorId, ['phone-9'], { title: 'odd phone' })));
+        const t = Math.floor((T0 + 500 * 60_000) / 1000);
+        const on = lerp(LOKH, LUBNY, 0.4);
+        const at = `lat=${on[1]}&lon=${on[0]}`;
+        for (const stamp of ['0', '-1', '946684799', String(Math.floor(Date.parse('9999-01-01T00:00:00Z') / 1000)), '2099-01-01T00:00:00Z']) {
+          const r = await fetch(`${base}/?id=phone-9&${at}&timestamp=${stamp}`, { method: 'POST' });
+          expect(r.status, stamp).toBe(400);
+          expect(await r.text()).toBe('');
+        }
+        const json1970 = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: 'phone-9', location: { timestamp: '1970-01-01T00:00:00Z', coords: { latitude: on[1], longitude: on[0] } } }) });
+        expect(json1970.status).toBe(400);
+        expect(await w.store.db.selectFrom('positions').select('at').where('device_id', '=', 'phone-9').execute()).toEqual([]);
+        // A bearing of 999, a speed of 1e300 knots, a battery of 500 %: the position is stored, those readings are not.
+        const odd = await fetch(`${base}/?id=phone-9&${at}&timestamp=${t}&speed=1e300&bearing=999&altitude=120&batt=500`, { method: 'POST' });
+        expect(odd.status).toBe(200);
+        // Traccar Client 9: a battery level of 5 (a percentage where a fraction belongs) and a heading of 400.
+        const odd9 = await fetch(`${base}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ device_id: 'phone-9', location: { timestamp: iso((t + 60) * 1000), coords: { latitude: on[1], longitude: on[0], speed: 12, heading: 400, accuracy: -3, altitude: 110 }, battery: { level: 5, is_charging: false } } }),
+        });
+        expect(odd9.status).toBe(200);
+        const rows = await w.store.db.selectFrom('positions').selectAll().where('device_id', '=', 'phone-9').orderBy('at').execute();
+        expect(rows.map((r) => [r.at, r.lat, r.speed, r.bearing, r.altitude, r.accuracy, r.battery])).toEqual([
+          [iso(t * 1000), on[1], null, null, 120, null, null],
+          [iso((t + 60) * 1000), on[1], 12, null, 110, null, null],
+        ]);
+      } finally {
+        await osm?.close();
+      }
+    });
+
     it('follows a tracker released from one movement and registered to the next (the ingest remembers devices only until the log says otherwise)', async () => {
       const op = w.aid.operator.token;
       const clockWas = w.clock.now();

@@ -23,6 +23,7 @@ import {
 import { positionIngestFor, type Report } from '../../app/positions.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { attributesProblem } from '../../domain/tracking-protocol.js';
+import { fixTimeProblem, measurementProblem, type FixMeasurement } from '../../domain/tracking.js';
 import { parseIsoMillisZ, parseRfc3339 } from '../../domain/windows.js';
 import { QueryFilter, Rfc3339 } from '../../schemas/common.js';
 import { AlertView, CheckinBody, CountBody, DepartBody, LatestPositionView, MovementInput, MovementState, MovementView, PositionsBody, PositionsResult, ReceiptBody, ReconciliationView } from '../../schemas/movement.js';
@@ -35,6 +36,14 @@ const opt = (v: unknown, path: string, bad: (path: string, m: string) => never):
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) bad(path, 'must be a finite number');
   return v as number;
+};
+
+/** A measurement of a fix: absent, or a finite number in its range (an API client can send null for unknown). */
+const measured = (v: unknown, name: FixMeasurement, bad: (path: string, m: string) => never): number | undefined => {
+  const x = opt(v, name, bad);
+  const why = x === undefined ? undefined : measurementProblem(name, x);
+  if (why) bad(name, why);
+  return x;
 };
 
 /**
@@ -61,6 +70,8 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
       if (p === undefined) bad('at', 'must be an RFC 3339 date-time with offset');
       t = p as number;
       if (stored !== undefined) atText = at as string;
+      const late = fixTimeProblem(t, now);
+      if (late) bad('at', late);
     }
     const la = opt(lat, 'lat', bad);
     const lo = opt(lon, 'lon', bad);
@@ -79,11 +90,11 @@ export function parseFixes(raw: readonly unknown[], now: number): Report[] {
       atText,
       lat: la,
       lon: lo,
-      speed: opt(g.speed, 'speed', bad),
-      bearing: opt(g.bearing, 'bearing', bad),
-      altitude: opt(g.altitude, 'altitude', bad),
-      accuracy: opt(g.accuracy, 'accuracy', bad),
-      battery: opt(g.battery, 'battery', bad),
+      speed: measured(g.speed, 'speed', bad),
+      bearing: measured(g.bearing, 'bearing', bad),
+      altitude: measured(g.altitude, 'altitude', bad),
+      accuracy: measured(g.accuracy, 'accuracy', bad),
+      battery: measured(g.battery, 'battery', bad),
       attributes: attributes as Record<string, unknown> | undefined,
     };
   }
