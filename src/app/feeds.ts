@@ -3,7 +3,7 @@ import { densifyGeodesic } from '../domain/geo/deconfliction-engine.js';
 import { hxlCsv, type HxlColumn } from '../domain/hxl.js';
 import { icsCalendar, windowOccurrenceUid, type IcsEvent } from '../domain/ical.js';
 import { kmlDocument } from '../domain/kml.js';
-import { icsSequence, ICS_SEQUENCE_EVENTS } from '../domain/public-record.js';
+import { calendarOccurrences, icsSequence, ICS_SEQUENCE_EVENTS } from '../domain/public-record.js';
 import { withoutControlCharacters } from '../domain/text.js';
 import { expandStoredWindows, formatLocal, formatUtc, windowsAround } from '../domain/windows.js';
 import type { Terms } from '../schemas/corridor.js';
@@ -224,22 +224,31 @@ export async function corridorsIcs(deps: Deps, baseUrl?: string, lang: Lang = 'e
   for (const r of records) {
     const c = r.corridor;
     const id = c.row.id;
-    // The last guaranteed terms, and when and why their guarantee ended, if it did.
-    const span = r.spans[r.spans.length - 1];
-    const t = span ? r.termsOf.get(span.version) : undefined;
-    if (!span || !t) continue;
-    const lost: { at: number; calledOff: CalledOff } | null =
-      span.until !== null && span.endedBy !== null ? { at: span.until, calledOff: calledOffOf(r, { kind: 'ended_early', version: span.version, since: span.until, endedBy: span.endedBy }, names) } : null;
     const suspensions = c.suspensions.map((s) => ({ since: Date.parse(s.since), until: s.until === null ? null : Date.parse(s.until), reason: publicSuspensionReason(s.reason, incidentKindOf.get(s.id), lang) }));
     const words = (prefix: 'purpose' | 'eligibility', xs: readonly string[]): string => xs.map((x) => tr(`${prefix}.${x}` as MessageKey)).join(', ');
-    const route = `${t.origin.name} → ${t.destination.name}`;
     const sequence = icsSequence(counts.get(id) ?? {});
-    const uids = new Set<string>();
-    for (const iv of expandStoredWindows(t.windows).intervals) {
-      // Named by when it was agreed to start, not by its position among the occurrences.
-      let uid = windowOccurrenceUid(id, iv.localStart);
-      if (uids.has(uid)) uid = windowOccurrenceUid(id, iv.localStart, iv.windowIndex);
-      uids.add(uid);
+    // Each guaranteed version's occurrences, named by when they were agreed to start (not by
+    // their position among the occurrences); each occurrence told in the terms of the span that
+    // speaks for it (`calendarOccurrences`): an amendment that moved a window leaves the old
+    // occurrence in the feed, cancelled, rather than dropping it from subscribers' calendars.
+    const occurrencesOf = (version: number) => {
+      const terms = r.termsOf.get(version);
+      if (!terms) return [];
+      const uids = new Set<string>();
+      return expandStoredWindows(terms.windows).intervals.map((iv) => {
+        let uid = windowOccurrenceUid(id, iv.localStart);
+        if (uids.has(uid)) uid = windowOccurrenceUid(id, iv.localStart, iv.windowIndex);
+        uids.add(uid);
+        return { ...iv, uid };
+      });
+    };
+    for (const { span, occurrence: iv } of calendarOccurrences(r.spans, occurrencesOf)) {
+      const t = r.termsOf.get(span.version) as Terms;
+      const uid = iv.uid;
+      // When and why the guarantee of those terms ended, if it did.
+      const lost: { at: number; calledOff: CalledOff } | null =
+        span.until !== null && span.endedBy !== null ? { at: span.until, calledOff: calledOffOf(r, { kind: 'ended_early', version: span.version, since: span.until, endedBy: span.endedBy }, names) } : null;
+      const route = `${t.origin.name} → ${t.destination.name}`;
       const tz = t.windows[iv.windowIndex]?.timeZone ?? 'UTC';
       const inForce = suspensions.find((s) => s.until === null && s.since < iv.end);
       const covering = suspensions.find((s) => s.until !== null && s.since <= iv.start && s.until >= iv.end);

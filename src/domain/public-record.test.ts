@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuaranteeRecord } from './guarantee-rules.js';
-import { guaranteedSpans, icsSequence, publicStanding } from './public-record.js';
+import { calendarOccurrences, guaranteedSpans, icsSequence, publicStanding, type GuaranteedSpan } from './public-record.js';
 import { expandWindows, windowsAround } from './windows.js';
 
 const T = (iso: string): number => Date.parse(iso);
@@ -63,5 +63,43 @@ describe('windowsAround: touching windows are one', () => {
     expect(at.next?.start).toBe(T('2022-03-09T07:00:00Z'));
     expect(windowsAround(ivs, T('2022-03-08T11:00:00Z')).endingAfter?.start).toBe(T('2022-03-09T07:00:00Z'));
     expect(windowsAround(ivs, T('2022-03-10T00:00:00Z'))).toMatchObject({ current: null, next: null, endingAfter: null, last: { end: T('2022-03-09T08:00:00Z') } });
+  });
+});
+
+describe('calendarOccurrences: which guaranteed terms speak for each calendar event', () => {
+  const H = 3_600_000;
+  const occ = (uid: string, start: number) => ({ uid, start, end: start + H });
+  it('keeps an occurrence an amendment moved, as the earlier terms’ (to show it cancelled), and the new one as the new terms’', () => {
+    const spans: GuaranteedSpan[] = [
+      { version: 1, from: 0, until: 10 * H, endedBy: { cause: 'amended' } },
+      { version: 2, from: 11 * H, until: null, endedBy: null },
+    ];
+    const windows: Record<number, ReturnType<typeof occ>[]> = {
+      1: [occ('a-day1', 5 * H), occ('a-day2', 29 * H)], // day 1 ran under version 1; day 2 was moved
+      2: [occ('a-day1', 5 * H), occ('a-day2-late', 31 * H)], // same rule from day 1: day 1 had ended before version 2 held
+    };
+    const out = calendarOccurrences(spans, (v) => windows[v] ?? []);
+    expect(out.map((x) => [x.occurrence.uid, x.span.version])).toEqual([
+      ['a-day1', 1],
+      ['a-day2', 1],
+      ['a-day2-late', 2],
+    ]);
+  });
+  it('lets the later span speak for an occurrence both share, and leaves one that ran in a gap to the span whose guarantee ended', () => {
+    const spans: GuaranteedSpan[] = [
+      { version: 1, from: 0, until: 4 * H, endedBy: { cause: 'key_compromised', partyId: 'p' } },
+      { version: 1, from: 8 * H, until: null, endedBy: null },
+    ];
+    const windows = [occ('w1', 5 * H), occ('w2', 9 * H), occ('w3', 20 * H)];
+    const out = calendarOccurrences(spans, () => windows);
+    // w1 ran while no guarantee held: still the voided span's (cancelled), not the later one's.
+    expect(out.map((x) => [x.occurrence.uid, x.span.from])).toEqual([
+      ['w1', 0],
+      ['w2', 8 * H],
+      ['w3', 8 * H],
+    ]);
+  });
+  it('shows no occurrence that had ended before any guarantee held', () => {
+    expect(calendarOccurrences([{ version: 1, from: 10 * H, until: null, endedBy: null }], () => [occ('old', 0), occ('new', 12 * H)]).map((x) => x.occurrence.uid)).toEqual(['new']);
   });
 });

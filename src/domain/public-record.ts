@@ -136,6 +136,26 @@ export function publicStanding(spans: readonly GuaranteedSpan[], at: number, las
 }
 
 /**
+ * Which guaranteed span speaks for each calendar occurrence (by UID). A span speaks for the
+ * occurrences of its version's windows that had not ended when it began to hold (one that ended
+ * before was never agreed in those terms); where spans share a UID (an amendment that kept the
+ * window, a guarantee given again), the later one speaks. An occurrence only an earlier span had
+ * — an amendment moved or dropped its window — stays as that span's, which is what lets a
+ * calendar show it cancelled rather than silently lose it; and a window that ran under an earlier
+ * version stays as it ran. Sorted by start, then end (else in the order given).
+ */
+export function calendarOccurrences<T extends { readonly uid: string; readonly start: number; readonly end: number }>(
+  spans: readonly GuaranteedSpan[],
+  occurrencesOf: (version: number) => readonly T[],
+): { span: GuaranteedSpan; occurrence: T }[] {
+  const byUid = new Map<string, { span: GuaranteedSpan; occurrence: T }>();
+  for (const span of [...spans].sort((a, b) => a.from - b.from)) {
+    for (const occurrence of occurrencesOf(span.version)) if (occurrence.end > span.from) byUid.set(occurrence.uid, { span, occurrence });
+  }
+  return [...byUid.values()].sort((a, b) => a.occurrence.start - b.occurrence.start || a.occurrence.end - b.occurrence.end);
+}
+
+/**
  * The events that change what a corridor's public calendar entries say, counted: its iCalendar
  * SEQUENCE. Every amendment, every time it became guaranteed again (after the first), every
  * voiding of a guarantee, every suspension, resumption and withdrawal. It only rises, and rises

@@ -98,10 +98,16 @@ for (const { engine, available } of ENGINES) {
         // Once both guarantee the new terms, those are public, and the calendar's copy rises again.
         w.clock.set('2022-03-08T06:00:00Z');
         await signAll(w, id);
+        // The new terms moved the window to another day: the agreed one stays in subscribers'
+        // calendars, cancelled as before (not dropped), beside the new window's event.
         const signed = await vevents(w);
-        expect(signed.map((e) => e.props.STATUS[0].value)).toEqual(['CONFIRMED']);
-        expect(signed[0].props.SUMMARY[0].value).toContain('RU draft: via Hostomel airfield');
-        expect(Number(signed[0].props.SEQUENCE[0].value)).toBeGreaterThan(Number(events[0].props.SEQUENCE[0].value));
+        expect(signed.map((e) => [e.props.UID[0].value === agreed.props.UID[0].value, e.props.STATUS[0].value])).toEqual([
+          [true, 'CANCELLED'],
+          [false, 'CONFIRMED'],
+        ]);
+        expect(signed[0].props.DESCRIPTION[0].value).toContain('its terms are being renegotiated');
+        expect(signed[1].props.SUMMARY[0].value).toContain('RU draft: via Hostomel airfield');
+        expect(Number(signed[1].props.SEQUENCE[0].value)).toBeGreaterThan(Number(events[0].props.SEQUENCE[0].value));
         expect((await features(w, id))[0].properties).toMatchObject({ status: 'next', title: 'RU draft: via Hostomel airfield', closedAt: null, closedCause: null });
       } finally {
         await w.close();
