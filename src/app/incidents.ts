@@ -12,6 +12,7 @@ import {
   correctedReport,
   incidentAudience,
   incidentProbePoints,
+  routeProbesInside,
   nearbyAudience,
   distanceToProbes,
   NEARBY_M,
@@ -22,7 +23,7 @@ import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { IncidentGeometry, IncidentInput, IncidentKind, IncidentSeverity, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor, lockCorridors, suspendCorridor } from './corridors.js';
+import { loadCorridor, loadCorridors, lockCorridors, suspendCorridor } from './corridors.js';
 import { nowIso, sha256Hex, type Deps, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { geoIndexFor } from './geo.js';
@@ -88,7 +89,10 @@ async function forViewer(tx: Tx, viewer: Pick<Actor, 'partyId' | 'partyKind'>, i
 }
 
 export async function matchIncident(deps: Deps, geometry: IncidentGeometry, at: number): Promise<string[]> {
-  const points = incidentProbePoints(geometry).map(([lon, lat]) => ({ lon, lat, at }));
+  // With an area, also a point of each route lying inside it: a zone wholly inside a large area
+  // may fall between the inside grid's points (routeProbesInside).
+  const routes = geometry.type === 'Point' ? [] : (await loadCorridors(deps.store.db, { incidents: false })).map((c) => c.terms.route.coordinates);
+  const points = [...incidentProbePoints(geometry), ...routeProbesInside(geometry, routes)].map(([lon, lat]) => ({ lon, lat, at }));
   const res = await geoIndexFor(deps).check(deps.store.db, points, { viewer: MATCHER });
   return [...new Set(res.flatMap((r) => r.corridors))].sort();
 }

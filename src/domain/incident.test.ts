@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assertIncidentInput, canSeeIncident, MAX_INCIDENT_PERIMETER_M, incidentAudience, incidentCentre, incidentProbePoints } from './incident.js';
+import { assertIncidentInput, canSeeIncident, MAX_INCIDENT_PERIMETER_M, incidentAudience, incidentCentre, incidentProbePoints, routeProbesInside } from './incident.js';
+import { haversineM } from './tracking.js';
+import { HIDDEN_AREA, HIDDEN_ROUTE } from '../../test/fixtures/hidden-zone.js';
 import { automaticSuspensionReason, suspendsAutomatically, suspendsOnConfirm } from './suspension-policy.js';
 import { IncidentInput } from '../schemas/incident.js';
 
@@ -78,5 +80,20 @@ describe('incident rules', () => {
     expect(suspendsOnConfirm('suspended', undefined, 'shelling')).toBe(false);
     expect(suspendsOnConfirm('proposed', undefined, 'shelling')).toBe(false);
     expect(suspendsOnConfirm('guaranteed', undefined, 'obstruction')).toBe(false);
+  });
+  it('adds a point of each route lying wholly inside a large area, which its coarse inside grid can step over', () => {
+    const probes = incidentProbePoints(HIDDEN_AREA);
+    // The grid alone: nothing within 60 m of the route (the zone is 100 m wide).
+    const along = Array.from({ length: 21 }, (_, i) => [HIDDEN_ROUTE[0]![0] + ((HIDDEN_ROUTE[1]![0] - HIDDEN_ROUTE[0]![0]) * i) / 20, HIDDEN_ROUTE[0]![1]] as const);
+    let nearest = Number.POSITIVE_INFINITY;
+    for (const [lon, lat] of along) for (const [plon, plat] of probes) nearest = Math.min(nearest, haversineM(lon, lat, plon, plat));
+    expect(nearest).toBeGreaterThan(60);
+    expect(routeProbesInside(HIDDEN_AREA, [HIDDEN_ROUTE, [[10, 10], [11, 11]]])).toEqual([HIDDEN_ROUTE[0]]);
+    // Outside the area, in a hole, or for a point incident: none.
+    const [ring] = HIDDEN_AREA.coordinates;
+    const [[a0 = 0, a1 = 0] = [], [b0 = 0] = []] = HIDDEN_ROUTE;
+    const hole: [number, number][] = [[a0 - 0.001, a1 - 0.001], [b0 + 0.001, a1 - 0.001], [b0 + 0.001, a1 + 0.001], [a0 - 0.001, a1 + 0.001], [a0 - 0.001, a1 - 0.001]];
+    expect(routeProbesInside({ type: 'Polygon', coordinates: [ring!, hole] }, [HIDDEN_ROUTE])).toEqual([]);
+    expect(routeProbesInside({ type: 'Point', coordinates: [33, 50] }, [HIDDEN_ROUTE])).toEqual([]);
   });
 });

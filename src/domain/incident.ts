@@ -160,6 +160,32 @@ export function incidentProbePoints(g: IncidentGeometry): [number, number][] {
   return out;
 }
 
+/**
+ * The first vertex of each route that lies inside the incident's area (even-odd, holes
+ * excluded), for the engine to check beside `incidentProbePoints`. A zone that overlaps the area
+ * either crosses its boundary (the edge probes, 100 m apart, find it: a zone is at least 100 m
+ * wide) or lies wholly inside it — and then so does its route, which the inside grid, coarser
+ * than 250 m on large areas, might step over. Planar in degrees: near the boundary the edge
+ * probes decide anyway.
+ */
+export function routeProbesInside(g: IncidentGeometry, routes: readonly (readonly (readonly number[])[])[]): [number, number][] {
+  if (g.type === 'Point') return [];
+  const rings = g.coordinates;
+  const out: [number, number][] = [];
+  for (const route of routes) {
+    for (const [lon = 0, lat = 0] of route) {
+      const xs = crossings(rings, lat);
+      let k = 0;
+      while (k < xs.length && (xs[k] as number) <= lon) k++;
+      if (k % 2 === 1) {
+        out.push([lon, lat]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** How near, in space and time, a movement's fixes must be to an incident to be matched to it. */
 export const NEARBY_M = 5000;
 export const NEARBY_MS = 30 * 60_000;

@@ -1,3 +1,4 @@
+import { HIDDEN_AREA, HIDDEN_ROUTE } from '../fixtures/hidden-zone.js';
 import { describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
 import { api, guaranteedCorridor, ENGINES, json, makeWorld } from '../helpers.js';
@@ -178,6 +179,20 @@ for (const { engine, available } of ENGINES) {
         expect(Number((await w.store.db.selectFrom('log_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(log);
         // A change, however small, is a new version.
         expect(json(await api(w.app, w.aid.operator.token).post(`/incidents/${inc.id}/corrections`, { reason: 'worse', severity: 'extreme' })).version).toBe(2);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('matches a narrow corridor lying wholly inside a large area, between the points of its coarse inside grid', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const [a, b] = HIDDEN_ROUTE as [[number, number], [number, number]];
+        const id = await guaranteedCorridor(w, { title: 'Hidden lane', route: { type: 'LineString', coordinates: [a, b] }, widthM: 100, origin: { name: 'A', coordinates: a }, destination: { name: 'B', coordinates: b }, checkpoints: [] });
+        w.clock.set('2022-03-08T10:05:00Z');
+        const res = await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: HIDDEN_AREA }));
+        expect(res.statusCode, res.body).toBe(201);
+        expect(json(res).corridorIds).toEqual([id]);
       } finally {
         await w.close();
       }
