@@ -104,5 +104,63 @@ for (const { engine, available } of ENGINES) {
       expect(missing.err).toMatch(/missing required argument 'id'/);
       expect(run(['webhooks', 'rotate-secret', '--help']).out).toMatch(/Usage: passage webhooks rotate-secret \[options\] <id>/);
     });
+
+    it('serve --refuse-private-webhooks (or PASSAGE_REFUSE_PRIVATE_WEBHOOKS=1) refuses private receivers when subscribing and when delivering', async () => {
+      // Without it, a receiver on this machine or the internal network may be subscribed; a
+      // link-local one (a cloud host's metadata service) never.
+      const meta = webhooks(['add', 'http://169.254.169.254/latest/meta-data/']);
+      expect(meta.code).toBe(2);
+      expect(meta.out).toBe('');
+      expect(meta.err).toMatch(/^passage: the webhook URL points at 169\.254\.169\.254, a link-local address \(169\.254\.0\.0\/16, fe80::\/10\), where a cloud host's metadata service answers, not a receiver \(validation_failed\)\n$/);
+      const got: string[] = [];
+      const rx = createServer((req, res) => {
+        got.push(req.url ?? '');
+        res.writeHead(204).end();
+      });
+      await new Promise<void>((ok) => rx.listen(0, '127.0.0.1', ok));
+      try {
+        const port = (rx.address() as AddressInfo).port;
+        const added = webhooks(['add', `http://127.0.0.1:${port}/private`, '--types', 'incident.*', '--json']);
+        expect(added.code, added.err).toBe(0);
+        const { id } = JSON.parse(added.out) as { id: string };
+
+        await ds.restart({ args: ['--refuse-private-webhooks'] });
+        expect(ds.server.output()).toMatch(/Webhooks to loopback, private and shared \(CGNAT\) addresses are refused/);
+        for (const [url, re] of [
+          ['http://10.0.0.5/hook', /points at 10\.0\.0\.5, a private address \(RFC 1918 .*\), refused by this server \(--refuse-private-webhooks\) \(validation_failed\)/],
+          [`http://127.0.0.1:${port}/again`, /points at 127\.0\.0\.1, a loopback address/],
+          ['http://100.64.1.2/', /a shared address \(carrier-grade NAT, 100\.64\.0\.0\/10\)/],
+        ] as const) {
+          const r = webhooks(['add', url]);
+          expect(r.code, url).toBe(2);
+          expect(r.out, url).toBe('');
+          expect(r.err, url).toMatch(re);
+        }
+        // The subscription made before is not sent to either: the attempt fails, and says why.
+        const res = await fetch(`${ds.server.url}/api/v1/incidents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ds.token('ua-liaison')}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'shelling', severity: 'severe', geometry: { type: 'Point', coordinates: [33.265, 50.36] }, occurredAt: '2022-03-08T10:00:00Z', description: 'Shelling near Lokhvytsia' }),
+        });
+        expect(res.status).toBe(201);
+        let log = '';
+        for (const end = Date.now() + 15_000; Date.now() < end && !/attempts [1-9]/.test(log); await new Promise((ok) => setTimeout(ok, 200))) log = webhooks(['deliveries', id]).out;
+        expect(log).toMatch(/incident\.reported\s+PENDING\s+attempts \d+\s+last: cannot reach the receiver \(EADDRESSREFUSED\): 127\.0\.0\.1 is a loopback address .*refused by this server \(--refuse-private-webhooks\): not sent/);
+        expect(got).toEqual([]);
+
+        // The environment variable does the same; a value that is neither yes nor no is refused.
+        await ds.restart({ env: { PASSAGE_REFUSE_PRIVATE_WEBHOOKS: '1' } });
+        expect(webhooks(['add', 'http://192.168.1.1/']).err).toMatch(/a private address/);
+        const bad = run(['serve', '--port', '0', '--osmand-port', '0', '--db', ds.db], { PASSAGE_REFUSE_PRIVATE_WEBHOOKS: 'maybe', DATABASE_URL: '' }, ds.dir, 30_000);
+        expect(bad.code).toBe(2);
+        expect(bad.err).toMatch(/^passage: PASSAGE_REFUSE_PRIVATE_WEBHOOKS must be 1 or 0 .*not "maybe"\n$/);
+        // Back to the default: the private receiver gets what it missed.
+        await ds.restart();
+        for (const end = Date.now() + 15_000; Date.now() < end && got.length === 0; ) await new Promise((ok) => setTimeout(ok, 100));
+        expect(got).toEqual(['/private']);
+      } finally {
+        await new Promise<void>((ok) => rx.close(() => ok()));
+      }
+    }, 90_000);
   });
 }
