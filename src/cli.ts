@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient, apiBase, baseUrl, DEFAULT_TIMEOUT_S } from './cli/client.js';
-import { checkToken, dbLocation, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
+import { checkToken, dbLocation, envSwitch, keyIdsAsOperands, parsePort, parseWholeNumber, requireText, REVOKE_REASON_HELP } from './cli/options.js';
 import { CliError, toCliError } from './cli/errors.js';
 import { forTerminal } from './cli/output.js';
 import { cmdCheck } from './cli/check-command.js';
@@ -67,12 +67,13 @@ function dbOption(): Option {
   return new Option('--db <path|url>', 'SQLite file path or postgres:// URL (default ./data/passage.db)').env('DATABASE_URL');
 }
 
-async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean; publicUrl?: string | undefined }): Promise<void> {
+async function serveUntilSignal(db: string, opts: { host: string; port: string | undefined; osmandPort?: string | undefined; demo?: boolean; publicUrl?: string | undefined; refusePrivateWebhooks?: boolean }): Promise<void> {
   // Checked before anything is opened: a wrong one is a usage error (exit 2).
   const publicUrl = opts.publicUrl === undefined ? undefined : baseUrl(opts.publicUrl, '--public-url');
+  const refusePrivateWebhooks = opts.refusePrivateWebhooks === true || envSwitch('PASSAGE_REFUSE_PRIVATE_WEBHOOKS', process.env.PASSAGE_REFUSE_PRIVATE_WEBHOOKS);
   const server = await (await commands()).cmdServe(
     db,
-    { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1', publicUrl },
+    { host: requireText(opts.host, '--host'), port: parsePort(opts.port, '--port', 8080), osmandPort: parsePort(opts.osmandPort, '--osmand-port', 5055), demo: opts.demo ?? false, logger: process.env.PASSAGE_LOG === '1', publicUrl, refusePrivateWebhooks },
     print,
   );
   const stop = async (): Promise<void> => {
@@ -116,7 +117,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
     .addOption(new Option('--public-url <url>', 'where the public reaches this server, for the feeds’ absolute links (e.g. https://example.org/passage); default: the address it listens on').env('PUBLIC_URL'))
-    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string }) => serveUntilSignal(dbLocation(o.db), o));
+    .option('--refuse-private-webhooks', 'refuse webhook receivers on loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7) and shared (100.64/10) addresses too, at subscription and at delivery; link-local, unspecified, multicast and broadcast ones are always refused (env: PASSAGE_REFUSE_PRIVATE_WEBHOOKS=1)')
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string; refusePrivateWebhooks?: boolean }) => serveUntilSignal(dbLocation(o.db), o));
 
   program
     .command('start')
@@ -126,7 +128,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--osmand-port <port>', 'port for OsmAnd / Traccar Client trackers (0 = any free port)').env('OSMAND_PORT').default('5055'))
     .addOption(dbOption())
     .addOption(new Option('--public-url <url>', 'where the public reaches this server, for the feeds’ absolute links (e.g. https://example.org/passage); default: the address it listens on').env('PUBLIC_URL'))
-    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
+    .option('--refuse-private-webhooks', 'refuse webhook receivers on loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7) and shared (100.64/10) addresses too, at subscription and at delivery; link-local, unspecified, multicast and broadcast ones are always refused (env: PASSAGE_REFUSE_PRIVATE_WEBHOOKS=1)')
+    .action(async (o: { host: string; port: string; osmandPort: string; db?: string; publicUrl?: string; refusePrivateWebhooks?: boolean }) => serveUntilSignal(dbLocation(o.db), { ...o, demo: true }));
 
   program
     .command('demo')

@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { authorize, isAllowed, type Actor } from '../domain/authorization.js';
 import { DomainError } from '../domain/errors.js';
+import { OPEN_POLICY, refusalOfClass, webhookAddressRefusal, type AddressRefusal, type WebhookAddressPolicy } from '../domain/ip-address.js';
 import type { DeliveryView, WebhookInput, WebhookView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -29,19 +30,14 @@ export interface SelfAddress {
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.']);
-// Link-local addresses: no receiver lives there, but a cloud host's metadata service does
-// (169.254.169.254, fd00:ec2::254, fe80::…), whose credentials a webhook would then fetch for
-// whoever subscribed. Refused by address as written here; a name resolving there is refused by
-// the sender's own lookup (guardedLookup), on the very address it would connect to.
-const LINK_LOCAL = new BlockList();
-LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
-LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
-LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
-/** Whether an IP address (v4 or v6; anything else is not) is link-local. */
-function isLinkLocal(address: string): boolean {
-  const family = isIP(address);
-  return family !== 0 && LINK_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+// Where a receiver may live is a domain rule (src/domain/ip-address.ts): link-local addresses
+// (169.254.169.254, fd00:ec2::254, fe80::…, where a cloud host's metadata service answers and
+// would hand its credentials to whoever subscribed), unspecified, multicast and broadcast ones are
+// always refused; loopback, private and shared (CGNAT) ones when the operator says so
+// (`passage serve --refuse-private-webhooks`). Addresses written in the URL are judged here and
+// again before each delivery (sendWith); a name by the sender's own lookup (guardedLookup), on the
+// very addresses it would connect to.
+export type { WebhookAddressPolicy } from '../domain/ip-address.js';
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.google.internal.', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 // Addresses that reach this machine. node:net's BlockList also matches an IPv4-mapped IPv6
 // address (`[::ffff:127.0.0.1]`, which URL writes as `[::ffff:7f00:1]`) against the IPv4 rules.
@@ -51,9 +47,14 @@ LOOPBACK.addAddress('0.0.0.0', 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 LOOPBACK.addAddress('::', 'ipv6');
 
+/** `localhost` and its subdomains, which resolve to this machine (RFC 6761). */
+function isLoopbackName(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.localhost.');
+}
+
 function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
+  if (isLoopbackName(h)) return true;
   const family = isIP(h);
   return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
@@ -71,8 +72,8 @@ function unmapped(address: string): string {
   return h;
 }
 
-/** A receiver's URL must be http(s), carry no credentials, and not point at this server. */
-export function assertWebhookUrl(raw: string, self: SelfAddress): string {
+/** A receiver's URL must be http(s), carry no credentials, not point at this server, nor at an address the policy refuses. */
+export function assertWebhookUrl(raw: string, self: SelfAddress, policy: WebhookAddressPolicy = OPEN_POLICY): string {
   let url: URL;
   const bad = (message: string): never => {
     throw new DomainError('validation_failed', message, { details: [{ path: '/url', message }] });
@@ -92,7 +93,9 @@ export function assertWebhookUrl(raw: string, self: SelfAddress): string {
   const selfLocal = ownPort && (isLoopback(host) || (self.localAddresses ?? []).map(unmapped).includes(unmapped(host)));
   if (selfHere || selfLocal) bad('the webhook URL points at this Passage server itself; give the receiver’s own address');
   const bare = host.replace(/^\[|\]$/g, '');
-  if (METADATA_NAMES.has(bare) || isLinkLocal(bare)) bad(`the webhook URL points at a link-local address (${bare}), where a cloud host's metadata service answers, not a receiver`);
+  if (METADATA_NAMES.has(bare)) bad(`the webhook URL points at a link-local address (${bare}), where a cloud host's metadata service answers, not a receiver`);
+  const refused = webhookAddressRefusal(bare, policy) ?? (isLoopbackName(bare) ? refusalOfClass('loopback', policy) : undefined);
+  if (refused) bad(`the webhook URL points at ${bare}, ${refused.reason}`);
   return url.toString();
 }
 
@@ -145,9 +148,9 @@ async function assertCorridorExists(tx: Tx, corridorId: string | null | undefine
  * Subscribes a receiver. It gets events from now on (ids after the newest at creation), each
  * as its owner's party may see it. The secret is shown once, in this answer.
  */
-export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, self: SelfAddress): Promise<WebhookView> {
+export async function createWebhook(u: Unit, actor: Actor, input: WebhookInput, self: SelfAddress, policy: WebhookAddressPolicy = OPEN_POLICY): Promise<WebhookView> {
   authorize(actor, 'webhook.manage', { partyId: actor.partyId });
-  const url = assertWebhookUrl(input.url, self);
+  const url = assertWebhookUrl(input.url, self, policy);
   assertEventFilter(input.types, '/types');
   await assertCorridorExists(u.tx, input.corridorId);
   const id = u.deps.newId('whk');
@@ -189,12 +192,13 @@ export async function updateWebhook(
   id: string,
   patch: { url?: string | undefined; types?: string[] | undefined; corridorId?: string | null | undefined; description?: string | undefined; active?: boolean | undefined },
   self: SelfAddress,
+  policy: WebhookAddressPolicy = OPEN_POLICY,
 ): Promise<WebhookView> {
   const r = await loadSub(u.tx, actor, id);
   authorize(actor, 'webhook.manage', { partyId: r.party_id });
   const now = nowIso(u.deps);
   const set: Partial<SubRow> = { updated_at: now };
-  if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self);
+  if (patch.url !== undefined) set.url = assertWebhookUrl(patch.url, self, policy);
   if (patch.types !== undefined) {
     assertEventFilter(patch.types, '/types');
     set.types = JSON.stringify(patch.types);
@@ -310,22 +314,28 @@ export interface Sender {
 
 type ResolveAll = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 
+/** The error a refused address gives the sender: ELINKLOCAL for a metadata service's, EADDRESSREFUSED for the others. */
+function refusedError(message: string, refusal: AddressRefusal): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(message);
+  e.code = refusal.addressClass === 'link-local' || refusal.addressClass === 'cloud-metadata' ? 'ELINKLOCAL' : 'EADDRESSREFUSED';
+  return e;
+}
+
 /**
  * The sender's DNS lookup: it resolves the webhook's host name and refuses, with an error naming
- * it, when any address is link-local. The HTTP client connects to an address this lookup
- * returned, so a name cannot point at a cloud host's metadata service between a check and the
- * connection (DNS rebinding): the check is the lookup itself. Addresses written in the URL are
- * never looked up; those are refused when the subscription is made.
+ * it, when any address is one the policy refuses (link-local, unspecified, multicast, broadcast;
+ * loopback, private and shared ones too under --refuse-private-webhooks). The HTTP client connects
+ * to an address this lookup returned, so a name cannot point at a cloud host's metadata service or
+ * the internal network between a check and the connection (DNS rebinding): the check is the
+ * lookup itself. Addresses written in the URL are never looked up: sendWith judges those.
  */
-export function guardedLookup(resolve: ResolveAll = dnsLookup as ResolveAll): LookupFunction {
+export function guardedLookup(resolve: ResolveAll = dnsLookup as ResolveAll, policy: WebhookAddressPolicy = OPEN_POLICY): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
-      const linkLocal = addresses.find((a) => isLinkLocal(a.address));
-      if (linkLocal) {
-        const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to the link-local address ${linkLocal.address}, where a cloud host's metadata service answers: not sent`);
-        refused.code = 'ELINKLOCAL';
-        return callback(refused, '');
+      for (const a of addresses) {
+        const refusal = webhookAddressRefusal(a.address, policy);
+        if (refusal) return callback(refusedError(`${hostname} resolves to the ${refusal.name} ${a.address} (${refusal.ranges}), ${refusal.why}: not sent`, refusal), '');
       }
       const first = addresses[0];
       if (options.all) return callback(null, addresses);
@@ -337,12 +347,17 @@ export function guardedLookup(resolve: ResolveAll = dnsLookup as ResolveAll): Lo
 
 /**
  * POSTs one delivery with node:http(s) (not fetch, whose lookup cannot be replaced), following
- * no redirect. Only the status matters: the receiver's body is not read.
+ * no redirect. Only the status matters: the receiver's body is not read. An address written in
+ * the URL, which no lookup sees, is judged by `policy` first: a subscription made before the
+ * operator refused private receivers (or before a rule existed) is not sent to either.
  */
-export function sendWith(lookup: LookupFunction): Sender {
+export function sendWith(lookup: LookupFunction, policy: WebhookAddressPolicy = OPEN_POLICY): Sender {
   return (url, init) =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      const refusal = webhookAddressRefusal(literal, policy);
+      if (refusal) return reject(refusedError(`${literal} is ${refusal.reason}: not sent`, refusal));
       const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = request(target, { method: 'POST', headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) }, lookup, signal: init.signal }, (res) => {
         resolve({ status: res.statusCode ?? 0 });
@@ -353,7 +368,12 @@ export function sendWith(lookup: LookupFunction): Sender {
     });
 }
 
-export const fetchSender: Sender = sendWith(guardedLookup());
+/** The sender `passage serve` delivers with, under the operator's address policy. */
+export function webhookSender(policy: WebhookAddressPolicy = OPEN_POLICY): Sender {
+  return sendWith(guardedLookup(undefined, policy), policy);
+}
+
+export const fetchSender: Sender = webhookSender(OPEN_POLICY);
 
 /**
  * Attempts the head of each subscription's queue whose time has come, at most one in flight per

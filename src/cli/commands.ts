@@ -6,6 +6,7 @@ import { defaultDeps, type Deps } from '../app/deps.js';
 import { loadDemo, type DemoResult } from '../demo/scenario.js';
 import { CreatePartyBody } from '../schemas/party.js';
 import { startScheduler } from '../app/scheduler.js';
+import { webhookSender } from '../app/webhooks.js';
 import { startOsmandListener } from '../http/osmand.js';
 import { buildServer } from '../http/server.js';
 import { sql } from 'kysely';
@@ -176,7 +177,7 @@ async function assertCanListen(host: string, port: number, what: string): Promis
   });
 }
 
-export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean; publicUrl?: string | undefined }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
+export async function cmdServe(db: string, opts: { host: string; port: number; osmandPort?: number; demo?: boolean; logger?: boolean; publicUrl?: string | undefined; refusePrivateWebhooks?: boolean }, print: Print): Promise<{ close: () => Promise<void>; url: string }> {
   await assertCanListen(opts.host, opts.port, 'for the API');
   await assertCanListen(opts.host, opts.osmandPort ?? 5055, 'for OsmAnd trackers');
   const found = await inspectDatabase(db);
@@ -228,7 +229,8 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
       }
     }
   }
-  const app = await buildServer(deps, { logger: opts.logger ?? false, publicUrl: opts.publicUrl });
+  const refusePrivate = opts.refusePrivateWebhooks ?? false;
+  const app = await buildServer(deps, { logger: opts.logger ?? false, publicUrl: opts.publicUrl, refusePrivateWebhooks: refusePrivate });
   let address: string;
   try {
     address = await app.listen({ host: opts.host, port: opts.port });
@@ -246,8 +248,10 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
     await store.close();
     throw new CliError(`cannot listen for OsmAnd trackers on ${opts.host}:${opts.osmandPort ?? 5055}: ${(e as Error).message}`, 1);
   }
-  const stopScheduler = startScheduler(deps);
+  // The sender judges each delivery's addresses by the same rule the API applied at subscription.
+  const stopScheduler = startScheduler(deps, { send: webhookSender({ refusePrivate }) });
   print(`Passage is running at ${url}  (API ${url}/api/v1, docs ${url}/api/docs)`);
+  if (refusePrivate) print('Webhooks to loopback, private and shared (CGNAT) addresses are refused (--refuse-private-webhooks).');
   if (osmand) print(`Tracker (OsmAnd / Traccar Client) listener at ${osmand.address}`);
   return {
     url,

@@ -92,7 +92,7 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
     });
   }
 
-  const webhooks = program.command('webhooks').description('webhook subscriptions: add, list, and the delivery log');
+  const webhooks = program.command('webhooks').description('webhook subscriptions: add, list, rotate the secret, and the delivery log');
   remote(
     webhooks
       .command('add <url>')
@@ -112,6 +112,18 @@ export function registerIncidentCommands(program: Command, kit: CliKit): void {
     if (o.json) return print(JSON.stringify(items, null, 2));
     if (items.length === 0) return print('No webhook subscriptions.');
     for (const w of items) print(`${w.id}  ${w.active ? 'ACTIVE ' : 'STOPPED'}  ${w.url}  ${w.types.length > 0 ? w.types.join(',') : '*'}${w.corridorId ? `  corridor ${w.corridorId}` : ''}`);
+  });
+  remote(
+    webhooks
+      .command('rotate-secret <id>')
+      .description('replace a subscription’s signing secret (a leaked one); prints the new secret once, and the old one stops working at once')
+      .option('--json', 'print JSON'),
+  ).action(async (id: string, o: Remote) => {
+    const w = await client(o).post(`/webhooks/${encodeURIComponent(id)}/rotate-secret`, {}, Webhook);
+    if (o.json) return print(JSON.stringify(w, null, 2));
+    print(`Replaced the signing secret of ${w.id} (${w.url}).`);
+    print(`New signing secret (shown once, keep it secret): ${w.secret ?? ''}`);
+    print('The old secret stops working now: every delivery from now on, retries of earlier events included, is signed with the new one; give it to your receiver.');
   });
   remote(webhooks.command('deliveries <id>').description('the delivery log of a subscription, newest first').option('--json', 'print JSON')).action(async (id: string, o: Remote) => {
     const items = await client(o).get(`/webhooks/${encodeURIComponent(id)}/deliveries`, Deliveries);

@@ -98,3 +98,15 @@ export function keyIdsAsOperands(argv: readonly string[]): string[] {
   if (kids.length === 0) return [...argv];
   return [...head.filter((a) => !DASHED_KEY_ID.test(a)), '--', ...kids, ...tail];
 }
+
+/**
+ * A yes/no environment variable (PASSAGE_REFUSE_PRIVATE_WEBHOOKS): 1/true/yes/on or 0/false/no/off,
+ * any case; unset or empty is `false`. Anything else is a usage error, not silently "no" (nor, as
+ * Commander would have it for a flag, "yes" whatever it says).
+ */
+export function envSwitch(name: string, value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || ['0', 'false', 'no', 'off'].includes(v)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  throw new CliError(`${name} must be 1 or 0 (true/false, yes/no, on/off), not ${JSON.stringify(value)}`, 2);
+}

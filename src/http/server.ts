@@ -46,6 +46,12 @@ export interface ServerOptions {
    * path prefix kept. Without it, the server's own listening address — never the Host header.
    */
   readonly publicUrl?: string | undefined;
+  /**
+   * Refuse webhook receivers on loopback, private (RFC 1918, ULA) and shared (CGNAT) addresses, as
+   * well as the link-local, unspecified, multicast and broadcast ones always refused
+   * (`passage serve --refuse-private-webhooks`). The scheduler's sender must be told the same.
+   */
+  readonly refusePrivateWebhooks?: boolean;
 }
 
 export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -184,7 +190,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
       geoRoutes(api, deps);
       movementRoutes(api, deps);
       incidentRoutes(api, deps);
-      eventRoutes(api, deps);
+      eventRoutes(api, deps, { refusePrivate: opts.refusePrivateWebhooks ?? false });
     },
     { prefix: API_PREFIX },
   );

@@ -98,8 +98,12 @@ export const IncidentView = z.object({
 export type IncidentView = z.infer<typeof IncidentView>;
 z.globalRegistry.add(IncidentView, { id: 'Incident' });
 
+/** What a receiver's URL may be (src/domain/ip-address.ts), as the OpenAPI document says it. */
+const WEBHOOK_URL_RULE =
+  'http(s) URL of the receiver, without credentials; not this server. Refused with a 400 naming the address class: link-local (169.254.0.0/16, fe80::/10, cloud metadata services), unspecified (0.0.0.0/8, ::), multicast and broadcast addresses always; loopback, private (RFC 1918, fc00::/7), shared (CGNAT 100.64.0.0/10), documentation and reserved ones when the server runs with --refuse-private-webhooks. IPv4-mapped IPv6 forms count as their IPv4 address. A host name is judged on every address it resolves to, at each delivery: a refused one fails the attempt, with the reason in the delivery log.';
+
 export const WebhookInput = z.object({
-  url: z.string().min(1).max(2000).describe('http(s) URL of the receiver; not this server'),
+  url: z.string().min(1).max(2000).describe(WEBHOOK_URL_RULE),
   types: z.array(z.string().min(1).max(100).regex(/^[a-z_.*]+$/, 'an event type such as corridor.suspended, or a prefix such as corridor.*')).max(50).default([]).describe('event types to deliver (docs/incidents.md, "Events"), or prefixes ending in *; [] = all. One that matches no event type is a 400 listing them; live alerts are movement.alert.<type>'),
   corridorId: Id.nullable().default(null).describe('only events about this corridor'),
   secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_ followed by base64 of 12 to 64 random bytes').optional().describe('Standard Webhooks secret; generated when omitted'),
@@ -108,7 +112,7 @@ export const WebhookInput = z.object({
 export type WebhookInput = z.infer<typeof WebhookInput>;
 
 export const WebhookPatch = z.object({
-  url: z.string().min(1).max(2000).optional(),
+  url: z.string().min(1).max(2000).optional().describe(WEBHOOK_URL_RULE),
   types: WebhookInput.shape.types.unwrap().optional(),
   corridorId: Id.nullable().optional(),
   description: z.string().max(500).optional(),

@@ -47,6 +47,7 @@ describe('answers that are not Passage’s are reported as such, before anything
     ['movements list', ['movements', 'list'], '/api/v1/movements'],
     ['movements alerts', ['movements', 'alerts'], '/api/v1/movement-alerts'],
     ['webhooks list', ['webhooks', 'list'], '/api/v1/webhooks'],
+    ['webhooks rotate-secret', ['webhooks', 'rotate-secret', 'whk_x'], '/api/v1/webhooks/whk_x/rotate-secret'],
     ['verify', ['verify', '--log-key', logKey], '/api/v1/log/checkpoint'],
   ];
 

@@ -35,8 +35,8 @@ export function runAsync(args: string[], env: Record<string, string> = {}, timeo
  * Starts `passage serve` (or `passage start`) on a free port and resolves with its URL once it
  * listens. `serve` serves an existing database only: make it first (`init` or `demo`).
  */
-export function serve(db: string, cwd: string, command: 'serve' | 'start' = 'serve'): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, [CLI, command, '--port', '0', '--osmand-port', '0', '--db', db], { cwd, env: { ...process.env, DATABASE_URL: '' } });
+export function serve(db: string, cwd: string, command: 'serve' | 'start' = 'serve', extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
+  const proc = spawn(process.execPath, [CLI, command, '--port', '0', '--osmand-port', '0', '--db', db, ...(extra.args ?? [])], { cwd, env: { ...process.env, DATABASE_URL: '', ...(extra.env ?? {}) } });
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
@@ -63,8 +63,8 @@ export interface DemoServer {
   server: Awaited<ReturnType<typeof serve>>;
   /** The API token of a demo member, by key (e.g. `ua-liaison`). */
   token(key: string): string;
-  /** Stops the server and starts it again on the same database (e.g. after editing it). */
-  restart(): Promise<void>;
+  /** Stops the server and starts it again on the same database (e.g. after editing it), with `extra` arguments and environment. */
+  restart(extra?: { args?: string[]; env?: Record<string, string> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,9 +87,9 @@ export async function startDemoServer(engine: 'sqlite' | 'postgres', prefix: str
       ds.server.proc.kill('SIGTERM');
       await new Promise((r) => (ds.server.proc.exitCode !== null ? r(undefined) : ds.server.proc.once('exit', r)));
     },
-    restart: async () => {
+    restart: async (extra) => {
       await ds.stop();
-      ds.server = await serve(db, dir);
+      ds.server = await serve(db, dir, 'serve', extra);
     },
   };
   return ds;

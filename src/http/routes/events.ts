@@ -6,7 +6,7 @@ import type { Deps } from '../../app/deps.js';
 import { readEvents } from '../../app/events.js';
 import { authenticate } from '../../app/parties.js';
 import { assertEventFilter, deliverable, eventEnvelope } from '../../app/webhook-events.js';
-import { createWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, stopWebhook, updateWebhook, type SelfAddress } from '../../app/webhooks.js';
+import { createWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, stopWebhook, updateWebhook, type SelfAddress, type WebhookAddressPolicy } from '../../app/webhooks.js';
 import { DomainError } from '../../domain/errors.js';
 import { DeliveryView, WebhookInput, WebhookPatch, WebhookView } from '../../schemas/incident.js';
 import { QueryFilter, QueryWholeNumber } from '../../schemas/common.js';
@@ -30,8 +30,12 @@ function selfAddress(req: FastifyRequest): SelfAddress {
   return { hostPorts: withPort, localPort: req.socket?.localPort, otherLocalPorts: osmandPorts(), localAddresses: req.socket?.localAddress ? [req.socket.localAddress] : [] };
 }
 
+/** Where a receiver may be, for the OpenAPI document (the rule: src/domain/ip-address.ts). */
+const WEBHOOK_ADDRESSES =
+  'The URL must be http(s), carry no credentials and not point at this server. Link-local addresses (169.254.0.0/16, fe80::/10: where a cloud host\'s metadata service answers), unspecified (0.0.0.0/8, ::), multicast (224.0.0.0/4, ff00::/8) and broadcast ones are always refused, written in any form (IPv4-mapped IPv6, NAT64, a decimal or hex IPv4 the URL parser normalises): 400 `validation_failed` at `/url`, naming the address class. Loopback (127.0.0.0/8, ::1), private (RFC 1918, IPv6 unique local fc00::/7), shared (CGNAT 100.64.0.0/10), documentation and reserved addresses are refused too when the server runs with `--refuse-private-webhooks` (`PASSAGE_REFUSE_PRIVATE_WEBHOOKS=1`). A host name is judged at each delivery, by the lookup the sender connects with, on every address it resolves to; an address written in the URL is judged again there too. A refused one is not connected to: the attempt fails and the delivery log says why (`ELINKLOCAL`, `EADDRESSREFUSED`), and it is retried with back-off like any failure.';
+
 /** Server-Sent Events and webhook subscriptions (issue 6). Registered under /api/v1. */
-export function eventRoutes(app: FastifyInstance, deps: Deps): void {
+export function eventRoutes(app: FastifyInstance, deps: Deps, policy: WebhookAddressPolicy = { refusePrivate: false }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = deps.store.db;
   // Open streams end when the server closes, so shutdown does not wait for clients to leave.
@@ -126,17 +130,17 @@ export function eventRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
 
-  r.post('/webhooks', { schema: { tags: ['webhooks'], summary: 'Subscribe a receiver; the secret is shown once', body: WebhookInput, response: { 201: WebhookView, ...commonErrors } } }, async (req, reply) => {
+  r.post('/webhooks', { schema: { tags: ['webhooks'], summary: 'Subscribe a receiver; the secret is shown once', description: WEBHOOK_ADDRESSES, body: WebhookInput, response: { 201: WebhookView, ...commonErrors } } }, async (req, reply) => {
     const self = selfAddress(req);
-    const view = await write(deps, req, reply, 201, (u, actor) => createWebhook(u, actor, req.body, self));
+    const view = await write(deps, req, reply, 201, (u, actor) => createWebhook(u, actor, req.body, self, policy));
     reply.header('location', `/api/v1/webhooks/${view.id}`);
     return view;
   });
   r.get('/webhooks', { schema: { tags: ['webhooks'], summary: 'Your party’s subscriptions (all, for the mediator)', response: { 200: z.array(WebhookView), ...commonErrors } } }, async (req) => listWebhooks(db, actorOf(req)));
   r.get('/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParam, response: { 200: WebhookView, ...commonErrors } } }, async (req) => getWebhook(db, actorOf(req), req.params.id));
-  r.patch('/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Change URL, filter or description; pause or resume (active)', params: IdParam, body: WebhookPatch, response: { 200: WebhookView, ...commonErrors } } }, async (req, reply) => {
+  r.patch('/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Change URL, filter or description; pause or resume (active)', description: WEBHOOK_ADDRESSES, params: IdParam, body: WebhookPatch, response: { 200: WebhookView, ...commonErrors } } }, async (req, reply) => {
     const self = selfAddress(req);
-    return write(deps, req, reply, 200, (u, actor) => updateWebhook(u, actor, req.params.id, req.body, self));
+    return write(deps, req, reply, 200, (u, actor) => updateWebhook(u, actor, req.params.id, req.body, self, policy));
   });
   r.post(
     '/webhooks/:id/rotate-secret',
