@@ -135,6 +135,7 @@ describe.skipIf(!HAVE_CHROMIUM)('a live redraw keeps the member’s place', () =
     await notify('Focus two');
     await page.locator('#movement-list tr', { hasText: 'Focus two' }).waitFor({ timeout: 20_000 });
     expect(await page.evaluate(() => (document.activeElement as HTMLAnchorElement).getAttribute('href'))).toMatch(new RegExp(`${first}$`));
+    await page.screenshot({ path: join(RESULTS, 'web-map-live-focus.png'), fullPage: true });
   }, 90_000);
 
   it('the corridor page: focus on its map’s zoom button and the page’s scroll stay when it is drawn again (map and all)', async () => {
@@ -176,5 +177,6 @@ describe.skipIf(!HAVE_CHROMIUM)('a live redraw keeps the member’s place', () =
       const a = document.activeElement as HTMLElement;
       return { inRecon: a.closest('#recon-slot') !== null, cls: a.className, connected: a.isConnected };
     })).toEqual({ inRecon: true, cls: 'table-scroll', connected: true });
+    await page.screenshot({ path: join(RESULTS, 'web-movement-live-focus.png'), fullPage: true });
   }, 60_000);
 });
