@@ -31,7 +31,17 @@ export function clear(el: Element): void {
 }
 
 let uid = 0;
-export const nextId = (prefix: string): string => `${prefix}-${++uid}`;
+/** The prefixes `nextId` has numbered ids with: such an id is new at every draw, and names nothing across a redraw. */
+const numbered = new Set<string>();
+export const nextId = (prefix: string): string => {
+  numbered.add(prefix);
+  return `${prefix}-${++uid}`;
+};
+/** Whether `id` is one `nextId` made, or made from one (`decision-4-about`): a prefix it numbered, a dash, a number. */
+export function numberedId(id: string): boolean {
+  for (const p of numbered) if (id.startsWith(`${p}-`) && /^\d+(-|$)/.test(id.slice(p.length + 1))) return true;
+  return false;
+}
 
 /**
  * A wide table in its own horizontally scrollable box (focusable, so the keyboard can scroll it),

@@ -168,7 +168,7 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
     const shown = current ?? compromised;
     return h(
       'tr',
-      { 'data-party': partyId, 'data-guarantee': standing },
+      { 'data-party': partyId, 'data-guarantee': standing, 'data-key': `guarantee:${partyId}` },
       h('th', { scope: 'row' }, ctx.partyName(partyId)),
       h(
         'td',
@@ -260,7 +260,7 @@ async function draw(main: HTMLElement, ctx: Ctx, id: string, opts: { quiet?: boo
       h('h2', { id: 'susp-h' }, t('corridor.suspensions')),
       view.suspensions.length === 0
         ? h('p', {}, t('corridor.none'))
-        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: suspensionWhy(s) }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
+        : h('ul', {}, view.suspensions.map((s) => h('li', { 'data-suspension': s.id, 'data-key': `suspension:${s.id}` }, t('corridor.suspension.line', { since: both(Date.parse(s.since), tz), reason: suspensionWhy(s) }), s.until ? ` — ${t('corridor.suspension.ended', { until: both(Date.parse(s.until), tz) })}` : '', s.resumeReason ? h('div', { class: 'resume-reason' }, t('corridor.suspension.resumeReason', { reason: s.resumeReason })) : null))),
     ),
   );
 
@@ -330,7 +330,7 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
             const proof = !e.included ? 'failed' : c.signatureValid === true ? 'proven' : 'unauthenticated';
             return h(
               'tr',
-              { 'data-log-entry': e.index, 'data-included': String(proof === 'proven'), 'data-proof': proof },
+              { 'data-log-entry': e.index, 'data-key': `log:${e.index}`, 'data-included': String(proof === 'proven'), 'data-proof': proof },
               h('td', {}, `#${e.index}`),
               h('td', { class: 'small' }, both(Date.parse(e.time), tz)),
               h('td', {}, labelled(tValue('log.action', e.action), e.action)),

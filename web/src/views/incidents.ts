@@ -287,7 +287,7 @@ function incidentList(ctx: Ctx, incidents: readonly IncidentView[], corridors: r
       reason.addEventListener('input', () => clearFieldError(reason));
       return h(
         'tr',
-        { 'data-incident': i.id, 'data-state': i.state },
+        { 'data-incident': i.id, 'data-state': i.state, 'data-key': `incident:${i.id}` },
         h('td', {}, t(`incident.kind.${i.kind}` as MessageKey), h('div', { class: 'small' }, t(`incident.severity.${i.severity}` as MessageKey))),
         h('td', { class: 'small' }, when),
         h(

@@ -64,7 +64,7 @@ export function movementTable(movements: readonly MovementView[], tz = TZ): HTML
     h(
       'tbody',
       {},
-      movements.map((m) => h('tr', {}, h('td', {}, movementLink(m)), h('td', {}, t(`movement.state.${m.state}` as MessageKey)), h('td', {}, when(m.plannedDeparture, tz)))),
+      movements.map((m) => h('tr', { 'data-key': `movement:${m.id}` }, h('td', {}, movementLink(m)), h('td', {}, t(`movement.state.${m.state}` as MessageKey)), h('td', {}, when(m.plannedDeparture, tz)))),
     ),
   );
 }
@@ -151,7 +151,7 @@ function alertsBody(alerts: readonly AlertView[], cps: Map<string, string>, tz: 
         .join(' · ');
       return h(
         'li',
-        { class: `alert alert-${a.state}`, 'data-type': a.type, 'data-state': a.state },
+        { class: `alert alert-${a.state}`, 'data-type': a.type, 'data-state': a.state, 'data-key': `alert:${a.id}` },
         // "Arrived — cleared", "Прибуття — знято": the alert first, then its state (a badge
         // before a noun read as one ungrammatical phrase).
         h('strong', {}, capitalise(t(`movement.alertType.${a.type}` as MessageKey))),
@@ -337,25 +337,27 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
     (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
     (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
     describe();
-    stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
-    clear(alertsSlot);
-    alertsSlot.append(alertsBody(al, cps, tz));
-    clear(reconSlot);
-    reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
-    if (fresh.updatedAt !== shown.updatedAt) {
-      shown = fresh;
-      timesSlot.replaceChildren(...flat(times(fresh)));
-      manifestSlot.replaceChildren(manifestSection(fresh, ctx));
-      // The forms offered follow the movement's state; what is typed in them stays.
-      if (!busyNow(actionsSlot)) {
-        await keepingInput(actionsSlot, async () => {
+    // Swapped at once, keeping the member's place (`keepingInput`): the focus on a link, a button
+    // or the reconciliation's scroll box, how far that box is scrolled, what is typed in the forms.
+    await keepingInput(main, async () => {
+      stateSlot.textContent = t(`movement.state.${fresh.state}` as MessageKey);
+      clear(alertsSlot);
+      alertsSlot.append(alertsBody(al, cps, tz));
+      clear(reconSlot);
+      reconSlot.append(reconBody(rc, cps, fresh.departedAt !== null));
+      if (fresh.updatedAt !== shown.updatedAt) {
+        shown = fresh;
+        timesSlot.replaceChildren(...flat(times(fresh)));
+        manifestSlot.replaceChildren(manifestSection(fresh, ctx));
+        // The forms offered follow the movement's state; what is typed in them stays.
+        if (!busyNow(actionsSlot)) {
           const carry = captureStatus(actionsSlot);
           const next = actions(fresh);
           actionsSlot.replaceChildren(...(next ? [next] : []));
           carry(actionsSlot);
-        });
+        }
       }
-    }
+    });
     mapEl.dataset.live = String(Date.now());
   };
   refresher = coalescer(refresh, { quietMs: LIVE_QUIET_MS, maxWaitMs: LIVE_MAX_WAIT_MS });

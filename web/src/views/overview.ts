@@ -8,6 +8,7 @@ import { api, type CorridorView, type LatestPosition, type MovementView, type Si
 import { movementTable } from './movement.js';
 import { subscribe } from '../events.js';
 import { coalescer } from '../coalesce.js';
+import { keepPlace } from '../live.js';
 import type { Ctx } from '../context.js';
 import { clear, h, scrollBox } from '../dom.js';
 import { formatUtcShort, span, suspensionWhy, zoned } from '../format.js';
@@ -91,10 +92,23 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
   // The movements the party may see, kept up to date by movement events (a new one, a departure …).
   const movementsSlot = h('div', { id: 'overview-movements-slot' });
   const drawMovements = (ms: MovementView[] | null): void => {
+    // Drawn again live: a member tabbing through the list keeps their place (`keepPlace`).
+    const restore = keepPlace(movementsSlot);
     movementsSlot.replaceChildren(...(ms !== null && ms.length > 0 ? [h('section', { 'aria-labelledby': 'mov-h', id: 'overview-movements' }, h('h2', { id: 'mov-h' }, t('movement.list')), movementTable(ms))] : []));
+    restore();
   };
   drawMovements(movements);
 
+  const listSection = h(
+    'section',
+    { 'aria-labelledby': 'list-h' },
+    h('h2', { id: 'list-h' }, t('list.title')),
+    views.length === 0
+      ? h('p', {}, t('list.empty'))
+      : // In its own scrolling box: the windows' dates are long in Ukrainian and Russian, and the
+        // page itself must not scroll sideways on a phone.
+        scrollBox(h('table', { class: 'list', id: 'corridor-list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody), t('common.tableOf', { name: t('list.title') }), t('common.scrollHint')),
+  );
   main.append(
     h('h1', { class: 'visually-hidden' }, t('nav.map')),
     h(
@@ -109,16 +123,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
         legendSlot,
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'list-h' },
-      h('h2', { id: 'list-h' }, t('list.title')),
-      views.length === 0
-        ? h('p', {}, t('list.empty'))
-        : // In its own scrolling box: the windows' dates are long in Ukrainian and Russian, and the
-          // page itself must not scroll sideways on a phone.
-          scrollBox(h('table', { class: 'list', id: 'corridor-list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('public.route')), h('th', { scope: 'col' }, t('list.state')), h('th', { scope: 'col' }, t('corridor.windows')))), listBody), t('common.tableOf', { name: t('list.title') }), t('common.scrollHint')),
-    ),
+    listSection,
     movementsSlot,
   );
 
@@ -160,6 +165,9 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
     slider.setAttribute('aria-valuetext', out.textContent);
     mapEl.dataset.at = new Date(at).toISOString();
     mapEl.dataset.states = JSON.stringify(Object.fromEntries(items.map(({ p, pic }) => [p.view.id, pic.state])));
+    // Drawn again by the clock, the slider and live events: the focus on a corridor's link, and
+    // how far the list's box is scrolled, stay (`keepPlace`).
+    const restore = keepPlace(listSection);
     clear(listBody);
     for (const { p, pic } of items.sort((a, b) => DISPLAY_STATES.indexOf(a.pic.state) - DISPLAY_STATES.indexOf(b.pic.state))) {
       // Open or next; once none is left, the last one, said to be over (not a bare "—").
@@ -169,13 +177,14 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx): Promise<void>
       listBody.append(
         h(
           'tr',
-          { 'data-corridor': p.view.id, 'data-state': pic.state },
+          { 'data-corridor': p.view.id, 'data-state': pic.state, 'data-key': `corridor:${p.view.id}` },
           h('th', { scope: 'row' }, h('a', { href: `/app/corridors/${p.view.id}`, 'data-link': true }, p.view.title)),
           h('td', {}, stateBadge(pic.state), pic.suspension ? h('div', { class: 'small', 'data-suspension-reason': '' }, suspensionWhy(pic.suspension)) : null, pic.state === 'waiting' && p.missing.length > 0 ? h('div', { class: 'small' }, p.missing.map((id) => ctx.partyName(id)).join(', ')) : null),
           h('td', { class: 'small window-cell' }, last ? `${t('overview.lastWindow')}: ` : '', iv ? span(iv.start, iv.end, tz) : '—'),
         ),
       );
     }
+    restore();
     clearTimeout(zoneTimer);
     zoneTimer = setTimeout(() => {
       void api.zones(new Date(at).toISOString()).then((fc) => cmap.setZones(fc));
