@@ -103,12 +103,14 @@ describe('a server that accepts the connection but never answers', () => {
     const r = await runAsync(['corridors', 'list', '--url', url, '--token', 'psg_x', '--timeout', '1']);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`passage: ${url} did not answer within 1 s: is it a Passage server, and is --url right? (wait longer with --timeout or PASSAGE_TIMEOUT)\n`);
-    expect(r.ms).toBeLessThan(10_000);
+    // Well before the default 30 s: the option was honoured (a busy machine takes seconds to
+    // start the CLI itself, so the bound is not the timeout plus a little).
+    expect(r.ms).toBeLessThan(20_000);
     const env = await runAsync(['verify', '--url', url, '--log-key', logKey], { PASSAGE_TIMEOUT: '2' });
     expect(env.code).toBe(1);
     expect(env.err).toMatch(/did not answer within 2 s/);
-    expect(env.ms).toBeLessThan(10_000);
-  }, 30_000);
+    expect(env.ms).toBeLessThan(20_000);
+  }, 60_000);
 
   it('refuses a --timeout that is not a whole number of seconds', () => {
     for (const t of ['0', '1.5', 'soon', '']) {
@@ -214,7 +216,7 @@ describe('bad local input is refused locally (exit 2), before any request', () =
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toBe(`passage: --out ${dir} is a directory: give a file name\n`);
     }
-  });
+  }, 90_000); // a dozen CLI runs, each a process start on a machine that may be busy
 
   it('an empty filter is refused, not ignored', () => {
     for (const [args, message] of [
