@@ -69,6 +69,8 @@ export interface Harness {
   newPage(opts?: { width?: number; height?: number; locale?: string }): Promise<{ page: Page; context: BrowserContext }>;
   /** Uncaught errors thrown in any page since the last call (each test must leave none). */
   takePageErrors(): string[];
+  /** Closes the pages opened so far (after each test: an open page follows the event stream and redraws its map on every event). */
+  closePages(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,7 +85,10 @@ export function useHarness(): Harness {
   }, 120_000);
   // An uncaught error in the page fails the test that caused it, even when what it checks passed
   // (a map update arriving after the view had gone threw unnoticed).
-  afterEach(() => {
+  afterEach(async () => {
+    // Closed first: a page that stayed open would follow the event stream and redraw its map on
+    // every event of every later test, a cost that grew with each test of a file.
+    await started?.closePages();
     expect(started?.takePageErrors() ?? [], 'uncaught errors in the page').toEqual([]);
   });
   afterAll(async () => {
@@ -142,6 +147,9 @@ export async function startHarness(): Promise<Harness> {
     },
     takePageErrors() {
       return pageErrors.splice(0);
+    },
+    async closePages() {
+      for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
