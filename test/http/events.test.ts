@@ -96,7 +96,8 @@ for (const { engine, available } of ENGINES) {
         expect((await api(w.app, w.mediator.liaison.token).post(`/incidents/${inc.id}/confirm`, { reason: 'seen' })).statusCode).toBe(200);
         // How soon ("within a second", issue 6) is measured by `npm run bench -- --only=events`
         // (docs/benchmarks.md), not timed here.
-        await until(() => rx.got.length >= 2 && s.messages.some((m) => m.event === 'corridor.suspended'), 10_000);
+        // Generous: on a busy machine the scheduler's passes and the deliveries queue behind other work.
+        await until(() => rx.got.length >= 2 && s.messages.some((m) => m.event === 'corridor.suspended'), 30_000);
         // The webhook: in order, signed per Standard Webhooks.
         const bodies = rx.got.map((g) => JSON.parse(g.body));
         expect(bodies.map((b) => b.type)).toEqual(['corridor.suspended', 'incident.confirmed']);
@@ -131,7 +132,7 @@ for (const { engine, available } of ENGINES) {
         await rx.close();
         await w.close();
       }
-    });
+    }, 60_000);
 
     it('ends a stream whose token is revoked while it is open: nothing more reaches it', async () => {
       const w = await makeWorld(engine);
