@@ -162,6 +162,32 @@ describe.skipIf(!HAVE_CHROMIUM)('live pages in chromium', () => {
     expect(await page.locator(`tr[data-incident="${rep.body.id}"] details.correct-box`).getAttribute('open')).not.toBeNull();
   }, 60_000);
 
+  it('what the member types while a live redraw’s requests are under way is kept, and the focus with it', async () => {
+    const { page } = await h.newPage();
+    await signIn(h, page, 'mediator-liaison', `/app/corridors/${sumy()}`);
+    const reason = page.locator('form[data-action=suspend] input[name=reason]');
+    await reason.waitFor();
+    await streaming(page);
+    // The redraw's read of the corridor is held until the member has typed.
+    let arrived!: () => void;
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/v1/corridors/${sumy()}`, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      arrived();
+      await released;
+      await route.continue();
+    });
+    await notified('Typed while drawing', 'live-typing-1', ['ua', 'ru', 'observers']);
+    await held;
+    await reason.fill('typed while the page was being drawn');
+    release();
+    await page.locator('#corridor-movements tr', { hasText: 'Typed while drawing' }).waitFor({ timeout: 20_000 });
+    expect(await reason.inputValue()).toBe('typed while the page was being drawn');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.closest('form')?.dataset.action)).toBe('suspend');
+  }, 60_000);
+
   it('switching the language keeps every vehicle and cargo row of the notify form, each with its values', async () => {
     const { page } = await h.newPage();
     await signIn(h, page, 'convoy-operator', '/app/movements/new');

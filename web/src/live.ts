@@ -46,7 +46,7 @@ function focused(el: Element | null): boolean {
  * them back into the content that replaced `root`'s. Taken just before a swap (or a redraw whose
  * requests run meanwhile: focus the member moved elsewhere in the meantime is left where it is).
  */
-export function keepPlace(root: HTMLElement): () => void {
+export function keepPlace(root: HTMLElement): (apply?: boolean) => void {
   const active = document.activeElement instanceof HTMLElement && document.activeElement !== root && root.contains(document.activeElement) ? document.activeElement : null;
   let field: { key: string; index: number; start: number | null; end: number | null } | null = null;
   let place: string[] | null = null;
@@ -79,8 +79,9 @@ export function keepPlace(root: HTMLElement): () => void {
   };
   const by = ['wheel', 'touchmove', 'keydown', 'mousedown'] as const;
   for (const type of by) window.addEventListener(type, moved, { capture: true, passive: true });
-  return () => {
+  return (apply = true) => {
     for (const type of by) window.removeEventListener(type, moved, { capture: true });
+    if (!apply) return;
     for (const d of root.querySelectorAll('details')) {
       const k = placeKey(d, root);
       const open = k && details.get(k.join(' '));
@@ -128,11 +129,25 @@ export function keepPlace(root: HTMLElement): () => void {
 /** Draws `root` again with `render`, keeping what the user was doing in it. */
 export async function keepingInput(root: HTMLElement, render: () => Promise<void>): Promise<void> {
   // Only what the member changed: a field left as drawn shows the newer data.
-  const typed = snapshotFields(root, true);
-  const restore = keepPlace(root);
+  let typed = snapshotFields(root, true);
+  let restore = keepPlace(root);
+  // The member goes on while the redraw's requests run: what they type, choose or move into in
+  // the content still shown is taken again then (the swap comes later, in one go), or it would
+  // be lost — a reason typed just before pressing Resume came back empty, and the form refused it.
+  const retake = (e: Event): void => {
+    if (!(e.target instanceof Node) || !e.target.isConnected) return;
+    typed = snapshotFields(root, true);
+    restore(false);
+    restore = keepPlace(root);
+  };
+  // Not 'change': Chromium fires it at a typed field the swap removes, when the old content is
+  // half gone and the focus already left it (a select's choice fires 'input' too).
+  const on = ['input', 'focusin'] as const;
+  for (const type of on) root.addEventListener(type, retake, true);
   try {
     await render();
   } finally {
+    for (const type of on) root.removeEventListener(type, retake, true);
     restoreFields(root, typed);
     restore();
   }
