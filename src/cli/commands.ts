@@ -3,12 +3,8 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { initialise, getSetting } from '../app/bootstrap.js';
 import { defaultDeps, type Deps } from '../app/deps.js';
-import { loadDemo, type DemoResult } from '../demo/scenario.js';
+import type { DemoResult } from '../demo/scenario.js';
 import { CreatePartyBody } from '../schemas/party.js';
-import { startScheduler } from '../app/scheduler.js';
-import { webhookSender } from '../app/webhooks.js';
-import { startOsmandListener } from '../http/osmand.js';
-import { buildServer } from '../http/server.js';
 import { sql } from 'kysely';
 import { isPostgresUrl, migrationState, openStore, redactedLocation, type Store } from '../store/store.js';
 import { assertDemoFilesFree, demoDatabase, demoKeysDir, readDemoSummary, type DemoSummary } from './demo-files.js';
@@ -17,6 +13,11 @@ import { CliError } from './errors.js';
 import { dataDir, demoSummaryPath, requireText, type Print } from './options.js';
 
 /** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
+// The server and the demo are most of what a command loads: imported by the commands that run
+// them, so that `verify --db`, `init` and the log commands start without them (the CLI starts
+// hundreds of times in a test run, and scripts run it in loops).
+const demoScenario = (): Promise<typeof import('../demo/scenario.js')> => import('../demo/scenario.js');
+
 function ensureDbDir(db: string): void {
   if (!isPostgresUrl(db) && db !== ':memory:') ensureDir(dirname(resolve(db)), 'the database directory');
 }
@@ -142,6 +143,7 @@ export async function cmdDemo(db: string, opts: { now?: boolean; json?: boolean;
     if ((await getSetting(deps, 'demo_loaded')) !== undefined) {
       throw new CliError(`the demo is already loaded in ${db}; use a new database (e.g. --db ./data/demo2.db) or remove it`, 5);
     }
+    const { loadDemo } = await demoScenario();
     const result = await loadDemo(deps, { keysDir, ...(opts.now ? { now: deps.now() } : {}) });
     // The demo's tokens are saved beside the database, for `npm start` to show again; demo only.
     const summary = saveDemoSummary(db, result);
@@ -212,6 +214,7 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
     const demoLoaded = (await getSetting(deps, 'demo_loaded')) !== undefined;
     if (!demoLoaded && init.created) {
       ensureDir(keysDir, 'the keys directory', 0o700);
+      const { loadDemo } = await demoScenario();
       printDemo(saveDemoSummary(db, await loadDemo(deps, { keysDir, now: deps.now() })), print);
     } else if (!demoLoaded) {
       // Someone's own database: its log is append-only, and the demo's fictional parties,
@@ -230,6 +233,7 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
     }
   }
   const refusePrivate = opts.refusePrivateWebhooks ?? false;
+  const [{ buildServer }, { startOsmandListener }, { startScheduler }, { webhookSender }] = await Promise.all([import('../http/server.js'), import('../http/osmand.js'), import('../app/scheduler.js'), import('../app/webhooks.js')]);
   const app = await buildServer(deps, { logger: opts.logger ?? false, publicUrl: opts.publicUrl, refusePrivateWebhooks: refusePrivate });
   let address: string;
   try {
@@ -250,9 +254,10 @@ export async function cmdServe(db: string, opts: { host: string; port: number; o
   }
   // The sender judges each delivery's addresses by the same rule the API applied at subscription.
   const stopScheduler = startScheduler(deps, { send: webhookSender({ refusePrivate }) });
-  print(`Passage is running at ${url}  (API ${url}/api/v1, docs ${url}/api/docs)`);
+  // "running at" last: whoever waits for it (a script, a supervisor) has read what was set up.
   if (refusePrivate) print('Webhooks to loopback, private and shared (CGNAT) addresses are refused (--refuse-private-webhooks).');
   if (osmand) print(`Tracker (OsmAnd / Traccar Client) listener at ${osmand.address}`);
+  print(`Passage is running at ${url}  (API ${url}/api/v1, docs ${url}/api/docs)`);
   return {
     url,
     close: async () => {

@@ -9,7 +9,8 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { KEYED_PARTIES, type DemoResult } from '../demo/scenario.js';
+import { KEYED_PARTIES } from '../demo/parties.js';
+import type { DemoResult } from '../demo/scenario.js';
 import { isPostgresUrl, redactedLocation } from '../store/location.js';
 import { CliError } from './errors.js';
 import { dataDir, demoSummaryPath } from './options.js';

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadSigningKey } from './client-commands.js';
 import { CliError, EXIT } from './errors.js';
 import { checkWritableFile } from './files.js';
 import type { CliKit } from './kit.js';
@@ -96,6 +95,8 @@ export function registerLedgerCommands(program: Command, kit: CliKit): void {
       .description('sign a round’s protocol for your delegation: fetches the exact text bytes, signs them locally, submits the JWS')
       .requiredOption('--key <file>', 'your party’s .private.jwk'),
   ).action(async (protocolId: string, o: Remote & { key: string }) => {
+    // The signing code (jose) loads with the command that signs, as the client commands' does.
+    const { loadSigningKey } = await import('./client-commands.js');
     const signer = await loadSigningKey(o.key);
     const c = client(o);
     const id = encodeURIComponent(protocolId);

@@ -17,6 +17,7 @@ import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { AgreementInput } from '../schemas/agreement.js';
 import type { PartyKind, Role } from '../schemas/common.js';
 import type { TermsInput } from '../schemas/corridor.js';
+import { KEYED_PARTIES } from './parties.js';
 
 /**
  * The demo story (DESIGN.md, "The story to demo"): public reports of March 2022, illustrative.
@@ -217,11 +218,6 @@ function corridors(agreementId: string, t: (iso: string) => string): CorridorSpe
   ];
 }
 
-/**
- * Which demo party signs for each member key, and the members who give guarantees: each has a
- * key pair written as `<party>.private.jwk` and `<party>.public.jwk` in the keys directory.
- */
-export const KEYED_PARTIES = ['mediator', 'ua', 'ru'] as const;
 
 /** How long after the Sumy → Poltava window opens `loadDemo`'s `now` falls. */
 export const DEMO_NOW_AFTER_SUMY_OPENS_MS = 8 * 3_600_000;

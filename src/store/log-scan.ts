@@ -341,12 +341,16 @@ function slowPage(
   return undefined;
 }
 
-/** The worker script: next to this module when built, else (running from TypeScript sources in tests) the built one. */
+/**
+ * The worker script: next to this module when built by tsc (dist/store/), beside the chunk the
+ * CLI's bundle put this module in (dist/chunks/ → dist/store/), else (running from TypeScript
+ * sources in tests) the built one.
+ */
 function workerScript(): URL {
-  const here = new URL('./log-scan-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../dist/store/log-scan-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
+  for (const candidate of ['./log-scan-worker.js', '../store/log-scan-worker.js', '../../dist/store/log-scan-worker.js']) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
   throw new Error('the log scan worker is not built: run `npm run build`');
 }
 
