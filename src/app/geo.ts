@@ -46,6 +46,8 @@ export class GeoIndex {
   private synced = -1;
   private syncing: Promise<void> | undefined;
   private readonly routeVersion = new Map<string, number>();
+  /** Each indexed corridor's route, as indexed (for probes that need the routes themselves). */
+  private readonly routes = new Map<string, readonly (readonly [number, number])[]>();
   /** Zones the index refused ("corridor <id> version <n>"), each reported once. */
   private readonly refused = new Set<string>();
 
@@ -90,10 +92,13 @@ export class GeoIndex {
     for (const z of corridors) {
       const key = this.routeVersion.get(z.id);
       if (key === z.version) this.engine.setCorridorActive(z.id, z.active);
-      else if (this.admit(`corridor ${z.id} version ${z.version}`, () => this.engine.upsertCorridor(z))) this.routeVersion.set(z.id, z.version);
-      else {
+      else if (this.admit(`corridor ${z.id} version ${z.version}`, () => this.engine.upsertCorridor(z))) {
+        this.routeVersion.set(z.id, z.version);
+        this.routes.set(z.id, z.route);
+      } else {
         this.engine.removeCorridor(z.id);
         this.routeVersion.delete(z.id);
+        this.routes.delete(z.id);
       }
     }
     for (const s of sites) {
@@ -125,6 +130,11 @@ export class GeoIndex {
   /** Checks points against the index as it is now; call `sync` first. */
   checkNow(points: readonly CheckPoint[], opts: { viewer: Pick<Actor, 'partyId' | 'partyKind'>; distances?: boolean }): CheckResult[] {
     return this.engine.check(points, { ...(opts.viewer.partyKind === 'mediator' ? {} : { viewerPartyId: opts.viewer.partyId }), ...(opts.distances ? { distances: true } : {}) });
+  }
+
+  /** The routes of the corridors the index holds now (every state, as `checkNow` sees them); call `sync` first. */
+  routesNow(): (readonly (readonly [number, number])[])[] {
+    return [...this.routes.values()];
   }
 
   async check(db: Tx, points: readonly CheckPoint[], opts: { viewer: Pick<Actor, 'partyId' | 'partyKind'>; distances?: boolean }): Promise<CheckResult[]> {

@@ -89,12 +89,14 @@ async function forViewer(tx: Tx, viewer: Pick<Actor, 'partyId' | 'partyKind'>, i
 }
 
 export async function matchIncident(deps: Deps, geometry: IncidentGeometry, at: number): Promise<string[]> {
+  const index = geoIndexFor(deps);
+  await index.sync(deps.store.db);
   // With an area, also a point of each route lying inside it: a zone wholly inside a large area
-  // may fall between the inside grid's points (routeProbesInside).
-  const routes = geometry.type === 'Point' ? [] : (await loadCorridors(deps.store.db, { incidents: false })).map((c) => c.terms.route.coordinates);
+  // may fall between the inside grid's points (routeProbesInside). The routes are the index's own
+  // (no store read), and the check runs on the same index state, with no await in between.
+  const routes = geometry.type === 'Point' ? [] : index.routesNow();
   const points = [...incidentProbePoints(geometry), ...routeProbesInside(geometry, routes)].map(([lon, lat]) => ({ lon, lat, at }));
-  const res = await geoIndexFor(deps).check(deps.store.db, points, { viewer: MATCHER });
-  return [...new Set(res.flatMap((r) => r.corridors))].sort();
+  return [...new Set(index.checkNow(points, { viewer: MATCHER }).flatMap((r) => r.corridors))].sort();
 }
 
 function toView(r: IncidentRow, disputes: DB['incident_disputes'][]): IncidentView {

@@ -1,6 +1,8 @@
 import { HIDDEN_AREA, HIDDEN_ROUTE } from '../fixtures/hidden-zone.js';
+import type { KyselyPlugin } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/app/events.js';
+import { matchIncident } from '../../src/app/incidents.js';
 import { api, guaranteedCorridor, ENGINES, json, makeWorld } from '../helpers.js';
 
 const SHA = 'a'.repeat(64);
@@ -193,6 +195,38 @@ for (const { engine, available } of ENGINES) {
         const res = await api(w.app, w.aid.operator.token).post('/incidents', shelling({ geometry: HIDDEN_AREA }));
         expect(res.statusCode, res.body).toBe(201);
         expect(json(res).corridorIds).toEqual([id]);
+      } finally {
+        await w.close();
+      }
+    });
+
+    it('matches an area against the routes the deconfliction index holds, reading no corridor from the store once the index is current', async () => {
+      const w = await makeWorld(engine);
+      try {
+        const [a, b] = HIDDEN_ROUTE as [[number, number], [number, number]];
+        const id = await guaranteedCorridor(w, { title: 'Hidden lane', route: { type: 'LineString', coordinates: [a, b] }, widthM: 100, origin: { name: 'A', coordinates: a }, destination: { name: 'B', coordinates: b }, checkpoints: [] });
+        const at = Date.parse('2022-03-08T10:05:00Z');
+        // Every query that names the corridors table.
+        let corridorQueries = 0;
+        const recorder: KyselyPlugin = {
+          transformQuery: ({ node }) => {
+            if (JSON.stringify(node).includes('"name":"corridors"')) corridorQueries++;
+            return node;
+          },
+          transformResult: async ({ result }) => result,
+        };
+        const deps = { ...w.deps, store: { ...w.deps.store, db: w.deps.store.db.withPlugin(recorder) } };
+        // The first match builds this store's index, reading every corridor once.
+        expect(await matchIncident(deps, HIDDEN_AREA, at)).toEqual([id]);
+        expect(corridorQueries).toBeGreaterThan(0);
+        corridorQueries = 0;
+        // Each area report loaded every corridor again to probe their routes (the index holds them).
+        for (let k = 0; k < 3; k++) expect(await matchIncident(deps, HIDDEN_AREA, at)).toEqual([id]);
+        expect(corridorQueries).toBe(0);
+        // A corridor changed since: the index catches up (reading that one), and its route counts.
+        const other = await guaranteedCorridor(w, { title: 'Second hidden lane', route: { type: 'LineString', coordinates: [a, b] }, widthM: 100, origin: { name: 'A', coordinates: a }, destination: { name: 'B', coordinates: b }, checkpoints: [] });
+        expect(await matchIncident(deps, HIDDEN_AREA, at)).toEqual([id, other].sort());
+        expect(corridorQueries).toBeGreaterThan(0);
       } finally {
         await w.close();
       }
