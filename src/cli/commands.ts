@@ -12,12 +12,12 @@ import { ensureDir } from './files.js';
 import { CliError } from './errors.js';
 import { dataDir, demoSummaryPath, requireText, type Print } from './options.js';
 
-/** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
 // The server and the demo are most of what a command loads: imported by the commands that run
 // them, so that `verify --db`, `init` and the log commands start without them (the CLI starts
 // hundreds of times in a test run, and scripts run it in loops).
 const demoScenario = (): Promise<typeof import('../demo/scenario.js')> => import('../demo/scenario.js');
 
+/** Creates the directory a SQLite database will live in (see `ensureDir` for why not openStore's own mkdir). */
 function ensureDbDir(db: string): void {
   if (!isPostgresUrl(db) && db !== ':memory:') ensureDir(dirname(resolve(db)), 'the database directory');
 }
