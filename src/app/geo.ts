@@ -45,9 +45,8 @@ export class GeoIndex {
   private readonly engine = new DeconflictionEngine([], []);
   private synced = -1;
   private syncing: Promise<void> | undefined;
-  private readonly routeVersion = new Map<string, number>();
-  /** Each indexed corridor's route, as indexed (for probes that need the routes themselves). */
-  private readonly routes = new Map<string, readonly (readonly [number, number])[]>();
+  /** Each indexed corridor's version and route, as indexed (probes may need the routes themselves). */
+  private readonly indexed = new Map<string, { readonly version: number; readonly route: readonly (readonly [number, number])[] }>();
   /** Zones the index refused ("corridor <id> version <n>"), each reported once. */
   private readonly refused = new Set<string>();
 
@@ -90,15 +89,12 @@ export class GeoIndex {
     }
     // All reads done: apply the changes in one synchronous step.
     for (const z of corridors) {
-      const key = this.routeVersion.get(z.id);
-      if (key === z.version) this.engine.setCorridorActive(z.id, z.active);
+      if (this.indexed.get(z.id)?.version === z.version) this.engine.setCorridorActive(z.id, z.active);
       else if (this.admit(`corridor ${z.id} version ${z.version}`, () => this.engine.upsertCorridor(z))) {
-        this.routeVersion.set(z.id, z.version);
-        this.routes.set(z.id, z.route);
+        this.indexed.set(z.id, { version: z.version, route: z.route });
       } else {
         this.engine.removeCorridor(z.id);
-        this.routeVersion.delete(z.id);
-        this.routes.delete(z.id);
+        this.indexed.delete(z.id);
       }
     }
     for (const s of sites) {
@@ -134,7 +130,7 @@ export class GeoIndex {
 
   /** The routes of the corridors the index holds now (every state, as `checkNow` sees them); call `sync` first. */
   routesNow(): (readonly (readonly [number, number])[])[] {
-    return [...this.routes.values()];
+    return [...this.indexed.values()].map((c) => c.route);
   }
 
   async check(db: Tx, points: readonly CheckPoint[], opts: { viewer: Pick<Actor, 'partyId' | 'partyKind'>; distances?: boolean }): Promise<CheckResult[]> {
