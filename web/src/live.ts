@@ -140,8 +140,9 @@ export async function keepingInput(root: HTMLElement, render: () => Promise<void
     restore(false);
     restore = keepPlace(root);
   };
-  // Not 'change': Chromium fires it at a typed field the swap removes, when the old content is
-  // half gone and the focus already left it (a select's choice fires 'input' too).
+  // Not 'change' (a select's choice, a tick fire 'input' too): with it, the live-pages tests lost
+  // the focus after a redraw — by our reading Chromium fires it at a typed field the swap removes,
+  // when the old content is half gone and the focus has left it, and the place taken then is empty.
   const on = ['input', 'focusin'] as const;
   for (const type of on) root.addEventListener(type, retake, true);
   try {
