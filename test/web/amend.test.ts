@@ -95,8 +95,9 @@ describe.skipIf(!HAVE_CHROMIUM)('amending, signing and other forms in the browse
     const key = h.demo.keyFiles.ua?.private ?? '';
     await page.locator('.sign-key input[type=file]').setInputFiles({ name: 'ua.private.jwk', mimeType: 'application/json', buffer: readFileSync(key) });
     await page.locator('.sign-key button[type=submit]').click();
-    // The page is still checking its log section's inclusion proofs (dozens of requests on six
-    // connections): the answer may queue behind them for a second on a busy machine.
+    // The page may still be checking its log section (pages of entries, then one inclusion proof
+    // per entry of the corridor, one after another): on a busy machine the refusal can take a
+    // second or more to show.
     await expect.poll(() => page.locator('#action-msg').textContent(), { timeout: 15_000 }).toBe(`Refused: The terms changed to version ${start.version + 1} while this page was open. Reload it and read them before signing.`);
     expect((await corridor(sumy())).guarantees.filter((g) => g.version === start.version + 1)).toEqual([]);
   }, 60_000);
