@@ -223,6 +223,62 @@ export async function consistencyProof(db: Tx, from: number, to: number): Promis
   return assembleProof(steps, map, treeHasher);
 }
 
+/** Entries per page of one subject's entries, each with its inclusion proof (~25 node rows a proof). */
+export const MAX_SUBJECT_PAGE = 200;
+
+/** One entry of a subject, its exact bytes and its RFC 9162 inclusion proof up to the asked size. */
+export interface SubjectEntry {
+  readonly index: number;
+  readonly entry: string;
+  readonly proof: Uint8Array[];
+}
+
+/**
+ * The entries about `subject` (e.g. `corridor/cor_…`) from index `start` up to tree size `size`,
+ * each with its inclusion proof in the tree of that size: what a member's browser needs to check a
+ * corridor's history against a signed head in one or two requests, instead of reading every entry
+ * of the log to find them. `next` is the index to ask from for the rest, or null.
+ *
+ * Only entries whose served bytes name the subject: a restricted entry keeps its real subject in
+ * the head column (the server's own index) but shows everyone `restricted`, so it is never
+ * returned here (that would tell what it hides). The entry's own bytes are checked too, not just
+ * the column. The answer proves each entry is in the log; that none is missing only an audit of
+ * the whole log (`passage verify`) can show.
+ */
+export async function subjectEntries(db: Tx, subject: string, size: number, start: number, limit = MAX_SUBJECT_PAGE): Promise<{ entries: SubjectEntry[]; next: number | null }> {
+  const current = await logSize(db);
+  checkRange('size', size, current, logHas(current));
+  const rows = await db
+    .selectFrom('log_entries')
+    .leftJoin('log_openings', 'log_openings.idx', 'log_entries.idx')
+    .select(['log_entries.idx as idx', 'log_entries.entry as entry'])
+    .where('log_entries.subject', '=', subject)
+    .where('log_openings.idx', 'is', null)
+    .where('log_entries.idx', '>=', start)
+    .where('log_entries.idx', '<', size)
+    .orderBy('log_entries.idx')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit).filter((r) => servedSubject(r.entry) === subject);
+  const next = rows.length > limit ? Number((rows[limit] as { idx: number }).idx) : null;
+  // All the pages' proofs from one read of the nodes they need.
+  const steps = page.map((r) => inclusionProofNodes(Number(r.idx), size));
+  const ids = [...new Map(steps.flatMap((s) => proofNodeIds(s)).map((id) => [nodeKey(id), id])).values()];
+  const hashes = await readNodes(db, ids);
+  const nodes = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
+  return { entries: page.map((r, i) => ({ index: Number(r.idx), entry: r.entry, proof: assembleProof(steps[i] as ReturnType<typeof inclusionProofNodes>, nodes, treeHasher) })), next };
+}
+
+/** The subject an entry's bytes show (`restricted` for a restricted entry), or undefined if they do not parse. */
+function servedSubject(entry: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(entry);
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { subject?: unknown }).subject === 'string' ? (parsed as { subject: string }).subject : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface StoredEntry {
   readonly index: number;
   /** The exact entry bytes as stored. */

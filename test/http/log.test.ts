@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/app/audit.js';
-import { databaseLogSource, nodeRowId, serverVerifierKey } from '../../src/app/log.js';
+import { databaseLogSource, nodeRowId, serverVerifierKey, subjectEntries } from '../../src/app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256, verify } from '../../src/crypto/index.js';
 import {
   cosignCheckpoint,
@@ -69,6 +69,49 @@ for (const { engine, available } of ENGINES) {
           expect(() => verifyConsistency(m, n, proof.map(decodeBase64), computeRoot(leaves.slice(0, m), sha256), root, sha256)).not.toThrow();
         }
       }
+    });
+
+    it("serves one corridor's entries with inclusion proofs up to the size asked, and no other entry", async () => {
+      const size = Number((await get('/log/checkpoint')).headers['x-log-size']);
+      const { entries } = json(await get(`/log/entries?start=0&end=${size}`));
+      const leaves = entries.map((e: any) => hashLeaf(new Uint8Array(Buffer.from(e.entry, 'base64')), sha256));
+      const subject = `corridor/${corridorId}`;
+      const want = entries.filter((e: any) => JSON.parse(Buffer.from(e.entry, 'base64').toString('utf8')).subject === subject).map((e: any) => e.index);
+      expect(want.map((i: number) => JSON.parse(Buffer.from(entries[i].entry, 'base64').toString('utf8')).action)).toEqual(['corridor.proposed', 'guarantee.given', 'guarantee.given', 'corridor.guaranteed']);
+      for (const n of [size, want[1] + 1, want[0]]) {
+        const res = await get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${n}`);
+        expect(res.statusCode, res.body).toBe(200);
+        const page = json(res);
+        expect(page).toMatchObject({ subject, size: n, next: null });
+        expect(page.entries.map((e: any) => e.index)).toEqual(want.filter((i: number) => i < n));
+        const root = computeRoot(leaves.slice(0, n), sha256);
+        for (const e of page.entries) {
+          expect(e.entry).toBe(entries[e.index].entry);
+          expect(() => verifyInclusion(leaves[e.index], e.index, n, e.proof.map(decodeBase64), root, sha256)).not.toThrow();
+          // One bit flipped in the proof, and it no longer verifies.
+          const flipped = [...e.proof.map(decodeBase64)];
+          if (flipped[0]) flipped[0][0] ^= 1;
+          if (flipped.length > 0) expect(() => verifyInclusion(leaves[e.index], e.index, n, flipped, root, sha256)).toThrow();
+        }
+      }
+      // From `start` on, in pages that say where the next begins.
+      expect(json(await get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${size}&start=${want[1]}`)).entries.map((e: any) => e.index)).toEqual(want.slice(1));
+      const pages: number[] = [];
+      for (let start: number | null = 0; start !== null; ) {
+        const page = await subjectEntries(w.store.db, subject, size, start, 3);
+        pages.push(page.entries.length);
+        start = page.next;
+      }
+      expect(pages).toEqual([3, 1]);
+      // Nothing about a subject the log never named; bad sizes and subjects are refused.
+      expect(json(await get(`/log/entries/by-subject?subject=corridor%2Fcor_none&size=${size}`))).toEqual({ subject: 'corridor/cor_none', size, entries: [], next: null });
+      const tooFar = await get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${size + 1}`);
+      expect(tooFar.statusCode).toBe(400);
+      expect(json(tooFar).detail).toBe(`size must be a whole number from 0 to ${size} (the log has ${size} entries)`);
+      expect((await get(`/log/entries/by-subject?size=${size}`)).statusCode).toBe(400);
+      expect((await get(`/log/entries/by-subject?subject=&size=${size}`)).statusCode).toBe(400);
+      expect((await get(`/log/entries/by-subject?subject=x&size=-1`)).statusCode).toBe(400);
+      expect((await api(w.app, undefined).get(`/log/entries/by-subject?subject=x&size=${size}`)).statusCode).toBe(401);
     });
 
     it('refuses bad ranges with 400', async () => {

@@ -64,6 +64,22 @@ for (const { engine, available, why } of ENGINES) {
         const opening = await api(w.app, w.observer.viewer.token).get(`/log/openings/${e.index}`);
         expect(opening.statusCode).toBe(404);
       }
+      // Nor does asking for the site's or the statement's entries by subject: their rows keep the
+      // real subject, but the bytes everyone reads say `restricted`, so only the statement's public
+      // first version is listed, and nothing of the site.
+      const rows = await w.store.db.selectFrom('log_entries').select(['idx', 'subject']).where('subject', 'in', [`site/${siteId}`, `ledger/${statementId}`]).execute();
+      expect(rows.filter((r) => r.subject === `site/${siteId}`)).toHaveLength(2); // the server's own index has them
+      expect(rows.filter((r) => r.subject === `ledger/${statementId}`)).toHaveLength(2);
+      const bySubject = async (subject: string) => {
+        const res = await api(w.app, w.ua.viewer.token).get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${entries.length}`);
+        expect(res.statusCode, res.body).toBe(200);
+        return json(res);
+      };
+      expect(await bySubject(`site/${siteId}`)).toEqual({ subject: `site/${siteId}`, size: entries.length, entries: [], next: null });
+      const ledger = await bySubject(`ledger/${statementId}`);
+      expect(ledger.entries).toHaveLength(1);
+      expect(JSON.parse(Buffer.from(ledger.entries[0].entry, 'base64').toString('utf8'))).toMatchObject({ subject: `ledger/${statementId}`, payload: { version: 1 } });
+      expect(restricted.map((e) => e.index)).not.toContain(ledger.entries[0].index);
       // Not a restricted entry, or one the asker may not see: the same answer.
       expect(json(await api(w.app, w.observer.viewer.token).get('/log/openings/0')).detail).toBe(json(await api(w.app, w.observer.viewer.token).get(`/log/openings/${restricted[0]!.index}`)).detail.replace(String(restricted[0]!.index), '0'));
     });

@@ -46,26 +46,50 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     return page.locator('[data-log-entry]').evaluateAll((rows) => rows.map((r) => ({ included: r.getAttribute('data-included'), proof: r.getAttribute('data-proof'), text: r.children[3]?.textContent ?? '' })));
   }
 
-  it('log check: with a verified head the proofs pass; with one byte of the head’s signature changed none is shown as passed', async () => {
+  it('log check: with a verified head the proofs pass; with one byte of the head’s signature changed none is shown as passed; a bad proof or another corridor’s entry fails', async () => {
     const id = h.demo.corridors['sumy-poltava'] as string;
     const good = (await h.newPage()).page;
+    const logRequests: string[] = [];
+    good.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/v1/log/')) logRequests.push(path);
+    });
     await signIn(h, good, 'observer', `/app/corridors/${id}`);
     const honest = await logRows(good);
-    expect(honest.length).toBeGreaterThan(0);
+    expect(honest.length).toBeGreaterThan(1);
     expect(await good.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('true');
     expect(honest.every((r) => r.included === 'true' && r.text.startsWith('✓'))).toBe(true);
+    // The corridor's entries came with their proofs in one request: no page of the whole log, no proof asked for one by one.
+    expect(logRequests.filter((p) => p === '/api/v1/log/entries/by-subject')).toHaveLength(1);
+    expect(logRequests.filter((p) => p === '/api/v1/log/entries' || p.startsWith('/api/v1/log/proof/'))).toEqual([]);
 
     const { page } = await h.newPage();
     await page.route('**/api/v1/log/checkpoint', async (route: Route) => {
       const res = await route.fetch();
       await route.fulfill({ response: res, body: tamperSignature(await res.text()) });
     });
+    // And the entries' answer altered: the first entry's proof has one bit flipped, the second is
+    // another corridor's real entry with its valid proof, passed off as this corridor's.
+    const other = h.demo.corridors['mariupol-zaporizhzhia'] as string;
+    await page.route('**/api/v1/log/entries/by-subject?**', async (route: Route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { entries: { index: number; entry: string; proof: string[] }[] };
+      const size = new URL(route.request().url()).searchParams.get('size');
+      const foreign = (await api('observer', 'GET', `/log/entries/by-subject?subject=${encodeURIComponent(`corridor/${other}`)}&size=${size}`)).body.entries[0];
+      const proof = Buffer.from(body.entries[0]?.proof[0] ?? '', 'base64');
+      proof[0] = (proof[0] ?? 0) ^ 0x01;
+      (body.entries[0] as { proof: string[] }).proof[0] = proof.toString('base64');
+      body.entries[1] = foreign;
+      await route.fulfill({ response: res, json: body });
+    });
     await signIn(h, page, 'observer', `/app/corridors/${id}`);
     const rows = await logRows(page);
     expect(await page.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('false');
     expect(await page.locator('[data-log-signature]').textContent()).toContain('does NOT verify');
     expect(rows.length).toBe(honest.length);
-    for (const r of rows) {
+    expect(rows.slice(0, 2).map((r) => r.proof)).toEqual(['failed', 'failed']);
+    for (const r of rows.slice(0, 2)) expect(r.text).toMatch(/^✗ /);
+    for (const r of rows.slice(2)) {
       expect(r.included).toBe('false');
       expect(r.proof).toBe('unauthenticated');
       expect(r.text).toMatch(/^✗ not established: the tree head is not authenticated/);

@@ -1,8 +1,9 @@
 /**
  * Checks, in the browser, that a corridor's history is in the verifiable log: the signed tree
  * head's Ed25519 signature (WebCrypto, against the server's note key), then for each of the
- * corridor's entries its leaf hash and RFC 9162 inclusion proof up to that head. The Merkle and
- * note code is the server's own pure domain code (src/domain/log), not a re-implementation.
+ * corridor's entries (served with their proofs by `GET /log/entries/by-subject`) its leaf hash
+ * and RFC 9162 inclusion proof up to that head. The Merkle and note code is the server's own
+ * pure domain code (src/domain/log), not a re-implementation.
  */
 import { decodeBase64, encodeUtf8, equalBytes, hashLeaf, parseCheckpoint, parseSignedNote, parseVerifierKey, sha256Js, verifyInclusion } from '../../src/domain/log/index.js';
 import { getToken } from './api.js';
@@ -22,12 +23,7 @@ export interface LogCheck {
   /** null: the note carries no signature by the server's key. */
   readonly signatureValid: boolean | null;
   readonly entries: LoggedEntry[];
-  /** The first index scanned (older entries are not searched on very long logs). */
-  readonly scannedFrom: number;
 }
-
-const PAGE = 1000;
-const MAX_SCAN = 20_000;
 
 async function get(path: string): Promise<Response> {
   const token = getToken();
@@ -63,27 +59,27 @@ export async function checkCorridorLog(corridorId: string): Promise<LogCheck> {
   const sig = note.signatures.find((s) => s.name === vkey.name && equalBytes(s.keyId, vkey.keyId));
   const signatureValid = sig ? await verifyEd25519(vkey.publicKey, encodeUtf8(note.body), sig.signature) : null;
 
+  // The corridor's entries with their proofs up to the head just verified, a page at a time
+  // (`GET /log/entries/by-subject`): each is checked here, however long the log.
   const subject = `corridor/${corridorId}`;
-  const scannedFrom = Math.max(0, head.size - MAX_SCAN);
-  const mine: { index: number; bytes: Uint8Array; fields: { time: string; action: string; actor: string } }[] = [];
-  for (let start = scannedFrom; start < head.size; start += PAGE) {
-    const end = Math.min(head.size, start + PAGE);
-    const page = (await (await get(`/log/entries?start=${start}&end=${end}`)).json()) as { entries: { index: number; entry: string }[] };
+  const entries: LoggedEntry[] = [];
+  for (let start: number | null = 0; start !== null; ) {
+    const page = (await (await get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${head.size}&start=${start}`)).json()) as { entries: { index: number; entry: string; proof: string[] }[]; next: number | null };
     for (const e of page.entries) {
       const bytes = decodeBase64(e.entry);
-      const fields = JSON.parse(new TextDecoder().decode(bytes)) as { subject: string; time: string; action: string; actor: string };
-      if (fields.subject === subject) mine.push({ index: e.index, bytes, fields });
+      const fields = JSON.parse(new TextDecoder().decode(bytes)) as { index: number; subject: string; time: string; action: string; actor: string };
+      const shown = { time: fields.time, action: fields.action, actor: fields.actor };
+      try {
+        // The bytes must say what the server says they are: this entry, of this corridor.
+        if (fields.index !== e.index || fields.subject !== subject) throw new Error(`entry ${e.index} is not entry ${e.index} of ${subject}`);
+        verifyInclusion(hashLeaf(bytes, sha256Js), e.index, head.size, e.proof.map((p) => decodeBase64(p)), head.rootHash, sha256Js);
+        entries.push({ index: e.index, ...shown, included: true });
+      } catch (err) {
+        entries.push({ index: e.index, ...shown, included: false, problem: err instanceof Error ? err.message : String(err) });
+      }
     }
+    if (page.next !== null && page.next <= start) throw new Error(`the server's next page (${page.next}) does not move on from ${start}`);
+    start = page.next;
   }
-  const entries: LoggedEntry[] = [];
-  for (const m of mine) {
-    try {
-      const proof = (await (await get(`/log/proof/inclusion?index=${m.index}&size=${head.size}`)).json()) as { proof: string[] };
-      verifyInclusion(hashLeaf(m.bytes, sha256Js), m.index, head.size, proof.proof.map((p) => decodeBase64(p)), head.rootHash, sha256Js);
-      entries.push({ index: m.index, ...m.fields, included: true });
-    } catch (e) {
-      entries.push({ index: m.index, ...m.fields, included: false, problem: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  return { origin: head.origin, size: head.size, signatureValid, entries, scannedFrom };
+  return { origin: head.origin, size: head.size, signatureValid, entries };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
-import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, readEntries, serverVerifierKey, submitCosignature } from '../../app/log.js';
+import { consistencyProof, inclusionProof, latestCheckpoint, MAX_ENTRIES_PAGE, MAX_SUBJECT_PAGE, readEntries, serverVerifierKey, subjectEntries, submitCosignature } from '../../app/log.js';
 import { DomainError } from '../../domain/errors.js';
 import { logOpening } from '../../app/log-openings.js';
 import { QueryRowNumber, QueryWholeNumber } from '../../schemas/common.js';
@@ -43,6 +43,43 @@ export function logRoutes(app: FastifyInstance, deps: Deps): void {
       }
       const rows = await readEntries(db, start, end);
       return { entries: rows.map((e) => ({ index: e.index, entry: Buffer.from(e.entry, 'utf8').toString('base64'), leafHash: e.leafHash === null ? null : Buffer.from(e.leafHash, 'hex').toString('base64') })) };
+    },
+  );
+
+  r.get(
+    '/log/entries/by-subject',
+    {
+      schema: {
+        tags: ['log'],
+        summary: `One subject's entries (e.g. \`corridor/cor_…\`), each with its inclusion proof up to tree size \`size\`, at most ${MAX_SUBJECT_PAGE} per page`,
+        description:
+          'For checking one record’s history against a signed tree head without reading the whole log: fetch `GET /log/checkpoint`, verify its signature, then ask here with its size and check each entry’s RFC 9162 inclusion proof against its root. Entries from index `start` (default 0) below `size`, in order; `next` is the `start` of the next page, or null. Restricted entries (docs/log.md) are never listed here: their bytes show the subject `restricted`. What this proves is that each entry returned is in the log; that none was left out only an audit of the whole log (`passage verify`) shows.',
+        querystring: z.object({
+          subject: z.string().min(1).max(200),
+          size: QueryWholeNumber,
+          start: QueryRowNumber.optional(),
+        }),
+        response: {
+          200: z.object({
+            subject: z.string(),
+            size: z.number().int(),
+            entries: z.array(z.object({ index: z.number().int(), entry: z.string().describe('the exact bytes, base64'), proof: z.array(z.string()).describe('the audit path, base64 hashes') })),
+            next: z.number().int().nullable(),
+          }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (req) => {
+      actorOf(req);
+      const { subject, size, start } = req.query;
+      const page = await subjectEntries(db, subject, size, start ?? 0);
+      return {
+        subject,
+        size,
+        entries: page.entries.map((e) => ({ index: e.index, entry: Buffer.from(e.entry, 'utf8').toString('base64'), proof: e.proof.map(b64) })),
+        next: page.next,
+      };
     },
   );
 

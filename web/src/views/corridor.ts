@@ -347,7 +347,7 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
           }),
         ),
       ), t('common.tableOf', { name: t('log.title') }), t('common.scrollHint')),
-      c.scannedFrom > 0 ? h('p', { class: 'small' }, t('log.scanned', { from: c.scannedFrom })) : h('span'),
+      h('p', { class: 'small' }, t('log.completeness')),
     );
   } catch (e) {
     done(h('p', { class: 'error' }, t('common.error', { detail: e instanceof Error ? e.message : String(e) })));
