@@ -102,7 +102,7 @@ function assertAgainstReference(engine, reference, corridors, sites, points, log
 }
 
 /** The naive approach: @turf/buffer polygons + bbox pre-check + point-in-polygon, over every corridor. */
-function runTurf(corridors, sites, points, log) {
+function runTurf(corridors, sites, points) {
   const t0 = performance.now();
   const polys = corridors.map((c) => ({ c, poly: buffer(lineString(c.route), c.widthM / 2, { units: 'meters' }), box: bboxOf(c.route, c.widthM / 2 + 50) }));
   const buildMs = performance.now() - t0;
@@ -289,7 +289,7 @@ async function runCase(mod, opts, nCorridors, log, pg) {
   const turfPts = points.slice(0, opts.turfPoints ?? (opts.quick ? 500 : 2_000));
   const subset = corridors.slice(0, turfCorr);
   const subsetSites = sites.slice(0, Math.round((nSites * turfCorr) / nCorridors));
-  const turf = runTurf(subset, subsetSites, turfPts, log);
+  const turf = runTurf(subset, subsetSites, turfPts);
   const subEngine = new E.DeconflictionEngine(subset, subsetSites);
   const subAnswers = subEngine.check(turfPts).map((r) => [...r.corridors, ...r.sites]);
   const turfCmp = compareAnswers('Turf', subAnswers, turf.answers, turfPts, corridorsById, sitesById, reference, 200, log);

@@ -24,7 +24,7 @@ export async function runLogBench(opts = {}) {
   const { openStore } = await imp('store/store.js');
   const { defaultDeps, inTransaction } = await imp('app/deps.js');
   const { initialise } = await imp('app/bootstrap.js');
-  const { appendLog, nodeRowId, inclusionProof, consistencyProof, databaseLogSource, latestCheckpoint, serverVerifierKey, treeHasher, readNodes } = await imp('app/log.js');
+  const { appendLog, nodeRowId, inclusionProof, consistencyProof, databaseLogSource, latestCheckpoint, serverVerifierKey, treeHasher } = await imp('app/log.js');
   const { auditLog } = await imp('app/audit.js');
   const { canonicalJson } = await imp('domain/corridor-terms.js');
   const merkle = await imp('domain/log/merkle.js');
@@ -145,12 +145,6 @@ export async function runLogBench(opts = {}) {
     const store2 = await openStore(path.join(dir, 'big.db'));
     const deps2 = defaultDeps(store2);
     const proofs = quick ? 2000 : 10_000;
-    let reads = 0;
-    const counting = (ids) => {
-      reads += ids.length;
-      return readNodes(store2.db, ids);
-    };
-    void counting;
     const r2 = rng(11);
     const leaves = [];
     let tIncl = performance.now();

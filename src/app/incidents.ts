@@ -23,7 +23,7 @@ import { formatUtc, parseRfc3339 } from '../domain/windows.js';
 import type { IncidentGeometry, IncidentInput, IncidentKind, IncidentSeverity, IncidentState, IncidentView } from '../schemas/incident.js';
 import type { DB } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
-import { loadCorridor, loadCorridors, lockCorridors, suspendCorridor } from './corridors.js';
+import { loadCorridor, lockCorridors, suspendCorridor } from './corridors.js';
 import { nowIso, sha256Hex, type Deps, type Unit } from './deps.js';
 import { emitEvent } from './events.js';
 import { geoIndexFor } from './geo.js';

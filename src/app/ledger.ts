@@ -12,7 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import { authorize, type Actor } from '../domain/authorization.js';
 import { assertSignable, canonicalJson } from '../domain/corridor-terms.js';
 import { DomainError } from '../domain/errors.js';
-import { signedWhileCompromised, type GuaranteeEvidence } from '../domain/guarantee-rules.js';
+import { signedWhileCompromised } from '../domain/guarantee-rules.js';
 import { storedRevocation } from '../domain/key-revocation.js';
 import {
   assertPositionInput,
@@ -20,7 +20,6 @@ import {
   assertRoundInput,
   assertStatementInput,
   buildProtocolText,
-  canRead,
   canReadEntry,
   latestToday,
   ledgerTimeline,
@@ -305,7 +304,6 @@ export async function listRounds(tx: Tx, viewer: Actor | null): Promise<RoundVie
   const reasons = await lastReasons(tx, rows);
   const itemRows = await rowsOf(tx, 'agenda_item', viewer);
   const items = new Set(itemRows.map((r) => r.id));
-  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const protocols = await protocolIdsByRound(tx, viewer);
   return rows.map((r) => roundView(r, reasons.get(r.id) ?? '', items, protocols.get(r.id) ?? [])).sort((a, b) => a.startDate.localeCompare(b.startDate) || a.number - b.number);
 }
@@ -314,7 +312,6 @@ export async function getRound(tx: Tx, viewer: Actor | null, id: string): Promis
   const row = await rowOf(tx, 'round', id, viewer);
   const itemRows = await rowsOf(tx, 'agenda_item', viewer);
   const items = new Set(itemRows.map((r) => r.id));
-  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   return roundView(row, (await lastReasons(tx, [row])).get(id) ?? '', items, (await protocolIdsByRound(tx, viewer)).get(id) ?? []);
 }
 
@@ -349,7 +346,6 @@ export interface PositionFilter {
 export async function listPositions(tx: Tx, viewer: Actor | null, f: PositionFilter = {}): Promise<PositionView[]> {
   const itemRows = await rowsOf(tx, 'agenda_item', viewer);
   const items = new Set(itemRows.map((r) => r.id));
-  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rows = (await rowsOf(tx, 'position', viewer)).filter(
     (r) => items.has(r.item_id ?? '') && (f.item === undefined || r.item_id === f.item) && (f.party === undefined || r.party_id === f.party) && (f.round === undefined || r.round_id === f.round),
   );
@@ -395,7 +391,6 @@ export async function listStatements(tx: Tx, viewer: Actor | null, f: StatementF
   const reasons = await lastReasons(tx, rows);
   const itemRows = await rowsOf(tx, 'agenda_item', viewer);
   const items = new Set(itemRows.map((r) => r.id));
-  const itemVisibility = new Map(itemRows.map((r) => [r.id, r.visibility]));
   const rounds = new Set((await rowsOf(tx, 'round', viewer)).map((r) => r.id));
   return rows
     .map((r) => statementView(r, reasons.get(r.id) ?? ''))

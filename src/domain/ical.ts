@@ -12,7 +12,7 @@ export function escapeText(s: string): string {
       .replace(/;/g, '\\;')
       .replace(/,/g, '\\,')
       .replace(/\r\n|\r|\n/g, '\\n')
-      // eslint-disable-next-line no-control-regex
+       
       .replace(/[\u0000-\u0008\u000B-\u001F\u007F\uFFFE\uFFFF]/g, '')
   );
 }

@@ -6,6 +6,6 @@
  * (docs/feeds.md): a reader's spreadsheet or map must not receive a bell in a reason.
  */
 export function withoutControlCharacters(s: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
 }

@@ -284,7 +284,7 @@ function parseRecurrence(rrule: string, firstStartMs: number, timeZone: string, 
   try {
     opts = RRule.parseString(text);
   } catch (err) {
-    throw new Error(`malformed RRULE: ${(err as Error).message}`);
+    throw new Error(`malformed RRULE: ${(err as Error).message}`, { cause: err });
   }
   if (opts.freq === undefined || opts.freq === null || ![RRule.YEARLY, RRule.MONTHLY, RRule.WEEKLY, RRule.DAILY].includes(opts.freq)) {
     throw new Error('RRULE FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY');

@@ -69,7 +69,9 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
     ajv: undefined,
     // Errors Fastify meets before routing (a URL whose percent-encoding does not decode) are
     // problem details too, like every other refusal.
-    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
+    frameworkErrors: (err, req, reply) => {
+      void errorHandler(err, req, reply); // the reply (thenable) is sent, not awaited
+    },
     // …and so are those Node's HTTP parser meets before Fastify does.
     clientErrorHandler: (err, socket) => {
       const response = clientErrorResponse(err as { code?: string });
@@ -106,7 +108,7 @@ export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    parseJson(req, body as string, (err, value) => {
+    void parseJson(req, body as string, (err, value) => {
       if (err) {
         // Valid JSON with a key Fastify refuses (`__proto__`, `constructor.prototype`): say which, not "not valid JSON".
         const key = poisonedKeyAt(body as string);

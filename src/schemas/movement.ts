@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DistinctIds, Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE, Text } from './common.js';
+import { DistinctIds, Id, Line, OptionalText, Rfc3339, RFC3339_SHAPE } from './common.js';
 import { CorridorState, StatusReason, SuspensionIncident } from './corridor.js';
 import { FIX_MEASUREMENTS } from '../domain/tracking.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DistinctIds, Id, Line, OptionalLine, OptionalText, Position, RFC3339_SHAPE } from './common.js';
+import { DistinctIds, Line, OptionalLine, OptionalText, Position, RFC3339_SHAPE } from './common.js';
 import { CorridorState, StatusReason, WindowInstance } from './corridor.js';
 
 export const SiteKind = z.enum(['hospital', 'shelter', 'warehouse', 'water_plant', 'school', 'crossing_point', 'other']);

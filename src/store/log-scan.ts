@@ -162,7 +162,7 @@ interface ComputedNodes {
 function recordNodes(builder: RangeBuilder, start: number, end: number): ComputedNodes {
   const first: number[] = [];
   const hashes: Buffer[] = [];
-  for (let l = 0, w = 1; w <= end - start; l++, w *= 2) {
+  for (let w = 1; w <= end - start; w *= 2) {
     const a = Math.ceil(start / w);
     const b = Math.floor(end / w);
     if (b <= a) break;

@@ -257,7 +257,7 @@ for (const { engine, available, why } of ENGINES) {
       confirmDemoIncident();
       const held = run(['check', '37.54', '47.10', '--at', '2022-03-05T09:30:00+02:00', '--url', server.url, '--token', token('observer')]);
       expect(held.code, held.err).toBe(0);
-      expect(held.out).toMatch(/^At 47\.1000°N 37\.5400°E, 2022-03-05T07:30:00Z:\n  CEASEFIRE HOLDS: corridor "Mariupol → Zaporizhzhia"/);
+      expect(held.out).toMatch(/^At 47\.1000°N 37\.5400°E, 2022-03-05T07:30:00Z:\n {2}CEASEFIRE HOLDS: corridor "Mariupol → Zaporizhzhia"/);
       const later = run(['check', '37.54', '47.10', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);
       expect(later.out).toMatch(new RegExp(`No ceasefire from corridor "Mariupol → Zaporizhzhia" .*SUSPENDED since 2022-03-05T09:30:00Z: Shelling \\(confirmed incident ${incidentId()}\\)`));
       const nowhere = run(['check', '24.0', '49.8', '--at', '2022-03-05T12:00:00+02:00', '--url', server.url, '--token', token('observer')]);

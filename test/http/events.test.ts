@@ -367,6 +367,7 @@ for (const { engine, available } of ENGINES) {
         // Back-off: 1 s, 2 s, 4 s … capped at 5 minutes, so an hour is about 20 attempts, not 120.
         expect(head.attempts).toBeGreaterThan(10);
         expect(head.attempts).toBeLessThan(30);
+        expect(attempts).toBe(head.attempts); // every attempt of the hour went to the head of the queue
         expect(log.slice(0, -1).every((d: any) => d.attempts === 0)).toBe(true); // later ones wait their turn
         expect(backoffMs(1)).toBe(1000);
         expect(backoffMs(4)).toBe(8000);

@@ -380,7 +380,7 @@ for (const { engine, available } of ENGINES) {
         const ics = (await get(w, '/public/corridors.ics')).body;
         const page = (await get(w, '/public?lang=en')).body;
         for (const text of [ics, page]) {
-          // eslint-disable-next-line no-control-regex
+           
           expect(text).not.toMatch(/[\u0000-\u0008\u000B\u000E-\u001F\uFFFE]/);
           expect(text.replace(/\r\n[ \t]/g, '')).toContain('shots heard near the bridge');
         }

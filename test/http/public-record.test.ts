@@ -201,7 +201,7 @@ for (const { engine, available } of ENGINES) {
         // The window that ran stays as it was; those still to come are cancelled.
         expect(events.map((e) => e.props.STATUS[0].value)).toEqual(['CONFIRMED', 'CANCELLED', 'CANCELLED']);
         expect(events[1].props.DESCRIPTION[0].value).toContain('the corridor was withdrawn: the bridge at Lokhvytsia is down');
-        // eslint-disable-next-line no-control-regex
+         
         for (const url of ['/public/corridors.csv', '/public/corridors.geojson', '/public/corridors.kml', '/public/corridors.ics', '/public?lang=en']) expect((await get(w, url)).body, url).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
       } finally {
         await w.close();

@@ -49,7 +49,7 @@ export function corridorFeatures(items: readonly { view: CorridorView; state: Di
   const ends: GeoJSON.Feature[] = [];
   for (const { view, state } of items) {
     const coords = view.terms.route.coordinates.map((p) => [p[0], p[1]] as [number, number]);
-    let dense = coords;
+    let dense: [number, number][];
     try {
       dense = densifyGeodesic(coords, 1000);
     } catch {
@@ -287,8 +287,8 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     setCorridors(items, fit = false) {
       const fc = corridorFeatures(items);
       if (loaded) {
-        geoSource('corridors')?.setData(fc.lines);
-        geoSource('corridor-ends')?.setData(fc.ends);
+        void geoSource('corridors')?.setData(fc.lines);
+        void geoSource('corridor-ends')?.setData(fc.ends);
       } else pending = fc;
       if (fit) {
         const pts = items.flatMap((i) => i.view.terms.route.coordinates);
@@ -313,11 +313,11 @@ export function createMap(container: HTMLElement, cfg: AppConfig, opts: { intera
     },
     setSites(sites) {
       const fc = siteFeatures(sites ?? []);
-      if (loaded) geoSource('sites')?.setData(fc);
+      if (loaded) void geoSource('sites')?.setData(fc);
       else pendingSites = fc;
     },
     setZones(fc) {
-      if (loaded) geoSource('zones')?.setData(fc ?? empty);
+      if (loaded) void geoSource('zones')?.setData(fc ?? empty);
       else pendingZones = fc;
     },
     onSelect(fn) {

@@ -70,7 +70,7 @@ export function findPlace(root: PlaceNode, key: readonly string[], numbered: (id
   const anchors: PlaceNode[] = [];
   let cur = root;
   for (const seg of key) {
-    let next: PlaceNode | null = null;
+    let next: PlaceNode | null;
     if (seg.startsWith('@')) next = findAnchor(cur, seg.slice(1), numbered);
     else {
       const [tag, i] = seg.split(':');

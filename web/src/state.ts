@@ -34,7 +34,7 @@ export interface Prepared {
 }
 
 export function prepare(view: CorridorView): Prepared {
-  let intervals: Interval[] = [];
+  let intervals: Interval[];
   try {
     intervals = expandWindows(view.terms.windows);
   } catch {

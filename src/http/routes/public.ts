@@ -26,7 +26,7 @@ export function escapeHtml(s: string): string {
   // errors in HTML (WHATWG §13.2.3.5): a party's free text holding one is shown without it.
   return (
     s
-      // eslint-disable-next-line no-control-regex
+       
       .replace(/[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g, '')
       .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
   );

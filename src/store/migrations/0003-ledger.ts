@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Engine } from '../schema.js';
 import { createRefusal, makeAppendOnly } from './append-only.js';
 

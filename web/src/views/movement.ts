@@ -334,8 +334,8 @@ export async function renderMovement(main: HTMLElement, ctx: Ctx, id: string, no
     const [fresh, tr, al, rc] = await Promise.all([api.movement(id), api.movementTrack(id), api.movementAlerts(id), api.reconciliation(id)]);
     if (activeMap !== cmap) return;
     current = trackLayers(tr);
-    (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
-    (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
+    void (map.getSource('track') as GeoJSONSource | undefined)?.setData(current.lines);
+    void (map.getSource('track-heads') as GeoJSONSource | undefined)?.setData(current.heads);
     describe();
     // Swapped at once, keeping the member's place (`keepingInput`): the focus on a link, a button
     // or the reconciliation's scroll box, how far that box is scrolled, what is typed in the forms.
