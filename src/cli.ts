@@ -210,6 +210,14 @@ export function buildProgram(): Command {
   remote(corridors.command('show <corridor>').description('one corridor: each required party’s guarantee, the key it was made with, and whether it binds').option('--json', 'print JSON')).action(
     async (corridor: string, o: { url: string; token?: string; json?: boolean }) => (await clientCommands()).cmdCorridorShow(client(o), corridor, o, print),
   );
+  remote(
+    corridors
+      .command('history <corridor>')
+      .description('the corridor’s log entries, each proven in the server’s signed tree head (checked with the pinned key)')
+      .requiredOption('--log-key <key|file>', 'the server’s verifier key, pinned out of band (as printed by `passage init`)')
+      .option('--since <file>', 'a checkpoint saved earlier (`passage verify --save`): check the log still extends it')
+      .option('--json', 'print JSON'),
+  ).action(async (corridor: string, o: { url: string; token?: string; logKey: string; since?: string; json?: boolean }) => (await logCommands()).cmdCorridorHistory(client(o), corridor, o, print));
   program
     .command('verify')
     .description('audit the log: recompute the Merkle tree, check the signed head, every guarantee and cosignature, and consistency with a saved checkpoint')

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint } from '../domain/log/index.js';
+import { checkHeadsConsistent, checkSubjectEntry, verifyConsistency, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint, type SubjectEntryFields } from '../domain/log/index.js';
 import { isDomainError } from '../domain/errors.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
@@ -12,7 +12,7 @@ import { withStore } from './commands.js';
 import type { Print } from './options.js';
 import { CliError, toCliError } from './errors.js';
 import { checkWritableFile, readSmallFile } from './files.js';
-import { ConsistencyProof, KeyRegistered, LogEntries, LogOpeningAnswer } from './responses.js';
+import { ConsistencyProof, CorridorDetail, KeyRegistered, LogEntries, LogOpeningAnswer, SubjectEntries } from './responses.js';
 
 /**
  * Whether `text` is a signed checkpoint at all (a signed note whose body is a checkpoint), before
@@ -283,6 +283,85 @@ async function verifyCommand(opts: VerifyCommandOptions, print: Print, warn: Pri
     warn(`warning: --trust-served-key: trusting the key the server itself serves (${logKey}), which proves nothing against it. Pin it with --log-key.`);
   }
   await runAudit(httpLogSource(client), { ...opts, logKey }, print);
+}
+
+/**
+ * `passage corridors history <corridor> --log-key K`: the corridor's log entries, each proven in
+ * the server's signed tree head, the head checked with the pinned key — what the corridor page's
+ * log section shows, for a liaison officer at the command line, without downloading the whole log
+ * (`GET /log/entries/by-subject`: the entries with their proofs). A head or an entry that does not
+ * verify is exit 6, naming it. It proves each entry shown is in the log; only `passage verify`,
+ * which reads them all, shows that none is missing — and the output says so.
+ */
+export async function cmdCorridorHistory(client: ApiClient, corridorId: string, opts: { logKey: string; since?: string; json?: boolean }, print: Print): Promise<void> {
+  const key = resolveLogKey(opts.logKey);
+  const verifier = createVerifierFromKey(key, verify, sha256);
+  // A bad saved file is bad input (exit 2), found before anything is asked of the server.
+  const savedText = opts.since === undefined ? undefined : readSavedCheckpoint(opts.since, verifier.name);
+  // The corridor first: an unknown one is a 404 (exit 4), not an empty history.
+  const corridor = await client.get(`/corridors/${encodeURIComponent(corridorId)}`, CorridorDetail);
+  let text: string;
+  try {
+    text = await httpLogSource(client).checkpoint();
+  } catch (e) {
+    throw damagedAsFailure(e);
+  }
+  const origin = otherLogOrigin(text, verifier.name);
+  if (origin !== undefined) throw new CliError(`VERIFICATION FAILED: this server's log is ${origin}, but the pinned key is for ${verifier.name}: pin the key of this server's log`, 6, 'verification_failed');
+  let head: Checkpoint;
+  try {
+    head = openCheckpoint(text, { log: verifier }).checkpoint;
+  } catch (e) {
+    throw new CliError(`VERIFICATION FAILED: the server's signed tree head does not verify with the pinned log key: ${(e as Error).message}`, 6, 'verification_failed');
+  }
+  // With --since: the head must extend the one saved earlier (RFC 9162 consistency proof), so an
+  // entry rewritten since then is caught even though the rewritten tree was signed anew.
+  if (savedText !== undefined) {
+    let saved: Checkpoint;
+    try {
+      saved = openCheckpoint(savedText, { log: verifier }).checkpoint;
+    } catch (e) {
+      throw new CliError(`VERIFICATION FAILED: the saved checkpoint does not verify with the pinned log key: ${(e as Error).message}`, 6, 'verification_failed');
+    }
+    if (saved.size > head.size) throw new CliError(`VERIFICATION FAILED: the server now shows ${head.size} entries, but you saved a head of ${saved.size}: the log was truncated or forked`, 6, 'verification_failed');
+    let proof: Uint8Array[];
+    try {
+      proof = (await client.get(`/log/proof/consistency?from=${saved.size}&to=${head.size}`, ConsistencyProof)).proof.map((p) => decodeBase64(p));
+    } catch (e) {
+      throw damagedAsFailure(e);
+    }
+    try {
+      verifyConsistency(saved.size, head.size, proof, saved.rootHash, head.rootHash, sha256);
+    } catch (e) {
+      throw new CliError(`VERIFICATION FAILED: the server's tree head of ${head.size} entries does not extend the checkpoint you saved (${saved.size} entries): the log was rewritten since (${(e as Error).message})`, 6, 'verification_failed');
+    }
+  }
+  const subject = `corridor/${corridor.id}`;
+  const entries: SubjectEntryFields[] = [];
+  for (let start: number | null = 0; start !== null; ) {
+    let page;
+    try {
+      page = await client.get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${head.size}&start=${start}`, SubjectEntries);
+    } catch (e) {
+      throw damagedAsFailure(e);
+    }
+    for (const e of page.entries) {
+      try {
+        entries.push(checkSubjectEntry({ index: e.index, entry: decodeBase64(e.entry), proof: e.proof.map((p) => decodeBase64(p)) }, subject, head, sha256));
+      } catch (err) {
+        throw new CliError(`VERIFICATION FAILED: entry ${e.index}, served as one of ${subject}: ${(err as Error).message}`, 6, 'verification_failed');
+      }
+    }
+    if (page.next !== null && page.next <= start) throw client.notPassageAt('/log/entries/by-subject', `its next page (${page.next}) does not move on from ${start}`);
+    start = page.next;
+  }
+  if (opts.json) {
+    print(JSON.stringify({ ok: true, corridorId: corridor.id, title: corridor.title, origin: head.origin, size: head.size, extendsSaved: savedText !== undefined, entries }, null, 2));
+    return;
+  }
+  print(`Corridor "${corridor.title}" (${corridor.id}) in log ${head.origin}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}, each proven in the tree head of ${head.size} entries the server signed (signature checked with the pinned key${savedText === undefined ? '' : '; it extends the checkpoint you saved'}).`);
+  for (const e of entries) print(`  #${e.index}  ${e.time}  ${e.action}  ${e.actor}`);
+  print('This proves each entry shown is in the log; that none is missing only `passage verify`, which reads the whole log, shows.');
 }
 
 export async function cmdLogKey(db: string, print: Print): Promise<void> {

@@ -19,6 +19,8 @@ export const AnyObject = z.record(z.string(), z.unknown());
 
 export const LogEntries = z.object({ entries: z.array(z.object({ index: num, entry: str, leafHash: nullableStr })) });
 export const ConsistencyProof = z.object({ proof: z.array(str) });
+/** `GET /log/entries/by-subject`: one record's entries with their inclusion proofs. */
+export const SubjectEntries = z.object({ entries: z.array(z.object({ index: num, entry: str, proof: z.array(str) })), next: num.nullable() });
 /** `GET /log/openings/{index}`: what a restricted entry commits to (its shape is judged by the auditor, src/domain/log/restricted.ts). */
 export const LogOpeningAnswer = z.object({ index: num, commitment: str, opening: z.unknown() });
 

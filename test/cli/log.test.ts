@@ -45,6 +45,33 @@ for (const { engine, available } of ENGINES) {
       expect(malformed.err).toMatch(/the --log-key value is not a verifier key/);
     });
 
+    it('corridors history: the corridor’s entries, each proven in the head the pinned key verifies; a wrong key, an unknown corridor, a bad key refused', async () => {
+      const id = ds.demo.corridors['sumy-poltava'] as string;
+      const r = run(['corridors', 'history', id, ...remote(), '--log-key', ds.demo.logKey]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Corridor "Sumy → Poltava" \\(${id}\\) in log passage\\.local/\\S+: \\d+ entries, each proven in the tree head of \\d+ entries the server signed \\(signature checked with the pinned key\\)\\.\n`));
+      expect(r.out).toMatch(/\n {2}#\d+ {2}\S+Z {2}corridor\.proposed {2}\S+\n/);
+      expect(r.out.trimEnd().split('\n').at(-1)).toBe('This proves each entry shown is in the log; that none is missing only `passage verify`, which reads the whole log, shows.');
+      // Exactly the corridor's entries in the log, in order.
+      const j = run(['corridors', 'history', id, ...remote(), '--log-key', ds.demo.logKey, '--json']);
+      expect(j.code, j.err).toBe(0);
+      const report = JSON.parse(j.out);
+      const all = (await (await fetch(`${ds.server.url}/api/v1/log/entries?start=0&end=${report.size}`, { headers: { authorization: `Bearer ${token('observer')}` } })).json()) as { entries: { index: number; entry: string }[] };
+      const mine = all.entries.map((e) => ({ index: e.index, ...JSON.parse(Buffer.from(e.entry, 'base64').toString('utf8')) })).filter((e) => e.subject === `corridor/${id}`);
+      expect(mine.length).toBeGreaterThan(2);
+      expect(report.entries).toEqual(mine.map((e) => ({ index: e.index, time: e.time, actor: e.actor, action: e.action, subject: e.subject })));
+      expect(report).toMatchObject({ ok: true, corridorId: id, title: 'Sumy → Poltava', extendsSaved: false });
+      // Another key for the same log name: the head does not verify (exit 6); a malformed key is bad input (2); no such corridor, 4.
+      const name = String(ds.demo.logKey).split('+')[0] ?? '';
+      const impostor = run(['corridors', 'history', id, ...remote(), '--log-key', formatVerifierKey(name, generateKeyPair().publicKey, sha256)]);
+      expect(impostor.code).toBe(6);
+      expect(impostor.err).toMatch(/^passage: VERIFICATION FAILED: the server's signed tree head does not verify with the pinned log key/);
+      expect(run(['corridors', 'history', id, ...remote(), '--log-key', 'not-a-key']).code).toBe(2);
+      const none = run(['corridors', 'history', 'cor_nosuchcorridor', ...remote(), '--log-key', ds.demo.logKey]);
+      expect(none.code, none.err).toBe(4);
+      expect(run(['corridors', 'history', id, ...remote()]).code).toBe(2); // --log-key is required
+    });
+
     it('acts as a witness: cosigns a consistent head, and verify then counts the cosignature', async () => {
       const w = run(['log', 'watch', '--once', '--url', ds.server.url, '--token', token('ua-liaison'), '--log-key', ds.demo.logKey, '--party-key', ds.demo.keyFiles.ua.private, '--party', 'ua', '--state', witnessState()]);
       expect(w.code, w.err).toBe(0);
@@ -61,6 +88,9 @@ for (const { engine, available } of ENGINES) {
       expect(v.code, v.err).toBe(0);
       expect(v.out).toMatch(/extends the checkpoint you saved()/);
       expect(v.out).toMatch(/Cosigned by: ua\./);
+      const history = run(['corridors', 'history', ds.demo.corridors['sumy-poltava'] as string, ...remote(), '--log-key', ds.demo.logKey, '--since', saved()]);
+      expect(history.code, history.err).toBe(0);
+      expect(history.out.split('\n')[0]).toMatch(/; it extends the checkpoint you saved\)\.$/);
     });
 
     it('catches the mediator’s server being tampered with: verify --since fails, the witness raises the alarm', async () => {
@@ -70,22 +100,34 @@ for (const { engine, available } of ENGINES) {
       expect(forged.status, forged.stderr).toBe(0);
       const index = Number(/^Rewrote log entry (\d+) /.exec(forged.stdout)?.[1]);
       const store = await openStore(ds.db);
+      let entry: string;
       try {
-        expect((await store.db.selectFrom('log_entries').select('entry').where('idx', '=', index).executeTakeFirstOrThrow()).entry).toContain('"reason":"Accepted; the route');
+        entry = (await store.db.selectFrom('log_entries').select('entry').where('idx', '=', index).executeTakeFirstOrThrow()).entry;
       } finally {
         await store.close();
       }
+      expect(entry).toContain('"reason":"Accepted; the route');
+      const forgedSubject: string = JSON.parse(entry).subject;
       await ds.restart();
       const plain = run(['verify', ...remote(), '--log-key', ds.demo.logKey]);
       expect(plain.code, 'without a saved() head the forgery is self-consistent').toBe(0);
       const v = run(['verify', ...remote(), '--log-key', ds.demo.logKey, '--since', saved()]);
       expect(v.code).toBe(6);
       expect(v.err).toMatch(/^passage: VERIFICATION FAILED: the first \d+ entries no longer hash to the head you saved()/);
+      // The rewritten corridor's history: self-consistent alone, caught against the saved head.
+      expect(forgedSubject).toMatch(/^corridor\//);
+      const corridor = forgedSubject.slice('corridor/'.length);
+      const alone = run(['corridors', 'history', corridor, ...remote(), '--log-key', ds.demo.logKey]);
+      expect(alone.code, alone.err).toBe(0);
+      expect(alone.out).toContain(`#${index}  `);
+      const since = run(['corridors', 'history', corridor, ...remote(), '--log-key', ds.demo.logKey, '--since', saved()]);
+      expect(since.code).toBe(6);
+      expect(since.err).toMatch(/^passage: VERIFICATION FAILED: the server's tree head of \d+ entries does not extend the checkpoint you saved \(\d+ entries\): the log was rewritten since/);
       const w = run(['log', 'watch', '--once', '--url', ds.server.url, '--token', token('ua-liaison'), '--log-key', ds.demo.logKey, '--party-key', ds.demo.keyFiles.ua.private, '--party', 'ua', '--state', witnessState()]);
       expect(w.code).toBe(7);
       expect(w.out + w.err).toMatch(/ALERT/);
       expect(readFileSync(`${witnessState()}.conflict`, 'utf8')).toMatch(/^passage\.local/);
-    });
+    }, 90_000); // a server stopped, forged and restarted, and seven CLI runs
 
     it('verifies the database itself, and refuses an empty PostgreSQL schema without creating it', async () => {
       const r = run(['verify', '--db', ds.db, '--log-key', ds.demo.logKey]);

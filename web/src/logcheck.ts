@@ -5,7 +5,7 @@
  * and RFC 9162 inclusion proof up to that head. The Merkle and note code is the server's own
  * pure domain code (src/domain/log), not a re-implementation.
  */
-import { decodeBase64, encodeUtf8, equalBytes, hashLeaf, parseCheckpoint, parseSignedNote, parseVerifierKey, sha256Js, verifyInclusion } from '../../src/domain/log/index.js';
+import { checkSubjectEntry, decodeBase64, encodeUtf8, equalBytes, parseCheckpoint, parseSignedNote, parseVerifierKey, sha256Js } from '../../src/domain/log/index.js';
 import { getToken } from './api.js';
 
 export interface LoggedEntry {
@@ -66,15 +66,20 @@ export async function checkCorridorLog(corridorId: string): Promise<LogCheck> {
   for (let start: number | null = 0; start !== null; ) {
     const page = (await (await get(`/log/entries/by-subject?subject=${encodeURIComponent(subject)}&size=${head.size}&start=${start}`)).json()) as { entries: { index: number; entry: string; proof: string[] }[]; next: number | null };
     for (const e of page.entries) {
-      const bytes = decodeBase64(e.entry);
-      const fields = JSON.parse(new TextDecoder().decode(bytes)) as { index: number; subject: string; time: string; action: string; actor: string };
-      const shown = { time: fields.time, action: fields.action, actor: fields.actor };
+      let bytes: Uint8Array = new Uint8Array(0);
       try {
-        // The bytes must say what the server says they are: this entry, of this corridor.
-        if (fields.index !== e.index || fields.subject !== subject) throw new Error(`entry ${e.index} is not entry ${e.index} of ${subject}`);
-        verifyInclusion(hashLeaf(bytes, sha256Js), e.index, head.size, e.proof.map((p) => decodeBase64(p)), head.rootHash, sha256Js);
-        entries.push({ index: e.index, ...shown, included: true });
+        bytes = decodeBase64(e.entry);
+        const fields = checkSubjectEntry({ index: e.index, entry: bytes, proof: e.proof.map((p) => decodeBase64(p)) }, subject, head, sha256Js);
+        entries.push({ index: e.index, time: fields.time, action: fields.action, actor: fields.actor, included: true });
       } catch (err) {
+        // What the bytes say of themselves, shown beside the failure (they may not even parse).
+        let shown = { time: '', action: '', actor: '' };
+        try {
+          const f = JSON.parse(new TextDecoder().decode(bytes)) as Partial<typeof shown>;
+          shown = { time: String(f.time ?? ''), action: String(f.action ?? ''), actor: String(f.actor ?? '') };
+        } catch {
+          // not JSON: nothing to show but the failure
+        }
         entries.push({ index: e.index, ...shown, included: false, problem: err instanceof Error ? err.message : String(err) });
       }
     }

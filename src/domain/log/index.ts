@@ -6,3 +6,4 @@ export * from './heads.js';
 export { sha256Js, hashChildrenInto } from './sha256-js.js';
 export * from './entry-text.js';
 export * from './restricted.js';
+export * from './subject.js';
