@@ -46,7 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     return page.locator('[data-log-entry]').evaluateAll((rows) => rows.map((r) => ({ included: r.getAttribute('data-included'), proof: r.getAttribute('data-proof'), text: r.children[3]?.textContent ?? '' })));
   }
 
-  it('log check: with a verified head the proofs pass; with one byte of the head’s signature changed none is shown as passed; a bad proof or another corridor’s entry fails', async () => {
+  it('log check: with a verified head the proofs pass; with one byte of the head’s signature changed none is shown as passed; a bad proof, another corridor’s entry or bytes that are no entry fail', async () => {
     const id = h.demo.corridors['sumy-poltava'] as string;
     const good = (await h.newPage()).page;
     const logRequests: string[] = [];
@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     });
     await signIn(h, good, 'observer', `/app/corridors/${id}`);
     const honest = await logRows(good);
-    expect(honest.length).toBeGreaterThan(1);
+    expect(honest.length).toBeGreaterThan(3);
     expect(await good.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('true');
     expect(honest.every((r) => r.included === 'true' && r.text.startsWith('✓'))).toBe(true);
     // The corridor's entries came with their proofs in one request: no page of the whole log, no proof asked for one by one.
@@ -69,7 +69,8 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
       await route.fulfill({ response: res, body: tamperSignature(await res.text()) });
     });
     // And the entries' answer altered: the first entry's proof has one bit flipped, the second is
-    // another corridor's real entry with its valid proof, passed off as this corridor's.
+    // another corridor's real entry with its valid proof, passed off as this corridor's, the third
+    // not an entry at all.
     const other = h.demo.corridors['mariupol-zaporizhzhia'] as string;
     await page.route('**/api/v1/log/entries/by-subject?**', async (route: Route) => {
       const res = await route.fetch();
@@ -80,6 +81,7 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
       proof[0] = (proof[0] ?? 0) ^ 0x01;
       (body.entries[0] as { proof: string[] }).proof[0] = proof.toString('base64');
       body.entries[1] = foreign;
+      (body.entries[2] as { entry: string }).entry = Buffer.from('not an entry at all').toString('base64');
       await route.fulfill({ response: res, json: body });
     });
     await signIn(h, page, 'observer', `/app/corridors/${id}`);
@@ -87,9 +89,11 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     expect(await page.locator('[data-log-signature]').getAttribute('data-log-signature')).toBe('false');
     expect(await page.locator('[data-log-signature]').textContent()).toContain('does NOT verify');
     expect(rows.length).toBe(honest.length);
-    expect(rows.slice(0, 2).map((r) => r.proof)).toEqual(['failed', 'failed']);
-    for (const r of rows.slice(0, 2)) expect(r.text).toMatch(/^✗ /);
-    for (const r of rows.slice(2)) {
+    expect(rows.slice(0, 3).map((r) => r.proof)).toEqual(['failed', 'failed', 'failed']);
+    for (const r of rows.slice(0, 3)) expect(r.text).toMatch(/^✗ /);
+    // Bytes that are no entry carry no time: a dash in its place, and the table is still drawn.
+    expect(await page.locator('[data-log-entry]').nth(2).locator('td').nth(1).textContent()).toBe('—');
+    for (const r of rows.slice(3)) {
       expect(r.included).toBe('false');
       expect(r.proof).toBe('unauthenticated');
       expect(r.text).toMatch(/^✗ not established: the tree head is not authenticated/);

@@ -332,7 +332,8 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
               'tr',
               { 'data-log-entry': e.index, 'data-key': `log:${e.index}`, 'data-included': String(proof === 'proven'), 'data-proof': proof },
               h('td', {}, `#${e.index}`),
-              h('td', { class: 'small' }, both(Date.parse(e.time), tz)),
+              // A failed entry's bytes may not carry a time at all (or not parse): a dash, not a crash.
+              h('td', { class: 'small' }, Number.isFinite(Date.parse(e.time)) ? both(Date.parse(e.time), tz) : '—'),
               h('td', {}, labelled(tValue('log.action', e.action), e.action)),
               h(
                 'td',
