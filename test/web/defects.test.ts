@@ -62,6 +62,7 @@ describe.skipIf(!HAVE_CHROMIUM)('defects found by exploratory testing', () => {
     // The corridor's entries came with their proofs in one request: no page of the whole log, no proof asked for one by one.
     expect(logRequests.filter((p) => p === '/api/v1/log/entries/by-subject')).toHaveLength(1);
     expect(logRequests.filter((p) => p === '/api/v1/log/entries' || p.startsWith('/api/v1/log/proof/'))).toEqual([]);
+    expect(logRequests.filter((p) => p === '/api/v1/log/key')).toHaveLength(1); // asked for once
 
     const { page } = await h.newPage();
     await page.route('**/api/v1/log/checkpoint', async (route: Route) => {

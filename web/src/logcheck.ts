@@ -41,18 +41,18 @@ async function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signatu
   }
 }
 
-/** Whether the log endpoints exist on this server. */
-export async function logAvailable(): Promise<boolean> {
+/** The server's note verifier key, or null when this server has no log endpoints. */
+export async function logKey(): Promise<string | null> {
   try {
-    await get('/log/key');
-    return true;
+    return await (await get('/log/key')).text();
   } catch {
-    return false;
+    return null;
   }
 }
 
-export async function checkCorridorLog(corridorId: string): Promise<LogCheck> {
-  const [noteText, vkeyText] = await Promise.all([get('/log/checkpoint').then((r) => r.text()), get('/log/key').then((r) => r.text())]);
+/** `vkeyText`: the key `logKey` gave (asked for once per check, not twice). */
+export async function checkCorridorLog(corridorId: string, vkeyText: string): Promise<LogCheck> {
+  const noteText = await (await get('/log/checkpoint')).text();
   const note = parseSignedNote(noteText);
   const head = parseCheckpoint(note.body);
   const vkey = parseVerifierKey(vkeyText.trim(), sha256Js);

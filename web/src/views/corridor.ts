@@ -20,7 +20,7 @@ import { subscribe } from '../events.js';
 import { captureStatus, liveRedraw } from '../live.js';
 import { movementTable } from './movement.js';
 import { allowedActions, type CorridorUiAction } from '../permissions.js';
-import { checkCorridorLog, logAvailable } from '../logcheck.js';
+import { checkCorridorLog, logKey } from '../logcheck.js';
 import { chosenPrivateKey, gateOnEd25519, keyFileProblem, ownPartyKids, registeredKey, signCompact } from '../sign.js';
 import { keyFate, partyGuarantee, pictureAt, prepare } from '../state.js';
 import { stateBadge } from './overview.js';
@@ -306,9 +306,10 @@ async function renderLog(section: HTMLElement, id: string, tz: string): Promise<
     section.append(...nodes);
     section.setAttribute('aria-busy', 'false');
   };
-  if (!(await logAvailable())) return done(h('p', { class: 'small' }, t('log.unavailable')));
+  const key = await logKey();
+  if (key === null) return done(h('p', { class: 'small' }, t('log.unavailable')));
   try {
-    const c = await checkCorridorLog(id);
+    const c = await checkCorridorLog(id, key);
     done(
       h(
         'p',
