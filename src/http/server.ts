@@ -52,13 +52,15 @@ export interface ServerOptions {
    * (`passage serve --refuse-private-webhooks`). The scheduler's sender must be told the same.
    */
   readonly refusePrivateWebhooks?: boolean;
+  /** Where the server's log lines (JSON, one per line) go; default stdout. Tests read them here. */
+  readonly logStream?: { write(line: string): void };
 }
 
 export async function buildServer(deps: Deps, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // Without request logging, still the errors: a 500 says "it has been logged", and the
     // mediator running the server must be able to find out what it was.
-    logger: { level: opts.logger ? 'info' : 'error' },
+    logger: { level: opts.logger ? 'info' : 'error', ...(opts.logStream ? { stream: opts.logStream } : {}) },
     bodyLimit: opts.bodyLimit ?? 2 * 1024 * 1024,
     // Requests that stall are cut rather than hang a connection forever.
     requestTimeout: 60_000,

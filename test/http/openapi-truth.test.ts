@@ -247,9 +247,11 @@ describe('OpenAPI description tells the truth', () => {
     conforms('GET /public/corridors.csv', await w.app.inject({ method: 'GET', url: '/public/corridors.csv', headers: { authorization: 'Bearer psg_wrong' } }));
   });
 
-  it('answers an unexpected failure as the 500 it declares, and a request while shutting down as the 503', async () => {
+  it('answers an unexpected failure as the 500 it declares, logged with its stack for the mediator, and a request while shutting down as the 503', async () => {
     // The store gone from under a running server: every request fails, as problem details.
     const broken = await makeWorld('sqlite');
+    const logged: string[] = [];
+    const server = await buildServer(broken.deps, { logStream: { write: (line) => void logged.push(line) } });
     try {
       await broken.store.close();
       for (const [key, url, token] of [
@@ -257,12 +259,22 @@ describe('OpenAPI description tells the truth', () => {
         ['POST /api/v1/webhooks', '/api/v1/webhooks', broken.ua.liaison.token],
         ['GET /public/corridors.geojson', '/public/corridors.geojson', undefined],
       ] as const) {
-        const res = await broken.app.inject({ method: key.startsWith('POST') ? 'POST' : 'GET', url, headers: token ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {}, ...(key.startsWith('POST') ? { payload: '{"url":"https://example.org/h"}' } : {}) });
+        const res = await server.inject({ method: key.startsWith('POST') ? 'POST' : 'GET', url, headers: token ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {}, ...(key.startsWith('POST') ? { payload: '{"url":"https://example.org/h"}' } : {}) });
         expect(res.statusCode, key).toBe(500);
         expect(json(res)).toMatchObject({ status: 500, code: 'internal_error' });
+        // The answer says only that it was logged; the log has what went wrong, with its stack.
+        expect(json(res).detail).not.toContain('destroyed');
         conforms(key, res);
       }
+      const errors = logged.map((l) => JSON.parse(l)).filter((l) => l.level === 50);
+      expect(errors).toHaveLength(3);
+      for (const e of errors) {
+        expect(e).toMatchObject({ msg: 'unhandled error', err: { message: 'driver has already been destroyed' } });
+        expect(e.err.stack).toMatch(/^Error: driver has already been destroyed\n\s+at /);
+        expect(e.reqId).toEqual(expect.any(String));
+      }
     } finally {
+      await server.close();
       await broken.app.close();
     }
 
