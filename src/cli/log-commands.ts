@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { auditLog, AuditError, type AuditReport, type LogSource, type RevokedKeyFate } from '../app/audit.js';
 import { databaseLogSource, serverVerifierKey } from '../app/log.js';
 import { createSigner, privateKeyFromJwk, publicKeyFromJwk, sha256 } from '../crypto/index.js';
-import { checkHeadsConsistent, checkSubjectEntry, verifyConsistency, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint, type SubjectEntryFields } from '../domain/log/index.js';
+import { checkHeadsConsistent, checkSubjectEntry, cosignCheckpoint, cosignerName, decodeBase64, formatSignatureLine, isLogError, openCheckpoint, otherLogOrigin, createVerifierFromKey, parseCheckpoint, parseSignedNote, parseVerifierKey, SIG_TYPE_ED25519, type Checkpoint, type SubjectEntryFields } from '../domain/log/index.js';
 import { isDomainError } from '../domain/errors.js';
 import { verify } from '../crypto/index.js';
 import { treeHasher } from '../app/log.js';
@@ -331,7 +331,7 @@ export async function cmdCorridorHistory(client: ApiClient, corridorId: string, 
       throw damagedAsFailure(e);
     }
     try {
-      verifyConsistency(saved.size, head.size, proof, saved.rootHash, head.rootHash, sha256);
+      checkHeadsConsistent(saved, head, proof, sha256); // as the witness checks each new head
     } catch (e) {
       throw new CliError(`VERIFICATION FAILED: the server's tree head of ${head.size} entries does not extend the checkpoint you saved (${saved.size} entries): the log was rewritten since (${(e as Error).message})`, 6, 'verification_failed');
     }
