@@ -26,10 +26,12 @@ import {
   cosignerName,
   verifySignature,
   openingCommitment,
+  entryFields,
   RESTRICTED,
   type LogOpening,
   type RestrictedPayload,
   type NodeId,
+  type ProofStep,
   type TreeHasher,
   type Frontier,
   verifyConsistency,
@@ -205,22 +207,22 @@ export async function inclusionProof(db: Tx, index: number, size: number): Promi
   const current = await logSize(db);
   checkRange('size', size, current, logHas(current));
   if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new DomainError('validation_failed', `index must be below size (${size})`, { details: [{ path: '/index', message: 'out of range' }] });
-  const steps = inclusionProofNodes(index, size);
-  const ids = proofNodeIds(steps);
-  const hashes = await readNodes(db, ids);
-  const map = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
-  return assembleProof(steps, map, treeHasher);
+  return (await assembleProofs(db, [inclusionProofNodes(index, size)]))[0] as Uint8Array[];
 }
 
 export async function consistencyProof(db: Tx, from: number, to: number): Promise<Uint8Array[]> {
   const current = await logSize(db);
   checkRange('to', to, current, logHas(current));
   checkRange('from', from, to, 'it may not exceed to');
-  const steps = consistencyProofNodes(from, to);
-  const ids = proofNodeIds(steps);
+  return (await assembleProofs(db, [consistencyProofNodes(from, to)]))[0] as Uint8Array[];
+}
+
+/** Proofs from their steps, with one read of every stored node they need (shared nodes read once). */
+async function assembleProofs(db: Tx, stepsList: readonly ProofStep[][]): Promise<Uint8Array[][]> {
+  const ids = [...new Map(stepsList.flatMap((steps) => proofNodeIds(steps)).map((id) => [nodeKey(id), id])).values()];
   const hashes = await readNodes(db, ids);
-  const map = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
-  return assembleProof(steps, map, treeHasher);
+  const nodes = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
+  return stepsList.map((steps) => assembleProof(steps, nodes, treeHasher));
 }
 
 /** Entries per page of one subject's entries, each with its inclusion proof (~25 node rows a proof). */
@@ -259,24 +261,10 @@ export async function subjectEntries(db: Tx, subject: string, size: number, star
     .orderBy('log_entries.idx')
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit).filter((r) => servedSubject(r.entry) === subject);
+  const page = rows.slice(0, limit).filter((r) => entryFields(r.entry)?.subject === subject);
   const next = rows.length > limit ? Number((rows[limit] as { idx: number }).idx) : null;
-  // All the pages' proofs from one read of the nodes they need.
-  const steps = page.map((r) => inclusionProofNodes(Number(r.idx), size));
-  const ids = [...new Map(steps.flatMap((s) => proofNodeIds(s)).map((id) => [nodeKey(id), id])).values()];
-  const hashes = await readNodes(db, ids);
-  const nodes = new Map(ids.map((id, i) => [nodeKey(id), hashes[i] as Uint8Array]));
-  return { entries: page.map((r, i) => ({ index: Number(r.idx), entry: r.entry, proof: assembleProof(steps[i] as ReturnType<typeof inclusionProofNodes>, nodes, treeHasher) })), next };
-}
-
-/** The subject an entry's bytes show (`restricted` for a restricted entry), or undefined if they do not parse. */
-function servedSubject(entry: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(entry);
-    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { subject?: unknown }).subject === 'string' ? (parsed as { subject: string }).subject : undefined;
-  } catch {
-    return undefined;
-  }
+  const proofs = await assembleProofs(db, page.map((r) => inclusionProofNodes(Number(r.idx), size)));
+  return { entries: page.map((r, i) => ({ index: Number(r.idx), entry: r.entry, proof: proofs[i] as Uint8Array[] })), next };
 }
 
 export interface StoredEntry {

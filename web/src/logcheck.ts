@@ -5,7 +5,7 @@
  * and RFC 9162 inclusion proof up to that head. The Merkle and note code is the server's own
  * pure domain code (src/domain/log), not a re-implementation.
  */
-import { checkSubjectEntry, decodeBase64, encodeUtf8, equalBytes, parseCheckpoint, parseSignedNote, parseVerifierKey, sha256Js } from '../../src/domain/log/index.js';
+import { checkSubjectEntry, decodeBase64, entryFields, encodeUtf8, equalBytes, parseCheckpoint, parseSignedNote, parseVerifierKey, sha256Js } from '../../src/domain/log/index.js';
 import { getToken } from './api.js';
 
 export interface LoggedEntry {
@@ -73,13 +73,8 @@ export async function checkCorridorLog(corridorId: string, vkeyText: string): Pr
         entries.push({ index: e.index, time: fields.time, action: fields.action, actor: fields.actor, included: true });
       } catch (err) {
         // What the bytes say of themselves, shown beside the failure (they may not even parse).
-        let shown = { time: '', action: '', actor: '' };
-        try {
-          const f = JSON.parse(new TextDecoder().decode(bytes)) as Partial<typeof shown>;
-          shown = { time: String(f.time ?? ''), action: String(f.action ?? ''), actor: String(f.actor ?? '') };
-        } catch {
-          // not JSON: nothing to show but the failure
-        }
+        const f = entryFields(new TextDecoder().decode(bytes));
+        const shown = { time: f?.time ?? '', action: f?.action ?? '', actor: f?.actor ?? '' };
         entries.push({ index: e.index, ...shown, included: false, problem: err instanceof Error ? err.message : String(err) });
       }
     }

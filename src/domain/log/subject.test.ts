@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeUtf8 } from './encoding.js';
 import { computeRoot, hashLeaf, inclusionProofNodes, assembleProof, nodeKey, type NodeId } from './merkle.js';
 import { sha256Js } from './sha256-js.js';
-import { checkSubjectEntry } from './subject.js';
+import { checkSubjectEntry, entryFields } from './subject.js';
 
 /** A small log: entries about two corridors, their leaves, and proofs built from every node. */
 function log(n: number): { entries: Uint8Array[]; root: Uint8Array; proof: (i: number) => Uint8Array[] } {
@@ -64,5 +64,11 @@ describe('checking one subject’s entries against a verified head', () => {
     expect(() => checkSubjectEntry({ index: 5, entry: l.entries[3]!, proof: l.proof(5) }, 'corridor/cor_1', head, sha256Js)).toThrow('the bytes served as entry 5 are entry 3');
     expect(() => checkSubjectEntry({ index: 1, entry: encodeUtf8('not json'), proof: l.proof(1) }, 'corridor/cor_1', head, sha256Js)).toThrow('entry 1 is not JSON');
     expect(() => checkSubjectEntry({ index: 1, entry: new Uint8Array([0xff, 0xfe]), proof: l.proof(1) }, 'corridor/cor_1', head, sha256Js)).toThrow(/entry 1/);
+  });
+
+  it('reads what an entry says of itself leniently: missing or non-string fields empty, anything but a JSON object undefined', () => {
+    expect(entryFields('{"action":"corridor.proposed","actor":"mem_1","index":4,"payload":null,"subject":"corridor/cor_1","time":"2022-03-05T08:00:00.000Z"}')).toEqual({ index: 4, time: '2022-03-05T08:00:00.000Z', actor: 'mem_1', action: 'corridor.proposed', subject: 'corridor/cor_1' });
+    expect(entryFields('{"index":"4","subject":7}')).toEqual({ index: '4', time: '', actor: '', action: '', subject: '' });
+    for (const text of ['not json', '[1,2]', 'null', '"s"', '']) expect(entryFields(text), text).toBeUndefined();
   });
 });

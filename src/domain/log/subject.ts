@@ -30,16 +30,28 @@ export interface VerifiedHead {
  * that does not verify, `invalid_argument` for bytes that are not this entry of this subject).
  */
 export function checkSubjectEntry(served: { index: number; entry: Uint8Array; proof: readonly Uint8Array[] }, subject: string, head: VerifiedHead, sha: Sha256): SubjectEntryFields {
+  const f = entryFields(decodeUtf8(served.entry, 'invalid_argument', `entry ${served.index}`));
+  if (f === undefined) throw new LogError('invalid_argument', `entry ${served.index} is not JSON`);
+  if (f.index !== served.index) throw new LogError('invalid_argument', `the bytes served as entry ${served.index} are entry ${String(f.index)}`);
+  if (f.subject !== subject) throw new LogError('invalid_argument', `entry ${served.index} is about ${f.subject || 'nothing'}, not ${subject}`);
+  verifyInclusion(hashLeaf(served.entry, sha), served.index, head.size, served.proof, head.rootHash, sha);
+  return { index: served.index, time: f.time, actor: f.actor, action: f.action, subject };
+}
+
+/**
+ * What an entry's text says of itself, leniently: a field missing or not a string reads as empty,
+ * `index` as it is; undefined when the text is not a JSON object. For showing an entry (even one
+ * that failed its check) and for filtering by the subject its bytes show.
+ */
+export function entryFields(text: string): { index: unknown; time: string; actor: string; action: string; subject: string } | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decodeUtf8(served.entry, 'invalid_argument', `entry ${served.index}`));
-  } catch (e) {
-    throw e instanceof LogError ? e : new LogError('invalid_argument', `entry ${served.index} is not JSON`);
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  const f = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-  if (f.index !== served.index) throw new LogError('invalid_argument', `the bytes served as entry ${served.index} are entry ${String(f.index)}`);
-  if (f.subject !== subject) throw new LogError('invalid_argument', `entry ${served.index} is about ${typeof f.subject === 'string' ? f.subject : 'nothing'}, not ${subject}`);
-  verifyInclusion(hashLeaf(served.entry, sha), served.index, head.size, served.proof, head.rootHash, sha);
-  const text = (k: string): string => (typeof f[k] === 'string' ? (f[k] as string) : '');
-  return { index: served.index, time: text('time'), actor: text('actor'), action: text('action'), subject };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const f = parsed as Record<string, unknown>;
+  const str = (k: string): string => (typeof f[k] === 'string' ? (f[k] as string) : '');
+  return { index: f.index, time: str('time'), actor: str('actor'), action: str('action'), subject: str('subject') };
 }
